@@ -1,0 +1,247 @@
+//! What one strace line (or one merged unfinished/resumed pair) means, as plain data.
+//!
+//! The parser produces these; every later stage (pairing, the process table, aggregation, the
+//! `events` NDJSON output) reads them. Byte strings stay bytes: paths decoded from strace's C
+//! escapes need not be UTF-8.
+
+use std::fmt;
+
+/// A process or thread id as strace prints it.
+pub type Pid = u32;
+
+/// A timestamp prefix, kept as printed (exact) plus seconds for ordering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timestamp {
+    /// The text strace printed, e.g. `10:15:02.412345` or `1795711850.219217734`.
+    pub text: Box<str>,
+    /// Seconds since midnight (`-t`, `-tt`), since the epoch (`-ttt`, `--timestamps=unix`), or
+    /// since the previous line (`-r`).
+    pub secs: f64,
+    pub relative: bool,
+}
+
+/// A parsed line, or a merged unfinished/resumed pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// 1-based physical line number where the event starts (the head line of a merged pair).
+    pub line: u64,
+    /// The pid the line shows, else the `-ff` file suffix, else none.
+    pub pid: Option<Pid>,
+    pub time: Option<Timestamp>,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    Syscall(Syscall),
+    /// `--- SIGNAME {siginfo} ---` or `--- stopped by SIGNAME ---`.
+    Signal { signal: Box<str>, info: Box<[u8]> },
+    /// `+++ exited with N +++`.
+    Exit { code: i32 },
+    /// `+++ killed by SIGNAME [(core dumped)] +++`.
+    Killed { signal: Box<str>, core_dumped: bool },
+    /// strace's own messages (`strace: Process N attached`, `+++ superseded ... +++`,
+    /// `[ Process PID=N runs in 32 bit mode. ]`).
+    Strace { message: Box<[u8]> },
+    /// A line that is not a trace line (program output mixed in, garbage).
+    Unparsed { text: Box<[u8]> },
+}
+
+/// One system call with its arguments and outcome.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Syscall {
+    pub name: Box<str>,
+    /// The raw argument text between the parentheses (head and tail joined for a pair).
+    pub args: Box<[u8]>,
+    /// First path argument, decoded from C escapes (`sun_path` for AF_UNIX; the `-y`
+    /// decoration for calls that take only an fd).
+    pub path: Option<Box<[u8]>>,
+    /// Second path argument of rename/link/symlink and their `at` forms.
+    pub path2: Option<Box<[u8]>>,
+    /// The directory fd a relative `path` is resolved against (`*at` calls).
+    pub dirfd: Option<FdArg>,
+    /// The first fd argument of calls that operate on a descriptor.
+    pub fd: Option<FdArg>,
+    /// Socket address of connect/bind/sendto/recvfrom/sendmsg.
+    pub addr: Option<SockAddr>,
+    pub ret: Return,
+    /// `-T` duration in seconds.
+    pub duration: Option<f64>,
+    /// True when strace's printed path was cut (`"..."...`).
+    pub path_truncated: bool,
+}
+
+/// A descriptor argument: its number (or `AT_FDCWD`) and the `-y` decoration if printed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FdArg {
+    /// `None` for `AT_FDCWD` (or `-100` under `-X raw`).
+    pub num: Option<i64>,
+    pub decoration: Option<Box<[u8]>>,
+}
+
+impl FdArg {
+    pub fn is_cwd(&self) -> bool {
+        self.num.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SockAddr {
+    Unix { path: Box<[u8]>, abstract_ns: bool },
+    Inet { ip: Box<str>, port: u16 },
+    Inet6 { ip: Box<str>, port: u16 },
+}
+
+impl fmt::Display for SockAddr {
+    /// `ip:port`, `[ip6]:port`, the unix path (abstract ones with a leading `@`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SockAddr::Unix { path, abstract_ns } => {
+                let at = if *abstract_ns { "@" } else { "" };
+                write!(f, "{at}{}", String::from_utf8_lossy(path))
+            }
+            SockAddr::Inet { ip, port } => write!(f, "{ip}:{port}"),
+            SockAddr::Inet6 { ip, port } => write!(f, "[{ip}]:{port}"),
+        }
+    }
+}
+
+/// What came after ` = `.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Return {
+    /// A number (decimal or hex) with its `-y`/`-Y` decoration if any.
+    Value { value: i64, decoration: Option<Box<[u8]>> },
+    /// A value that does not fit i64, or another shape we keep as text.
+    Other { text: Box<str> },
+    /// `-1 ENAME (message)` or `-1 (errno N)` (then `errno` holds the digits).
+    Error { errno: Box<str>, message: Box<str> },
+    /// `? ERESTARTSYS (message)` and its siblings: interrupted, to be restarted.
+    Restart { code: Box<str>, message: Box<str> },
+    /// `= ?`: the call did not return (exit, exec, kill).
+    NoReturn,
+    /// The call never completed in the trace (head without tail, `<detached ...>`).
+    #[default]
+    Unfinished,
+}
+
+impl Return {
+    pub fn errno(&self) -> Option<&str> {
+        match self {
+            Return::Error { errno, .. } => Some(errno),
+            Return::Restart { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Return::Error { .. })
+    }
+}
+
+impl Event {
+    pub fn syscall(&self) -> Option<&Syscall> {
+        match &self.kind {
+            EventKind::Syscall(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The `events` NDJSON object (DESIGN.md §5): every field present, null where absent.
+#[derive(Debug, serde::Serialize)]
+pub struct EventJson<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub source: &'a str,
+    pub line: u64,
+    pub pid: Option<Pid>,
+    pub time: Option<&'a str>,
+    pub syscall: Option<&'a str>,
+    pub args: Option<String>,
+    pub path: Option<String>,
+    /// Second path of rename/link/symlink.
+    pub path2: Option<String>,
+    /// Socket address of connect/bind/sendto (`ip:port`, `[ip6]:port`, unix path).
+    pub address: Option<String>,
+    pub ret: Option<serde_json::Value>,
+    pub errno: Option<&'a str>,
+    pub errmsg: Option<&'a str>,
+    pub duration: Option<f64>,
+    pub signal: Option<&'a str>,
+    pub code: Option<i32>,
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl Event {
+    /// The `events` view of this event, read from `source`.
+    pub fn to_json<'a>(&'a self, source: &'a str) -> EventJson<'a> {
+        let mut j = EventJson {
+            kind: "syscall",
+            source,
+            line: self.line,
+            pid: self.pid,
+            time: self.time.as_ref().map(|t| &*t.text),
+            syscall: None,
+            args: None,
+            path: None,
+            path2: None,
+            address: None,
+            ret: None,
+            errno: None,
+            errmsg: None,
+            duration: None,
+            signal: None,
+            code: None,
+        };
+        match &self.kind {
+            EventKind::Syscall(s) => {
+                j.syscall = Some(&s.name);
+                j.args = Some(text(&s.args));
+                j.path = s.path.as_deref().map(text);
+                j.path2 = s.path2.as_deref().map(text);
+                j.address = s.addr.as_ref().map(ToString::to_string);
+                j.duration = s.duration;
+                match &s.ret {
+                    Return::Value { value, .. } => j.ret = Some((*value).into()),
+                    Return::Other { text } => j.ret = Some(text.to_string().into()),
+                    Return::Error { errno, message } => {
+                        j.ret = Some((-1).into());
+                        j.errno = Some(errno);
+                        j.errmsg = Some(message).filter(|m| !m.is_empty()).map(|m| &**m);
+                    }
+                    Return::Restart { code, message } => {
+                        j.errno = Some(code);
+                        j.errmsg = Some(message);
+                    }
+                    Return::NoReturn | Return::Unfinished => {}
+                }
+            }
+            EventKind::Signal { signal, info } => {
+                j.kind = "signal";
+                j.signal = Some(signal);
+                j.args = Some(text(info));
+            }
+            EventKind::Exit { code } => {
+                j.kind = "exit";
+                j.code = Some(*code);
+            }
+            EventKind::Killed { signal, core_dumped } => {
+                j.kind = "killed";
+                j.signal = Some(signal);
+                j.args = core_dumped.then(|| "core dumped".to_string());
+            }
+            EventKind::Strace { message } => {
+                j.kind = "strace";
+                j.args = Some(text(message));
+            }
+            EventKind::Unparsed { text: t } => {
+                j.kind = "unparsed";
+                j.args = Some(text(t));
+            }
+        }
+        j
+    }
+}

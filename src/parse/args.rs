@@ -1,0 +1,308 @@
+//! Decoding the arguments the analysis needs: path arguments by syscall, directory and file
+//! descriptors with their `-y` decorations, and socket addresses.
+//!
+//! Which argument holds a path is a fixed table per syscall (DESIGN.md §3). Everything else
+//! stays raw text in `Syscall::args`.
+
+use super::grammar::angle_end;
+use super::quoted;
+use crate::event::{FdArg, SockAddr, Syscall};
+
+/// Where a syscall's paths and descriptors are.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    /// (dirfd argument, path argument) for the first and second path.
+    path: Option<(Option<usize>, usize)>,
+    path2: Option<(Option<usize>, usize)>,
+    /// Index of a descriptor argument (0 for most fd calls).
+    fd: Option<usize>,
+    sockaddr: Option<usize>,
+}
+
+const fn p(i: usize) -> Option<(Option<usize>, usize)> {
+    Some((None, i))
+}
+const fn at(d: usize, i: usize) -> Option<(Option<usize>, usize)> {
+    Some((Some(d), i))
+}
+
+fn shape(name: &str) -> Shape {
+    let none = Shape::default();
+    let path = |x| Shape { path: x, ..none };
+    match name {
+        "open" | "creat" | "stat" | "lstat" | "stat64" | "lstat64" | "oldstat" | "oldlstat" | "access"
+        | "readlink" | "execve" | "chdir" | "mkdir" | "rmdir" | "unlink" | "truncate" | "truncate64"
+        | "statfs" | "statfs64" | "chmod" | "chown" | "chown32" | "lchown" | "lchown32" | "utime"
+        | "utimes" | "mknod" | "chroot" | "acct" | "swapon" | "swapoff" | "uselib" | "setxattr"
+        | "lsetxattr" | "getxattr" | "lgetxattr" | "listxattr" | "llistxattr" | "removexattr"
+        | "lremovexattr" | "umount" | "umount2" | "pivot_root" => path(p(0)),
+        "openat" | "openat2" | "newfstatat" | "fstatat64" | "statx" | "faccessat" | "faccessat2"
+        | "readlinkat" | "execveat" | "mkdirat" | "unlinkat" | "fchmodat" | "fchmodat2" | "fchownat"
+        | "futimesat" | "utimensat" | "utimensat_time64" | "mknodat" | "name_to_handle_at"
+        | "open_tree" | "mount_setattr" | "fspick" => path(at(0, 1)),
+        "inotify_add_watch" => Shape { path: p(1), fd: Some(0), ..none },
+        "fanotify_mark" => Shape { path: at(3, 4), fd: Some(0), ..none },
+        "rename" | "link" | "symlink" => Shape { path: p(0), path2: p(1), ..none },
+        "renameat" | "renameat2" | "linkat" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
+        "symlinkat" => Shape { path: p(0), path2: at(1, 2), ..none },
+        "mount" => Shape { path: p(1), path2: p(0), ..none },
+        "move_mount" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
+        "connect" | "bind" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
+        "sendto" | "recvfrom" => Shape { fd: Some(0), sockaddr: Some(4), ..none },
+        "sendmsg" | "recvmsg" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
+        "read" | "write" | "pread64" | "pwrite64" | "readv" | "writev" | "preadv" | "pwritev"
+        | "preadv2" | "pwritev2" | "close" | "fstat" | "fstat64" | "fstatfs" | "fstatfs64" | "fchdir"
+        | "fchmod" | "fchown" | "fchown32" | "ftruncate" | "ftruncate64" | "fsync" | "fdatasync"
+        | "getdents" | "getdents64" | "lseek" | "_llseek" | "ioctl" | "fcntl" | "fcntl64" | "flock"
+        | "dup" | "dup2" | "dup3" | "accept" | "accept4" | "listen" | "getsockopt" | "setsockopt"
+        | "getsockname" | "getpeername" | "shutdown" | "sendfile" | "sendfile64" | "fadvise64"
+        | "fallocate" | "fgetxattr" | "fsetxattr" | "flistxattr" | "fremovexattr" | "sync_file_range"
+        | "readahead" | "fexecve" | "splice" | "tee" | "vmsplice" | "copy_file_range" | "close_range"
+        | "inotify_rm_watch" | "syncfs" | "recvmmsg" | "sendmmsg" | "epoll_wait" | "epoll_pwait" => {
+            Shape { fd: Some(0), ..none }
+        }
+        _ => none,
+    }
+}
+
+/// Fills the path, dirfd, fd and address fields of `sc` from its raw `args`.
+pub fn decode_args(sc: &mut Syscall) {
+    let shape = shape(&sc.name);
+    if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
+        return;
+    }
+    let args = split_args(&sc.args);
+    let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
+    if let Some((dirfd, idx)) = shape.path {
+        if let Some((path, truncated)) = arg(idx).and_then(decode_path) {
+            sc.path = Some(path.into());
+            sc.path_truncated = truncated;
+        }
+        sc.dirfd = dirfd.and_then(arg).and_then(parse_fd);
+    }
+    if let Some((_, idx)) = shape.path2 {
+        sc.path2 = arg(idx).and_then(decode_path).map(|(p, _)| p.into());
+    }
+    if let Some(idx) = shape.fd {
+        sc.fd = arg(idx).and_then(parse_fd);
+    }
+    if let Some(idx) = shape.sockaddr {
+        sc.addr = arg(idx).and_then(parse_sockaddr);
+        if let Some(SockAddr::Unix { path, .. }) = &sc.addr {
+            sc.path = Some(path.clone());
+        }
+    }
+    // `newfstatat(3</x>, "", ..., AT_EMPTY_PATH)` and fd-only calls: the object is the fd.
+    let empty = sc.path.as_deref().is_none_or(<[u8]>::is_empty);
+    if empty && sc.addr.is_none() {
+        let decorated = sc.fd.as_ref().or(sc.dirfd.as_ref()).and_then(|f| f.decoration.as_deref());
+        if let Some(d) = decorated.filter(|d| d.starts_with(b"/")) {
+            sc.path = Some(d.into());
+        }
+    }
+}
+
+/// Splits argument text at top-level commas (strings and brackets respected).
+pub fn split_args(args: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut k = 0;
+    while k < args.len() {
+        match args[k] {
+            b'"' => match quoted::closing_quote(&args[k..]) {
+                Some(end) => k += end,
+                None => break,
+            },
+            b'<' if k > 0 && args[k - 1].is_ascii_alphanumeric() && args.get(k + 1) != Some(&b'<') => {
+                if let Some(end) = angle_end(&args[k..]) {
+                    k += end;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                out.push(trim(&args[start..k]));
+                start = k + 1;
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    let last = trim(&args[start.min(args.len())..]);
+    if !last.is_empty() || !out.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |e| e + 1);
+    &b[s..e]
+}
+
+/// strace 6.16+ `-N` prints `pathname="..."`; drop the `name=` so the value remains.
+fn strip_arg_name(a: &[u8]) -> &[u8] {
+    let n = a.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+    if n > 0 && a.get(n) == Some(&b'=') && a[0].is_ascii_alphabetic() {
+        let v = &a[n + 1..];
+        if v.starts_with(b"\"") || v.starts_with(b"@\"") || v.first().is_some_and(u8::is_ascii_digit) || v.starts_with(b"AT_") || v.starts_with(b"{") {
+            return v;
+        }
+    }
+    a
+}
+
+fn decode_path(a: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let q = quoted::decode(a)?;
+    Some((q.bytes, q.truncated))
+}
+
+/// `AT_FDCWD`, `AT_FDCWD</dir>`, `-100 /* AT_FDCWD */` (`-X verbose`), `3`, `3</path>`,
+/// `3<TCP:[...]>`, `1</dev/null<char 1:3>>`.
+pub fn parse_fd(a: &[u8]) -> Option<FdArg> {
+    let (num, rest) = if let Some(rest) = a.strip_prefix(b"AT_FDCWD") {
+        (None, rest)
+    } else {
+        let neg = a.first() == Some(&b'-');
+        let digits = a[usize::from(neg)..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        let end = usize::from(neg) + digits;
+        let v: i64 = std::str::from_utf8(&a[..end]).ok()?.parse().ok()?;
+        (if v == -100 { None } else { Some(v) }, &a[end..])
+    };
+    let decoration = match angle_end(rest) {
+        Some(end) => Some(decode_decoration(&rest[1..end]).into()),
+        None => None,
+    };
+    Some(FdArg { num, decoration })
+}
+
+/// A `-y` decoration's text: escapes decoded, a trailing device `<char 1:3>` dropped.
+pub fn decode_decoration(d: &[u8]) -> Vec<u8> {
+    let inner = match d.iter().position(|&c| c == b'<') {
+        Some(i) if d.last() == Some(&b'>') => &d[..i],
+        _ => d,
+    };
+    if !inner.contains(&b'\\') {
+        return inner.to_vec();
+    }
+    let mut quoted = Vec::with_capacity(inner.len() + 2);
+    quoted.push(b'"');
+    for (k, &c) in inner.iter().enumerate() {
+        // a lone `"` is literal in a decoration but would end the string here
+        if c == b'"' && (k == 0 || inner[k - 1] != b'\\') {
+            quoted.push(b'\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push(b'"');
+    quoted::decode(&quoted).map_or_else(|| inner.to_vec(), |q| q.bytes)
+}
+
+/// `{sa_family=AF_UNIX, sun_path="/run/x.sock"}`, `sun_path=@"abstract"`,
+/// `{sa_family=AF_INET, sin_port=htons(3306), sin_addr=inet_addr("127.0.0.1")}`,
+/// `{sa_family=AF_INET6, sin6_port=htons(80), ..., inet_pton(AF_INET6, "::1", &sin6_addr), ...}`.
+/// For sendmsg/recvmsg the address is inside `msg_name=`.
+pub fn parse_sockaddr(a: &[u8]) -> Option<SockAddr> {
+    if let Some(pos) = memchr::memmem::find(a, b"sun_path=") {
+        let v = &a[pos + 9..];
+        let (abstract_ns, v) = match v.strip_prefix(b"@") {
+            Some(rest) => (true, rest),
+            None => (false, v),
+        };
+        let q = quoted::decode(v)?;
+        return Some(SockAddr::Unix { path: q.bytes.into(), abstract_ns });
+    }
+    let port = |key: &[u8]| -> Option<u16> {
+        let pos = memchr::memmem::find(a, key)? + key.len();
+        let digits: Vec<u8> = a[pos..].iter().take_while(|c| c.is_ascii_digit()).copied().collect();
+        std::str::from_utf8(&digits).ok()?.parse().ok()
+    };
+    if memchr::memmem::find(a, b"AF_INET6").is_some() {
+        let pos = memchr::memmem::find(a, b"inet_pton(AF_INET6, ")? + 20;
+        let ip = quoted::decode(&a[pos..])?.bytes;
+        return Some(SockAddr::Inet6 { ip: String::from_utf8_lossy(&ip).into(), port: port(b"sin6_port=htons(")? });
+    }
+    if memchr::memmem::find(a, b"AF_INET").is_some() {
+        let pos = memchr::memmem::find(a, b"inet_addr(")? + 10;
+        let ip = quoted::decode(&a[pos..])?.bytes;
+        return Some(SockAddr::Inet { ip: String::from_utf8_lossy(&ip).into(), port: port(b"sin_port=htons(")? });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sc(name: &str, args: &[u8]) -> Syscall {
+        let mut s = Syscall { name: name.into(), args: args.into(), ..Syscall::default() };
+        decode_args(&mut s);
+        s
+    }
+
+    #[test]
+    fn split_respects_strings_and_brackets() {
+        let a = split_args(br#"AT_FDCWD</a,b>, "x,\"y", {st_mode=S_IFREG, st_size=1}, [1, 2]"#);
+        assert_eq!(a.len(), 4);
+        assert_eq!(a[1], br#""x,\"y""#);
+        assert!(split_args(b"").is_empty());
+    }
+
+    #[test]
+    fn openat_path_and_dirfd() {
+        let s = sc("openat", br#"AT_FDCWD</srv/app>, "etc/app.yaml", O_RDONLY"#);
+        assert_eq!(s.path.as_deref(), Some(&b"etc/app.yaml"[..]));
+        let d = s.dirfd.unwrap();
+        assert!(d.is_cwd());
+        assert_eq!(d.decoration.as_deref(), Some(&b"/srv/app"[..]));
+        let s = sc("openat", br#"3</srv/app>, "x", O_RDONLY"#);
+        assert_eq!(s.dirfd.unwrap().num, Some(3));
+    }
+
+    #[test]
+    fn verbose_and_arg_names() {
+        let s = sc("openat", br#"-100 /* AT_FDCWD */, "/x", 0 /* O_RDONLY */"#);
+        assert!(s.dirfd.unwrap().is_cwd());
+        assert_eq!(s.path.as_deref(), Some(&b"/x"[..]));
+        let s = sc("openat", br#"dirfd=AT_FDCWD, pathname="/y", flags=O_RDONLY"#);
+        assert_eq!(s.path.as_deref(), Some(&b"/y"[..]));
+    }
+
+    #[test]
+    fn both_paths_of_rename_and_symlinkat() {
+        let s = sc("renameat2", br#"AT_FDCWD, "/a", AT_FDCWD, "/b", RENAME_NOREPLACE"#);
+        assert_eq!((s.path.as_deref(), s.path2.as_deref()), (Some(&b"/a"[..]), Some(&b"/b"[..])));
+        let s = sc("symlinkat", br#""target", AT_FDCWD, "/link""#);
+        assert_eq!((s.path.as_deref(), s.path2.as_deref()), (Some(&b"target"[..]), Some(&b"/link"[..])));
+    }
+
+    #[test]
+    fn fd_decorations() {
+        let s = sc("fstat", br#"1</dev/null<char 1:3>>, {st_mode=S_IFCHR|0666, ...}"#);
+        assert_eq!(s.path.as_deref(), Some(&b"/dev/null"[..]));
+        let s = sc("read", br#"3</srv/a\40b>, "x", 4096"#);
+        assert_eq!(s.path.as_deref(), Some(&b"/srv/a b"[..]));
+        let s = sc("newfstatat", br#"3</etc/x>, "", {st_mode=S_IFREG}, AT_EMPTY_PATH"#);
+        assert_eq!(s.path.as_deref(), Some(&b"/etc/x"[..]));
+        let s = sc("write", br#"5<TCP:[10.0.0.2:51544->10.0.0.9:5432]>, "Q", 1"#);
+        assert_eq!(s.path, None);
+        assert_eq!(s.fd.unwrap().num, Some(5));
+    }
+
+    #[test]
+    fn socket_addresses() {
+        let s = sc("connect", br#"3, {sa_family=AF_UNIX, sun_path="/run/php/x.sock"}, 110"#);
+        assert_eq!(s.path.as_deref(), Some(&b"/run/php/x.sock"[..]));
+        let s = sc("connect", br#"4<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(3306), sin_addr=inet_addr("127.0.0.1")}, 16"#);
+        assert_eq!(s.addr.unwrap().to_string(), "127.0.0.1:3306");
+        let s = sc("connect", br#"4, {sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28"#);
+        assert_eq!(s.addr.unwrap().to_string(), "[::1]:9");
+        let s = sc("connect", br#"3, {sa_family=AF_UNIX, sun_path=@"ctl"}, 6"#);
+        assert_eq!(s.addr.unwrap().to_string(), "@ctl");
+    }
+}

@@ -1,0 +1,361 @@
+//! nom combinators for one physical strace line. Private to the parse module.
+//!
+//! Grammar pieces, in line order: prefix (pid, timestamp, `-n` number, `-i` pointer), body
+//! (syscall call, resumed tail, signal, exit/kill, strace message), return, trailer (markers,
+//! `-T` duration). Arguments are scanned, not parsed into a tree: strings are skipped with escape
+//! awareness and brackets are counted, and only the arguments the analysis needs are decoded
+//! (see `args.rs`).
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
+use nom::character::complete::{char, digit1, space0, space1};
+use nom::combinator::{opt, recognize};
+use nom::sequence::{delimited, pair, preceded, terminated, tuple};
+use nom::IResult;
+
+use super::quoted;
+use crate::event::{Pid, Return, Timestamp};
+
+type In<'a> = &'a [u8];
+
+// ---------------------------------------------------------------- prefix
+
+/// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files.
+pub fn parse_pid(i: In) -> IResult<In, Pid> {
+    alt((
+        delimited(
+            pair(tag("[pid"), space1),
+            terminated(parse_u32, opt(parse_angle)),
+            pair(char(']'), space1),
+        ),
+        terminated(parse_u32, pair(opt(parse_angle), space1)),
+    ))(i)
+}
+
+/// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
+pub fn parse_timestamp(i: In) -> IResult<In, Timestamp> {
+    let clock = recognize(tuple((
+        take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
+        char(':'),
+        take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
+        char(':'),
+        take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
+        opt(pair(char('.'), digit1)),
+    )));
+    let (rest, (lead, text)) = terminated(
+        pair(space0, alt((clock, recognize(tuple((digit1, char('.'), digit1)))))),
+        space1,
+    )(i)?;
+    let s = std::str::from_utf8(text).unwrap_or("");
+    let secs = if s.contains(':') { clock_secs(s) } else { s.parse().unwrap_or(0.0) };
+    // `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is
+    // also the only epoch-less number form with a small integer part.
+    let relative = !lead.is_empty() || (!s.contains(':') && secs < 1e8);
+    Ok((rest, Timestamp { text: s.into(), secs, relative }))
+}
+
+fn clock_secs(s: &str) -> f64 {
+    let mut parts = s.splitn(3, ':');
+    let h: f64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0.0);
+    let m: f64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0.0);
+    let sec: f64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0.0);
+    h * 3600.0 + m * 60.0 + sec
+}
+
+/// `-n`: `[ 257] `.
+pub fn parse_syscall_number(i: In) -> IResult<In, ()> {
+    let (i, _) = delimited(pair(char('['), space0), digit1, char(']'))(i)?;
+    let (i, _) = space1(i)?;
+    Ok((i, ()))
+}
+
+/// `-i`: `[00007f3a1c2b4d11] ` or `[????????????????] `.
+pub fn parse_instruction_pointer(i: In) -> IResult<In, ()> {
+    let (i, _) = delimited(
+        char('['),
+        take_while_m_n(8, 16, |c: u8| c.is_ascii_hexdigit() || c == b'?'),
+        char(']'),
+    )(i)?;
+    let (i, _) = space1(i)?;
+    Ok((i, ()))
+}
+
+pub fn parse_u32(i: In) -> IResult<In, u32> {
+    let (rest, d) = take_while_m_n(1, 10, |c: u8| c.is_ascii_digit())(i)?;
+    match std::str::from_utf8(d).ok().and_then(|s| s.parse().ok()) {
+        Some(v) => Ok((rest, v)),
+        None => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit))),
+    }
+}
+
+/// A `<...>` group with nesting (`<char 1:3>` inside a `-y` path) and escapes; returns the
+/// text between the outer brackets.
+pub fn parse_angle(i: In) -> IResult<In, In> {
+    match angle_end(i) {
+        Some(end) => Ok((&i[end + 1..], &i[1..end])),
+        None => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char))),
+    }
+}
+
+/// Index of the `>` closing the `<` at `i[0]`.
+pub fn angle_end(i: In) -> Option<usize> {
+    if i.first() != Some(&b'<') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut k = 0;
+    while k < i.len() {
+        match i[k] {
+            b'\\' => k += 1,
+            b'<' => depth += 1,
+            b'>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
+}
+
+// ---------------------------------------------------------------- call
+
+pub fn parse_name(i: In) -> IResult<In, In> {
+    recognize(pair(
+        take_while_m_n(1, 1, |c: u8| c.is_ascii_alphabetic() || c == b'_'),
+        take_while(|c: u8| c.is_ascii_alphanumeric() || c == b'_'),
+    ))(i)
+}
+
+/// How the argument text of a call ends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ArgsEnd {
+    /// `)` at depth 0 at this index.
+    Closed(usize),
+    /// ` <unfinished ...>` starts at this index.
+    Unfinished(usize),
+    /// ` <detached ...>` starts at this index.
+    Detached(usize),
+    /// The line ended inside the arguments (cut line, or program output broke it).
+    Open,
+}
+
+/// Scans argument text that starts `depth` brackets deep (0 right after `name(`).
+pub fn scan_args(i: In) -> ArgsEnd {
+    let mut depth = 0usize;
+    let mut k = 0;
+    while k < i.len() {
+        match i[k] {
+            b'"' => match quoted::closing_quote(&i[k..]) {
+                Some(end) => k += end,
+                None => return ArgsEnd::Open,
+            },
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                if depth == 0 {
+                    return if i[k] == b')' { ArgsEnd::Closed(k) } else { ArgsEnd::Open };
+                }
+                depth -= 1;
+            }
+            b'<' => {
+                let rest = &i[k..];
+                if rest.starts_with(b"<unfinished ...>") {
+                    return ArgsEnd::Unfinished(k);
+                }
+                if rest.starts_with(b"<detached ...>") {
+                    return ArgsEnd::Detached(k);
+                }
+                // a `-y` decoration right after an fd: its path may hold `"`, `)` or `[`
+                // (`1<<CAP_CHOWN` is a shift, not a decoration)
+                let decorates = k > 0
+                    && (i[k - 1].is_ascii_alphanumeric() || i[k - 1] == b'_')
+                    && rest.get(1) != Some(&b'<');
+                if decorates {
+                    match angle_end(rest) {
+                        Some(end) => k += end,
+                        None => return ArgsEnd::Open,
+                    }
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    ArgsEnd::Open
+}
+
+// ---------------------------------------------------------------- return
+
+/// What follows the closing parenthesis: ` = RET [markers] [<duration>]`.
+pub fn parse_return_part(i: In) -> IResult<In, (Return, Option<f64>)> {
+    let (i, _) = tuple((space0, char('='), space1))(i)?;
+    let (i, ret) = parse_return(i)?;
+    let (i, _) = nom::multi::many0(preceded(space1, alt((tag("(INJECTED)"), tag("(DELAYED)")))))(i)?;
+    let (i, duration) = opt(preceded(space1, parse_duration))(i)?;
+    let (i, _) = space0(i)?;
+    Ok((i, (ret, duration)))
+}
+
+fn parse_duration(i: In) -> IResult<In, f64> {
+    let (i, d) = delimited(char('<'), recognize(tuple((digit1, char('.'), digit1))), char('>'))(i)?;
+    let v = std::str::from_utf8(d).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    Ok((i, v))
+}
+
+pub fn parse_return(i: In) -> IResult<In, Return> {
+    alt((parse_error_return, parse_question_return, parse_value_return))(i)
+}
+
+/// `-1 ENOENT (No such file or directory)` or `-1 (errno 524)`.
+fn parse_error_return(i: In) -> IResult<In, Return> {
+    let (i, _) = pair(tag("-1"), space1)(i)?;
+    if let Ok((rest, digits)) = delimited(
+        pair(tag("(errno"), space1),
+        digit1::<In, nom::error::Error<In>>,
+        char(')'),
+    )(i)
+    {
+        return Ok((rest, Return::Error { errno: lossy(digits), message: "".into() }));
+    }
+    let (i, errno) = take_while1(|c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')(i)?;
+    let (i, message) = opt(preceded(space1, parse_parens))(i)?;
+    Ok((i, Return::Error { errno: lossy(errno), message: message.map(lossy).unwrap_or_default() }))
+}
+
+/// `?`, `? ERESTARTSYS (To be restarted ...)`, `? <unavailable>`.
+fn parse_question_return(i: In) -> IResult<In, Return> {
+    let (i, _) = char('?')(i)?;
+    let code = preceded(
+        space1,
+        pair(
+            take_while1(|c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'),
+            opt(preceded(space1, parse_parens)),
+        ),
+    );
+    let (i, restart) = opt(code)(i)?;
+    let (i, _) = opt(preceded(space1, tag("<unavailable>")))(i)?;
+    Ok((
+        i,
+        match restart {
+            Some((code, msg)) => {
+                Return::Restart { code: lossy(code), message: msg.map(lossy).unwrap_or_default() }
+            }
+            None => Return::NoReturn,
+        },
+    ))
+}
+
+/// A decimal or hex value, an optional `<decoration>`, and optional ` (comment)`s.
+fn parse_value_return(i: In) -> IResult<In, Return> {
+    let (i, text) = alt((
+        recognize(pair(tag("0x"), take_while1(|c: u8| c.is_ascii_hexdigit()))),
+        recognize(pair(opt(char('-')), digit1)),
+    ))(i)?;
+    let (i, decoration) = opt(parse_angle)(i)?;
+    let (i, _) = nom::multi::many0(preceded(space1, parse_comment))(i)?;
+    let s = std::str::from_utf8(text).unwrap_or("");
+    let value = match s.strip_prefix("0x") {
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    };
+    let ret = match value {
+        Some(value) => Return::Value { value, decoration: decoration.map(Box::from) },
+        None => Return::Other { text: s.into() },
+    };
+    Ok((i, ret))
+}
+
+/// A decoded-result comment after a value: `(flags O_RDONLY)`, `([{fd=4, revents=POLLIN}])`,
+/// `/* 4 vars */`. Not the `(INJECTED)`/`(DELAYED)` markers, which the caller handles.
+fn parse_comment(i: In) -> IResult<In, In> {
+    if i.starts_with(b"(INJECTED)") || i.starts_with(b"(DELAYED)") {
+        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag)));
+    }
+    alt((parse_parens, recognize(tuple((tag("/*"), nom::bytes::complete::take_until("*/"), tag("*/"))))))(i)
+}
+
+/// A balanced `( ... )` group (strings inside skipped); returns the text inside.
+fn parse_parens(i: In) -> IResult<In, In> {
+    if i.first() != Some(&b'(') {
+        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char)));
+    }
+    match scan_args(&i[1..]) {
+        ArgsEnd::Closed(end) => Ok((&i[end + 2..], &i[1..end + 1])),
+        _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char))),
+    }
+}
+
+fn lossy(b: &[u8]) -> Box<str> {
+    String::from_utf8_lossy(b).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pids() {
+        assert_eq!(parse_pid(b"[pid  4711] x").unwrap(), (&b"x"[..], 4711));
+        assert_eq!(parse_pid(b"[pid 10151<g2>] x").unwrap().1, 10151);
+        assert_eq!(parse_pid(b"4510  exit_group(0)").unwrap().1, 4510);
+        assert!(parse_pid(b"1795711850.219217 x").is_err());
+        assert!(parse_pid(b"     0.000048 x").is_err());
+    }
+
+    #[test]
+    fn timestamps() {
+        let (_, t) = parse_timestamp(b"10:15:02.412345 close(3)").unwrap();
+        assert_eq!(&*t.text, "10:15:02.412345");
+        assert!((t.secs - 36902.412345).abs() < 1e-6);
+        assert!(!t.relative);
+        let (_, t) = parse_timestamp(b"     0.000048 access(").unwrap();
+        assert!(t.relative);
+        let (_, t) = parse_timestamp(b"1795711850.219217734 x").unwrap();
+        assert!(!t.relative);
+        assert_eq!(&*t.text, "1795711850.219217734");
+    }
+
+    #[test]
+    fn returns() {
+        let r = |s: &[u8]| parse_return_part(s).unwrap().1;
+        assert_eq!(r(b" = 3").0, Return::Value { value: 3, decoration: None });
+        assert_eq!(
+            r(b"= 3</srv/a b> <0.000010>"),
+            (Return::Value { value: 3, decoration: Some(b"/srv/a b"[..].into()) }, Some(0.00001))
+        );
+        assert_eq!(
+            r(b" = -1 ENOENT (No such file or directory) <0.000013>"),
+            (
+                Return::Error { errno: "ENOENT".into(), message: "No such file or directory".into() },
+                Some(0.000013)
+            )
+        );
+        assert_eq!(r(b" = -1 (errno 524)").0, Return::Error { errno: "524".into(), message: "".into() });
+        assert_eq!(
+            r(b" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)").0,
+            Return::Restart { code: "ERESTARTSYS".into(), message: "To be restarted if SA_RESTART is set".into() }
+        );
+        assert_eq!(r(b" = ?").0, Return::NoReturn);
+        assert_eq!(r(b" = 0x7f2ed5dee000").0, Return::Value { value: 0x7f2e_d5de_e000, decoration: None });
+        assert_eq!(r(b" = 1 ([{fd=4, revents=POLLIN}]) <0.1>").1, Some(0.1));
+        assert_eq!(
+            r(b" = -1 EROFS (Read-only file system) (INJECTED)").0.errno(),
+            Some("EROFS")
+        );
+        assert_eq!(r(b" = 42 (INJECTED)").0, Return::Value { value: 42, decoration: None });
+        assert_eq!(r(b" = 0xffffffffffffffff").0, Return::Other { text: "0xffffffffffffffff".into() });
+    }
+
+    #[test]
+    fn args_scanning() {
+        assert_eq!(scan_args(br#"AT_FDCWD, "a)b", O_RDONLY) = 3"#), ArgsEnd::Closed(25));
+        assert_eq!(scan_args(br#"3,  <unfinished ...>"#), ArgsEnd::Unfinished(4));
+        assert_eq!(scan_args(br#"{a=[1, (2)]}, "x"#), ArgsEnd::Open);
+        assert_eq!(scan_args(br#"3</srv/par) = 0>) = 0"#), ArgsEnd::Closed(16));
+        assert_eq!(scan_args(br#"{effective=1<<CAP_CHOWN|1<<CAP_KILL}) = 0"#), ArgsEnd::Closed(36));
+        assert_eq!(scan_args(br#"3</srv/q\"d>, "x") = 0"#), ArgsEnd::Closed(18));
+    }
+}

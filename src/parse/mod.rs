@@ -1,0 +1,437 @@
+//! Reading strace output: physical lines in, records out.
+//!
+//! Accepted line shapes (strace 4.x–6.x, shared/docs/strace-output-format.md):
+//!
+//! ```text
+//! line      := [prefix] body [trailer]
+//! prefix    := ["[pid N]" | "[pid N<comm>]" | bare "N "]  [timestamp]  ["[ NNN]" (-n)]  ["[ip]" (-i)]
+//! timestamp := HH:MM:SS[.frac] | SECS.frac (-ttt, unix,ns) | "   SECS.frac" (-r)
+//! body      := NAME "(" args ")" " = " return            complete call
+//!            | NAME "(" args "<unfinished ...>"           head of a pair
+//!            | NAME "(" args "<unfinished ...>) = ?"      -e status=unfinished
+//!            | NAME "(" args "<detached ...>"             strace detached mid-call
+//!            | "<... NAME resumed>" args ")" " = " return tail of a pair
+//!            | "<... NAME resumed> <unfinished ...>) = ?" tail of a call that never returned
+//!            | "--- SIGNAME {siginfo} ---" | "--- stopped by SIGNAME ---"
+//!            | "+++ exited with N +++" | "+++ killed by SIG [(core dumped)] +++"
+//!            | "+++ superseded by execve in pid N +++" | "[ Process PID=N runs in 64 bit mode. ]"
+//!            | "strace: ..." (also in the middle of a call: the call continues on the next line)
+//! return    := N[<decoration>][ (comment)] | 0xHEX | -1 ENAME (msg) | -1 (errno N)
+//!            | ? [ERESTART* (msg)] | ? <unavailable>
+//! trailer   := [" (INJECTED)" | " (DELAYED)"] [" <SECS.frac>" (-T)]
+//! skipped   := blank | " > frame" (-k) | " | hexdump" | -c/-C summary table | --tips box
+//! ```
+//!
+//! Anything else is program output mixed in by `2>&1` and becomes an `Unparsed` event; a call
+//! split by program output or by a mid-line strace message is glued back together. ANSI colour
+//! (strace 7 `--color`) is stripped first. Lines longer than [`MAX_LINE`] are counted and
+//! skipped by the [`LineReader`].
+
+mod args;
+mod grammar;
+mod line_reader;
+pub mod quoted;
+
+pub use args::split_args;
+pub use line_reader::{LineReader, MAX_LINE};
+
+use crate::event::{Event, EventKind, Pid, Return, Syscall, Timestamp};
+use grammar::ArgsEnd;
+
+/// One physical line (or a glued group of them) before pairing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Event(Event),
+    /// `name(args <unfinished ...>`: waits for its tail.
+    Head { line: u64, pid: Option<Pid>, time: Option<Timestamp>, name: Box<str>, args: Vec<u8> },
+    /// `<... name resumed>args) = ret`.
+    Tail {
+        line: u64,
+        pid: Option<Pid>,
+        time: Option<Timestamp>,
+        name: Box<str>,
+        args: Vec<u8>,
+        ret: Return,
+        duration: Option<f64>,
+    },
+}
+
+/// Counts the parser keeps about its input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParseStats {
+    pub lines: u64,
+    pub bytes: u64,
+    pub unparsed: u64,
+    /// Blank lines, `-k` frames, data dumps, summary tables, tip boxes.
+    pub skipped: u64,
+    /// Lines longer than [`MAX_LINE`].
+    pub overlong: u64,
+}
+
+impl ParseStats {
+    pub fn merge(&mut self, o: &ParseStats) {
+        self.lines += o.lines;
+        self.bytes += o.bytes;
+        self.unparsed += o.unparsed;
+        self.skipped += o.skipped;
+        self.overlong += o.overlong;
+    }
+}
+
+/// What a single line is, without any context.
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    Kind(EventKind),
+    Head { name: &'a [u8], args: &'a [u8] },
+    Tail { name: &'a [u8], args: &'a [u8], ret: Return, duration: Option<f64> },
+    /// A call whose line ended inside the arguments or before its return.
+    Open,
+    Skip,
+    Garbage,
+}
+
+struct Parsed<'a> {
+    pid: Option<Pid>,
+    time: Option<Timestamp>,
+    piece: Piece<'a>,
+}
+
+fn parse_prefix(line: &[u8]) -> (Option<Pid>, Option<Timestamp>, &[u8]) {
+    let mut rest = line;
+    let mut pid = None;
+    if let Ok((r, p)) = grammar::parse_pid(rest) {
+        pid = Some(p);
+        rest = r;
+    }
+    let mut time = None;
+    if let Ok((r, t)) = grammar::parse_timestamp(rest) {
+        time = Some(t);
+        rest = r;
+    }
+    if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
+        rest = r;
+    }
+    if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
+        rest = r;
+    }
+    (pid, time, rest)
+}
+
+fn parse_physical(line: &[u8]) -> Parsed<'_> {
+    if is_skippable(line) {
+        return Parsed { pid: None, time: None, piece: Piece::Skip };
+    }
+    let (pid, time, body) = parse_prefix(line);
+    Parsed { pid, time, piece: parse_body(body) }
+}
+
+fn parse_body(body: &[u8]) -> Piece<'_> {
+    if let Some(rest) = body.strip_prefix(b"--- ") {
+        return parse_signal(rest).unwrap_or(Piece::Garbage);
+    }
+    if let Some(rest) = body.strip_prefix(b"+++ ") {
+        return parse_exit(rest).unwrap_or(Piece::Garbage);
+    }
+    if body.starts_with(b"strace: ") || body.starts_with(b"[ Process PID=") {
+        return Piece::Kind(EventKind::Strace { message: trim_end(body).into() });
+    }
+    if let Some(rest) = body.strip_prefix(b"<... ") {
+        return parse_tail(rest).unwrap_or(Piece::Garbage);
+    }
+    let Ok((rest, name)) = grammar::parse_name(body) else { return Piece::Garbage };
+    let Some(args) = rest.strip_prefix(b"(") else { return Piece::Garbage };
+    match grammar::scan_args(args) {
+        ArgsEnd::Closed(end) => match grammar::parse_return_part(&args[end + 1..]) {
+            Ok((tail, (ret, duration))) if tail.is_empty() => {
+                Piece::Kind(EventKind::Syscall(build_syscall(name, &args[..end], ret, duration)))
+            }
+            Ok(_) => Piece::Garbage,
+            Err(_) if trim_end(&args[end + 1..]).is_empty() => Piece::Open,
+            Err(_) => Piece::Garbage,
+        },
+        ArgsEnd::Unfinished(end) => {
+            let after = &args[end + b"<unfinished ...>".len()..];
+            let head_args = trim_end(&args[..end]);
+            if after.is_empty() || trim_end(after).is_empty() {
+                Piece::Head { name, args: head_args }
+            } else {
+                // `-e status=unfinished`: `read(3,  <unfinished ...>) = ?`
+                Piece::Kind(EventKind::Syscall(build_syscall(name, head_args, Return::Unfinished, None)))
+            }
+        }
+        ArgsEnd::Detached(end) => {
+            Piece::Kind(EventKind::Syscall(build_syscall(name, trim_end(&args[..end]), Return::Unfinished, None)))
+        }
+        ArgsEnd::Open => Piece::Open,
+    }
+}
+
+/// `read resumed>"go", 8) = 2` (after `<... `).
+fn parse_tail(rest: &[u8]) -> Option<Piece<'_>> {
+    let (rest, name) = grammar::parse_name(rest).ok()?;
+    let args = rest.strip_prefix(b" resumed>")?;
+    match grammar::scan_args(args) {
+        ArgsEnd::Closed(end) => {
+            let (tail, (ret, duration)) = grammar::parse_return_part(&args[end + 1..]).ok()?;
+            if !tail.is_empty() {
+                return None;
+            }
+            Some(Piece::Tail { name, args: &args[..end], ret, duration })
+        }
+        // `<... read resumed> <unfinished ...>) = ?`: the call never completed
+        ArgsEnd::Unfinished(_) if trim_end(args).ends_with(b"= ?") => {
+            Some(Piece::Tail { name, args: &args[..0], ret: Return::Unfinished, duration: None })
+        }
+        ArgsEnd::Open => Some(Piece::Open),
+        _ => None,
+    }
+}
+
+fn parse_signal(rest: &[u8]) -> Option<Piece<'_>> {
+    let body = trim_end(rest).strip_suffix(b" ---")?;
+    if let Some(sig) = body.strip_prefix(b"stopped by ") {
+        return Some(Piece::Kind(EventKind::Signal { signal: lossy(sig), info: Box::default() }));
+    }
+    let (name, info) = match body.iter().position(|&c| c == b' ') {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, &b""[..]),
+    };
+    if !name.starts_with(b"SIG") {
+        return None;
+    }
+    Some(Piece::Kind(EventKind::Signal { signal: lossy(name), info: info.into() }))
+}
+
+fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
+    let body = trim_end(rest).strip_suffix(b" +++")?;
+    if let Some(code) = body.strip_prefix(b"exited with ") {
+        let code = std::str::from_utf8(code).ok()?.trim().parse().ok()?;
+        return Some(Piece::Kind(EventKind::Exit { code }));
+    }
+    if let Some(sig) = body.strip_prefix(b"killed by ") {
+        let (sig, core_dumped) = match sig.strip_suffix(b" (core dumped)") {
+            Some(s) => (s, true),
+            None => (sig, false),
+        };
+        return Some(Piece::Kind(EventKind::Killed { signal: lossy(sig), core_dumped }));
+    }
+    // `superseded by execve in pid N` and any future `+++ ... +++` notice
+    Some(Piece::Kind(EventKind::Strace { message: trim_end(rest).into() }))
+}
+
+/// Builds a call from its name, full argument text and outcome; decodes the arguments the
+/// analysis needs.
+pub fn build_syscall(name: &[u8], args: &[u8], ret: Return, duration: Option<f64>) -> Syscall {
+    let mut sc = Syscall { name: lossy(name), args: args.into(), ret, duration, ..Syscall::default() };
+    args::decode_args(&mut sc);
+    sc
+}
+
+fn lossy(b: &[u8]) -> Box<str> {
+    String::from_utf8_lossy(b).into()
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |e| e + 1);
+    &b[..e]
+}
+
+/// Lines that carry no event and are not garbage either.
+fn is_skippable(line: &[u8]) -> bool {
+    let t = trim_end(line);
+    let Some(first) = t.iter().position(|c| !c.is_ascii_whitespace()) else { return true };
+    let body = &t[first..];
+    if first > 0 && matches!(body[0], b'>' | b'|' | b'/' | b'\\' | b'_') {
+        return true; // -k frames, data dumps, --tips boxes
+    }
+    if body.starts_with(b"% time") || body.starts_with(b"------") {
+        return true;
+    }
+    is_summary_row(body)
+}
+
+/// A `-c` table row: numbers and one syscall name (`-U` may put the name first), or its header.
+fn is_summary_row(body: &[u8]) -> bool {
+    if body.contains(&b'(') || body.contains(&b'=') {
+        return false;
+    }
+    let words: Vec<&[u8]> = body.split(|c| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect();
+    if words.len() < 2 {
+        return false;
+    }
+    let is_num = |w: &[u8]| w.iter().all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'%');
+    let is_name = |w: &[u8]| w.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') && !is_num(w);
+    let header = words.iter().any(|w| *w == b"calls") && words.iter().any(|w| *w == b"syscall");
+    let names = words.iter().filter(|w| is_name(w)).count();
+    header || (names == 1 && (is_name(words[0]) || is_name(words[words.len() - 1])) && words.iter().filter(|w| is_num(w)).count() == words.len() - 1)
+}
+
+/// Strips ANSI SGR sequences (`ESC[...m`) that strace 7 `--color` writes around tokens.
+fn strip_color(line: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(line.len());
+    let mut k = 0;
+    while k < line.len() {
+        if line[k] == 0x1b && line.get(k + 1) == Some(&b'[') {
+            let n = line[k + 2..].iter().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+            if line.get(k + 2 + n) == Some(&b'm') {
+                k += n + 3;
+                continue;
+            }
+        }
+        out.push(line[k]);
+        k += 1;
+    }
+    out
+}
+
+/// How many physical lines a split call may wait for its continuation.
+const GLUE_WINDOW: u32 = 16;
+
+/// Turns physical lines into records: glues calls split by mid-line strace messages or program
+/// output, separates program text stuck before a pid prefix, and applies the `-ff` pid.
+pub struct Assembler {
+    /// The pid of lines without a prefix (from a `-ff` file name).
+    default_pid: Option<Pid>,
+    /// Start of a call waiting for the rest of its line: (line number, text, lines waited).
+    pending: Option<(u64, Vec<u8>, u32)>,
+    pub stats: ParseStats,
+}
+
+impl Assembler {
+    pub fn new(default_pid: Option<Pid>) -> Self {
+        Assembler { default_pid, pending: None, stats: ParseStats::default() }
+    }
+
+    /// Feeds one physical line (without its newline); records go to `out`.
+    pub fn push(&mut self, line_no: u64, raw: &[u8], out: &mut Vec<Record>) {
+        self.stats.lines += 1;
+        self.stats.bytes += raw.len() as u64 + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let colorless;
+        let line = if memchr::memchr(0x1b, raw).is_some() {
+            colorless = strip_color(raw);
+            &colorless[..]
+        } else {
+            raw
+        };
+
+        if let Some((start, mut text, waited)) = self.pending.take() {
+            if is_continuation(line) {
+                text.extend_from_slice(line);
+                self.feed(start, &text, waited, out);
+                return;
+            }
+            let here = parse_physical(line);
+            if matches!(here.piece, Piece::Garbage) && waited < GLUE_WINDOW {
+                // program output between the two halves of a call
+                self.pending = Some((start, text, waited + 1));
+                self.emit_garbage(line_no, line, out);
+                return;
+            }
+            self.emit_garbage(start, &text, out);
+        }
+        self.feed(line_no, line, 0, out);
+    }
+
+    /// Flushes a call still waiting for its continuation (a cut last line).
+    pub fn finish(&mut self, out: &mut Vec<Record>) {
+        if let Some((start, text, _)) = self.pending.take() {
+            self.emit_garbage(start, &text, out);
+        }
+    }
+
+    fn feed(&mut self, line_no: u64, line: &[u8], waited: u32, out: &mut Vec<Record>) {
+        if let Some(pos) = mid_line_message(line) {
+            out.push(self.event(line_no, None, None, EventKind::Strace { message: trim_end(&line[pos..]).into() }));
+            self.pending = Some((line_no, line[..pos].to_vec(), waited));
+            return;
+        }
+        let parsed = parse_physical(line);
+        match parsed.piece {
+            Piece::Garbage => {
+                // program text stuck before a pid prefix: `cannot open config[pid 42] openat(...`
+                if let Some(pos) = memchr::memmem::find(&line[1.min(line.len())..], b"[pid ").map(|p| p + 1) {
+                    let rest = parse_physical(&line[pos..]);
+                    if !matches!(rest.piece, Piece::Garbage) {
+                        self.emit_garbage(line_no, &line[..pos], out);
+                        return self.feed(line_no, &line[pos..], waited, out);
+                    }
+                }
+                self.emit_garbage(line_no, line, out);
+            }
+            Piece::Open => self.pending = Some((line_no, line.to_vec(), waited)),
+            Piece::Skip => self.stats.skipped += 1,
+            Piece::Kind(kind) => out.push(self.event(line_no, parsed.pid, parsed.time, kind)),
+            Piece::Head { name, args } => out.push(Record::Head {
+                line: line_no,
+                pid: parsed.pid.or(self.default_pid),
+                time: parsed.time,
+                name: lossy(name),
+                args: args.to_vec(),
+            }),
+            Piece::Tail { name, args, ret, duration } => out.push(Record::Tail {
+                line: line_no,
+                pid: parsed.pid.or(self.default_pid),
+                time: parsed.time,
+                name: lossy(name),
+                args: args.to_vec(),
+                ret,
+                duration,
+            }),
+        }
+    }
+
+    fn event(&self, line: u64, pid: Option<Pid>, time: Option<Timestamp>, kind: EventKind) -> Record {
+        let pid = match kind {
+            EventKind::Strace { .. } => pid,
+            _ => pid.or(self.default_pid),
+        };
+        Record::Event(Event { line, pid, time, kind })
+    }
+
+    fn emit_garbage(&mut self, line_no: u64, text: &[u8], out: &mut Vec<Record>) {
+        if trim_end(text).is_empty() {
+            return;
+        }
+        self.stats.unparsed += 1;
+        out.push(Record::Event(Event { line: line_no, pid: None, time: None, kind: EventKind::Unparsed { text: text.into() } }));
+    }
+}
+
+/// The second half of a call split by a strace message or by program output.
+fn is_continuation(line: &[u8]) -> bool {
+    line.starts_with(b", ")
+        || line.starts_with(b" => ")
+        || line.starts_with(b" <unfinished ...>")
+        || line.starts_with(b" <detached ...>")
+        || line.starts_with(b")")
+        || line.starts_with(b"}")
+        || line.starts_with(b"]")
+}
+
+/// Position of `strace: Process N attached|detached` written into the middle of a call.
+fn mid_line_message(line: &[u8]) -> Option<usize> {
+    let pos = memchr::memmem::rfind(line, b"strace: Process ")?;
+    if pos == 0 {
+        return None;
+    }
+    let rest = &line[pos + 16..];
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let tail = &rest[digits..];
+    let known = tail.starts_with(b" attached") || tail.starts_with(b" detached");
+    // only when the text before it is an unfinished call, not a finished line plus output
+    let before = parse_physical(&line[..pos]);
+    (digits > 0 && known && matches!(before.piece, Piece::Open | Piece::Head { .. })).then_some(pos)
+}
+
+/// Parses one line on its own (no gluing, no pairing): handy for tests, fuzzing and benches.
+pub fn parse_line(line: &[u8]) -> Vec<Record> {
+    let mut asm = Assembler::new(None);
+    let mut out = Vec::new();
+    asm.push(1, line, &mut out);
+    asm.finish(&mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests;
