@@ -356,6 +356,6 @@ mod tests {
         assert_eq!(scan_args(br#"{a=[1, (2)]}, "x"#), ArgsEnd::Open);
         assert_eq!(scan_args(br#"3</srv/par) = 0>) = 0"#), ArgsEnd::Closed(16));
         assert_eq!(scan_args(br#"{effective=1<<CAP_CHOWN|1<<CAP_KILL}) = 0"#), ArgsEnd::Closed(36));
-        assert_eq!(scan_args(br#"3</srv/q\"d>, "x") = 0"#), ArgsEnd::Closed(18));
+        assert_eq!(scan_args(br#"3</srv/q\"d>, "x") = 0"#), ArgsEnd::Closed(17));
     }
 }
