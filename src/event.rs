@@ -35,16 +35,28 @@ pub struct Event {
 pub enum EventKind {
     Syscall(Syscall),
     /// `--- SIGNAME {siginfo} ---` or `--- stopped by SIGNAME ---`.
-    Signal { signal: Box<str>, info: Box<[u8]> },
+    Signal {
+        signal: Box<str>,
+        info: Box<[u8]>,
+    },
     /// `+++ exited with N +++`.
-    Exit { code: i32 },
+    Exit {
+        code: i32,
+    },
     /// `+++ killed by SIGNAME [(core dumped)] +++`.
-    Killed { signal: Box<str>, core_dumped: bool },
+    Killed {
+        signal: Box<str>,
+        core_dumped: bool,
+    },
     /// strace's own messages (`strace: Process N attached`, `+++ superseded ... +++`,
     /// `[ Process PID=N runs in 32 bit mode. ]`).
-    Strace { message: Box<[u8]> },
+    Strace {
+        message: Box<[u8]>,
+    },
     /// A line that is not a trace line (program output mixed in, garbage).
-    Unparsed { text: Box<[u8]> },
+    Unparsed {
+        text: Box<[u8]>,
+    },
 }
 
 /// One system call with its arguments and outcome.

@@ -53,7 +53,9 @@ impl Options {
         let colored = match a.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            }
         };
         let root = if a.no_disk { None } else { Some(a.root.clone().unwrap_or_else(|| PathBuf::from("/"))) };
         if let Some(r) = &root {

@@ -58,7 +58,12 @@ impl Pairer {
                         }
                         all.extend_from_slice(&args);
                         let sc = build_syscall(name.as_bytes(), &all, ret, duration);
-                        out.push(Event { line: head.line, pid: pid.or(key), time: head.time.or(time), kind: EventKind::Syscall(sc) });
+                        out.push(Event {
+                            line: head.line,
+                            pid: pid.or(key),
+                            time: head.time.or(time),
+                            kind: EventKind::Syscall(sc),
+                        });
                     }
                     None => {
                         self.orphan_tails += 1;

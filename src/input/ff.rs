@@ -97,7 +97,8 @@ mod tests {
         assert_eq!(got.iter().map(|i| i.pid).collect::<Vec<_>>(), vec![Some(9), Some(12), Some(100)]);
         assert!(got.iter().all(|i| i.set == Some(0)));
 
-        let glob: Vec<String> = [12, 9].iter().map(|p| dir.path().join(format!("t.{p}")).display().to_string()).collect();
+        let glob: Vec<String> =
+            [12, 9].iter().map(|p| dir.path().join(format!("t.{p}")).display().to_string()).collect();
         let got = expand(&glob);
         assert_eq!(got.iter().map(|i| i.pid).collect::<Vec<_>>(), vec![Some(12), Some(9)]);
         assert_eq!(got[0].set, got[1].set);

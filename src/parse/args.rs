@@ -30,16 +30,16 @@ fn shape(name: &str) -> Shape {
     let none = Shape::default();
     let path = |x| Shape { path: x, ..none };
     match name {
-        "open" | "creat" | "stat" | "lstat" | "stat64" | "lstat64" | "oldstat" | "oldlstat" | "access"
-        | "readlink" | "execve" | "chdir" | "mkdir" | "rmdir" | "unlink" | "truncate" | "truncate64"
-        | "statfs" | "statfs64" | "chmod" | "chown" | "chown32" | "lchown" | "lchown32" | "utime"
-        | "utimes" | "mknod" | "chroot" | "acct" | "swapon" | "swapoff" | "uselib" | "setxattr"
-        | "lsetxattr" | "getxattr" | "lgetxattr" | "listxattr" | "llistxattr" | "removexattr"
-        | "lremovexattr" | "umount" | "umount2" | "pivot_root" => path(p(0)),
-        "openat" | "openat2" | "newfstatat" | "fstatat64" | "statx" | "faccessat" | "faccessat2"
-        | "readlinkat" | "execveat" | "mkdirat" | "unlinkat" | "fchmodat" | "fchmodat2" | "fchownat"
-        | "futimesat" | "utimensat" | "utimensat_time64" | "mknodat" | "name_to_handle_at"
-        | "open_tree" | "mount_setattr" | "fspick" => path(at(0, 1)),
+        "open" | "creat" | "stat" | "lstat" | "stat64" | "lstat64" | "oldstat" | "oldlstat" | "access" | "readlink"
+        | "execve" | "chdir" | "mkdir" | "rmdir" | "unlink" | "truncate" | "truncate64" | "statfs" | "statfs64"
+        | "chmod" | "chown" | "chown32" | "lchown" | "lchown32" | "utime" | "utimes" | "mknod" | "chroot" | "acct"
+        | "swapon" | "swapoff" | "uselib" | "setxattr" | "lsetxattr" | "getxattr" | "lgetxattr" | "listxattr"
+        | "llistxattr" | "removexattr" | "lremovexattr" | "umount" | "umount2" | "pivot_root" => path(p(0)),
+        "openat" | "openat2" | "newfstatat" | "fstatat64" | "statx" | "faccessat" | "faccessat2" | "readlinkat"
+        | "execveat" | "mkdirat" | "unlinkat" | "fchmodat" | "fchmodat2" | "fchownat" | "futimesat" | "utimensat"
+        | "utimensat_time64" | "mknodat" | "name_to_handle_at" | "open_tree" | "mount_setattr" | "fspick" => {
+            path(at(0, 1))
+        }
         "inotify_add_watch" => Shape { path: p(1), fd: Some(0), ..none },
         "fanotify_mark" => Shape { path: at(3, 4), fd: Some(0), ..none },
         "rename" | "link" | "symlink" => Shape { path: p(0), path2: p(1), ..none },
@@ -50,15 +50,14 @@ fn shape(name: &str) -> Shape {
         "connect" | "bind" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
         "sendto" | "recvfrom" => Shape { fd: Some(0), sockaddr: Some(4), ..none },
         "sendmsg" | "recvmsg" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
-        "read" | "write" | "pread64" | "pwrite64" | "readv" | "writev" | "preadv" | "pwritev"
-        | "preadv2" | "pwritev2" | "close" | "fstat" | "fstat64" | "fstatfs" | "fstatfs64" | "fchdir"
-        | "fchmod" | "fchown" | "fchown32" | "ftruncate" | "ftruncate64" | "fsync" | "fdatasync"
-        | "getdents" | "getdents64" | "lseek" | "_llseek" | "ioctl" | "fcntl" | "fcntl64" | "flock"
-        | "dup" | "dup2" | "dup3" | "accept" | "accept4" | "listen" | "getsockopt" | "setsockopt"
-        | "getsockname" | "getpeername" | "shutdown" | "sendfile" | "sendfile64" | "fadvise64"
-        | "fallocate" | "fgetxattr" | "fsetxattr" | "flistxattr" | "fremovexattr" | "sync_file_range"
-        | "readahead" | "fexecve" | "splice" | "tee" | "vmsplice" | "copy_file_range" | "close_range"
-        | "inotify_rm_watch" | "syncfs" | "recvmmsg" | "sendmmsg" | "epoll_wait" | "epoll_pwait" => {
+        "read" | "write" | "pread64" | "pwrite64" | "readv" | "writev" | "preadv" | "pwritev" | "preadv2"
+        | "pwritev2" | "close" | "fstat" | "fstat64" | "fstatfs" | "fstatfs64" | "fchdir" | "fchmod" | "fchown"
+        | "fchown32" | "ftruncate" | "ftruncate64" | "fsync" | "fdatasync" | "getdents" | "getdents64" | "lseek"
+        | "_llseek" | "ioctl" | "fcntl" | "fcntl64" | "flock" | "dup" | "dup2" | "dup3" | "accept" | "accept4"
+        | "listen" | "getsockopt" | "setsockopt" | "getsockname" | "getpeername" | "shutdown" | "sendfile"
+        | "sendfile64" | "fadvise64" | "fallocate" | "fgetxattr" | "fsetxattr" | "flistxattr" | "fremovexattr"
+        | "sync_file_range" | "readahead" | "fexecve" | "splice" | "tee" | "vmsplice" | "copy_file_range"
+        | "close_range" | "inotify_rm_watch" | "syncfs" | "recvmmsg" | "sendmmsg" | "epoll_wait" | "epoll_pwait" => {
             Shape { fd: Some(0), ..none }
         }
         _ => none,
@@ -147,7 +146,12 @@ fn strip_arg_name(a: &[u8]) -> &[u8] {
     let n = a.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
     if n > 0 && a.get(n) == Some(&b'=') && a[0].is_ascii_alphabetic() {
         let v = &a[n + 1..];
-        if v.starts_with(b"\"") || v.starts_with(b"@\"") || v.first().is_some_and(u8::is_ascii_digit) || v.starts_with(b"AT_") || v.starts_with(b"{") {
+        if v.starts_with(b"\"")
+            || v.starts_with(b"@\"")
+            || v.first().is_some_and(u8::is_ascii_digit)
+            || v.starts_with(b"AT_")
+            || v.starts_with(b"{")
+        {
             return v;
         }
     }
@@ -174,10 +178,7 @@ pub fn parse_fd(a: &[u8]) -> Option<FdArg> {
         let v: i64 = std::str::from_utf8(&a[..end]).ok()?.parse().ok()?;
         (if v == -100 { None } else { Some(v) }, &a[end..])
     };
-    let decoration = match angle_end(rest) {
-        Some(end) => Some(decode_decoration(&rest[1..end]).into()),
-        None => None,
-    };
+    let decoration = angle_end(rest).map(|end| decode_decoration(&rest[1..end]).into());
     Some(FdArg { num, decoration })
 }
 
@@ -298,7 +299,10 @@ mod tests {
     fn socket_addresses() {
         let s = sc("connect", br#"3, {sa_family=AF_UNIX, sun_path="/run/php/x.sock"}, 110"#);
         assert_eq!(s.path.as_deref(), Some(&b"/run/php/x.sock"[..]));
-        let s = sc("connect", br#"4<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(3306), sin_addr=inet_addr("127.0.0.1")}, 16"#);
+        let s = sc(
+            "connect",
+            br#"4<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(3306), sin_addr=inet_addr("127.0.0.1")}, 16"#,
+        );
         assert_eq!(s.addr.unwrap().to_string(), "127.0.0.1:3306");
         let s = sc("connect", br#"4, {sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28"#);
         assert_eq!(s.addr.unwrap().to_string(), "[::1]:9");

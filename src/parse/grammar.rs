@@ -23,11 +23,7 @@ type In<'a> = &'a [u8];
 /// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files.
 pub fn parse_pid(i: In) -> IResult<In, Pid> {
     alt((
-        delimited(
-            pair(tag("[pid"), space1),
-            terminated(parse_u32, opt(parse_angle)),
-            pair(char(']'), space1),
-        ),
+        delimited(pair(tag("[pid"), space1), terminated(parse_u32, opt(parse_angle)), pair(char(']'), space1)),
         terminated(parse_u32, pair(opt(parse_angle), space1)),
     ))(i)
 }
@@ -42,10 +38,8 @@ pub fn parse_timestamp(i: In) -> IResult<In, Timestamp> {
         take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
         opt(pair(char('.'), digit1)),
     )));
-    let (rest, (lead, text)) = terminated(
-        pair(space0, alt((clock, recognize(tuple((digit1, char('.'), digit1)))))),
-        space1,
-    )(i)?;
+    let (rest, (lead, text)) =
+        terminated(pair(space0, alt((clock, recognize(tuple((digit1, char('.'), digit1)))))), space1)(i)?;
     let s = std::str::from_utf8(text).unwrap_or("");
     let secs = if s.contains(':') { clock_secs(s) } else { s.parse().unwrap_or(0.0) };
     // `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is
@@ -71,11 +65,7 @@ pub fn parse_syscall_number(i: In) -> IResult<In, ()> {
 
 /// `-i`: `[00007f3a1c2b4d11] ` or `[????????????????] `.
 pub fn parse_instruction_pointer(i: In) -> IResult<In, ()> {
-    let (i, _) = delimited(
-        char('['),
-        take_while_m_n(8, 16, |c: u8| c.is_ascii_hexdigit() || c == b'?'),
-        char(']'),
-    )(i)?;
+    let (i, _) = delimited(char('['), take_while_m_n(8, 16, |c: u8| c.is_ascii_hexdigit() || c == b'?'), char(']'))(i)?;
     let (i, _) = space1(i)?;
     Ok((i, ()))
 }
@@ -170,9 +160,8 @@ pub fn scan_args(i: In) -> ArgsEnd {
                 }
                 // a `-y` decoration right after an fd: its path may hold `"`, `)` or `[`
                 // (`1<<CAP_CHOWN` is a shift, not a decoration)
-                let decorates = k > 0
-                    && (i[k - 1].is_ascii_alphanumeric() || i[k - 1] == b'_')
-                    && rest.get(1) != Some(&b'<');
+                let decorates =
+                    k > 0 && (i[k - 1].is_ascii_alphanumeric() || i[k - 1] == b'_') && rest.get(1) != Some(&b'<');
                 if decorates {
                     match angle_end(rest) {
                         Some(end) => k += end,
@@ -212,11 +201,8 @@ pub fn parse_return(i: In) -> IResult<In, Return> {
 /// `-1 ENOENT (No such file or directory)` or `-1 (errno 524)`.
 fn parse_error_return(i: In) -> IResult<In, Return> {
     let (i, _) = pair(tag("-1"), space1)(i)?;
-    if let Ok((rest, digits)) = delimited(
-        pair(tag("(errno"), space1),
-        digit1::<In, nom::error::Error<In>>,
-        char(')'),
-    )(i)
+    if let Ok((rest, digits)) =
+        delimited(pair(tag("(errno"), space1), digit1::<In, nom::error::Error<In>>, char(')'))(i)
     {
         return Ok((rest, Return::Error { errno: lossy(digits), message: "".into() }));
     }
@@ -240,9 +226,7 @@ fn parse_question_return(i: In) -> IResult<In, Return> {
     Ok((
         i,
         match restart {
-            Some((code, msg)) => {
-                Return::Restart { code: lossy(code), message: msg.map(lossy).unwrap_or_default() }
-            }
+            Some((code, msg)) => Return::Restart { code: lossy(code), message: msg.map(lossy).unwrap_or_default() },
             None => Return::NoReturn,
         },
     ))
@@ -328,10 +312,7 @@ mod tests {
         );
         assert_eq!(
             r(b" = -1 ENOENT (No such file or directory) <0.000013>"),
-            (
-                Return::Error { errno: "ENOENT".into(), message: "No such file or directory".into() },
-                Some(0.000013)
-            )
+            (Return::Error { errno: "ENOENT".into(), message: "No such file or directory".into() }, Some(0.000013))
         );
         assert_eq!(r(b" = -1 (errno 524)").0, Return::Error { errno: "524".into(), message: "".into() });
         assert_eq!(
@@ -341,10 +322,7 @@ mod tests {
         assert_eq!(r(b" = ?").0, Return::NoReturn);
         assert_eq!(r(b" = 0x7f2ed5dee000").0, Return::Value { value: 0x7f2e_d5de_e000, decoration: None });
         assert_eq!(r(b" = 1 ([{fd=4, revents=POLLIN}]) <0.1>").1, Some(0.1));
-        assert_eq!(
-            r(b" = -1 EROFS (Read-only file system) (INJECTED)").0.errno(),
-            Some("EROFS")
-        );
+        assert_eq!(r(b" = -1 EROFS (Read-only file system) (INJECTED)").0.errno(), Some("EROFS"));
         assert_eq!(r(b" = 42 (INJECTED)").0, Return::Value { value: 42, decoration: None });
         assert_eq!(r(b" = 0xffffffffffffffff").0, Return::Other { text: "0xffffffffffffffff".into() });
     }

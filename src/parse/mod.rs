@@ -43,7 +43,13 @@ use grammar::ArgsEnd;
 pub enum Record {
     Event(Event),
     /// `name(args <unfinished ...>`: waits for its tail.
-    Head { line: u64, pid: Option<Pid>, time: Option<Timestamp>, name: Box<str>, args: Vec<u8> },
+    Head {
+        line: u64,
+        pid: Option<Pid>,
+        time: Option<Timestamp>,
+        name: Box<str>,
+        args: Vec<u8>,
+    },
     /// `<... name resumed>args) = ret`.
     Tail {
         line: u64,
@@ -82,8 +88,16 @@ impl ParseStats {
 #[derive(Debug, PartialEq)]
 enum Piece<'a> {
     Kind(EventKind),
-    Head { name: &'a [u8], args: &'a [u8] },
-    Tail { name: &'a [u8], args: &'a [u8], ret: Return, duration: Option<f64> },
+    Head {
+        name: &'a [u8],
+        args: &'a [u8],
+    },
+    Tail {
+        name: &'a [u8],
+        args: &'a [u8],
+        ret: Return,
+        duration: Option<f64>,
+    },
     /// A call whose line ended inside the arguments or before its return.
     Open,
     Skip,
@@ -142,7 +156,7 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
     let Some(args) = rest.strip_prefix(b"(") else { return Piece::Garbage };
     match grammar::scan_args(args) {
         ArgsEnd::Closed(end) => match grammar::parse_return_part(&args[end + 1..]) {
-            Ok((tail, (ret, duration))) if tail.is_empty() => {
+            Ok((b"", (ret, duration))) => {
                 Piece::Kind(EventKind::Syscall(build_syscall(name, &args[..end], ret, duration)))
             }
             Ok(_) => Piece::Garbage,
@@ -263,7 +277,10 @@ fn is_summary_row(body: &[u8]) -> bool {
     let is_name = |w: &[u8]| w.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') && !is_num(w);
     let header = words.iter().any(|w| *w == b"calls") && words.iter().any(|w| *w == b"syscall");
     let names = words.iter().filter(|w| is_name(w)).count();
-    header || (names == 1 && (is_name(words[0]) || is_name(words[words.len() - 1])) && words.iter().filter(|w| is_num(w)).count() == words.len() - 1)
+    header
+        || (names == 1
+            && (is_name(words[0]) || is_name(words[words.len() - 1]))
+            && words.iter().filter(|w| is_num(w)).count() == words.len() - 1)
 }
 
 /// Strips ANSI SGR sequences (`ESC[...m`) that strace 7 `--color` writes around tokens.
@@ -394,7 +411,12 @@ impl Assembler {
             return;
         }
         self.stats.unparsed += 1;
-        out.push(Record::Event(Event { line: line_no, pid: None, time: None, kind: EventKind::Unparsed { text: text.into() } }));
+        out.push(Record::Event(Event {
+            line: line_no,
+            pid: None,
+            time: None,
+            kind: EventKind::Unparsed { text: text.into() },
+        }));
     }
 }
 

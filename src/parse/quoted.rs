@@ -44,7 +44,8 @@ pub fn decode(input: &[u8]) -> Option<Quoted<'_>> {
                 if digits == 0 {
                     bytes.extend_from_slice(b"\\x");
                 } else {
-                    let v = body[i..i + digits].iter().fold(0u8, |acc, &c| acc.wrapping_mul(16).wrapping_add(hex_value(c)));
+                    let v =
+                        body[i..i + digits].iter().fold(0u8, |acc, &c| acc.wrapping_mul(16).wrapping_add(hex_value(c)));
                     bytes.push(v);
                     i += digits;
                 }
