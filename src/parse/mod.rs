@@ -146,7 +146,7 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
     if let Some(rest) = body.strip_prefix(b"+++ ") {
         return parse_exit(rest).unwrap_or(Piece::Garbage);
     }
-    if body.starts_with(b"strace: ") || body.starts_with(b"[ Process PID=") {
+    if body.starts_with(b"strace: ") || body.starts_with(b"[ Process PID=") || is_argv0_message(body) {
         return Piece::Kind(EventKind::Strace { message: trim_end(body).into() });
     }
     if let Some(rest) = body.strip_prefix(b"<... ") {
@@ -431,13 +431,24 @@ fn is_continuation(line: &[u8]) -> bool {
         || line.starts_with(b"]")
 }
 
-/// Position of `strace: Process N attached|detached` written into the middle of a call.
+/// strace names itself as it was started: `/usr/bin/strace: Process 42 attached`.
+fn is_argv0_message(body: &[u8]) -> bool {
+    body.starts_with(b"/") && memchr::memmem::find(body, b"strace: ").is_some_and(|p| !body[..p].contains(&b' '))
+}
+
+/// Position of `strace: Process N attached|detached` written into the middle of a call
+/// (including the `/usr/bin/` of an `argv[0]` that strace prefixes its messages with).
 fn mid_line_message(line: &[u8]) -> Option<usize> {
-    let pos = memchr::memmem::rfind(line, b"strace: Process ")?;
+    let mut pos = memchr::memmem::rfind(line, b"strace: Process ")?;
+    let run = line[..pos].iter().rposition(|c| matches!(c, b' ' | b',' | b'(' | b'{' | b'|')).map_or(0, |i| i + 1);
+    if let Some(slash) = line[run..pos].iter().position(|&c| c == b'/') {
+        pos = run + slash;
+    }
     if pos == 0 {
         return None;
     }
-    let rest = &line[pos + 16..];
+    let rest = &line[pos..];
+    let rest = &rest[memchr::memmem::find(rest, b"strace: Process ")? + 16..];
     let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
     let tail = &rest[digits..];
     let known = tail.starts_with(b" attached") || tail.starts_with(b" detached");

@@ -1,3 +1,8 @@
-//! Output formats. Renderers take what the analysis produced and a writer; nothing else prints.
+//! Output formats. Renderers take a finished report (or events) and a writer; nothing else
+//! prints.
 
+pub mod escape;
 pub mod events;
+pub mod json;
+pub mod markdown;
+pub mod text;

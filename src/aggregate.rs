@@ -1,0 +1,159 @@
+//! Failures grouped by what failed: a resolved path, a socket address, or else syscall+errno.
+//!
+//! Memory is bounded by the number of distinct groups (capped by `--max-groups`, with an
+//! overflow count), never by the number of events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::event::Pid;
+
+/// What a failure group is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    /// An absolute path, or a relative one whose base was unknown (`absolute == false`).
+    Path { path: Vec<u8>, absolute: bool },
+    /// `tcp 127.0.0.1:3306`, `unix /run/php/php-fpm.sock`.
+    Address { proto: &'static str, addr: String, unix_path: Option<Vec<u8>> },
+    /// No path or address: the syscall and errno alone (`ioctl ENOTTY`).
+    Call { syscall: String, errno: String },
+}
+
+impl Target {
+    pub fn display(&self) -> String {
+        match self {
+            Target::Path { path, .. } => String::from_utf8_lossy(path).into_owned(),
+            Target::Address { proto, addr, .. } => format!("{proto} {addr}"),
+            Target::Call { syscall, errno } => format!("{syscall} {errno}"),
+        }
+    }
+
+    /// The filesystem path the group is about (a unix socket's path included).
+    pub fn fs_path(&self) -> Option<&[u8]> {
+        match self {
+            Target::Path { path, absolute: true } => Some(path),
+            Target::Address { unix_path: Some(p), .. } => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// Where in the input an event came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Location {
+    pub source: String,
+    pub line: u64,
+    pub time: Option<String>,
+}
+
+/// One failure group.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub target: Target,
+    pub errnos: BTreeMap<String, u64>,
+    pub syscalls: BTreeMap<String, u64>,
+    pub pids: BTreeSet<Pid>,
+    pub count: u64,
+    pub first: Location,
+    pub last: Location,
+    /// The first failing call, rebuilt as `name(args) = -1 ERRNO (message)`.
+    pub sample: String,
+    /// The errno's message as strace printed it.
+    pub message: String,
+    /// Set when a creating call, or a success on the same path or basename, came later.
+    pub created_later: bool,
+    pub succeeded_later: bool,
+    pub found_elsewhere: Option<Vec<u8>>,
+    /// Reactions of the process after this failure (filled by the analysis).
+    pub reactions: Reactions,
+}
+
+/// What a process did right after a failure.
+#[derive(Debug, Clone, Default)]
+pub struct Reactions {
+    /// Error text written to stderr or a log that names this failure's file.
+    pub named_in_error: Option<String>,
+    /// Error text written to stderr or a log right after the failure.
+    pub error_text: Option<String>,
+    /// HTTP status codes written to a socket right after, with counts.
+    pub http: BTreeMap<u16, u64>,
+    pub exit_code: Option<i32>,
+    pub killed_by: Option<String>,
+    /// True when this failure was the process's last one before the reaction.
+    pub last_before: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Failures {
+    pub groups: Vec<Failure>,
+    index: HashMap<Target, usize>,
+    max_groups: usize,
+    /// Failures not kept because `--max-groups` was reached.
+    pub overflow: u64,
+}
+
+impl Failures {
+    pub fn new(max_groups: usize) -> Self {
+        Failures { max_groups, ..Self::default() }
+    }
+
+    pub fn find(&self, target: &Target) -> Option<usize> {
+        self.index.get(target).copied()
+    }
+
+    /// Counts one failure; returns its group, or `None` past the cap.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        target: Target,
+        syscall: &str,
+        errno: &str,
+        message: &str,
+        pid: Option<Pid>,
+        at: Location,
+        sample: impl FnOnce() -> String,
+    ) -> Option<usize> {
+        let id = match self.index.get(&target) {
+            Some(&id) => id,
+            None => {
+                if self.groups.len() >= self.max_groups {
+                    self.overflow += 1;
+                    return None;
+                }
+                let id = self.groups.len();
+                self.groups.push(Failure {
+                    target: target.clone(),
+                    errnos: BTreeMap::new(),
+                    syscalls: BTreeMap::new(),
+                    pids: BTreeSet::new(),
+                    count: 0,
+                    first: at.clone(),
+                    last: at.clone(),
+                    sample: sample(),
+                    message: message.to_string(),
+                    created_later: false,
+                    succeeded_later: false,
+                    found_elsewhere: None,
+                    reactions: Reactions::default(),
+                });
+                self.index.insert(target, id);
+                id
+            }
+        };
+        let g = &mut self.groups[id];
+        *g.errnos.entry(errno.to_string()).or_default() += 1;
+        *g.syscalls.entry(syscall.to_string()).or_default() += 1;
+        if let Some(p) = pid {
+            if g.pids.len() < 64 {
+                g.pids.insert(p);
+            }
+        }
+        g.count += 1;
+        g.last = at;
+        Some(id)
+    }
+
+    /// The most frequent errno of a group.
+    pub fn main_errno(f: &Failure) -> &str {
+        f.errnos.iter().max_by_key(|(_, n)| **n).map_or("", |(e, _)| e)
+    }
+}

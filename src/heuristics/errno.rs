@@ -1,0 +1,54 @@
+//! Errno classes: what kind of trouble an error number means.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrnoClass {
+    Permission,
+    Missing,
+    Network,
+    Resource,
+    /// Errors programs provoke on purpose to learn what is supported (ENOTTY from isatty, ...).
+    Probe,
+    /// Interrupted or would-block: counted, but not failures.
+    Transient,
+    Other,
+}
+
+pub fn classify(errno: &str) -> ErrnoClass {
+    use ErrnoClass::*;
+    match errno {
+        "EACCES" | "EPERM" | "EROFS" => Permission,
+        "ENOENT" | "ENOTDIR" | "ENODEV" | "ENXIO" | "ELOOP" | "ENAMETOOLONG" => Missing,
+        "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EHOSTUNREACH" | "ENETUNREACH" | "EADDRINUSE"
+        | "EADDRNOTAVAIL" | "ECONNABORTED" | "EPIPE" | "ENOTCONN" | "EHOSTDOWN" | "ENETDOWN" => Network,
+        "ENOSPC" | "EMFILE" | "ENFILE" | "ENOMEM" | "EDQUOT" | "EFBIG" | "E2BIG" | "EBUSY" | "ETXTBSY"
+        | "EOVERFLOW" | "EMLINK" => Resource,
+        "ENOTTY" | "EINVAL" | "ENOSYS" | "EOPNOTSUPP" | "ENOTSUP" | "ENODATA" | "ERANGE" | "EAFNOSUPPORT"
+        | "EPROTONOSUPPORT" | "ENOPROTOOPT" | "ESPIPE" | "ENOTSOCK" | "ECHILD" | "EEXIST" | "ESRCH" | "ENOTEMPTY"
+        | "EBADF" | "EISDIR" | "EXDEV" | "EIDRM" | "ENOMSG" | "ENOKEY" => Probe,
+        "EINTR"
+        | "EAGAIN"
+        | "EWOULDBLOCK"
+        | "EINPROGRESS"
+        | "EALREADY"
+        | "ERESTARTSYS"
+        | "ERESTARTNOINTR"
+        | "ERESTARTNOHAND"
+        | "ERESTART_RESTARTBLOCK" => Transient,
+        _ => Other,
+    }
+}
+
+impl ErrnoClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrnoClass::Permission => "permission",
+            ErrnoClass::Missing => "missing",
+            ErrnoClass::Network => "network",
+            ErrnoClass::Resource => "resource",
+            ErrnoClass::Probe => "probe",
+            ErrnoClass::Transient => "transient",
+            ErrnoClass::Other => "other",
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Failures that are normal, each with a named reason.
+//!
+//! Behavioural rules (a search-path probe found elsewhere, a check followed by creation, an
+//! errno programs provoke on purpose) come first; the built-in list below names paths that
+//! libc, the loader and common runtimes probe on every start. `--ignore` adds patterns,
+//! `--no-default-ignores` drops the built-in list.
+
+use regex::bytes::RegexSet;
+
+/// Built-in benign paths: (reason, pattern). Each is something every healthy process of its
+/// kind looks for and tolerates missing.
+pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
+    (
+        "locale data (gettext/glibc look up every language variant)",
+        r"^/usr/(share|lib)/locale/|^/usr/lib/locale/|/locale/[^/]+/LC_MESSAGES/",
+    ),
+    ("glibc charset converters", r"/gconv/"),
+    ("dynamic loader configuration probes", r"^/etc/ld\.so\.(preload|nohwcap|hwcap)$"),
+    (
+        "dynamic loader hardware-capability directories",
+        r"/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])(/|$)",
+    ),
+    ("Apache per-directory .htaccess lookup", r"/\.htaccess$"),
+    (
+        "Python bytecode caches and optional startup files",
+        r"/__pycache__(/|$)|\.pyc$|/pyvenv\.cfg$|/python3\d*\.zip$|\.pth$|/sitecustomize\.py$|/usercustomize\.py$|/\.local/lib/python3[^/]*/site-packages$",
+    ),
+    ("terminal capability database", r"/terminfo/"),
+    ("SELinux probes", r"^/(etc|sys/fs)/selinux"),
+    ("name service cache daemon socket", r"^/(var/)?run/nscd/"),
+    (
+        "systemd user database lookups by glibc NSS",
+        r"^(/usr(/local)?/lib|/etc|/run(/systemd)?)/userdb(/|$)|^/run/host(/|$)",
+    ),
+    ("controlling terminal probe", r"^/dev/tty$"),
+    ("glibc tunables and debug switches", r"^/etc/suid-debug$|^/etc/malloc\.conf$"),
+    ("kernel feature probes under /proc and /sys", r"^/proc/sys/|^/sys/(kernel|fs|devices/system)/"),
+];
+
+pub struct Ignores {
+    reasons: Vec<String>,
+    set: RegexSet,
+}
+
+impl Ignores {
+    pub fn new(default: bool, user: &[String]) -> Result<Ignores, regex::Error> {
+        let mut reasons = Vec::new();
+        let mut patterns = Vec::new();
+        if default {
+            for (reason, pat) in DEFAULT_IGNORES {
+                reasons.push((*reason).to_string());
+                patterns.push((*pat).to_string());
+            }
+        }
+        for pat in user {
+            reasons.push(format!("matches --ignore {pat}"));
+            patterns.push(pat.clone());
+        }
+        Ok(Ignores { reasons, set: RegexSet::new(&patterns)? })
+    }
+
+    /// The reason of the first pattern `path` matches.
+    pub fn matches(&self, path: &[u8]) -> Option<&str> {
+        self.set.matches(path).iter().next().map(|i| self.reasons[i].as_str())
+    }
+}
+
+/// Application trees: where deployed code and its config live (as opposed to system probe
+/// trees the loader and runtimes search).
+pub fn is_app_tree(path: &[u8]) -> bool {
+    const APP: &[&[u8]] = &[
+        b"/var/www/",
+        b"/srv/",
+        b"/opt/",
+        b"/home/",
+        b"/app/",
+        b"/var/lib/",
+        b"/var/log/",
+        b"/usr/local/",
+        b"/run/",
+        b"/var/run/",
+    ];
+    if APP.iter().any(|p| path.starts_with(p)) {
+        return true;
+    }
+    // /etc/APP/...: a service's own config directory (not the shared files directly in /etc)
+    path.starts_with(b"/etc/") && path[5..].contains(&b'/') && !is_system_tree(path)
+}
+
+/// Trees that the loader, libc and language runtimes search as a matter of course.
+pub fn is_system_tree(path: &[u8]) -> bool {
+    const SYS: &[&[u8]] = &[
+        b"/usr/lib",
+        b"/usr/share/",
+        b"/lib",
+        b"/usr/lib64",
+        b"/proc/",
+        b"/sys/",
+        b"/dev/",
+        b"/etc/ld.so",
+        b"/etc/alternatives/",
+        b"/usr/include/",
+        b"/usr/bin/",
+        b"/usr/sbin/",
+        b"/bin/",
+        b"/sbin/",
+        b"/usr/libexec/",
+    ];
+    SYS.iter().any(|p| path.starts_with(p)) && !path.starts_with(b"/usr/local/")
+}

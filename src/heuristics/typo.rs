@@ -1,0 +1,276 @@
+//! Likely typos: a missing name compared with what does exist next to it.
+//!
+//! Evidence comes from the disk (directory listings under `--root`) or from the trace itself
+//! (paths it shows existing), so typos are found even on another machine. When the directory
+//! itself is missing, the deepest existing ancestor's entries are compared with the first
+//! missing component, and the repaired path must exist.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::disk::Disk;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    Disk,
+    Trace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typo {
+    pub suggestion: Vec<u8>,
+    /// Edits between the wrong component and its repair.
+    pub distance: usize,
+    pub evidence: Evidence,
+    /// `case`, `separator`, `extension` or `edit`.
+    pub kind: &'static str,
+    /// True when a directory component, not the file name, was repaired.
+    pub in_directory: bool,
+}
+
+/// Paths the trace shows existing, by directory. Bounded.
+#[derive(Debug, Default)]
+pub struct KnownPaths {
+    dirs: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
+    total: usize,
+}
+
+const MAX_KNOWN: usize = 200_000;
+
+impl KnownPaths {
+    /// Records `path` and its ancestors as existing.
+    pub fn insert(&mut self, path: &[u8]) {
+        let mut p = path;
+        while let Some((dir, name)) = split(p) {
+            if name.is_empty() || self.total >= MAX_KNOWN {
+                return;
+            }
+            let set = self.dirs.entry(dir.to_vec()).or_default();
+            if !set.insert(name.to_vec()) {
+                return; // ancestors already recorded
+            }
+            self.total += 1;
+            p = dir;
+        }
+    }
+
+    pub fn names(&self, dir: &[u8]) -> Option<&HashSet<Vec<u8>>> {
+        self.dirs.get(dir)
+    }
+
+    pub fn contains(&self, path: &[u8]) -> bool {
+        split(path).is_some_and(|(d, n)| self.dirs.get(d).is_some_and(|s| s.contains(n)))
+    }
+}
+
+/// `/a/b/c` -> (`/a/b`, `c`); `/c` -> (`/`, `c`).
+pub fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = path.iter().rposition(|&c| c == b'/')?;
+    let dir = if i == 0 { &path[..1] } else { &path[..i] };
+    if path.len() <= 1 {
+        return None;
+    }
+    Some((dir, &path[i + 1..]))
+}
+
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = dir.to_vec();
+    if !p.ends_with(b"/") {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+/// How close a wrong name is to an existing one: (edits, kind), or `None` when not close.
+pub fn closeness(wrong: &[u8], good: &[u8]) -> Option<(usize, &'static str)> {
+    if wrong == good || good.is_empty() {
+        return None;
+    }
+    let (w, g) = (String::from_utf8_lossy(wrong), String::from_utf8_lossy(good));
+    if w.to_lowercase() == g.to_lowercase() {
+        return Some((1, "case"));
+    }
+    let sep = |s: &str| s.replace(['-', '_', '.'], "-");
+    if sep(&w) == sep(&g) {
+        return Some((1, "separator"));
+    }
+    if let (Some((ws, we)), Some((gs, ge))) = (w.rsplit_once('.'), g.rsplit_once('.')) {
+        let pair = |a: &str, b: &str| {
+            [("yml", "yaml"), ("htm", "html"), ("jpg", "jpeg"), ("tif", "tiff")]
+                .iter()
+                .any(|(x, y)| (a == *x && b == *y) || (a == *y && b == *x))
+        };
+        if ws == gs && !ws.is_empty() {
+            let d = strsim::damerau_levenshtein(we, ge);
+            if pair(we, ge) || (d <= 2 && d < we.len().max(ge.len())) {
+                return Some((d.max(1), "extension"));
+            }
+        }
+    }
+    let len = w.chars().count().min(g.chars().count());
+    let limit = match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    if w.chars().count().abs_diff(g.chars().count()) > limit {
+        return None;
+    }
+    let d = strsim::damerau_levenshtein(&w, &g);
+    (d > 0 && d <= limit).then_some((d, "edit"))
+}
+
+/// The closest name in `names` (ties: the one keeping the extension, then the first).
+fn best<'a>(wrong: &[u8], names: impl Iterator<Item = &'a Vec<u8>>) -> Option<(Vec<u8>, usize, &'static str)> {
+    let mut best: Option<(Vec<u8>, usize, &'static str)> = None;
+    for n in names {
+        if let Some((d, kind)) = closeness(wrong, n) {
+            let better = match &best {
+                None => true,
+                Some((b, bd, _)) => d < *bd || (d == *bd && n < b),
+            };
+            if better {
+                best = Some((n.clone(), d, kind));
+            }
+        }
+    }
+    best
+}
+
+/// Looks for the existing path `path` was probably meant to be.
+pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths) -> Option<Typo> {
+    let (dir, name) = split(path)?;
+    if name.is_empty() {
+        return None;
+    }
+    if let Some(listing) = disk.list(dir) {
+        if listing.names.iter().any(|n| n == name) {
+            return None; // it exists now: not a typo
+        }
+        if let Some((n, distance, kind)) = best(name, listing.names.iter()) {
+            return Some(Typo {
+                suggestion: join(dir, &n),
+                distance,
+                evidence: Evidence::Disk,
+                kind,
+                in_directory: false,
+            });
+        }
+    } else if let Some(t) = repair_directory(path, disk) {
+        return Some(t);
+    }
+    if let Some(names) = known.names(dir) {
+        if !names.contains(name) {
+            if let Some((n, distance, kind)) = best(name, names.iter()) {
+                return Some(Typo {
+                    suggestion: join(dir, &n),
+                    distance,
+                    evidence: Evidence::Trace,
+                    kind,
+                    in_directory: false,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// `/var/www/htlm/index.html` -> `/var/www/html/index.html` when that exists.
+fn repair_directory(path: &[u8], disk: &dyn Disk) -> Option<Typo> {
+    let comps: Vec<&[u8]> = path.split(|&c| c == b'/').filter(|c| !c.is_empty()).collect();
+    // deepest existing ancestor
+    for depth in (0..comps.len().saturating_sub(1)).rev() {
+        let ancestor = if depth == 0 { b"/".to_vec() } else { join_all(&comps[..depth]) };
+        let Some(listing) = disk.list(&ancestor) else { continue };
+        let missing = comps[depth];
+        if listing.names.iter().any(|n| n == missing) {
+            return None; // exists but unreadable, or a file: nothing to repair here
+        }
+        let mut candidates: Vec<(usize, &'static str, &Vec<u8>)> =
+            listing.names.iter().filter_map(|n| closeness(missing, n).map(|(d, k)| (d, k, n))).collect();
+        candidates.sort();
+        for (distance, kind, n) in candidates {
+            let mut fixed: Vec<&[u8]> = comps.clone();
+            fixed[depth] = n;
+            let suggestion = join_all(&fixed);
+            if disk.exists(&suggestion) {
+                return Some(Typo { suggestion, distance, evidence: Evidence::Disk, kind, in_directory: true });
+            }
+        }
+        return None;
+    }
+    None
+}
+
+/// The prefix of `wrong` up to the first component that differs from `fixed`
+/// (`/var/www/htlm/index.html` vs `/var/www/html/index.html` -> `/var/www/htlm`).
+pub fn wrong_component<'a>(wrong: &'a [u8], fixed: &[u8]) -> Option<&'a [u8]> {
+    let mut end = 0;
+    let mut a = wrong.split(|&c| c == b'/');
+    let mut b = fixed.split(|&c| c == b'/');
+    loop {
+        let (x, y) = (a.next()?, b.next()?);
+        end += x.len();
+        if x != y {
+            return Some(&wrong[..end]);
+        }
+        end += 1;
+    }
+}
+
+fn join_all(comps: &[&[u8]]) -> Vec<u8> {
+    let mut p = Vec::new();
+    for c in comps {
+        p.push(b'/');
+        p.extend_from_slice(c);
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disk::{NoDisk, RootDisk};
+
+    #[test]
+    fn closeness_kinds() {
+        assert_eq!(closeness(b"class-wp-locale.phpp", b"class-wp-locale.php"), Some((1, "extension")));
+        assert_eq!(closeness(b"app.yml", b"app.yaml"), Some((1, "extension")));
+        assert_eq!(closeness(b"Config.php", b"config.php"), Some((1, "case")));
+        assert_eq!(closeness(b"my_app.conf", b"my-app.conf"), Some((1, "separator")));
+        assert_eq!(closeness(b"utlis.js", b"utils.js"), Some((1, "edit")));
+        assert_eq!(closeness(b"lib64", b"lib"), None);
+        assert_eq!(closeness(b"ab", b"ac"), None);
+        assert_eq!(closeness(b"ledger", b"apt"), None);
+    }
+
+    #[test]
+    fn sibling_on_disk_and_repaired_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("var/www/html/wp-includes")).unwrap();
+        std::fs::write(r.join("var/www/html/wp-includes/class-wp-locale.php"), "").unwrap();
+        std::fs::write(r.join("var/www/html/index.html"), "").unwrap();
+        let disk = RootDisk::new(r);
+        let known = KnownPaths::default();
+        let t = find(b"/var/www/html/wp-includes/class-wp-locale.phpp", &disk, &known).unwrap();
+        assert_eq!(t.suggestion, b"/var/www/html/wp-includes/class-wp-locale.php");
+        assert_eq!((t.distance, t.evidence), (1, Evidence::Disk));
+        let t = find(b"/var/www/htlm/index.html", &disk, &known).unwrap();
+        assert_eq!(t.suggestion, b"/var/www/html/index.html");
+        assert!(t.in_directory);
+        assert!(find(b"/var/www/htlm/other.html", &disk, &known).is_none());
+        assert!(find(b"/var/www/html/wp-includes/class-wp-locale.php", &disk, &known).is_none());
+        assert_eq!(wrong_component(b"/var/www/htlm/index.html", &t.suggestion), Some(&b"/var/www/htlm"[..]));
+    }
+
+    #[test]
+    fn trace_evidence_without_disk() {
+        let mut known = KnownPaths::default();
+        known.insert(b"/srv/app/config.yaml");
+        let t = find(b"/srv/app/config.yml", &NoDisk, &known).unwrap();
+        assert_eq!((t.suggestion.as_slice(), t.evidence), (&b"/srv/app/config.yaml"[..], Evidence::Trace));
+        assert!(known.contains(b"/srv/app"));
+    }
+}

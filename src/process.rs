@@ -1,0 +1,327 @@
+//! Per-process state needed to make paths absolute: the cwd and the descriptor table.
+//!
+//! Children made by fork/clone inherit a copy of both; threads (CLONE_FILES / CLONE_FS) share
+//! them, so tables live in maps keyed by a table id that threads hold in common. `-y`
+//! decorations, when present, are the truth and overwrite what was tracked.
+
+use std::collections::HashMap;
+
+use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
+
+/// What a descriptor refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FdTarget {
+    Path(Vec<u8>),
+    /// A socket; `stream` is true for SOCK_STREAM; `connecting` holds the address of a
+    /// non-blocking connect still in progress.
+    Socket {
+        stream: bool,
+        connecting: Option<SockAddr>,
+    },
+    Other,
+}
+
+#[derive(Debug, Default)]
+struct Process {
+    fds: usize,
+    cwd: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ProcessTable {
+    procs: HashMap<Pid, Process>,
+    fd_tables: HashMap<usize, HashMap<i64, FdTarget>>,
+    cwds: HashMap<usize, Option<Vec<u8>>>,
+    next_id: usize,
+}
+
+/// A path made absolute where the process state allowed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub path: Vec<u8>,
+    /// False when the path is relative and the directory it is relative to is unknown.
+    pub absolute: bool,
+}
+
+impl ProcessTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn process(&mut self, pid: Pid) -> &Process {
+        if !self.procs.contains_key(&pid) {
+            let fds = self.new_id();
+            let cwd = self.new_id();
+            self.fd_tables.insert(fds, HashMap::new());
+            self.cwds.insert(cwd, None);
+            self.procs.insert(pid, Process { fds, cwd });
+        }
+        &self.procs[&pid]
+    }
+
+    fn new_id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn cwd(&mut self, pid: Pid) -> Option<Vec<u8>> {
+        let id = self.process(pid).cwd;
+        self.cwds.get(&id).cloned().flatten()
+    }
+
+    fn set_cwd(&mut self, pid: Pid, dir: Vec<u8>) {
+        let id = self.process(pid).cwd;
+        self.cwds.insert(id, Some(dir));
+    }
+
+    pub fn fd(&mut self, pid: Pid, fd: i64) -> Option<&FdTarget> {
+        let id = self.process(pid).fds;
+        self.fd_tables.get(&id).and_then(|t| t.get(&fd))
+    }
+
+    fn fd_table(&mut self, pid: Pid) -> &mut HashMap<i64, FdTarget> {
+        let id = self.process(pid).fds;
+        self.fd_tables.entry(id).or_default()
+    }
+
+    pub fn set_fd(&mut self, pid: Pid, fd: i64, target: FdTarget) {
+        self.fd_table(pid).insert(fd, target);
+    }
+
+    /// Makes `path` (an argument of `sc`) absolute for `pid`.
+    pub fn resolve(&mut self, pid: Option<Pid>, sc: &Syscall, path: &[u8]) -> Resolved {
+        if path.starts_with(b"/") {
+            return Resolved { path: normalize(path), absolute: true };
+        }
+        let base = self.base_dir(pid, sc);
+        match base {
+            Some(dir) => {
+                let mut p = dir;
+                if !path.is_empty() {
+                    p.push(b'/');
+                    p.extend_from_slice(path);
+                }
+                Resolved { path: normalize(&p), absolute: true }
+            }
+            None => Resolved { path: path.to_vec(), absolute: false },
+        }
+    }
+
+    /// The directory a relative path of `sc` is relative to.
+    fn base_dir(&mut self, pid: Option<Pid>, sc: &Syscall) -> Option<Vec<u8>> {
+        if let Some(d) = &sc.dirfd {
+            if let Some(dec) = d.decoration.as_deref().filter(|d| d.starts_with(b"/")) {
+                return Some(dec.to_vec());
+            }
+            if let (Some(num), Some(pid)) = (d.num, pid) {
+                return match self.fd(pid, num) {
+                    Some(FdTarget::Path(p)) => Some(p.clone()),
+                    _ => None,
+                };
+            }
+        }
+        pid.and_then(|p| self.cwd(p))
+    }
+
+    /// Applies what a completed event changes: descriptors, cwd, children.
+    pub fn apply(&mut self, ev: &Event) {
+        let Some(pid) = ev.pid else { return };
+        let sc = match &ev.kind {
+            EventKind::Syscall(sc) => sc,
+            EventKind::Exit { .. } | EventKind::Killed { .. } => {
+                self.procs.remove(&pid);
+                return;
+            }
+            _ => return,
+        };
+        // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
+        if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {
+            if dir.starts_with(b"/") {
+                self.set_cwd(pid, dir.to_vec());
+            }
+        }
+        for fd in [&sc.fd, &sc.dirfd].into_iter().flatten() {
+            if let (Some(num), Some(dec)) = (fd.num, fd.decoration.as_deref()) {
+                if dec.starts_with(b"/") {
+                    self.set_fd(pid, num, FdTarget::Path(dec.to_vec()));
+                }
+            }
+        }
+        let Return::Value { value, decoration } = &sc.ret else { return };
+        let value = *value;
+        let arg_fd = sc.fd.as_ref().and_then(|f| f.num);
+        match &*sc.name {
+            "open" | "openat" | "openat2" | "creat" => {
+                let target = match decoration.as_deref() {
+                    Some(d) if d.starts_with(b"/") => FdTarget::Path(d.to_vec()),
+                    _ => match &sc.path {
+                        Some(p) => FdTarget::Path(self.resolve(Some(pid), sc, p).path),
+                        None => FdTarget::Other,
+                    },
+                };
+                self.set_fd(pid, value, target);
+            }
+            "socket" => {
+                let stream = memchr::memmem::find(&sc.args, b"SOCK_STREAM").is_some();
+                self.set_fd(pid, value, FdTarget::Socket { stream, connecting: None });
+            }
+            "accept" | "accept4" => self.set_fd(pid, value, FdTarget::Socket { stream: true, connecting: None }),
+            "dup" | "dup2" | "dup3" | "fcntl" | "fcntl64" => {
+                let is_dup = !sc.name.starts_with("fcntl") || memchr::memmem::find(&sc.args, b"F_DUPFD").is_some();
+                if let (true, Some(from)) = (is_dup, arg_fd) {
+                    let target = self.fd(pid, from).cloned().unwrap_or(FdTarget::Other);
+                    self.set_fd(pid, value, target);
+                }
+            }
+            "close" => {
+                if let Some(fd) = arg_fd {
+                    self.fd_table(pid).remove(&fd);
+                }
+            }
+            "chdir" => {
+                if let Some(p) = &sc.path {
+                    let r = self.resolve(Some(pid), sc, p);
+                    if r.absolute {
+                        self.set_cwd(pid, r.path);
+                    }
+                }
+            }
+            "fchdir" => {
+                if let Some(FdTarget::Path(p)) = arg_fd.and_then(|fd| self.fd(pid, fd)).cloned() {
+                    self.set_cwd(pid, p);
+                }
+            }
+            "getcwd" => {
+                if let Some(q) = crate::parse::quoted::decode(&sc.args) {
+                    self.set_cwd(pid, q.bytes);
+                }
+            }
+            "clone" | "clone3" | "fork" | "vfork" if value > 0 => {
+                let child = u32::try_from(value).unwrap_or(0);
+                let shares_files = memchr::memmem::find(&sc.args, b"CLONE_FILES").is_some();
+                let shares_fs = memchr::memmem::find(&sc.args, b"CLONE_FS").is_some();
+                self.fork(pid, child, shares_files, shares_fs);
+            }
+            _ => {}
+        }
+    }
+
+    fn fork(&mut self, parent: Pid, child: Pid, shares_files: bool, shares_fs: bool) {
+        let (pf, pc) = {
+            let p = self.process(parent);
+            (p.fds, p.cwd)
+        };
+        let fds = if shares_files {
+            pf
+        } else {
+            let id = self.new_id();
+            let copy = self.fd_tables.get(&pf).cloned().unwrap_or_default();
+            self.fd_tables.insert(id, copy);
+            id
+        };
+        let cwd = if shares_fs {
+            pc
+        } else {
+            let id = self.new_id();
+            let copy = self.cwds.get(&pc).cloned().flatten();
+            self.cwds.insert(id, copy);
+            id
+        };
+        self.procs.insert(child, Process { fds, cwd });
+    }
+
+    /// Drops tables no process refers to any more (bounded memory on long traces).
+    pub fn collect_garbage(&mut self) {
+        let live_fds: std::collections::HashSet<usize> = self.procs.values().map(|p| p.fds).collect();
+        let live_cwd: std::collections::HashSet<usize> = self.procs.values().map(|p| p.cwd).collect();
+        self.fd_tables.retain(|k, _| live_fds.contains(k));
+        self.cwds.retain(|k, _| live_cwd.contains(k));
+    }
+
+    pub fn len(&self) -> usize {
+        self.procs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.procs.is_empty()
+    }
+}
+
+/// Lexical clean-up: `//` and `/./` collapse, `..` removes the previous component.
+pub fn normalize(path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for comp in path.split(|&c| c == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for c in parts {
+        out.push(b'/');
+        out.extend_from_slice(c);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{build_syscall, parse_line, Record};
+
+    fn ev(pid: Pid, line: &str) -> Event {
+        match parse_line(line.as_bytes()).pop() {
+            Some(Record::Event(mut e)) => {
+                e.pid = Some(pid);
+                e
+            }
+            other => panic!("not an event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cwd_from_chdir_and_decorations_and_fork() {
+        let mut t = ProcessTable::new();
+        t.apply(&ev(1, r#"chdir("/srv/app") = 0"#));
+        let sc = build_syscall(b"openat", br#"AT_FDCWD, "etc/x.conf", O_RDONLY"#, Return::Unfinished, None);
+        assert_eq!(t.resolve(Some(1), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
+        t.apply(&ev(1, r#"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2"#));
+        assert_eq!(t.resolve(Some(2), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
+        t.apply(&ev(2, r#"chdir("../other") = 0"#));
+        assert_eq!(t.cwd(2).as_deref(), Some(&b"/srv/other"[..]));
+        assert_eq!(t.cwd(1).as_deref(), Some(&b"/srv/app"[..]));
+        assert!(!t.resolve(Some(9), &sc, b"etc/x.conf").absolute);
+    }
+
+    #[test]
+    fn dirfd_from_fd_table_and_dup() {
+        let mut t = ProcessTable::new();
+        t.apply(&ev(1, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY|O_DIRECTORY) = 3"#));
+        t.apply(&ev(1, r#"dup2(3, 7) = 7"#));
+        t.apply(&ev(1, r#"close(3) = 0"#));
+        let sc = build_syscall(b"openat", br#"7, "rel", O_RDONLY"#, Return::Unfinished, None);
+        assert_eq!(t.resolve(Some(1), &sc, b"rel").path, b"/srv/d/rel");
+        let sc = build_syscall(b"openat", br#"3, "rel", O_RDONLY"#, Return::Unfinished, None);
+        assert!(!t.resolve(Some(1), &sc, b"rel").absolute);
+    }
+
+    #[test]
+    fn threads_share_the_fd_table() {
+        let mut t = ProcessTable::new();
+        t.apply(&ev(1, r#"clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_THREAD, exit_signal=0}, 88) = 2"#));
+        t.apply(&ev(2, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY) = 4"#));
+        assert_eq!(t.fd(1, 4), Some(&FdTarget::Path(b"/srv/d".to_vec())));
+    }
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(normalize(b"/a//b/./c/../d"), b"/a/b/d");
+        assert_eq!(normalize(b"/../x"), b"/x");
+    }
+}
