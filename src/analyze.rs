@@ -93,8 +93,9 @@ impl Analyzer {
             }
             self.last_time = Some(t.text.to_string());
         }
+        // lines without a pid prefix come from one process strace did not name
         let pid = ev.pid.unwrap_or(0);
-        if ev.pid.is_some() && self.pids.len() < 1_000_000 {
+        if self.pids.len() < 1_000_000 && !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. }) {
             self.pids.insert(pid);
         }
         match &ev.kind {
@@ -105,13 +106,16 @@ impl Analyzer {
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), None);
                 self.state.remove(&pid);
-                self.procs.apply(ev);
+                self.procs.apply(pid, ev);
             }
             EventKind::Killed { signal, core_dumped } => {
                 self.symptoms.add_kill(pid, signal, *core_dumped);
-                self.react(pid, |r| r.killed_by = Some(signal.to_string()), None);
+                // SIGTERM and friends are someone stopping the process, not a reaction
+                if symptom::is_crash_signal(signal) {
+                    self.react(pid, |r| r.killed_by = Some(signal.to_string()), None);
+                }
                 self.state.remove(&pid);
-                self.procs.apply(ev);
+                self.procs.apply(pid, ev);
             }
             EventKind::Signal { .. } | EventKind::Strace { .. } | EventKind::Unparsed { .. } => {}
         }
@@ -124,7 +128,7 @@ impl Analyzer {
     fn syscall(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
         self.syscalls += 1;
         self.state.entry(pid).or_default().seq += 1;
-        let resolved = sc.path.as_deref().map(|p| self.procs.resolve(ev.pid, sc, p));
+        let resolved = sc.path.as_deref().map(|p| self.procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {
                 let class = classify(errno);
@@ -148,7 +152,7 @@ impl Analyzer {
             }
             _ => {}
         }
-        self.procs.apply(ev);
+        self.procs.apply(pid, ev);
     }
 
     fn target(&mut self, pid: Pid, sc: &Syscall, errno: &str, resolved: Option<&crate::process::Resolved>) -> Target {
@@ -299,11 +303,12 @@ impl Analyzer {
                         self.react(pid, |r| *r.http.entry(code).or_default() += 1, None);
                     }
                 }
-                Sink::ErrorLog => {
+                Sink::ErrorLog if symptom::is_text(&text) => {
                     let excerpt = symptom::excerpt(&text);
                     self.symptoms.add_error_text(pid, &excerpt);
                     self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), Some(&text));
                 }
+                Sink::ErrorLog => {}
             }
         }
     }
@@ -329,7 +334,10 @@ impl Analyzer {
             as_connect.addr = Some(addr.clone());
             let target = self.address_target(pid, &as_connect, &addr);
             let message = symptom::errno_message(&errno);
-            self.fail(source, ev, pid, sc, target, &errno, message);
+            // it is the connect that failed; the evidence line stays the getsockopt
+            let mut failed_connect = sc.clone();
+            failed_connect.name = "connect".into();
+            self.fail(source, ev, pid, &failed_connect, target, &errno, message);
         }
     }
 

@@ -123,7 +123,7 @@ impl fmt::Display for SockAddr {
 pub enum Return {
     /// A number (decimal or hex) with its `-y`/`-Y` decoration if any.
     Value { value: i64, decoration: Option<Box<[u8]>> },
-    /// A value that does not fit i64, or another shape we keep as text.
+    /// A hex value (an address or flag word) or one that does not fit i64, as printed.
     Other { text: Box<str> },
     /// `-1 ENAME (message)` or `-1 (errno N)` (then `errno` holds the digits).
     Error { errno: Box<str>, message: Box<str> },

@@ -33,12 +33,13 @@ pub fn run(options: &Options) -> ExitStatus {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut errors = Vec::new();
+    let mut suspects = 0;
     let result = match options.mode {
         Mode::Events => render::events::write_events(&options.inputs, &mut out, &mut errors),
-        Mode::Analyze => analyze_and_render(options, &mut out, &mut errors),
+        Mode::Analyze => analyze_and_render(options, &mut out, &mut errors).map(|n| suspects = n),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::Output));
-    let mut status = ExitStatus::Ok;
+    let mut status = if options.exit_code && suspects > 0 { ExitStatus::Suspects } else { ExitStatus::Ok };
     for e in &errors {
         eprintln!("straceback: {e}");
         status = ExitStatus::Error;
@@ -60,8 +61,9 @@ pub type Unparsed = (String, u64, String);
 /// Most unparsed lines kept for `--show-unparsed`.
 const UNPARSED_SHOWN: usize = 100;
 
-/// Reads every input, analyses it and renders the report in the chosen format.
-pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
+/// Reads every input, analyses it and renders the report in the chosen format; returns the
+/// number of suspects.
+pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<usize, Error> {
     let (report, unparsed) = analyze_inputs(options, errors)?;
     let top = options.top;
     colored::control::set_override(options.colored);
@@ -78,7 +80,7 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
                 .map_err(Error::Output)?;
         }
     }
-    Ok(())
+    Ok(report.suspects.len())
 }
 
 /// The report for `options.inputs`, and the first unparsed lines (source, line, text).

@@ -123,9 +123,9 @@ impl ProcessTable {
         pid.and_then(|p| self.cwd(p))
     }
 
-    /// Applies what a completed event changes: descriptors, cwd, children.
-    pub fn apply(&mut self, ev: &Event) {
-        let Some(pid) = ev.pid else { return };
+    /// Applies what a completed event of `pid` changes: descriptors, cwd, children. (Lines
+    /// without a pid prefix belong to one process the caller names, e.g. 0.)
+    pub fn apply(&mut self, pid: Pid, ev: &Event) {
         let sc = match &ev.kind {
             EventKind::Syscall(sc) => sc,
             EventKind::Exit { .. } | EventKind::Killed { .. } => {
@@ -285,15 +285,21 @@ mod tests {
         }
     }
 
+    impl ProcessTable {
+        fn apply_ev(&mut self, e: &Event) {
+            self.apply(e.pid.unwrap_or(0), e);
+        }
+    }
+
     #[test]
     fn cwd_from_chdir_and_decorations_and_fork() {
         let mut t = ProcessTable::new();
-        t.apply(&ev(1, r#"chdir("/srv/app") = 0"#));
+        t.apply_ev(&ev(1, r#"chdir("/srv/app") = 0"#));
         let sc = build_syscall(b"openat", br#"AT_FDCWD, "etc/x.conf", O_RDONLY"#, Return::Unfinished, None);
         assert_eq!(t.resolve(Some(1), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
-        t.apply(&ev(1, r#"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2"#));
+        t.apply_ev(&ev(1, r#"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2"#));
         assert_eq!(t.resolve(Some(2), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
-        t.apply(&ev(2, r#"chdir("../other") = 0"#));
+        t.apply_ev(&ev(2, r#"chdir("../other") = 0"#));
         assert_eq!(t.cwd(2).as_deref(), Some(&b"/srv/other"[..]));
         assert_eq!(t.cwd(1).as_deref(), Some(&b"/srv/app"[..]));
         assert!(!t.resolve(Some(9), &sc, b"etc/x.conf").absolute);
@@ -302,9 +308,9 @@ mod tests {
     #[test]
     fn dirfd_from_fd_table_and_dup() {
         let mut t = ProcessTable::new();
-        t.apply(&ev(1, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY|O_DIRECTORY) = 3"#));
-        t.apply(&ev(1, r#"dup2(3, 7) = 7"#));
-        t.apply(&ev(1, r#"close(3) = 0"#));
+        t.apply_ev(&ev(1, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY|O_DIRECTORY) = 3"#));
+        t.apply_ev(&ev(1, r#"dup2(3, 7) = 7"#));
+        t.apply_ev(&ev(1, r#"close(3) = 0"#));
         let sc = build_syscall(b"openat", br#"7, "rel", O_RDONLY"#, Return::Unfinished, None);
         assert_eq!(t.resolve(Some(1), &sc, b"rel").path, b"/srv/d/rel");
         let sc = build_syscall(b"openat", br#"3, "rel", O_RDONLY"#, Return::Unfinished, None);
@@ -314,8 +320,8 @@ mod tests {
     #[test]
     fn threads_share_the_fd_table() {
         let mut t = ProcessTable::new();
-        t.apply(&ev(1, r#"clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_THREAD, exit_signal=0}, 88) = 2"#));
-        t.apply(&ev(2, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY) = 4"#));
+        t.apply_ev(&ev(1, r#"clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_THREAD, exit_signal=0}, 88) = 2"#));
+        t.apply_ev(&ev(2, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY) = 4"#));
         assert_eq!(t.fd(1, 4), Some(&FdTarget::Path(b"/srv/d".to_vec())));
     }
 

@@ -151,6 +151,18 @@ pub fn errno_message(errno: &str) -> &'static str {
     }
 }
 
+/// Signals that mean the process crashed (as opposed to being told to stop).
+pub fn is_crash_signal(sig: &str) -> bool {
+    matches!(sig, "SIGSEGV" | "SIGABRT" | "SIGBUS" | "SIGFPE" | "SIGILL" | "SIGSYS" | "SIGTRAP" | "SIGXCPU" | "SIGXFSZ")
+}
+
+/// Mostly printable text with some letters (not a binary record written to a log fd).
+pub fn is_text(b: &[u8]) -> bool {
+    let printable = b.iter().filter(|c| c.is_ascii_graphic() || **c == b' ' || **c >= 0x80).count();
+    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    letters >= 3 && printable * 10 >= b.len() * 8
+}
+
 /// Fatal messages outrank warnings when choosing which error text to quote.
 pub fn severity(text: &str) -> u8 {
     let t = text.to_ascii_lowercase();

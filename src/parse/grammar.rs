@@ -93,12 +93,17 @@ pub fn angle_end(i: In) -> Option<usize> {
         return None;
     }
     let mut depth = 0usize;
+    let mut brackets = 0usize;
     let mut k = 0;
     while k < i.len() {
         match i[k] {
             b'\\' => k += 1,
-            b'<' => depth += 1,
-            b'>' => {
+            // socket decorations: `UNIX-STREAM:[30704->32723,"/run/x.sock"]`, `TCP:[a->b]`
+            b'[' if i[k - 1] == b':' => brackets += 1,
+            b']' if brackets > 0 => brackets -= 1,
+            b'"' if brackets > 0 => k += quoted::closing_quote(&i[k..])?,
+            b'<' if brackets == 0 => depth += 1,
+            b'>' if brackets == 0 && i[k - 1] != b'-' => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(k);
@@ -241,10 +246,8 @@ fn parse_value_return(i: In) -> IResult<In, Return> {
     let (i, decoration) = opt(parse_angle)(i)?;
     let (i, _) = nom::multi::many0(preceded(space1, parse_comment))(i)?;
     let s = std::str::from_utf8(text).unwrap_or("");
-    let value = match s.strip_prefix("0x") {
-        Some(hex) => i64::from_str_radix(hex, 16).ok(),
-        None => s.parse().ok(),
-    };
+    // hex results are addresses (mmap, brk) or flag words: kept as printed
+    let value = if s.starts_with("0x") { None } else { s.parse().ok() };
     let ret = match value {
         Some(value) => Return::Value { value, decoration: decoration.map(Box::from) },
         None => Return::Other { text: s.into() },
@@ -320,7 +323,7 @@ mod tests {
             Return::Restart { code: "ERESTARTSYS".into(), message: "To be restarted if SA_RESTART is set".into() }
         );
         assert_eq!(r(b" = ?").0, Return::NoReturn);
-        assert_eq!(r(b" = 0x7f2ed5dee000").0, Return::Value { value: 0x7f2e_d5de_e000, decoration: None });
+        assert_eq!(r(b" = 0x7f2ed5dee000").0, Return::Other { text: "0x7f2ed5dee000".into() });
         assert_eq!(r(b" = 1 ([{fd=4, revents=POLLIN}]) <0.1>").1, Some(0.1));
         assert_eq!(r(b" = -1 EROFS (Read-only file system) (INJECTED)").0.errno(), Some("EROFS"));
         assert_eq!(r(b" = 42 (INJECTED)").0, Return::Value { value: 42, decoration: None });
@@ -334,6 +337,8 @@ mod tests {
         assert_eq!(scan_args(br#"{a=[1, (2)]}, "x"#), ArgsEnd::Open);
         assert_eq!(scan_args(br#"3</srv/par) = 0>) = 0"#), ArgsEnd::Closed(16));
         assert_eq!(scan_args(br#"{effective=1<<CAP_CHOWN|1<<CAP_KILL}) = 0"#), ArgsEnd::Closed(36));
+        assert_eq!(scan_args(br#"5<UNIX-STREAM:[1->2,"/run/x.sock"]>, "a") = 1"#), ArgsEnd::Closed(40));
+        assert_eq!(scan_args(br#"3</srv/esc\33[2J>) = 0"#), ArgsEnd::Closed(17));
         assert_eq!(scan_args(br#"3</srv/q\"d>, "x") = 0"#), ArgsEnd::Closed(17));
     }
 }

@@ -93,15 +93,15 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     let syscalls: Vec<&str> = s.syscalls.keys().map(String::as_str).collect();
     let pids: Vec<String> = s.pids.iter().take(8).map(ToString::to_string).collect();
     let more = if s.pids.len() > 8 { ",…" } else { "" };
+    let pids = if pids.is_empty() { String::new() } else { format!("  pids {}{more}", pids.join(",")) };
     writeln!(
         out,
-        "{:>2}. {}   {} ×{}  {}  pids {}{more}",
+        "{:>2}. {}   {} ×{}  {}{pids}",
         s.rank,
         esc(&s.path).bold(),
         s.errno.red(),
         s.count,
-        syscalls.join(","),
-        pids.join(",")
+        syscalls.join(",")
     )?;
     if let Some(t) = &s.typo {
         let (dir, name) = t.suggestion.rsplit_once('/').unwrap_or(("", &t.suggestion));

@@ -1,0 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Integration tests: one binary, a module per area. They run the real `straceback` binary on
+//! the committed fixtures (real strace captures) and assert what users see.
+
+mod cli;
+mod flags;
+mod harness;
+mod incidents;
