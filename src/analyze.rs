@@ -15,7 +15,7 @@ use crate::heuristics::rank;
 use crate::heuristics::typo::{self, KnownPaths};
 use crate::parse::ParseStats;
 use crate::process::{FdTarget, ProcessTable};
-use crate::report::{FailureReport, Noise, Report, Summary, Suspect, Symptoms, TypoReport};
+use crate::report::{FailureReport, NetworkFailure, Noise, Report, Summary, Suspect, Symptoms, TypoReport};
 use crate::symptom::{self, Sink};
 
 /// How many recent failures of a process a reaction is attributed to.
@@ -236,7 +236,13 @@ impl Analyzer {
                 }
             }
         }
-        let target = Target::Path { path: path.to_vec(), absolute: true };
+        let target = match &sc.addr {
+            // a server binding the socket a connect found missing (fpm's own startup probe)
+            Some(addr @ SockAddr::Unix { abstract_ns: false, .. }) => {
+                Target::Address { proto: "unix", addr: addr.to_string(), unix_path: Some(path.to_vec()) }
+            }
+            _ => Target::Path { path: path.to_vec(), absolute: true },
+        };
         if let Some(id) = self.failures.find(&target) {
             let g = &mut self.failures.groups[id];
             if creating {
@@ -383,7 +389,7 @@ impl Analyzer {
             failures,
             known,
             opened_before,
-            symptoms,
+            mut symptoms,
             pids,
             syscalls,
             failed,
@@ -435,7 +441,8 @@ impl Analyzer {
                 } else {
                     None
                 };
-                let mut s = Suspect::new(k + 1, g, score, reasons, typo.map(TypoReport::from), referenced_from);
+                let mut s =
+                    Suspect::new(k + 1, g, score, reasons, typo.map(TypoReport::from), referenced_from, &symptoms.http);
                 s.paths_below = below
                     .get(&i)
                     .map(|ids| ids.iter().map(|&c| groups[c].target.display()).collect())
@@ -448,6 +455,7 @@ impl Analyzer {
             idx.sort_by(|&a, &b| groups[b].count.cmp(&groups[a].count).then(a.cmp(&b)));
             idx.into_iter().map(|i| FailureReport::new(&groups[i], noise[i].clone())).collect()
         };
+        symptoms.network = network_failures(&groups, &noise);
         let noise_groups = noise.iter().filter(|n| n.is_some()).count();
         let mut noise_counts: BTreeMap<String, u64> = BTreeMap::new();
         for (g, n) in groups.iter().zip(&noise) {
@@ -477,6 +485,35 @@ impl Analyzer {
 }
 
 type Scored = (i32, usize, Vec<rank::Reason>);
+
+/// Connections that failed, in words, most frequent first (not those explained as noise).
+fn network_failures(groups: &[Failure], noise: &[Option<Noise>]) -> Vec<NetworkFailure> {
+    let mut out: Vec<NetworkFailure> = groups
+        .iter()
+        .zip(noise)
+        .filter(|(g, n)| n.is_none() && matches!(g.target, Target::Address { .. }))
+        .map(|(g, _)| {
+            let errno = Failures::main_errno(g).to_string();
+            let what = match errno.as_str() {
+                "ECONNREFUSED" => "connection refused".to_string(),
+                "ETIMEDOUT" => "connection timed out".to_string(),
+                "ENOENT" => "no such socket".to_string(),
+                "EACCES" | "EPERM" => "permission denied".to_string(),
+                _ => g.message.to_lowercase(),
+            };
+            NetworkFailure {
+                address: g.target.display(),
+                errno,
+                what,
+                count: g.count,
+                pids: g.pids.iter().copied().collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.address.cmp(&b.address)));
+    out.truncate(20);
+    out
+}
 
 /// A typo in a directory component makes every path below it fail: those failures are folded
 /// into the suspect for the wrong directory itself, when the trace shows it failing too.

@@ -115,11 +115,14 @@ impl Suspect {
         reasons: Vec<Reason>,
         typo: Option<TypoReport>,
         referenced_from: Option<Reference>,
+        http_totals: &BTreeMap<u16, u64>,
     ) -> Suspect {
         let re = &g.reactions;
         let mut followed_by = Vec::new();
-        for (code, n) in &re.http {
-            followed_by.push(format!("HTTP {code} responses ({n})"));
+        for (code, n) in re.http.iter().filter(|(c, _)| **c >= 400) {
+            let all = http_totals.get(code).copied().unwrap_or(*n);
+            let of = if all > *n { format!(" of {all}") } else { String::new() };
+            followed_by.push(format!("HTTP {code} responses ({n}{of})"));
         }
         if let Some(t) = re.named_in_error.as_ref().or(re.error_text.as_ref()) {
             followed_by.push(format!("error output \"{t}\""));
@@ -217,6 +220,19 @@ pub struct Symptoms {
     pub killed: Vec<Killed>,
     /// First lines of error text written to stderr or logs (distinct, bounded).
     pub errors: Vec<ErrorText>,
+    /// Failed connections, by address.
+    pub network: Vec<NetworkFailure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkFailure {
+    /// `tcp 127.0.0.1:3306`, `unix /run/php/php-fpm.sock`.
+    pub address: String,
+    pub errno: String,
+    /// `connection refused`, `no such socket`, ...
+    pub what: String,
+    pub count: u64,
+    pub pids: Vec<Pid>,
 }
 
 #[derive(Debug, Clone, Serialize)]

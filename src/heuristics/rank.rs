@@ -56,13 +56,21 @@ pub fn score(f: &Failure, class: ErrnoClass, typo: Option<&Typo>) -> (i32, Vec<R
         ));
     }
     let re = &f.reactions;
-    if let Some(text) = &re.named_in_error {
-        reasons.push(r("named_in_error", 30, format!("the process then reported it: \"{text}\"")));
-    } else if let Some(text) = &re.error_text {
-        reasons.push(r("error_text", 15, format!("followed by error output: \"{text}\"")));
+    if re.named_in_error.is_some() {
+        reasons.push(r("named_in_error", 30, "the process then wrote an error naming it"));
+    } else if re.error_text.is_some() {
+        reasons.push(r("error_text", 15, "followed by error output"));
     }
     let server_errors: u64 = re.http.iter().filter(|(c, _)| **c >= 500).map(|(_, n)| n).sum();
     let client_errors: u64 = re.http.iter().filter(|(c, _)| (400..500).contains(*c)).map(|(_, n)| n).sum();
+    let succeeded: u64 = re.http.iter().filter(|(c, _)| **c < 400).map(|(_, n)| n).sum();
+    if server_errors == 0 && client_errors == 0 && succeeded > 0 {
+        reasons.push(r(
+            "request_succeeded",
+            -15,
+            format!("the request still succeeded (HTTP {})", re.http.keys().next().copied().unwrap_or(200)),
+        ));
+    }
     if server_errors > 0 {
         reasons.push(r("http_error", 20, format!("followed by HTTP 5xx responses ({server_errors})")));
     } else if client_errors > 0 {
@@ -75,6 +83,13 @@ pub fn score(f: &Failure, class: ErrnoClass, typo: Option<&Typo>) -> (i32, Vec<R
     }
     if re.last_before {
         reasons.push(r("last_failure", 10, "the last failure before that reaction"));
+    }
+    let checks = f.syscalls.keys().filter(|s| matches!(s.as_str(), "access" | "faccessat" | "faccessat2")).count();
+    if checks == f.syscalls.len() {
+        reasons.push(r("existence_check", -10, "only asked whether it exists (an optional file)"));
+    }
+    if matches!(f.target, crate::aggregate::Target::Call { .. }) {
+        reasons.push(r("no_target", -10, "no path or address involved"));
     }
     if let Some(path) = f.target.fs_path() {
         if is_app_tree(path) {

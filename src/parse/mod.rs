@@ -146,7 +146,11 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
     if let Some(rest) = body.strip_prefix(b"+++ ") {
         return parse_exit(rest).unwrap_or(Piece::Garbage);
     }
-    if body.starts_with(b"strace: ") || body.starts_with(b"[ Process PID=") || is_argv0_message(body) {
+    if body.starts_with(b"strace: ")
+        || body.starts_with(b"[ Process PID=")
+        || is_argv0_message(body)
+        || is_old_attach(body)
+    {
         return Piece::Kind(EventKind::Strace { message: trim_end(body).into() });
     }
     if let Some(rest) = body.strip_prefix(b"<... ") {
@@ -429,6 +433,12 @@ fn is_continuation(line: &[u8]) -> bool {
         || line.starts_with(b")")
         || line.starts_with(b"}")
         || line.starts_with(b"]")
+}
+
+/// strace 4.6 and older: `Process 4711 attached - interrupt to quit`.
+fn is_old_attach(body: &[u8]) -> bool {
+    body.starts_with(b"Process ")
+        && (memchr::memmem::find(body, b" attached").is_some() || memchr::memmem::find(body, b" detached").is_some())
 }
 
 /// strace names itself as it was started: `/usr/bin/strace: Process 42 attached`.

@@ -77,6 +77,11 @@ pub fn symptom_line(report: &Report) -> String {
     if !exits.is_empty() {
         parts.push(exits.join(", "));
     }
+    let net: Vec<String> =
+        sy.network.iter().take(3).map(|n| format!("{}: {} ×{}", n.what, esc(&n.address), n.count)).collect();
+    if !net.is_empty() {
+        parts.push(net.join(", "));
+    }
     let mut kills: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
     for k in &sy.killed {
         let core = if k.core_dumped { " (core dumped)" } else { "" };

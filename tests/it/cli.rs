@@ -87,3 +87,63 @@ fn events_are_ndjson_with_the_contract_fields() {
     assert_eq!(fail["errmsg"], "No such file or directory");
     assert!(fail["time"].as_str().is_some_and(|t| t.len() == 15), "{fail}");
 }
+
+#[test]
+fn top_and_all_bound_the_suspect_list() {
+    let t = fixture("incidents/seed/trace.txt");
+    let root = fixture("incidents/seed/root");
+    let count = |args: &[&str]| {
+        let out = run(&[&["--color", "never", "--root", root.as_str()][..], args, &[t.as_str()][..]].concat());
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let rank = regex::Regex::new(r"^\s*\d+\. ").expect("re");
+        text.lines().filter(|l| rank.is_match(l)).count()
+    };
+    assert_eq!(count(&["--top", "2"]), 2);
+    let all = count(&["--all"]);
+    assert!(all > 2, "{all}");
+    assert_eq!(count(&["--top", "1000"]), all);
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let t = fixture("incidents/crash-after-open/trace.txt");
+    let coloured = straceback().args(["--color", "always", "--no-disk", &t]).output().expect("run");
+    assert!(coloured.stdout.contains(&0x1b));
+    let auto = straceback().args(["--color", "auto", "--no-disk", &t]).env("NO_COLOR", "1").output().expect("run");
+    assert!(!auto.stdout.contains(&0x1b));
+    let json = straceback().args(["--color", "always", "--format", "json", "--no-disk", &t]).output().expect("run");
+    assert!(!json.stdout.contains(&0x1b), "JSON is never coloured");
+}
+
+#[test]
+fn ignore_patterns_add_noise_and_default_ignores_can_be_dropped() {
+    let t = fixture("incidents/crash-after-open/trace.txt");
+    let first = |args: &[&str]| -> serde_json::Value {
+        let out = run(&[&["--format", "json", "--no-disk"][..], args, &[t.as_str()][..]].concat());
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let r = first(&[]);
+    assert_eq!(r["suspects"][0]["path"], "/opt/crashy/data/input.dat");
+    let r = first(&["--ignore", "^/opt/crashy/data/"]);
+    assert_ne!(r["suspects"][0]["path"], "/opt/crashy/data/input.dat");
+    let ignored = r["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .find(|f| f["path"] == "/opt/crashy/data/input.dat")
+        .expect("still listed");
+    assert_eq!(ignored["noise"]["reason"], "known_benign", "noise is shown, never dropped");
+    let with = first(&[])["summary"]["noise_groups"].as_u64().unwrap_or(0);
+    let without = first(&["--no-default-ignores"])["summary"]["noise_groups"].as_u64().unwrap_or(0);
+    assert!(without < with, "{without} < {with}");
+    let bad = run(&["--ignore", "(", &t]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn show_unparsed_lists_program_output() {
+    let out = run(&["--no-disk", "--color", "never", "--show-unparsed", &fixture("flags/mixed.txt")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Unparsed lines (first 4):"), "{text}");
+    assert!(text.contains("mixed.txt:160: second"), "{text}");
+}
