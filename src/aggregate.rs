@@ -82,6 +82,16 @@ pub struct Reactions {
     pub last_before: bool,
 }
 
+impl Reactions {
+    /// An error response, a bad exit or a crash (what makes a failure matter).
+    pub fn is_failure_reaction(&self) -> bool {
+        self.http.keys().any(|c| *c >= 400)
+            || self.exit_code.is_some_and(|c| c != 0)
+            || self.killed_by.is_some()
+            || self.named_in_error.is_some()
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Failures {
     pub groups: Vec<Failure>,

@@ -22,6 +22,8 @@ use crate::symptom::{self, Sink};
 const RECENT: usize = 64;
 /// A reaction more than this many events of the same process after a failure is unrelated.
 const REACTION_WINDOW: u64 = 5000;
+/// Error text gathered per process before a line is complete.
+const ERR_LINE: usize = 4096;
 /// Regular files remembered per process for fix pointers.
 const OPENED: usize = 64;
 /// Typo lookups are done for at most this many groups (the most promising ones).
@@ -37,12 +39,21 @@ pub struct Settings {
 }
 
 #[derive(Default)]
+struct LiveQueue {
+    seen: HashSet<usize>,
+    fresh: Vec<usize>,
+    shown: usize,
+}
+
+#[derive(Default)]
 struct ProcState {
     /// Recent failure groups, with the process's event number when they happened.
     recent: VecDeque<(usize, u64)>,
     seq: u64,
     /// Regular files this process opened, most recent last.
     opened: VecDeque<Vec<u8>>,
+    /// Error text written so far without a newline.
+    err_line: Vec<u8>,
 }
 
 pub struct Analyzer {
@@ -63,6 +74,7 @@ pub struct Analyzer {
     interruptions: u64,
     first_time: Option<String>,
     last_time: Option<String>,
+    live: Option<LiveQueue>,
 }
 
 impl Analyzer {
@@ -82,6 +94,7 @@ impl Analyzer {
             interruptions: 0,
             first_time: None,
             last_time: None,
+            live: None,
         }
     }
 
@@ -101,6 +114,7 @@ impl Analyzer {
         match &ev.kind {
             EventKind::Syscall(sc) => self.syscall(source, ev, pid, sc),
             EventKind::Exit { code } => {
+                self.flush_error_text(pid);
                 if *code != 0 {
                     self.symptoms.add_exit(pid, *code);
                 }
@@ -109,6 +123,7 @@ impl Analyzer {
                 self.procs.apply(pid, ev);
             }
             EventKind::Killed { signal, core_dumped } => {
+                self.flush_error_text(pid);
                 self.symptoms.add_kill(pid, signal, *core_dumped);
                 // SIGTERM and friends are someone stopping the process, not a reaction
                 if symptom::is_crash_signal(signal) {
@@ -309,14 +324,35 @@ impl Analyzer {
                         self.react(pid, |r| *r.http.entry(code).or_default() += 1, None);
                     }
                 }
-                Sink::ErrorLog if symptom::is_text(&text) => {
-                    let excerpt = symptom::excerpt(&text);
-                    self.symptoms.add_error_text(pid, &excerpt);
-                    self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), Some(&text));
+                Sink::ErrorLog => {
+                    // programs write one message in pieces (`cat: `, the path, `: No such ...`)
+                    let st = self.state.entry(pid).or_default();
+                    st.err_line.extend_from_slice(&text);
+                    if !text.ends_with(b"\n") && st.err_line.len() < ERR_LINE {
+                        return;
+                    }
+                    let line = std::mem::take(&mut st.err_line);
+                    self.error_text(pid, &line);
                 }
-                Sink::ErrorLog => {}
             }
         }
+    }
+
+    fn flush_error_text(&mut self, pid: Pid) {
+        if let Some(line) =
+            self.state.get_mut(&pid).map(|st| std::mem::take(&mut st.err_line)).filter(|l| !l.is_empty())
+        {
+            self.error_text(pid, &line);
+        }
+    }
+
+    fn error_text(&mut self, pid: Pid, text: &[u8]) {
+        if !symptom::is_text(text) {
+            return;
+        }
+        let excerpt = symptom::excerpt(text);
+        self.symptoms.add_error_text(pid, &excerpt);
+        self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), Some(text));
     }
 
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0`: the outcome of a
@@ -368,6 +404,7 @@ impl Analyzer {
         for id in recent {
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
+            let mut telling = Some(id) == last && g.reactions.is_failure_reaction();
             if Some(id) == last {
                 g.reactions.last_before = true;
             }
@@ -377,7 +414,47 @@ impl Analyzer {
                 if symptom::severity(&new) + 1 > old {
                     g.reactions.named_in_error = Some(new);
                 }
+                telling = true;
             }
+            if let (true, Some(live)) = (telling, self.live.as_mut()) {
+                if live.seen.insert(id) {
+                    live.fresh.push(id);
+                }
+            }
+        }
+    }
+
+    /// Groups that became suspects since the last call (only with [`Analyzer::watch_live`]):
+    /// the process reacted to them (error text naming them, an error response, a bad exit).
+    pub fn take_fresh(&mut self) -> Vec<usize> {
+        self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default()
+    }
+
+    /// Starts collecting groups for [`Analyzer::take_fresh`].
+    pub fn watch_live(&mut self) {
+        self.live = Some(LiveQueue::default());
+    }
+
+    pub fn group(&self, id: usize) -> &Failure {
+        &self.failures.groups[id]
+    }
+
+    /// A typo suggestion for a group, from the disk or the trace so far.
+    pub fn typo_for(&self, id: usize, disk: &dyn Disk) -> Option<typo::Typo> {
+        let g = &self.failures.groups[id];
+        let missing = g.errnos.keys().any(|e| e == "ENOENT" || e == "ENOTDIR");
+        g.target.fs_path().filter(|_| missing).and_then(|p| typo::find(p, disk, &self.known))
+    }
+
+    /// Running counts for a status line: (failed syscalls, failure groups, live suspects).
+    pub fn counts(&self) -> (u64, usize, usize) {
+        (self.failed, self.failures.groups.len(), self.live.as_ref().map_or(0, |l| l.shown))
+    }
+
+    /// Records that the live output showed one more suspect.
+    pub fn mark_shown(&mut self) {
+        if let Some(l) = self.live.as_mut() {
+            l.shown += 1;
         }
     }
 }

@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  strace -f -p 2341 2>&1 | straceback        live: attach to a running service, Ctrl-C to stop
+  strace -f -p 2341 2>&1 | straceback        live: attach to a running service, Ctrl-C for the report
+  straceback attach 2341 2342                the same, straceback starts strace itself
+  straceback run -- php-cgi index.php        trace a command from its start
   straceback trace.txt                       a saved trace (trace.txt.PID files from -ff are found)
   straceback --format json trace.txt | jq .suspects[0]
   straceback --format markdown trace.txt     paste into the incident ticket
@@ -27,6 +29,23 @@ pub struct Cli {
 pub enum Command {
     /// Print every event as one NDJSON object per line (the parser's view of the trace).
     Events(EventsArgs),
+    /// Run a command under strace (with the recommended flags) and analyse it live.
+    #[command(
+        after_help = "Example:\n  straceback run -- sh -c 'cat /etc/app.conf'\n  straceback run --save raw.txt -- ./server --port 8080"
+    )]
+    Run(RunArgs),
+    /// Attach strace to running processes and analyse them live; Ctrl-C for the report.
+    #[command(after_help = "Example:\n  straceback attach $(pgrep -d' ' apache2)")]
+    Attach(AttachArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  straceback completions bash > /etc/bash_completion.d/straceback")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  straceback man > /usr/local/share/man/man1/straceback.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +58,36 @@ pub struct EventsArgs {
 pub struct AnalyzeArgs {
     /// Trace files (`-` or none for stdin; gzip is detected; NAME finds the NAME.PID files of -ff).
     pub files: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Extra strace flags, e.g. "-e trace=%file".
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub strace_args: Option<String>,
+    /// The command to trace.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub cmd: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Extra strace flags, e.g. "-e trace=%file".
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub strace_args: Option<String>,
+    /// Processes to attach to (their threads and children are followed).
+    #[arg(required = true, value_name = "PID")]
+    pub pids: Vec<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -73,6 +122,12 @@ pub struct AnalyzeArgs {
     /// Exit with status 1 when suspects were found.
     #[arg(long)]
     pub exit_code: bool,
+    /// Print each new suspect the moment it appears (default for run and attach), then the report.
+    #[arg(long)]
+    pub live: bool,
+    /// Also write the raw trace read from stdin or strace to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

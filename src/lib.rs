@@ -7,12 +7,14 @@ pub mod aggregate;
 pub mod analyze;
 pub mod cli;
 pub mod disk;
+pub mod drive;
 pub mod error;
 pub mod event;
 pub mod exit;
 pub mod fixptr;
 pub mod heuristics;
 pub mod input;
+pub mod interrupt;
 pub mod options;
 pub mod pair;
 pub mod parse;
@@ -21,6 +23,7 @@ pub mod render;
 pub mod report;
 pub mod stream;
 pub mod symptom;
+pub mod tracer;
 
 use std::io::{self, Write};
 
@@ -37,6 +40,7 @@ pub fn run(options: &Options) -> ExitStatus {
     let result = match options.mode {
         Mode::Events => render::events::write_events(&options.inputs, &mut out, &mut errors),
         Mode::Analyze => analyze_and_render(options, &mut out, &mut errors).map(|n| suspects = n),
+        Mode::Completions(_) | Mode::Man => generate(&options.mode, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::Output));
     let mut status = if options.exit_code && suspects > 0 { ExitStatus::Suspects } else { ExitStatus::Ok };
@@ -55,18 +59,15 @@ pub fn run(options: &Options) -> ExitStatus {
     }
 }
 
-/// An unparsed line: source, line number, text.
-pub type Unparsed = (String, u64, String);
-
-/// Most unparsed lines kept for `--show-unparsed`.
-const UNPARSED_SHOWN: usize = 100;
-
 /// Reads every input, analyses it and renders the report in the chosen format; returns the
 /// number of suspects.
 pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<usize, Error> {
-    let (report, unparsed) = analyze_inputs(options, errors)?;
+    let (report, unparsed) = drive::analyze(options, out, errors)?;
     let top = options.top;
     colored::control::set_override(options.colored);
+    if options.live && options.format == cli::Format::Text && !report.suspects.is_empty() {
+        writeln!(out).map_err(Error::Output)?;
+    }
     let rendered = match options.format {
         cli::Format::Text => render::text::render(&report, top, out),
         cli::Format::Json => render::json::render(&report, out),
@@ -83,45 +84,15 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
     Ok(report.suspects.len())
 }
 
-/// The report for `options.inputs`, and the first unparsed lines (source, line, text).
-pub fn analyze_inputs(options: &Options, errors: &mut Vec<Error>) -> Result<(report::Report, Vec<Unparsed>), Error> {
-    let ignores = heuristics::noise::Ignores::new(options.default_ignores, &options.ignore)
-        .map_err(|e| Error::Usage(format!("--ignore: {e}")))?;
-    let settings = analyze::Settings { ignores, top: options.top };
-    let mut analyzer = analyze::Analyzer::new(options.max_groups);
-    let mut stats = parse::ParseStats::default();
-    let mut unparsed = Vec::new();
-    for group in render::events::group_sets(&options.inputs) {
-        let mut streams = Vec::new();
-        for input in group {
-            match stream::EventStream::open(input) {
-                Ok(s) => streams.push(s),
-                Err(e) => errors.push(e),
-            }
+/// `completions SHELL` and `man`: generated from the clap definition.
+fn generate(mode: &Mode, out: &mut dyn Write) -> Result<(), Error> {
+    use clap::CommandFactory;
+    let mut cmd = cli::Cli::command();
+    match mode {
+        Mode::Completions(shell) => {
+            clap_complete::generate(*shell, &mut cmd, "straceback", out);
+            Ok(())
         }
-        let names: Vec<String> = streams.iter().map(|s| s.input.name()).collect();
-        let mut merged = stream::MergedStream::new(streams);
-        loop {
-            match merged.next_event() {
-                Ok(Some((i, event))) => {
-                    if let event::EventKind::Unparsed { text } = &event.kind {
-                        if unparsed.len() < UNPARSED_SHOWN {
-                            unparsed.push((names[i].clone(), event.line, String::from_utf8_lossy(text).into_owned()));
-                        }
-                    }
-                    analyzer.push(&names[i], &event);
-                }
-                Ok(None) => break,
-                Err(e) => errors.push(e),
-            }
-        }
-        for s in merged.streams() {
-            stats.merge(&s.stats());
-        }
+        _ => clap_mangen::Man::new(cmd).render(out).map_err(Error::Output),
     }
-    let disk: Box<dyn disk::Disk> = match &options.root {
-        Some(root) => Box::new(disk::RootDisk::new(root)),
-        None => Box::new(disk::NoDisk),
-    };
-    Ok((analyzer.finish(&settings, disk.as_ref(), &stats), unparsed))
 }

@@ -3,20 +3,31 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, ColorChoice, Command, Format};
+use crate::cli::{Cli, ColorChoice, Command, Format, ReportArgs};
 use crate::error::Error;
 use crate::input::{expand, Input};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Analyze,
     Events,
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// strace started by straceback itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Launch {
+    Run(Vec<String>),
+    Attach(Vec<u32>),
 }
 
 #[derive(Debug, Clone)]
 pub struct Options {
     pub mode: Mode,
     pub inputs: Vec<Input>,
+    pub launch: Option<Launch>,
+    pub strace_args: Vec<String>,
     pub format: Format,
     /// `None`: show everything.
     pub top: Option<usize>,
@@ -28,53 +39,88 @@ pub struct Options {
     pub show_unparsed: bool,
     pub max_groups: usize,
     pub exit_code: bool,
+    pub live: bool,
+    pub save: Option<PathBuf>,
+    /// stderr is a terminal: status line and progress bars go there.
+    pub stderr_tty: bool,
 }
 
 impl Options {
     pub fn from_cli(cli: Cli) -> Result<Options, Error> {
         // with a subcommand, clap leaves the analysis flags at their defaults
-        let a = cli.analyze;
-        let (mode, files) = match cli.command {
-            Some(Command::Events(e)) => (Mode::Events, e.files),
-            None => (Mode::Analyze, a.files.clone()),
+        let mut launch = None;
+        let mut strace_args = None;
+        let (mode, files, r) = match cli.command {
+            Some(Command::Events(e)) => (Mode::Events, e.files, cli.analyze.report),
+            Some(Command::Completions { shell }) => (Mode::Completions(shell), vec![], cli.analyze.report),
+            Some(Command::Man) => (Mode::Man, vec![], cli.analyze.report),
+            Some(Command::Run(run)) => {
+                launch = Some(Launch::Run(run.cmd));
+                strace_args = run.strace_args;
+                (Mode::Analyze, vec![], run.report)
+            }
+            Some(Command::Attach(a)) => {
+                launch = Some(Launch::Attach(a.pids));
+                strace_args = a.strace_args;
+                (Mode::Analyze, vec![], a.report)
+            }
+            None => (Mode::Analyze, cli.analyze.files, cli.analyze.report),
         };
-        if files.is_empty() && std::io::stdin().is_terminal() {
+        let reads_stdin = files.is_empty() && launch.is_none() && matches!(mode, Mode::Analyze | Mode::Events);
+        if reads_stdin && std::io::stdin().is_terminal() {
             return Err(Error::Usage(
                 "no trace given and stdin is a terminal.\n\
                  Pipe strace into it:   strace -f -p PID 2>&1 | straceback\n\
+                 or let it run strace:  straceback attach PID   /   straceback run -- CMD\n\
                  or give a saved trace: straceback trace.txt   (see --help)"
                     .into(),
             ));
         }
         let inputs = if files.is_empty() { vec![Input::stdin()] } else { expand(&files) };
-        for re in &a.ignore {
+        Self::validated(mode, inputs, launch, strace_args, r)
+    }
+
+    fn validated(
+        mode: Mode,
+        inputs: Vec<Input>,
+        launch: Option<Launch>,
+        strace_args: Option<String>,
+        r: ReportArgs,
+    ) -> Result<Options, Error> {
+        for re in &r.ignore {
             regex::bytes::Regex::new(re).map_err(|e| Error::Usage(format!("--ignore {re}: {e}")))?;
         }
-        let colored = match a.color {
+        let colored = match r.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
             }
         };
-        let root = if a.no_disk { None } else { Some(a.root.clone().unwrap_or_else(|| PathBuf::from("/"))) };
-        if let Some(r) = &root {
-            if !r.is_dir() {
-                return Err(Error::Usage(format!("--root {}: not a directory", r.display())));
+        let root = if r.no_disk { None } else { Some(r.root.clone().unwrap_or_else(|| PathBuf::from("/"))) };
+        if let Some(root) = &root {
+            if !root.is_dir() {
+                return Err(Error::Usage(format!("--root {}: not a directory", root.display())));
             }
         }
+        let live = r.live || launch.is_some();
         Ok(Options {
             mode,
             inputs,
-            format: a.format,
-            top: if a.all { None } else { Some(a.top) },
-            colored: colored && a.format == Format::Text,
+            launch,
+            strace_args: strace_args.map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or_default(),
+            format: r.format,
+            top: if r.all { None } else { Some(r.top) },
+            colored: colored && r.format == Format::Text,
             root,
-            ignore: a.ignore,
-            default_ignores: !a.no_default_ignores,
-            show_unparsed: a.show_unparsed,
-            max_groups: a.max_groups.max(1),
-            exit_code: a.exit_code,
+            ignore: r.ignore,
+            default_ignores: !r.no_default_ignores,
+            show_unparsed: r.show_unparsed,
+            max_groups: r.max_groups.max(1),
+            exit_code: r.exit_code,
+            live,
+            save: r.save,
+            stderr_tty: std::io::stderr().is_terminal(),
         })
     }
 }

@@ -60,7 +60,7 @@ impl Pairer {
                         let sc = build_syscall(name.as_bytes(), &all, ret, duration);
                         out.push(Event {
                             line: head.line,
-                            pid: pid.or(key),
+                            pid: key.or(pid), // the event stands on the head's line: its pid, else the tail's
                             time: head.time.or(time),
                             kind: EventKind::Syscall(sc),
                         });
@@ -79,8 +79,10 @@ impl Pairer {
         if self.open.get(&pid).is_some_and(|h| &*h.name == name) {
             return Some(pid);
         }
-        // prefixes may differ between head and tail: match by name when unambiguous
-        let mut same = self.open.iter().filter(|(k, h)| &*h.name == name && (pid.is_none() || k.is_none()));
+        // prefixes may differ between head and tail, and an execve by a thread resumes under
+        // the leader's pid: match by name when unambiguous
+        let any_pid = name == "execve" || name == "execveat";
+        let mut same = self.open.iter().filter(|(k, h)| &*h.name == name && (any_pid || pid.is_none() || k.is_none()));
         let first = same.next().map(|(k, _)| *k);
         if same.next().is_some() {
             return None;

@@ -6,17 +6,58 @@
 //! one after the other, and the process table is approximate).
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{self, BufRead, Read};
 
 use crate::error::Error;
 use crate::event::Event;
+use crate::input::live::{self, LiveReader};
 use crate::input::Input;
 use crate::pair::Pairer;
 use crate::parse::{Assembler, LineReader, ParseStats, Record};
 
+/// Where an event stream's bytes come from.
+pub enum Source {
+    Plain(Box<dyn BufRead + Send>),
+    /// Read on a thread, with timeouts (stdin, strace started by `run`/`attach`).
+    Live(LiveReader),
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Plain(r) => r.read(buf),
+            Source::Live(r) => r.read(buf),
+        }
+    }
+}
+
+impl BufRead for Source {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Source::Plain(r) => r.fill_buf(),
+            Source::Live(r) => r.fill_buf(),
+        }
+    }
+    fn consume(&mut self, n: usize) {
+        match self {
+            Source::Plain(r) => r.consume(n),
+            Source::Live(r) => r.consume(n),
+        }
+    }
+}
+
+/// What polling a live stream gives.
+#[allow(clippy::large_enum_variant)] // one at a time, never stored
+pub enum Polled {
+    Event(Event),
+    /// Nothing arrived within the wait.
+    Pending,
+    End,
+}
+
 /// The events of one input stream.
 pub struct EventStream {
-    reader: LineReader<Box<dyn BufRead + Send>>,
+    reader: LineReader<Source>,
     asm: Assembler,
     pairer: Pairer,
     records: Vec<Record>,
@@ -27,8 +68,17 @@ pub struct EventStream {
 
 impl EventStream {
     pub fn open(input: &Input) -> Result<Self, Error> {
-        let reader = LineReader::new(input.open()?);
-        Ok(EventStream {
+        Ok(Self::new(input, Source::Plain(input.open()?)))
+    }
+
+    /// Reads `source` on a thread (see [`crate::input::live`]); `save` gets a raw copy.
+    pub fn live(input: &Input, source: Box<dyn Read + Send>, save: Option<std::fs::File>) -> Self {
+        Self::new(input, Source::Live(live::spawn(source, save)))
+    }
+
+    fn new(input: &Input, source: Source) -> Self {
+        let reader = LineReader::new(source);
+        EventStream {
             reader,
             asm: Assembler::new(input.pid),
             pairer: Pairer::new(),
@@ -36,7 +86,25 @@ impl EventStream {
             ready: VecDeque::new(),
             done: false,
             input: input.clone(),
-        })
+        }
+    }
+
+    /// The next event, `Pending` when a live source had nothing within its wait.
+    pub fn poll_event(&mut self) -> Result<Polled, Error> {
+        match self.next_event() {
+            Ok(Some(e)) => Ok(Polled::Event(e)),
+            Ok(None) => Ok(Polled::End),
+            Err(Error::Input { source, .. }) if source.kind() == io::ErrorKind::TimedOut => Ok(Polled::Pending),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A `--save` write error, once.
+    pub fn take_save_error(&mut self) -> Option<io::Error> {
+        match self.reader.get_mut() {
+            Source::Live(l) => l.save_error.take(),
+            Source::Plain(_) => None,
+        }
     }
 
     /// The next event, or `None` at the end of the input.
@@ -60,6 +128,7 @@ impl EventStream {
                 self.asm.finish(&mut self.records);
                 self.done = true;
             }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
             Err(e) => {
                 self.asm.finish(&mut self.records);
                 self.done = true;

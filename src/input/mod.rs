@@ -2,6 +2,7 @@
 //! `strace -ff -o NAME` sets whose files are `NAME.PID`.
 
 mod ff;
+pub mod live;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -37,6 +38,10 @@ impl Input {
             None => "-".to_string(),
             Some(p) => p.display().to_string(),
         }
+    }
+
+    pub fn is_stdin(&self) -> bool {
+        self.path.is_none()
     }
 
     /// Opens the stream, decompressing gzip transparently.

@@ -14,20 +14,26 @@ pub struct LineReader<R> {
     line_no: u64,
     /// Lines skipped because they were longer than [`MAX_LINE`].
     pub overlong: u64,
+    /// A line is half read (the reader returned an error, e.g. a live source's timeout):
+    /// the next call continues it.
+    in_line: bool,
+    too_long: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
     pub fn new(inner: R) -> Self {
-        LineReader { inner, buf: Vec::with_capacity(4096), line_no: 0, overlong: 0 }
+        LineReader { inner, buf: Vec::with_capacity(4096), line_no: 0, overlong: 0, in_line: false, too_long: false }
     }
 
     /// The next line (without `\n`) and its 1-based number, or `None` at end of input.
-    /// A final line without a newline is returned as is.
+    /// A final line without a newline is returned as is. After an error the same call can
+    /// be repeated: the part of the line already read is kept.
     pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
         loop {
-            self.buf.clear();
-            let mut too_long = false;
-            let mut saw_any = false;
+            if !self.in_line {
+                self.buf.clear();
+                self.too_long = false;
+            }
             loop {
                 let chunk = match self.inner.fill_buf() {
                     Ok(c) => c,
@@ -37,15 +43,15 @@ impl<R: BufRead> LineReader<R> {
                 if chunk.is_empty() {
                     break;
                 }
-                saw_any = true;
+                self.in_line = true;
                 let (take, done) = match memchr::memchr(b'\n', chunk) {
                     Some(i) => (i, true),
                     None => (chunk.len(), false),
                 };
-                if !too_long {
+                if !self.too_long {
                     if self.buf.len() + take > MAX_LINE {
-                        too_long = true;
-                        self.buf.clear();
+                        self.too_long = true;
+                        self.buf = Vec::with_capacity(4096);
                     } else {
                         self.buf.extend_from_slice(&chunk[..take]);
                     }
@@ -56,16 +62,21 @@ impl<R: BufRead> LineReader<R> {
                     break;
                 }
             }
-            if !saw_any {
+            if !self.in_line {
                 return Ok(None);
             }
+            self.in_line = false;
             self.line_no += 1;
-            if too_long {
+            if self.too_long {
                 self.overlong += 1;
                 continue;
             }
             return Ok(Some((self.line_no, &self.buf)));
         }
+    }
+
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
     }
 }
 

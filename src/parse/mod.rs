@@ -259,8 +259,9 @@ fn is_skippable(line: &[u8]) -> bool {
     let t = trim_end(line);
     let Some(first) = t.iter().position(|c| !c.is_ascii_whitespace()) else { return true };
     let body = &t[first..];
-    if first > 0 && matches!(body[0], b'>' | b'|' | b'/' | b'\\' | b'_') {
-        return true; // -k frames, data dumps, --tips boxes
+    // -k frames (` > `), data dumps (` | `), --tips boxes and their ASCII art
+    if first > 0 && body[0].is_ascii_punctuation() && !matches!(body[0], b'<' | b'=' | b',' | b')') {
+        return true;
     }
     if body.starts_with(b"% time") || body.starts_with(b"------") {
         return true;
@@ -343,11 +344,21 @@ impl Assembler {
                 return;
             }
             let here = parse_physical(line);
-            if matches!(here.piece, Piece::Garbage) && waited < GLUE_WINDOW {
-                // program output between the two halves of a call
-                self.pending = Some((start, text, waited + 1));
-                self.emit_garbage(line_no, line, out);
-                return;
+            if waited < GLUE_WINDOW {
+                // program output or more strace messages between the two halves of a call
+                match here.piece {
+                    Piece::Garbage => {
+                        self.pending = Some((start, text, waited + 1));
+                        self.emit_garbage(line_no, line, out);
+                        return;
+                    }
+                    Piece::Kind(kind @ EventKind::Strace { .. }) => {
+                        self.pending = Some((start, text, waited + 1));
+                        out.push(self.event(line_no, here.pid, here.time, kind));
+                        return;
+                    }
+                    _ => {}
+                }
             }
             self.emit_garbage(start, &text, out);
         }

@@ -63,7 +63,7 @@ fn syscall_lines_with_every_prefix_and_suffix() {
         (r#"poll([{fd=4, events=POLLIN}], 1, 100) = 1 ([{fd=4, revents=POLLIN}])"#, (None, "poll", None, "1")),
         (r#"read(0, 0x7ffd, 1) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"#, (None, "read", None, "ERESTARTSYS")),
         (r#"syscall_0x1f5(0x7, 0, 0, 0, 0x7f0d2c1e06d0, 0x7ffd4b3a1a28) = -1 ENOSYS (Function not implemented)"#, (None, "syscall_0x1f5", None, "ENOSYS")),
-        (r#"openat(AT_FDCWD, "/x", O_RDONLY) = -1 (errno 524)"#, (None, "openat", p("/x"), "524")),
+        (r#"openat(AT_FDCWD, "/x", O_RDONLY) = -1 (errno 1234) (INJECTED)"#, (None, "openat", p("/x"), "1234")),
         (r#"unlinkat(AT_FDCWD, "/srv/shop/tmp/x", 0) = -1 EROFS (Read-only file system) (INJECTED)"#, (None, "unlinkat", p("/srv/shop/tmp/x"), "EROFS")),
         (r#"getppid()                               = 812 (DELAYED)"#, (None, "getppid", None, "812")),
         // strings holding ` = `, `)` and quotes; the -s truncation marker

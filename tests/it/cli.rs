@@ -45,7 +45,7 @@ fn stdin_is_read_when_no_file_is_given() {
 fn hostile_file_names_never_reach_the_terminal_raw() {
     let sgr = regex::Regex::new("\x1b\\[[0-9;]*m").expect("re");
     for format in ["text", "markdown"] {
-        for file in ["flags/hostile.txt", "flags/hostile-x.txt"] {
+        for file in ["flags/hostile.txt", "flags/hostile-x.txt", "flags/rare/hostile-stderr.txt"] {
             let out = run(&["--all", "--no-disk", "--color", "always", "--format", format, &fixture(file)]);
             assert!(out.status.success());
             let text = String::from_utf8_lossy(&out.stdout);
@@ -146,4 +146,14 @@ fn show_unparsed_lists_program_output() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Unparsed lines (first 4):"), "{text}");
     assert!(text.contains("mixed.txt:160: second"), "{text}");
+}
+
+#[test]
+fn an_error_message_holding_escape_bytes_is_quoted_escaped() {
+    let out = run(&["--no-disk", "--color", "never", &fixture("flags/rare/hostile-stderr.txt")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r#"followed by error output "cannot open /srv/sbfix-rare/evil-\x1b[2J\x1b[31mred-\x1b]0;title\x07.conf: No such file or directory""#),
+        "{text}"
+    );
 }

@@ -1,0 +1,264 @@
+//! Driving inputs through the analysis: saved files (with a progress bar on a terminal), live
+//! sources (stdin from a pipe, strace started by `run`/`attach`) with a status line, Ctrl-C
+//! handling and `--live` suspect lines.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use crate::analyze::{Analyzer, Settings};
+use crate::disk::{Disk, NoDisk, RootDisk};
+use crate::error::Error;
+use crate::event::{Event, EventKind};
+use crate::heuristics::errno::{classify, ErrnoClass};
+use crate::heuristics::noise::{is_system_tree, Ignores};
+use crate::input::Input;
+use crate::options::Options;
+use crate::parse::ParseStats;
+use crate::render::escape::terminal as esc;
+use crate::report::Report;
+use crate::stream::{EventStream, MergedStream, Polled};
+use crate::{interrupt, render, tracer};
+
+/// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
+const GRACE: Duration = Duration::from_secs(2);
+/// Status line redraws at most this often.
+const REDRAW: Duration = Duration::from_millis(250);
+/// Files larger than this get a progress bar when stderr is a terminal.
+const PROGRESS_MIN: u64 = 64 << 20;
+/// Most unparsed lines kept for `--show-unparsed`.
+const UNPARSED_SHOWN: usize = 100;
+
+/// An unparsed line: source, line number, text.
+pub type Unparsed = (String, u64, String);
+
+/// Analyses every input of `options`; `out` receives `--live` lines as they happen.
+pub fn analyze(
+    options: &Options,
+    out: &mut dyn Write,
+    errors: &mut Vec<Error>,
+) -> Result<(Report, Vec<Unparsed>), Error> {
+    let ignores =
+        Ignores::new(options.default_ignores, &options.ignore).map_err(|e| Error::Usage(format!("--ignore: {e}")))?;
+    let disk: Box<dyn Disk> = match &options.root {
+        Some(root) => Box::new(RootDisk::new(root)),
+        None => Box::new(NoDisk),
+    };
+    let mut run = Run {
+        options,
+        analyzer: Analyzer::new(options.max_groups),
+        stats: ParseStats::default(),
+        unparsed: Vec::new(),
+        ignores: &ignores,
+        disk: disk.as_ref(),
+    };
+    if options.live {
+        run.analyzer.watch_live();
+    }
+    if let Some(launch) = &options.launch {
+        interrupt::install();
+        let mut tracer = tracer::start(launch, &options.strace_args)?;
+        interrupt::forward_to(tracer.child.id());
+        let input = Input { path: Some("strace".into()), pid: None, set: None };
+        let save = open_save(options, errors);
+        let mut stream = EventStream::live(&input, Box::new(tracer.trace), save);
+        run.watch(&mut stream, out, errors)?;
+        // detach (attach) or let the command finish its exit; strace must not outlive us
+        if tracer.child.try_wait().ok().flatten().is_none() {
+            // SAFETY: kill(2) on the strace we started.
+            unsafe {
+                libc::kill(i32::try_from(tracer.child.id()).unwrap_or(0), libc::SIGINT);
+            }
+        }
+        let _ = tracer.child.wait();
+    } else {
+        for group in render::events::group_sets(&options.inputs) {
+            if group.len() == 1 && group[0].is_stdin() {
+                interrupt::install();
+                let source = group[0].open()?;
+                let save = open_save(options, errors);
+                let mut stream = EventStream::live(group[0], Box::new(source), save);
+                run.watch(&mut stream, out, errors)?;
+            } else {
+                run.files(&group, out, errors)?;
+            }
+        }
+    }
+    let Run { analyzer, stats, unparsed, .. } = run;
+    let settings = Settings { ignores, top: options.top };
+    Ok((analyzer.finish(&settings, disk.as_ref(), &stats), unparsed))
+}
+
+fn open_save(options: &Options, errors: &mut Vec<Error>) -> Option<std::fs::File> {
+    let path = options.save.as_ref()?;
+    match std::fs::File::create(path) {
+        Ok(f) => Some(f),
+        Err(source) => {
+            errors.push(Error::Input { name: path.display().to_string(), source });
+            None
+        }
+    }
+}
+
+struct Run<'a> {
+    options: &'a Options,
+    analyzer: Analyzer,
+    stats: ParseStats,
+    unparsed: Vec<Unparsed>,
+    ignores: &'a Ignores,
+    disk: &'a dyn Disk,
+}
+
+impl Run<'_> {
+    fn push(&mut self, source: &str, event: &Event, out: &mut dyn Write) -> Result<(), Error> {
+        if let EventKind::Unparsed { text } = &event.kind {
+            if self.unparsed.len() < UNPARSED_SHOWN {
+                self.unparsed.push((source.to_string(), event.line, String::from_utf8_lossy(text).into_owned()));
+            }
+        }
+        self.analyzer.push(source, event);
+        if self.options.live {
+            self.print_fresh(out)?;
+        }
+        Ok(())
+    }
+
+    /// Saved files: a `-ff` set merged by time, or one file.
+    fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
+        let progress = self.progress_bar(group);
+        let mut streams = Vec::new();
+        for input in group {
+            match EventStream::open(input) {
+                Ok(s) => streams.push(s),
+                Err(e) => errors.push(e),
+            }
+        }
+        let names: Vec<String> = streams.iter().map(|s| s.input.name()).collect();
+        let mut merged = MergedStream::new(streams);
+        let mut lines = 0u64;
+        loop {
+            match merged.next_event() {
+                Ok(Some((i, event))) => {
+                    if let Some(p) = &progress {
+                        if event.line > lines + 10_000 {
+                            lines = event.line;
+                            p.set_position(merged.streams().iter().map(|s| s.stats().bytes).sum());
+                        }
+                    }
+                    self.push(&names[i], &event, out)?;
+                }
+                Ok(None) => break,
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        for s in merged.streams() {
+            self.stats.merge(&s.stats());
+        }
+        Ok(())
+    }
+
+    fn progress_bar(&self, group: &[&Input]) -> Option<indicatif::ProgressBar> {
+        if !self.options.stderr_tty {
+            return None;
+        }
+        let total: u64 = group
+            .iter()
+            .filter_map(|i| i.path.as_ref())
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        if total < PROGRESS_MIN {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        let style = indicatif::ProgressStyle::with_template(
+            "straceback: {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        );
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        Some(bar)
+    }
+
+    /// A live source: events as they arrive, a status line, Ctrl-C gives the report.
+    fn watch(&mut self, stream: &mut EventStream, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
+        let status = self.options.stderr_tty && std::io::stderr().is_terminal();
+        let source = stream.input.name();
+        let mut last_draw = Instant::now() - REDRAW;
+        let mut interrupted_at: Option<Instant> = None;
+        loop {
+            match stream.poll_event() {
+                Ok(Polled::Event(e)) => self.push(&source, &e, out)?,
+                Ok(Polled::Pending) => {}
+                Ok(Polled::End) => break,
+                Err(e) => {
+                    errors.push(e);
+                    break;
+                }
+            }
+            if let Some(e) = stream.take_save_error() {
+                let name = self.options.save.as_ref().map_or_else(String::new, |p| p.display().to_string());
+                errors.push(Error::Input { name, source: e });
+            }
+            if interrupt::count() > 0 {
+                let at = *interrupted_at.get_or_insert_with(Instant::now);
+                if at.elapsed() > GRACE {
+                    break;
+                }
+            }
+            if status && last_draw.elapsed() >= REDRAW {
+                last_draw = Instant::now();
+                let lines = stream.stats().lines;
+                let (failed, groups, suspects) = self.analyzer.counts();
+                let hint = if interrupt::count() > 0 { "finishing…" } else { "Ctrl-C for the report" };
+                eprint!("\r\x1b[2Kstraceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects — {hint}");
+            }
+        }
+        if status {
+            eprint!("\r\x1b[2K");
+        }
+        self.stats.merge(&stream.stats());
+        Ok(())
+    }
+
+    /// `--live`: one line per group the moment the process's reaction makes it a suspect.
+    fn print_fresh(&mut self, out: &mut dyn Write) -> Result<(), Error> {
+        let fresh = self.analyzer.take_fresh();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        for id in fresh {
+            let g = self.analyzer.group(id);
+            let errno = crate::aggregate::Failures::main_errno(g);
+            let class = classify(errno);
+            let path = g.target.fs_path();
+            let benign = path.is_some_and(|p| {
+                self.ignores.matches(p).is_some() || (is_system_tree(p) && g.reactions.named_in_error.is_none())
+            });
+            if benign || matches!(class, ErrnoClass::Probe | ErrnoClass::Transient) {
+                continue;
+            }
+            let syscall = g.syscalls.keys().next().map_or("", String::as_str);
+            let pid = g.pids.iter().next().map(|p| format!(" pid {p}")).unwrap_or_default();
+            let mut line = format!("suspect: {}  {errno}  {syscall}{pid}", esc(&g.target.display()));
+            if let Some(t) = self.analyzer.typo_for(id, self.disk) {
+                line.push_str(&format!("  likely typo: {} exists", esc(&String::from_utf8_lossy(&t.suggestion))));
+            }
+            let re = &g.reactions;
+            if let Some(code) = re.http.keys().rev().find(|c| **c >= 400) {
+                line.push_str(&format!("  → HTTP {code}"));
+            } else if let Some(sig) = &re.killed_by {
+                line.push_str(&format!("  → killed by {sig}"));
+            } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
+                line.push_str(&format!("  → exit status {code}"));
+            } else if let Some(t) = &re.named_in_error {
+                line.push_str(&format!("  → \"{}\"", esc(t)));
+            }
+            self.analyzer.mark_shown();
+            writeln!(out, "{line}").map_err(Error::Output)?;
+        }
+        out.flush().map_err(Error::Output)
+    }
+}
