@@ -125,15 +125,8 @@ impl Run<'_> {
     /// Saved files: a `-ff` set merged by time, or one file.
     fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
         let progress = self.progress_bar(group);
-        let mut streams = Vec::new();
-        for input in group {
-            match EventStream::open(input) {
-                Ok(s) => streams.push(s),
-                Err(e) => errors.push(e),
-            }
-        }
-        let names: Vec<String> = streams.iter().map(|s| s.input.name()).collect();
-        let mut merged = MergedStream::new(streams);
+        let mut merged = MergedStream::open(&group, errors);
+        let names = merged.names();
         let mut lines = 0u64;
         loop {
             match merged.next_event() {

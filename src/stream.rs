@@ -167,6 +167,23 @@ pub struct MergedStream {
 }
 
 impl MergedStream {
+    /// Opens the inputs of one group; inputs that cannot be opened go to `errors`.
+    pub fn open(group: &[&Input], errors: &mut Vec<Error>) -> Self {
+        let mut streams = Vec::new();
+        for input in group {
+            match EventStream::open(input) {
+                Ok(s) => streams.push(s),
+                Err(e) => errors.push(e),
+            }
+        }
+        Self::new(streams)
+    }
+
+    /// The display name of each stream, by index.
+    pub fn names(&self) -> Vec<String> {
+        self.streams.iter().map(|s| s.input.name()).collect()
+    }
+
     pub fn new(streams: Vec<EventStream>) -> Self {
         let n = streams.len();
         MergedStream { streams, heads: (0..n).map(|_| None).collect(), primed: false, pending_error: None }

@@ -4,20 +4,13 @@ use std::io::Write;
 
 use crate::error::Error;
 use crate::input::Input;
-use crate::stream::{EventStream, MergedStream};
+use crate::stream::MergedStream;
 
 /// Writes the events of every input; input errors are collected and the rest still written.
 pub fn write_events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
     for group in group_sets(inputs) {
-        let mut streams = Vec::new();
-        for input in group {
-            match EventStream::open(input) {
-                Ok(s) => streams.push(s),
-                Err(e) => errors.push(e),
-            }
-        }
-        let names: Vec<String> = streams.iter().map(|s| s.input.name()).collect();
-        let mut merged = MergedStream::new(streams);
+        let mut merged = MergedStream::open(&group, errors);
+        let names = merged.names();
         loop {
             match merged.next_event() {
                 Ok(Some((i, event))) => {
