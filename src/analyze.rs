@@ -33,11 +33,6 @@ const MAX_FIX_CANDIDATES: usize = 4096;
 /// Fix pointers are looked for for this many top suspects.
 const FIX_POINTERS: usize = 10;
 
-pub struct Settings {
-    pub ignores: Ignores,
-    pub top: Option<usize>,
-}
-
 #[derive(Default)]
 struct LiveQueue {
     seen: HashSet<usize>,
@@ -57,6 +52,7 @@ struct ProcState {
 }
 
 pub struct Analyzer {
+    ignores: Ignores,
     procs: ProcessTable,
     state: HashMap<Pid, ProcState>,
     failures: Failures,
@@ -78,8 +74,9 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    pub fn new(max_groups: usize) -> Self {
+    pub fn new(max_groups: usize, ignores: Ignores) -> Self {
         Analyzer {
+            ignores,
             procs: ProcessTable::new(),
             state: HashMap::new(),
             failures: Failures::new(max_groups),
@@ -400,7 +397,8 @@ impl Analyzer {
         let now = st.seq;
         let recent: Vec<usize> =
             st.recent.iter().filter(|(_, seq)| now.saturating_sub(*seq) <= REACTION_WINDOW).map(|(g, _)| *g).collect();
-        let last = recent.last().copied();
+        // the failure the process reacts to is its last one that is not routine probing
+        let last = recent.iter().rev().copied().find(|&id| !self.is_routine(id));
         for id in recent {
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
@@ -422,6 +420,13 @@ impl Analyzer {
                 }
             }
         }
+    }
+
+    /// A failure every healthy process has: a benign path or a provoked errno.
+    pub fn is_routine(&self, id: usize) -> bool {
+        let g = &self.failures.groups[id];
+        matches!(classify(Failures::main_errno(g)), ErrnoClass::Probe | ErrnoClass::Transient)
+            || g.target.fs_path().is_some_and(|p| self.ignores.matches(p).is_some())
     }
 
     /// Groups that became suspects since the last call (only with [`Analyzer::watch_live`]):
@@ -461,8 +466,9 @@ impl Analyzer {
 
 impl Analyzer {
     /// Classifies, scores and ranks what was gathered.
-    pub fn finish(self, settings: &Settings, disk: &dyn Disk, stats: &ParseStats) -> Report {
+    pub fn finish(self, disk: &dyn Disk, stats: &ParseStats) -> Report {
         let Analyzer {
+            ignores,
             failures,
             known,
             opened_before,
@@ -479,7 +485,7 @@ impl Analyzer {
         let groups = failures.groups;
 
         // noise first, then typos for the most promising of the rest, then scores
-        let noise: Vec<Option<Noise>> = groups.iter().map(|g| noise_of(g, &settings.ignores)).collect();
+        let noise: Vec<Option<Noise>> = groups.iter().map(|g| noise_of(g, &ignores)).collect();
         let mut order: Vec<usize> = (0..groups.len()).filter(|&i| noise[i].is_none()).collect();
         let prescore = |g: &Failure| rank::score(g, classify(Failures::main_errno(g)), None).0;
         order.sort_by_key(|&i| std::cmp::Reverse(prescore(&groups[i])));

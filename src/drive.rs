@@ -5,11 +5,10 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::analyze::{Analyzer, Settings};
+use crate::analyze::Analyzer;
 use crate::disk::{Disk, NoDisk, RootDisk};
 use crate::error::Error;
 use crate::event::{Event, EventKind};
-use crate::heuristics::errno::{classify, ErrnoClass};
 use crate::heuristics::noise::{is_system_tree, Ignores};
 use crate::input::Input;
 use crate::options::Options;
@@ -37,18 +36,18 @@ pub fn analyze(
     out: &mut dyn Write,
     errors: &mut Vec<Error>,
 ) -> Result<(Report, Vec<Unparsed>), Error> {
-    let ignores =
-        Ignores::new(options.default_ignores, &options.ignore).map_err(|e| Error::Usage(format!("--ignore: {e}")))?;
     let disk: Box<dyn Disk> = match &options.root {
         Some(root) => Box::new(RootDisk::new(root)),
         None => Box::new(NoDisk),
     };
     let mut run = Run {
         options,
-        analyzer: Analyzer::new(options.max_groups),
+        analyzer: Analyzer::new(
+            options.max_groups,
+            Ignores::new(options.default_ignores, &options.ignore).map_err(bad_ignore)?,
+        ),
         stats: ParseStats::default(),
         unparsed: Vec::new(),
-        ignores: &ignores,
         disk: disk.as_ref(),
     };
     if options.live {
@@ -84,8 +83,11 @@ pub fn analyze(
         }
     }
     let Run { analyzer, stats, unparsed, .. } = run;
-    let settings = Settings { ignores, top: options.top };
-    Ok((analyzer.finish(&settings, disk.as_ref(), &stats), unparsed))
+    Ok((analyzer.finish(disk.as_ref(), &stats), unparsed))
+}
+
+fn bad_ignore(e: regex::Error) -> Error {
+    Error::Usage(format!("--ignore: {e}"))
 }
 
 fn open_save(options: &Options, errors: &mut Vec<Error>) -> Option<std::fs::File> {
@@ -104,7 +106,6 @@ struct Run<'a> {
     analyzer: Analyzer,
     stats: ParseStats,
     unparsed: Vec<Unparsed>,
-    ignores: &'a Ignores,
     disk: &'a dyn Disk,
 }
 
@@ -225,12 +226,8 @@ impl Run<'_> {
         for id in fresh {
             let g = self.analyzer.group(id);
             let errno = crate::aggregate::Failures::main_errno(g);
-            let class = classify(errno);
-            let path = g.target.fs_path();
-            let benign = path.is_some_and(|p| {
-                self.ignores.matches(p).is_some() || (is_system_tree(p) && g.reactions.named_in_error.is_none())
-            });
-            if benign || matches!(class, ErrnoClass::Probe | ErrnoClass::Transient) {
+            let probing = g.target.fs_path().is_some_and(|p| is_system_tree(p) && g.reactions.named_in_error.is_none());
+            if probing || self.analyzer.is_routine(id) {
                 continue;
             }
             let syscall = g.syscalls.keys().next().map_or("", String::as_str);

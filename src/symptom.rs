@@ -130,7 +130,9 @@ pub fn names(text: &[u8], target: &Target) -> bool {
             // strace cuts buffers at `-s` (32 by default): a text ending in the start of the
             // path names it too
             let cut = (6..path.len()).rev().any(|n| path[0] == b'/' && text.ends_with(&path[..n]));
-            has(base) || (stem.len() >= 4 && has(stem)) || cut
+            // ... or in the middle, when the message was written in pieces that were cut
+            let long_prefix = path.len() > 16 && path[0] == b'/' && has(&path[..16]);
+            has(base) || (stem.len() >= 4 && has(stem)) || cut || long_prefix
         }
         Target::Address { addr, unix_path, .. } => has(addr.as_bytes()) || unix_path.as_deref().is_some_and(has),
         Target::Call { .. } => false,

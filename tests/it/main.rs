@@ -6,3 +6,4 @@ mod cli;
 mod flags;
 mod harness;
 mod incidents;
+mod live;
