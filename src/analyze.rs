@@ -115,7 +115,7 @@ impl Analyzer {
                 if *code != 0 {
                     self.symptoms.add_exit(pid, *code);
                 }
-                self.react(pid, |r| r.exit_code = Some(*code), None);
+                self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
                 self.state.remove(&pid);
                 self.procs.apply(pid, ev);
             }
@@ -124,7 +124,7 @@ impl Analyzer {
                 self.symptoms.add_kill(pid, signal, *core_dumped);
                 // SIGTERM and friends are someone stopping the process, not a reaction
                 if symptom::is_crash_signal(signal) {
-                    self.react(pid, |r| r.killed_by = Some(signal.to_string()), None);
+                    self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
                 }
                 self.state.remove(&pid);
                 self.procs.apply(pid, ev);
@@ -318,7 +318,7 @@ impl Analyzer {
                 Sink::Socket => {
                     if let Some(code) = symptom::http_status(&text) {
                         self.symptoms.add_http(pid, code);
-                        self.react(pid, |r| *r.http.entry(code).or_default() += 1, None);
+                        self.react(pid, |r| *r.http.entry(code).or_default() += 1, code >= 400, None);
                     }
                 }
                 Sink::ErrorLog => {
@@ -349,7 +349,7 @@ impl Analyzer {
         }
         let excerpt = symptom::excerpt(text);
         self.symptoms.add_error_text(pid, &excerpt);
-        self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), Some(text));
+        self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), true, Some(text));
     }
 
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0`: the outcome of a
@@ -392,7 +392,14 @@ impl Analyzer {
 
     /// Attributes a reaction to the recent failures of `pid`; `text` is error output that may
     /// name a failure's file.
-    fn react(&mut self, pid: Pid, mut set: impl FnMut(&mut crate::aggregate::Reactions), text: Option<&[u8]>) {
+    /// `bad`: an error response, error text, a bad exit or a crash (not a 200 or exit 0).
+    fn react(
+        &mut self,
+        pid: Pid,
+        mut set: impl FnMut(&mut crate::aggregate::Reactions),
+        bad: bool,
+        text: Option<&[u8]>,
+    ) {
         let Some(st) = self.state.get(&pid) else { return };
         let now = st.seq;
         let recent: Vec<usize> =
@@ -402,8 +409,8 @@ impl Analyzer {
         for id in recent {
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
-            let mut telling = Some(id) == last && g.reactions.is_failure_reaction();
-            if Some(id) == last {
+            let mut telling = bad && Some(id) == last && g.reactions.is_failure_reaction();
+            if bad && Some(id) == last {
                 g.reactions.last_before = true;
             }
             if let Some(text) = text.filter(|t| symptom::names(t, &g.target)) {

@@ -26,7 +26,7 @@ pub fn markdown(s: &str) -> String {
     let safe = terminal(s);
     let mut out = String::with_capacity(safe.len());
     for c in safe.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '(' | ')' | '~' | '&') {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&') {
             out.push('\\');
         }
         out.push(c);
@@ -51,7 +51,7 @@ mod tests {
         assert!(!t.chars().any(|c| c.is_control() || c == '\u{202e}'), "{t}");
         assert_eq!(terminal("a\u{1b}b"), "a\\x1bb");
         let m = markdown("*x* [a](b) `c`");
-        assert_eq!(m, "\\*x\\* \\[a\\]\\(b\\) \\`c\\`");
+        assert_eq!(m, "\\*x\\* \\[a\\](b) \\`c\\`");
         assert!(!code_block("```").contains("```"));
     }
 }

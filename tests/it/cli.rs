@@ -157,3 +157,33 @@ fn an_error_message_holding_escape_bytes_is_quoted_escaped() {
         "{text}"
     );
 }
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("straceback"), "{shell}");
+    }
+    let man = run(&["man"]);
+    assert!(man.status.success());
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.starts_with(".ie") || text.contains(".TH straceback"), "{}", &text[..text.len().min(200)]);
+}
+
+#[test]
+fn help_has_examples_for_each_use() {
+    let out = run(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for example in [
+        "2>&1 | straceback",
+        "straceback attach",
+        "straceback run --",
+        "--format json",
+        "--format markdown",
+        "straceback events",
+    ] {
+        assert!(text.contains(example), "{example}");
+    }
+    assert!(run(&["--version"]).status.success());
+}
