@@ -68,8 +68,6 @@ pub struct Analyzer {
     syscalls: u64,
     failed: u64,
     interruptions: u64,
-    first_time: Option<String>,
-    last_time: Option<String>,
     live: Option<LiveQueue>,
 }
 
@@ -89,20 +87,12 @@ impl Analyzer {
             syscalls: 0,
             failed: 0,
             interruptions: 0,
-            first_time: None,
-            last_time: None,
             live: None,
         }
     }
 
     /// Takes one event (in input order) read from `source`.
     pub fn push(&mut self, source: &str, ev: &Event) {
-        if let Some(t) = &ev.time {
-            if self.first_time.is_none() {
-                self.first_time = Some(t.text.to_string());
-            }
-            self.last_time = Some(t.text.to_string());
-        }
         // lines without a pid prefix come from one process strace did not name
         let pid = ev.pid.unwrap_or(0);
         if self.pids.len() < 1_000_000 && !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. }) {
@@ -128,6 +118,12 @@ impl Analyzer {
                 }
                 self.state.remove(&pid);
                 self.procs.apply(pid, ev);
+            }
+            EventKind::Routine => {
+                self.syscalls += 1;
+                if let Some(st) = self.state.get_mut(&pid) {
+                    st.seq += 1;
+                }
             }
             EventKind::Signal { .. } | EventKind::Strace { .. } | EventKind::Unparsed { .. } => {}
         }
@@ -484,8 +480,6 @@ impl Analyzer {
             syscalls,
             failed,
             interruptions,
-            first_time,
-            last_time,
             ..
         } = self;
         let overflow = failures.overflow;
@@ -564,8 +558,8 @@ impl Analyzer {
             noise_groups: noise_groups as u64,
             suspects: suspects.len() as u64,
             overflow_failures: overflow,
-            first_time,
-            last_time,
+            first_time: stats.first_time.as_ref().map(|t| t.text.to_string()),
+            last_time: stats.last_time.as_ref().map(|t| t.text.to_string()),
             unparsed: stats.unparsed,
             skipped: stats.skipped,
             overlong: stats.overlong,

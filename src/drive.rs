@@ -126,7 +126,7 @@ impl Run<'_> {
     /// Saved files: a `-ff` set merged by time, or one file.
     fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
         let progress = self.progress_bar(group);
-        let mut merged = MergedStream::open(group, errors);
+        let mut merged = MergedStream::open(group, true, errors);
         let names = merged.names();
         let mut lines = 0u64;
         loop {

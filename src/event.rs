@@ -57,6 +57,9 @@ pub enum EventKind {
     Unparsed {
         text: Box<[u8]>,
     },
+    /// A call that succeeded and that the analysis does not look into, only counted (the
+    /// parser's fast path; never produced for `events`).
+    Routine,
 }
 
 /// One system call with its arguments and outcome.
@@ -253,6 +256,7 @@ impl Event {
                 j.kind = "unparsed";
                 j.args = Some(text(t));
             }
+            EventKind::Routine => {}
         }
         j
     }

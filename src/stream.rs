@@ -67,20 +67,21 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    pub fn open(input: &Input) -> Result<Self, Error> {
-        Ok(Self::new(input, Source::Plain(input.open()?)))
+    /// `fast`: routine successful calls are only counted (for the analysis, not `events`).
+    pub fn open(input: &Input, fast: bool) -> Result<Self, Error> {
+        Ok(Self::new(input, Source::Plain(input.open()?), fast))
     }
 
     /// Reads `source` on a thread (see [`crate::input::live`]); `save` gets a raw copy.
     pub fn live(input: &Input, source: Box<dyn Read + Send>, save: Option<std::fs::File>) -> Self {
-        Self::new(input, Source::Live(live::spawn(source, save)))
+        Self::new(input, Source::Live(live::spawn(source, save)), true)
     }
 
-    fn new(input: &Input, source: Source) -> Self {
+    fn new(input: &Input, source: Source, fast: bool) -> Self {
         let reader = LineReader::new(source);
         EventStream {
             reader,
-            asm: Assembler::new(input.pid),
+            asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
             pairer: Pairer::new(),
             records: Vec::new(),
             ready: VecDeque::new(),
@@ -151,7 +152,7 @@ impl EventStream {
     }
 
     pub fn stats(&self) -> ParseStats {
-        let mut s = self.asm.stats.clone();
+        let mut s = self.asm.stats();
         s.overlong += self.reader.overlong;
         s.lines += self.reader.overlong;
         s
@@ -168,10 +169,10 @@ pub struct MergedStream {
 
 impl MergedStream {
     /// Opens the inputs of one group; inputs that cannot be opened go to `errors`.
-    pub fn open(group: &[&Input], errors: &mut Vec<Error>) -> Self {
+    pub fn open(group: &[&Input], fast: bool, errors: &mut Vec<Error>) -> Self {
         let mut streams = Vec::new();
         for input in group {
-            match EventStream::open(input) {
+            match EventStream::open(input, fast) {
                 Ok(s) => streams.push(s),
                 Err(e) => errors.push(e),
             }

@@ -83,42 +83,110 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
 }
 
 /// How close a wrong name is to an existing one: (edits, kind), or `None` when not close.
+/// Works on bytes without allocating: it runs against every entry of directories that can
+/// hold 100k names.
 pub fn closeness(wrong: &[u8], good: &[u8]) -> Option<(usize, &'static str)> {
-    if wrong == good || good.is_empty() {
+    if wrong == good || good.is_empty() || wrong.len().abs_diff(good.len()) > 2 {
         return None;
     }
-    let (w, g) = (String::from_utf8_lossy(wrong), String::from_utf8_lossy(good));
-    if w.to_lowercase() == g.to_lowercase() {
-        return Some((1, "case"));
+    if wrong.len() == good.len() {
+        let unicode_case = || !wrong.is_ascii() && lower(wrong) == lower(good);
+        if wrong.eq_ignore_ascii_case(good) || unicode_case() {
+            return Some((1, "case"));
+        }
+        let sep = |c: u8| matches!(c, b'-' | b'_' | b'.');
+        if wrong.iter().zip(good).all(|(a, b)| a == b || (sep(*a) && sep(*b))) {
+            return Some((1, "separator"));
+        }
     }
-    let sep = |s: &str| s.replace(['-', '_', '.'], "-");
-    if sep(&w) == sep(&g) {
-        return Some((1, "separator"));
-    }
-    if let (Some((ws, we)), Some((gs, ge))) = (w.rsplit_once('.'), g.rsplit_once('.')) {
-        let pair = |a: &str, b: &str| {
-            [("yml", "yaml"), ("htm", "html"), ("jpg", "jpeg"), ("tif", "tiff")]
-                .iter()
-                .any(|(x, y)| (a == *x && b == *y) || (a == *y && b == *x))
-        };
+    if let (Some((ws, we)), Some((gs, ge))) = (split_ext(wrong), split_ext(good)) {
+        const PAIRS: &[(&[u8], &[u8])] = &[(b"yml", b"yaml"), (b"htm", b"html"), (b"jpg", b"jpeg"), (b"tif", b"tiff")];
         if ws == gs && !ws.is_empty() {
-            let d = strsim::damerau_levenshtein(we, ge);
-            if pair(we, ge) || (d <= 2 && d < we.len().max(ge.len())) {
+            let pair = PAIRS.iter().any(|(x, y)| (we == *x && ge == *y) || (we == *y && ge == *x));
+            let d = osa_distance(we, ge);
+            if pair || (d <= 2 && d < we.len().max(ge.len())) {
                 return Some((d.max(1), "extension"));
             }
         }
     }
-    let len = w.chars().count().min(g.chars().count());
-    let limit = match len {
+    let limit = match wrong.len().min(good.len()) {
         0..=3 => 0,
         4..=7 => 1,
         _ => 2,
     };
-    if w.chars().count().abs_diff(g.chars().count()) > limit {
+    if wrong.len().abs_diff(good.len()) > limit || histogram_bound(wrong, good) > limit {
         return None;
     }
-    let d = strsim::damerau_levenshtein(&w, &g);
+    let d = osa_distance(wrong, good);
     (d > 0 && d <= limit).then_some((d, "edit"))
+}
+
+fn lower(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_lowercase()
+}
+
+/// `name.ext` -> (`name`, `ext`) at the last dot.
+fn split_ext(n: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = n.iter().rposition(|&c| c == b'.')?;
+    Some((&n[..i], &n[i + 1..]))
+}
+
+/// A lower bound of the edit distance: each edit changes the byte histogram by at most 2
+/// (a transposition by 0).
+fn histogram_bound(a: &[u8], b: &[u8]) -> usize {
+    let mut h = [0i16; 256];
+    for &c in a {
+        h[usize::from(c)] += 1;
+    }
+    for &c in b {
+        h[usize::from(c)] -= 1;
+    }
+    let mut l1 = 0usize;
+    for &c in a.iter().chain(b) {
+        l1 += usize::from(h[usize::from(c)].unsigned_abs());
+        h[usize::from(c)] = 0;
+    }
+    l1.div_ceil(2)
+}
+
+/// Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions) on
+/// bytes.
+pub fn osa_distance(a: &[u8], b: &[u8]) -> usize {
+    let n = b.len();
+    let mut prev2 = vec![0usize; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur = vec![0usize; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[n]
+}
+
+/// Name comparisons allowed per run: typo lookups stop here, whatever the directories hold
+/// (the most promising groups are looked up first).
+pub const COMPARISON_BUDGET: u64 = 20_000_000;
+
+thread_local! {
+    static COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Charges `n` comparisons; false once the budget is spent.
+fn charge(n: usize) -> bool {
+    COMPARISONS.with(|c| {
+        let used = c.get();
+        c.set(used.saturating_add(n as u64));
+        used < COMPARISON_BUDGET
+    })
 }
 
 /// The closest name in `names` (ties: the one keeping the extension, then the first).
@@ -147,6 +215,9 @@ pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths) -> Option<Typo> {
     if let Some(listing) = disk.list(dir) {
         if listing.names.iter().any(|n| n == name) {
             return None; // it exists now: not a typo
+        }
+        if !charge(listing.names.len()) {
+            return None;
         }
         if let Some((n, distance, kind)) = best(name, listing.names.iter()) {
             return Some(Typo {
@@ -243,6 +314,10 @@ mod tests {
         assert_eq!(closeness(b"lib64", b"lib"), None);
         assert_eq!(closeness(b"ab", b"ac"), None);
         assert_eq!(closeness(b"ledger", b"apt"), None);
+        assert_eq!(closeness("Café.txt".as_bytes(), "café.txt".as_bytes()), Some((1, "case")));
+        assert_eq!(osa_distance(b"utlis", b"utils"), 1);
+        assert_eq!(osa_distance(b"abc", b""), 3);
+        assert_eq!(osa_distance(b"kitten", b"sitting"), 3);
     }
 
     #[test]

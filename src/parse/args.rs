@@ -64,6 +64,43 @@ fn shape(name: &str) -> Shape {
     }
 }
 
+/// Whether a successful call of this name matters to the analysis: it names a path or an
+/// address, changes descriptors, cwd or processes, or writes (symptoms). Other successful
+/// calls are only counted (the fast path).
+pub fn examined(name: &str) -> bool {
+    let s = shape(name);
+    s.path.is_some()
+        || s.sockaddr.is_some()
+        || matches!(
+            name,
+            "write"
+                | "writev"
+                | "pwrite64"
+                | "pwritev"
+                | "pwritev2"
+                | "send"
+                | "sendmmsg"
+                | "close"
+                | "fchdir"
+                | "getcwd"
+                | "dup"
+                | "dup2"
+                | "dup3"
+                | "fcntl"
+                | "fcntl64"
+                | "socket"
+                | "accept"
+                | "accept4"
+                | "getsockopt"
+                | "clone"
+                | "clone3"
+                | "fork"
+                | "vfork"
+                | "exit"
+                | "exit_group"
+        )
+}
+
 /// Fills the path, dirfd, fd and address fields of `sc` from its raw `args`.
 pub fn decode_args(sc: &mut Syscall) {
     let shape = shape(&sc.name);

@@ -30,6 +30,12 @@ pub fn parse_pid(i: In) -> IResult<In, Pid> {
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
 pub fn parse_timestamp(i: In) -> IResult<In, Timestamp> {
+    let (rest, (lead, text)) = recognize_timestamp(i)?;
+    Ok((rest, make_timestamp(lead, text)))
+}
+
+/// The timestamp's leading spaces and text, without allocating.
+pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
     let clock = recognize(tuple((
         take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
         char(':'),
@@ -38,14 +44,17 @@ pub fn parse_timestamp(i: In) -> IResult<In, Timestamp> {
         take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
         opt(pair(char('.'), digit1)),
     )));
-    let (rest, (lead, text)) =
-        terminated(pair(space0, alt((clock, recognize(tuple((digit1, char('.'), digit1)))))), space1)(i)?;
+    terminated(pair(space0, alt((clock, recognize(tuple((digit1, char('.'), digit1)))))), space1)(i)
+}
+
+/// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
+pub fn make_timestamp(lead: In, text: In) -> Timestamp {
     let s = std::str::from_utf8(text).unwrap_or("");
     let secs = if s.contains(':') { clock_secs(s) } else { s.parse().unwrap_or(0.0) };
     // `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is
     // also the only epoch-less number form with a small integer part.
     let relative = !lead.is_empty() || (!s.contains(':') && secs < 1e8);
-    Ok((rest, Timestamp { text: s.into(), secs, relative }))
+    Timestamp { text: s.into(), secs, relative }
 }
 
 fn clock_secs(s: &str) -> f64 {

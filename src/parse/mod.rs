@@ -63,7 +63,7 @@ pub enum Record {
 }
 
 /// Counts the parser keeps about its input.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParseStats {
     pub lines: u64,
     pub bytes: u64,
@@ -72,6 +72,9 @@ pub struct ParseStats {
     pub skipped: u64,
     /// Lines longer than [`MAX_LINE`].
     pub overlong: u64,
+    /// The earliest and latest absolute timestamps seen.
+    pub first_time: Option<Timestamp>,
+    pub last_time: Option<Timestamp>,
 }
 
 impl ParseStats {
@@ -81,6 +84,16 @@ impl ParseStats {
         self.unparsed += o.unparsed;
         self.skipped += o.skipped;
         self.overlong += o.overlong;
+        if let Some(t) = &o.first_time {
+            if self.first_time.as_ref().is_none_or(|f| t.secs < f.secs) {
+                self.first_time = Some(t.clone());
+            }
+        }
+        if let Some(t) = &o.last_time {
+            if self.last_time.as_ref().is_none_or(|l| t.secs > l.secs) {
+                self.last_time = Some(t.clone());
+            }
+        }
     }
 }
 
@@ -314,6 +327,10 @@ const GLUE_WINDOW: u32 = 16;
 pub struct Assembler {
     /// The pid of lines without a prefix (from a `-ff` file name).
     default_pid: Option<Pid>,
+    /// Only count successful calls the analysis does not examine (see [`args::examined`]).
+    fast: bool,
+    /// The latest absolute timestamp's text (reused buffer; made a Timestamp in `stats`).
+    last_time: Vec<u8>,
     /// Start of a call waiting for the rest of its line: (line number, text, lines waited).
     pending: Option<(u64, Vec<u8>, u32)>,
     pub stats: ParseStats,
@@ -321,7 +338,64 @@ pub struct Assembler {
 
 impl Assembler {
     pub fn new(default_pid: Option<Pid>) -> Self {
-        Assembler { default_pid, pending: None, stats: ParseStats::default() }
+        Assembler { default_pid, fast: false, last_time: Vec::new(), pending: None, stats: ParseStats::default() }
+    }
+
+    /// An assembler for the analysis: routine successful calls become [`EventKind::Routine`].
+    pub fn fast(default_pid: Option<Pid>) -> Self {
+        Assembler { fast: true, ..Self::new(default_pid) }
+    }
+
+    /// The counts so far, with the time span.
+    pub fn stats(&self) -> ParseStats {
+        let mut s = self.stats.clone();
+        if !self.last_time.is_empty() {
+            s.last_time = Some(grammar::make_timestamp(b"", &self.last_time));
+        }
+        s
+    }
+
+    /// Notes an absolute timestamp; returns the pid prefix and the body after the prefixes.
+    fn scan_prefix<'l>(&mut self, line: &'l [u8]) -> (Option<Pid>, &'l [u8]) {
+        let mut rest = line;
+        let mut pid = None;
+        if let Ok((r, p)) = grammar::parse_pid(rest) {
+            pid = Some(p);
+            rest = r;
+        }
+        if let Ok((r, (lead, text))) = grammar::recognize_timestamp(rest) {
+            rest = r;
+            let absolute = lead.is_empty()
+                && (text.contains(&b':') || text.iter().position(|&c| c == b'.').is_some_and(|d| d >= 9));
+            if absolute {
+                if self.stats.first_time.is_none() {
+                    self.stats.first_time = Some(grammar::make_timestamp(lead, text));
+                }
+                self.last_time.clear();
+                self.last_time.extend_from_slice(text);
+            }
+        }
+        if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
+            rest = r;
+        }
+        if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
+            rest = r;
+        }
+        (pid, rest)
+    }
+
+    /// The fast path: a complete call that succeeded and that the analysis does not examine.
+    fn routine(body: &[u8]) -> bool {
+        let Ok((rest, name)) = grammar::parse_name(body) else { return false };
+        if !rest.starts_with(b"(") || std::str::from_utf8(name).map_or(true, args::examined) {
+            return false;
+        }
+        // the last ` = ` separates the return value (strings come before it); a digit after
+        // it is a success, anything else (-1, ?, a cut line) takes the full parse
+        match memchr::memmem::rfind(body, b" = ") {
+            Some(i) => body.get(i + 3).is_some_and(u8::is_ascii_digit) && body[..i].trim_ascii_end().ends_with(b")"),
+            None => false,
+        }
     }
 
     /// Feeds one physical line (without its newline); records go to `out`.
@@ -337,6 +411,16 @@ impl Assembler {
             raw
         };
 
+        let (pid, body) = self.scan_prefix(line);
+        if self.fast && self.pending.is_none() && Self::routine(body) {
+            out.push(Record::Event(Event {
+                line: line_no,
+                pid: pid.or(self.default_pid),
+                time: None,
+                kind: EventKind::Routine,
+            }));
+            return;
+        }
         if let Some((start, mut text, waited)) = self.pending.take() {
             if is_continuation(line) {
                 text.extend_from_slice(line);

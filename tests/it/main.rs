@@ -5,5 +5,6 @@
 mod cli;
 mod flags;
 mod harness;
+mod hostile;
 mod incidents;
 mod live;

@@ -1,0 +1,30 @@
+//! Any bytes, split into lines, through the full (non-fast) assembler and the pairer.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use straceback::pair::Pairer;
+use straceback::parse::{Assembler, LineReader};
+
+fuzz_target!(|data: &[u8]| {
+    for fast in [false, true] {
+        let mut reader = LineReader::new(data);
+        let mut asm = if fast { Assembler::fast(Some(1)) } else { Assembler::new(None) };
+        let mut pairer = Pairer::new();
+        let mut recs = Vec::new();
+        let mut events = Vec::new();
+        while let Ok(Some((n, line))) = reader.next_line() {
+            asm.push(n, line, &mut recs);
+            for r in recs.drain(..) {
+                pairer.push(r, &mut events);
+            }
+            for e in events.drain(..) {
+                let _ = serde_json::to_string(&e.to_json("fuzz"));
+            }
+        }
+        asm.finish(&mut recs);
+        for r in recs.drain(..) {
+            pairer.push(r, &mut events);
+        }
+        pairer.finish(&mut events);
+    }
+});

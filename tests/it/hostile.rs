@@ -1,0 +1,233 @@
+//! Hostile and broken input: nothing panics, hangs or grows without bound; errors name the
+//! input and the other inputs are still analysed.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::harness::{fixtures, run, straceback};
+
+fn fixture(p: &str) -> String {
+    fixtures().join(p).to_str().expect("utf-8").to_string()
+}
+
+/// Runs straceback on `input` (a file path) and returns (status, stdout, stderr, peak RSS in KiB).
+fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, String, i64) {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"));
+    let child = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("wait");
+    let _ = pid;
+    // SAFETY: getrusage(2) fills the struct we pass.
+    let rss = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u.ru_maxrss
+    };
+    (out.status.code(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned(), rss)
+}
+
+#[test]
+fn empty_input_gives_an_empty_report() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").expect("write");
+    let out = run(&["--format", "json", empty.to_str().expect("p")]);
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["summary"]["lines"], 0);
+    assert_eq!(r["suspects"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn crlf_invalid_utf8_and_a_cut_last_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("odd.txt");
+    let mut text = Vec::new();
+    text.extend_from_slice(
+        b"openat(AT_FDCWD, \"/srv/app/conf.yml\", O_RDONLY) = -1 ENOENT (No such file or directory)\r\n",
+    );
+    text.extend_from_slice(b"\xff\xfe garbage \x00 bytes\r\n");
+    text.extend_from_slice(b"openat(AT_FDCWD, \"/srv/app/\\377bad\", O_RDONLY) = -1 EACCES (Permission denied)\r\n");
+    text.extend_from_slice(b"openat(AT_FDCWD, \"/srv/app/cut");
+    std::fs::write(&f, &text).expect("write");
+    let out = run(&["--format", "json", "--no-disk", f.to_str().expect("p")]);
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["summary"]["lines"], 4);
+    assert_eq!(r["summary"]["unparsed"], 2, "the garbage line and the cut last line");
+    let paths: Vec<&str> = r["failures"].as_array().expect("f").iter().filter_map(|f| f["path"].as_str()).collect();
+    assert!(paths.contains(&"/srv/app/conf.yml"), "{paths:?}");
+    assert!(paths.contains(&"/srv/app/\u{fffd}bad"), "{paths:?}");
+}
+
+#[test]
+fn unreadable_and_corrupt_inputs_are_errors_and_the_rest_is_analysed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let gz = dir.path().join("cut.txt.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&std::fs::read(fixture("flags/tt.txt")).expect("read")).expect("gz");
+    let bytes = enc.finish().expect("gz");
+    std::fs::write(&gz, &bytes[..bytes.len() / 2]).expect("write");
+    let good = fixture("incidents/crash-after-open/trace.txt");
+    // /proc/self/mem cannot be read from offset 0, even by root
+    let out = run(&["--format", "json", "--no-disk", gz.to_str().expect("p"), "/proc/self/mem", &good]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("straceback: {}: ", gz.display())), "{err}");
+    assert!(err.contains("straceback: /proc/self/mem: "), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(r["suspects"][0]["path"], "/opt/crashy/data/input.dat");
+}
+
+#[test]
+fn a_closed_stdout_exits_quietly() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"))
+        .args(["events", &fixture("incidents/php-db-down/trace.txt")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // read one line, then close the pipe like `| head -1`
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    let _ = std::io::Read::read(&mut stdout, &mut first);
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_full_disk_for_save_is_reported_and_the_analysis_goes_on() {
+    let trace = std::fs::read(fixture("incidents/missing-logdir/trace.txt")).expect("trace");
+    let out = straceback()
+        .args(["--format", "json", "--no-disk", "--save", "/dev/full"])
+        .write_stdin(trace)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("straceback: /dev/full: No space left on device"), "{err}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(r["suspects"][0]["path"], "/var/log/ledger/ledger.log");
+}
+
+#[test]
+fn max_groups_caps_memory_with_a_visible_overflow() {
+    let r = crate::harness::report(&["--no-disk", "--max-groups", "5", &fixture("incidents/wrong-soname/trace.txt")]);
+    assert_eq!(r["summary"]["groups"], 5);
+    assert!(r["summary"]["overflow_failures"].as_u64().unwrap_or(0) > 100);
+    let out =
+        run(&["--no-disk", "--color", "never", "--max-groups", "5", &fixture("incidents/wrong-soname/trace.txt")]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("failures not grouped: --max-groups reached"));
+}
+
+#[test]
+fn random_bytes_and_a_giant_line_stay_small() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let noise = dir.path().join("urandom.bin");
+    let mut f = std::fs::File::create(&noise).expect("create");
+    let mut src = std::fs::File::open("/dev/urandom").expect("urandom");
+    std::io::copy(&mut std::io::Read::take(&mut src, 200 << 20), &mut f).expect("copy");
+    drop(f);
+    let line = dir.path().join("line.txt");
+    let mut f = std::fs::File::create(&line).expect("create");
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..200 {
+        f.write_all(&chunk).expect("write");
+    }
+    f.write_all(b"\nclose(3) = 0\n").expect("write");
+    drop(f);
+    for (file, what) in [(&noise, "urandom"), (&line, "line")] {
+        let (status, stdout, stderr, rss_kib) =
+            run_measured(&["--format", "json", "--no-disk", file.to_str().expect("p")]);
+        assert_eq!(status, Some(0), "{what}: {stderr}");
+        let r: serde_json::Value = serde_json::from_slice(&stdout).expect("json");
+        assert!(r["summary"]["lines"].as_u64().unwrap_or(0) >= 2, "{what}");
+        assert!(rss_kib < 100 * 1024, "{what}: peak RSS {rss_kib} KiB");
+        if what == "line" {
+            assert_eq!(r["summary"]["overlong"], 1);
+            assert_eq!(r["summary"]["syscalls"], 1);
+        }
+        eprintln!("{what}: peak RSS of the children so far {rss_kib} KiB");
+    }
+}
+
+#[test]
+fn disk_lookups_never_leave_the_root() {
+    // a canary outside the root, reachable only by escaping: an absolute symlink, `..`
+    let outside = tempfile::Builder::new().prefix("sb-outside").tempdir_in("/tmp").expect("tmp");
+    let canary = outside.path().join("canary.txt");
+    std::fs::write(&canary, "app.conf\n").expect("canary");
+    let root = tempfile::tempdir().expect("root");
+    std::fs::create_dir_all(root.path().join("app")).expect("app");
+    std::os::unix::fs::symlink(outside.path(), root.path().join("app/link")).expect("link");
+    std::os::unix::fs::symlink("../../../..", root.path().join("app/up")).expect("up");
+    let o = outside.path().display().to_string();
+    let trace = format!(
+        "openat(AT_FDCWD, \"/app/link/canary.txt\", O_RDONLY) = 3\n\
+         read(3, \"app.conf\\n\", 4096) = 9\n\
+         openat(AT_FDCWD, \"/app/up{o}/canary.txt\", O_RDONLY) = 4\n\
+         openat(AT_FDCWD, \"/app/../../..{o}/canary.txt\", O_RDONLY) = 5\n\
+         openat(AT_FDCWD, \"/app/link/canary.tx\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+         openat(AT_FDCWD, \"{o}/canary.txx\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+         openat(AT_FDCWD, \"/app/app.conf\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+         write(2, \"cannot open /app/app.conf\\n\", 26) = 26\n\
+         exit_group(1) = ?\n+++ exited with 1 +++\n"
+    );
+    let t = root.path().join("trace.txt");
+    std::fs::write(&t, trace).expect("trace");
+    let log = root.path().join("self.strace");
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=%file,read", "-o", log.to_str().expect("p")])
+        .arg(assert_cmd::cargo::cargo_bin("straceback"))
+        .args(["--format", "json", "--root", root.path().to_str().expect("p"), t.to_str().expect("p")])
+        .stdout(Stdio::null())
+        .status()
+        .expect("strace");
+    assert!(status.success());
+    let seen = std::fs::read_to_string(&log).expect("log");
+    assert!(seen.contains(root.path().to_str().expect("p")), "the root was looked at");
+    let escaped: Vec<&str> =
+        seen.lines().filter(|l| l.contains(&o) && !l.contains(root.path().to_str().expect("p"))).collect();
+    assert!(escaped.is_empty(), "looked outside the root:\n{}", escaped.join("\n"));
+    assert!(!seen.contains("O_WRONLY") && !seen.contains("O_RDWR") && !seen.contains("O_CREAT"), "wrote something");
+}
+
+#[test]
+fn a_directory_of_100k_entries_is_listed_once() {
+    let root = tempfile::tempdir().expect("root");
+    let dir = root.path().join("srv/cache");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for i in 0..100_000 {
+        std::fs::File::create(dir.join(format!("entry-{i:06}.dat"))).expect("create");
+    }
+    let mut trace = String::new();
+    for i in 0..200 {
+        trace.push_str(&format!(
+            "[pid {}] openat(AT_FDCWD, \"/srv/cache/entry-{:06}.dta\", O_RDONLY) = -1 ENOENT (No such file or directory)\n",
+            100 + i,
+            i * 7
+        ));
+    }
+    let t = root.path().join("trace.txt");
+    std::fs::write(&t, trace).expect("trace");
+    let log = root.path().join("self.strace");
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=openat,getdents64", "-o", log.to_str().expect("p")])
+        .arg(assert_cmd::cargo::cargo_bin("straceback"))
+        .args(["--format", "json", "--all", "--root", root.path().to_str().expect("p"), t.to_str().expect("p")])
+        .stdout(Stdio::piped())
+        .output()
+        .expect("strace");
+    assert!(status.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(r["suspects"][0]["typo"]["kind"], "extension");
+    let opens = std::fs::read_to_string(&log)
+        .expect("log")
+        .lines()
+        .filter(|l| l.contains("openat") && l.contains("srv/cache"))
+        .count();
+    assert_eq!(opens, 1, "the listing is cached");
+}
