@@ -8,3 +8,4 @@ mod harness;
 mod hostile;
 mod incidents;
 mod live;
+mod props;
