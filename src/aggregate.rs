@@ -3,7 +3,8 @@
 //! Memory is bounded by the number of distinct groups (capped by `--max-groups`, with an
 //! overflow count), never by the number of events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::event::Pid;
 

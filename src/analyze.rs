@@ -4,7 +4,8 @@
 //! Each event is looked at once; what is kept is bounded by the number of failure groups and
 //! live processes (recent-failure rings and opened-file lists have fixed sizes).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::aggregate::{Failure, Failures, Location, Target};
 use crate::disk::Disk;
@@ -76,14 +77,14 @@ impl Analyzer {
         Analyzer {
             ignores,
             procs: ProcessTable::new(),
-            state: HashMap::new(),
+            state: HashMap::default(),
             failures: Failures::new(max_groups),
             known: KnownPaths::default(),
-            by_basename: HashMap::new(),
-            by_dir: HashMap::new(),
-            opened_before: HashMap::new(),
+            by_basename: HashMap::default(),
+            by_dir: HashMap::default(),
+            opened_before: HashMap::default(),
             symptoms: Symptoms::default(),
-            pids: HashSet::new(),
+            pids: HashSet::default(),
             syscalls: 0,
             failed: 0,
             interruptions: 0,
@@ -490,7 +491,7 @@ impl Analyzer {
         let mut order: Vec<usize> = (0..groups.len()).filter(|&i| noise[i].is_none()).collect();
         let prescore = |g: &Failure| rank::score(g, classify(Failures::main_errno(g)), None).0;
         order.sort_by_key(|&i| std::cmp::Reverse(prescore(&groups[i])));
-        let mut typos: HashMap<usize, typo::Typo> = HashMap::new();
+        let mut typos: HashMap<usize, typo::Typo> = HashMap::default();
         for &i in order.iter().take(TYPO_LOOKUPS) {
             let g = &groups[i];
             let missing = g.errnos.keys().any(|e| e == "ENOENT" || e == "ENOTDIR");
@@ -608,7 +609,7 @@ fn fold_into_wrong_directories(
 ) -> (Vec<Scored>, HashMap<usize, Vec<usize>>) {
     let by_path: HashMap<&[u8], usize> =
         scored.iter().filter_map(|(_, i, _)| Some((groups[*i].target.fs_path()?, *i))).collect();
-    let mut below: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut below: HashMap<usize, Vec<usize>> = HashMap::default();
     for (_, i, _) in &scored {
         let (Some(t), Some(path)) = (typos.get(i), groups[*i].target.fs_path()) else { continue };
         if !t.in_directory {

@@ -125,6 +125,9 @@ pub struct ReportArgs {
     /// Print each new suspect the moment it appears (default for run and attach), then the report.
     #[arg(long)]
     pub live: bool,
+    /// Threads for parsing files (1: one line after the other; default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Also write the raw trace read from stdin or strace to FILE.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,

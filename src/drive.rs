@@ -40,8 +40,13 @@ pub fn analyze(
         Some(root) => Box::new(RootDisk::new(root)),
         None => Box::new(NoDisk),
     };
+    let pool = match options.threads {
+        1 => None,
+        n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok().map(std::sync::Arc::new),
+    };
     let mut run = Run {
         options,
+        pool,
         analyzer: Analyzer::new(
             options.max_groups,
             Ignores::new(options.default_ignores, &options.ignore).map_err(bad_ignore)?,
@@ -103,6 +108,7 @@ fn open_save(options: &Options, errors: &mut Vec<Error>) -> Option<std::fs::File
 
 struct Run<'a> {
     options: &'a Options,
+    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
     analyzer: Analyzer,
     stats: ParseStats,
     unparsed: Vec<Unparsed>,
@@ -126,7 +132,7 @@ impl Run<'_> {
     /// Saved files: a `-ff` set merged by time, or one file.
     fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
         let progress = self.progress_bar(group);
-        let mut merged = MergedStream::open(group, true, errors);
+        let mut merged = MergedStream::open(group, true, self.pool.clone(), errors);
         let names = merged.names();
         let mut lines = 0u64;
         loop {

@@ -41,6 +41,8 @@ pub struct Options {
     pub exit_code: bool,
     pub live: bool,
     pub save: Option<PathBuf>,
+    /// Parsing threads for files (1: sequential).
+    pub threads: usize,
     /// stderr is a terminal: status line and progress bars go there.
     pub stderr_tty: bool,
 }
@@ -120,6 +122,7 @@ impl Options {
             exit_code: r.exit_code,
             live,
             save: r.save,
+            threads: r.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1),
             stderr_tty: std::io::stderr().is_terminal(),
         })
     }

@@ -4,10 +4,9 @@
 //! pid prefix may be missing where its head had one (strace prints prefixes only while more than
 //! one process is traced), so an unprefixed tail takes the only waiting head of that name.
 
-use std::collections::HashMap;
-
 use crate::event::{Event, EventKind, Pid, Return, Timestamp};
 use crate::parse::{build_syscall, Record};
+use rustc_hash::FxHashMap as HashMap;
 
 struct Head {
     line: u64,

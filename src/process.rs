@@ -4,9 +4,8 @@
 //! them, so tables live in maps keyed by a table id that threads hold in common. `-y`
 //! decorations, when present, are the truth and overwrite what was tracked.
 
-use std::collections::HashMap;
-
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What a descriptor refers to.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +51,7 @@ impl ProcessTable {
         if !self.procs.contains_key(&pid) {
             let fds = self.new_id();
             let cwd = self.new_id();
-            self.fd_tables.insert(fds, HashMap::new());
+            self.fd_tables.insert(fds, HashMap::default());
             self.cwds.insert(cwd, None);
             self.procs.insert(pid, Process { fds, cwd });
         }
@@ -232,8 +231,8 @@ impl ProcessTable {
 
     /// Drops tables no process refers to any more (bounded memory on long traces).
     pub fn collect_garbage(&mut self) {
-        let live_fds: std::collections::HashSet<usize> = self.procs.values().map(|p| p.fds).collect();
-        let live_cwd: std::collections::HashSet<usize> = self.procs.values().map(|p| p.cwd).collect();
+        let live_fds: HashSet<usize> = self.procs.values().map(|p| p.fds).collect();
+        let live_cwd: HashSet<usize> = self.procs.values().map(|p| p.cwd).collect();
         self.fd_tables.retain(|k, _| live_fds.contains(k));
         self.cwds.retain(|k, _| live_cwd.contains(k));
     }

@@ -7,13 +7,16 @@
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::event::Event;
 use crate::input::live::{self, LiveReader};
 use crate::input::Input;
 use crate::pair::Pairer;
-use crate::parse::{Assembler, LineReader, ParseStats, Record};
+use crate::parse::{prepare, Assembler, LineReader, ParseStats, Prepared, Record};
 
 /// Where an event stream's bytes come from.
 pub enum Source {
@@ -55,9 +58,18 @@ pub enum Polled {
     End,
 }
 
+/// Lines per parallel batch: large enough to keep both cores busy, small enough for memory.
+const BATCH_LINES: usize = 16 * 1024;
+const BATCH_BYTES: usize = 4 << 20;
+
 /// The events of one input stream.
 pub struct EventStream {
     reader: LineReader<Source>,
+    /// Parse batches of lines on this pool (`--threads` > 1); `None`: line by line.
+    pool: Option<Arc<rayon::ThreadPool>>,
+    fast: bool,
+    batch: Vec<u8>,
+    batch_lines: Vec<(u64, usize, usize)>,
     asm: Assembler,
     pairer: Pairer,
     records: Vec<Record>,
@@ -67,9 +79,12 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    /// `fast`: routine successful calls are only counted (for the analysis, not `events`).
-    pub fn open(input: &Input, fast: bool) -> Result<Self, Error> {
-        Ok(Self::new(input, Source::Plain(input.open()?), fast))
+    /// `fast`: routine successful calls are only counted (for the analysis, not `events`);
+    /// `pool`: parse batches of lines in parallel there.
+    pub fn open(input: &Input, fast: bool, pool: Option<Arc<rayon::ThreadPool>>) -> Result<Self, Error> {
+        let mut s = Self::new(input, Source::Plain(input.open()?), fast);
+        s.pool = pool;
+        Ok(s)
     }
 
     /// Reads `source` on a thread (see [`crate::input::live`]); `save` gets a raw copy.
@@ -81,6 +96,10 @@ impl EventStream {
         let reader = LineReader::new(source);
         EventStream {
             reader,
+            pool: None,
+            fast,
+            batch: Vec::new(),
+            batch_lines: Vec::new(),
             asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
             pairer: Pairer::new(),
             records: Vec::new(),
@@ -122,6 +141,9 @@ impl EventStream {
     }
 
     fn fill(&mut self) -> Result<(), Error> {
+        if self.pool.is_some() {
+            return self.fill_batch();
+        }
         let mut out = Vec::new();
         match self.reader.next_line() {
             Ok(Some((n, line))) => self.asm.push(n, line, &mut self.records),
@@ -151,6 +173,56 @@ impl EventStream {
         Ok(())
     }
 
+    /// Reads a batch of lines, prepares them on the pool (order kept), then assembles and
+    /// pairs them in order: the same records as line by line.
+    fn fill_batch(&mut self) -> Result<(), Error> {
+        self.batch.clear();
+        self.batch_lines.clear();
+        let mut error = None;
+        while self.batch_lines.len() < BATCH_LINES && self.batch.len() < BATCH_BYTES {
+            match self.reader.next_line() {
+                Ok(Some((n, line))) => {
+                    let start = self.batch.len();
+                    self.batch.extend_from_slice(line);
+                    self.batch_lines.push((n, start, self.batch.len()));
+                }
+                Ok(None) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    self.done = true;
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        let (data, lines, fast) = (&self.batch, &self.batch_lines, self.fast);
+        let prepared: Vec<Prepared> = match &self.pool {
+            Some(pool) => pool.install(|| lines.par_iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect()),
+            None => lines.iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect(),
+        };
+        let mut out = Vec::new();
+        for (&(n, a, b), p) in lines.iter().zip(prepared) {
+            self.asm.push_prepared(n, &data[a..b], p, &mut self.records);
+            for r in self.records.drain(..) {
+                self.pairer.push(r, &mut out);
+            }
+        }
+        if self.done {
+            self.asm.finish(&mut self.records);
+            for r in self.records.drain(..) {
+                self.pairer.push(r, &mut out);
+            }
+            self.pairer.finish(&mut out);
+        }
+        self.ready.extend(out);
+        match error {
+            Some(e) => Err(self.input.io_error(e)),
+            None => Ok(()),
+        }
+    }
+
     pub fn stats(&self) -> ParseStats {
         let mut s = self.asm.stats();
         s.overlong += self.reader.overlong;
@@ -169,10 +241,10 @@ pub struct MergedStream {
 
 impl MergedStream {
     /// Opens the inputs of one group; inputs that cannot be opened go to `errors`.
-    pub fn open(group: &[&Input], fast: bool, errors: &mut Vec<Error>) -> Self {
+    pub fn open(group: &[&Input], fast: bool, pool: Option<Arc<rayon::ThreadPool>>, errors: &mut Vec<Error>) -> Self {
         let mut streams = Vec::new();
         for input in group {
-            match EventStream::open(input, fast) {
+            match EventStream::open(input, fast, pool.clone()) {
                 Ok(s) => streams.push(s),
                 Err(e) => errors.push(e),
             }

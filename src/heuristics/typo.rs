@@ -5,9 +5,8 @@
 //! itself is missing, the deepest existing ancestor's entries are compared with the first
 //! missing component, and the repaired path must exist.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::disk::Disk;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

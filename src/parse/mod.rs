@@ -319,6 +319,12 @@ fn strip_color(line: &[u8]) -> Vec<u8> {
     out
 }
 
+// searchers built once: building one per line costs as much as the search
+static RETURN_SEP: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new(b" = "));
+static PROCESS_MSG: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new(b"strace: Process "));
+
 /// How many physical lines a split call may wait for its continuation.
 const GLUE_WINDOW: u32 = 16;
 
@@ -357,42 +363,69 @@ impl Assembler {
 
     /// Notes an absolute timestamp; returns the pid prefix and the body after the prefixes.
     fn scan_prefix<'l>(&mut self, line: &'l [u8]) -> (Option<Pid>, &'l [u8]) {
-        let mut rest = line;
-        let mut pid = None;
-        if let Ok((r, p)) = grammar::parse_pid(rest) {
-            pid = Some(p);
-            rest = r;
-        }
-        if let Ok((r, (lead, text))) = grammar::recognize_timestamp(rest) {
-            rest = r;
-            let absolute = lead.is_empty()
-                && (text.contains(&b':') || text.iter().position(|&c| c == b'.').is_some_and(|d| d >= 9));
-            if absolute {
-                if self.stats.first_time.is_none() {
-                    self.stats.first_time = Some(grammar::make_timestamp(lead, text));
-                }
-                self.last_time.clear();
-                self.last_time.extend_from_slice(text);
+        let (pid, time, body) = scan_prefix(line);
+        self.note_time(line, time);
+        (pid, body)
+    }
+
+    fn note_time(&mut self, line: &[u8], time: Option<(usize, usize)>) {
+        if let Some((a, b)) = time {
+            if self.stats.first_time.is_none() {
+                self.stats.first_time = Some(grammar::make_timestamp(b"", &line[a..b]));
             }
+            self.last_time.clear();
+            self.last_time.extend_from_slice(&line[a..b]);
         }
-        if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
-            rest = r;
+    }
+
+    /// Feeds a line prepared by [`prepare`] (possibly on another thread); same result as
+    /// [`Assembler::push`] on the raw line.
+    pub fn push_prepared(&mut self, line_no: u64, raw: &[u8], prepared: Prepared, out: &mut Vec<Record>) {
+        if self.pending.is_some() || matches!(prepared, Prepared::Raw) {
+            return self.push(line_no, raw, out);
         }
-        if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
-            rest = r;
+        self.stats.lines += 1;
+        self.stats.bytes += raw.len() as u64 + 1;
+        match prepared {
+            Prepared::Routine { pid, time } => {
+                self.note_time(raw, time);
+                out.push(Record::Event(Event {
+                    line: line_no,
+                    pid: pid.or(self.default_pid),
+                    time: None,
+                    kind: EventKind::Routine,
+                }));
+            }
+            Prepared::Parsed { time, mut record } => {
+                self.note_time(raw, time);
+                match &mut record {
+                    Record::Event(e) => {
+                        if !matches!(e.kind, EventKind::Strace { .. }) {
+                            e.pid = e.pid.or(self.default_pid);
+                        }
+                    }
+                    Record::Head { pid, .. } | Record::Tail { pid, .. } => *pid = pid.or(self.default_pid),
+                }
+                out.push(record);
+            }
+            Prepared::Skip => {
+                let (_, time, _) = scan_prefix(raw);
+                self.note_time(raw, time);
+                self.stats.skipped += 1;
+            }
+            Prepared::Raw => {}
         }
-        (pid, rest)
     }
 
     /// The fast path: a complete call that succeeded and that the analysis does not examine.
-    fn routine(body: &[u8]) -> bool {
+    pub(crate) fn routine(body: &[u8]) -> bool {
         let Ok((rest, name)) = grammar::parse_name(body) else { return false };
         if !rest.starts_with(b"(") || std::str::from_utf8(name).map_or(true, args::examined) {
             return false;
         }
         // the last ` = ` separates the return value (strings come before it); a digit after
         // it is a success, anything else (-1, ?, a cut line) takes the full parse
-        match memchr::memmem::rfind(body, b" = ") {
+        match RETURN_SEP.rfind(body) {
             Some(i) => body.get(i + 3).is_some_and(u8::is_ascii_digit) && body[..i].trim_ascii_end().ends_with(b")"),
             None => false,
         }
@@ -544,7 +577,7 @@ fn is_argv0_message(body: &[u8]) -> bool {
 /// Position of `strace: Process N attached|detached` written into the middle of a call
 /// (including the `/usr/bin/` of an `argv[0]` that strace prefixes its messages with).
 fn mid_line_message(line: &[u8]) -> Option<usize> {
-    let mut pos = memchr::memmem::rfind(line, b"strace: Process ")?;
+    let mut pos = PROCESS_MSG.rfind(line)?;
     let run = line[..pos].iter().rposition(|c| matches!(c, b' ' | b',' | b'(' | b'{' | b'|')).map_or(0, |i| i + 1);
     if let Some(slash) = line[run..pos].iter().position(|&c| c == b'/') {
         pos = run + slash;
@@ -560,6 +593,81 @@ fn mid_line_message(line: &[u8]) -> Option<usize> {
     // only when the text before it is an unfinished call, not a finished line plus output
     let before = parse_physical(&line[..pos]);
     (digits > 0 && known && matches!(before.piece, Piece::Open | Piece::Head { .. })).then_some(pos)
+}
+
+/// What a line gives when parsed on its own, owned so that lines can be prepared in
+/// parallel and then fed to the [`Assembler`] in order ([`Assembler::push_prepared`]).
+#[derive(Debug)]
+pub enum Prepared {
+    /// A routine successful call (fast path).
+    Routine { pid: Option<Pid>, time: Option<(usize, usize)> },
+    /// A complete event, a head or a tail.
+    Parsed { time: Option<(usize, usize)>, record: Record },
+    /// Blank, frame, dump, table, tip box.
+    Skip,
+    /// Needs the stateful path: glue, colour, a mid-line message, garbage.
+    Raw,
+}
+
+/// Prepares one physical line (without its newline) for [`Assembler::push_prepared`].
+/// `line_no` goes into the record; `fast` as in [`Assembler::fast`].
+pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared {
+    let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if memchr::memchr(0x1b, line).is_some() || mid_line_message(line).is_some() {
+        return Prepared::Raw;
+    }
+    if is_skippable(line) {
+        return Prepared::Skip;
+    }
+    let (pid, time, body) = scan_prefix(line);
+    if fast && Assembler::routine(body) {
+        return Prepared::Routine { pid, time };
+    }
+    let parsed = parse_physical(line);
+    let record = match parsed.piece {
+        Piece::Kind(kind) => Record::Event(Event { line: line_no, pid: parsed.pid, time: parsed.time, kind }),
+        Piece::Head { name, args } => {
+            Record::Head { line: line_no, pid: parsed.pid, time: parsed.time, name: lossy(name), args: args.to_vec() }
+        }
+        Piece::Tail { name, args, ret, duration } => Record::Tail {
+            line: line_no,
+            pid: parsed.pid,
+            time: parsed.time,
+            name: lossy(name),
+            args: args.to_vec(),
+            ret,
+            duration,
+        },
+        Piece::Skip => return Prepared::Skip,
+        Piece::Open | Piece::Garbage => return Prepared::Raw,
+    };
+    Prepared::Parsed { time, record }
+}
+
+/// The pid prefix, the position of an absolute timestamp, and the body after the prefixes.
+fn scan_prefix(line: &[u8]) -> (Option<Pid>, Option<(usize, usize)>, &[u8]) {
+    let mut rest = line;
+    let mut pid = None;
+    if let Ok((r, p)) = grammar::parse_pid(rest) {
+        pid = Some(p);
+        rest = r;
+    }
+    let mut time = None;
+    if let Ok((r, (lead, text))) = grammar::recognize_timestamp(rest) {
+        rest = r;
+        let dot = text.iter().position(|&c| c == b'.');
+        if lead.is_empty() && (text.contains(&b':') || dot.is_some_and(|d| d >= 9)) {
+            let start = text.as_ptr() as usize - line.as_ptr() as usize;
+            time = Some((start, start + text.len()));
+        }
+    }
+    if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
+        rest = r;
+    }
+    if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
+        rest = r;
+    }
+    (pid, time, rest)
 }
 
 /// Parses one line on its own (no gluing, no pairing): handy for tests, fuzzing and benches.

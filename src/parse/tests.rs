@@ -201,3 +201,42 @@ fn a_cut_last_line_and_garbage_never_panic() {
         let _ = parse_line(line);
     }
 }
+
+/// The parallel path (`prepare` on any thread, then `push_prepared` in order) gives the same
+/// records and counts as `push`, on every line of every capture.
+#[test]
+fn prepared_lines_assemble_exactly_like_raw_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.ends_with("root") {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "txt") || p.parent().is_some_and(|d| d.ends_with("ff")) {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 50);
+    for f in files {
+        let text = std::fs::read(&f).unwrap_or_default();
+        for fast in [false, true] {
+            let (mut a, mut b) = (
+                if fast { Assembler::fast(None) } else { Assembler::new(None) },
+                if fast { Assembler::fast(None) } else { Assembler::new(None) },
+            );
+            let (mut ra, mut rb) = (Vec::new(), Vec::new());
+            for (i, line) in text.split(|&c| c == b'\n').enumerate() {
+                let n = i as u64 + 1;
+                a.push(n, line, &mut ra);
+                b.push_prepared(n, line, prepare(n, line, fast), &mut rb);
+            }
+            a.finish(&mut ra);
+            b.finish(&mut rb);
+            assert_eq!(ra, rb, "{f:?} fast={fast}");
+            assert_eq!(a.stats(), b.stats(), "{f:?} fast={fast}");
+        }
+    }
+}

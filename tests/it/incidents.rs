@@ -171,3 +171,40 @@ fn markdown_report_has_the_fix() {
         "{md}"
     );
 }
+
+#[test]
+fn parallel_and_sequential_reports_are_byte_identical() {
+    let mut traces = Vec::new();
+    for e in std::fs::read_dir(fixtures().join("incidents")).expect("incidents").flatten() {
+        for t in ["trace.txt", "trace-bare.txt"] {
+            if e.path().join(t).exists() {
+                traces.push((e.path().join(t), Some(e.path().join("root"))));
+            }
+        }
+    }
+    for dir in ["flags", "flags/rare"] {
+        for e in std::fs::read_dir(fixtures().join(dir)).expect("flags").flatten() {
+            if e.path().extension().is_some_and(|x| x == "txt") {
+                traces.push((e.path(), None));
+            }
+        }
+    }
+    assert!(traces.len() > 50);
+    for (trace, root) in traces {
+        let mut args: Vec<String> = vec!["--format".into(), "json".into(), "--all".into()];
+        match &root {
+            Some(r) => args.extend(["--root".into(), r.display().to_string()]),
+            None => args.push("--no-disk".into()),
+        }
+        args.push(trace.display().to_string());
+        let with = |threads: &str| {
+            let mut a = vec!["--threads".to_string(), threads.to_string()];
+            a.extend(args.iter().cloned());
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            run(&a).stdout
+        };
+        let seq = with("1");
+        assert!(!seq.is_empty(), "{trace:?}");
+        assert!(seq == with("2") && seq == with("3"), "{trace:?}: --threads 1 and N differ");
+    }
+}
