@@ -598,6 +598,7 @@ fn mid_line_message(line: &[u8]) -> Option<usize> {
 /// What a line gives when parsed on its own, owned so that lines can be prepared in
 /// parallel and then fed to the [`Assembler`] in order ([`Assembler::push_prepared`]).
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made and consumed in one batch, never kept
 pub enum Prepared {
     /// A routine successful call (fast path).
     Routine { pid: Option<Pid>, time: Option<(usize, usize)> },
