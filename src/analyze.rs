@@ -69,6 +69,7 @@ pub struct Analyzer {
     syscalls: u64,
     failed: u64,
     interruptions: u64,
+    exits: u64,
     live: Option<LiveQueue>,
 }
 
@@ -88,6 +89,7 @@ impl Analyzer {
             syscalls: 0,
             failed: 0,
             interruptions: 0,
+            exits: 0,
             live: None,
         }
     }
@@ -130,7 +132,13 @@ impl Analyzer {
         }
         if self.state.len() > 100_000 {
             self.state.clear();
-            self.procs.collect_garbage();
+        }
+        // tables of exited processes go in bulk (a stream may run millions of processes)
+        if matches!(ev.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
+            self.exits += 1;
+            if self.exits.is_multiple_of(4096) {
+                self.procs.collect_garbage();
+            }
         }
     }
 

@@ -147,10 +147,6 @@ impl Return {
             _ => None,
         }
     }
-
-    pub fn is_error(&self) -> bool {
-        matches!(self, Return::Error { .. })
-    }
 }
 
 impl Event {

@@ -236,14 +236,6 @@ impl ProcessTable {
         self.fd_tables.retain(|k, _| live_fds.contains(k));
         self.cwds.retain(|k, _| live_cwd.contains(k));
     }
-
-    pub fn len(&self) -> usize {
-        self.procs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.procs.is_empty()
-    }
 }
 
 /// Lexical clean-up: `//` and `/./` collapse, `..` removes the previous component.
