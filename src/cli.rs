@@ -125,7 +125,8 @@ pub struct ReportArgs {
     /// Print each new suspect the moment it appears (default for run and attach), then the report.
     #[arg(long)]
     pub live: bool,
-    /// Threads for parsing files (1: one line after the other; default: all cores).
+    /// Threads for parsing files (default 1: one line after the other; N: batches of lines
+    /// parsed on N threads, same report).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Also write the raw trace read from stdin or strace to FILE.

@@ -122,7 +122,8 @@ impl Options {
             exit_code: r.exit_code,
             live,
             save: r.save,
-            threads: r.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1),
+            // the parallel path is slower than one thread today (benches/RESULTS.md): opt-in
+            threads: r.threads.unwrap_or(1).max(1),
             stderr_tty: std::io::stderr().is_terminal(),
         })
     }

@@ -140,3 +140,45 @@ proptest! {
         prop_assert!(quoted::decode(truncated.as_bytes()).expect("closed").truncated);
     }
 }
+
+/// Lines of every kind the captures hold, to mix at random.
+fn capture_lines() -> Vec<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/flags");
+    let mut lines = Vec::new();
+    for f in [
+        "threads.txt",
+        "mixed.txt",
+        "hostile.txt",
+        "f-argv0.txt",
+        "all.txt",
+        "rare/attach-threads.txt",
+        "rare/superseded.txt",
+    ] {
+        let text = std::fs::read(dir.join(f)).unwrap_or_default();
+        lines.extend(text.split(|&c| c == b'\n').map(<[u8]>::to_vec));
+    }
+    lines
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// The parallel path (prepare anywhere, assemble in order) equals the sequential one on
+    /// random mixtures of real lines, whatever splits and interleavings they make.
+    #[test]
+    fn parallel_preparation_equals_sequential(picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..400), fast in any::<bool>()) {
+        use straceback::parse::{prepare, Assembler};
+        let all = capture_lines();
+        let mk = || if fast { Assembler::fast(None) } else { Assembler::new(None) };
+        let (mut a, mut b, mut ra, mut rb) = (mk(), mk(), Vec::new(), Vec::new());
+        for (i, p) in picks.iter().enumerate() {
+            let line = &all[p.index(all.len())];
+            let n = i as u64 + 1;
+            a.push(n, line, &mut ra);
+            b.push_prepared(n, line, prepare(n, line, fast), &mut rb);
+        }
+        a.finish(&mut ra);
+        b.finish(&mut rb);
+        prop_assert_eq!(ra, rb);
+        prop_assert_eq!(a.stats(), b.stats());
+    }
+}
