@@ -35,22 +35,33 @@ fn attach_to_a_missing_pid_explains() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("attach 999999999: no such process"));
 }
 
+/// Kills a helper process when the test ends, passed or failed.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn ctrl_c_in_a_live_pipeline_prints_the_report() {
     let dir = tempfile::Builder::new().prefix("straceback-live").tempdir_in("/tmp").expect("tmp");
     let missing = dir.path().join("missing.conf");
     let script = format!("while true; do cat {} 2>/dev/null; sleep 0.2; done", missing.display());
-    let mut service = Command::new("sh").args(["-c", &script]).spawn().expect("service");
+    let mut service = KillOnDrop(Command::new("sh").args(["-c", &script]).spawn().expect("service"));
 
     let (reader, writer) = std::io::pipe().expect("pipe");
-    let mut strace = Command::new("strace")
-        .args(["-f", "-p", &service.id().to_string()])
+    let strace = Command::new("strace")
+        .args(["-f", "-p", &service.0.id().to_string()])
         .stdout(writer.try_clone().expect("dup"))
         .stderr(writer)
         .process_group(0)
         .spawn()
         .expect("strace");
     let pgid = strace.id();
+    let mut strace = KillOnDrop(strace);
     let mut sb = Command::new(assert_cmd::cargo::cargo_bin("straceback"))
         .args(["--live", "--no-disk", "--color", "never"])
         .stdin(reader)
@@ -73,7 +84,7 @@ fn ctrl_c_in_a_live_pipeline_prints_the_report() {
         assert!(start.elapsed() < Duration::from_secs(20), "no live suspect");
     }
     assert!(line.contains(&missing.display().to_string()), "{line}");
-    assert!(service.try_wait().expect("wait").is_none(), "the traced process still runs");
+    assert!(service.0.try_wait().expect("wait").is_none(), "the traced process still runs");
 
     // Ctrl-C: the terminal signals the whole pipeline
     // SAFETY: kill(2) on the process group this test created.
@@ -83,9 +94,7 @@ fn ctrl_c_in_a_live_pipeline_prints_the_report() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).expect("report");
     let status = sb.wait().expect("exit");
-    let _ = strace.wait();
-    let _ = service.kill();
-    let _ = service.wait();
+    let _ = strace.0.wait();
     assert!(status.success(), "{status:?}");
     assert!(rest.contains("Suspects ("), "{rest}");
     assert!(rest.contains(&format!(" 1. {}", missing.display())), "{rest}");
