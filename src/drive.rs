@@ -10,13 +10,13 @@ use crate::disk::{Disk, NoDisk, RootDisk};
 use crate::error::Error;
 use crate::event::{Event, EventKind};
 use crate::heuristics::noise::{is_system_tree, Ignores};
-use crate::input::Input;
+use crate::input::{self, Input};
 use crate::options::Options;
 use crate::parse::ParseStats;
 use crate::render::escape::terminal as esc;
 use crate::report::Report;
 use crate::stream::{EventStream, MergedStream, Polled};
-use crate::{interrupt, render, tracer};
+use crate::{interrupt, tracer};
 
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
 const GRACE: Duration = Duration::from_secs(2);
@@ -75,7 +75,7 @@ pub fn analyze(
         }
         let _ = tracer.child.wait();
     } else {
-        for group in render::events::group_sets(&options.inputs) {
+        for group in input::group_sets(&options.inputs) {
             if group.len() == 1 && group[0].is_stdin() {
                 interrupt::install();
                 let source = group[0].open()?;

@@ -145,32 +145,32 @@ impl EventStream {
             return self.fill_batch();
         }
         let mut out = Vec::new();
+        let mut error = None;
         match self.reader.next_line() {
             Ok(Some((n, line))) => self.asm.push(n, line, &mut self.records),
-            Ok(None) => {
-                self.asm.finish(&mut self.records);
-                self.done = true;
-            }
+            Ok(None) => self.done = true,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
             Err(e) => {
-                self.asm.finish(&mut self.records);
                 self.done = true;
-                for r in self.records.drain(..) {
-                    self.pairer.push(r, &mut out);
-                }
-                self.pairer.finish(&mut out);
-                self.ready.extend(out);
-                return Err(self.input.io_error(e));
+                error = Some(e);
             }
         }
+        self.drain_records(&mut out);
+        error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
+    }
+
+    /// Pairs what the assembler produced and hands the events out; at the end, flushes both.
+    fn drain_records(&mut self, out: &mut Vec<Event>) {
+        if self.done {
+            self.asm.finish(&mut self.records);
+        }
         for r in self.records.drain(..) {
-            self.pairer.push(r, &mut out);
+            self.pairer.push(r, out);
         }
         if self.done {
-            self.pairer.finish(&mut out);
+            self.pairer.finish(out);
         }
-        self.ready.extend(out);
-        Ok(())
+        self.ready.extend(out.drain(..));
     }
 
     /// Reads a batch of lines, prepares them on the pool (order kept), then assembles and
@@ -202,25 +202,11 @@ impl EventStream {
             Some(pool) => pool.install(|| lines.par_iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect()),
             None => lines.iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect(),
         };
-        let mut out = Vec::new();
         for (&(n, a, b), p) in lines.iter().zip(prepared) {
             self.asm.push_prepared(n, &data[a..b], p, &mut self.records);
-            for r in self.records.drain(..) {
-                self.pairer.push(r, &mut out);
-            }
         }
-        if self.done {
-            self.asm.finish(&mut self.records);
-            for r in self.records.drain(..) {
-                self.pairer.push(r, &mut out);
-            }
-            self.pairer.finish(&mut out);
-        }
-        self.ready.extend(out);
-        match error {
-            Some(e) => Err(self.input.io_error(e)),
-            None => Ok(()),
-        }
+        self.drain_records(&mut Vec::new());
+        error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
     }
 
     pub fn stats(&self) -> ParseStats {

@@ -44,9 +44,17 @@ impl KnownPaths {
             if name.is_empty() || self.total >= MAX_KNOWN {
                 return;
             }
-            let set = self.dirs.entry(dir.to_vec()).or_default();
-            if !set.insert(name.to_vec()) {
+            // called for every successful path call: allocate only for what is new
+            if self.contains(p) {
                 return; // ancestors already recorded
+            }
+            match self.dirs.get_mut(dir) {
+                Some(set) => {
+                    set.insert(name.to_vec());
+                }
+                None => {
+                    self.dirs.insert(dir.to_vec(), HashSet::from_iter([name.to_vec()]));
+                }
             }
             self.total += 1;
             p = dir;

@@ -64,6 +64,18 @@ impl Input {
     }
 }
 
+/// Consecutive inputs of one `-ff` set form a group; every other input is a group of its own.
+pub fn group_sets(inputs: &[Input]) -> Vec<Vec<&Input>> {
+    let mut groups: Vec<Vec<&Input>> = Vec::new();
+    for input in inputs {
+        match groups.last_mut() {
+            Some(g) if input.set.is_some() && g[0].set == input.set => g.push(input),
+            _ => groups.push(vec![input]),
+        }
+    }
+    groups
+}
+
 fn open_file(p: &Path) -> Result<File, Error> {
     let err = |source| Error::Input { name: p.display().to_string(), source };
     let meta = std::fs::metadata(p).map_err(err)?;

@@ -29,6 +29,7 @@ pub fn parse_pid(i: In) -> IResult<In, Pid> {
 }
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
+#[cfg(test)]
 pub fn parse_timestamp(i: In) -> IResult<In, Timestamp> {
     let (rest, (lead, text)) = recognize_timestamp(i)?;
     Ok((rest, make_timestamp(lead, text)))
@@ -51,10 +52,14 @@ pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
 pub fn make_timestamp(lead: In, text: In) -> Timestamp {
     let s = std::str::from_utf8(text).unwrap_or("");
     let secs = if s.contains(':') { clock_secs(s) } else { s.parse().unwrap_or(0.0) };
-    // `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is
-    // also the only epoch-less number form with a small integer part.
-    let relative = !lead.is_empty() || (!s.contains(':') && secs < 1e8);
-    Timestamp { text: s.into(), secs, relative }
+    Timestamp { text: s.into(), secs, relative: is_relative(lead, text) }
+}
+
+/// `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is also
+/// the only clock-less number with fewer than 9 integer digits (epoch seconds have 10).
+pub fn is_relative(lead: In, text: In) -> bool {
+    let int_digits = text.iter().position(|&c| c == b'.').unwrap_or(text.len());
+    !lead.is_empty() || (!text.contains(&b':') && int_digits < 9)
 }
 
 fn clock_secs(s: &str) -> f64 {

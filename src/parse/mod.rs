@@ -123,33 +123,38 @@ struct Parsed<'a> {
     piece: Piece<'a>,
 }
 
-fn parse_prefix(line: &[u8]) -> (Option<Pid>, Option<Timestamp>, &[u8]) {
-    let mut rest = line;
-    let mut pid = None;
-    if let Ok((r, p)) = grammar::parse_pid(rest) {
-        pid = Some(p);
-        rest = r;
-    }
-    let mut time = None;
-    if let Ok((r, t)) = grammar::parse_timestamp(rest) {
-        time = Some(t);
-        rest = r;
-    }
-    if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
-        rest = r;
-    }
-    if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
-        rest = r;
-    }
-    (pid, time, rest)
-}
-
 fn parse_physical(line: &[u8]) -> Parsed<'_> {
     if is_skippable(line) {
         return Parsed { pid: None, time: None, piece: Piece::Skip };
     }
-    let (pid, time, body) = parse_prefix(line);
-    Parsed { pid, time, piece: parse_body(body) }
+    let prefix = scan_prefix(line);
+    let time = prefix.time.map(|(lead, text)| grammar::make_timestamp(lead, text));
+    Parsed { pid: prefix.pid, time, piece: parse_body(prefix.body) }
+}
+
+impl<'a> Parsed<'a> {
+    /// The record of an event, head or tail; what else the line was otherwise.
+    fn into_record(self, line: u64) -> Result<Record, NoRecord> {
+        let Parsed { pid, time, piece } = self;
+        Ok(match piece {
+            Piece::Kind(kind) => Record::Event(Event { line, pid, time, kind }),
+            Piece::Head { name, args } => Record::Head { line, pid, time, name: lossy(name), args: args.to_vec() },
+            Piece::Tail { name, args, ret, duration } => {
+                Record::Tail { line, pid, time, name: lossy(name), args: args.to_vec(), ret, duration }
+            }
+            Piece::Open => return Err(NoRecord::Open),
+            Piece::Skip => return Err(NoRecord::Skip),
+            Piece::Garbage => return Err(NoRecord::Garbage),
+        })
+    }
+}
+
+/// A line that makes no record by itself.
+enum NoRecord {
+    /// A call cut before its end (see [`Piece::Open`]).
+    Open,
+    Skip,
+    Garbage,
 }
 
 fn parse_body(body: &[u8]) -> Piece<'_> {
@@ -361,20 +366,22 @@ impl Assembler {
         s
     }
 
-    /// Notes an absolute timestamp; returns the pid prefix and the body after the prefixes.
-    fn scan_prefix<'l>(&mut self, line: &'l [u8]) -> (Option<Pid>, &'l [u8]) {
-        let (pid, time, body) = scan_prefix(line);
-        self.note_time(line, time);
-        (pid, body)
-    }
-
-    fn note_time(&mut self, line: &[u8], time: Option<(usize, usize)>) {
-        if let Some((a, b)) = time {
+    fn note_time(&mut self, text: Option<&[u8]>) {
+        if let Some(text) = text {
             if self.stats.first_time.is_none() {
-                self.stats.first_time = Some(grammar::make_timestamp(b"", &line[a..b]));
+                self.stats.first_time = Some(grammar::make_timestamp(b"", text));
             }
             self.last_time.clear();
-            self.last_time.extend_from_slice(&line[a..b]);
+            self.last_time.extend_from_slice(text);
+        }
+    }
+
+    /// Lines without a pid prefix belong to the `-ff` file's pid (strace's messages to none).
+    fn own_pid(&self, record: &mut Record) {
+        match record {
+            Record::Event(e) if !matches!(e.kind, EventKind::Strace { .. }) => e.pid = e.pid.or(self.default_pid),
+            Record::Event(_) => {}
+            Record::Head { pid, .. } | Record::Tail { pid, .. } => *pid = pid.or(self.default_pid),
         }
     }
 
@@ -386,9 +393,10 @@ impl Assembler {
         }
         self.stats.lines += 1;
         self.stats.bytes += raw.len() as u64 + 1;
+        let time = |t: Option<(usize, usize)>| t.map(|(a, b)| &raw[a..b]);
         match prepared {
-            Prepared::Routine { pid, time } => {
-                self.note_time(raw, time);
+            Prepared::Routine { pid, time: t } => {
+                self.note_time(time(t));
                 out.push(Record::Event(Event {
                     line: line_no,
                     pid: pid.or(self.default_pid),
@@ -396,21 +404,13 @@ impl Assembler {
                     kind: EventKind::Routine,
                 }));
             }
-            Prepared::Parsed { time, mut record } => {
-                self.note_time(raw, time);
-                match &mut record {
-                    Record::Event(e) => {
-                        if !matches!(e.kind, EventKind::Strace { .. }) {
-                            e.pid = e.pid.or(self.default_pid);
-                        }
-                    }
-                    Record::Head { pid, .. } | Record::Tail { pid, .. } => *pid = pid.or(self.default_pid),
-                }
+            Prepared::Parsed { time: t, mut record } => {
+                self.note_time(time(t));
+                self.own_pid(&mut record);
                 out.push(record);
             }
-            Prepared::Skip => {
-                let (_, time, _) = scan_prefix(raw);
-                self.note_time(raw, time);
+            Prepared::Skip { time: t } => {
+                self.note_time(time(t));
                 self.stats.skipped += 1;
             }
             Prepared::Raw => {}
@@ -444,11 +444,12 @@ impl Assembler {
             raw
         };
 
-        let (pid, body) = self.scan_prefix(line);
-        if self.fast && self.pending.is_none() && Self::routine(body) {
+        let prefix = scan_prefix(line);
+        self.note_time(prefix.absolute_time());
+        if self.fast && self.pending.is_none() && Self::routine(prefix.body) {
             out.push(Record::Event(Event {
                 line: line_no,
-                pid: pid.or(self.default_pid),
+                pid: prefix.pid.or(self.default_pid),
                 time: None,
                 kind: EventKind::Routine,
             }));
@@ -495,9 +496,12 @@ impl Assembler {
             self.pending = Some((line_no, line[..pos].to_vec(), waited));
             return;
         }
-        let parsed = parse_physical(line);
-        match parsed.piece {
-            Piece::Garbage => {
+        match parse_physical(line).into_record(line_no) {
+            Ok(mut record) => {
+                self.own_pid(&mut record);
+                out.push(record);
+            }
+            Err(NoRecord::Garbage) => {
                 // program text stuck before a pid prefix: `cannot open config[pid 42] openat(...`
                 if let Some(pos) = memchr::memmem::find(&line[1.min(line.len())..], b"[pid ").map(|p| p + 1) {
                     let rest = parse_physical(&line[pos..]);
@@ -508,34 +512,15 @@ impl Assembler {
                 }
                 self.emit_garbage(line_no, line, out);
             }
-            Piece::Open => self.pending = Some((line_no, line.to_vec(), waited)),
-            Piece::Skip => self.stats.skipped += 1,
-            Piece::Kind(kind) => out.push(self.event(line_no, parsed.pid, parsed.time, kind)),
-            Piece::Head { name, args } => out.push(Record::Head {
-                line: line_no,
-                pid: parsed.pid.or(self.default_pid),
-                time: parsed.time,
-                name: lossy(name),
-                args: args.to_vec(),
-            }),
-            Piece::Tail { name, args, ret, duration } => out.push(Record::Tail {
-                line: line_no,
-                pid: parsed.pid.or(self.default_pid),
-                time: parsed.time,
-                name: lossy(name),
-                args: args.to_vec(),
-                ret,
-                duration,
-            }),
+            Err(NoRecord::Open) => self.pending = Some((line_no, line.to_vec(), waited)),
+            Err(NoRecord::Skip) => self.stats.skipped += 1,
         }
     }
 
     fn event(&self, line: u64, pid: Option<Pid>, time: Option<Timestamp>, kind: EventKind) -> Record {
-        let pid = match kind {
-            EventKind::Strace { .. } => pid,
-            _ => pid.or(self.default_pid),
-        };
-        Record::Event(Event { line, pid, time, kind })
+        let mut record = Record::Event(Event { line, pid, time, kind });
+        self.own_pid(&mut record);
+        record
     }
 
     fn emit_garbage(&mut self, line_no: u64, text: &[u8], out: &mut Vec<Record>) {
@@ -597,6 +582,7 @@ fn mid_line_message(line: &[u8]) -> Option<usize> {
 
 /// What a line gives when parsed on its own, owned so that lines can be prepared in
 /// parallel and then fed to the [`Assembler`] in order ([`Assembler::push_prepared`]).
+/// `time` is where an absolute timestamp stands in the line.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // made and consumed in one batch, never kept
 pub enum Prepared {
@@ -605,7 +591,7 @@ pub enum Prepared {
     /// A complete event, a head or a tail.
     Parsed { time: Option<(usize, usize)>, record: Record },
     /// Blank, frame, dump, table, tip box.
-    Skip,
+    Skip { time: Option<(usize, usize)> },
     /// Needs the stateful path: glue, colour, a mid-line message, garbage.
     Raw,
 }
@@ -617,36 +603,37 @@ pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared {
     if memchr::memchr(0x1b, line).is_some() || mid_line_message(line).is_some() {
         return Prepared::Raw;
     }
-    if is_skippable(line) {
-        return Prepared::Skip;
+    let prefix = scan_prefix(line);
+    let time = prefix.absolute_time().map(|t| {
+        let start = t.as_ptr() as usize - line.as_ptr() as usize;
+        (start, start + t.len())
+    });
+    if fast && Assembler::routine(prefix.body) {
+        return Prepared::Routine { pid: prefix.pid, time };
     }
-    let (pid, time, body) = scan_prefix(line);
-    if fast && Assembler::routine(body) {
-        return Prepared::Routine { pid, time };
+    match parse_physical(line).into_record(line_no) {
+        Ok(record) => Prepared::Parsed { time, record },
+        Err(NoRecord::Skip) => Prepared::Skip { time },
+        Err(NoRecord::Open | NoRecord::Garbage) => Prepared::Raw,
     }
-    let parsed = parse_physical(line);
-    let record = match parsed.piece {
-        Piece::Kind(kind) => Record::Event(Event { line: line_no, pid: parsed.pid, time: parsed.time, kind }),
-        Piece::Head { name, args } => {
-            Record::Head { line: line_no, pid: parsed.pid, time: parsed.time, name: lossy(name), args: args.to_vec() }
-        }
-        Piece::Tail { name, args, ret, duration } => Record::Tail {
-            line: line_no,
-            pid: parsed.pid,
-            time: parsed.time,
-            name: lossy(name),
-            args: args.to_vec(),
-            ret,
-            duration,
-        },
-        Piece::Skip => return Prepared::Skip,
-        Piece::Open | Piece::Garbage => return Prepared::Raw,
-    };
-    Prepared::Parsed { time, record }
 }
 
-/// The pid prefix, the position of an absolute timestamp, and the body after the prefixes.
-fn scan_prefix(line: &[u8]) -> (Option<Pid>, Option<(usize, usize)>, &[u8]) {
+/// The prefixes of a line (pid, timestamp as lead spaces and text, `-n`, `-i`) and the body
+/// after them.
+struct Prefix<'a> {
+    pid: Option<Pid>,
+    time: Option<(&'a [u8], &'a [u8])>,
+    body: &'a [u8],
+}
+
+impl<'a> Prefix<'a> {
+    /// The timestamp's text when it is a clock or epoch time (not `-r`).
+    fn absolute_time(&self) -> Option<&'a [u8]> {
+        self.time.filter(|(lead, text)| !grammar::is_relative(lead, text)).map(|(_, text)| text)
+    }
+}
+
+fn scan_prefix(line: &[u8]) -> Prefix<'_> {
     let mut rest = line;
     let mut pid = None;
     if let Ok((r, p)) = grammar::parse_pid(rest) {
@@ -654,13 +641,9 @@ fn scan_prefix(line: &[u8]) -> (Option<Pid>, Option<(usize, usize)>, &[u8]) {
         rest = r;
     }
     let mut time = None;
-    if let Ok((r, (lead, text))) = grammar::recognize_timestamp(rest) {
+    if let Ok((r, t)) = grammar::recognize_timestamp(rest) {
+        time = Some(t);
         rest = r;
-        let dot = text.iter().position(|&c| c == b'.');
-        if lead.is_empty() && (text.contains(&b':') || dot.is_some_and(|d| d >= 9)) {
-            let start = text.as_ptr() as usize - line.as_ptr() as usize;
-            time = Some((start, start + text.len()));
-        }
     }
     if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
         rest = r;
@@ -668,7 +651,7 @@ fn scan_prefix(line: &[u8]) -> (Option<Pid>, Option<(usize, usize)>, &[u8]) {
     if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
         rest = r;
     }
-    (pid, time, rest)
+    Prefix { pid, time, body: rest }
 }
 
 /// Parses one line on its own (no gluing, no pairing): handy for tests, fuzzing and benches.

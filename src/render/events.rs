@@ -8,7 +8,7 @@ use crate::stream::MergedStream;
 
 /// Writes the events of every input; input errors are collected and the rest still written.
 pub fn write_events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
-    for group in group_sets(inputs) {
+    for group in crate::input::group_sets(inputs) {
         let mut merged = MergedStream::open(&group, false, None, errors);
         let names = merged.names();
         loop {
@@ -23,16 +23,4 @@ pub fn write_events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Erro
         }
     }
     Ok(())
-}
-
-/// Consecutive inputs of one `-ff` set form a group; every other input is a group of its own.
-pub fn group_sets(inputs: &[Input]) -> Vec<Vec<&Input>> {
-    let mut groups: Vec<Vec<&Input>> = Vec::new();
-    for input in inputs {
-        match groups.last_mut() {
-            Some(g) if input.set.is_some() && g[0].set == input.set => g.push(input),
-            _ => groups.push(vec![input]),
-        }
-    }
-    groups
 }
