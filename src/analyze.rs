@@ -363,7 +363,7 @@ impl Analyzer {
         if memchr::memmem::find(&sc.args, b"SO_ERROR").is_none() {
             return;
         }
-        let args = crate::parse::split_args(&sc.args);
+        let args = crate::parse::split_args(&sc.args, 5);
         let Some(errno) = args.get(3).and_then(|a| a.strip_prefix(b"[")).and_then(|a| a.strip_suffix(b"]")) else {
             return;
         };

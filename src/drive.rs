@@ -15,7 +15,7 @@ use crate::options::Options;
 use crate::parse::ParseStats;
 use crate::render::escape::terminal as esc;
 use crate::report::Report;
-use crate::stream::{EventStream, MergedStream, Polled};
+use crate::stream::{EventStream, MergedStream, Polled, Pumped};
 use crate::{interrupt, tracer};
 
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
@@ -24,6 +24,8 @@ const GRACE: Duration = Duration::from_secs(2);
 const REDRAW: Duration = Duration::from_millis(250);
 /// Files larger than this get a progress bar when stderr is a terminal.
 const PROGRESS_MIN: u64 = 64 << 20;
+/// Lines read between progress updates.
+const PUMP_LINES: u64 = 10_000;
 /// Most unparsed lines kept for `--show-unparsed`.
 const UNPARSED_SHOWN: usize = 100;
 
@@ -116,7 +118,7 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn push(&mut self, source: &str, event: &Event, out: &mut dyn Write) -> Result<(), Error> {
+    fn push(&mut self, source: &str, event: &Event<'_>, out: &mut dyn Write) -> Result<(), Error> {
         if let EventKind::Unparsed { text } = &event.kind {
             if self.unparsed.len() < UNPARSED_SHOWN {
                 self.unparsed.push((source.to_string(), event.line, String::from_utf8_lossy(text).into_owned()));
@@ -132,29 +134,64 @@ impl Run<'_> {
     /// Saved files: a `-ff` set merged by time, or one file.
     fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
         let progress = self.progress_bar(group);
-        let mut merged = MergedStream::open(group, true, self.pool.clone(), errors);
-        let names = merged.names();
-        let mut lines = 0u64;
-        loop {
-            match merged.next_event() {
-                Ok(Some((i, event))) => {
-                    if let Some(p) = &progress {
-                        if event.line > lines + 10_000 {
-                            lines = event.line;
-                            p.set_position(merged.streams().iter().map(|s| s.stats().bytes).sum());
-                        }
-                    }
-                    self.push(&names[i], &event, out)?;
+        if let [input] = group {
+            // one file: events straight from their lines, nothing copied
+            let mut stream = match EventStream::open(input, true, self.pool.clone()) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(e);
+                    return Ok(());
                 }
-                Ok(None) => break,
-                Err(e) => errors.push(e),
+            };
+            let name = input.name();
+            let mut failed = None;
+            loop {
+                let pumped = stream.pump(PUMP_LINES, &mut |e| {
+                    if failed.is_none() {
+                        failed = self.push(&name, e, out).err();
+                    }
+                });
+                if let Some(e) = failed.take() {
+                    return Err(e);
+                }
+                if let Some(p) = &progress {
+                    p.set_position(stream.stats().bytes);
+                }
+                match pumped {
+                    Ok(Pumped::More) => {}
+                    Ok(_) => break,
+                    Err(e) => {
+                        errors.push(e);
+                        break;
+                    }
+                }
+            }
+            self.stats.merge(&stream.stats());
+        } else {
+            let mut merged = MergedStream::open(group, true, self.pool.clone(), errors);
+            let names = merged.names();
+            let mut lines = 0u64;
+            loop {
+                match merged.next_event() {
+                    Ok(Some((i, event))) => {
+                        if let Some(p) = &progress {
+                            if event.line > lines + PUMP_LINES {
+                                lines = event.line;
+                                p.set_position(merged.streams().iter().map(|s| s.stats().bytes).sum());
+                            }
+                        }
+                        self.push(&names[i], &event, out)?;
+                    }
+                    Ok(None) => break,
+                    Err(e) => errors.push(e),
+                }
+            }
+            for s in merged.streams() {
+                self.stats.merge(&s.stats());
             }
         }
         if let Some(p) = progress {
             p.finish_and_clear();
-        }
-        for s in merged.streams() {
-            self.stats.merge(&s.stats());
         }
         Ok(())
     }

@@ -4,36 +4,58 @@
 //! `events` NDJSON output) reads them. Byte strings stay bytes: paths decoded from strace's C
 //! escapes need not be UTF-8.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// Bytes borrowed from the line being read, or owned once an event outlives its line (a
+/// paired call, a queued event).
+pub type Bytes<'a> = Cow<'a, [u8]>;
+pub type Text<'a> = Cow<'a, str>;
 
 /// A process or thread id as strace prints it.
 pub type Pid = u32;
 
-/// A timestamp prefix, kept as printed (exact) plus seconds for ordering.
+/// A timestamp prefix, kept as printed (exact); [`Timestamp::secs`] orders them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Timestamp {
+pub struct Timestamp<'a> {
     /// The text strace printed, e.g. `10:15:02.412345` or `1795711850.219217734`.
-    pub text: Box<str>,
-    /// Seconds since midnight (`-t`, `-tt`), since the epoch (`-ttt`, `--timestamps=unix`), or
-    /// since the previous line (`-r`).
-    pub secs: f64,
+    pub text: Text<'a>,
     pub relative: bool,
+}
+
+impl Timestamp<'_> {
+    /// Seconds since midnight (`-t`, `-tt`), since the epoch (`-ttt`, `--timestamps=unix`), or
+    /// since the previous line (`-r`). Computed on demand: most timestamps are never compared.
+    pub fn secs(&self) -> f64 {
+        let s = &*self.text;
+        if !s.contains(':') {
+            return s.parse().unwrap_or(0.0);
+        }
+        let mut parts = s.splitn(3, ':');
+        let mut next = || parts.next().and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0);
+        next() * 3600.0 + next() * 60.0 + next()
+    }
+
+    pub fn into_owned(self) -> Timestamp<'static> {
+        Timestamp { text: Cow::Owned(self.text.into_owned()), relative: self.relative }
+    }
 }
 
 /// A parsed line, or a merged unfinished/resumed pair.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub struct Event<'a> {
     /// 1-based physical line number where the event starts (the head line of a merged pair).
     pub line: u64,
     /// The pid the line shows, else the `-ff` file suffix, else none.
     pub pid: Option<Pid>,
-    pub time: Option<Timestamp>,
-    pub kind: EventKind,
+    pub time: Option<Timestamp<'a>>,
+    pub kind: EventKind<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum EventKind {
-    Syscall(Syscall),
+#[allow(clippy::large_enum_variant)] // handed to the analysis one at a time, never stored in bulk
+pub enum EventKind<'a> {
+    Syscall(Syscall<'a>),
     /// `--- SIGNAME {siginfo} ---` or `--- stopped by SIGNAME ---`.
     Signal {
         signal: Box<str>,
@@ -64,22 +86,22 @@ pub enum EventKind {
 
 /// One system call with its arguments and outcome.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Syscall {
-    pub name: Box<str>,
+pub struct Syscall<'a> {
+    pub name: Text<'a>,
     /// The raw argument text between the parentheses (head and tail joined for a pair).
-    pub args: Box<[u8]>,
+    pub args: Bytes<'a>,
     /// First path argument, decoded from C escapes (`sun_path` for AF_UNIX; the `-y`
     /// decoration for calls that take only an fd).
-    pub path: Option<Box<[u8]>>,
+    pub path: Option<Bytes<'a>>,
     /// Second path argument of rename/link/symlink and their `at` forms.
-    pub path2: Option<Box<[u8]>>,
+    pub path2: Option<Bytes<'a>>,
     /// The directory fd a relative `path` is resolved against (`*at` calls).
-    pub dirfd: Option<FdArg>,
+    pub dirfd: Option<FdArg<'a>>,
     /// The first fd argument of calls that operate on a descriptor.
-    pub fd: Option<FdArg>,
+    pub fd: Option<FdArg<'a>>,
     /// Socket address of connect/bind/sendto/recvfrom/sendmsg.
     pub addr: Option<SockAddr>,
-    pub ret: Return,
+    pub ret: Return<'a>,
     /// `-T` duration in seconds.
     pub duration: Option<f64>,
     /// True when strace's printed path was cut (`"..."...`).
@@ -88,16 +110,28 @@ pub struct Syscall {
 
 /// A descriptor argument: its number (or `AT_FDCWD`) and the `-y` decoration if printed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FdArg {
+pub struct FdArg<'a> {
     /// `None` for `AT_FDCWD` (or `-100` under `-X raw`).
     pub num: Option<i64>,
-    pub decoration: Option<Box<[u8]>>,
+    pub decoration: Option<Bytes<'a>>,
 }
 
-impl FdArg {
+impl FdArg<'_> {
     pub fn is_cwd(&self) -> bool {
         self.num.is_none()
     }
+
+    pub fn into_owned(self) -> FdArg<'static> {
+        FdArg { num: self.num, decoration: self.decoration.map(own) }
+    }
+}
+
+fn own(b: Bytes<'_>) -> Bytes<'static> {
+    Cow::Owned(b.into_owned())
+}
+
+fn own_text(t: Text<'_>) -> Text<'static> {
+    Cow::Owned(t.into_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -123,15 +157,15 @@ impl fmt::Display for SockAddr {
 
 /// What came after ` = `.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum Return {
+pub enum Return<'a> {
     /// A number (decimal or hex) with its `-y`/`-Y` decoration if any.
-    Value { value: i64, decoration: Option<Box<[u8]>> },
+    Value { value: i64, decoration: Option<Bytes<'a>> },
     /// A hex value (an address or flag word) or one that does not fit i64, as printed.
-    Other { text: Box<str> },
+    Other { text: Text<'a> },
     /// `-1 ENAME (message)` or `-1 (errno N)` (then `errno` holds the digits).
-    Error { errno: Box<str>, message: Box<str> },
+    Error { errno: Text<'a>, message: Text<'a> },
     /// `? ERESTARTSYS (message)` and its siblings: interrupted, to be restarted.
-    Restart { code: Box<str>, message: Box<str> },
+    Restart { code: Text<'a>, message: Text<'a> },
     /// `= ?`: the call did not return (exit, exec, kill).
     NoReturn,
     /// The call never completed in the trace (head without tail, `<detached ...>`).
@@ -139,7 +173,7 @@ pub enum Return {
     Unfinished,
 }
 
-impl Return {
+impl Return<'_> {
     pub fn errno(&self) -> Option<&str> {
         match self {
             Return::Error { errno, .. } => Some(errno),
@@ -147,14 +181,56 @@ impl Return {
             _ => None,
         }
     }
+
+    pub fn into_owned(self) -> Return<'static> {
+        match self {
+            Return::Value { value, decoration } => Return::Value { value, decoration: decoration.map(own) },
+            Return::Other { text } => Return::Other { text: own_text(text) },
+            Return::Error { errno, message } => Return::Error { errno: own_text(errno), message: own_text(message) },
+            Return::Restart { code, message } => Return::Restart { code: own_text(code), message: own_text(message) },
+            Return::NoReturn => Return::NoReturn,
+            Return::Unfinished => Return::Unfinished,
+        }
+    }
 }
 
-impl Event {
-    pub fn syscall(&self) -> Option<&Syscall> {
+impl Syscall<'_> {
+    pub fn into_owned(self) -> Syscall<'static> {
+        Syscall {
+            name: own_text(self.name),
+            args: own(self.args),
+            path: self.path.map(own),
+            path2: self.path2.map(own),
+            dirfd: self.dirfd.map(FdArg::into_owned),
+            fd: self.fd.map(FdArg::into_owned),
+            addr: self.addr,
+            ret: self.ret.into_owned(),
+            duration: self.duration,
+            path_truncated: self.path_truncated,
+        }
+    }
+}
+
+impl<'a> Event<'a> {
+    pub fn syscall(&self) -> Option<&Syscall<'a>> {
         match &self.kind {
             EventKind::Syscall(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// The event detached from the line it was read from (to be queued or kept).
+    pub fn into_owned(self) -> Event<'static> {
+        let kind = match self.kind {
+            EventKind::Syscall(sc) => EventKind::Syscall(sc.into_owned()),
+            EventKind::Signal { signal, info } => EventKind::Signal { signal, info },
+            EventKind::Exit { code } => EventKind::Exit { code },
+            EventKind::Killed { signal, core_dumped } => EventKind::Killed { signal, core_dumped },
+            EventKind::Strace { message } => EventKind::Strace { message },
+            EventKind::Unparsed { text } => EventKind::Unparsed { text },
+            EventKind::Routine => EventKind::Routine,
+        };
+        Event { line: self.line, pid: self.pid, time: self.time.map(Timestamp::into_owned), kind }
     }
 }
 
@@ -186,7 +262,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-impl Event {
+impl Event<'_> {
     /// The `events` view of this event, read from `source`.
     pub fn to_json<'a>(&'a self, source: &'a str) -> EventJson<'a> {
         let mut j = EventJson {

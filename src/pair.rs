@@ -4,14 +4,17 @@
 //! pid prefix may be missing where its head had one (strace prints prefixes only while more than
 //! one process is traced), so an unprefixed tail takes the only waiting head of that name.
 
+use std::borrow::Cow;
+
 use crate::event::{Event, EventKind, Pid, Return, Timestamp};
 use crate::parse::{build_syscall, Record};
 use rustc_hash::FxHashMap as HashMap;
 
+/// A head waiting for its tail: owned, it outlives its line.
 struct Head {
     line: u64,
-    time: Option<Timestamp>,
-    name: Box<str>,
+    time: Option<Timestamp<'static>>,
+    name: String,
     args: Vec<u8>,
 }
 
@@ -30,7 +33,7 @@ impl Pairer {
     }
 
     /// Feeds one record; completed events are appended to `out`.
-    pub fn push(&mut self, rec: Record, out: &mut Vec<Event>) {
+    pub fn push<'a>(&mut self, rec: Record<'a>, out: &mut Vec<Event<'a>>) {
         match rec {
             Record::Event(e) => {
                 // a process that exits or is killed ends its pending call
@@ -42,7 +45,13 @@ impl Pairer {
                 out.push(e);
             }
             Record::Head { line, pid, time, name, args } => {
-                if let Some(old) = self.open.insert(pid, Head { line, time, name, args }) {
+                let head = Head {
+                    line,
+                    time: time.map(Timestamp::into_owned),
+                    name: name.into_owned(),
+                    args: args.into_owned(),
+                };
+                if let Some(old) = self.open.insert(pid, head) {
                     self.flush_head(pid, old, out);
                 }
             }
@@ -56,7 +65,7 @@ impl Pairer {
                             all.push(b' ');
                         }
                         all.extend_from_slice(&args);
-                        let sc = build_syscall(name.as_bytes(), &all, ret, duration);
+                        let sc = build_syscall(name, Cow::Owned(all), ret, duration);
                         out.push(Event {
                             line: head.line,
                             pid: key.or(pid), // the event stands on the head's line: its pid, else the tail's
@@ -66,7 +75,7 @@ impl Pairer {
                     }
                     None => {
                         self.orphan_tails += 1;
-                        let sc = build_syscall(name.as_bytes(), &args, ret, duration);
+                        let sc = build_syscall(name, args, ret, duration);
                         out.push(Event { line, pid, time, kind: EventKind::Syscall(sc) });
                     }
                 }
@@ -89,14 +98,14 @@ impl Pairer {
         first
     }
 
-    fn flush_head(&mut self, pid: Option<Pid>, head: Head, out: &mut Vec<Event>) {
+    fn flush_head(&mut self, pid: Option<Pid>, head: Head, out: &mut Vec<Event<'_>>) {
         self.orphan_heads += 1;
-        let sc = build_syscall(head.name.as_bytes(), &head.args, Return::Unfinished, None);
+        let sc = build_syscall(Cow::Owned(head.name), Cow::Owned(head.args), Return::Unfinished, None);
         out.push(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
     }
 
     /// Emits the heads still waiting at the end of the input, in line order.
-    pub fn finish(&mut self, out: &mut Vec<Event>) {
+    pub fn finish(&mut self, out: &mut Vec<Event<'_>>) {
         let mut heads: Vec<_> = self.open.drain().collect();
         heads.sort_by_key(|(_, h)| h.line);
         for (pid, head) in heads {
@@ -110,7 +119,7 @@ mod tests {
     use super::*;
     use crate::parse::Assembler;
 
-    fn run(text: &str) -> Vec<Event> {
+    fn run(text: &str) -> Vec<Event<'_>> {
         let mut asm = Assembler::new(None);
         let mut pairer = Pairer::new();
         let mut recs = Vec::new();

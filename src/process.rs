@@ -192,7 +192,7 @@ impl ProcessTable {
             }
             "getcwd" => {
                 if let Some(q) = crate::parse::quoted::decode(&sc.args) {
-                    self.set_cwd(pid, q.bytes);
+                    self.set_cwd(pid, q.bytes.into_owned());
                 }
             }
             "clone" | "clone3" | "fork" | "vfork" if value > 0 => {
@@ -266,7 +266,7 @@ mod tests {
     use super::*;
     use crate::parse::{build_syscall, parse_line, Record};
 
-    fn ev(pid: Pid, line: &str) -> Event {
+    fn ev(pid: Pid, line: &str) -> Event<'_> {
         match parse_line(line.as_bytes()).pop() {
             Some(Record::Event(mut e)) => {
                 e.pid = Some(pid);
@@ -286,7 +286,8 @@ mod tests {
     fn cwd_from_chdir_and_decorations_and_fork() {
         let mut t = ProcessTable::new();
         t.apply_ev(&ev(1, r#"chdir("/srv/app") = 0"#));
-        let sc = build_syscall(b"openat", br#"AT_FDCWD, "etc/x.conf", O_RDONLY"#, Return::Unfinished, None);
+        let sc =
+            build_syscall("openat".into(), br#"AT_FDCWD, "etc/x.conf", O_RDONLY"#[..].into(), Return::Unfinished, None);
         assert_eq!(t.resolve(Some(1), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
         t.apply_ev(&ev(1, r#"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2"#));
         assert_eq!(t.resolve(Some(2), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
@@ -302,9 +303,9 @@ mod tests {
         t.apply_ev(&ev(1, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY|O_DIRECTORY) = 3"#));
         t.apply_ev(&ev(1, r#"dup2(3, 7) = 7"#));
         t.apply_ev(&ev(1, r#"close(3) = 0"#));
-        let sc = build_syscall(b"openat", br#"7, "rel", O_RDONLY"#, Return::Unfinished, None);
+        let sc = build_syscall("openat".into(), br#"7, "rel", O_RDONLY"#[..].into(), Return::Unfinished, None);
         assert_eq!(t.resolve(Some(1), &sc, b"rel").path, b"/srv/d/rel");
-        let sc = build_syscall(b"openat", br#"3, "rel", O_RDONLY"#, Return::Unfinished, None);
+        let sc = build_syscall("openat".into(), br#"3, "rel", O_RDONLY"#[..].into(), Return::Unfinished, None);
         assert!(!t.resolve(Some(1), &sc, b"rel").absolute);
     }
 

@@ -52,8 +52,18 @@ impl BufRead for Source {
 /// What polling a live stream gives.
 #[allow(clippy::large_enum_variant)] // one at a time, never stored
 pub enum Polled {
-    Event(Event),
+    Event(Event<'static>),
     /// Nothing arrived within the wait.
+    Pending,
+    End,
+}
+
+/// How a [`EventStream::pump`] call ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pumped {
+    /// The line budget was used up; more may follow.
+    More,
+    /// A live source had nothing within its wait.
     Pending,
     End,
 }
@@ -72,10 +82,20 @@ pub struct EventStream {
     batch_lines: Vec<(u64, usize, usize)>,
     asm: Assembler,
     pairer: Pairer,
-    records: Vec<Record>,
-    ready: VecDeque<Event>,
+    /// Allocations reused from line to line (always empty between calls).
+    records: Vec<Record<'static>>,
+    events: Vec<Event<'static>>,
+    /// Events handed out one at a time by [`EventStream::next_event`].
+    ready: VecDeque<Event<'static>>,
     done: bool,
     pub input: Input,
+}
+
+/// An empty vector with `v`'s allocation, for items that borrow from another line.
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    // same size and alignment: collected in place, no allocation
+    v.into_iter().map(|_| unreachable!()).collect()
 }
 
 impl EventStream {
@@ -103,6 +123,7 @@ impl EventStream {
             asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
             pairer: Pairer::new(),
             records: Vec::new(),
+            events: Vec::new(),
             ready: VecDeque::new(),
             done: false,
             input: input.clone(),
@@ -127,8 +148,9 @@ impl EventStream {
         }
     }
 
-    /// The next event, or `None` at the end of the input.
-    pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+    /// The next event, or `None` at the end of the input. Each event is copied out of its
+    /// line; [`EventStream::pump`] avoids that.
+    pub fn next_event(&mut self) -> Result<Option<Event<'static>>, Error> {
         loop {
             if let Some(e) = self.ready.pop_front() {
                 return Ok(Some(e));
@@ -136,18 +158,40 @@ impl EventStream {
             if self.done {
                 return Ok(None);
             }
-            self.fill()?;
+            let mut ready = std::mem::take(&mut self.ready);
+            let step = self.step(&mut |e| ready.push_back(e.into_owned()));
+            self.ready = ready;
+            step?;
         }
     }
 
-    fn fill(&mut self) -> Result<(), Error> {
-        if self.pool.is_some() {
-            return self.fill_batch();
+    /// Hands the events of up to about `budget` lines to `f`, in order, borrowed from their
+    /// lines (nothing is copied).
+    pub fn pump(&mut self, budget: u64, f: &mut dyn FnMut(&Event<'_>)) -> Result<Pumped, Error> {
+        while let Some(e) = self.ready.pop_front() {
+            f(&e);
         }
-        let mut out = Vec::new();
+        let until = self.reader.lines().saturating_add(budget);
+        while !self.done && self.reader.lines() < until {
+            match self.step(&mut |e| f(&e)) {
+                Err(Error::Input { source, .. }) if source.kind() == io::ErrorKind::TimedOut => {
+                    return Ok(Pumped::Pending)
+                }
+                r => r?,
+            }
+        }
+        Ok(if self.done { Pumped::End } else { Pumped::More })
+    }
+
+    /// Reads one line (a batch with a pool) and hands what it completes to `emit`.
+    fn step(&mut self, emit: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
+        if self.pool.is_some() {
+            return self.step_batch(emit);
+        }
+        let mut records = recycle(std::mem::take(&mut self.records));
         let mut error = None;
         match self.reader.next_line() {
-            Ok(Some((n, line))) => self.asm.push(n, line, &mut self.records),
+            Ok(Some((n, line))) => self.asm.push(n, line, &mut records),
             Ok(None) => self.done = true,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
             Err(e) => {
@@ -155,27 +199,16 @@ impl EventStream {
                 error = Some(e);
             }
         }
-        self.drain_records(&mut out);
+        let mut events = recycle(std::mem::take(&mut self.events));
+        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, &mut events, emit);
+        self.records = recycle(records);
+        self.events = recycle(events);
         error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
-    }
-
-    /// Pairs what the assembler produced and hands the events out; at the end, flushes both.
-    fn drain_records(&mut self, out: &mut Vec<Event>) {
-        if self.done {
-            self.asm.finish(&mut self.records);
-        }
-        for r in self.records.drain(..) {
-            self.pairer.push(r, out);
-        }
-        if self.done {
-            self.pairer.finish(out);
-        }
-        self.ready.extend(out.drain(..));
     }
 
     /// Reads a batch of lines, prepares them on the pool (order kept), then assembles and
     /// pairs them in order: the same records as line by line.
-    fn fill_batch(&mut self) -> Result<(), Error> {
+    fn step_batch(&mut self, emit: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
         self.batch.clear();
         self.batch_lines.clear();
         let mut error = None;
@@ -202,10 +235,13 @@ impl EventStream {
             Some(pool) => pool.install(|| lines.par_iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect()),
             None => lines.iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect(),
         };
+        let mut records = Vec::new();
+        let mut events = Vec::new();
         for (&(n, a, b), p) in lines.iter().zip(prepared) {
-            self.asm.push_prepared(n, &data[a..b], p, &mut self.records);
+            self.asm.push_prepared(n, &data[a..b], p, &mut records);
+            pair_records(&mut self.asm, &mut self.pairer, false, &mut records, &mut events, emit);
         }
-        self.drain_records(&mut Vec::new());
+        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, &mut events, emit);
         error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
     }
 
@@ -217,10 +253,34 @@ impl EventStream {
     }
 }
 
+/// Pairs what the assembler produced and hands the events to `emit`; at the end (`done`),
+/// flushes both.
+fn pair_records<'a>(
+    asm: &mut Assembler,
+    pairer: &mut Pairer,
+    done: bool,
+    records: &mut Vec<Record<'a>>,
+    events: &mut Vec<Event<'a>>,
+    emit: &mut dyn FnMut(Event<'_>),
+) {
+    if done {
+        asm.finish(records);
+    }
+    for r in records.drain(..) {
+        pairer.push(r, events);
+    }
+    if done {
+        pairer.finish(events);
+    }
+    for e in events.drain(..) {
+        emit(e);
+    }
+}
+
 /// Merges the streams of one `-ff` set by timestamp (stable: ties keep file order).
 pub struct MergedStream {
     streams: Vec<EventStream>,
-    heads: Vec<Option<Event>>,
+    heads: Vec<Option<Event<'static>>>,
     primed: bool,
     pending_error: Option<Error>,
 }
@@ -250,7 +310,7 @@ impl MergedStream {
 
     /// The next event and the index of the stream it came from. Errors name their input; the
     /// failing stream is then treated as ended.
-    pub fn next_event(&mut self) -> Result<Option<(usize, Event)>, Error> {
+    pub fn next_event(&mut self) -> Result<Option<(usize, Event<'static>)>, Error> {
         if let Some(e) = self.pending_error.take() {
             return Err(e);
         }
@@ -271,8 +331,9 @@ impl MergedStream {
             let mut best: Option<(usize, f64)> = None;
             for (i, h) in self.heads.iter().enumerate() {
                 if let Some(t) = h.as_ref().and_then(|e| e.time.as_ref()) {
-                    if best.is_none_or(|(_, b)| t.secs < b) {
-                        best = Some((i, t.secs));
+                    let secs = t.secs();
+                    if best.is_none_or(|(_, b)| secs < b) {
+                        best = Some((i, secs));
                     }
                 }
             }

@@ -195,8 +195,8 @@ mod tests {
     #[test]
     fn writev_iovecs_are_joined() {
         let sc = build_syscall(
-            b"writev",
-            br#"9<TCP:[1]>, [{iov_base="HTTP/1.1 500 Internal", iov_len=21}, {iov_base=" Server Error\r\n", iov_len=15}], 2"#,
+            "writev".into(),
+            br#"9<TCP:[1]>, [{iov_base="HTTP/1.1 500 Internal", iov_len=21}, {iov_base=" Server Error\r\n", iov_len=15}], 2"#[..].into(),
             Return::Value { value: 36, decoration: None },
             None,
         );

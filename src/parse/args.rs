@@ -6,7 +6,9 @@
 
 use super::grammar::angle_end;
 use super::quoted;
-use crate::event::{FdArg, SockAddr, Syscall};
+use std::borrow::Cow;
+
+use crate::event::{Bytes, FdArg, SockAddr};
 
 /// Where a syscall's paths and descriptors are.
 #[derive(Clone, Copy, Default)]
@@ -101,46 +103,81 @@ pub fn examined(name: &str) -> bool {
         )
 }
 
-/// Fills the path, dirfd, fd and address fields of `sc` from its raw `args`.
-pub fn decode_args(sc: &mut Syscall) {
-    let shape = shape(&sc.name);
-    if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
-        return;
-    }
-    let args = split_args(&sc.args);
-    let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
-    if let Some((dirfd, idx)) = shape.path {
-        if let Some((path, truncated)) = arg(idx).and_then(decode_path) {
-            sc.path = Some(path.into());
-            sc.path_truncated = truncated;
-        }
-        sc.dirfd = dirfd.and_then(arg).and_then(parse_fd);
-    }
-    if let Some((_, idx)) = shape.path2 {
-        sc.path2 = arg(idx).and_then(decode_path).map(|(p, _)| p.into());
-    }
-    if let Some(idx) = shape.fd {
-        sc.fd = arg(idx).and_then(parse_fd);
-    }
-    if let Some(idx) = shape.sockaddr {
-        sc.addr = arg(idx).and_then(parse_sockaddr);
-        if let Some(SockAddr::Unix { path, .. }) = &sc.addr {
-            sc.path = Some(path.clone());
-        }
-    }
-    // `newfstatat(3</x>, "", ..., AT_EMPTY_PATH)` and fd-only calls: the object is the fd.
-    let empty = sc.path.as_deref().is_none_or(<[u8]>::is_empty);
-    if empty && sc.addr.is_none() {
-        let decorated = sc.fd.as_ref().or(sc.dirfd.as_ref()).and_then(|f| f.decoration.as_deref());
-        if let Some(d) = decorated.filter(|d| d.starts_with(b"/")) {
-            sc.path = Some(d.into());
+/// The arguments the analysis needs, decoded from a call's raw argument text.
+#[derive(Default)]
+pub struct Decoded<'a> {
+    pub path: Option<Bytes<'a>>,
+    pub path2: Option<Bytes<'a>>,
+    pub dirfd: Option<FdArg<'a>>,
+    pub fd: Option<FdArg<'a>>,
+    pub addr: Option<SockAddr>,
+    pub path_truncated: bool,
+}
+
+impl Decoded<'_> {
+    pub fn into_owned(self) -> Decoded<'static> {
+        let own = |b: Bytes<'_>| Cow::Owned(b.into_owned());
+        Decoded {
+            path: self.path.map(own),
+            path2: self.path2.map(own),
+            dirfd: self.dirfd.map(FdArg::into_owned),
+            fd: self.fd.map(FdArg::into_owned),
+            addr: self.addr,
+            path_truncated: self.path_truncated,
         }
     }
 }
 
-/// Splits argument text at top-level commas (strings and brackets respected).
-pub fn split_args(args: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
+/// Decodes the path, dirfd, fd and address arguments of a call `name(args)`.
+pub fn decode_args<'a>(name: &str, args: &'a [u8]) -> Decoded<'a> {
+    let mut d = Decoded::default();
+    let shape = shape(name);
+    if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
+        return d;
+    }
+    // only as many arguments as the shape reads
+    let wanted = [
+        shape.path.map(|(f, p)| f.unwrap_or(0).max(p)),
+        shape.path2.map(|(f, p)| f.unwrap_or(0).max(p)),
+        shape.fd,
+        shape.sockaddr,
+    ];
+    let args = split_args(args, wanted.into_iter().flatten().max().unwrap_or(0) + 1);
+    let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
+    if let Some((dirfd, idx)) = shape.path {
+        if let Some(q) = arg(idx).and_then(quoted::decode) {
+            d.path = Some(q.bytes);
+            d.path_truncated = q.truncated;
+        }
+        d.dirfd = dirfd.and_then(arg).and_then(parse_fd);
+    }
+    if let Some((_, idx)) = shape.path2 {
+        d.path2 = arg(idx).and_then(quoted::decode).map(|q| q.bytes);
+    }
+    if let Some(idx) = shape.fd {
+        d.fd = arg(idx).and_then(parse_fd);
+    }
+    if let Some(idx) = shape.sockaddr {
+        d.addr = arg(idx).and_then(parse_sockaddr);
+        if let Some(SockAddr::Unix { path, .. }) = &d.addr {
+            d.path = Some(Cow::Owned(path.to_vec()));
+        }
+    }
+    // `newfstatat(3</x>, "", ..., AT_EMPTY_PATH)` and fd-only calls: the object is the fd.
+    let empty = d.path.as_deref().is_none_or(<[u8]>::is_empty);
+    if empty && d.addr.is_none() {
+        let decorated = d.fd.as_ref().or(d.dirfd.as_ref()).and_then(|f| f.decoration.clone());
+        if let Some(dec) = decorated.filter(|d| d.starts_with(b"/")) {
+            d.path = Some(dec);
+        }
+    }
+    d
+}
+
+/// Splits argument text at top-level commas (strings and brackets respected), up to `max`
+/// arguments (the last one then runs to the end).
+pub fn split_args(args: &[u8], max: usize) -> smallvec::SmallVec<[&[u8]; 6]> {
+    let mut out = smallvec::SmallVec::new();
     let mut depth = 0usize;
     let mut start = 0;
     let mut k = 0;
@@ -158,6 +195,10 @@ pub fn split_args(args: &[u8]) -> Vec<&[u8]> {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b',' if depth == 0 => {
+                if out.len() + 1 >= max {
+                    out.push(trim(&args[start..]));
+                    return out;
+                }
                 out.push(trim(&args[start..k]));
                 start = k + 1;
             }
@@ -195,14 +236,9 @@ fn strip_arg_name(a: &[u8]) -> &[u8] {
     a
 }
 
-fn decode_path(a: &[u8]) -> Option<(Vec<u8>, bool)> {
-    let q = quoted::decode(a)?;
-    Some((q.bytes, q.truncated))
-}
-
 /// `AT_FDCWD`, `AT_FDCWD</dir>`, `-100 /* AT_FDCWD */` (`-X verbose`), `3`, `3</path>`,
 /// `3<TCP:[...]>`, `1</dev/null<char 1:3>>`.
-pub fn parse_fd(a: &[u8]) -> Option<FdArg> {
+pub fn parse_fd(a: &[u8]) -> Option<FdArg<'_>> {
     let (num, rest) = if let Some(rest) = a.strip_prefix(b"AT_FDCWD") {
         (None, rest)
     } else {
@@ -215,18 +251,18 @@ pub fn parse_fd(a: &[u8]) -> Option<FdArg> {
         let v: i64 = std::str::from_utf8(&a[..end]).ok()?.parse().ok()?;
         (if v == -100 { None } else { Some(v) }, &a[end..])
     };
-    let decoration = angle_end(rest).map(|end| decode_decoration(&rest[1..end]).into());
+    let decoration = angle_end(rest).map(|end| decode_decoration(&rest[1..end]));
     Some(FdArg { num, decoration })
 }
 
 /// A `-y` decoration's text: escapes decoded, a trailing device `<char 1:3>` dropped.
-pub fn decode_decoration(d: &[u8]) -> Vec<u8> {
+pub fn decode_decoration(d: &[u8]) -> Bytes<'_> {
     let inner = match d.iter().position(|&c| c == b'<') {
         Some(i) if d.last() == Some(&b'>') => &d[..i],
         _ => d,
     };
     if !inner.contains(&b'\\') {
-        return inner.to_vec();
+        return Cow::Borrowed(inner);
     }
     let mut quoted = Vec::with_capacity(inner.len() + 2);
     quoted.push(b'"');
@@ -238,7 +274,7 @@ pub fn decode_decoration(d: &[u8]) -> Vec<u8> {
         quoted.push(c);
     }
     quoted.push(b'"');
-    quoted::decode(&quoted).map_or_else(|| inner.to_vec(), |q| q.bytes)
+    Cow::Owned(quoted::decode(&quoted).map_or_else(|| inner.to_vec(), |q| q.bytes.into_owned()))
 }
 
 /// `{sa_family=AF_UNIX, sun_path="/run/x.sock"}`, `sun_path=@"abstract"`,
@@ -253,7 +289,7 @@ pub fn parse_sockaddr(a: &[u8]) -> Option<SockAddr> {
             None => (false, v),
         };
         let q = quoted::decode(v)?;
-        return Some(SockAddr::Unix { path: q.bytes.into(), abstract_ns });
+        return Some(SockAddr::Unix { path: q.bytes.into_owned().into(), abstract_ns });
     }
     let port = |key: &[u8]| -> Option<u16> {
         let pos = memchr::memmem::find(a, key)? + key.len();
@@ -277,18 +313,17 @@ pub fn parse_sockaddr(a: &[u8]) -> Option<SockAddr> {
 mod tests {
     use super::*;
 
-    fn sc(name: &str, args: &[u8]) -> Syscall {
-        let mut s = Syscall { name: name.into(), args: args.into(), ..Syscall::default() };
-        decode_args(&mut s);
-        s
+    fn sc<'a>(name: &'a str, args: &'a [u8]) -> crate::event::Syscall<'a> {
+        crate::parse::build_syscall(name.into(), args.into(), crate::event::Return::Unfinished, None)
     }
 
     #[test]
     fn split_respects_strings_and_brackets() {
-        let a = split_args(br#"AT_FDCWD</a,b>, "x,\"y", {st_mode=S_IFREG, st_size=1}, [1, 2]"#);
+        let a = split_args(br#"AT_FDCWD</a,b>, "x,\"y", {st_mode=S_IFREG, st_size=1}, [1, 2]"#, 9);
         assert_eq!(a.len(), 4);
         assert_eq!(a[1], br#""x,\"y""#);
-        assert!(split_args(b"").is_empty());
+        assert!(split_args(b"", 9).is_empty());
+        assert_eq!(split_args(b"a, b, c", 2).as_slice(), [&b"a"[..], &b"b, c"[..]]);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! awareness and brackets are counted, and only the arguments the analysis needs are decoded
 //! (see `args.rs`).
 
+use std::borrow::Cow;
+
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
 use nom::character::complete::{char, digit1, space0, space1};
@@ -30,7 +32,7 @@ pub fn parse_pid(i: In) -> IResult<In, Pid> {
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
 #[cfg(test)]
-pub fn parse_timestamp(i: In) -> IResult<In, Timestamp> {
+pub fn parse_timestamp(i: In<'_>) -> IResult<In<'_>, Timestamp<'_>> {
     let (rest, (lead, text)) = recognize_timestamp(i)?;
     Ok((rest, make_timestamp(lead, text)))
 }
@@ -49,10 +51,8 @@ pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
 }
 
 /// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
-pub fn make_timestamp(lead: In, text: In) -> Timestamp {
-    let s = std::str::from_utf8(text).unwrap_or("");
-    let secs = if s.contains(':') { clock_secs(s) } else { s.parse().unwrap_or(0.0) };
-    Timestamp { text: s.into(), secs, relative: is_relative(lead, text) }
+pub fn make_timestamp<'a>(lead: In, text: In<'a>) -> Timestamp<'a> {
+    Timestamp { text: String::from_utf8_lossy(text), relative: is_relative(lead, text) }
 }
 
 /// `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is also
@@ -60,14 +60,6 @@ pub fn make_timestamp(lead: In, text: In) -> Timestamp {
 pub fn is_relative(lead: In, text: In) -> bool {
     let int_digits = text.iter().position(|&c| c == b'.').unwrap_or(text.len());
     !lead.is_empty() || (!text.contains(&b':') && int_digits < 9)
-}
-
-fn clock_secs(s: &str) -> f64 {
-    let mut parts = s.splitn(3, ':');
-    let h: f64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0.0);
-    let m: f64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0.0);
-    let sec: f64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0.0);
-    h * 3600.0 + m * 60.0 + sec
 }
 
 /// `-n`: `[ 257] `.
@@ -198,7 +190,7 @@ pub fn scan_args(i: In) -> ArgsEnd {
 // ---------------------------------------------------------------- return
 
 /// What follows the closing parenthesis: ` = RET [markers] [<duration>]`.
-pub fn parse_return_part(i: In) -> IResult<In, (Return, Option<f64>)> {
+pub fn parse_return_part(i: In<'_>) -> IResult<In<'_>, (Return<'_>, Option<f64>)> {
     let (i, _) = tuple((space0, char('='), space1))(i)?;
     let (i, ret) = parse_return(i)?;
     let (i, _) = nom::multi::many0(preceded(space1, alt((tag("(INJECTED)"), tag("(DELAYED)")))))(i)?;
@@ -213,17 +205,17 @@ fn parse_duration(i: In) -> IResult<In, f64> {
     Ok((i, v))
 }
 
-pub fn parse_return(i: In) -> IResult<In, Return> {
+pub fn parse_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
     alt((parse_error_return, parse_question_return, parse_value_return))(i)
 }
 
 /// `-1 ENOENT (No such file or directory)` or `-1 (errno 524)`.
-fn parse_error_return(i: In) -> IResult<In, Return> {
+fn parse_error_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
     let (i, _) = pair(tag("-1"), space1)(i)?;
     if let Ok((rest, digits)) =
         delimited(pair(tag("(errno"), space1), digit1::<In, nom::error::Error<In>>, char(')'))(i)
     {
-        return Ok((rest, Return::Error { errno: lossy(digits), message: "".into() }));
+        return Ok((rest, Return::Error { errno: lossy(digits), message: Cow::Borrowed("") }));
     }
     let (i, errno) = take_while1(|c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')(i)?;
     let (i, message) = opt(preceded(space1, parse_parens))(i)?;
@@ -231,7 +223,7 @@ fn parse_error_return(i: In) -> IResult<In, Return> {
 }
 
 /// `?`, `? ERESTARTSYS (To be restarted ...)`, `? <unavailable>`.
-fn parse_question_return(i: In) -> IResult<In, Return> {
+fn parse_question_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
     let (i, _) = char('?')(i)?;
     let code = preceded(
         space1,
@@ -252,7 +244,7 @@ fn parse_question_return(i: In) -> IResult<In, Return> {
 }
 
 /// A decimal or hex value, an optional `<decoration>`, and optional ` (comment)`s.
-fn parse_value_return(i: In) -> IResult<In, Return> {
+fn parse_value_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
     let (i, text) = alt((
         recognize(pair(tag("0x"), take_while1(|c: u8| c.is_ascii_hexdigit()))),
         recognize(pair(opt(char('-')), digit1)),
@@ -263,8 +255,8 @@ fn parse_value_return(i: In) -> IResult<In, Return> {
     // hex results are addresses (mmap, brk) or flag words: kept as printed
     let value = if s.starts_with("0x") { None } else { s.parse().ok() };
     let ret = match value {
-        Some(value) => Return::Value { value, decoration: decoration.map(Box::from) },
-        None => Return::Other { text: s.into() },
+        Some(value) => Return::Value { value, decoration: decoration.map(Cow::Borrowed) },
+        None => Return::Other { text: Cow::Borrowed(s) },
     };
     Ok((i, ret))
 }
@@ -289,8 +281,8 @@ fn parse_parens(i: In) -> IResult<In, In> {
     }
 }
 
-fn lossy(b: &[u8]) -> Box<str> {
-    String::from_utf8_lossy(b).into()
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
 }
 
 #[cfg(test)]
@@ -310,7 +302,7 @@ mod tests {
     fn timestamps() {
         let (_, t) = parse_timestamp(b"10:15:02.412345 close(3)").unwrap();
         assert_eq!(&*t.text, "10:15:02.412345");
-        assert!((t.secs - 36902.412345).abs() < 1e-6);
+        assert!((t.secs() - 36902.412345).abs() < 1e-6);
         assert!(!t.relative);
         let (_, t) = parse_timestamp(b"     0.000048 access(").unwrap();
         assert!(t.relative);
@@ -321,7 +313,7 @@ mod tests {
 
     #[test]
     fn returns() {
-        let r = |s: &[u8]| parse_return_part(s).unwrap().1;
+        let r = |s: &'static [u8]| parse_return_part(s).unwrap().1;
         assert_eq!(r(b" = 3").0, Return::Value { value: 3, decoration: None });
         assert_eq!(
             r(b"= 3</srv/a b> <0.000010>"),

@@ -35,31 +35,59 @@ pub mod quoted;
 pub use args::split_args;
 pub use line_reader::{LineReader, MAX_LINE};
 
-use crate::event::{Event, EventKind, Pid, Return, Syscall, Timestamp};
+use std::borrow::Cow;
+
+use crate::event::{Bytes, Event, EventKind, Pid, Return, Syscall, Text, Timestamp};
 use grammar::ArgsEnd;
 
-/// One physical line (or a glued group of them) before pairing.
+/// One physical line (or a glued group of them) before pairing; borrows the line.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    Event(Event),
+pub enum Record<'a> {
+    Event(Event<'a>),
     /// `name(args <unfinished ...>`: waits for its tail.
     Head {
         line: u64,
         pid: Option<Pid>,
-        time: Option<Timestamp>,
-        name: Box<str>,
-        args: Vec<u8>,
+        time: Option<Timestamp<'a>>,
+        name: Text<'a>,
+        args: Bytes<'a>,
     },
     /// `<... name resumed>args) = ret`.
     Tail {
         line: u64,
         pid: Option<Pid>,
-        time: Option<Timestamp>,
-        name: Box<str>,
-        args: Vec<u8>,
-        ret: Return,
+        time: Option<Timestamp<'a>>,
+        name: Text<'a>,
+        args: Bytes<'a>,
+        ret: Return<'a>,
         duration: Option<f64>,
     },
+}
+
+impl Record<'_> {
+    /// The record detached from the text it was read from.
+    pub fn into_owned(self) -> Record<'static> {
+        let own = |t: Option<Timestamp<'_>>| t.map(Timestamp::into_owned);
+        match self {
+            Record::Event(e) => Record::Event(e.into_owned()),
+            Record::Head { line, pid, time, name, args } => Record::Head {
+                line,
+                pid,
+                time: own(time),
+                name: Cow::Owned(name.into_owned()),
+                args: Cow::Owned(args.into_owned()),
+            },
+            Record::Tail { line, pid, time, name, args, ret, duration } => Record::Tail {
+                line,
+                pid,
+                time: own(time),
+                name: Cow::Owned(name.into_owned()),
+                args: Cow::Owned(args.into_owned()),
+                ret: ret.into_owned(),
+                duration,
+            },
+        }
+    }
 }
 
 /// Counts the parser keeps about its input.
@@ -73,8 +101,8 @@ pub struct ParseStats {
     /// Lines longer than [`MAX_LINE`].
     pub overlong: u64,
     /// The earliest and latest absolute timestamps seen.
-    pub first_time: Option<Timestamp>,
-    pub last_time: Option<Timestamp>,
+    pub first_time: Option<Timestamp<'static>>,
+    pub last_time: Option<Timestamp<'static>>,
 }
 
 impl ParseStats {
@@ -85,12 +113,12 @@ impl ParseStats {
         self.skipped += o.skipped;
         self.overlong += o.overlong;
         if let Some(t) = &o.first_time {
-            if self.first_time.as_ref().is_none_or(|f| t.secs < f.secs) {
+            if self.first_time.as_ref().is_none_or(|f| t.secs() < f.secs()) {
                 self.first_time = Some(t.clone());
             }
         }
         if let Some(t) = &o.last_time {
-            if self.last_time.as_ref().is_none_or(|l| t.secs > l.secs) {
+            if self.last_time.as_ref().is_none_or(|l| t.secs() > l.secs()) {
                 self.last_time = Some(t.clone());
             }
         }
@@ -100,7 +128,7 @@ impl ParseStats {
 /// What a single line is, without any context.
 #[derive(Debug, PartialEq)]
 enum Piece<'a> {
-    Kind(EventKind),
+    Kind(EventKind<'a>),
     Head {
         name: &'a [u8],
         args: &'a [u8],
@@ -108,7 +136,7 @@ enum Piece<'a> {
     Tail {
         name: &'a [u8],
         args: &'a [u8],
-        ret: Return,
+        ret: Return<'a>,
         duration: Option<f64>,
     },
     /// A call whose line ended inside the arguments or before its return.
@@ -119,7 +147,7 @@ enum Piece<'a> {
 
 struct Parsed<'a> {
     pid: Option<Pid>,
-    time: Option<Timestamp>,
+    time: Option<Timestamp<'a>>,
     piece: Piece<'a>,
 }
 
@@ -134,13 +162,13 @@ fn parse_physical(line: &[u8]) -> Parsed<'_> {
 
 impl<'a> Parsed<'a> {
     /// The record of an event, head or tail; what else the line was otherwise.
-    fn into_record(self, line: u64) -> Result<Record, NoRecord> {
+    fn into_record(self, line: u64) -> Result<Record<'a>, NoRecord> {
         let Parsed { pid, time, piece } = self;
         Ok(match piece {
             Piece::Kind(kind) => Record::Event(Event { line, pid, time, kind }),
-            Piece::Head { name, args } => Record::Head { line, pid, time, name: lossy(name), args: args.to_vec() },
+            Piece::Head { name, args } => Record::Head { line, pid, time, name: lossy(name), args: args.into() },
             Piece::Tail { name, args, ret, duration } => {
-                Record::Tail { line, pid, time, name: lossy(name), args: args.to_vec(), ret, duration }
+                Record::Tail { line, pid, time, name: lossy(name), args: args.into(), ret, duration }
             }
             Piece::Open => return Err(NoRecord::Open),
             Piece::Skip => return Err(NoRecord::Skip),
@@ -179,7 +207,7 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
     match grammar::scan_args(args) {
         ArgsEnd::Closed(end) => match grammar::parse_return_part(&args[end + 1..]) {
             Ok((b"", (ret, duration))) => {
-                Piece::Kind(EventKind::Syscall(build_syscall(name, &args[..end], ret, duration)))
+                Piece::Kind(EventKind::Syscall(build_syscall(lossy(name), args[..end].into(), ret, duration)))
             }
             Ok(_) => Piece::Garbage,
             Err(_) if trim_end(&args[end + 1..]).is_empty() => Piece::Open,
@@ -192,11 +220,12 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
                 Piece::Head { name, args: head_args }
             } else {
                 // `-e status=unfinished`: `read(3,  <unfinished ...>) = ?`
-                Piece::Kind(EventKind::Syscall(build_syscall(name, head_args, Return::Unfinished, None)))
+                Piece::Kind(EventKind::Syscall(build_syscall(lossy(name), head_args.into(), Return::Unfinished, None)))
             }
         }
         ArgsEnd::Detached(end) => {
-            Piece::Kind(EventKind::Syscall(build_syscall(name, trim_end(&args[..end]), Return::Unfinished, None)))
+            let args = trim_end(&args[..end]).into();
+            Piece::Kind(EventKind::Syscall(build_syscall(lossy(name), args, Return::Unfinished, None)))
         }
         ArgsEnd::Open => Piece::Open,
     }
@@ -226,7 +255,7 @@ fn parse_tail(rest: &[u8]) -> Option<Piece<'_>> {
 fn parse_signal(rest: &[u8]) -> Option<Piece<'_>> {
     let body = trim_end(rest).strip_suffix(b" ---")?;
     if let Some(sig) = body.strip_prefix(b"stopped by ") {
-        return Some(Piece::Kind(EventKind::Signal { signal: lossy(sig), info: Box::default() }));
+        return Some(Piece::Kind(EventKind::Signal { signal: lossy(sig).into(), info: Box::default() }));
     }
     let (name, info) = match body.iter().position(|&c| c == b' ') {
         Some(i) => (&body[..i], &body[i + 1..]),
@@ -235,7 +264,7 @@ fn parse_signal(rest: &[u8]) -> Option<Piece<'_>> {
     if !name.starts_with(b"SIG") {
         return None;
     }
-    Some(Piece::Kind(EventKind::Signal { signal: lossy(name), info: info.into() }))
+    Some(Piece::Kind(EventKind::Signal { signal: lossy(name).into(), info: info.into() }))
 }
 
 fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
@@ -249,22 +278,25 @@ fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
             Some(s) => (s, true),
             None => (sig, false),
         };
-        return Some(Piece::Kind(EventKind::Killed { signal: lossy(sig), core_dumped }));
+        return Some(Piece::Kind(EventKind::Killed { signal: lossy(sig).into(), core_dumped }));
     }
     // `superseded by execve in pid N` and any future `+++ ... +++` notice
     Some(Piece::Kind(EventKind::Strace { message: trim_end(rest).into() }))
 }
 
 /// Builds a call from its name, full argument text and outcome; decodes the arguments the
-/// analysis needs.
-pub fn build_syscall(name: &[u8], args: &[u8], ret: Return, duration: Option<f64>) -> Syscall {
-    let mut sc = Syscall { name: lossy(name), args: args.into(), ret, duration, ..Syscall::default() };
-    args::decode_args(&mut sc);
-    sc
+/// analysis needs (borrowed from `args` when it is borrowed).
+pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, duration: Option<f64>) -> Syscall<'a> {
+    let (decoded, args) = match args {
+        Cow::Borrowed(a) => (args::decode_args(&name, a), Cow::Borrowed(a)),
+        Cow::Owned(a) => (args::decode_args(&name, &a).into_owned(), Cow::Owned(a)),
+    };
+    let args::Decoded { path, path2, dirfd, fd, addr, path_truncated } = decoded;
+    Syscall { name, args, path, path2, dirfd, fd, addr, ret, duration, path_truncated }
 }
 
-fn lossy(b: &[u8]) -> Box<str> {
-    String::from_utf8_lossy(b).into()
+fn lossy(b: &[u8]) -> Text<'_> {
+    String::from_utf8_lossy(b)
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
@@ -361,7 +393,7 @@ impl Assembler {
     pub fn stats(&self) -> ParseStats {
         let mut s = self.stats.clone();
         if !self.last_time.is_empty() {
-            s.last_time = Some(grammar::make_timestamp(b"", &self.last_time));
+            s.last_time = Some(grammar::make_timestamp(b"", &self.last_time).into_owned());
         }
         s
     }
@@ -369,7 +401,7 @@ impl Assembler {
     fn note_time(&mut self, text: Option<&[u8]>) {
         if let Some(text) = text {
             if self.stats.first_time.is_none() {
-                self.stats.first_time = Some(grammar::make_timestamp(b"", text));
+                self.stats.first_time = Some(grammar::make_timestamp(b"", text).into_owned());
             }
             self.last_time.clear();
             self.last_time.extend_from_slice(text);
@@ -377,7 +409,7 @@ impl Assembler {
     }
 
     /// Lines without a pid prefix belong to the `-ff` file's pid (strace's messages to none).
-    fn own_pid(&self, record: &mut Record) {
+    fn own_pid(&self, record: &mut Record<'_>) {
         match record {
             Record::Event(e) if !matches!(e.kind, EventKind::Strace { .. }) => e.pid = e.pid.or(self.default_pid),
             Record::Event(_) => {}
@@ -387,7 +419,13 @@ impl Assembler {
 
     /// Feeds a line prepared by [`prepare`] (possibly on another thread); same result as
     /// [`Assembler::push`] on the raw line.
-    pub fn push_prepared(&mut self, line_no: u64, raw: &[u8], prepared: Prepared, out: &mut Vec<Record>) {
+    pub fn push_prepared<'a>(
+        &mut self,
+        line_no: u64,
+        raw: &'a [u8],
+        prepared: Prepared<'a>,
+        out: &mut Vec<Record<'a>>,
+    ) {
         if self.pending.is_some() || matches!(prepared, Prepared::Raw) {
             return self.push(line_no, raw, out);
         }
@@ -432,18 +470,21 @@ impl Assembler {
     }
 
     /// Feeds one physical line (without its newline); records go to `out`.
-    pub fn push(&mut self, line_no: u64, raw: &[u8], out: &mut Vec<Record>) {
+    pub fn push<'a>(&mut self, line_no: u64, raw: &'a [u8], out: &mut Vec<Record<'a>>) {
         self.stats.lines += 1;
         self.stats.bytes += raw.len() as u64 + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let colorless;
-        let line = if memchr::memchr(0x1b, raw).is_some() {
-            colorless = strip_color(raw);
-            &colorless[..]
+        if memchr::memchr(0x1b, raw).is_some() {
+            let colorless = strip_color(raw);
+            let mut records = Vec::new();
+            self.push_line(line_no, &colorless, &mut records);
+            out.extend(records.into_iter().map(|r| -> Record<'a> { r.into_owned() }));
         } else {
-            raw
-        };
+            self.push_line(line_no, raw, out);
+        }
+    }
 
+    fn push_line<'a>(&mut self, line_no: u64, line: &'a [u8], out: &mut Vec<Record<'a>>) {
         let prefix = scan_prefix(line);
         self.note_time(prefix.absolute_time());
         if self.fast && self.pending.is_none() && Self::routine(prefix.body) {
@@ -458,7 +499,9 @@ impl Assembler {
         if let Some((start, mut text, waited)) = self.pending.take() {
             if is_continuation(line) {
                 text.extend_from_slice(line);
-                self.feed(start, &text, waited, out);
+                let mut records = Vec::new();
+                self.feed(start, &text, waited, &mut records);
+                out.extend(records.into_iter().map(|r| -> Record<'a> { r.into_owned() }));
                 return;
             }
             let here = parse_physical(line);
@@ -484,19 +527,21 @@ impl Assembler {
     }
 
     /// Flushes a call still waiting for its continuation (a cut last line).
-    pub fn finish(&mut self, out: &mut Vec<Record>) {
+    pub fn finish(&mut self, out: &mut Vec<Record<'_>>) {
         if let Some((start, text, _)) = self.pending.take() {
             self.emit_garbage(start, &text, out);
         }
     }
 
-    fn feed(&mut self, line_no: u64, line: &[u8], waited: u32, out: &mut Vec<Record>) {
-        if let Some(pos) = mid_line_message(line) {
+    fn feed<'a>(&mut self, line_no: u64, line: &'a [u8], waited: u32, out: &mut Vec<Record<'a>>) {
+        let parsed = parse_physical(line).into_record(line_no);
+        // a message ends its line, so only a line that does not parse can hold one
+        if let (Err(NoRecord::Open | NoRecord::Garbage), Some(pos)) = (&parsed, mid_line_message(line)) {
             out.push(self.event(line_no, None, None, EventKind::Strace { message: trim_end(&line[pos..]).into() }));
             self.pending = Some((line_no, line[..pos].to_vec(), waited));
             return;
         }
-        match parse_physical(line).into_record(line_no) {
+        match parsed {
             Ok(mut record) => {
                 self.own_pid(&mut record);
                 out.push(record);
@@ -517,13 +562,13 @@ impl Assembler {
         }
     }
 
-    fn event(&self, line: u64, pid: Option<Pid>, time: Option<Timestamp>, kind: EventKind) -> Record {
+    fn event<'a>(&self, line: u64, pid: Option<Pid>, time: Option<Timestamp<'a>>, kind: EventKind<'a>) -> Record<'a> {
         let mut record = Record::Event(Event { line, pid, time, kind });
         self.own_pid(&mut record);
         record
     }
 
-    fn emit_garbage(&mut self, line_no: u64, text: &[u8], out: &mut Vec<Record>) {
+    fn emit_garbage(&mut self, line_no: u64, text: &[u8], out: &mut Vec<Record<'_>>) {
         if trim_end(text).is_empty() {
             return;
         }
@@ -585,11 +630,11 @@ fn mid_line_message(line: &[u8]) -> Option<usize> {
 /// `time` is where an absolute timestamp stands in the line.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // made and consumed in one batch, never kept
-pub enum Prepared {
+pub enum Prepared<'a> {
     /// A routine successful call (fast path).
     Routine { pid: Option<Pid>, time: Option<(usize, usize)> },
     /// A complete event, a head or a tail.
-    Parsed { time: Option<(usize, usize)>, record: Record },
+    Parsed { time: Option<(usize, usize)>, record: Record<'a> },
     /// Blank, frame, dump, table, tip box.
     Skip { time: Option<(usize, usize)> },
     /// Needs the stateful path: glue, colour, a mid-line message, garbage.
@@ -598,9 +643,9 @@ pub enum Prepared {
 
 /// Prepares one physical line (without its newline) for [`Assembler::push_prepared`].
 /// `line_no` goes into the record; `fast` as in [`Assembler::fast`].
-pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared {
+pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-    if memchr::memchr(0x1b, line).is_some() || mid_line_message(line).is_some() {
+    if memchr::memchr(0x1b, line).is_some() {
         return Prepared::Raw;
     }
     let prefix = scan_prefix(line);
@@ -655,7 +700,7 @@ fn scan_prefix(line: &[u8]) -> Prefix<'_> {
 }
 
 /// Parses one line on its own (no gluing, no pairing): handy for tests, fuzzing and benches.
-pub fn parse_line(line: &[u8]) -> Vec<Record> {
+pub fn parse_line(line: &[u8]) -> Vec<Record<'_>> {
     let mut asm = Assembler::new(None);
     let mut out = Vec::new();
     asm.push(1, line, &mut out);

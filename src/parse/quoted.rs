@@ -7,7 +7,8 @@
 /// A decoded quoted string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quoted<'a> {
-    pub bytes: Vec<u8>,
+    /// Borrowed from the input when nothing was escaped.
+    pub bytes: std::borrow::Cow<'a, [u8]>,
     /// strace cut the string (`"..."...`).
     pub truncated: bool,
     /// The input after the closing quote (and after `...` if truncated).
@@ -19,6 +20,12 @@ pub struct Quoted<'a> {
 pub fn decode(input: &[u8]) -> Option<Quoted<'_>> {
     let end = closing_quote(input)?;
     let body = &input[1..end];
+    let after = &input[end + 1..];
+    let truncated = after.starts_with(b"...");
+    let rest = if truncated { &after[3..] } else { after };
+    if memchr::memchr(b'\\', body).is_none() {
+        return Some(Quoted { bytes: body.into(), truncated, rest });
+    }
     let mut bytes = Vec::with_capacity(body.len());
     let mut i = 0;
     while i < body.len() {
@@ -63,10 +70,7 @@ pub fn decode(input: &[u8]) -> Option<Quoted<'_>> {
             other => bytes.push(other),
         }
     }
-    let after = &input[end + 1..];
-    let truncated = after.starts_with(b"...");
-    let rest = if truncated { &after[3..] } else { after };
-    Some(Quoted { bytes, truncated, rest })
+    Some(Quoted { bytes: bytes.into(), truncated, rest })
 }
 
 /// Index of the closing quote of the string starting at `input[0] == b'"'`.
@@ -104,7 +108,7 @@ mod tests {
     use super::*;
 
     fn dec(s: &[u8]) -> Vec<u8> {
-        decode(s).map(|q| q.bytes).unwrap_or_default()
+        decode(s).map(|q| q.bytes.into_owned()).unwrap_or_default()
     }
 
     #[test]
@@ -125,7 +129,7 @@ mod tests {
     #[test]
     fn truncation_and_rest() {
         let q = decode(br#""\177ELF\2\1"..., 832) = 832"#).unwrap();
-        assert_eq!(q.bytes, b"\x7fELF\x02\x01");
+        assert_eq!(&*q.bytes, b"\x7fELF\x02\x01");
         assert!(q.truncated);
         assert_eq!(q.rest, b", 832) = 832");
         let q = decode(b"\"\"...").unwrap();

@@ -21,7 +21,7 @@ fn call(line: &str) -> (Option<Pid>, String, Option<String>, String) {
     (*pid, sc.name.to_string(), sc.path.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()), ret)
 }
 
-fn kind(line: &str) -> EventKind {
+fn kind(line: &str) -> EventKind<'_> {
     match parse_line(line.as_bytes()).as_slice() {
         [Record::Event(e)] => e.kind.clone(),
         other => panic!("not one event: {line}\n{other:?}"),
@@ -150,7 +150,7 @@ fn lines_that_are_not_events_are_skipped_not_garbage() {
 fn heads_tails_and_glued_lines() {
     assert!(matches!(
         &parse_line(br#"[pid 10151] read(3,  <unfinished ...>"#)[..],
-        [Record::Head { pid: Some(10151), name, args, .. }] if &**name == "read" && args == b"3,"
+        [Record::Head { pid: Some(10151), name, args, .. }] if &**name == "read" && &**args == b"3,"
     ));
     assert!(matches!(
         &parse_line(br#"[pid 10151] <... read resumed>"go", 8)  = 2 <0.000010>"#)[..],
