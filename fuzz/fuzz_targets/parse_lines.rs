@@ -10,9 +10,9 @@ fuzz_target!(|data: &[u8]| {
         let mut reader = LineReader::new(data);
         let mut asm = if fast { Assembler::fast(Some(1)) } else { Assembler::new(None) };
         let mut pairer = Pairer::new();
-        let mut recs = Vec::new();
-        let mut events = Vec::new();
         while let Ok(Some((n, line))) = reader.next_line() {
+            // records borrow the line: fresh vectors per line
+            let (mut recs, mut events) = (Vec::new(), Vec::new());
             asm.push(n, line, &mut recs);
             for r in recs.drain(..) {
                 pairer.push(r, &mut events);
@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
                 let _ = serde_json::to_string(&e.to_json("fuzz"));
             }
         }
+        let (mut recs, mut events) = (Vec::new(), Vec::new());
         asm.finish(&mut recs);
         for r in recs.drain(..) {
             pairer.push(r, &mut events);

@@ -15,9 +15,9 @@ fuzz_target!(|data: &[u8]| {
     let mut reader = LineReader::new(data);
     let mut asm = Assembler::fast(None);
     let mut pairer = Pairer::new();
-    let mut recs = Vec::new();
-    let mut events = Vec::new();
     while let Ok(Some((n, line))) = reader.next_line() {
+        // records borrow the line: fresh vectors per line
+        let (mut recs, mut events) = (Vec::new(), Vec::new());
         asm.push(n, line, &mut recs);
         for r in recs.drain(..) {
             pairer.push(r, &mut events);
@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = analyzer.take_fresh();
     }
+    let (mut recs, mut events) = (Vec::new(), Vec::new());
     asm.finish(&mut recs);
     for r in recs.drain(..) {
         pairer.push(r, &mut events);
