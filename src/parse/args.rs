@@ -66,41 +66,19 @@ fn shape(name: &str) -> Shape {
     }
 }
 
-/// Whether a successful call of this name matters to the analysis: it names a path or an
+/// Whether a successful call `name(args...` matters to the analysis: it names a path or an
 /// address, changes descriptors, cwd or processes, or writes (symptoms). Other successful
 /// calls are only counted (the fast path).
-pub fn examined(name: &str) -> bool {
+pub fn examined(name: &str, call: &[u8]) -> bool {
     let s = shape(name);
-    s.path.is_some()
-        || s.sockaddr.is_some()
-        || matches!(
-            name,
-            "write"
-                | "writev"
-                | "pwrite64"
-                | "pwritev"
-                | "pwritev2"
-                | "send"
-                | "sendmmsg"
-                | "close"
-                | "fchdir"
-                | "getcwd"
-                | "dup"
-                | "dup2"
-                | "dup3"
-                | "fcntl"
-                | "fcntl64"
-                | "socket"
-                | "accept"
-                | "accept4"
-                | "getsockopt"
-                | "clone"
-                | "clone3"
-                | "fork"
-                | "vfork"
-                | "exit"
-                | "exit_group"
-        )
+    match name {
+        // only duplication changes the descriptor table
+        "fcntl" | "fcntl64" => memchr::memmem::find(call, b"F_DUPFD").is_some(),
+        "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2" | "send" | "sendmmsg" | "close" | "fchdir"
+        | "getcwd" | "dup" | "dup2" | "dup3" | "socket" | "accept" | "accept4" | "getsockopt" | "clone" | "clone3"
+        | "fork" | "vfork" | "exit" | "exit_group" => true,
+        _ => s.path.is_some() || s.sockaddr.is_some(),
+    }
 }
 
 /// The arguments the analysis needs, decoded from a call's raw argument text.

@@ -12,7 +12,7 @@ use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
 use nom::character::complete::{char, digit1, space0, space1};
 use nom::combinator::{opt, recognize};
-use nom::sequence::{delimited, pair, preceded, terminated, tuple};
+use nom::sequence::{delimited, pair, preceded, separated_pair, terminated, tuple};
 use nom::IResult;
 
 use super::quoted;
@@ -97,6 +97,11 @@ pub fn parse_angle(i: In) -> IResult<In, In> {
 pub fn angle_end(i: In) -> Option<usize> {
     if i.first() != Some(&b'<') {
         return None;
+    }
+    // most decorations are a plain path: the first `>` closes them
+    let close = memchr::memchr(b'>', i)?;
+    if i[close - 1] != b'-' && !i[1..close].iter().any(|c| matches!(c, b'<' | b'\\' | b'[')) {
+        return Some(close);
     }
     let mut depth = 0usize;
     let mut brackets = 0usize;
@@ -200,9 +205,19 @@ pub fn parse_return_part(i: In<'_>) -> IResult<In<'_>, (Return<'_>, Option<f64>)
 }
 
 fn parse_duration(i: In) -> IResult<In, f64> {
-    let (i, d) = delimited(char('<'), recognize(tuple((digit1, char('.'), digit1))), char('>'))(i)?;
-    let v = std::str::from_utf8(d).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
-    Ok((i, v))
+    let (i, (int, frac)) = delimited(char('<'), separated_pair(digit1, char('.'), digit1), char('>'))(i)?;
+    Ok((i, decimal(int, frac)))
+}
+
+/// `int.frac` as the nearest f64, like `str::parse` but without it: both parts as one exact
+/// integer, divided by an exact power of ten (IEEE division rounds correctly).
+fn decimal(int: &[u8], frac: &[u8]) -> f64 {
+    if int.len() + frac.len() > 15 {
+        let s = [int, b".", frac].concat();
+        return std::str::from_utf8(&s).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    }
+    let n = int.iter().chain(frac).fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
+    n as f64 / 10f64.powi(frac.len() as i32)
 }
 
 pub fn parse_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
@@ -334,6 +349,14 @@ mod tests {
         assert_eq!(r(b" = -1 EROFS (Read-only file system) (INJECTED)").0.errno(), Some("EROFS"));
         assert_eq!(r(b" = 42 (INJECTED)").0, Return::Value { value: 42, decoration: None });
         assert_eq!(r(b" = 0xffffffffffffffff").0, Return::Other { text: "0xffffffffffffffff".into() });
+    }
+
+    #[test]
+    fn durations_round_like_parse() {
+        for d in ["0.000012", "1.5", "0.100000", "123456.123456", "0.1234567890123456789"] {
+            let (int, frac) = d.split_once('.').unwrap();
+            assert_eq!(decimal(int.as_bytes(), frac.as_bytes()), d.parse::<f64>().unwrap(), "{d}");
+        }
     }
 
     #[test]

@@ -152,12 +152,22 @@ struct Parsed<'a> {
 }
 
 fn parse_physical(line: &[u8]) -> Parsed<'_> {
-    if is_skippable(line) {
+    parse_prefixed(line, scan_prefix(line))
+}
+
+/// [`parse_physical`] with the prefix already scanned.
+fn parse_prefixed<'a>(line: &'a [u8], prefix: Prefix<'a>) -> Parsed<'a> {
+    // a call right after the prefix is none of the skipped shapes
+    if !starts_call(prefix.body) && is_skippable(line) {
         return Parsed { pid: None, time: None, piece: Piece::Skip };
     }
-    let prefix = scan_prefix(line);
     let time = prefix.time.map(|(lead, text)| grammar::make_timestamp(lead, text));
     Parsed { pid: prefix.pid, time, piece: parse_body(prefix.body) }
+}
+
+/// `name(`: an identifier and a parenthesis.
+fn starts_call(body: &[u8]) -> bool {
+    grammar::parse_name(body).is_ok_and(|(rest, _)| rest.first() == Some(&b'('))
 }
 
 impl<'a> Parsed<'a> {
@@ -458,7 +468,7 @@ impl Assembler {
     /// The fast path: a complete call that succeeded and that the analysis does not examine.
     pub(crate) fn routine(body: &[u8]) -> bool {
         let Ok((rest, name)) = grammar::parse_name(body) else { return false };
-        if !rest.starts_with(b"(") || std::str::from_utf8(name).map_or(true, args::examined) {
+        if !rest.starts_with(b"(") || std::str::from_utf8(name).map_or(true, |name| args::examined(name, rest)) {
             return false;
         }
         // the last ` = ` separates the return value (strings come before it); a digit after
@@ -523,7 +533,7 @@ impl Assembler {
             }
             self.emit_garbage(start, &text, out);
         }
-        self.feed(line_no, line, 0, out);
+        self.feed_prefixed(line_no, line, prefix, 0, out);
     }
 
     /// Flushes a call still waiting for its continuation (a cut last line).
@@ -534,7 +544,18 @@ impl Assembler {
     }
 
     fn feed<'a>(&mut self, line_no: u64, line: &'a [u8], waited: u32, out: &mut Vec<Record<'a>>) {
-        let parsed = parse_physical(line).into_record(line_no);
+        self.feed_prefixed(line_no, line, scan_prefix(line), waited, out);
+    }
+
+    fn feed_prefixed<'a>(
+        &mut self,
+        line_no: u64,
+        line: &'a [u8],
+        prefix: Prefix<'a>,
+        waited: u32,
+        out: &mut Vec<Record<'a>>,
+    ) {
+        let parsed = parse_prefixed(line, prefix).into_record(line_no);
         // a message ends its line, so only a line that does not parse can hold one
         if let (Err(NoRecord::Open | NoRecord::Garbage), Some(pos)) = (&parsed, mid_line_message(line)) {
             out.push(self.event(line_no, None, None, EventKind::Strace { message: trim_end(&line[pos..]).into() }));
@@ -656,7 +677,7 @@ pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     if fast && Assembler::routine(prefix.body) {
         return Prepared::Routine { pid: prefix.pid, time };
     }
-    match parse_physical(line).into_record(line_no) {
+    match parse_prefixed(line, prefix).into_record(line_no) {
         Ok(record) => Prepared::Parsed { time, record },
         Err(NoRecord::Skip) => Prepared::Skip { time },
         Err(NoRecord::Open | NoRecord::Garbage) => Prepared::Raw,
@@ -665,6 +686,7 @@ pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
 
 /// The prefixes of a line (pid, timestamp as lead spaces and text, `-n`, `-i`) and the body
 /// after them.
+#[derive(Clone, Copy)]
 struct Prefix<'a> {
     pid: Option<Pid>,
     time: Option<(&'a [u8], &'a [u8])>,
