@@ -360,7 +360,7 @@ impl Analyzer {
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0`: the outcome of a
     /// non-blocking connect.
     fn connect_result(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
-        if memchr::memmem::find(&sc.args, b"SO_ERROR").is_none() {
+        if !crate::bytes::contains(&sc.args, b"SO_ERROR") {
             return;
         }
         let args = crate::parse::split_args(&sc.args, 5);
@@ -731,13 +731,13 @@ fn is_lookup(name: &str) -> bool {
 fn is_creating(sc: &Syscall) -> bool {
     match &*sc.name {
         "mkdir" | "mkdirat" | "creat" | "mknod" | "mknodat" | "bind" => true,
-        "open" | "openat" | "openat2" => memchr::memmem::find(&sc.args, b"O_CREAT").is_some(),
+        "open" | "openat" | "openat2" => crate::bytes::contains(&sc.args, b"O_CREAT"),
         _ => false,
     }
 }
 
 fn is_regular_open(sc: &Syscall) -> bool {
-    matches!(&*sc.name, "open" | "openat" | "openat2") && memchr::memmem::find(&sc.args, b"O_DIRECTORY").is_none()
+    matches!(&*sc.name, "open" | "openat" | "openat2") && !crate::bytes::contains(&sc.args, b"O_DIRECTORY")
 }
 
 /// `wrong` was one of several names tried for the same thing and `found` is another: an

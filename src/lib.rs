@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod bytes;
 pub mod cli;
 pub mod disk;
 pub mod drive;

@@ -34,15 +34,20 @@ impl Pairer {
 
     /// Feeds one record; completed events are appended to `out`.
     pub fn push<'a>(&mut self, rec: Record<'a>, out: &mut Vec<Event<'a>>) {
+        self.push_with(rec, &mut |e| out.push(e));
+    }
+
+    /// Feeds one record; completed events go to `emit`.
+    pub fn push_with<'a>(&mut self, rec: Record<'a>, emit: &mut dyn FnMut(Event<'a>)) {
         match rec {
             Record::Event(e) => {
                 // a process that exits or is killed ends its pending call
                 if matches!(e.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
                     if let Some(head) = self.open.remove(&e.pid) {
-                        self.flush_head(e.pid, head, out);
+                        self.flush_head(e.pid, head, emit);
                     }
                 }
-                out.push(e);
+                emit(e);
             }
             Record::Head { line, pid, time, name, args } => {
                 let head = Head {
@@ -52,7 +57,7 @@ impl Pairer {
                     args: args.into_owned(),
                 };
                 if let Some(old) = self.open.insert(pid, head) {
-                    self.flush_head(pid, old, out);
+                    self.flush_head(pid, old, emit);
                 }
             }
             Record::Tail { line, pid, time, name, args, ret, duration } => {
@@ -66,7 +71,7 @@ impl Pairer {
                         }
                         all.extend_from_slice(&args);
                         let sc = build_syscall(name, Cow::Owned(all), ret, duration);
-                        out.push(Event {
+                        emit(Event {
                             line: head.line,
                             pid: key.or(pid), // the event stands on the head's line: its pid, else the tail's
                             time: head.time.or(time),
@@ -76,7 +81,7 @@ impl Pairer {
                     None => {
                         self.orphan_tails += 1;
                         let sc = build_syscall(name, args, ret, duration);
-                        out.push(Event { line, pid, time, kind: EventKind::Syscall(sc) });
+                        emit(Event { line, pid, time, kind: EventKind::Syscall(sc) });
                     }
                 }
             }
@@ -98,18 +103,23 @@ impl Pairer {
         first
     }
 
-    fn flush_head(&mut self, pid: Option<Pid>, head: Head, out: &mut Vec<Event<'_>>) {
+    fn flush_head<'a>(&mut self, pid: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
         self.orphan_heads += 1;
         let sc = build_syscall(Cow::Owned(head.name), Cow::Owned(head.args), Return::Unfinished, None);
-        out.push(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
+        emit(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
     }
 
     /// Emits the heads still waiting at the end of the input, in line order.
-    pub fn finish(&mut self, out: &mut Vec<Event<'_>>) {
+    pub fn finish<'a>(&mut self, out: &mut Vec<Event<'a>>) {
+        self.finish_with(&mut |e| out.push(e));
+    }
+
+    /// [`Pairer::finish`], the events going to `emit`.
+    pub fn finish_with<'a>(&mut self, emit: &mut dyn FnMut(Event<'a>)) {
         let mut heads: Vec<_> = self.open.drain().collect();
         heads.sort_by_key(|(_, h)| h.line);
         for (pid, head) in heads {
-            self.flush_head(pid, head, out);
+            self.flush_head(pid, head, emit);
         }
     }
 }

@@ -161,12 +161,12 @@ impl ProcessTable {
                 self.set_fd(pid, value, target);
             }
             "socket" => {
-                let stream = memchr::memmem::find(&sc.args, b"SOCK_STREAM").is_some();
+                let stream = crate::bytes::contains(&sc.args, b"SOCK_STREAM");
                 self.set_fd(pid, value, FdTarget::Socket { stream, connecting: None });
             }
             "accept" | "accept4" => self.set_fd(pid, value, FdTarget::Socket { stream: true, connecting: None }),
             "dup" | "dup2" | "dup3" | "fcntl" | "fcntl64" => {
-                let is_dup = !sc.name.starts_with("fcntl") || memchr::memmem::find(&sc.args, b"F_DUPFD").is_some();
+                let is_dup = !sc.name.starts_with("fcntl") || crate::bytes::contains(&sc.args, b"F_DUPFD");
                 if let (true, Some(from)) = (is_dup, arg_fd) {
                     let target = self.fd(pid, from).cloned().unwrap_or(FdTarget::Other);
                     self.set_fd(pid, value, target);
@@ -197,8 +197,8 @@ impl ProcessTable {
             }
             "clone" | "clone3" | "fork" | "vfork" if value > 0 => {
                 let child = u32::try_from(value).unwrap_or(0);
-                let shares_files = memchr::memmem::find(&sc.args, b"CLONE_FILES").is_some();
-                let shares_fs = memchr::memmem::find(&sc.args, b"CLONE_FS").is_some();
+                let shares_files = crate::bytes::contains(&sc.args, b"CLONE_FILES");
+                let shares_fs = crate::bytes::contains(&sc.args, b"CLONE_FS");
                 self.fork(pid, child, shares_files, shares_fs);
             }
             _ => {}

@@ -82,9 +82,8 @@ pub struct EventStream {
     batch_lines: Vec<(u64, usize, usize)>,
     asm: Assembler,
     pairer: Pairer,
-    /// Allocations reused from line to line (always empty between calls).
+    /// An allocation reused from line to line (always empty between calls).
     records: Vec<Record<'static>>,
-    events: Vec<Event<'static>>,
     /// Events handed out one at a time by [`EventStream::next_event`].
     ready: VecDeque<Event<'static>>,
     done: bool,
@@ -123,7 +122,6 @@ impl EventStream {
             asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
             pairer: Pairer::new(),
             records: Vec::new(),
-            events: Vec::new(),
             ready: VecDeque::new(),
             done: false,
             input: input.clone(),
@@ -199,10 +197,8 @@ impl EventStream {
                 error = Some(e);
             }
         }
-        let mut events = recycle(std::mem::take(&mut self.events));
-        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, &mut events, emit);
+        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, emit);
         self.records = recycle(records);
-        self.events = recycle(events);
         error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
     }
 
@@ -236,12 +232,11 @@ impl EventStream {
             None => lines.iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect(),
         };
         let mut records = Vec::new();
-        let mut events = Vec::new();
         for (&(n, a, b), p) in lines.iter().zip(prepared) {
             self.asm.push_prepared(n, &data[a..b], p, &mut records);
-            pair_records(&mut self.asm, &mut self.pairer, false, &mut records, &mut events, emit);
+            pair_records(&mut self.asm, &mut self.pairer, false, &mut records, emit);
         }
-        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, &mut events, emit);
+        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, emit);
         error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
     }
 
@@ -260,20 +255,16 @@ fn pair_records<'a>(
     pairer: &mut Pairer,
     done: bool,
     records: &mut Vec<Record<'a>>,
-    events: &mut Vec<Event<'a>>,
     emit: &mut dyn FnMut(Event<'_>),
 ) {
     if done {
         asm.finish(records);
     }
     for r in records.drain(..) {
-        pairer.push(r, events);
+        pairer.push_with(r, &mut |e| emit(e));
     }
     if done {
-        pairer.finish(events);
-    }
-    for e in events.drain(..) {
-        emit(e);
+        pairer.finish_with(emit);
     }
 }
 

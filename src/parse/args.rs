@@ -73,7 +73,7 @@ pub fn examined(name: &str, call: &[u8]) -> bool {
     let s = shape(name);
     match name {
         // only duplication changes the descriptor table
-        "fcntl" | "fcntl64" => memchr::memmem::find(call, b"F_DUPFD").is_some(),
+        "fcntl" | "fcntl64" => crate::bytes::contains(call, b"F_DUPFD"),
         "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2" | "send" | "sendmmsg" | "close" | "fchdir"
         | "getcwd" | "dup" | "dup2" | "dup3" | "socket" | "accept" | "accept4" | "getsockopt" | "clone" | "clone3"
         | "fork" | "vfork" | "exit" | "exit_group" => true,
@@ -221,12 +221,8 @@ pub fn parse_fd(a: &[u8]) -> Option<FdArg<'_>> {
         (None, rest)
     } else {
         let neg = a.first() == Some(&b'-');
-        let digits = a[usize::from(neg)..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 {
-            return None;
-        }
-        let end = usize::from(neg) + digits;
-        let v: i64 = std::str::from_utf8(&a[..end]).ok()?.parse().ok()?;
+        let end = usize::from(neg) + a[usize::from(neg)..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let v = super::grammar::decimal_int(&a[..end])?;
         (if v == -100 { None } else { Some(v) }, &a[end..])
     };
     let decoration = angle_end(rest).map(|end| decode_decoration(&rest[1..end]));

@@ -15,7 +15,7 @@ use nom::combinator::{opt, recognize};
 use nom::sequence::{delimited, pair, preceded, separated_pair, terminated, tuple};
 use nom::IResult;
 
-use super::quoted;
+use super::{lossy, quoted};
 use crate::event::{Pid, Return, Timestamp};
 
 type In<'a> = &'a [u8];
@@ -52,7 +52,7 @@ pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
 
 /// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
 pub fn make_timestamp<'a>(lead: In, text: In<'a>) -> Timestamp<'a> {
-    Timestamp { text: String::from_utf8_lossy(text), relative: is_relative(lead, text) }
+    Timestamp { text: lossy(text), relative: is_relative(lead, text) }
 }
 
 /// `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is also
@@ -78,9 +78,33 @@ pub fn parse_instruction_pointer(i: In) -> IResult<In, ()> {
 
 pub fn parse_u32(i: In) -> IResult<In, u32> {
     let (rest, d) = take_while_m_n(1, 10, |c: u8| c.is_ascii_digit())(i)?;
-    match std::str::from_utf8(d).ok().and_then(|s| s.parse().ok()) {
+    match decimal_int(d).and_then(|v| u32::try_from(v).ok()) {
         Some(v) => Ok((rest, v)),
         None => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit))),
+    }
+}
+
+/// `[-]digits` as i64; `None` when it is not that or does not fit.
+pub fn decimal_int(t: &[u8]) -> Option<i64> {
+    let (neg, digits) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, t),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_sub(i64::from(c - b'0'))?;
+    }
+    // accumulated negative: i64::MIN fits
+    if neg {
+        Some(v)
+    } else {
+        v.checked_neg()
     }
 }
 
@@ -197,11 +221,37 @@ pub fn scan_args(i: In) -> ArgsEnd {
 /// What follows the closing parenthesis: ` = RET [markers] [<duration>]`.
 pub fn parse_return_part(i: In<'_>) -> IResult<In<'_>, (Return<'_>, Option<f64>)> {
     let (i, _) = tuple((space0, char('='), space1))(i)?;
+    if let Some(common) = plain_value_return(i) {
+        return Ok((&i[i.len()..], common));
+    }
     let (i, ret) = parse_return(i)?;
     let (i, _) = nom::multi::many0(preceded(space1, alt((tag("(INJECTED)"), tag("(DELAYED)")))))(i)?;
     let (i, duration) = opt(preceded(space1, parse_duration))(i)?;
     let (i, _) = space0(i)?;
     Ok((i, (ret, duration)))
+}
+
+/// The common case without nom: `N[<decoration>][ <duration>]` to the end of the line.
+fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
+    let digits = i.iter().position(|c| !c.is_ascii_digit()).unwrap_or(i.len());
+    let value = decimal_int(&i[..digits])?;
+    let mut rest = &i[digits..];
+    let mut decoration = None;
+    if rest.first() == Some(&b'<') {
+        let end = angle_end(rest)?;
+        decoration = Some(Cow::Borrowed(&rest[1..end]));
+        rest = &rest[end + 1..];
+    }
+    let end = rest.iter().rposition(|c| !matches!(c, b' ' | b'\t')).map_or(0, |e| e + 1);
+    let duration = match &rest[..end] {
+        [] => None,
+        [b' ', d @ ..] => match parse_duration(d) {
+            Ok((b"", d)) => Some(d),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((Return::Value { value, decoration }, duration))
 }
 
 fn parse_duration(i: In) -> IResult<In, f64> {
@@ -266,12 +316,10 @@ fn parse_value_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
     ))(i)?;
     let (i, decoration) = opt(parse_angle)(i)?;
     let (i, _) = nom::multi::many0(preceded(space1, parse_comment))(i)?;
-    let s = std::str::from_utf8(text).unwrap_or("");
     // hex results are addresses (mmap, brk) or flag words: kept as printed
-    let value = if s.starts_with("0x") { None } else { s.parse().ok() };
-    let ret = match value {
+    let ret = match decimal_int(text) {
         Some(value) => Return::Value { value, decoration: decoration.map(Cow::Borrowed) },
-        None => Return::Other { text: Cow::Borrowed(s) },
+        None => Return::Other { text: lossy(text) },
     };
     Ok((i, ret))
 }
@@ -294,10 +342,6 @@ fn parse_parens(i: In) -> IResult<In, In> {
         ArgsEnd::Closed(end) => Ok((&i[end + 2..], &i[1..end + 1])),
         _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char))),
     }
-}
-
-fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
 }
 
 #[cfg(test)]

@@ -305,8 +305,12 @@ pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, durat
     Syscall { name, args, path, path2, dirfd, fd, addr, ret, duration, path_truncated }
 }
 
+/// Text that is almost always UTF-8 (names, errnos, paths): borrowed when it is.
 fn lossy(b: &[u8]) -> Text<'_> {
-    String::from_utf8_lossy(b)
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
@@ -366,9 +370,19 @@ fn strip_color(line: &[u8]) -> Vec<u8> {
     out
 }
 
-// searchers built once: building one per line costs as much as the search
-static RETURN_SEP: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new(b" = "));
+/// Where the last ` = ` starts: the `=` is searched from the end, where the return value is.
+fn last_return_sep(body: &[u8]) -> Option<usize> {
+    let mut end = body.len();
+    while let Some(eq) = memchr::memrchr(b'=', &body[..end]) {
+        if eq >= 1 && body[eq - 1] == b' ' && body.get(eq + 1) == Some(&b' ') {
+            return Some(eq - 1);
+        }
+        end = eq;
+    }
+    None
+}
+
+// a searcher built once: building one per line costs as much as the search
 static PROCESS_MSG: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new(b"strace: Process "));
 
@@ -473,7 +487,7 @@ impl Assembler {
         }
         // the last ` = ` separates the return value (strings come before it); a digit after
         // it is a success, anything else (-1, ?, a cut line) takes the full parse
-        match RETURN_SEP.rfind(body) {
+        match last_return_sep(body) {
             Some(i) => body.get(i + 3).is_some_and(u8::is_ascii_digit) && body[..i].trim_ascii_end().ends_with(b")"),
             None => false,
         }
@@ -557,7 +571,8 @@ impl Assembler {
     ) {
         let parsed = parse_prefixed(line, prefix).into_record(line_no);
         // a message ends its line, so only a line that does not parse can hold one
-        if let (Err(NoRecord::Open | NoRecord::Garbage), Some(pos)) = (&parsed, mid_line_message(line)) {
+        let unparsed = matches!(parsed, Err(NoRecord::Open | NoRecord::Garbage));
+        if let Some(pos) = unparsed.then(|| mid_line_message(line)).flatten() {
             out.push(self.event(line_no, None, None, EventKind::Strace { message: trim_end(&line[pos..]).into() }));
             self.pending = Some((line_no, line[..pos].to_vec(), waited));
             return;
