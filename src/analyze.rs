@@ -177,7 +177,7 @@ impl Analyzer {
             return self.address_target(pid, sc, addr);
         }
         match resolved {
-            Some(r) if !r.path.is_empty() => Target::Path { path: r.path.clone(), absolute: r.absolute },
+            Some(r) if !r.path.is_empty() => Target::Path { path: r.path.to_vec(), absolute: r.absolute },
             _ => Target::Call { syscall: sc.name.to_string(), errno: errno.to_string() },
         }
     }

@@ -42,13 +42,8 @@ pub fn analyze(
         Some(root) => Box::new(RootDisk::new(root)),
         None => Box::new(NoDisk),
     };
-    let pool = match options.threads {
-        1 => None,
-        n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok().map(std::sync::Arc::new),
-    };
     let mut run = Run {
         options,
-        pool,
         analyzer: Analyzer::new(
             options.max_groups,
             Ignores::new(options.default_ignores, &options.ignore).map_err(bad_ignore)?,
@@ -110,7 +105,6 @@ fn open_save(options: &Options, errors: &mut Vec<Error>) -> Option<std::fs::File
 
 struct Run<'a> {
     options: &'a Options,
-    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
     analyzer: Analyzer,
     stats: ParseStats,
     unparsed: Vec<Unparsed>,
@@ -136,7 +130,7 @@ impl Run<'_> {
         let progress = self.progress_bar(group);
         if let [input] = group {
             // one file: events straight from their lines, nothing copied
-            let mut stream = match EventStream::open(input, true, self.pool.clone()) {
+            let mut stream = match EventStream::open(input, true, self.options.threads) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(e);
@@ -168,7 +162,7 @@ impl Run<'_> {
             }
             self.stats.merge(&stream.stats());
         } else {
-            let mut merged = MergedStream::open(group, true, self.pool.clone(), errors);
+            let mut merged = MergedStream::open(group, true, errors);
             let names = merged.names();
             let mut lines = 0u64;
             loop {

@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod options;
 pub mod pair;
 pub mod parse;
+pub mod pipeline;
 pub mod process;
 pub mod render;
 pub mod report;

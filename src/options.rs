@@ -41,7 +41,7 @@ pub struct Options {
     pub exit_code: bool,
     pub live: bool,
     pub save: Option<PathBuf>,
-    /// Parsing threads for files (1: sequential).
+    /// Threads for a single trace file (1: sequential; see [`crate::pipeline`]).
     pub threads: usize,
     /// stderr is a terminal: status line and progress bars go there.
     pub stderr_tty: bool,
@@ -123,8 +123,13 @@ impl Options {
             live,
             save: r.save,
             // the parallel path is slower than one thread today (benches/RESULTS.md): opt-in
-            threads: r.threads.unwrap_or(1).max(1),
+            threads: r.threads.unwrap_or_else(default_threads).max(1),
             stderr_tty: std::io::stderr().is_terminal(),
         })
     }
+}
+
+/// One thread per core, at most 4: beyond that the analysis thread is the bottleneck.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }

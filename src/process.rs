@@ -4,6 +4,8 @@
 //! them, so tables live in maps keyed by a table id that threads hold in common. `-y`
 //! decorations, when present, are the truth and overwrite what was tracked.
 
+use std::borrow::Cow;
+
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -36,8 +38,9 @@ pub struct ProcessTable {
 
 /// A path made absolute where the process state allowed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    pub path: Vec<u8>,
+pub struct Resolved<'p> {
+    /// Borrowed from the call when it was already absolute and clean.
+    pub path: Cow<'p, [u8]>,
     /// False when the path is relative and the directory it is relative to is unknown.
     pub absolute: bool,
 }
@@ -88,38 +91,41 @@ impl ProcessTable {
     }
 
     /// Makes `path` (an argument of `sc`) absolute for `pid`.
-    pub fn resolve(&mut self, pid: Option<Pid>, sc: &Syscall, path: &[u8]) -> Resolved {
+    pub fn resolve<'p>(&mut self, pid: Option<Pid>, sc: &Syscall<'_>, path: &'p [u8]) -> Resolved<'p> {
         if path.starts_with(b"/") {
-            return Resolved { path: normalize(path), absolute: true };
+            let path = if is_normal(path) { Cow::Borrowed(path) } else { Cow::Owned(normalize(path)) };
+            return Resolved { path, absolute: true };
         }
-        let base = self.base_dir(pid, sc);
-        match base {
-            Some(dir) => {
-                let mut p = dir;
-                if !path.is_empty() {
-                    p.push(b'/');
-                    p.extend_from_slice(path);
-                }
-                Resolved { path: normalize(&p), absolute: true }
-            }
-            None => Resolved { path: path.to_vec(), absolute: false },
+        let Some(dir) = self.base_dir(pid, sc) else {
+            return Resolved { path: Cow::Borrowed(path), absolute: false };
+        };
+        let mut p = Vec::with_capacity(dir.len() + 1 + path.len());
+        p.extend_from_slice(dir);
+        if !path.is_empty() {
+            p.push(b'/');
+            p.extend_from_slice(path);
         }
+        if !is_normal(&p) {
+            p = normalize(&p);
+        }
+        Resolved { path: Cow::Owned(p), absolute: true }
     }
 
     /// The directory a relative path of `sc` is relative to.
-    fn base_dir(&mut self, pid: Option<Pid>, sc: &Syscall) -> Option<Vec<u8>> {
+    fn base_dir<'s>(&'s mut self, pid: Option<Pid>, sc: &'s Syscall<'_>) -> Option<&'s [u8]> {
         if let Some(d) = &sc.dirfd {
             if let Some(dec) = d.decoration.as_deref().filter(|d| d.starts_with(b"/")) {
-                return Some(dec.to_vec());
+                return Some(dec);
             }
             if let (Some(num), Some(pid)) = (d.num, pid) {
                 return match self.fd(pid, num) {
-                    Some(FdTarget::Path(p)) => Some(p.clone()),
+                    Some(FdTarget::Path(p)) => Some(p),
                     _ => None,
                 };
             }
         }
-        pid.and_then(|p| self.cwd(p))
+        let id = self.process(pid?).cwd;
+        self.cwds.get(&id)?.as_deref()
     }
 
     /// Applies what a completed event of `pid` changes: descriptors, cwd, children. (Lines
@@ -154,7 +160,7 @@ impl ProcessTable {
                 let target = match decoration.as_deref() {
                     Some(d) if d.starts_with(b"/") => FdTarget::Path(d.to_vec()),
                     _ => match &sc.path {
-                        Some(p) => FdTarget::Path(self.resolve(Some(pid), sc, p).path),
+                        Some(p) => FdTarget::Path(self.resolve(Some(pid), sc, p).path.into_owned()),
                         None => FdTarget::Other,
                     },
                 };
@@ -181,7 +187,7 @@ impl ProcessTable {
                 if let Some(p) = &sc.path {
                     let r = self.resolve(Some(pid), sc, p);
                     if r.absolute {
-                        self.set_cwd(pid, r.path);
+                        self.set_cwd(pid, r.path.into_owned());
                     }
                 }
             }
@@ -238,6 +244,27 @@ impl ProcessTable {
     }
 }
 
+/// An absolute path [`normalize`] would leave as it is.
+fn is_normal(path: &[u8]) -> bool {
+    if path == b"/" {
+        return true;
+    }
+    if !path.starts_with(b"/") || path.ends_with(b"/") {
+        return false;
+    }
+    // every component non-empty and neither `.` nor `..`
+    let mut k = 0;
+    while let Some(i) = memchr::memchr(b'/', &path[k..]) {
+        let comp = &path[k + i + 1..];
+        let comp = &comp[..memchr::memchr(b'/', comp).unwrap_or(comp.len())];
+        if matches!(comp, b"" | b"." | b"..") {
+            return false;
+        }
+        k += i + 1 + comp.len();
+    }
+    true
+}
+
 /// Lexical clean-up: `//` and `/./` collapse, `..` removes the previous component.
 pub fn normalize(path: &[u8]) -> Vec<u8> {
     let mut parts: Vec<&[u8]> = Vec::new();
@@ -288,9 +315,9 @@ mod tests {
         t.apply_ev(&ev(1, r#"chdir("/srv/app") = 0"#));
         let sc =
             build_syscall("openat".into(), br#"AT_FDCWD, "etc/x.conf", O_RDONLY"#[..].into(), Return::Unfinished, None);
-        assert_eq!(t.resolve(Some(1), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
+        assert_eq!(&*t.resolve(Some(1), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
         t.apply_ev(&ev(1, r#"clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2"#));
-        assert_eq!(t.resolve(Some(2), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
+        assert_eq!(&*t.resolve(Some(2), &sc, b"etc/x.conf").path, b"/srv/app/etc/x.conf");
         t.apply_ev(&ev(2, r#"chdir("../other") = 0"#));
         assert_eq!(t.cwd(2).as_deref(), Some(&b"/srv/other"[..]));
         assert_eq!(t.cwd(1).as_deref(), Some(&b"/srv/app"[..]));
@@ -304,7 +331,7 @@ mod tests {
         t.apply_ev(&ev(1, r#"dup2(3, 7) = 7"#));
         t.apply_ev(&ev(1, r#"close(3) = 0"#));
         let sc = build_syscall("openat".into(), br#"7, "rel", O_RDONLY"#[..].into(), Return::Unfinished, None);
-        assert_eq!(t.resolve(Some(1), &sc, b"rel").path, b"/srv/d/rel");
+        assert_eq!(&*t.resolve(Some(1), &sc, b"rel").path, b"/srv/d/rel");
         let sc = build_syscall("openat".into(), br#"3, "rel", O_RDONLY"#[..].into(), Return::Unfinished, None);
         assert!(!t.resolve(Some(1), &sc, b"rel").absolute);
     }
@@ -319,6 +346,12 @@ mod tests {
 
     #[test]
     fn normalizes_lexically() {
+        for p in [&b"/"[..], b"/a", b"/a/b.c/d", b"/a/.b/..c"] {
+            assert!(is_normal(p) && normalize(p) == p, "{}", String::from_utf8_lossy(p));
+        }
+        for p in [&b"/a/"[..], b"//a", b"/a/./b", b"/a/..", b"/.", b"a/b"] {
+            assert!(!is_normal(p), "{}", String::from_utf8_lossy(p));
+        }
         assert_eq!(normalize(b"/a//b/./c/../d"), b"/a/b/d");
         assert_eq!(normalize(b"/../x"), b"/x");
     }

@@ -5,18 +5,15 @@
 //! children inherit cwd and descriptors from their parents (without timestamps they are read
 //! one after the other, and the process table is approximate).
 
-use std::collections::VecDeque;
-use std::io::{self, BufRead, Read};
-use std::sync::Arc;
-
-use rayon::prelude::*;
-
 use crate::error::Error;
 use crate::event::Event;
 use crate::input::live::{self, LiveReader};
 use crate::input::Input;
 use crate::pair::Pairer;
-use crate::parse::{prepare, Assembler, LineReader, ParseStats, Prepared, Record};
+use crate::parse::{Assembler, LineReader, ParseStats, Record};
+use crate::pipeline::{Delivery, Pipeline};
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Read};
 
 /// Where an event stream's bytes come from.
 pub enum Source {
@@ -68,24 +65,26 @@ pub enum Pumped {
     End,
 }
 
-/// Lines per parallel batch: large enough to keep both cores busy, small enough for memory.
-const BATCH_LINES: usize = 16 * 1024;
-const BATCH_BYTES: usize = 4 << 20;
+/// Where lines come from.
+enum Feed {
+    /// Read and parsed line by line on this thread.
+    Lines(LineReader<Source>),
+    /// Read and prepared on another thread (`--threads` > 1).
+    Pipeline(Pipeline),
+}
 
 /// The events of one input stream.
 pub struct EventStream {
-    reader: LineReader<Source>,
-    /// Parse batches of lines on this pool (`--threads` > 1); `None`: line by line.
-    pool: Option<Arc<rayon::ThreadPool>>,
-    fast: bool,
-    batch: Vec<u8>,
-    batch_lines: Vec<(u64, usize, usize)>,
+    feed: Feed,
     asm: Assembler,
     pairer: Pairer,
     /// An allocation reused from line to line (always empty between calls).
     records: Vec<Record<'static>>,
     /// Events handed out one at a time by [`EventStream::next_event`].
     ready: VecDeque<Event<'static>>,
+    /// Lines read so far, and those skipped as overlong.
+    lines: u64,
+    overlong: u64,
     done: bool,
     pub input: Input,
 }
@@ -99,30 +98,31 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 impl EventStream {
     /// `fast`: routine successful calls are only counted (for the analysis, not `events`);
-    /// `pool`: parse batches of lines in parallel there.
-    pub fn open(input: &Input, fast: bool, pool: Option<Arc<rayon::ThreadPool>>) -> Result<Self, Error> {
-        let mut s = Self::new(input, Source::Plain(input.open()?), fast);
-        s.pool = pool;
-        Ok(s)
+    /// `threads` > 1: read and parse on another thread (`threads - 1` parsers) while the
+    /// events are consumed.
+    pub fn open(input: &Input, fast: bool, threads: usize) -> Result<Self, Error> {
+        let reader = LineReader::new(Source::Plain(input.open()?));
+        let feed = match threads {
+            0 | 1 => Feed::Lines(reader),
+            n => Feed::Pipeline(Pipeline::start(reader, fast, n - 1)),
+        };
+        Ok(Self::new(input, feed, fast))
     }
 
     /// Reads `source` on a thread (see [`crate::input::live`]); `save` gets a raw copy.
     pub fn live(input: &Input, source: Box<dyn Read + Send>, save: Option<std::fs::File>) -> Self {
-        Self::new(input, Source::Live(live::spawn(source, save)), true)
+        Self::new(input, Feed::Lines(LineReader::new(Source::Live(live::spawn(source, save)))), true)
     }
 
-    fn new(input: &Input, source: Source, fast: bool) -> Self {
-        let reader = LineReader::new(source);
+    fn new(input: &Input, feed: Feed, fast: bool) -> Self {
         EventStream {
-            reader,
-            pool: None,
-            fast,
-            batch: Vec::new(),
-            batch_lines: Vec::new(),
+            feed,
             asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
             pairer: Pairer::new(),
             records: Vec::new(),
             ready: VecDeque::new(),
+            lines: 0,
+            overlong: 0,
             done: false,
             input: input.clone(),
         }
@@ -140,9 +140,12 @@ impl EventStream {
 
     /// A `--save` write error, once.
     pub fn take_save_error(&mut self) -> Option<io::Error> {
-        match self.reader.get_mut() {
-            Source::Live(l) => l.save_error.take(),
-            Source::Plain(_) => None,
+        match &mut self.feed {
+            Feed::Lines(r) => match r.get_mut() {
+                Source::Live(l) => l.save_error.take(),
+                Source::Plain(_) => None,
+            },
+            Feed::Pipeline(_) => None,
         }
     }
 
@@ -163,14 +166,14 @@ impl EventStream {
         }
     }
 
-    /// Hands the events of up to about `budget` lines to `f`, in order, borrowed from their
+    /// Hands the events of about `budget` more lines to `f`, in order, borrowed from their
     /// lines (nothing is copied).
     pub fn pump(&mut self, budget: u64, f: &mut dyn FnMut(&Event<'_>)) -> Result<Pumped, Error> {
         while let Some(e) = self.ready.pop_front() {
             f(&e);
         }
-        let until = self.reader.lines().saturating_add(budget);
-        while !self.done && self.reader.lines() < until {
+        let until = self.lines.saturating_add(budget);
+        while !self.done && self.lines < until {
             match self.step(&mut |e| f(&e)) {
                 Err(Error::Input { source, .. }) if source.kind() == io::ErrorKind::TimedOut => {
                     return Ok(Pumped::Pending)
@@ -181,14 +184,38 @@ impl EventStream {
         Ok(if self.done { Pumped::End } else { Pumped::More })
     }
 
-    /// Reads one line (a batch with a pool) and hands what it completes to `emit`.
+    /// Reads one line (one batch from a pipeline) and hands what it completes to `emit`.
     fn step(&mut self, emit: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
-        if self.pool.is_some() {
-            return self.step_batch(emit);
-        }
+        let reader = match &mut self.feed {
+            Feed::Lines(reader) => reader,
+            Feed::Pipeline(p) => {
+                let Some(d) = p.next() else {
+                    self.done = true;
+                    pair_records(&mut self.asm, &mut self.pairer, true, &mut Vec::new(), emit);
+                    return Ok(());
+                };
+                let Delivery { mut batch, overlong, last, error } = d;
+                let (asm, pairer, lines) = (&mut self.asm, &mut self.pairer, &mut self.lines);
+                batch.with_dependent_mut(|_, prepared| {
+                    let mut records = Vec::new();
+                    for (n, raw, p) in prepared.drain(..) {
+                        *lines = n;
+                        asm.push_prepared(n, raw, p, &mut records);
+                        pair_records(asm, pairer, false, &mut records, emit);
+                    }
+                });
+                p.recycle(batch);
+                self.overlong = overlong;
+                if last {
+                    self.done = true;
+                    pair_records(&mut self.asm, &mut self.pairer, true, &mut Vec::new(), emit);
+                }
+                return error.map_or(Ok(()), |e| Err(self.input.io_error(e)));
+            }
+        };
         let mut records = recycle(std::mem::take(&mut self.records));
         let mut error = None;
-        match self.reader.next_line() {
+        match reader.next_line() {
             Ok(Some((n, line))) => self.asm.push(n, line, &mut records),
             Ok(None) => self.done = true,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
@@ -199,51 +226,14 @@ impl EventStream {
         }
         pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, emit);
         self.records = recycle(records);
-        error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
-    }
-
-    /// Reads a batch of lines, prepares them on the pool (order kept), then assembles and
-    /// pairs them in order: the same records as line by line.
-    fn step_batch(&mut self, emit: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
-        self.batch.clear();
-        self.batch_lines.clear();
-        let mut error = None;
-        while self.batch_lines.len() < BATCH_LINES && self.batch.len() < BATCH_BYTES {
-            match self.reader.next_line() {
-                Ok(Some((n, line))) => {
-                    let start = self.batch.len();
-                    self.batch.extend_from_slice(line);
-                    self.batch_lines.push((n, start, self.batch.len()));
-                }
-                Ok(None) => {
-                    self.done = true;
-                    break;
-                }
-                Err(e) => {
-                    self.done = true;
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
-        let (data, lines, fast) = (&self.batch, &self.batch_lines, self.fast);
-        let prepared: Vec<Prepared> = match &self.pool {
-            Some(pool) => pool.install(|| lines.par_iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect()),
-            None => lines.iter().map(|&(n, a, b)| prepare(n, &data[a..b], fast)).collect(),
-        };
-        let mut records = Vec::new();
-        for (&(n, a, b), p) in lines.iter().zip(prepared) {
-            self.asm.push_prepared(n, &data[a..b], p, &mut records);
-            pair_records(&mut self.asm, &mut self.pairer, false, &mut records, emit);
-        }
-        pair_records(&mut self.asm, &mut self.pairer, self.done, &mut records, emit);
+        (self.lines, self.overlong) = (reader.lines(), reader.overlong);
         error.map_or(Ok(()), |e| Err(self.input.io_error(e)))
     }
 
     pub fn stats(&self) -> ParseStats {
         let mut s = self.asm.stats();
-        s.overlong += self.reader.overlong;
-        s.lines += self.reader.overlong;
+        s.overlong += self.overlong;
+        s.lines += self.overlong;
         s
     }
 }
@@ -277,11 +267,12 @@ pub struct MergedStream {
 }
 
 impl MergedStream {
-    /// Opens the inputs of one group; inputs that cannot be opened go to `errors`.
-    pub fn open(group: &[&Input], fast: bool, pool: Option<Arc<rayon::ThreadPool>>, errors: &mut Vec<Error>) -> Self {
+    /// Opens the inputs of one group (read line by line: a set may have hundreds of files);
+    /// inputs that cannot be opened go to `errors`.
+    pub fn open(group: &[&Input], fast: bool, errors: &mut Vec<Error>) -> Self {
         let mut streams = Vec::new();
         for input in group {
-            match EventStream::open(input, fast, pool.clone()) {
+            match EventStream::open(input, fast, 1) {
                 Ok(s) => streams.push(s),
                 Err(e) => errors.push(e),
             }

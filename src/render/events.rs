@@ -9,7 +9,7 @@ use crate::stream::MergedStream;
 /// Writes the events of every input; input errors are collected and the rest still written.
 pub fn write_events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
     for group in crate::input::group_sets(inputs) {
-        let mut merged = MergedStream::open(&group, false, None, errors);
+        let mut merged = MergedStream::open(&group, false, errors);
         let names = merged.names();
         loop {
             match merged.next_event() {
