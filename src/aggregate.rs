@@ -97,6 +97,9 @@ impl Reactions {
 pub struct Failures {
     pub groups: Vec<Failure>,
     index: HashMap<Target, usize>,
+    /// The groups of absolute paths again, to look them up by bytes (every successful path
+    /// call does) without building a [`Target`].
+    paths: HashMap<Vec<u8>, usize>,
     max_groups: usize,
     /// Failures not kept because `--max-groups` was reached.
     pub overflow: u64,
@@ -109,6 +112,11 @@ impl Failures {
 
     pub fn find(&self, target: &Target) -> Option<usize> {
         self.index.get(target).copied()
+    }
+
+    /// The group of an absolute path.
+    pub fn find_path(&self, path: &[u8]) -> Option<usize> {
+        self.paths.get(path).copied()
     }
 
     /// Counts one failure; returns its group, or `None` past the cap.
@@ -146,13 +154,16 @@ impl Failures {
                     found_elsewhere: None,
                     reactions: Reactions::default(),
                 });
+                if let Target::Path { path, absolute: true } = &target {
+                    self.paths.insert(path.clone(), id);
+                }
                 self.index.insert(target, id);
                 id
             }
         };
         let g = &mut self.groups[id];
-        *g.errnos.entry(errno.to_string()).or_default() += 1;
-        *g.syscalls.entry(syscall.to_string()).or_default() += 1;
+        count_in(&mut g.errnos, errno);
+        count_in(&mut g.syscalls, syscall);
         if let Some(p) = pid {
             if g.pids.len() < 64 {
                 g.pids.insert(p);
@@ -166,5 +177,15 @@ impl Failures {
     /// The most frequent errno of a group.
     pub fn main_errno(f: &Failure) -> &str {
         f.errnos.iter().max_by_key(|(_, n)| **n).map_or("", |(e, _)| e)
+    }
+}
+
+/// Adds one to `key`'s count, allocating the key only the first time.
+fn count_in(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
     }
 }

@@ -66,6 +66,8 @@ pub struct Analyzer {
     opened_before: HashMap<usize, Vec<Vec<u8>>>,
     symptoms: Symptoms,
     pids: HashSet<Pid>,
+    /// The pid of the previous event (consecutive events mostly share one).
+    last_pid: Option<Pid>,
     syscalls: u64,
     failed: u64,
     interruptions: u64,
@@ -86,6 +88,7 @@ impl Analyzer {
             opened_before: HashMap::default(),
             symptoms: Symptoms::default(),
             pids: HashSet::default(),
+            last_pid: None,
             syscalls: 0,
             failed: 0,
             interruptions: 0,
@@ -98,8 +101,10 @@ impl Analyzer {
     pub fn push(&mut self, source: &str, ev: &Event) {
         // lines without a pid prefix come from one process strace did not name
         let pid = ev.pid.unwrap_or(0);
-        if self.pids.len() < 1_000_000 && !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. }) {
+        let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
+        if counted && self.last_pid != Some(pid) && self.pids.len() < 1_000_000 {
             self.pids.insert(pid);
+            self.last_pid = Some(pid);
         }
         match &ev.kind {
             EventKind::Syscall(sc) => self.syscall(source, ev, pid, sc),
@@ -253,14 +258,16 @@ impl Analyzer {
                 }
             }
         }
-        let target = match &sc.addr {
+        let group = match &sc.addr {
             // a server binding the socket a connect found missing (fpm's own startup probe)
-            Some(addr @ SockAddr::Unix { abstract_ns: false, .. }) => {
-                Target::Address { proto: "unix", addr: addr.to_string(), unix_path: Some(path.to_vec()) }
-            }
-            _ => Target::Path { path: path.to_vec(), absolute: true },
+            Some(addr @ SockAddr::Unix { abstract_ns: false, .. }) => self.failures.find(&Target::Address {
+                proto: "unix",
+                addr: addr.to_string(),
+                unix_path: Some(path.to_vec()),
+            }),
+            _ => self.failures.find_path(path),
         };
-        if let Some(id) = self.failures.find(&target) {
+        if let Some(id) = group {
             let g = &mut self.failures.groups[id];
             if creating {
                 g.created_later = true;
@@ -280,9 +287,9 @@ impl Analyzer {
                 }
             }
             // another name for the same thing, found while handling the same request
-            let recent: Vec<usize> =
-                self.state.get(&pid).map(|st| st.recent.iter().map(|(g, _)| *g).collect()).unwrap_or_default();
             if let Some(ids) = self.by_dir.get(dir) {
+                let recent: Vec<usize> =
+                    self.state.get(&pid).map(|st| st.recent.iter().map(|(g, _)| *g).collect()).unwrap_or_default();
                 for &id in ids.iter().filter(|id| recent.contains(id)) {
                     let g = &mut self.failures.groups[id];
                     let Some((_, wrong)) = g.target.fs_path().and_then(typo::split) else { continue };

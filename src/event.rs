@@ -53,32 +53,21 @@ pub struct Event<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)] // handed to the analysis one at a time, never stored in bulk
 pub enum EventKind<'a> {
-    Syscall(Syscall<'a>),
+    /// Boxed: events move through the parser, the pairer and the analysis, and a small event
+    /// moves cheaply.
+    Syscall(Box<Syscall<'a>>),
     /// `--- SIGNAME {siginfo} ---` or `--- stopped by SIGNAME ---`.
-    Signal {
-        signal: Box<str>,
-        info: Box<[u8]>,
-    },
+    Signal { signal: Box<str>, info: Box<[u8]> },
     /// `+++ exited with N +++`.
-    Exit {
-        code: i32,
-    },
+    Exit { code: i32 },
     /// `+++ killed by SIGNAME [(core dumped)] +++`.
-    Killed {
-        signal: Box<str>,
-        core_dumped: bool,
-    },
+    Killed { signal: Box<str>, core_dumped: bool },
     /// strace's own messages (`strace: Process N attached`, `+++ superseded ... +++`,
     /// `[ Process PID=N runs in 32 bit mode. ]`).
-    Strace {
-        message: Box<[u8]>,
-    },
+    Strace { message: Box<[u8]> },
     /// A line that is not a trace line (program output mixed in, garbage).
-    Unparsed {
-        text: Box<[u8]>,
-    },
+    Unparsed { text: Box<[u8]> },
     /// A call that succeeded and that the analysis does not look into, only counted (the
     /// parser's fast path; never produced for `events`).
     Routine,
@@ -222,7 +211,7 @@ impl<'a> Event<'a> {
     /// The event detached from the line it was read from (to be queued or kept).
     pub fn into_owned(self) -> Event<'static> {
         let kind = match self.kind {
-            EventKind::Syscall(sc) => EventKind::Syscall(sc.into_owned()),
+            EventKind::Syscall(sc) => EventKind::Syscall(Box::new(sc.into_owned())),
             EventKind::Signal { signal, info } => EventKind::Signal { signal, info },
             EventKind::Exit { code } => EventKind::Exit { code },
             EventKind::Killed { signal, core_dumped } => EventKind::Killed { signal, core_dumped },

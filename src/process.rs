@@ -140,15 +140,19 @@ impl ProcessTable {
             _ => return,
         };
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
+        // (compared first: most calls repeat what is known, and copying costs more)
         if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {
-            if dir.starts_with(b"/") {
-                self.set_cwd(pid, dir.to_vec());
+            let id = self.process(pid).cwd;
+            if dir.starts_with(b"/") && self.cwds.get(&id).and_then(Option::as_deref) != Some(dir) {
+                self.cwds.insert(id, Some(dir.to_vec()));
             }
         }
         for fd in [&sc.fd, &sc.dirfd].into_iter().flatten() {
             if let (Some(num), Some(dec)) = (fd.num, fd.decoration.as_deref()) {
-                if dec.starts_with(b"/") {
-                    self.set_fd(pid, num, FdTarget::Path(dec.to_vec()));
+                let table = self.fd_table(pid);
+                let known = matches!(table.get(&num), Some(FdTarget::Path(p)) if p == dec);
+                if dec.starts_with(b"/") && !known {
+                    table.insert(num, FdTarget::Path(dec.to_vec()));
                 }
             }
         }

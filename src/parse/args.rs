@@ -4,7 +4,7 @@
 //! Which argument holds a path is a fixed table per syscall (DESIGN.md §3). Everything else
 //! stays raw text in `Syscall::args`.
 
-use super::grammar::angle_end;
+use super::grammar::{angle_end, plain_angle_end};
 use super::quoted;
 use std::borrow::Cow;
 
@@ -21,6 +21,15 @@ struct Shape {
     sockaddr: Option<usize>,
 }
 
+impl Shape {
+    /// How many leading arguments hold what the shape names.
+    fn args_read(&self) -> usize {
+        let pair = |x: Option<(Option<usize>, usize)>| x.map_or(0, |(f, p)| f.unwrap_or(0).max(p) + 1);
+        let one = |x: Option<usize>| x.map_or(0, |i| i + 1);
+        pair(self.path).max(pair(self.path2)).max(one(self.fd)).max(one(self.sockaddr))
+    }
+}
+
 const fn p(i: usize) -> Option<(Option<usize>, usize)> {
     Some((None, i))
 }
@@ -28,40 +37,39 @@ const fn at(d: usize, i: usize) -> Option<(Option<usize>, usize)> {
     Some((Some(d), i))
 }
 
-fn shape(name: &str) -> Shape {
+fn shape(name: &[u8]) -> Shape {
     let none = Shape::default();
     let path = |x| Shape { path: x, ..none };
     match name {
-        "open" | "creat" | "stat" | "lstat" | "stat64" | "lstat64" | "oldstat" | "oldlstat" | "access" | "readlink"
-        | "execve" | "chdir" | "mkdir" | "rmdir" | "unlink" | "truncate" | "truncate64" | "statfs" | "statfs64"
-        | "chmod" | "chown" | "chown32" | "lchown" | "lchown32" | "utime" | "utimes" | "mknod" | "chroot" | "acct"
-        | "swapon" | "swapoff" | "uselib" | "setxattr" | "lsetxattr" | "getxattr" | "lgetxattr" | "listxattr"
-        | "llistxattr" | "removexattr" | "lremovexattr" | "umount" | "umount2" | "pivot_root" => path(p(0)),
-        "openat" | "openat2" | "newfstatat" | "fstatat64" | "statx" | "faccessat" | "faccessat2" | "readlinkat"
-        | "execveat" | "mkdirat" | "unlinkat" | "fchmodat" | "fchmodat2" | "fchownat" | "futimesat" | "utimensat"
-        | "utimensat_time64" | "mknodat" | "name_to_handle_at" | "open_tree" | "mount_setattr" | "fspick" => {
-            path(at(0, 1))
-        }
-        "inotify_add_watch" => Shape { path: p(1), fd: Some(0), ..none },
-        "fanotify_mark" => Shape { path: at(3, 4), fd: Some(0), ..none },
-        "rename" | "link" | "symlink" => Shape { path: p(0), path2: p(1), ..none },
-        "renameat" | "renameat2" | "linkat" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
-        "symlinkat" => Shape { path: p(0), path2: at(1, 2), ..none },
-        "mount" => Shape { path: p(1), path2: p(0), ..none },
-        "move_mount" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
-        "connect" | "bind" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
-        "sendto" | "recvfrom" => Shape { fd: Some(0), sockaddr: Some(4), ..none },
-        "sendmsg" | "recvmsg" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
-        "read" | "write" | "pread64" | "pwrite64" | "readv" | "writev" | "preadv" | "pwritev" | "preadv2"
-        | "pwritev2" | "close" | "fstat" | "fstat64" | "fstatfs" | "fstatfs64" | "fchdir" | "fchmod" | "fchown"
-        | "fchown32" | "ftruncate" | "ftruncate64" | "fsync" | "fdatasync" | "getdents" | "getdents64" | "lseek"
-        | "_llseek" | "ioctl" | "fcntl" | "fcntl64" | "flock" | "dup" | "dup2" | "dup3" | "accept" | "accept4"
-        | "listen" | "getsockopt" | "setsockopt" | "getsockname" | "getpeername" | "shutdown" | "sendfile"
-        | "sendfile64" | "fadvise64" | "fallocate" | "fgetxattr" | "fsetxattr" | "flistxattr" | "fremovexattr"
-        | "sync_file_range" | "readahead" | "fexecve" | "splice" | "tee" | "vmsplice" | "copy_file_range"
-        | "close_range" | "inotify_rm_watch" | "syncfs" | "recvmmsg" | "sendmmsg" | "epoll_wait" | "epoll_pwait" => {
-            Shape { fd: Some(0), ..none }
-        }
+        b"open" | b"creat" | b"stat" | b"lstat" | b"stat64" | b"lstat64" | b"oldstat" | b"oldlstat" | b"access"
+        | b"readlink" | b"execve" | b"chdir" | b"mkdir" | b"rmdir" | b"unlink" | b"truncate" | b"truncate64"
+        | b"statfs" | b"statfs64" | b"chmod" | b"chown" | b"chown32" | b"lchown" | b"lchown32" | b"utime"
+        | b"utimes" | b"mknod" | b"chroot" | b"acct" | b"swapon" | b"swapoff" | b"uselib" | b"setxattr"
+        | b"lsetxattr" | b"getxattr" | b"lgetxattr" | b"listxattr" | b"llistxattr" | b"removexattr"
+        | b"lremovexattr" | b"umount" | b"umount2" | b"pivot_root" => path(p(0)),
+        b"openat" | b"openat2" | b"newfstatat" | b"fstatat64" | b"statx" | b"faccessat" | b"faccessat2"
+        | b"readlinkat" | b"execveat" | b"mkdirat" | b"unlinkat" | b"fchmodat" | b"fchmodat2" | b"fchownat"
+        | b"futimesat" | b"utimensat" | b"utimensat_time64" | b"mknodat" | b"name_to_handle_at" | b"open_tree"
+        | b"mount_setattr" | b"fspick" => path(at(0, 1)),
+        b"inotify_add_watch" => Shape { path: p(1), fd: Some(0), ..none },
+        b"fanotify_mark" => Shape { path: at(3, 4), fd: Some(0), ..none },
+        b"rename" | b"link" | b"symlink" => Shape { path: p(0), path2: p(1), ..none },
+        b"renameat" | b"renameat2" | b"linkat" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
+        b"symlinkat" => Shape { path: p(0), path2: at(1, 2), ..none },
+        b"mount" => Shape { path: p(1), path2: p(0), ..none },
+        b"move_mount" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
+        b"connect" | b"bind" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
+        b"sendto" | b"recvfrom" => Shape { fd: Some(0), sockaddr: Some(4), ..none },
+        b"sendmsg" | b"recvmsg" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
+        b"read" | b"write" | b"pread64" | b"pwrite64" | b"readv" | b"writev" | b"preadv" | b"pwritev" | b"preadv2"
+        | b"pwritev2" | b"close" | b"fstat" | b"fstat64" | b"fstatfs" | b"fstatfs64" | b"fchdir" | b"fchmod"
+        | b"fchown" | b"fchown32" | b"ftruncate" | b"ftruncate64" | b"fsync" | b"fdatasync" | b"getdents"
+        | b"getdents64" | b"lseek" | b"_llseek" | b"ioctl" | b"fcntl" | b"fcntl64" | b"flock" | b"dup" | b"dup2"
+        | b"dup3" | b"accept" | b"accept4" | b"listen" | b"getsockopt" | b"setsockopt" | b"getsockname"
+        | b"getpeername" | b"shutdown" | b"sendfile" | b"sendfile64" | b"fadvise64" | b"fallocate" | b"fgetxattr"
+        | b"fsetxattr" | b"flistxattr" | b"fremovexattr" | b"sync_file_range" | b"readahead" | b"fexecve"
+        | b"splice" | b"tee" | b"vmsplice" | b"copy_file_range" | b"close_range" | b"inotify_rm_watch" | b"syncfs"
+        | b"recvmmsg" | b"sendmmsg" | b"epoll_wait" | b"epoll_pwait" => Shape { fd: Some(0), ..none },
         _ => none,
     }
 }
@@ -69,14 +77,14 @@ fn shape(name: &str) -> Shape {
 /// Whether a successful call `name(args...` matters to the analysis: it names a path or an
 /// address, changes descriptors, cwd or processes, or writes (symptoms). Other successful
 /// calls are only counted (the fast path).
-pub fn examined(name: &str, call: &[u8]) -> bool {
+pub fn examined(name: &[u8], call: &[u8]) -> bool {
     let s = shape(name);
     match name {
         // only duplication changes the descriptor table
-        "fcntl" | "fcntl64" => crate::bytes::contains(call, b"F_DUPFD"),
-        "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2" | "send" | "sendmmsg" | "close" | "fchdir"
-        | "getcwd" | "dup" | "dup2" | "dup3" | "socket" | "accept" | "accept4" | "getsockopt" | "clone" | "clone3"
-        | "fork" | "vfork" | "exit" | "exit_group" => true,
+        b"fcntl" | b"fcntl64" => crate::bytes::contains(call, b"F_DUPFD"),
+        b"write" | b"writev" | b"pwrite64" | b"pwritev" | b"pwritev2" | b"send" | b"sendmmsg" | b"close"
+        | b"fchdir" | b"getcwd" | b"dup" | b"dup2" | b"dup3" | b"socket" | b"accept" | b"accept4" | b"getsockopt"
+        | b"clone" | b"clone3" | b"fork" | b"vfork" | b"exit" | b"exit_group" => true,
         _ => s.path.is_some() || s.sockaddr.is_some(),
     }
 }
@@ -109,18 +117,11 @@ impl Decoded<'_> {
 /// Decodes the path, dirfd, fd and address arguments of a call `name(args)`.
 pub fn decode_args<'a>(name: &str, args: &'a [u8]) -> Decoded<'a> {
     let mut d = Decoded::default();
-    let shape = shape(name);
+    let shape = shape(name.as_bytes());
     if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
         return d;
     }
-    // only as many arguments as the shape reads
-    let wanted = [
-        shape.path.map(|(f, p)| f.unwrap_or(0).max(p)),
-        shape.path2.map(|(f, p)| f.unwrap_or(0).max(p)),
-        shape.fd,
-        shape.sockaddr,
-    ];
-    let args = split_args(args, wanted.into_iter().flatten().max().unwrap_or(0) + 1);
+    let args = split_args(args, shape.args_read());
     let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
     if let Some((dirfd, idx)) = shape.path {
         if let Some(q) = arg(idx).and_then(quoted::decode) {
@@ -225,7 +226,11 @@ pub fn parse_fd(a: &[u8]) -> Option<FdArg<'_>> {
         let v = super::grammar::decimal_int(&a[..end])?;
         (if v == -100 { None } else { Some(v) }, &a[end..])
     };
-    let decoration = angle_end(rest).map(|end| decode_decoration(&rest[1..end]));
+    let decoration = match plain_angle_end(rest) {
+        Some(end) => Some(Cow::Borrowed(&rest[1..end])),
+        None if rest.first() == Some(&b'<') => angle_end(rest).map(|end| decode_decoration(&rest[1..end])),
+        None => None,
+    };
     Some(FdArg { num, decoration })
 }
 
@@ -288,7 +293,7 @@ mod tests {
     use super::*;
 
     fn sc<'a>(name: &'a str, args: &'a [u8]) -> crate::event::Syscall<'a> {
-        crate::parse::build_syscall(name.into(), args.into(), crate::event::Return::Unfinished, None)
+        *crate::parse::build_syscall(name.into(), args.into(), crate::event::Return::Unfinished, None)
     }
 
     #[test]

@@ -12,7 +12,7 @@ use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
 use nom::character::complete::{char, digit1, space0, space1};
 use nom::combinator::{opt, recognize};
-use nom::sequence::{delimited, pair, preceded, separated_pair, terminated, tuple};
+use nom::sequence::{delimited, pair, preceded, separated_pair, tuple};
 use nom::IResult;
 
 use super::{lossy, quoted};
@@ -22,12 +22,33 @@ type In<'a> = &'a [u8];
 
 // ---------------------------------------------------------------- prefix
 
+// The prefix is scanned on every line, so it is written out by hand; the grammar is the
+// same as in the combinator comments.
+
 /// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files.
+/// (`"[pid" space1 u32 [angle] "]" space1 | u32 [angle] space1`)
 pub fn parse_pid(i: In) -> IResult<In, Pid> {
-    alt((
-        delimited(pair(tag("[pid"), space1), terminated(parse_u32, opt(parse_angle)), pair(char(']'), space1)),
-        terminated(parse_u32, pair(opt(parse_angle), space1)),
-    ))(i)
+    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
+    let (bracketed, rest) = match i.strip_prefix(b"[pid") {
+        Some(r) => (true, r.get(blanks(r).filter(|&n| n > 0).ok_or_else(fail)?..).unwrap_or_default()),
+        None => (false, i),
+    };
+    let (mut rest, pid) = parse_u32(rest).map_err(|_| fail())?;
+    if rest.first() == Some(&b'<') {
+        rest = parse_angle(rest).map_err(|_| fail())?.0;
+    }
+    if bracketed {
+        rest = rest.strip_prefix(b"]").ok_or_else(fail)?;
+    }
+    match blanks(rest) {
+        Some(n) if n > 0 => Ok((&rest[n..], pid)),
+        _ => Err(fail()),
+    }
+}
+
+/// How many spaces and tabs `i` starts with.
+fn blanks(i: In) -> Option<usize> {
+    Some(i.iter().take_while(|c| matches!(c, b' ' | b'\t')).count())
 }
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
@@ -38,16 +59,34 @@ pub fn parse_timestamp(i: In<'_>) -> IResult<In<'_>, Timestamp<'_>> {
 }
 
 /// The timestamp's leading spaces and text, without allocating.
+/// (`space0 (clock | digit1 "." digit1) space1`, clock = `DD:DD:DD["." digit1]`)
 pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
-    let clock = recognize(tuple((
-        take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
-        char(':'),
-        take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
-        char(':'),
-        take_while_m_n(2, 2, |c: u8| c.is_ascii_digit()),
-        opt(pair(char('.'), digit1)),
-    )));
-    terminated(pair(space0, alt((clock, recognize(tuple((digit1, char('.'), digit1)))))), space1)(i)
+    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
+    let lead = blanks(i).unwrap_or(0);
+    let t = &i[lead..];
+    let digits = |from: usize| t[from.min(t.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let two = |at: usize| digits(at) >= 2;
+    let len = if two(0) && t.get(2) == Some(&b':') && two(3) && t.get(5) == Some(&b':') && two(6) {
+        // a clock: exactly two digits per field, then an optional fraction
+        match (digits(0), digits(3), digits(6)) {
+            (2, 2, 2) => {}
+            _ => return Err(fail()),
+        }
+        match (t.get(8), digits(9)) {
+            (Some(b'.'), n) if n > 0 => 9 + n,
+            _ => 8,
+        }
+    } else {
+        let int = digits(0);
+        if int == 0 || t.get(int) != Some(&b'.') || digits(int + 1) == 0 {
+            return Err(fail());
+        }
+        int + 1 + digits(int + 1)
+    };
+    match blanks(&t[len..]) {
+        Some(n) if n > 0 => Ok((&t[len + n..], (&i[..lead], &t[..len]))),
+        _ => Err(fail()),
+    }
 }
 
 /// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
@@ -117,14 +156,25 @@ pub fn parse_angle(i: In) -> IResult<In, In> {
     }
 }
 
+/// Index of the `>` closing a plain decoration (a path without `<`, `\\` or `[`) that starts
+/// at `i[0]`: most are, and they need neither nesting rules nor decoding.
+pub fn plain_angle_end(i: In) -> Option<usize> {
+    for (k, &c) in i.iter().enumerate().skip(1) {
+        match c {
+            b'>' if i[k - 1] != b'-' => return Some(k),
+            b'>' | b'<' | b'\\' | b'[' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Index of the `>` closing the `<` at `i[0]`.
 pub fn angle_end(i: In) -> Option<usize> {
     if i.first() != Some(&b'<') {
         return None;
     }
-    // most decorations are a plain path: the first `>` closes them
-    let close = memchr::memchr(b'>', i)?;
-    if i[close - 1] != b'-' && !i[1..close].iter().any(|c| matches!(c, b'<' | b'\\' | b'[')) {
+    if let Some(close) = plain_angle_end(i) {
         return Some(close);
     }
     let mut depth = 0usize;
@@ -266,8 +316,9 @@ fn decimal(int: &[u8], frac: &[u8]) -> f64 {
         let s = [int, b".", frac].concat();
         return std::str::from_utf8(&s).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
     }
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
     let n = int.iter().chain(frac).fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
-    n as f64 / 10f64.powi(frac.len() as i32)
+    n as f64 / POW10[frac.len()]
 }
 
 pub fn parse_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {

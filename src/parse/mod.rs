@@ -296,13 +296,13 @@ fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
 
 /// Builds a call from its name, full argument text and outcome; decodes the arguments the
 /// analysis needs (borrowed from `args` when it is borrowed).
-pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, duration: Option<f64>) -> Syscall<'a> {
+pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, duration: Option<f64>) -> Box<Syscall<'a>> {
     let (decoded, args) = match args {
         Cow::Borrowed(a) => (args::decode_args(&name, a), Cow::Borrowed(a)),
         Cow::Owned(a) => (args::decode_args(&name, &a).into_owned(), Cow::Owned(a)),
     };
     let args::Decoded { path, path2, dirfd, fd, addr, path_truncated } = decoded;
-    Syscall { name, args, path, path2, dirfd, fd, addr, ret, duration, path_truncated }
+    Box::new(Syscall { name, args, path, path2, dirfd, fd, addr, ret, duration, path_truncated })
 }
 
 /// Text that is almost always UTF-8 (names, errnos, paths): borrowed when it is.
@@ -482,7 +482,7 @@ impl Assembler {
     /// The fast path: a complete call that succeeded and that the analysis does not examine.
     pub(crate) fn routine(body: &[u8]) -> bool {
         let Ok((rest, name)) = grammar::parse_name(body) else { return false };
-        if !rest.starts_with(b"(") || std::str::from_utf8(name).map_or(true, |name| args::examined(name, rest)) {
+        if !rest.starts_with(b"(") || args::examined(name, rest) {
             return false;
         }
         // the last ` = ` separates the return value (strings come before it); a digit after
