@@ -15,7 +15,7 @@ use crate::options::Options;
 use crate::parse::ParseStats;
 use crate::render::escape::terminal as esc;
 use crate::report::Report;
-use crate::stream::{EventStream, MergedStream, Polled, Pumped};
+use crate::stream::{EventStream, MergedStream, Pumped};
 use crate::{interrupt, tracer};
 
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
@@ -26,6 +26,8 @@ const REDRAW: Duration = Duration::from_millis(250);
 const PROGRESS_MIN: u64 = 64 << 20;
 /// Lines read between progress updates.
 const PUMP_LINES: u64 = 10_000;
+/// Lines read from a live source between status checks (Ctrl-C, the status line).
+const LIVE_LINES: u64 = 1_000;
 /// Most unparsed lines kept for `--show-unparsed`.
 const UNPARSED_SHOWN: usize = 100;
 
@@ -220,18 +222,29 @@ impl Run<'_> {
         let mut last_draw = Instant::now() - REDRAW;
         let mut interrupted_at: Option<Instant> = None;
         loop {
-            match stream.poll_event() {
-                Ok(Polled::Event(e)) => self.push(&source, &e, out)?,
-                Ok(Polled::Pending) => {}
-                Ok(Polled::End) => break,
+            let mut failed = None;
+            let pumped = stream.pump(LIVE_LINES, &mut |e| {
+                if failed.is_none() {
+                    failed = self.push(&source, e, out).err();
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let end = match pumped {
+                Ok(Pumped::End) => true,
+                Ok(Pumped::More | Pumped::Pending) => false,
                 Err(e) => {
                     errors.push(e);
-                    break;
+                    true
                 }
-            }
+            };
             if let Some(e) = stream.take_save_error() {
                 let name = self.options.save.as_ref().map_or_else(String::new, |p| p.display().to_string());
                 errors.push(Error::Input { name, source: e });
+            }
+            if end {
+                break;
             }
             if interrupt::count() > 0 {
                 let at = *interrupted_at.get_or_insert_with(Instant::now);

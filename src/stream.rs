@@ -46,15 +46,6 @@ impl BufRead for Source {
     }
 }
 
-/// What polling a live stream gives.
-#[allow(clippy::large_enum_variant)] // one at a time, never stored
-pub enum Polled {
-    Event(Event<'static>),
-    /// Nothing arrived within the wait.
-    Pending,
-    End,
-}
-
 /// How a [`EventStream::pump`] call ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Pumped {
@@ -125,16 +116,6 @@ impl EventStream {
             overlong: 0,
             done: false,
             input: input.clone(),
-        }
-    }
-
-    /// The next event, `Pending` when a live source had nothing within its wait.
-    pub fn poll_event(&mut self) -> Result<Polled, Error> {
-        match self.next_event() {
-            Ok(Some(e)) => Ok(Polled::Event(e)),
-            Ok(None) => Ok(Polled::End),
-            Err(Error::Input { source, .. }) if source.kind() == io::ErrorKind::TimedOut => Ok(Polled::Pending),
-            Err(e) => Err(e),
         }
     }
 

@@ -13,17 +13,28 @@ fn fixture(p: &str) -> String {
 /// Runs straceback on `input` (a file path) and returns (status, stdout, stderr, peak RSS in KiB).
 fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, String, i64) {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"));
-    let child = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let pid = child.id();
-    let out = child.wait_with_output().expect("wait");
-    let _ = pid;
-    // SAFETY: getrusage(2) fills the struct we pass.
-    let rss = unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
-        u.ru_maxrss
+    let mut child = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
     };
-    (out.status.code(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned(), rss)
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let pid = i32::try_from(child.id()).expect("pid");
+    // this child's own peak (RUSAGE_CHILDREN would be the largest of every test's children)
+    // SAFETY: wait4(2) on our child fills the status and rusage we pass.
+    let (status, rss) = unsafe {
+        let mut status = 0;
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::wait4(pid, &mut status, 0, &mut u);
+        (status, u.ru_maxrss)
+    };
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let (stdout, stderr) = (stdout.join().expect("stdout"), stderr.join().expect("stderr"));
+    (code, stdout, String::from_utf8_lossy(&stderr).into_owned(), rss)
 }
 
 #[test]
