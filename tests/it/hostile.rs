@@ -13,6 +13,7 @@ fn fixture(p: &str) -> String {
 /// Runs straceback on `input` (a file path) and returns (status, stdout, stderr, peak RSS in KiB).
 fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, String, i64) {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"));
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below
     let mut child = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
     let drain = |mut r: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
