@@ -125,9 +125,9 @@ pub struct ReportArgs {
     /// Print each new suspect the moment it appears (default for run and attach), then the report.
     #[arg(long)]
     pub live: bool,
-    /// Threads for a trace file (default: the cores, at most 4). 1: read, parse and analyse
-    /// one line after the other; N: one thread reads and parses batches of lines (with N-1
-    /// parsers) while another analyses them. Same report either way.
+    /// Threads for a trace file (default: one parser per core, at most 4, plus the analysis).
+    /// 1: read, parse and analyse one line after the other; N: batches of lines are read and
+    /// parsed (N-1 parsers) while one thread analyses them. Same report either way.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Also write the raw trace read from stdin or strace to FILE.
