@@ -1,5 +1,6 @@
 //! Parser throughput over the real fixture lines (every flag family and incident), single
-//! core, reported by criterion as bytes/s. Run: `cargo bench --bench parser`.
+//! core, reported by criterion as bytes/s, for both assembler modes. Run:
+//! `cargo bench --bench parser`.
 
 use std::path::Path;
 
@@ -37,22 +38,26 @@ fn parse(c: &mut Criterion) {
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     let mut g = c.benchmark_group("parser");
     g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("assemble+pair fixture lines", |b| {
-        b.iter(|| {
-            let mut asm = Assembler::new(None);
-            let mut pairer = Pairer::new();
-            let mut recs = Vec::new();
-            let mut events = Vec::new();
-            for (i, l) in lines.iter().enumerate() {
-                asm.push(i as u64 + 1, l, &mut recs);
-                for r in recs.drain(..) {
-                    pairer.push(r, &mut events);
+    // `events` parses everything; the analysis (fast) only counts routine successful calls
+    for (name, fast) in
+        [("assemble+pair fixture lines (events)", false), ("assemble+pair fixture lines (analysis)", true)]
+    {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut asm = if fast { Assembler::fast(None) } else { Assembler::new(None) };
+                let mut pairer = Pairer::new();
+                let mut n = 0usize;
+                for (i, l) in lines.iter().enumerate() {
+                    let mut recs = Vec::new();
+                    asm.push(i as u64 + 1, l, &mut recs);
+                    for r in recs {
+                        pairer.push_with(r, &mut |_| n += 1);
+                    }
                 }
-                events.clear();
-            }
-            asm.finish(&mut recs);
-        })
-    });
+                n
+            })
+        });
+    }
     g.finish();
 }
 

@@ -3,6 +3,11 @@
 
 use clap::Parser;
 
+// events are allocated on the parsing threads and freed on the analysis thread; the system
+// allocator is slow at that
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = straceback::cli::Cli::parse();
     let status = match straceback::options::Options::from_cli(cli) {

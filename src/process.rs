@@ -22,7 +22,7 @@ pub enum FdTarget {
     Other,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Process {
     fds: usize,
     cwd: usize,
@@ -50,15 +50,15 @@ impl ProcessTable {
         Self::default()
     }
 
-    fn process(&mut self, pid: Pid) -> &Process {
-        if !self.procs.contains_key(&pid) {
-            let fds = self.new_id();
-            let cwd = self.new_id();
-            self.fd_tables.insert(fds, HashMap::default());
-            self.cwds.insert(cwd, None);
-            self.procs.insert(pid, Process { fds, cwd });
+    fn process(&mut self, pid: Pid) -> Process {
+        if let Some(p) = self.procs.get(&pid) {
+            return *p;
         }
-        &self.procs[&pid]
+        let p = Process { fds: self.new_id(), cwd: self.new_id() };
+        self.fd_tables.insert(p.fds, HashMap::default());
+        self.cwds.insert(p.cwd, None);
+        self.procs.insert(pid, p);
+        p
     }
 
     fn new_id(&mut self) -> usize {

@@ -8,7 +8,7 @@ use super::grammar::{angle_end, plain_angle_end};
 use super::quoted;
 use std::borrow::Cow;
 
-use crate::event::{Bytes, FdArg, SockAddr};
+use crate::event::{Bytes, FdArg, SockAddr, Syscall};
 
 /// Where a syscall's paths and descriptors are.
 #[derive(Clone, Copy, Default)]
@@ -89,68 +89,42 @@ pub fn examined(name: &[u8], call: &[u8]) -> bool {
     }
 }
 
-/// The arguments the analysis needs, decoded from a call's raw argument text.
-#[derive(Default)]
-pub struct Decoded<'a> {
-    pub path: Option<Bytes<'a>>,
-    pub path2: Option<Bytes<'a>>,
-    pub dirfd: Option<FdArg<'a>>,
-    pub fd: Option<FdArg<'a>>,
-    pub addr: Option<SockAddr>,
-    pub path_truncated: bool,
-}
-
-impl Decoded<'_> {
-    pub fn into_owned(self) -> Decoded<'static> {
-        let own = |b: Bytes<'_>| Cow::Owned(b.into_owned());
-        Decoded {
-            path: self.path.map(own),
-            path2: self.path2.map(own),
-            dirfd: self.dirfd.map(FdArg::into_owned),
-            fd: self.fd.map(FdArg::into_owned),
-            addr: self.addr,
-            path_truncated: self.path_truncated,
-        }
-    }
-}
-
-/// Decodes the path, dirfd, fd and address arguments of a call `name(args)`.
-pub fn decode_args<'a>(name: &str, args: &'a [u8]) -> Decoded<'a> {
-    let mut d = Decoded::default();
-    let shape = shape(name.as_bytes());
+/// Decodes the path, dirfd, fd and address arguments of `sc` from its argument text `args`
+/// (filled in place: the fields are large, and moving them cost more than decoding).
+pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8]) {
+    let shape = shape(sc.name.as_bytes());
     if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
-        return d;
+        return;
     }
     let args = split_args(args, shape.args_read());
     let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
     if let Some((dirfd, idx)) = shape.path {
         if let Some(q) = arg(idx).and_then(quoted::decode) {
-            d.path = Some(q.bytes);
-            d.path_truncated = q.truncated;
+            sc.path = Some(q.bytes);
+            sc.path_truncated = q.truncated;
         }
-        d.dirfd = dirfd.and_then(arg).and_then(parse_fd);
+        sc.dirfd = dirfd.and_then(arg).and_then(parse_fd);
     }
     if let Some((_, idx)) = shape.path2 {
-        d.path2 = arg(idx).and_then(quoted::decode).map(|q| q.bytes);
+        sc.path2 = arg(idx).and_then(quoted::decode).map(|q| q.bytes);
     }
     if let Some(idx) = shape.fd {
-        d.fd = arg(idx).and_then(parse_fd);
+        sc.fd = arg(idx).and_then(parse_fd);
     }
     if let Some(idx) = shape.sockaddr {
-        d.addr = arg(idx).and_then(parse_sockaddr);
-        if let Some(SockAddr::Unix { path, .. }) = &d.addr {
-            d.path = Some(Cow::Owned(path.to_vec()));
+        sc.addr = arg(idx).and_then(parse_sockaddr);
+        if let Some(SockAddr::Unix { path, .. }) = &sc.addr {
+            sc.path = Some(Cow::Owned(path.to_vec()));
         }
     }
     // `newfstatat(3</x>, "", ..., AT_EMPTY_PATH)` and fd-only calls: the object is the fd.
-    let empty = d.path.as_deref().is_none_or(<[u8]>::is_empty);
-    if empty && d.addr.is_none() {
-        let decorated = d.fd.as_ref().or(d.dirfd.as_ref()).and_then(|f| f.decoration.clone());
+    let empty = sc.path.as_deref().is_none_or(<[u8]>::is_empty);
+    if empty && sc.addr.is_none() {
+        let decorated = sc.fd.as_ref().or(sc.dirfd.as_ref()).and_then(|f| f.decoration.clone());
         if let Some(dec) = decorated.filter(|d| d.starts_with(b"/")) {
-            d.path = Some(dec);
+            sc.path = Some(dec);
         }
     }
-    d
 }
 
 /// Splits argument text at top-level commas (strings and brackets respected), up to `max`

@@ -297,12 +297,23 @@ fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
 /// Builds a call from its name, full argument text and outcome; decodes the arguments the
 /// analysis needs (borrowed from `args` when it is borrowed).
 pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, duration: Option<f64>) -> Box<Syscall<'a>> {
-    let (decoded, args) = match args {
-        Cow::Borrowed(a) => (args::decode_args(&name, a), Cow::Borrowed(a)),
-        Cow::Owned(a) => (args::decode_args(&name, &a).into_owned(), Cow::Owned(a)),
-    };
-    let args::Decoded { path, path2, dirfd, fd, addr, path_truncated } = decoded;
-    Box::new(Syscall { name, args, path, path2, dirfd, fd, addr, ret, duration, path_truncated })
+    let mut sc = Box::new(Syscall { name, ret, duration, ..Syscall::default() });
+    match args {
+        Cow::Borrowed(a) => {
+            args::decode_into(&mut sc, a);
+            sc.args = Cow::Borrowed(a);
+        }
+        Cow::Owned(a) => {
+            // decoded from the owned text, then detached from it
+            let mut tmp = Syscall { name: Cow::Borrowed(&*sc.name), ..Syscall::default() };
+            args::decode_into(&mut tmp, &a);
+            let tmp = tmp.into_owned();
+            (sc.path, sc.path2, sc.dirfd, sc.fd, sc.addr) = (tmp.path, tmp.path2, tmp.dirfd, tmp.fd, tmp.addr);
+            sc.path_truncated = tmp.path_truncated;
+            sc.args = Cow::Owned(a);
+        }
+    }
+    sc
 }
 
 /// Text that is almost always UTF-8 (names, errnos, paths): borrowed when it is.
