@@ -150,7 +150,7 @@ impl Analyzer {
     fn syscall(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
         self.syscalls += 1;
         self.state.entry(pid).or_default().seq += 1;
-        let resolved = sc.path.as_deref().map(|p| self.procs.resolve(Some(pid), sc, p));
+        let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {
                 let class = classify(errno);
@@ -161,14 +161,18 @@ impl Analyzer {
                     }
                 } else {
                     self.failed += 1;
+                    let resolved = resolve(&mut self.procs);
                     let target = self.target(pid, sc, errno, resolved.as_ref());
                     self.fail(source, ev, pid, sc, target, errno, message);
                 }
             }
             Return::Restart { .. } => self.interruptions += 1,
             Return::Value { .. } => {
-                if let Some(r) = resolved.as_ref().filter(|r| r.absolute) {
-                    self.success_on_path(pid, sc, &r.path);
+                let (creating, lookup) = (is_creating(sc), is_lookup(&sc.name));
+                if creating || lookup {
+                    if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
+                        self.success_on_path(pid, sc, &r.path, creating, lookup);
+                    }
                 }
                 self.success(source, ev, pid, sc);
             }
@@ -241,12 +245,7 @@ impl Analyzer {
 
     /// A successful call on an absolute path: existence evidence, and noise marks on earlier
     /// failures of the same path or name.
-    fn success_on_path(&mut self, pid: Pid, sc: &Syscall, path: &[u8]) {
-        let creating = is_creating(sc);
-        let lookup = is_lookup(&sc.name);
-        if !(creating || lookup) {
-            return;
-        }
+    fn success_on_path(&mut self, pid: Pid, sc: &Syscall, path: &[u8], creating: bool, lookup: bool) {
         self.known.insert(path);
         // the file naming a wrong path is the application's, not a library the runtime loads
         if lookup && is_regular_open(sc) && !is_system_tree(path) {
