@@ -3,10 +3,11 @@
 
 use clap::Parser;
 
-// events are allocated on the parsing threads and freed on the analysis thread; the system
-// allocator is slow at that
+// events are allocated on the parsing threads and freed on the analysis thread, which glibc's
+// malloc does slowly (40% more wall time with the default threads); of glibc, mimalloc and
+// jemalloc, jemalloc was the fastest, at half mimalloc's peak RSS (benches/RESULTS.md)
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() {
     let cli = straceback::cli::Cli::parse();

@@ -16,8 +16,8 @@ use crate::parse::{prepare, LineReader, Prepared};
 use crate::stream::Source;
 
 /// Lines per batch: large enough that hand-offs are rare, small enough for memory.
-const BATCH_LINES: usize = 8 * 1024;
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_LINES: usize = 4 * 1024;
+const BATCH_BYTES: usize = 512 << 10;
 /// Batches read ahead of the analysis.
 const AHEAD: usize = 2;
 
