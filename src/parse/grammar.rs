@@ -159,14 +159,8 @@ pub fn parse_angle(i: In) -> IResult<In, In> {
 /// Index of the `>` closing a plain decoration (a path without `<`, `\\` or `[`) that starts
 /// at `i[0]`: most are, and they need neither nesting rules nor decoding.
 pub fn plain_angle_end(i: In) -> Option<usize> {
-    for (k, &c) in i.iter().enumerate().skip(1) {
-        match c {
-            b'>' if i[k - 1] != b'-' => return Some(k),
-            b'>' | b'<' | b'\\' | b'[' => return None,
-            _ => {}
-        }
-    }
-    None
+    let k = 1 + memchr::memchr3(b'>', b'<', b'\\', i.get(1..)?)?;
+    (i[k] == b'>' && i[k - 1] != b'-' && memchr::memchr(b'[', &i[1..k]).is_none()).then_some(k)
 }
 
 /// Index of the `>` closing the `<` at `i[0]`.
