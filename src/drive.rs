@@ -127,6 +127,24 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Analyses the events of about `budget` lines of `stream`; the outer error is an output
+    /// error (fatal), the inner one the stream's.
+    fn pump(
+        &mut self,
+        stream: &mut EventStream,
+        source: &str,
+        budget: u64,
+        out: &mut dyn Write,
+    ) -> Result<Result<Pumped, Error>, Error> {
+        let mut failed = None;
+        let pumped = stream.pump(budget, &mut |e| {
+            if failed.is_none() {
+                failed = self.push(source, e, out).err();
+            }
+        });
+        failed.map_or(Ok(pumped), Err)
+    }
+
     /// Saved files: a `-ff` set merged by time, or one file.
     fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
         let progress = self.progress_bar(group);
@@ -140,16 +158,8 @@ impl Run<'_> {
                 }
             };
             let name = input.name();
-            let mut failed = None;
             loop {
-                let pumped = stream.pump(PUMP_LINES, &mut |e| {
-                    if failed.is_none() {
-                        failed = self.push(&name, e, out).err();
-                    }
-                });
-                if let Some(e) = failed.take() {
-                    return Err(e);
-                }
+                let pumped = self.pump(&mut stream, &name, PUMP_LINES, out)?;
                 if let Some(p) = &progress {
                     p.set_position(stream.stats().bytes);
                 }
@@ -222,16 +232,7 @@ impl Run<'_> {
         let mut last_draw = Instant::now() - REDRAW;
         let mut interrupted_at: Option<Instant> = None;
         loop {
-            let mut failed = None;
-            let pumped = stream.pump(LIVE_LINES, &mut |e| {
-                if failed.is_none() {
-                    failed = self.push(&source, e, out).err();
-                }
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            let end = match pumped {
+            let end = match self.pump(stream, &source, LIVE_LINES, out)? {
                 Ok(Pumped::End) => true,
                 Ok(Pumped::More | Pumped::Pending) => false,
                 Err(e) => {

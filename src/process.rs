@@ -256,17 +256,11 @@ fn is_normal(path: &[u8]) -> bool {
     if !path.starts_with(b"/") || path.ends_with(b"/") {
         return false;
     }
-    // every component non-empty and neither `.` nor `..`
-    let mut k = 0;
-    while let Some(i) = memchr::memchr(b'/', &path[k..]) {
-        let comp = &path[k + i + 1..];
-        let comp = &comp[..memchr::memchr(b'/', comp).unwrap_or(comp.len())];
-        if matches!(comp, b"" | b"." | b"..") {
-            return false;
-        }
-        k += i + 1 + comp.len();
-    }
-    true
+    // what follows each `/` must not make an empty, `.` or `..` component
+    let ends = |k: usize| path.get(k).is_none_or(|&c| c == b'/');
+    !path.iter().enumerate().any(|(k, &c)| {
+        c == b'/' && (ends(k + 1) || (path[k + 1] == b'.' && (ends(k + 2) || (path[k + 2] == b'.' && ends(k + 3)))))
+    })
 }
 
 /// Lexical clean-up: `//` and `/./` collapse, `..` removes the previous component.

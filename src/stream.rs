@@ -1,9 +1,13 @@
-//! Events from inputs, one at a time: line reader -> assembler -> pairer, pulled on demand.
+//! Events from inputs: line reader (or [`crate::pipeline`]) -> assembler -> pairer, pumped to
+//! a consumer borrowed from their lines, or pulled one at a time as owned copies.
 //!
 //! Nothing is retained beyond the calls still waiting for their `resumed` tail, so memory does
 //! not grow with the input. The members of a `-ff` set are merged by timestamp, because
 //! children inherit cwd and descriptors from their parents (without timestamps they are read
 //! one after the other, and the process table is approximate).
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Read};
 
 use crate::error::Error;
 use crate::event::Event;
@@ -12,8 +16,6 @@ use crate::input::Input;
 use crate::pair::Pairer;
 use crate::parse::{Assembler, LineReader, ParseStats, Record};
 use crate::pipeline::{Delivery, Pipeline};
-use std::collections::VecDeque;
-use std::io::{self, BufRead, Read};
 
 /// Where an event stream's bytes come from.
 pub enum Source {
