@@ -173,9 +173,10 @@ impl EventStream {
             Feed::Lines(reader) => reader,
             Feed::Pipeline(p) => {
                 let Some(d) = p.next() else {
+                    // the producer ends after its last delivery: this is a panic there
                     self.done = true;
                     pair_records(&mut self.asm, &mut self.pairer, true, &mut Vec::new(), emit);
-                    return Ok(());
+                    return Err(self.input.io_error(io::Error::other("the reading thread failed")));
                 };
                 let Delivery { mut batch, overlong, last, error } = d;
                 let (asm, pairer, lines) = (&mut self.asm, &mut self.pairer, &mut self.lines);
