@@ -532,10 +532,11 @@ impl Assembler {
             return;
         }
         if let Some((start, mut text, waited)) = self.pending.take() {
-            if is_continuation(line) {
+            // bounded: each glue parses the whole text again
+            if is_continuation(line) && waited < GLUE_WINDOW && text.len() + line.len() <= MAX_LINE {
                 text.extend_from_slice(line);
                 let mut records = Vec::new();
-                self.feed(start, &text, waited, &mut records);
+                self.feed(start, &text, waited + 1, &mut records);
                 out.extend(records.into_iter().map(|r| -> Record<'a> { r.into_owned() }));
                 return;
             }

@@ -202,6 +202,32 @@ fn a_cut_last_line_and_garbage_never_panic() {
     }
 }
 
+/// A call cut open and followed by endless continuation-like lines is glued at most
+/// `GLUE_WINDOW` times (each glue parses the whole text again: unbounded, that was quadratic),
+/// then everything is unparsed text.
+#[test]
+fn gluing_continuations_is_bounded() {
+    let mut asm = Assembler::new(None);
+    let mut unparsed = 0;
+    let lines = 50_000;
+    for n in 0..=lines {
+        let line: &[u8] = if n == 0 { b"openat(AT_FDCWD, \"/srv/x\"" } else { b", 1" };
+        let mut out = Vec::new();
+        asm.push(n + 1, line, &mut out);
+        for r in out {
+            match r {
+                Record::Event(Event { kind: EventKind::Unparsed { .. }, .. }) => unparsed += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    asm.finish(&mut out);
+    unparsed += out.len();
+    // the glued head (with GLUE_WINDOW continuations), then every other line on its own
+    assert_eq!(unparsed as u64, 1 + lines - u64::from(GLUE_WINDOW));
+}
+
 /// The parallel path (`prepare` on any thread, then `push_prepared` in order) gives the same
 /// records and counts as `push`, on every line of every capture.
 #[test]

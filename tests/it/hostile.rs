@@ -12,30 +12,20 @@ fn fixture(p: &str) -> String {
 
 /// Runs straceback on `input` (a file path) and returns (status, stdout, stderr, peak RSS in KiB).
 fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, String, i64) {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"));
-    #[allow(clippy::zombie_processes)] // reaped by wait4 below
-    let mut child = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let drain = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            v
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-    let pid = i32::try_from(child.id()).expect("pid");
-    // this child's own peak (RUSAGE_CHILDREN would be the largest of every test's children)
-    // SAFETY: wait4(2) on our child fills the status and rusage we pass.
-    let (status, rss) = unsafe {
-        let mut status = 0;
-        let mut u: libc::rusage = std::mem::zeroed();
-        libc::wait4(pid, &mut status, 0, &mut u);
-        (status, u.ru_maxrss)
-    };
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let (stdout, stderr) = (stdout.join().expect("stdout"), stderr.join().expect("stderr"));
-    (code, stdout, String::from_utf8_lossy(&stderr).into_owned(), rss)
+    // GNU time forks straceback from its own small process: the peak it reports is
+    // straceback's. (A child spawned from this test process starts as a copy of it, and
+    // getrusage/wait4 count that copy: the test process's own size.)
+    let dir = tempfile::tempdir().expect("tmp");
+    let rss_file = dir.path().join("rss");
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&rss_file)
+        .arg(assert_cmd::cargo::cargo_bin("straceback"))
+        .args(args)
+        .output()
+        .expect("run /usr/bin/time (apt-get install time)");
+    let rss = std::fs::read_to_string(&rss_file).ok().and_then(|s| s.lines().last()?.trim().parse().ok());
+    (out.status.code(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned(), rss.expect("peak RSS"))
 }
 
 #[test]
