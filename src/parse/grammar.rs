@@ -9,10 +9,10 @@
 use std::borrow::Cow;
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
+use nom::bytes::complete::{tag, take_while1, take_while_m_n};
 use nom::character::complete::{char, digit1, space0, space1};
 use nom::combinator::{opt, recognize};
-use nom::sequence::{delimited, pair, preceded, separated_pair, tuple};
+use nom::sequence::{delimited, pair, preceded, tuple};
 use nom::IResult;
 
 use super::{lossy, quoted};
@@ -197,11 +197,13 @@ pub fn angle_end(i: In) -> Option<usize> {
 
 // ---------------------------------------------------------------- call
 
+/// A syscall name: `[A-Za-z_][A-Za-z0-9_]*` (by hand: it runs several times per line).
 pub fn parse_name(i: In) -> IResult<In, In> {
-    recognize(pair(
-        take_while_m_n(1, 1, |c: u8| c.is_ascii_alphabetic() || c == b'_'),
-        take_while(|c: u8| c.is_ascii_alphanumeric() || c == b'_'),
-    ))(i)
+    if !i.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alpha)));
+    }
+    let n = 1 + i[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+    Ok((&i[n..], &i[..n]))
 }
 
 /// How the argument text of a call ends.
@@ -298,9 +300,17 @@ fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
     Some((Return::Value { value, decoration }, duration))
 }
 
+/// `<SECS.frac>` (by hand: it ends every `-T` line).
 fn parse_duration(i: In) -> IResult<In, f64> {
-    let (i, (int, frac)) = delimited(char('<'), separated_pair(digit1, char('.'), digit1), char('>'))(i)?;
-    Ok((i, decimal(int, frac)))
+    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit));
+    let digits = |t: In| t.iter().take_while(|c| c.is_ascii_digit()).count();
+    let t = i.strip_prefix(b"<").ok_or_else(fail)?;
+    let int = digits(t);
+    let frac = t.get(int + 1..).map_or(0, digits);
+    if int == 0 || t.get(int) != Some(&b'.') || frac == 0 || t.get(int + 1 + frac) != Some(&b'>') {
+        return Err(fail());
+    }
+    Ok((&t[int + frac + 2..], decimal(&t[..int], &t[int + 1..int + 1 + frac])))
 }
 
 /// `int.frac` as the nearest f64, like `str::parse` but without it: both parts as one exact
