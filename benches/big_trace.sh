@@ -80,7 +80,7 @@ for c in "" "--threads 1"; do
     echo "peak RSS straceback $c: $((rss / 1024)) MiB"
 done
 echo
-echo "| segment | MiB | --threads 1 wall (s) | MB/s | default wall (s) | MB/s |"
+echo "| segment | MiB | --threads 1 median wall (s) | MB/s | default median wall (s) | MB/s |"
 echo "|---|---|---|---|---|---|"
 mbs() { awk -v s="$1" -v t="$2" 'BEGIN { printf "%.0f", s / 1e6 / t }'; }
 for s in find python cargo; do
@@ -94,10 +94,14 @@ for s in find python cargo; do
         done
     fi
     sz=$(stat -c %s "$f")
-    /usr/bin/time -o "$OUT/time" -f %e "$BIN" --threads 1 --format json --no-disk "$f" > /dev/null 2> /dev/null
-    t1=$(cat "$OUT/time")
-    /usr/bin/time -o "$OUT/time" -f %e "$BIN" --format json --no-disk "$f" > /dev/null 2> /dev/null
-    td=$(cat "$OUT/time")
+    a=""; b=""
+    for r in $(seq "$ROUNDS"); do
+        /usr/bin/time -o "$OUT/time" -f %e "$BIN" --threads 1 --format json --no-disk "$f" > /dev/null 2> /dev/null
+        a="$a $(cat "$OUT/time")"
+        /usr/bin/time -o "$OUT/time" -f %e "$BIN" --format json --no-disk "$f" > /dev/null 2> /dev/null
+        b="$b $(cat "$OUT/time")"
+    done
+    t1=$(echo "$a" | median); td=$(echo "$b" | median)
     echo "| $s | $((sz / 1048576)) | $t1 | $(mbs "$sz" "$t1") | $td | $(mbs "$sz" "$td") |"
 done
 if [ "${STREAM:-0}" = 1 ]; then
