@@ -1,4 +1,6 @@
-//! nom combinators for one physical strace line. Private to the parse module.
+//! nom combinators for one physical strace line. Private to the parse module. The pieces every
+//! line goes through (pid, timestamp, name, a plain return value, the `-T` duration) are
+//! written out by hand with the same grammar: as combinators they were a fifth of the time.
 //!
 //! Grammar pieces, in line order: prefix (pid, timestamp, `-n` number, `-i` pointer), body
 //! (syscall call, resumed tail, signal, exit/kill, strace message), return, trailer (markers,
@@ -21,9 +23,6 @@ use crate::event::{Pid, Return, Timestamp};
 type In<'a> = &'a [u8];
 
 // ---------------------------------------------------------------- prefix
-
-// The prefix is scanned on every line, so it is written out by hand; the grammar is the
-// same as in the combinator comments.
 
 /// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files.
 /// (`"[pid" space1 u32 [angle] "]" space1 | u32 [angle] space1`)
