@@ -30,7 +30,8 @@ type In<'a> = &'a [u8];
 pub fn parse_pid(i: In) -> IResult<In, Pid> {
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
     let (bracketed, rest) = match i.strip_prefix(b"[pid") {
-        Some(r) => (true, r.get(blanks(r).filter(|&n| n > 0).ok_or_else(fail)?..).unwrap_or_default()),
+        Some(r) if blanks(r) > 0 => (true, &r[blanks(r)..]),
+        Some(_) => return Err(fail()),
         None => (false, i),
     };
     let (mut rest, pid) = parse_u32(rest).map_err(|_| fail())?;
@@ -41,14 +42,14 @@ pub fn parse_pid(i: In) -> IResult<In, Pid> {
         rest = rest.strip_prefix(b"]").ok_or_else(fail)?;
     }
     match blanks(rest) {
-        Some(n) if n > 0 => Ok((&rest[n..], pid)),
-        _ => Err(fail()),
+        0 => Err(fail()),
+        n => Ok((&rest[n..], pid)),
     }
 }
 
 /// How many spaces and tabs `i` starts with.
-fn blanks(i: In) -> Option<usize> {
-    Some(i.iter().take_while(|c| matches!(c, b' ' | b'\t')).count())
+fn blanks(i: In) -> usize {
+    i.iter().take_while(|c| matches!(c, b' ' | b'\t')).count()
 }
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
@@ -62,15 +63,13 @@ pub fn parse_timestamp(i: In<'_>) -> IResult<In<'_>, Timestamp<'_>> {
 /// (`space0 (clock | digit1 "." digit1) space1`, clock = `DD:DD:DD["." digit1]`)
 pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
-    let lead = blanks(i).unwrap_or(0);
+    let lead = blanks(i);
     let t = &i[lead..];
     let digits = |from: usize| t[from.min(t.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let two = |at: usize| digits(at) >= 2;
-    let len = if two(0) && t.get(2) == Some(&b':') && two(3) && t.get(5) == Some(&b':') && two(6) {
+    let len = if t.get(2) == Some(&b':') {
         // a clock: exactly two digits per field, then an optional fraction
-        match (digits(0), digits(3), digits(6)) {
-            (2, 2, 2) => {}
-            _ => return Err(fail()),
+        if digits(0) != 2 || digits(3) != 2 || t.get(5) != Some(&b':') || digits(6) != 2 {
+            return Err(fail());
         }
         match (t.get(8), digits(9)) {
             (Some(b'.'), n) if n > 0 => 9 + n,
@@ -84,8 +83,8 @@ pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
         int + 1 + digits(int + 1)
     };
     match blanks(&t[len..]) {
-        Some(n) if n > 0 => Ok((&t[len + n..], (&i[..lead], &t[..len]))),
-        _ => Err(fail()),
+        0 => Err(fail()),
+        n => Ok((&t[len + n..], (&i[..lead], &t[..len]))),
     }
 }
 
