@@ -4,7 +4,7 @@
 //! Which argument holds a path is a fixed table per syscall (DESIGN.md §3). Everything else
 //! stays raw text in `Syscall::args`.
 
-use super::grammar::{angle_end, plain_angle_end};
+use super::grammar::{angle_end, decorates, plain_angle_end};
 use super::quoted;
 use std::borrow::Cow;
 
@@ -91,12 +91,17 @@ pub fn examined(name: &[u8], call: &[u8]) -> bool {
 
 /// Decodes the path, dirfd, fd and address arguments of `sc` from its argument text `args`
 /// (filled in place: the fields are large, and moving them cost more than decoding).
-pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8]) {
+/// `commas`: the top-level commas of `args` when the scan that delimited them recorded them.
+pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8], commas: Option<&[usize]>) {
     let shape = shape(sc.name.as_bytes());
     if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
         return;
     }
-    let args = split_args(args, shape.args_read());
+    let max = shape.args_read();
+    let args = match commas {
+        Some(commas) => split_at(args, commas, max),
+        None => split_args(args, max),
+    };
     let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
     if let Some((dirfd, idx)) = shape.path {
         if let Some(q) = arg(idx).and_then(quoted::decode) {
@@ -140,7 +145,7 @@ pub fn split_args(args: &[u8], max: usize) -> smallvec::SmallVec<[&[u8]; 6]> {
                 Some(end) => k += end,
                 None => break,
             },
-            b'<' if k > 0 && args[k - 1].is_ascii_alphanumeric() && args.get(k + 1) != Some(&b'<') => {
+            b'<' if decorates(args, k) => {
                 if let Some(end) = angle_end(&args[k..]) {
                     k += end;
                 }
@@ -160,6 +165,24 @@ pub fn split_args(args: &[u8], max: usize) -> smallvec::SmallVec<[&[u8]; 6]> {
         k += 1;
     }
     let last = trim(&args[start.min(args.len())..]);
+    if !last.is_empty() || !out.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+/// [`split_args`] at commas already found (as many as `max` arguments need).
+fn split_at<'a>(args: &'a [u8], commas: &[usize], max: usize) -> smallvec::SmallVec<[&'a [u8]; 6]> {
+    let mut out = smallvec::SmallVec::new();
+    let mut start = 0;
+    for &c in commas {
+        if out.len() + 1 >= max {
+            break;
+        }
+        out.push(trim(&args[start..c]));
+        start = c + 1;
+    }
+    let last = trim(&args[start..]);
     if !last.is_empty() || !out.is_empty() {
         out.push(last);
     }

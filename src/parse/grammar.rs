@@ -218,11 +218,36 @@ pub enum ArgsEnd {
     Open,
 }
 
-/// Scans argument text that starts `depth` brackets deep (0 right after `name(`).
+/// Top-level comma positions of an argument text, as many as a call's decoder reads.
+pub type Commas = smallvec::SmallVec<[usize; 6]>;
+
+/// Bytes at which [`scan_args`] has something to do; the others are skipped in a tight loop.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let s = b"\"()[]{}<,";
+    while k < s.len() {
+        t[s[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// Scans argument text right after `name(` to where it ends.
 pub fn scan_args(i: In) -> ArgsEnd {
+    scan_args_split(i, &mut Commas::new())
+}
+
+/// [`scan_args`] that also records the top-level commas (up to the inline capacity of
+/// [`Commas`]), so that arguments are split without a second scan.
+pub fn scan_args_split(i: In, commas: &mut Commas) -> ArgsEnd {
     let mut depth = 0usize;
     let mut k = 0;
     while k < i.len() {
+        if !SPECIAL[usize::from(i[k])] {
+            k += 1;
+            continue;
+        }
         match i[k] {
             b'"' => match quoted::closing_quote(&i[k..]) {
                 Some(end) => k += end,
@@ -235,7 +260,12 @@ pub fn scan_args(i: In) -> ArgsEnd {
                 }
                 depth -= 1;
             }
-            b'<' => {
+            b',' => {
+                if depth == 0 && commas.len() < commas.inline_size() {
+                    commas.push(k);
+                }
+            }
+            _ => {
                 let rest = &i[k..];
                 if rest.starts_with(b"<unfinished ...>") {
                     return ArgsEnd::Unfinished(k);
@@ -243,22 +273,23 @@ pub fn scan_args(i: In) -> ArgsEnd {
                 if rest.starts_with(b"<detached ...>") {
                     return ArgsEnd::Detached(k);
                 }
-                // a `-y` decoration right after an fd: its path may hold `"`, `)` or `[`
-                // (`1<<CAP_CHOWN` is a shift, not a decoration)
-                let decorates =
-                    k > 0 && (i[k - 1].is_ascii_alphanumeric() || i[k - 1] == b'_') && rest.get(1) != Some(&b'<');
-                if decorates {
+                if decorates(i, k) {
                     match angle_end(rest) {
                         Some(end) => k += end,
                         None => return ArgsEnd::Open,
                     }
                 }
             }
-            _ => {}
         }
         k += 1;
     }
     ArgsEnd::Open
+}
+
+/// Whether the `<` at `i[k]` opens a `-y` decoration right after an fd: its path may hold `"`,
+/// `)` or `[` (`1<<CAP_CHOWN` is a shift, not a decoration).
+pub fn decorates(i: In, k: usize) -> bool {
+    k > 0 && (i[k - 1].is_ascii_alphanumeric() || i[k - 1] == b'_') && i.get(k + 1) != Some(&b'<')
 }
 
 // ---------------------------------------------------------------- return

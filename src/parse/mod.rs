@@ -158,16 +158,21 @@ fn parse_physical(line: &[u8]) -> Parsed<'_> {
 /// [`parse_physical`] with the prefix already scanned.
 fn parse_prefixed<'a>(line: &'a [u8], prefix: Prefix<'a>) -> Parsed<'a> {
     // a call right after the prefix is none of the skipped shapes
-    if !starts_call(prefix.body) && is_skippable(line) {
+    if prefix.call.is_none() && is_skippable(line) {
         return Parsed { pid: None, time: None, piece: Piece::Skip };
     }
     let time = prefix.time.map(|(lead, text)| grammar::make_timestamp(lead, text));
-    Parsed { pid: prefix.pid, time, piece: parse_body(prefix.body) }
+    let piece = match prefix.call {
+        Some((name, args)) => parse_call(name, args),
+        None => parse_body(prefix.body),
+    };
+    Parsed { pid: prefix.pid, time, piece }
 }
 
-/// `name(`: an identifier and a parenthesis.
-fn starts_call(body: &[u8]) -> bool {
-    grammar::parse_name(body).is_ok_and(|(rest, _)| rest.first() == Some(&b'('))
+/// `name(`: the name and the text after the parenthesis.
+fn call_start(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (rest, name) = grammar::parse_name(body).ok()?;
+    Some((name, rest.strip_prefix(b"(")?))
 }
 
 impl<'a> Parsed<'a> {
@@ -195,6 +200,7 @@ enum NoRecord {
     Garbage,
 }
 
+/// A body that is not a call (`name(` is looked for by [`scan_prefix`]).
 fn parse_body(body: &[u8]) -> Piece<'_> {
     if let Some(rest) = body.strip_prefix(b"--- ") {
         return parse_signal(rest).unwrap_or(Piece::Garbage);
@@ -212,12 +218,19 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
     if let Some(rest) = body.strip_prefix(b"<... ") {
         return parse_tail(rest).unwrap_or(Piece::Garbage);
     }
-    let Ok((rest, name)) = grammar::parse_name(body) else { return Piece::Garbage };
-    let Some(args) = rest.strip_prefix(b"(") else { return Piece::Garbage };
-    match grammar::scan_args(args) {
+    Piece::Garbage
+}
+
+/// `name(args...` with `args` the text after the parenthesis.
+fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
+    let mut commas = grammar::Commas::new();
+    match grammar::scan_args_split(args, &mut commas) {
         ArgsEnd::Closed(end) => match grammar::parse_return_part(&args[end + 1..]) {
             Ok((b"", (ret, duration))) => {
-                Piece::Kind(EventKind::Syscall(build_syscall(lossy(name), args[..end].into(), ret, duration)))
+                let mut sc = Box::new(Syscall { name: lossy(name), ret, duration, ..Syscall::default() });
+                args::decode_into(&mut sc, &args[..end], Some(&commas));
+                sc.args = Cow::Borrowed(&args[..end]);
+                Piece::Kind(EventKind::Syscall(sc))
             }
             Ok(_) => Piece::Garbage,
             Err(_) if trim_end(&args[end + 1..]).is_empty() => Piece::Open,
@@ -300,13 +313,13 @@ pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, durat
     let mut sc = Box::new(Syscall { name, ret, duration, ..Syscall::default() });
     match args {
         Cow::Borrowed(a) => {
-            args::decode_into(&mut sc, a);
+            args::decode_into(&mut sc, a, None);
             sc.args = Cow::Borrowed(a);
         }
         Cow::Owned(a) => {
             // decoded from the owned text, then detached from it
             let mut tmp = Syscall { name: Cow::Borrowed(&*sc.name), ..Syscall::default() };
-            args::decode_into(&mut tmp, &a);
+            args::decode_into(&mut tmp, &a, None);
             let tmp = tmp.into_owned();
             (sc.path, sc.path2, sc.dirfd, sc.fd, sc.addr) = (tmp.path, tmp.path2, tmp.dirfd, tmp.fd, tmp.addr);
             sc.path_truncated = tmp.path_truncated;
@@ -491,11 +504,12 @@ impl Assembler {
     }
 
     /// The fast path: a complete call that succeeded and that the analysis does not examine.
-    pub(crate) fn routine(body: &[u8]) -> bool {
-        let Ok((rest, name)) = grammar::parse_name(body) else { return false };
-        if !rest.starts_with(b"(") || args::examined(name, rest) {
+    fn routine(prefix: &Prefix<'_>) -> bool {
+        let Some((name, args)) = prefix.call else { return false };
+        if args::examined(name, args) {
             return false;
         }
+        let body = prefix.body;
         // the last ` = ` separates the return value (strings come before it); a digit after
         // it is a success, anything else (-1, ?, a cut line) takes the full parse
         match last_return_sep(body) {
@@ -522,7 +536,7 @@ impl Assembler {
     fn push_line<'a>(&mut self, line_no: u64, line: &'a [u8], out: &mut Vec<Record<'a>>) {
         let prefix = scan_prefix(line);
         self.note_time(prefix.absolute_time());
-        if self.fast && self.pending.is_none() && Self::routine(prefix.body) {
+        if self.fast && self.pending.is_none() && Self::routine(&prefix) {
             out.push(Record::Event(Event {
                 line: line_no,
                 pid: prefix.pid.or(self.default_pid),
@@ -701,7 +715,7 @@ pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
         let start = t.as_ptr() as usize - line.as_ptr() as usize;
         (start, start + t.len())
     });
-    if fast && Assembler::routine(prefix.body) {
+    if fast && Assembler::routine(&prefix) {
         return Prepared::Routine { pid: prefix.pid, time };
     }
     match parse_prefixed(line, prefix).into_record(line_no) {
@@ -718,6 +732,8 @@ struct Prefix<'a> {
     pid: Option<Pid>,
     time: Option<(&'a [u8], &'a [u8])>,
     body: &'a [u8],
+    /// When the body is a call: its name and the text after `name(`.
+    call: Option<(&'a [u8], &'a [u8])>,
 }
 
 impl<'a> Prefix<'a> {
@@ -745,7 +761,7 @@ fn scan_prefix(line: &[u8]) -> Prefix<'_> {
     if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
         rest = r;
     }
-    Prefix { pid, time, body: rest }
+    Prefix { pid, time, body: rest, call: call_start(rest) }
 }
 
 /// Parses one line on its own (no gluing, no pairing): handy for tests, fuzzing and benches.
