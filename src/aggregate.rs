@@ -46,6 +46,34 @@ pub struct Location {
     pub time: Option<String>,
 }
 
+impl Location {
+    fn new(at: &At<'_>) -> Self {
+        Location { source: at.source.to_string(), line: at.line, time: at.time.map(str::to_string) }
+    }
+
+    /// Moves to `at`, reusing the strings (a group's last place changes with every failure).
+    fn set(&mut self, at: &At<'_>) {
+        if self.source != at.source {
+            self.source = at.source.to_string();
+        }
+        self.line = at.line;
+        match (&mut self.time, at.time) {
+            (Some(t), Some(new)) => {
+                t.clear();
+                t.push_str(new);
+            }
+            (t, new) => *t = new.map(str::to_string),
+        }
+    }
+}
+
+/// A [`Location`] borrowed from the event it describes.
+pub struct At<'a> {
+    pub source: &'a str,
+    pub line: u64,
+    pub time: Option<&'a str>,
+}
+
 /// One failure group.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -119,48 +147,38 @@ impl Failures {
         self.paths.get(path).copied()
     }
 
-    /// Counts one failure; returns its group, or `None` past the cap.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add(
-        &mut self,
-        target: Target,
-        syscall: &str,
-        errno: &str,
-        message: &str,
-        pid: Option<Pid>,
-        at: Location,
-        sample: impl FnOnce() -> String,
-    ) -> Option<usize> {
-        let id = match self.index.get(&target) {
-            Some(&id) => id,
-            None => {
-                if self.groups.len() >= self.max_groups {
-                    self.overflow += 1;
-                    return None;
-                }
-                let id = self.groups.len();
-                self.groups.push(Failure {
-                    target: target.clone(),
-                    errnos: BTreeMap::new(),
-                    syscalls: BTreeMap::new(),
-                    pids: BTreeSet::new(),
-                    count: 0,
-                    first: at.clone(),
-                    last: at.clone(),
-                    sample: sample(),
-                    message: message.to_string(),
-                    created_later: false,
-                    succeeded_later: false,
-                    found_elsewhere: None,
-                    reactions: Reactions::default(),
-                });
-                if let Target::Path { path, absolute: true } = &target {
-                    self.paths.insert(path.clone(), id);
-                }
-                self.index.insert(target, id);
-                id
-            }
-        };
+    /// A new group for `target` (not yet counted: see [`Failures::count`]); `None` past the
+    /// cap, which is counted as overflow.
+    pub fn create(&mut self, target: Target, message: &str, at: &At<'_>, sample: String) -> Option<usize> {
+        if self.groups.len() >= self.max_groups {
+            self.overflow += 1;
+            return None;
+        }
+        let id = self.groups.len();
+        self.groups.push(Failure {
+            target: target.clone(),
+            errnos: BTreeMap::new(),
+            syscalls: BTreeMap::new(),
+            pids: BTreeSet::new(),
+            count: 0,
+            first: Location::new(at),
+            last: Location::new(at),
+            sample,
+            message: message.to_string(),
+            created_later: false,
+            succeeded_later: false,
+            found_elsewhere: None,
+            reactions: Reactions::default(),
+        });
+        if let Target::Path { path, absolute: true } = &target {
+            self.paths.insert(path.clone(), id);
+        }
+        self.index.insert(target, id);
+        Some(id)
+    }
+
+    /// Counts one failure of group `id`.
+    pub fn count(&mut self, id: usize, syscall: &str, errno: &str, pid: Option<Pid>, at: &At<'_>) {
         let g = &mut self.groups[id];
         count_in(&mut g.errnos, errno);
         count_in(&mut g.syscalls, syscall);
@@ -170,8 +188,7 @@ impl Failures {
             }
         }
         g.count += 1;
-        g.last = at;
-        Some(id)
+        g.last.set(at);
     }
 
     /// The most frequent errno of a group.

@@ -7,9 +7,9 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::aggregate::{Failure, Failures, Location, Target};
+use crate::aggregate::{At, Failure, Failures, Target};
 use crate::disk::Disk;
-use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
+use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
 use crate::heuristics::errno::{classify, ErrnoClass};
 use crate::heuristics::noise::{is_system_tree, Ignores};
 use crate::heuristics::rank;
@@ -33,6 +33,13 @@ const TYPO_LOOKUPS: usize = 500;
 const MAX_FIX_CANDIDATES: usize = 4096;
 /// Fix pointers are looked for for this many top suspects.
 const FIX_POINTERS: usize = 10;
+
+/// The group a failure goes to.
+enum Group {
+    Known(usize),
+    /// Looked up, or created.
+    Of(Target),
+}
 
 #[derive(Default)]
 struct LiveQueue {
@@ -162,8 +169,18 @@ impl Analyzer {
                 } else {
                     self.failed += 1;
                     let resolved = resolve(&mut self.procs);
-                    let target = self.target(pid, sc, errno, resolved.as_ref());
-                    self.fail(source, ev, pid, sc, target, errno, message);
+                    // most failures repeat a path: its group is found without building a target
+                    let known = match &resolved {
+                        Some(r) if sc.addr.is_none() && r.absolute && !r.path.is_empty() => {
+                            self.failures.find_path(&r.path)
+                        }
+                        _ => None,
+                    };
+                    let group = match known {
+                        Some(id) => Group::Known(id),
+                        None => Group::Of(self.target(pid, sc, errno, resolved.as_ref())),
+                    };
+                    self.fail(source, ev, pid, sc, group, errno, message);
                 }
             }
             Return::Restart { .. } => self.interruptions += 1,
@@ -214,12 +231,19 @@ impl Analyzer {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn fail(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, target: Target, errno: &str, message: &str) {
-        let at =
-            Location { source: source.to_string(), line: ev.line, time: ev.time.as_ref().map(|t| t.text.to_string()) };
-        let sample = || sample_line(sc);
-        let is_new = self.failures.find(&target).is_none();
-        let Some(id) = self.failures.add(target, &sc.name, errno, message, ev.pid, at, sample) else { return };
+    fn fail(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, group: Group, errno: &str, message: &str) {
+        let at = At { source, line: ev.line, time: ev.time.as_ref().map(Timestamp::text) };
+        let (id, is_new) = match group {
+            Group::Known(id) => (id, false),
+            Group::Of(target) => match self.failures.find(&target) {
+                Some(id) => (id, false),
+                None => match self.failures.create(target, message, &at, sample_line(sc)) {
+                    Some(id) => (id, true),
+                    None => return,
+                },
+            },
+        };
+        self.failures.count(id, &sc.name, errno, ev.pid, &at);
         let st = self.state.entry(pid).or_default();
         let seq = st.seq;
         st.recent.retain(|(g, _)| *g != id);
@@ -387,7 +411,7 @@ impl Analyzer {
             // it is the connect that failed; the evidence line stays the getsockopt
             let mut failed_connect = sc.clone();
             failed_connect.name = "connect".into();
-            self.fail(source, ev, pid, &failed_connect, target, &errno, message);
+            self.fail(source, ev, pid, &failed_connect, Group::Of(target), &errno, message);
         }
     }
 
@@ -573,8 +597,8 @@ impl Analyzer {
             noise_groups: noise_groups as u64,
             suspects: suspects.len() as u64,
             overflow_failures: overflow,
-            first_time: stats.first_time.as_ref().map(|t| t.text.to_string()),
-            last_time: stats.last_time.as_ref().map(|t| t.text.to_string()),
+            first_time: stats.first_time.as_ref().map(|t| t.text().to_string()),
+            last_time: stats.last_time.as_ref().map(|t| t.text().to_string()),
             unparsed: stats.unparsed,
             skipped: stats.skipped,
             overlong: stats.overlong,

@@ -18,16 +18,21 @@ pub type Pid = u32;
 /// A timestamp prefix, kept as printed (exact); [`Timestamp::secs`] orders them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timestamp<'a> {
-    /// The text strace printed, e.g. `10:15:02.412345` or `1795711850.219217734`.
-    pub text: Text<'a>,
+    /// The text strace printed, e.g. `10:15:02.412345` or `1795711850.219217734` (ASCII: the
+    /// parser accepts only digits, `:` and `.`; kept as bytes so that no line pays a UTF-8 check).
+    pub text: Bytes<'a>,
     pub relative: bool,
 }
 
 impl Timestamp<'_> {
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.text).unwrap_or_default()
+    }
+
     /// Seconds since midnight (`-t`, `-tt`), since the epoch (`-ttt`, `--timestamps=unix`), or
     /// since the previous line (`-r`). Computed on demand: most timestamps are never compared.
     pub fn secs(&self) -> f64 {
-        let s = &*self.text;
+        let s = self.text();
         if !s.contains(':') {
             return s.parse().unwrap_or(0.0);
         }
@@ -259,7 +264,7 @@ impl Event<'_> {
             source,
             line: self.line,
             pid: self.pid,
-            time: self.time.as_ref().map(|t| &*t.text),
+            time: self.time.as_ref().map(Timestamp::text),
             syscall: None,
             args: None,
             path: None,

@@ -161,7 +161,7 @@ fn parse_prefixed<'a>(line: &'a [u8], prefix: Prefix<'a>) -> Parsed<'a> {
     if prefix.call.is_none() && is_skippable(line) {
         return Parsed { pid: None, time: None, piece: Piece::Skip };
     }
-    let time = prefix.time.map(|(lead, text)| grammar::make_timestamp(lead, text));
+    let time = prefix.time.map(|(text, relative)| Timestamp { text: Cow::Borrowed(text), relative });
     let piece = match prefix.call {
         Some((name, args)) => parse_call(name, args),
         None => parse_body(prefix.body),
@@ -725,12 +725,12 @@ pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     }
 }
 
-/// The prefixes of a line (pid, timestamp as lead spaces and text, `-n`, `-i`) and the body
-/// after them.
+/// The prefixes of a line (pid, timestamp, `-n`, `-i`) and the body after them.
 #[derive(Clone, Copy)]
 struct Prefix<'a> {
     pid: Option<Pid>,
-    time: Option<(&'a [u8], &'a [u8])>,
+    /// The timestamp's text and whether it is relative (`-r`).
+    time: Option<(&'a [u8], bool)>,
     body: &'a [u8],
     /// When the body is a call: its name and the text after `name(`.
     call: Option<(&'a [u8], &'a [u8])>,
@@ -739,7 +739,7 @@ struct Prefix<'a> {
 impl<'a> Prefix<'a> {
     /// The timestamp's text when it is a clock or epoch time (not `-r`).
     fn absolute_time(&self) -> Option<&'a [u8]> {
-        self.time.filter(|(lead, text)| !grammar::is_relative(lead, text)).map(|(_, text)| text)
+        self.time.filter(|(_, relative)| !relative).map(|(text, _)| text)
     }
 }
 
@@ -751,8 +751,8 @@ fn scan_prefix(line: &[u8]) -> Prefix<'_> {
         rest = r;
     }
     let mut time = None;
-    if let Ok((r, t)) = grammar::recognize_timestamp(rest) {
-        time = Some(t);
+    if let Ok((r, (lead, text))) = grammar::recognize_timestamp(rest) {
+        time = Some((text, grammar::is_relative(lead, text)));
         rest = r;
     }
     if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
