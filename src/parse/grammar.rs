@@ -114,11 +114,17 @@ pub fn parse_instruction_pointer(i: In) -> IResult<In, ()> {
     Ok((i, ()))
 }
 
+/// One to ten digits that fit a u32.
 pub fn parse_u32(i: In) -> IResult<In, u32> {
-    let (rest, d) = take_while_m_n(1, 10, |c: u8| c.is_ascii_digit())(i)?;
-    match decimal_int(d).and_then(|v| u32::try_from(v).ok()) {
-        Some(v) => Ok((rest, v)),
-        None => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit))),
+    let mut v: u64 = 0;
+    let mut n = 0;
+    while n < i.len().min(10) && i[n].is_ascii_digit() {
+        v = v * 10 + u64::from(i[n] - b'0');
+        n += 1;
+    }
+    match u32::try_from(v) {
+        Ok(v) if n > 0 => Ok((&i[n..], v)),
+        _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit))),
     }
 }
 
@@ -296,7 +302,14 @@ pub fn decorates(i: In, k: usize) -> bool {
 
 /// What follows the closing parenthesis: ` = RET [markers] [<duration>]`.
 pub fn parse_return_part(i: In<'_>) -> IResult<In<'_>, (Return<'_>, Option<f64>)> {
-    let (i, _) = tuple((space0, char('='), space1))(i)?;
+    // ` = ` by hand: every call line has it
+    let lead = blanks(i);
+    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char));
+    let after = i[lead..].strip_prefix(b"=").ok_or_else(fail)?;
+    let i = match blanks(after) {
+        0 => return Err(fail()),
+        n => &after[n..],
+    };
     if let Some(common) = plain_value_return(i) {
         return Ok((&i[i.len()..], common));
     }
