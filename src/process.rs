@@ -139,17 +139,19 @@ impl ProcessTable {
             }
             _ => return,
         };
+        let ids = self.process(pid);
+        let closing = &*sc.name == "close" && matches!(sc.ret, Return::Value { .. });
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
         // (compared first: most calls repeat what is known, and copying costs more)
         if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {
-            let id = self.process(pid).cwd;
-            if dir.starts_with(b"/") && self.cwds.get(&id).and_then(Option::as_deref) != Some(dir) {
-                self.cwds.insert(id, Some(dir.to_vec()));
+            let cwd = self.cwds.entry(ids.cwd).or_default();
+            if dir.starts_with(b"/") && cwd.as_deref() != Some(dir) {
+                *cwd = Some(dir.to_vec());
             }
         }
         for fd in [&sc.fd, &sc.dirfd].into_iter().flatten() {
-            if let (Some(num), Some(dec)) = (fd.num, fd.decoration.as_deref()) {
-                let table = self.fd_table(pid);
+            if let (Some(num), Some(dec), false) = (fd.num, fd.decoration.as_deref(), closing) {
+                let table = self.fd_tables.entry(ids.fds).or_default();
                 let known = matches!(table.get(&num), Some(FdTarget::Path(p)) if p == dec);
                 if dec.starts_with(b"/") && !known {
                     table.insert(num, FdTarget::Path(dec.to_vec()));
@@ -183,8 +185,8 @@ impl ProcessTable {
                 }
             }
             "close" => {
-                if let Some(fd) = arg_fd {
-                    self.fd_table(pid).remove(&fd);
+                if let (Some(fd), Some(table)) = (arg_fd, self.fd_tables.get_mut(&ids.fds)) {
+                    table.remove(&fd);
                 }
             }
             "chdir" => {

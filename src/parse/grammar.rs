@@ -49,7 +49,20 @@ pub fn parse_pid(i: In) -> IResult<In, Pid> {
 
 /// How many spaces and tabs `i` starts with.
 fn blanks(i: In) -> usize {
-    i.iter().take_while(|c| matches!(c, b' ' | b'\t')).count()
+    let mut k = 0;
+    while k < i.len() && matches!(i[k], b' ' | b'\t') {
+        k += 1;
+    }
+    k
+}
+
+/// How many digits `t` has from `from` on (0 past its end).
+fn digits_at(t: In, from: usize) -> usize {
+    let mut k = from;
+    while k < t.len() && t[k].is_ascii_digit() {
+        k += 1;
+    }
+    k.saturating_sub(from)
 }
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
@@ -65,22 +78,23 @@ pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
     let lead = blanks(i);
     let t = &i[lead..];
-    let digits = |from: usize| t[from.min(t.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let digit = |k: usize| t.get(k).is_some_and(u8::is_ascii_digit);
     let len = if t.get(2) == Some(&b':') {
         // a clock: exactly two digits per field, then an optional fraction
-        if digits(0) != 2 || digits(3) != 2 || t.get(5) != Some(&b':') || digits(6) != 2 {
+        let fields = digit(0) && digit(1) && digit(3) && digit(4) && t.get(5) == Some(&b':') && digit(6) && digit(7);
+        if !fields || digit(8) {
             return Err(fail());
         }
-        match (t.get(8), digits(9)) {
+        match (t.get(8), digits_at(t, 9)) {
             (Some(b'.'), n) if n > 0 => 9 + n,
             _ => 8,
         }
     } else {
-        let int = digits(0);
-        if int == 0 || t.get(int) != Some(&b'.') || digits(int + 1) == 0 {
+        let int = digits_at(t, 0);
+        if int == 0 || t.get(int) != Some(&b'.') || digits_at(t, int + 1) == 0 {
             return Err(fail());
         }
-        int + 1 + digits(int + 1)
+        int + 1 + digits_at(t, int + 1)
     };
     match blanks(&t[len..]) {
         0 => Err(fail()),
