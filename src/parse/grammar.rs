@@ -25,25 +25,39 @@ type In<'a> = &'a [u8];
 
 // ---------------------------------------------------------------- prefix
 
-/// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files.
+/// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files: the pid
+/// and the length of the prefix with the blanks after it.
 /// (`"[pid" space1 u32 [angle] "]" space1 | u32 [angle] space1`)
-pub fn parse_pid(i: In) -> IResult<In, Pid> {
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
-    let (bracketed, rest) = match i.strip_prefix(b"[pid") {
-        Some(r) if blanks(r) > 0 => (true, &r[blanks(r)..]),
-        Some(_) => return Err(fail()),
-        None => (false, i),
-    };
-    let (mut rest, pid) = parse_u32(rest).map_err(|_| fail())?;
-    if rest.first() == Some(&b'<') {
-        rest = parse_angle(rest).map_err(|_| fail())?.0;
+pub fn pid_prefix(i: In) -> Option<(usize, Pid)> {
+    let bracketed = i.starts_with(b"[pid");
+    let mut k = 0;
+    if bracketed {
+        k = match blanks(&i[4..]) {
+            0 => return None,
+            n => 4 + n,
+        };
+    }
+    // one to ten digits that fit a u32
+    let start = k;
+    let mut v: u64 = 0;
+    while k < i.len() && k - start < 10 && i[k].is_ascii_digit() {
+        v = v * 10 + u64::from(i[k] - b'0');
+        k += 1;
+    }
+    let pid = u32::try_from(v).ok().filter(|_| k > start)?;
+    if i.get(k) == Some(&b'<') {
+        let (rest, _) = parse_angle(&i[k..]).ok()?;
+        k = i.len() - rest.len();
     }
     if bracketed {
-        rest = rest.strip_prefix(b"]").ok_or_else(fail)?;
+        if i.get(k) != Some(&b']') {
+            return None;
+        }
+        k += 1;
     }
-    match blanks(rest) {
-        0 => Err(fail()),
-        n => Ok((&rest[n..], pid)),
+    match blanks(&i[k..]) {
+        0 => None,
+        n => Some((k + n, pid)),
     }
 }
 
@@ -67,23 +81,30 @@ fn digits_at(t: In, from: usize) -> usize {
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
 #[cfg(test)]
-pub fn parse_timestamp(i: In<'_>) -> IResult<In<'_>, Timestamp<'_>> {
-    let (rest, (lead, text)) = recognize_timestamp(i)?;
-    Ok((rest, make_timestamp(lead, text)))
+pub fn parse_timestamp(i: In<'_>) -> Option<(In<'_>, Timestamp<'_>)> {
+    let t = timestamp_prefix(i)?;
+    Some((&i[t.end..], Timestamp { text: Cow::Borrowed(&i[t.text.clone()]), relative: t.relative }))
 }
 
-/// The timestamp's leading spaces and text, without allocating.
-/// (`space0 (clock | digit1 "." digit1) space1`, clock = `DD:DD:DD["." digit1]`)
-pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alt));
+/// Where a timestamp prefix's text is, where the prefix ends (after its blanks), and whether
+/// it is a `-r` time.
+pub struct TimePrefix {
+    pub text: std::ops::Range<usize>,
+    pub end: usize,
+    pub relative: bool,
+}
+
+/// `space0 (clock | digit1 "." digit1) space1`, clock = `DD:DD:DD["." digit1]`.
+pub fn timestamp_prefix(i: In) -> Option<TimePrefix> {
     let lead = blanks(i);
     let t = &i[lead..];
     let digit = |k: usize| t.get(k).is_some_and(u8::is_ascii_digit);
-    let len = if t.get(2) == Some(&b':') {
-        // a clock: exactly two digits per field, then an optional fraction
+    let clock = t.get(2) == Some(&b':');
+    let len = if clock {
+        // exactly two digits per field, then an optional fraction
         let fields = digit(0) && digit(1) && digit(3) && digit(4) && t.get(5) == Some(&b':') && digit(6) && digit(7);
         if !fields || digit(8) {
-            return Err(fail());
+            return None;
         }
         match (t.get(8), digits_at(t, 9)) {
             (Some(b'.'), n) if n > 0 => 9 + n,
@@ -92,14 +113,18 @@ pub fn recognize_timestamp(i: In) -> IResult<In, (In, In)> {
     } else {
         let int = digits_at(t, 0);
         if int == 0 || t.get(int) != Some(&b'.') || digits_at(t, int + 1) == 0 {
-            return Err(fail());
+            return None;
         }
         int + 1 + digits_at(t, int + 1)
     };
-    match blanks(&t[len..]) {
-        0 => Err(fail()),
-        n => Ok((&t[len + n..], (&i[..lead], &t[..len]))),
+    let n = blanks(&t[len..]);
+    if n == 0 {
+        return None;
     }
+    let int_digits = if clock { 0 } else { digits_at(t, 0) };
+    // the same rule as `is_relative`, from what was just scanned
+    let relative = lead > 0 || (!clock && int_digits < 9);
+    Some(TimePrefix { text: lead..lead + len, end: lead + len + n, relative })
 }
 
 /// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
@@ -126,20 +151,6 @@ pub fn parse_instruction_pointer(i: In) -> IResult<In, ()> {
     let (i, _) = delimited(char('['), take_while_m_n(8, 16, |c: u8| c.is_ascii_hexdigit() || c == b'?'), char(']'))(i)?;
     let (i, _) = space1(i)?;
     Ok((i, ()))
-}
-
-/// One to ten digits that fit a u32.
-pub fn parse_u32(i: In) -> IResult<In, u32> {
-    let mut v: u64 = 0;
-    let mut n = 0;
-    while n < i.len().min(10) && i[n].is_ascii_digit() {
-        v = v * 10 + u64::from(i[n] - b'0');
-        n += 1;
-    }
-    match u32::try_from(v) {
-        Ok(v) if n > 0 => Ok((&i[n..], v)),
-        _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit))),
-    }
 }
 
 /// `[-]digits` as i64; `None` when it is not that or does not fit.
@@ -462,11 +473,13 @@ mod tests {
 
     #[test]
     fn pids() {
-        assert_eq!(parse_pid(b"[pid  4711] x").unwrap(), (&b"x"[..], 4711));
-        assert_eq!(parse_pid(b"[pid 10151<g2>] x").unwrap().1, 10151);
-        assert_eq!(parse_pid(b"4510  exit_group(0)").unwrap().1, 4510);
-        assert!(parse_pid(b"1795711850.219217 x").is_err());
-        assert!(parse_pid(b"     0.000048 x").is_err());
+        assert_eq!(pid_prefix(b"[pid  4711] x"), Some((12, 4711)));
+        assert_eq!(pid_prefix(b"[pid 10151<g2>] x").unwrap().1, 10151);
+        assert_eq!(pid_prefix(b"4510  exit_group(0)"), Some((6, 4510)));
+        assert_eq!(pid_prefix(b"1795711850.219217 x"), None);
+        assert_eq!(pid_prefix(b"     0.000048 x"), None);
+        assert_eq!(pid_prefix(b"4294967296 x"), None);
+        assert_eq!(pid_prefix(b"[pid 7]x"), None);
     }
 
     #[test]

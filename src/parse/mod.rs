@@ -746,20 +746,23 @@ impl<'a> Prefix<'a> {
 fn scan_prefix(line: &[u8]) -> Prefix<'_> {
     let mut rest = line;
     let mut pid = None;
-    if let Ok((r, p)) = grammar::parse_pid(rest) {
+    if let Some((end, p)) = grammar::pid_prefix(rest) {
         pid = Some(p);
-        rest = r;
+        rest = &rest[end..];
     }
     let mut time = None;
-    if let Ok((r, (lead, text))) = grammar::recognize_timestamp(rest) {
-        time = Some((text, grammar::is_relative(lead, text)));
-        rest = r;
+    if let Some(t) = grammar::timestamp_prefix(rest) {
+        time = Some((&rest[t.text], t.relative));
+        rest = &rest[t.end..];
     }
-    if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
-        rest = r;
-    }
-    if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
-        rest = r;
+    // `-n` and `-i`
+    if rest.first() == Some(&b'[') {
+        if let Ok((r, ())) = grammar::parse_syscall_number(rest) {
+            rest = r;
+        }
+        if let Ok((r, ())) = grammar::parse_instruction_pointer(rest) {
+            rest = r;
+        }
     }
     Prefix { pid, time, body: rest, call: call_start(rest) }
 }
