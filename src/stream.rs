@@ -199,8 +199,8 @@ impl EventStream {
         };
         let mut records = recycle(std::mem::take(&mut self.records));
         let mut error = None;
-        match reader.next_line() {
-            Ok(Some((n, line))) => self.asm.push(n, line, &mut records),
+        match reader.next_marked_line() {
+            Ok(Some((n, line, escaped))) => self.asm.push_marked(n, line, escaped, &mut records),
             Ok(None) => self.done = true,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
             Err(e) => {

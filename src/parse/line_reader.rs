@@ -25,6 +25,8 @@ pub struct LineReader<R> {
     line_no: u64,
     /// Lines skipped because they were longer than [`MAX_LINE`].
     pub overlong: u64,
+    /// The line being read holds an ESC byte (strace `--color`).
+    escaped: bool,
 }
 
 impl<R: Read> LineReader<R> {
@@ -39,6 +41,7 @@ impl<R: Read> LineReader<R> {
             skipping: false,
             line_no: 0,
             overlong: 0,
+            escaped: false,
         }
     }
 
@@ -46,17 +49,30 @@ impl<R: Read> LineReader<R> {
     /// A final line without a newline is returned as is. After an error the same call can
     /// be repeated: the part of the line already read is kept.
     pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+        Ok(self.next_marked_line()?.map(|(n, line, _)| (n, line)))
+    }
+
+    /// [`LineReader::next_line`], and whether the line holds an ESC byte (found in the same
+    /// pass as its end, so that colour is not looked for in every line again).
+    pub fn next_marked_line(&mut self) -> io::Result<Option<(u64, &[u8], bool)>> {
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.scanned..self.end]) {
+            let hay = &self.buf[self.scanned..self.end];
+            if let Some(i) = memchr::memchr2(b'\n', 0x1b, hay) {
+                if hay[i] == 0x1b {
+                    self.escaped = true;
+                    self.scanned += i + 1;
+                    continue;
+                }
                 let (from, to) = (self.start, self.scanned + i);
                 self.start = to + 1;
                 self.scanned = self.start;
                 self.line_no += 1;
+                let escaped = std::mem::take(&mut self.escaped);
                 if std::mem::take(&mut self.skipping) || to - from > MAX_LINE {
                     self.overlong += 1;
                     continue;
                 }
-                return Ok(Some((self.line_no, &self.buf[from..to])));
+                return Ok(Some((self.line_no, &self.buf[from..to], escaped)));
             }
             self.scanned = self.end;
             if self.eof {
@@ -66,11 +82,12 @@ impl<R: Read> LineReader<R> {
                 let from = self.start;
                 self.start = self.end;
                 self.line_no += 1;
+                let escaped = std::mem::take(&mut self.escaped);
                 if std::mem::take(&mut self.skipping) || self.end - from > MAX_LINE {
                     self.overlong += 1;
                     return Ok(None);
                 }
-                return Ok(Some((self.line_no, &self.buf[from..self.end])));
+                return Ok(Some((self.line_no, &self.buf[from..self.end], escaped)));
             }
             self.refill()?;
         }
@@ -132,6 +149,16 @@ mod tests {
     fn splits_and_keeps_a_cut_last_line() {
         let (l, _) = lines(b"a\nb\r\n\nc");
         assert_eq!(l, vec![(1, b"a".to_vec()), (2, b"b\r".to_vec()), (3, vec![]), (4, b"c".to_vec())]);
+    }
+
+    #[test]
+    fn lines_with_esc_are_marked() {
+        let mut r = LineReader::new(&b"\x1b[31mred\x1b[0m\nplain\nlast\x1b"[..]);
+        let mut marks = Vec::new();
+        while let Some((_, _, escaped)) = r.next_marked_line().unwrap() {
+            marks.push(escaped);
+        }
+        assert_eq!(marks, [true, false, true]);
     }
 
     #[test]

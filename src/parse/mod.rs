@@ -520,10 +520,16 @@ impl Assembler {
 
     /// Feeds one physical line (without its newline); records go to `out`.
     pub fn push<'a>(&mut self, line_no: u64, raw: &'a [u8], out: &mut Vec<Record<'a>>) {
+        self.push_marked(line_no, raw, memchr::memchr(0x1b, raw).is_some(), out);
+    }
+
+    /// [`Assembler::push`] of a line known to hold an ESC byte or not
+    /// ([`LineReader::next_marked_line`]).
+    pub fn push_marked<'a>(&mut self, line_no: u64, raw: &'a [u8], escaped: bool, out: &mut Vec<Record<'a>>) {
         self.stats.lines += 1;
         self.stats.bytes += raw.len() as u64 + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if memchr::memchr(0x1b, raw).is_some() {
+        if escaped {
             let colorless = strip_color(raw);
             let mut records = Vec::new();
             self.push_line(line_no, &colorless, &mut records);
