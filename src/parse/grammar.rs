@@ -186,11 +186,14 @@ pub fn parse_angle(i: In) -> IResult<In, In> {
     }
 }
 
-/// Index of the `>` closing a plain decoration (a path without `<`, `\\` or `[`) that starts
-/// at `i[0]`: most are, and they need neither nesting rules nor decoding.
+/// Index of the `>` closing a plain decoration (without `<` or `\\`, and a path or without
+/// `[`) that starts at `i[0]`: most are, and they need neither nesting rules nor decoding.
+/// (Only socket decorations hold bracketed text to skip: `TCP:[a->b]`; a path's `[` is
+/// literal, so it is not looked for in paths.)
 pub fn plain_angle_end(i: In) -> Option<usize> {
     let k = 1 + memchr::memchr3(b'>', b'<', b'\\', i.get(1..)?)?;
-    (i[k] == b'>' && i[k - 1] != b'-' && memchr::memchr(b'[', &i[1..k]).is_none()).then_some(k)
+    let plain = i[k] == b'>' && i[k - 1] != b'-';
+    (plain && (i[1] == b'/' || memchr::memchr(b'[', &i[1..k]).is_none())).then_some(k)
 }
 
 /// Index of the `>` closing the `<` at `i[0]`.
@@ -538,5 +541,7 @@ mod tests {
         assert_eq!(scan_args(br#"5<UNIX-STREAM:[1->2,"/run/x.sock"]>, "a") = 1"#), ArgsEnd::Closed(40));
         assert_eq!(scan_args(br#"3</srv/esc\33[2J>) = 0"#), ArgsEnd::Closed(17));
         assert_eq!(scan_args(br#"3</srv/q\"d>, "x") = 0"#), ArgsEnd::Closed(17));
+        // a path's brackets are literal, even after a colon
+        assert_eq!(scan_args(br#"3</srv/a:[b>) = 0"#), ArgsEnd::Closed(12));
     }
 }
