@@ -45,10 +45,8 @@ impl KnownPaths {
                 return;
             }
             // called for every successful path call: allocate only for what is new
-            if self.contains(p) {
-                return; // ancestors already recorded
-            }
             match self.dirs.get_mut(dir) {
+                Some(set) if set.contains(name) => return, // ancestors already recorded
                 Some(set) => {
                     set.insert(name.to_vec());
                 }
