@@ -75,6 +75,10 @@ pub struct Analyzer {
     pids: HashSet<Pid>,
     /// The pid of the previous event (consecutive events mostly share one).
     last_pid: Option<Pid>,
+    /// The last successful path call looked at: (pid, kind of call, path). A process often
+    /// stats, opens and stats the same file in a row; a repeat changes nothing as long as no
+    /// failure or process change came between (those clear it).
+    last_success: (Option<(Pid, u8)>, Vec<u8>),
     syscalls: u64,
     failed: u64,
     interruptions: u64,
@@ -96,6 +100,7 @@ impl Analyzer {
             symptoms: Symptoms::default(),
             pids: HashSet::default(),
             last_pid: None,
+            last_success: (None, Vec::new()),
             syscalls: 0,
             failed: 0,
             interruptions: 0,
@@ -112,6 +117,9 @@ impl Analyzer {
         if counted && self.last_pid != Some(pid) && self.pids.len() < 1_000_000 {
             self.pids.insert(pid);
             self.last_pid = Some(pid);
+        }
+        if !matches!(ev.kind, EventKind::Syscall(_) | EventKind::Routine) {
+            self.last_success.0 = None;
         }
         match &ev.kind {
             EventKind::Syscall(sc) => self.syscall(source, ev, pid, sc),
@@ -144,6 +152,7 @@ impl Analyzer {
         }
         if self.state.len() > 100_000 {
             self.state.clear();
+            self.last_success.0 = None;
         }
         // tables of exited processes go in bulk (a stream may run millions of processes)
         if matches!(ev.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
@@ -188,7 +197,10 @@ impl Analyzer {
                 let (creating, lookup) = (is_creating(sc), is_lookup(&sc.name));
                 if creating || lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
-                        self.success_on_path(pid, sc, &r.path, creating, lookup);
+                        let kind = u8::from(creating) | u8::from(lookup) << 1 | u8::from(is_regular_open(sc)) << 2;
+                        if sc.addr.is_some() || !self.repeats_last_success(pid, kind, &r.path) {
+                            self.success_on_path(pid, sc, &r.path, creating, lookup);
+                        }
                     }
                 }
                 self.success(source, ev, pid, sc);
@@ -231,7 +243,20 @@ impl Analyzer {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Whether `path` repeats the last successful path call (and remembers it if not).
+    fn repeats_last_success(&mut self, pid: Pid, kind: u8, path: &[u8]) -> bool {
+        let (key, last) = &mut self.last_success;
+        if *key == Some((pid, kind)) && last == path {
+            return true;
+        }
+        *key = Some((pid, kind));
+        last.clear();
+        last.extend_from_slice(path);
+        false
+    }
+
     fn fail(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, group: Group, errno: &str, message: &str) {
+        self.last_success.0 = None;
         let at = At { source, line: ev.line, time: ev.time.as_ref().map(Timestamp::text) };
         let (id, is_new) = match group {
             Group::Known(id) => (id, false),
