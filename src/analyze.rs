@@ -242,7 +242,6 @@ impl Analyzer {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// Whether `path` repeats the last successful path call (and remembers it if not).
     fn repeats_last_success(&mut self, pid: Pid, kind: u8, path: &[u8]) -> bool {
         let (key, last) = &mut self.last_success;
@@ -255,6 +254,7 @@ impl Analyzer {
         false
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn fail(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, group: Group, errno: &str, message: &str) {
         self.last_success.0 = None;
         let at = At { source, line: ev.line, time: ev.time.as_ref().map(Timestamp::text) };
