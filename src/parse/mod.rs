@@ -227,10 +227,7 @@ fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
     match grammar::scan_args_split(args, &mut commas) {
         ArgsEnd::Closed(end) => match grammar::parse_return_part(&args[end + 1..]) {
             Ok((b"", (ret, duration))) => {
-                let mut sc = Box::new(Syscall { name: lossy(name), ret, duration, ..Syscall::default() });
-                args::decode_into(&mut sc, &args[..end], Some(&commas));
-                sc.args = Cow::Borrowed(&args[..end]);
-                Piece::Kind(EventKind::Syscall(sc))
+                Piece::Kind(EventKind::Syscall(build_borrowed(lossy(name), &args[..end], Some(&commas), ret, duration)))
             }
             Ok(_) => Piece::Garbage,
             Err(_) if trim_end(&args[end + 1..]).is_empty() => Piece::Open,
@@ -310,13 +307,10 @@ fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
 /// Builds a call from its name, full argument text and outcome; decodes the arguments the
 /// analysis needs (borrowed from `args` when it is borrowed).
 pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, duration: Option<f64>) -> Box<Syscall<'a>> {
-    let mut sc = Box::new(Syscall { name, ret, duration, ..Syscall::default() });
     match args {
-        Cow::Borrowed(a) => {
-            args::decode_into(&mut sc, a, None);
-            sc.args = Cow::Borrowed(a);
-        }
+        Cow::Borrowed(a) => build_borrowed(name, a, None, ret, duration),
         Cow::Owned(a) => {
+            let mut sc = Box::new(Syscall { name, ret, duration, ..Syscall::default() });
             // decoded from the owned text, then detached from it
             let mut tmp = Syscall { name: Cow::Borrowed(&*sc.name), ..Syscall::default() };
             args::decode_into(&mut tmp, &a, None);
@@ -324,8 +318,22 @@ pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, durat
             (sc.path, sc.path2, sc.dirfd, sc.fd, sc.addr) = (tmp.path, tmp.path2, tmp.dirfd, tmp.fd, tmp.addr);
             sc.path_truncated = tmp.path_truncated;
             sc.args = Cow::Owned(a);
+            sc
         }
     }
+}
+
+/// [`build_syscall`] from borrowed argument text; `commas` as in [`args::decode_into`].
+fn build_borrowed<'a>(
+    name: Text<'a>,
+    args: &'a [u8],
+    commas: Option<&[usize]>,
+    ret: Return<'a>,
+    duration: Option<f64>,
+) -> Box<Syscall<'a>> {
+    let mut sc = Box::new(Syscall { name, ret, duration, ..Syscall::default() });
+    args::decode_into(&mut sc, args, commas);
+    sc.args = Cow::Borrowed(args);
     sc
 }
 
