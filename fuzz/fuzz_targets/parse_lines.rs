@@ -10,7 +10,8 @@ fuzz_target!(|data: &[u8]| {
         let mut reader = LineReader::new(data);
         let mut asm = if fast { Assembler::fast(Some(1)) } else { Assembler::new(None) };
         let mut pairer = Pairer::new();
-        while let Ok(Some((n, line))) = reader.next_line() {
+        while let Ok(Some((n, line, escaped))) = reader.next_marked_line() {
+            assert_eq!(escaped, line.contains(&0x1b));
             // records borrow the line: fresh vectors per line
             let (mut recs, mut events) = (Vec::new(), Vec::new());
             asm.push(n, line, &mut recs);

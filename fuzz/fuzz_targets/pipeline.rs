@@ -15,10 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let mut reader = LineReader::new(data);
     let mut asm = Assembler::fast(None);
     let mut pairer = Pairer::new();
-    while let Ok(Some((n, line))) = reader.next_line() {
+    while let Ok(Some((n, line, escaped))) = reader.next_marked_line() {
         // records borrow the line: fresh vectors per line
         let (mut recs, mut events) = (Vec::new(), Vec::new());
-        asm.push(n, line, &mut recs);
+        asm.push_marked(n, line, escaped, &mut recs);
         for r in recs.drain(..) {
             pairer.push(r, &mut events);
         }
