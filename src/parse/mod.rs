@@ -331,7 +331,9 @@ fn build_borrowed<'a>(
     ret: Return<'a>,
     duration: Option<f64>,
 ) -> Box<Syscall<'a>> {
-    let mut sc = Box::new(Syscall { name, ret, duration, ..Syscall::default() });
+    // filled in place: a 280-byte call built on the stack would be copied into its box
+    let mut sc: Box<Syscall> = Box::default();
+    (sc.name, sc.ret, sc.duration) = (name, ret, duration);
     args::decode_into(&mut sc, args, commas);
     sc.args = Cow::Borrowed(args);
     sc
