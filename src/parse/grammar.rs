@@ -374,10 +374,9 @@ fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
 /// `<SECS.frac>` (by hand: it ends every `-T` line).
 fn parse_duration(i: In) -> IResult<In, f64> {
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit));
-    let digits = |t: In| t.iter().take_while(|c| c.is_ascii_digit()).count();
     let t = i.strip_prefix(b"<").ok_or_else(fail)?;
-    let int = digits(t);
-    let frac = t.get(int + 1..).map_or(0, digits);
+    let int = digits_at(t, 0);
+    let frac = digits_at(t, int + 1);
     if int == 0 || t.get(int) != Some(&b'.') || frac == 0 || t.get(int + 1 + frac) != Some(&b'>') {
         return Err(fail());
     }
@@ -392,7 +391,13 @@ fn decimal(int: &[u8], frac: &[u8]) -> f64 {
         return std::str::from_utf8(&s).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
     }
     const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-    let n = int.iter().chain(frac).fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
+    let mut n = 0u64;
+    for &c in int {
+        n = n * 10 + u64::from(c - b'0');
+    }
+    for &c in frac {
+        n = n * 10 + u64::from(c - b'0');
+    }
     n as f64 / POW10[frac.len()]
 }
 
