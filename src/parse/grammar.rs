@@ -99,32 +99,30 @@ pub fn timestamp_prefix(i: In) -> Option<TimePrefix> {
     let lead = blanks(i);
     let t = &i[lead..];
     let digit = |k: usize| t.get(k).is_some_and(u8::is_ascii_digit);
-    let clock = t.get(2) == Some(&b':');
-    let len = if clock {
+    // (length, and whether it is short enough for `-r`: the rule of `is_relative`)
+    let (len, short) = if t.get(2) == Some(&b':') {
         // exactly two digits per field, then an optional fraction
         let fields = digit(0) && digit(1) && digit(3) && digit(4) && t.get(5) == Some(&b':') && digit(6) && digit(7);
         if !fields || digit(8) {
             return None;
         }
         match (t.get(8), digits_at(t, 9)) {
-            (Some(b'.'), n) if n > 0 => 9 + n,
-            _ => 8,
+            (Some(b'.'), n) if n > 0 => (9 + n, false),
+            _ => (8, false),
         }
     } else {
         let int = digits_at(t, 0);
-        if int == 0 || t.get(int) != Some(&b'.') || digits_at(t, int + 1) == 0 {
+        let frac = digits_at(t, int + 1);
+        if int == 0 || t.get(int) != Some(&b'.') || frac == 0 {
             return None;
         }
-        int + 1 + digits_at(t, int + 1)
+        (int + 1 + frac, int < 9)
     };
     let n = blanks(&t[len..]);
     if n == 0 {
         return None;
     }
-    let int_digits = if clock { 0 } else { digits_at(t, 0) };
-    // the same rule as `is_relative`, from what was just scanned
-    let relative = lead > 0 || (!clock && int_digits < 9);
-    Some(TimePrefix { text: lead..lead + len, end: lead + len + n, relative })
+    Some(TimePrefix { text: lead..lead + len, end: lead + len + n, relative: lead > 0 || short })
 }
 
 /// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
