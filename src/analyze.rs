@@ -197,9 +197,10 @@ impl Analyzer {
                 let (creating, lookup) = (is_creating(sc), is_lookup(&sc.name));
                 if creating || lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
-                        let kind = u8::from(creating) | u8::from(lookup) << 1 | u8::from(is_regular_open(sc)) << 2;
+                        let opened = lookup && is_regular_open(sc);
+                        let kind = u8::from(creating) | u8::from(lookup) << 1 | u8::from(opened) << 2;
                         if sc.addr.is_some() || !self.repeats_last_success(pid, kind, &r.path) {
-                            self.success_on_path(pid, sc, &r.path, creating, lookup);
+                            self.success_on_path(pid, sc, &r.path, creating, lookup, opened);
                         }
                     }
                 }
@@ -294,10 +295,11 @@ impl Analyzer {
 
     /// A successful call on an absolute path: existence evidence, and noise marks on earlier
     /// failures of the same path or name.
-    fn success_on_path(&mut self, pid: Pid, sc: &Syscall, path: &[u8], creating: bool, lookup: bool) {
+    /// `opened`: a regular file was opened (see [`is_regular_open`]).
+    fn success_on_path(&mut self, pid: Pid, sc: &Syscall, path: &[u8], creating: bool, lookup: bool, opened: bool) {
         self.known.insert(path);
         // the file naming a wrong path is the application's, not a library the runtime loads
-        if lookup && is_regular_open(sc) && !is_system_tree(path) {
+        if opened && !is_system_tree(path) {
             let st = self.state.entry(pid).or_default();
             if !st.opened.iter().any(|p| p == path) {
                 st.opened.push_back(path.to_vec());

@@ -19,7 +19,7 @@ use nom::sequence::{delimited, pair, preceded, tuple};
 use nom::IResult;
 
 use super::{lossy, quoted};
-use crate::event::{Pid, Return, Timestamp};
+use crate::event::{Pid, Return};
 
 type In<'a> = &'a [u8];
 
@@ -81,9 +81,9 @@ fn digits_at(t: In, from: usize) -> usize {
 
 /// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
 #[cfg(test)]
-pub fn parse_timestamp(i: In<'_>) -> Option<(In<'_>, Timestamp<'_>)> {
+pub fn parse_timestamp(i: In<'_>) -> Option<(In<'_>, crate::event::Timestamp<'_>)> {
     let t = timestamp_prefix(i)?;
-    Some((&i[t.end..], Timestamp { text: Cow::Borrowed(&i[t.text.clone()]), relative: t.relative }))
+    Some((&i[t.end..], crate::event::Timestamp { text: Cow::Borrowed(&i[t.text.clone()]), relative: t.relative }))
 }
 
 /// Where a timestamp prefix's text is, where the prefix ends (after its blanks), and whether
@@ -99,7 +99,9 @@ pub fn timestamp_prefix(i: In) -> Option<TimePrefix> {
     let lead = blanks(i);
     let t = &i[lead..];
     let digit = |k: usize| t.get(k).is_some_and(u8::is_ascii_digit);
-    // (length, and whether it is short enough for `-r`: the rule of `is_relative`)
+    // (length, and whether it is short enough for `-r`: `-r` right-aligns its value, so only
+    // it has leading spaces, and it is the only clock-less number with fewer than 9 integer
+    // digits — epoch seconds have 10)
     let (len, short) = if t.get(2) == Some(&b':') {
         // exactly two digits per field, then an optional fraction
         let fields = digit(0) && digit(1) && digit(3) && digit(4) && t.get(5) == Some(&b':') && digit(6) && digit(7);
@@ -123,18 +125,6 @@ pub fn timestamp_prefix(i: In) -> Option<TimePrefix> {
         return None;
     }
     Some(TimePrefix { text: lead..lead + len, end: lead + len + n, relative: lead > 0 || short })
-}
-
-/// A timestamp from its recognized parts (`lead`: the spaces `-r` right-aligns with).
-pub fn make_timestamp<'a>(lead: In, text: In<'a>) -> Timestamp<'a> {
-    Timestamp { text: Cow::Borrowed(text), relative: is_relative(lead, text) }
-}
-
-/// `-r` right-aligns its value in a field, so only it has leading spaces; a `-r` value is also
-/// the only clock-less number with fewer than 9 integer digits (epoch seconds have 10).
-pub fn is_relative(lead: In, text: In) -> bool {
-    let int_digits = text.iter().position(|&c| c == b'.').unwrap_or(text.len());
-    !lead.is_empty() || (!text.contains(&b':') && int_digits < 9)
 }
 
 /// `-n`: `[ 257] `.

@@ -352,6 +352,11 @@ fn trim_end(b: &[u8]) -> &[u8] {
     &b[..e]
 }
 
+/// A copy of a clock or epoch timestamp's text (see [`Prefix::absolute_time`]).
+fn absolute_timestamp(text: &[u8]) -> Timestamp<'static> {
+    Timestamp { text: Cow::Owned(text.to_vec()), relative: false }
+}
+
 /// Lines that carry no event and are not garbage either.
 fn is_skippable(line: &[u8]) -> bool {
     let t = trim_end(line);
@@ -451,7 +456,7 @@ impl Assembler {
     pub fn stats(&self) -> ParseStats {
         let mut s = self.stats.clone();
         if !self.last_time.is_empty() {
-            s.last_time = Some(grammar::make_timestamp(b"", &self.last_time).into_owned());
+            s.last_time = Some(absolute_timestamp(&self.last_time));
         }
         s
     }
@@ -459,7 +464,7 @@ impl Assembler {
     fn note_time(&mut self, text: Option<&[u8]>) {
         if let Some(text) = text {
             if self.stats.first_time.is_none() {
-                self.stats.first_time = Some(grammar::make_timestamp(b"", text).into_owned());
+                self.stats.first_time = Some(absolute_timestamp(text));
             }
             self.last_time.clear();
             self.last_time.extend_from_slice(text);
