@@ -1,22 +1,23 @@
-//! Driving inputs through the analysis: saved files (with a progress bar on a terminal), live
-//! sources (stdin from a pipe, strace started by `run`/`attach`) with a status line, Ctrl-C
-//! handling and `--live` suspect lines.
+//! The loops that wire the stages: inputs -> events -> analysis -> judgement -> report, for
+//! saved files (with a progress bar on a terminal), live sources (stdin from a pipe, strace
+//! started by `run`/`attach`) with a status line, Ctrl-C handling and `--live` suspect lines;
+//! and inputs -> events -> NDJSON for `straceback events`. Nothing here judges or words.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::analyze::Analyzer;
+use crate::analysis::Analyzer;
 use crate::disk::{Disk, NoDisk, RootDisk};
 use crate::error::Error;
 use crate::event::{Event, EventKind};
-use crate::heuristics::noise::{is_system_tree, Ignores};
+use crate::heuristics::noise::Ignores;
+use crate::heuristics::{self, typo};
 use crate::input::{self, Input};
 use crate::options::Options;
 use crate::parse::ParseStats;
-use crate::render::escape::terminal as esc;
-use crate::report::Report;
+use crate::report::{self, Report};
 use crate::stream::{EventStream, MergedStream, Pumped};
-use crate::{interrupt, tracer};
+use crate::{interrupt, render, tracer};
 
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
 const GRACE: Duration = Duration::from_secs(2);
@@ -53,6 +54,7 @@ pub fn analyze(
         stats: ParseStats::default(),
         unparsed: Vec::new(),
         disk: disk.as_ref(),
+        budget: typo::Budget::default(),
     };
     if options.live {
         run.analyzer.watch_live();
@@ -87,7 +89,26 @@ pub fn analyze(
         }
     }
     let Run { analyzer, stats, unparsed, .. } = run;
-    Ok((analyzer.finish(disk.as_ref(), &stats), unparsed))
+    let (collected, ignores) = analyzer.finish();
+    let judged = heuristics::judge(&collected, &ignores, disk.as_ref());
+    Ok((report::build::report(collected, judged, &stats), unparsed))
+}
+
+/// `straceback events`: writes the events of every input; input errors are collected and
+/// the rest still written.
+pub fn events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
+    for group in input::group_sets(inputs) {
+        let mut merged = MergedStream::open(&group, false, errors);
+        let names = merged.names();
+        loop {
+            match merged.next_event() {
+                Ok(Some((i, event))) => render::events::write(&event, &names[i], out).map_err(Error::Output)?,
+                Ok(None) => break,
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn bad_ignore(e: regex::Error) -> Error {
@@ -111,6 +132,8 @@ struct Run<'a> {
     stats: ParseStats,
     unparsed: Vec<Unparsed>,
     disk: &'a dyn Disk,
+    /// Typo comparisons left for the `--live` lines.
+    budget: typo::Budget,
 }
 
 impl Run<'_> {
@@ -257,8 +280,8 @@ impl Run<'_> {
                 last_draw = Instant::now();
                 let lines = stream.stats().lines;
                 let (failed, groups, suspects) = self.analyzer.counts();
-                let hint = if interrupt::count() > 0 { "finishing…" } else { "Ctrl-C for the report" };
-                eprint!("\r\x1b[2Kstraceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects — {hint}");
+                let line = render::live::status_line(lines, failed, groups, suspects, interrupt::count() > 0);
+                eprint!("\r\x1b[2K{line}");
             }
         }
         if status {
@@ -270,36 +293,53 @@ impl Run<'_> {
 
     /// `--live`: one line per group the moment the process's reaction makes it a suspect.
     fn print_fresh(&mut self, out: &mut dyn Write) -> Result<(), Error> {
-        let fresh = self.analyzer.take_fresh();
-        if fresh.is_empty() {
-            return Ok(());
-        }
-        for id in fresh {
-            let g = self.analyzer.group(id);
-            let errno = crate::aggregate::Failures::main_errno(g);
-            let probing = g.target.fs_path().is_some_and(|p| is_system_tree(p) && g.reactions.named_in_error.is_none());
-            if probing || self.analyzer.is_routine(id) {
-                continue;
-            }
-            let syscall = g.syscalls.keys().next().map_or("", String::as_str);
-            let pid = g.pids.iter().next().map(|p| format!(" pid {p}")).unwrap_or_default();
-            let mut line = format!("suspect: {}  {errno}  {syscall}{pid}", esc(&g.target.display()));
-            if let Some(t) = self.analyzer.typo_for(id, self.disk) {
-                line.push_str(&format!("  likely typo: {} exists", esc(&String::from_utf8_lossy(&t.suggestion))));
-            }
-            let re = &g.reactions;
-            if let Some(code) = re.http.keys().rev().find(|c| **c >= 400) {
-                line.push_str(&format!("  → HTTP {code}"));
-            } else if let Some(sig) = &re.killed_by {
-                line.push_str(&format!("  → killed by {sig}"));
-            } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
-                line.push_str(&format!("  → exit status {code}"));
-            } else if let Some(t) = &re.named_in_error {
-                line.push_str(&format!("  → \"{}\"", esc(t)));
-            }
-            self.analyzer.mark_shown();
-            writeln!(out, "{line}").map_err(Error::Output)?;
-        }
-        out.flush().map_err(Error::Output)
+        print_fresh(&mut self.analyzer, self.disk, &mut self.budget, out)
     }
+}
+
+/// Prints a `--live` line for each group that became a suspect since the last call.
+fn print_fresh(
+    analyzer: &mut Analyzer,
+    disk: &dyn Disk,
+    budget: &mut typo::Budget,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let fresh = analyzer.take_fresh();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    for id in fresh {
+        let g = analyzer.group(id);
+        let typo = heuristics::typo_of(g, &analyzer.evidence().known, disk, budget);
+        let line = render::live::suspect_line(&report::build::live_suspect(g, typo.as_ref()));
+        analyzer.mark_shown();
+        writeln!(out, "{line}").map_err(Error::Output)?;
+    }
+    out.flush().map_err(Error::Output)
+}
+
+/// Analyses the trace text of `reader` as the binary analyses a file with `--no-disk`, the
+/// built-in noise list and `--max-groups max_groups`, writing the `--live` lines to `live` on
+/// the way; `fast`: the parser's fast path (the binary's choice; the report is the same).
+/// For fuzzing, tests and embedders.
+pub fn analyze_reader(
+    reader: Box<dyn std::io::BufRead + Send>,
+    fast: bool,
+    max_groups: usize,
+    live: &mut dyn Write,
+) -> Result<Report, Error> {
+    let mut analyzer = Analyzer::new(max_groups, Ignores::new(true, &[]).map_err(bad_ignore)?);
+    analyzer.watch_live();
+    let mut stream = EventStream::from_reader(&Input::stdin(), reader, fast);
+    let mut budget = typo::Budget::default();
+    loop {
+        let pumped = stream.pump(LIVE_LINES, &mut |e| analyzer.push("-", e))?;
+        print_fresh(&mut analyzer, &NoDisk, &mut budget, live)?;
+        if pumped == Pumped::End {
+            break;
+        }
+    }
+    let (collected, ignores) = analyzer.finish();
+    let judged = heuristics::judge(&collected, &ignores, &NoDisk);
+    Ok(report::build::report(collected, judged, &stream.stats()))
 }

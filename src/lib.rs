@@ -1,34 +1,39 @@
 //! straceback: reads strace output and ranks what the traced processes are failing on.
 //!
-//! Pipeline: [`input`] (files, stdin, gzip, -ff sets) -> [`parse`] (lines -> records) ->
-//! [`pair`] (unfinished/resumed merged) -> events -> analysis -> [`render`].
+//! The stages, each importing only the ones before it: [`input`] (files, stdin, gzip, -ff
+//! sets) -> [`parse`] (lines -> records, by the [`syscalls`] table) -> `pair`
+//! (unfinished/resumed merged into events) -> `analysis` (collects process state, failure
+//! groups, evidence, reactions) -> `heuristics` (judges noise, typos, scores) -> [`report`]
+//! (plain data) -> `render` (every sentence, every format). `drive` wires them.
+//!
+//! The public API is what the binary, the tests, the benches and the fuzz targets use: [`run`]
+//! with [`options::Options`], the parser ([`parse`], [`event`], [`pair`]), and
+//! [`analyze_lines`] for a whole report from a reader.
 
-pub mod aggregate;
-pub mod analyze;
-pub mod bytes;
+mod analysis;
+mod bytes;
 pub mod cli;
-pub mod disk;
-pub mod drive;
+mod disk;
+mod drive;
 pub mod error;
 pub mod event;
 pub mod exit;
-pub mod fixptr;
-pub mod heuristics;
-pub mod input;
-pub mod interrupt;
+mod heuristics;
+mod input;
+mod interrupt;
 pub mod options;
 pub mod pair;
 pub mod parse;
-pub mod pipeline;
-pub mod process;
-pub mod render;
+mod pipeline;
+mod render;
 pub mod report;
-pub mod stream;
-pub mod symptom;
-pub mod tracer;
+mod stream;
+mod syscalls;
+mod tracer;
 
 use std::io::{self, Write};
 
+pub use drive::analyze_reader;
 use error::Error;
 use exit::ExitStatus;
 use options::{Mode, Options};
@@ -40,7 +45,7 @@ pub fn run(options: &Options) -> ExitStatus {
     let mut errors = Vec::new();
     let mut suspects = 0;
     let result = match options.mode {
-        Mode::Events => render::events::write_events(&options.inputs, &mut out, &mut errors),
+        Mode::Events => drive::events(&options.inputs, &mut out, &mut errors),
         Mode::Analyze => analyze_and_render(options, &mut out, &mut errors).map(|n| suspects = n),
         Mode::Completions(_) | Mode::Man => generate(&options.mode, &mut out),
     };
@@ -65,25 +70,24 @@ pub fn run(options: &Options) -> ExitStatus {
 /// number of suspects.
 pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<usize, Error> {
     let (report, unparsed) = drive::analyze(options, out, errors)?;
-    let top = options.top;
     colored::control::set_override(options.colored);
     if options.live && options.format == cli::Format::Text && !report.suspects.is_empty() {
         writeln!(out).map_err(Error::Output)?;
     }
-    let rendered = match options.format {
-        cli::Format::Text => render::text::render(&report, top, out),
-        cli::Format::Json => render::json::render(&report, out),
-        cli::Format::Markdown => render::markdown::render(&report, top, out),
-    };
-    rendered.map_err(Error::Output)?;
+    render_report(&report, options.format, options.top, out).map_err(Error::Output)?;
     if options.show_unparsed && !unparsed.is_empty() {
-        writeln!(out, "\nUnparsed lines (first {}):", unparsed.len()).map_err(Error::Output)?;
-        for (source, line, text) in &unparsed {
-            writeln!(out, "  {}:{line}: {}", render::escape::terminal(source), render::escape::terminal(text))
-                .map_err(Error::Output)?;
-        }
+        render::text::unparsed(&unparsed, out).map_err(Error::Output)?;
     }
     Ok(report.suspects.len())
+}
+
+/// Writes `report` in `format`, with at most `top` suspects (text and markdown).
+pub fn render_report(report: &report::Report, format: cli::Format, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        cli::Format::Text => render::text::render(report, top, out),
+        cli::Format::Json => render::json::render(report, out),
+        cli::Format::Markdown => render::markdown::render(report, top, out),
+    }
 }
 
 /// `completions SHELL` and `man`: generated from the clap definition.

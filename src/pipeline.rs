@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use rayon::prelude::*;
 
 use crate::parse::{prepare, LineReader, Prepared};
-use crate::stream::Source;
+use crate::input::Source;
 
 /// Lines per batch: large enough that hand-offs are rare, small enough for memory.
 const BATCH_LINES: usize = 4 * 1024;

@@ -7,46 +7,15 @@
 //! one after the other, and the process table is approximate).
 
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 
 use crate::error::Error;
 use crate::event::Event;
-use crate::input::live::{self, LiveReader};
-use crate::input::Input;
+use crate::input::live;
+use crate::input::{Input, Source};
 use crate::pair::Pairer;
 use crate::parse::{Assembler, LineReader, ParseStats, Record};
 use crate::pipeline::{Delivery, Pipeline};
-
-/// Where an event stream's bytes come from.
-pub enum Source {
-    Plain(Box<dyn BufRead + Send>),
-    /// Read on a thread, with timeouts (stdin, strace started by `run`/`attach`).
-    Live(LiveReader),
-}
-
-impl Read for Source {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Source::Plain(r) => r.read(buf),
-            Source::Live(r) => r.read(buf),
-        }
-    }
-}
-
-impl BufRead for Source {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        match self {
-            Source::Plain(r) => r.fill_buf(),
-            Source::Live(r) => r.fill_buf(),
-        }
-    }
-    fn consume(&mut self, n: usize) {
-        match self {
-            Source::Plain(r) => r.consume(n),
-            Source::Live(r) => r.consume(n),
-        }
-    }
-}
 
 /// How a [`EventStream::pump`] call ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,6 +69,11 @@ impl EventStream {
             n => Feed::Pipeline(Pipeline::start(reader, fast, n - 1)),
         };
         Ok(Self::new(input, feed, fast))
+    }
+
+    /// Reads `reader` on this thread, as the input named `input`.
+    pub fn from_reader(input: &Input, reader: Box<dyn std::io::BufRead + Send>, fast: bool) -> Self {
+        Self::new(input, Feed::Lines(LineReader::new(Source::Plain(reader))), fast)
     }
 
     /// Reads `source` on a thread (see [`crate::input::live`]); `save` gets a raw copy.
@@ -269,7 +243,7 @@ impl MergedStream {
         self.streams.iter().map(|s| s.input.name()).collect()
     }
 
-    pub fn new(streams: Vec<EventStream>) -> Self {
+    fn new(streams: Vec<EventStream>) -> Self {
         let n = streams.len();
         MergedStream { streams, heads: (0..n).map(|_| None).collect(), primed: false, pending_error: None }
     }

@@ -1,7 +1,6 @@
 //! Errno classes: what kind of trouble an error number means.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrnoClass {
     Permission,
     Missing,
@@ -36,19 +35,5 @@ pub fn classify(errno: &str) -> ErrnoClass {
         | "ERESTARTNOHAND"
         | "ERESTART_RESTARTBLOCK" => Transient,
         _ => Other,
-    }
-}
-
-impl ErrnoClass {
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrnoClass::Permission => "permission",
-            ErrnoClass::Missing => "missing",
-            ErrnoClass::Network => "network",
-            ErrnoClass::Resource => "resource",
-            ErrnoClass::Probe => "probe",
-            ErrnoClass::Transient => "transient",
-            ErrnoClass::Other => "other",
-        }
     }
 }

@@ -1,8 +1,93 @@
-//! The judgement calls: which failures are normal (noise), which names are typos, and how
-//! suspects are scored. Rules come from how programs behave, never from particular paths of
-//! a known incident.
+//! The judgement calls, made once everything is collected: which failures are normal (noise),
+//! which names are typos, how suspects are scored and ordered, which file named a wrong path.
+//! Rules come from how programs behave, never from particular paths of a known incident.
 
-pub mod errno;
-pub mod noise;
-pub mod rank;
-pub mod typo;
+pub(crate) mod errno;
+pub(crate) mod fixptr;
+pub(crate) mod noise;
+pub(crate) mod rank;
+pub(crate) mod typo;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::analysis::group::Failure;
+use crate::analysis::Collected;
+use crate::disk::Disk;
+use fixptr::Reference;
+use noise::{Ignores, Noise};
+use rank::Reason;
+use typo::{KnownPaths, Typo};
+
+/// Typo lookups are done for at most this many groups (the most promising ones).
+const TYPO_LOOKUPS: usize = 500;
+/// Fix pointers are looked for for this many top suspects.
+const FIX_POINTERS: usize = 10;
+
+/// A suspect: a group that is not noise, scored.
+pub(crate) struct Ranked {
+    pub group: usize,
+    pub score: i32,
+    pub reasons: Vec<Reason>,
+    pub typo: Option<Typo>,
+    pub referenced_from: Option<Reference>,
+    /// Groups of paths below this wrong directory, folded into it.
+    pub below: Vec<usize>,
+}
+
+pub(crate) struct Judgement {
+    /// By group: why it is normal, if it is.
+    pub noise: Vec<Option<Noise>>,
+    /// The other groups, most likely cause first.
+    pub suspects: Vec<Ranked>,
+}
+
+/// Judges what the analysis collected; `disk` is where typos and fix pointers are looked up.
+pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgement {
+    let groups = &c.failures.groups;
+    // noise first, then typos for the most promising of the rest, then scores
+    let noise: Vec<Option<Noise>> = groups.iter().map(|g| noise::judge(g, ignores)).collect();
+    let mut order: Vec<usize> = (0..groups.len()).filter(|&i| noise[i].is_none()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(rank::score(&groups[i], None).0));
+    let mut budget = typo::Budget::default();
+    let mut typos: HashMap<usize, Typo> = HashMap::default();
+    for &i in order.iter().take(TYPO_LOOKUPS) {
+        if let Some(t) = typo_of(&groups[i], &c.evidence.known, disk, &mut budget) {
+            typos.insert(i, t);
+        }
+    }
+    let mut scored: Vec<rank::Scored> = order
+        .iter()
+        .map(|&i| {
+            let (score, reasons) = rank::score(&groups[i], typos.get(&i));
+            (score, i, reasons)
+        })
+        .collect();
+    rank::sort(&mut scored, groups);
+    let (scored, mut below) = rank::fold_into_wrong_directories(scored, groups, &typos);
+    let suspects = scored
+        .into_iter()
+        .enumerate()
+        .map(|(k, (score, i, reasons))| {
+            let referenced_from = (k < FIX_POINTERS)
+                .then(|| groups[i].target.fs_path())
+                .flatten()
+                .and_then(|p| fixptr::find_reference(p, c.evidence.opened_before(i), disk));
+            Ranked {
+                group: i,
+                score,
+                reasons,
+                typo: typos.remove(&i),
+                referenced_from,
+                below: below.remove(&i).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Judgement { noise, suspects }
+}
+
+/// A typo suggestion for group `g`: a missing path close to one that exists on `disk` or in
+/// the trace (`known`).
+pub(crate) fn typo_of(g: &Failure, known: &KnownPaths, disk: &dyn Disk, budget: &mut typo::Budget) -> Option<Typo> {
+    let missing = g.errnos.keys().any(|e| e == "ENOENT" || e == "ENOTDIR");
+    g.target.fs_path().filter(|_| missing).and_then(|p| typo::find(p, disk, known, budget))
+}

@@ -1,11 +1,95 @@
-//! Failures that are normal, each with a named reason.
+//! Failures that are normal, each with a named reason: every noise rule lives here, and
+//! [`judge`] applies them in order (the final report and the `--live` lines alike).
 //!
-//! Behavioural rules (a search-path probe found elsewhere, a check followed by creation, an
-//! errno programs provoke on purpose) come first; the built-in list below names paths that
-//! libc, the loader and common runtimes probe on every start. `--ignore` adds patterns,
-//! `--no-default-ignores` drops the built-in list.
+//! The built-in list below names paths that libc, the loader and common runtimes probe on
+//! every start; `--ignore` adds patterns, `--no-default-ignores` drops the list. The other
+//! rules come from how programs behave: a search-path probe found elsewhere, a check followed
+//! by creation, an errno programs provoke on purpose, a system path nobody minded missing.
 
 use regex::bytes::RegexSet;
+
+use super::errno::{classify, ErrnoClass};
+use crate::analysis::group::Failure;
+
+/// Why a failure group is normal. Declared in the alphabetical order of the codes, the order
+/// the report counts them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoiseReason {
+    CapabilityProbe,
+    CreatedLater,
+    KnownBenign,
+    SearchPathProbe,
+    SystemProbe,
+}
+
+impl NoiseReason {
+    /// The rule's stable name (the JSON's).
+    pub fn code(self) -> &'static str {
+        match self {
+            NoiseReason::CapabilityProbe => "capability_probe",
+            NoiseReason::CreatedLater => "created_later",
+            NoiseReason::KnownBenign => "known_benign",
+            NoiseReason::SearchPathProbe => "search_path_probe",
+            NoiseReason::SystemProbe => "system_probe",
+        }
+    }
+}
+
+/// A noise judgement with what it rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Noise {
+    /// The path matches a built-in or `--ignore` pattern; `why` is the pattern's reason.
+    KnownBenign { why: String },
+    /// The same name was then found in another directory, or another name for it was.
+    SearchPathProbe { found: Vec<u8> },
+    /// An existence check, then the path was created.
+    CreatedLater,
+    /// An errno programs provoke on purpose to learn what is supported.
+    CapabilityProbe { errno: String },
+    /// A missing path in a system tree, and nothing visible followed.
+    SystemProbe,
+}
+
+impl Noise {
+    pub fn reason(&self) -> NoiseReason {
+        match self {
+            Noise::KnownBenign { .. } => NoiseReason::KnownBenign,
+            Noise::SearchPathProbe { .. } => NoiseReason::SearchPathProbe,
+            Noise::CreatedLater => NoiseReason::CreatedLater,
+            Noise::CapabilityProbe { .. } => NoiseReason::CapabilityProbe,
+            Noise::SystemProbe => NoiseReason::SystemProbe,
+        }
+    }
+}
+
+/// Why group `g` is normal, if it is: the first rule that applies.
+pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
+    let errno = g.main_errno();
+    if let Some(why) = g.target.fs_path().and_then(|p| ignores.matches(p)) {
+        return Some(Noise::KnownBenign { why: why.to_string() });
+    }
+    if let Some(found) = &g.found_elsewhere {
+        return Some(Noise::SearchPathProbe { found: found.clone() });
+    }
+    if g.created_later {
+        return Some(Noise::CreatedLater);
+    }
+    if classify(errno) == ErrnoClass::Probe {
+        return Some(Noise::CapabilityProbe { errno: errno.to_string() });
+    }
+    let system = g.target.fs_path().is_some_and(is_system_tree);
+    if system && !g.reactions.any() && classify(errno) == ErrnoClass::Missing {
+        return Some(Noise::SystemProbe);
+    }
+    None
+}
+
+/// A failure every healthy process has, whatever follows it: a benign path or a provoked
+/// errno. A process's reaction is never attributed to one.
+pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
+    matches!(classify(g.main_errno()), ErrnoClass::Probe | ErrnoClass::Transient)
+        || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+}
 
 /// Built-in benign paths: (reason, pattern). Each is something every healthy process of its
 /// kind looks for and tolerates missing.

@@ -1,110 +1,257 @@
-//! Suspect scores, built from named parts that are printed as reasons.
+//! Suspect scores: a sum of named reasons, each worth the points [`WEIGHTS`] gives it; the
+//! order of suspects; failures below a wrong directory folded into it.
 
-use super::errno::ErrnoClass;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::errno::{classify, ErrnoClass};
 use super::noise::{is_app_tree, is_system_tree};
-use super::typo::{Evidence, Typo};
-use crate::aggregate::Failure;
+use super::typo::{self, Evidence, Typo, TypoKind};
+use crate::analysis::group::{Failure, Target};
+use crate::syscalls::{self, Does};
 
-/// One part of a score.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Reason {
-    /// Stable name of the rule (`errno_class`, `typo`, `reaction`, ...).
-    pub kind: &'static str,
-    pub points: i32,
-    pub text: String,
+/// Every scoring weight, in one place.
+pub(crate) struct Weights {
+    /// By errno class of the group's main errno.
+    pub permission: i32,
+    pub network: i32,
+    pub resource: i32,
+    pub missing: i32,
+    pub other: i32,
+    /// The same call succeeded later / never did.
+    pub resolved: i32,
+    pub never_resolved: i32,
+    /// A typo of an existing name, one edit away / two.
+    pub typo_one_edit: i32,
+    pub typo_two_edits: i32,
+    /// Error text naming the failure / error text not naming it.
+    pub named_in_error: i32,
+    pub error_text: i32,
+    /// Only successful HTTP responses followed.
+    pub request_succeeded: i32,
+    pub http_5xx: i32,
+    pub http_4xx: i32,
+    /// The process was then killed by a crash signal / exited with a bad status.
+    pub killed: i32,
+    pub exit_status: i32,
+    /// The last failure before the process's reaction.
+    pub last_failure: i32,
+    /// Only existence checks (`access`): an optional file.
+    pub existence_check: i32,
+    /// No path or address.
+    pub no_target: i32,
+    pub app_tree: i32,
+    pub system_tree: i32,
+    /// A relative path whose directory is unknown.
+    pub unresolved: i32,
+    /// Repetition: this many points per doubling of the count, at most `repeated_max`.
+    pub repeated_per_doubling: f64,
+    pub repeated_max: i32,
+    /// Failing paths below a wrong directory, folded into it.
+    pub paths_below: i32,
 }
 
-fn r(kind: &'static str, points: i32, text: impl Into<String>) -> Reason {
-    Reason { kind, points, text: text.into() }
+pub(crate) const WEIGHTS: Weights = Weights {
+    permission: 30,
+    network: 25,
+    resource: 25,
+    missing: 20,
+    other: 10,
+    resolved: -15,
+    never_resolved: 10,
+    typo_one_edit: 40,
+    typo_two_edits: 30,
+    named_in_error: 30,
+    error_text: 15,
+    request_succeeded: -15,
+    http_5xx: 20,
+    http_4xx: 15,
+    killed: 20,
+    exit_status: 15,
+    last_failure: 10,
+    existence_check: -10,
+    no_target: -10,
+    app_tree: 10,
+    system_tree: -10,
+    unresolved: -5,
+    repeated_per_doubling: 3.0,
+    repeated_max: 10,
+    paths_below: 10,
+};
+
+/// What one part of a score rests on ([`crate::render::words`] says it in words).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    ErrnoClass { class: ErrnoClass, errno: String, message: String },
+    Resolved,
+    NeverResolved,
+    Typo { kind: TypoKind, suggestion: Vec<u8>, evidence: Evidence, distance: usize },
+    NamedInError,
+    ErrorText,
+    /// Only successful responses followed; `code` is the lowest.
+    RequestSucceeded { code: u16 },
+    /// `count` error responses followed: 5xx when `server`, else 4xx.
+    HttpError { server: bool, count: u64 },
+    Killed { signal: String },
+    ExitStatus { code: i32 },
+    LastFailure,
+    ExistenceCheck,
+    NoTarget,
+    AppTree,
+    SystemTree,
+    Unresolved,
+    Repeated { count: u64, processes: usize },
+    PathsBelow { paths: usize, failures: u64 },
+}
+
+impl Why {
+    /// The rule's stable name (the JSON `kind`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Why::ErrnoClass { .. } => "errno_class",
+            Why::Resolved => "resolved",
+            Why::NeverResolved => "never_resolved",
+            Why::Typo { .. } => "typo",
+            Why::NamedInError => "named_in_error",
+            Why::ErrorText => "error_text",
+            Why::RequestSucceeded { .. } => "request_succeeded",
+            Why::HttpError { .. } => "http_error",
+            Why::Killed { .. } => "killed",
+            Why::ExitStatus { .. } => "exit_status",
+            Why::LastFailure => "last_failure",
+            Why::ExistenceCheck => "existence_check",
+            Why::NoTarget => "no_target",
+            Why::AppTree => "app_tree",
+            Why::SystemTree => "system_tree",
+            Why::Unresolved => "unresolved",
+            Why::Repeated { .. } => "repeated",
+            Why::PathsBelow { .. } => "paths_below",
+        }
+    }
+}
+
+/// One part of a score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub why: Why,
+    pub points: i32,
 }
 
 /// Scores one (non-noise) failure group.
-pub fn score(f: &Failure, class: ErrnoClass, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
+pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
+    let w = &WEIGHTS;
     let mut reasons = Vec::new();
-    let errno = crate::aggregate::Failures::main_errno(f);
+    let mut add = |points: i32, why: Why| reasons.push(Reason { why, points });
+    let errno = f.main_errno();
+    let class = classify(errno);
     let class_points = match class {
-        ErrnoClass::Permission => 30,
-        ErrnoClass::Network => 25,
-        ErrnoClass::Resource => 25,
-        ErrnoClass::Missing => 20,
-        ErrnoClass::Other => 10,
+        ErrnoClass::Permission => w.permission,
+        ErrnoClass::Network => w.network,
+        ErrnoClass::Resource => w.resource,
+        ErrnoClass::Missing => w.missing,
+        ErrnoClass::Other => w.other,
         ErrnoClass::Probe | ErrnoClass::Transient => 0,
     };
-    let msg = if f.message.is_empty() { String::new() } else { format!(" ({})", f.message) };
-    reasons.push(r("errno_class", class_points, format!("{} error: {errno}{msg}", class.name())));
+    add(class_points, Why::ErrnoClass { class, errno: errno.to_string(), message: f.message.clone() });
     if f.succeeded_later {
-        reasons.push(r("resolved", -15, "the same call succeeded later"));
+        add(w.resolved, Why::Resolved);
     } else {
-        reasons.push(r("never_resolved", 10, "never succeeded later in the trace"));
+        add(w.never_resolved, Why::NeverResolved);
     }
     if let Some(t) = typo {
-        let points = if t.distance <= 1 { 40 } else { 30 };
-        let name = String::from_utf8_lossy(&t.suggestion).into_owned();
-        let evidence = match t.evidence {
-            Evidence::Disk => "on disk",
-            Evidence::Trace => "seen in the trace",
-        };
-        reasons.push(r(
-            "typo",
-            points,
-            format!(
-                "likely typo ({}): {name} exists ({evidence}, {} edit{})",
-                t.kind,
-                t.distance,
-                if t.distance == 1 { "" } else { "s" }
-            ),
-        ));
+        let points = if t.distance <= 1 { w.typo_one_edit } else { w.typo_two_edits };
+        let why =
+            Why::Typo { kind: t.kind, suggestion: t.suggestion.clone(), evidence: t.evidence, distance: t.distance };
+        add(points, why);
     }
     let re = &f.reactions;
     if re.named_in_error.is_some() {
-        reasons.push(r("named_in_error", 30, "the process then wrote an error naming it"));
+        add(w.named_in_error, Why::NamedInError);
     } else if re.error_text.is_some() {
-        reasons.push(r("error_text", 15, "followed by error output"));
+        add(w.error_text, Why::ErrorText);
     }
     let server_errors: u64 = re.http.iter().filter(|(c, _)| **c >= 500).map(|(_, n)| n).sum();
     let client_errors: u64 = re.http.iter().filter(|(c, _)| (400..500).contains(*c)).map(|(_, n)| n).sum();
     let succeeded: u64 = re.http.iter().filter(|(c, _)| **c < 400).map(|(_, n)| n).sum();
     if server_errors == 0 && client_errors == 0 && succeeded > 0 {
-        reasons.push(r(
-            "request_succeeded",
-            -15,
-            format!("the request still succeeded (HTTP {})", re.http.keys().next().copied().unwrap_or(200)),
-        ));
+        let code = re.http.keys().next().copied().unwrap_or(200);
+        add(w.request_succeeded, Why::RequestSucceeded { code });
     }
     if server_errors > 0 {
-        reasons.push(r("http_error", 20, format!("followed by HTTP 5xx responses ({server_errors})")));
+        add(w.http_5xx, Why::HttpError { server: true, count: server_errors });
     } else if client_errors > 0 {
-        reasons.push(r("http_error", 15, format!("followed by HTTP 4xx responses ({client_errors})")));
+        add(w.http_4xx, Why::HttpError { server: false, count: client_errors });
     }
     if let Some(sig) = &re.killed_by {
-        reasons.push(r("killed", 20, format!("the process was then killed by {sig}")));
+        add(w.killed, Why::Killed { signal: sig.clone() });
     } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
-        reasons.push(r("exit_status", 15, format!("the process then exited with status {code}")));
+        add(w.exit_status, Why::ExitStatus { code });
     }
     if re.last_before {
-        reasons.push(r("last_failure", 10, "the last failure before that reaction"));
+        add(w.last_failure, Why::LastFailure);
     }
-    let checks = f.syscalls.keys().filter(|s| matches!(s.as_str(), "access" | "faccessat" | "faccessat2")).count();
+    let checks = f.syscalls.keys().filter(|s| syscalls::info(s.as_bytes()).does.has(Does::CHECK)).count();
     if checks == f.syscalls.len() {
-        reasons.push(r("existence_check", -10, "only asked whether it exists (an optional file)"));
+        add(w.existence_check, Why::ExistenceCheck);
     }
-    if matches!(f.target, crate::aggregate::Target::Call { .. }) {
-        reasons.push(r("no_target", -10, "no path or address involved"));
+    if matches!(f.target, Target::Call { .. }) {
+        add(w.no_target, Why::NoTarget);
     }
     if let Some(path) = f.target.fs_path() {
         if is_app_tree(path) {
-            reasons.push(r("app_tree", 10, "in an application tree"));
+            add(w.app_tree, Why::AppTree);
         } else if is_system_tree(path) {
-            reasons.push(r("system_tree", -10, "in a system tree that programs probe routinely"));
+            add(w.system_tree, Why::SystemTree);
         }
-    } else if matches!(f.target, crate::aggregate::Target::Path { absolute: false, .. }) {
-        reasons.push(r("unresolved", -5, "relative path whose directory is unknown"));
+    } else if matches!(f.target, Target::Path { absolute: false, .. }) {
+        add(w.unresolved, Why::Unresolved);
     }
     if f.count > 1 {
-        let points = ((f.count as f64).log2() * 3.0).round().min(10.0) as i32;
-        let procs = if f.pids.len() > 1 { format!(" in {} processes", f.pids.len()) } else { String::new() };
-        reasons.push(r("repeated", points, format!("repeated {}×{procs}", f.count)));
+        let points = ((f.count as f64).log2() * w.repeated_per_doubling).round().min(f64::from(w.repeated_max)) as i32;
+        add(points, Why::Repeated { count: f.count, processes: f.pids.len() });
     }
     let total = reasons.iter().map(|r| r.points).sum();
     (total, reasons)
+}
+
+/// A scored group: (score, group id, reasons).
+pub(crate) type Scored = (i32, usize, Vec<Reason>);
+
+/// Suspect order: higher score first, then the earlier first failure, then the group made
+/// first.
+pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure]) {
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(groups[a.1].first.line.cmp(&groups[b.1].first.line)).then(a.1.cmp(&b.1)));
+}
+
+/// A typo in a directory component makes every path below it fail: those failures are folded
+/// into the suspect for the wrong directory itself, when the trace shows it failing too.
+/// Returns the suspects left, in order, and the groups folded into each.
+pub(crate) fn fold_into_wrong_directories(
+    scored: Vec<Scored>,
+    groups: &[Failure],
+    typos: &HashMap<usize, Typo>,
+) -> (Vec<Scored>, HashMap<usize, Vec<usize>>) {
+    let by_path: HashMap<&[u8], usize> =
+        scored.iter().filter_map(|(_, i, _)| Some((groups[*i].target.fs_path()?, *i))).collect();
+    let mut below: HashMap<usize, Vec<usize>> = HashMap::default();
+    for (_, i, _) in &scored {
+        let (Some(t), Some(path)) = (typos.get(i), groups[*i].target.fs_path()) else { continue };
+        if !t.in_directory {
+            continue;
+        }
+        let Some(wrong_dir) = typo::wrong_component(path, &t.suggestion) else { continue };
+        if let Some(&dir_group) = by_path.get(wrong_dir).filter(|&&g| g != *i) {
+            below.entry(dir_group).or_default().push(*i);
+        }
+    }
+    let folded: HashSet<usize> = below.values().flatten().copied().collect();
+    let mut out: Vec<Scored> = scored.into_iter().filter(|(_, i, _)| !folded.contains(i)).collect();
+    for (score, i, reasons) in &mut out {
+        if let Some(children) = below.get(i) {
+            let failures: u64 = children.iter().map(|&c| groups[c].count).sum();
+            *score += WEIGHTS.paths_below;
+            reasons.push(Reason { why: Why::PathsBelow { paths: children.len(), failures }, points: WEIGHTS.paths_below });
+        }
+    }
+    sort(&mut out, groups);
+    (out, below)
 }

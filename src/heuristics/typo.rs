@@ -15,14 +15,28 @@ pub enum Evidence {
     Trace,
 }
 
+/// What the repair changes.
+// declared in alphabetical order: candidates of equal distance are tried in this order
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypoKind {
+    /// Letter case only (`Config.php` for `config.php`).
+    Case,
+    /// Any other edit of one or two letters (`utlis.js` for `utils.js`).
+    Edit,
+    /// The extension only (`.phpp` for `.php`, `.yml` for `.yaml`).
+    Extension,
+    /// `-`, `_` and `.` swapped (`my_app.conf` for `my-app.conf`).
+    Separator,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Typo {
     pub suggestion: Vec<u8>,
     /// Edits between the wrong component and its repair.
     pub distance: usize,
     pub evidence: Evidence,
-    /// `case`, `separator`, `extension` or `edit`.
-    pub kind: &'static str,
+    pub kind: TypoKind,
     /// True when a directory component, not the file name, was repaired.
     pub in_directory: bool,
 }
@@ -63,9 +77,6 @@ impl KnownPaths {
         self.dirs.get(dir)
     }
 
-    pub fn contains(&self, path: &[u8]) -> bool {
-        split(path).is_some_and(|(d, n)| self.dirs.get(d).is_some_and(|s| s.contains(n)))
-    }
 }
 
 /// `/a/b/c` -> (`/a/b`, `c`); `/c` -> (`/`, `c`).
@@ -90,18 +101,18 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
 /// How close a wrong name is to an existing one: (edits, kind), or `None` when not close.
 /// Works on bytes without allocating: it runs against every entry of directories that can
 /// hold 100k names.
-pub fn closeness(wrong: &[u8], good: &[u8]) -> Option<(usize, &'static str)> {
+pub fn closeness(wrong: &[u8], good: &[u8]) -> Option<(usize, TypoKind)> {
     if wrong == good || good.is_empty() || wrong.len().abs_diff(good.len()) > 2 {
         return None;
     }
     if wrong.len() == good.len() {
         let unicode_case = || !wrong.is_ascii() && lower(wrong) == lower(good);
         if wrong.eq_ignore_ascii_case(good) || unicode_case() {
-            return Some((1, "case"));
+            return Some((1, TypoKind::Case));
         }
         let sep = |c: u8| matches!(c, b'-' | b'_' | b'.');
         if wrong.iter().zip(good).all(|(a, b)| a == b || (sep(*a) && sep(*b))) {
-            return Some((1, "separator"));
+            return Some((1, TypoKind::Separator));
         }
     }
     if let (Some((ws, we)), Some((gs, ge))) = (split_ext(wrong), split_ext(good)) {
@@ -110,7 +121,7 @@ pub fn closeness(wrong: &[u8], good: &[u8]) -> Option<(usize, &'static str)> {
             let pair = PAIRS.iter().any(|(x, y)| (we == *x && ge == *y) || (we == *y && ge == *x));
             let d = osa_distance(we, ge);
             if pair || (d <= 2 && d < we.len().max(ge.len())) {
-                return Some((d.max(1), "extension"));
+                return Some((d.max(1), TypoKind::Extension));
             }
         }
     }
@@ -123,7 +134,7 @@ pub fn closeness(wrong: &[u8], good: &[u8]) -> Option<(usize, &'static str)> {
         return None;
     }
     let d = osa_distance(wrong, good);
-    (d > 0 && d <= limit).then_some((d, "edit"))
+    (d > 0 && d <= limit).then_some((d, TypoKind::Edit))
 }
 
 fn lower(b: &[u8]) -> String {
@@ -181,22 +192,24 @@ pub fn osa_distance(a: &[u8], b: &[u8]) -> usize {
 /// (the most promising groups are looked up first).
 pub const COMPARISON_BUDGET: u64 = 20_000_000;
 
-thread_local! {
-    static COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+/// What is left of [`COMPARISON_BUDGET`] for one run's lookups.
+#[derive(Debug, Default)]
+pub struct Budget {
+    used: u64,
 }
 
-/// Charges `n` comparisons; false once the budget is spent.
-fn charge(n: usize) -> bool {
-    COMPARISONS.with(|c| {
-        let used = c.get();
-        c.set(used.saturating_add(n as u64));
+impl Budget {
+    /// Charges `n` comparisons; false once the budget is spent.
+    fn charge(&mut self, n: usize) -> bool {
+        let used = self.used;
+        self.used = used.saturating_add(n as u64);
         used < COMPARISON_BUDGET
-    })
+    }
 }
 
 /// The closest name in `names` (ties: the one keeping the extension, then the first).
-fn best<'a>(wrong: &[u8], names: impl Iterator<Item = &'a Vec<u8>>) -> Option<(Vec<u8>, usize, &'static str)> {
-    let mut best: Option<(Vec<u8>, usize, &'static str)> = None;
+fn best<'a>(wrong: &[u8], names: impl Iterator<Item = &'a Vec<u8>>) -> Option<(Vec<u8>, usize, TypoKind)> {
+    let mut best: Option<(Vec<u8>, usize, TypoKind)> = None;
     for n in names {
         if let Some((d, kind)) = closeness(wrong, n) {
             let better = match &best {
@@ -212,7 +225,7 @@ fn best<'a>(wrong: &[u8], names: impl Iterator<Item = &'a Vec<u8>>) -> Option<(V
 }
 
 /// Looks for the existing path `path` was probably meant to be.
-pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths) -> Option<Typo> {
+pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths, budget: &mut Budget) -> Option<Typo> {
     let (dir, name) = split(path)?;
     if name.is_empty() {
         return None;
@@ -221,7 +234,7 @@ pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths) -> Option<Typo> {
         if listing.names.iter().any(|n| n == name) {
             return None; // it exists now: not a typo
         }
-        if !charge(listing.names.len()) {
+        if !budget.charge(listing.names.len()) {
             return None;
         }
         if let Some((n, distance, kind)) = best(name, listing.names.iter()) {
@@ -263,7 +276,7 @@ fn repair_directory(path: &[u8], disk: &dyn Disk) -> Option<Typo> {
         if listing.names.iter().any(|n| n == missing) {
             return None; // exists but unreadable, or a file: nothing to repair here
         }
-        let mut candidates: Vec<(usize, &'static str, &Vec<u8>)> =
+        let mut candidates: Vec<(usize, TypoKind, &Vec<u8>)> =
             listing.names.iter().filter_map(|n| closeness(missing, n).map(|(d, k)| (d, k, n))).collect();
         candidates.sort();
         for (distance, kind, n) in candidates {
@@ -311,15 +324,15 @@ mod tests {
 
     #[test]
     fn closeness_kinds() {
-        assert_eq!(closeness(b"class-wp-locale.phpp", b"class-wp-locale.php"), Some((1, "extension")));
-        assert_eq!(closeness(b"app.yml", b"app.yaml"), Some((1, "extension")));
-        assert_eq!(closeness(b"Config.php", b"config.php"), Some((1, "case")));
-        assert_eq!(closeness(b"my_app.conf", b"my-app.conf"), Some((1, "separator")));
-        assert_eq!(closeness(b"utlis.js", b"utils.js"), Some((1, "edit")));
+        assert_eq!(closeness(b"class-wp-locale.phpp", b"class-wp-locale.php"), Some((1, TypoKind::Extension)));
+        assert_eq!(closeness(b"app.yml", b"app.yaml"), Some((1, TypoKind::Extension)));
+        assert_eq!(closeness(b"Config.php", b"config.php"), Some((1, TypoKind::Case)));
+        assert_eq!(closeness(b"my_app.conf", b"my-app.conf"), Some((1, TypoKind::Separator)));
+        assert_eq!(closeness(b"utlis.js", b"utils.js"), Some((1, TypoKind::Edit)));
         assert_eq!(closeness(b"lib64", b"lib"), None);
         assert_eq!(closeness(b"ab", b"ac"), None);
         assert_eq!(closeness(b"ledger", b"apt"), None);
-        assert_eq!(closeness("Café.txt".as_bytes(), "café.txt".as_bytes()), Some((1, "case")));
+        assert_eq!(closeness("Café.txt".as_bytes(), "café.txt".as_bytes()), Some((1, TypoKind::Case)));
         assert_eq!(osa_distance(b"utlis", b"utils"), 1);
         assert_eq!(osa_distance(b"abc", b""), 3);
         assert_eq!(osa_distance(b"kitten", b"sitting"), 3);
@@ -334,14 +347,14 @@ mod tests {
         std::fs::write(r.join("var/www/html/index.html"), "").unwrap();
         let disk = RootDisk::new(r);
         let known = KnownPaths::default();
-        let t = find(b"/var/www/html/wp-includes/class-wp-locale.phpp", &disk, &known).unwrap();
+        let t = find(b"/var/www/html/wp-includes/class-wp-locale.phpp", &disk, &known, &mut Budget::default()).unwrap();
         assert_eq!(t.suggestion, b"/var/www/html/wp-includes/class-wp-locale.php");
         assert_eq!((t.distance, t.evidence), (1, Evidence::Disk));
-        let t = find(b"/var/www/htlm/index.html", &disk, &known).unwrap();
+        let t = find(b"/var/www/htlm/index.html", &disk, &known, &mut Budget::default()).unwrap();
         assert_eq!(t.suggestion, b"/var/www/html/index.html");
         assert!(t.in_directory);
-        assert!(find(b"/var/www/htlm/other.html", &disk, &known).is_none());
-        assert!(find(b"/var/www/html/wp-includes/class-wp-locale.php", &disk, &known).is_none());
+        assert!(find(b"/var/www/htlm/other.html", &disk, &known, &mut Budget::default()).is_none());
+        assert!(find(b"/var/www/html/wp-includes/class-wp-locale.php", &disk, &known, &mut Budget::default()).is_none());
         assert_eq!(wrong_component(b"/var/www/htlm/index.html", &t.suggestion), Some(&b"/var/www/htlm"[..]));
     }
 
@@ -349,8 +362,8 @@ mod tests {
     fn trace_evidence_without_disk() {
         let mut known = KnownPaths::default();
         known.insert(b"/srv/app/config.yaml");
-        let t = find(b"/srv/app/config.yml", &NoDisk, &known).unwrap();
+        let t = find(b"/srv/app/config.yml", &NoDisk, &known, &mut Budget::default()).unwrap();
         assert_eq!((t.suggestion.as_slice(), t.evidence), (&b"/srv/app/config.yaml"[..], Evidence::Trace));
-        assert!(known.contains(b"/srv/app"));
+        assert!(known.names(b"/srv").is_some_and(|n| n.contains(&b"app"[..])));
     }
 }

@@ -2,13 +2,15 @@
 //! `strace -ff -o NAME` sets whose files are `NAME.PID`.
 
 mod ff;
-pub mod live;
+pub(crate) mod live;
+mod source;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub use ff::expand;
+pub(crate) use source::Source;
 
 use crate::error::Error;
 use crate::event::Pid;

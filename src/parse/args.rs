@@ -1,8 +1,8 @@
 //! Decoding the arguments the analysis needs: path arguments by syscall, directory and file
 //! descriptors with their `-y` decorations, and socket addresses.
 //!
-//! Which argument holds a path is a fixed table per syscall (DESIGN.md §3). Everything else
-//! stays raw text in `Syscall::args`.
+//! Which argument holds what comes from the syscall table ([`crate::syscalls`]). Everything
+//! else stays raw text in `Syscall::args`.
 
 use super::grammar::{angle_end, decorates, plain_angle_end};
 use super::quoted;
@@ -10,91 +10,12 @@ use std::borrow::Cow;
 
 use crate::event::{Bytes, FdArg, SockAddr, Syscall};
 
-/// Where a syscall's paths and descriptors are.
-#[derive(Clone, Copy, Default)]
-struct Shape {
-    /// (dirfd argument, path argument) for the first and second path.
-    path: Option<(Option<usize>, usize)>,
-    path2: Option<(Option<usize>, usize)>,
-    /// Index of a descriptor argument (0 for most fd calls).
-    fd: Option<usize>,
-    sockaddr: Option<usize>,
-}
-
-impl Shape {
-    /// How many leading arguments hold what the shape names.
-    fn args_read(&self) -> usize {
-        let pair = |x: Option<(Option<usize>, usize)>| x.map_or(0, |(f, p)| f.unwrap_or(0).max(p) + 1);
-        let one = |x: Option<usize>| x.map_or(0, |i| i + 1);
-        pair(self.path).max(pair(self.path2)).max(one(self.fd)).max(one(self.sockaddr))
-    }
-}
-
-const fn p(i: usize) -> Option<(Option<usize>, usize)> {
-    Some((None, i))
-}
-const fn at(d: usize, i: usize) -> Option<(Option<usize>, usize)> {
-    Some((Some(d), i))
-}
-
-fn shape(name: &[u8]) -> Shape {
-    let none = Shape::default();
-    let path = |x| Shape { path: x, ..none };
-    match name {
-        b"open" | b"creat" | b"stat" | b"lstat" | b"stat64" | b"lstat64" | b"oldstat" | b"oldlstat" | b"access"
-        | b"readlink" | b"execve" | b"chdir" | b"mkdir" | b"rmdir" | b"unlink" | b"truncate" | b"truncate64"
-        | b"statfs" | b"statfs64" | b"chmod" | b"chown" | b"chown32" | b"lchown" | b"lchown32" | b"utime"
-        | b"utimes" | b"mknod" | b"chroot" | b"acct" | b"swapon" | b"swapoff" | b"uselib" | b"setxattr"
-        | b"lsetxattr" | b"getxattr" | b"lgetxattr" | b"listxattr" | b"llistxattr" | b"removexattr"
-        | b"lremovexattr" | b"umount" | b"umount2" | b"pivot_root" => path(p(0)),
-        b"openat" | b"openat2" | b"newfstatat" | b"fstatat64" | b"statx" | b"faccessat" | b"faccessat2"
-        | b"readlinkat" | b"execveat" | b"mkdirat" | b"unlinkat" | b"fchmodat" | b"fchmodat2" | b"fchownat"
-        | b"futimesat" | b"utimensat" | b"utimensat_time64" | b"mknodat" | b"name_to_handle_at" | b"open_tree"
-        | b"mount_setattr" | b"fspick" => path(at(0, 1)),
-        b"inotify_add_watch" => Shape { path: p(1), fd: Some(0), ..none },
-        b"fanotify_mark" => Shape { path: at(3, 4), fd: Some(0), ..none },
-        b"rename" | b"link" | b"symlink" => Shape { path: p(0), path2: p(1), ..none },
-        b"renameat" | b"renameat2" | b"linkat" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
-        b"symlinkat" => Shape { path: p(0), path2: at(1, 2), ..none },
-        b"mount" => Shape { path: p(1), path2: p(0), ..none },
-        b"move_mount" => Shape { path: at(0, 1), path2: at(2, 3), ..none },
-        b"connect" | b"bind" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
-        b"sendto" | b"recvfrom" => Shape { fd: Some(0), sockaddr: Some(4), ..none },
-        b"sendmsg" | b"recvmsg" => Shape { fd: Some(0), sockaddr: Some(1), ..none },
-        b"read" | b"write" | b"pread64" | b"pwrite64" | b"readv" | b"writev" | b"preadv" | b"pwritev" | b"preadv2"
-        | b"pwritev2" | b"close" | b"fstat" | b"fstat64" | b"fstatfs" | b"fstatfs64" | b"fchdir" | b"fchmod"
-        | b"fchown" | b"fchown32" | b"ftruncate" | b"ftruncate64" | b"fsync" | b"fdatasync" | b"getdents"
-        | b"getdents64" | b"lseek" | b"_llseek" | b"ioctl" | b"fcntl" | b"fcntl64" | b"flock" | b"dup" | b"dup2"
-        | b"dup3" | b"accept" | b"accept4" | b"listen" | b"getsockopt" | b"setsockopt" | b"getsockname"
-        | b"getpeername" | b"shutdown" | b"sendfile" | b"sendfile64" | b"fadvise64" | b"fallocate" | b"fgetxattr"
-        | b"fsetxattr" | b"flistxattr" | b"fremovexattr" | b"sync_file_range" | b"readahead" | b"fexecve"
-        | b"splice" | b"tee" | b"vmsplice" | b"copy_file_range" | b"close_range" | b"inotify_rm_watch" | b"syncfs"
-        | b"recvmmsg" | b"sendmmsg" | b"epoll_wait" | b"epoll_pwait" => Shape { fd: Some(0), ..none },
-        _ => none,
-    }
-}
-
-/// Whether a successful call `name(args...` matters to the analysis: it names a path or an
-/// address, changes descriptors, cwd or processes, or writes (symptoms). Other successful
-/// calls are only counted (the fast path).
-pub fn examined(name: &[u8], call: &[u8]) -> bool {
-    let s = shape(name);
-    match name {
-        // only duplication changes the descriptor table
-        b"fcntl" | b"fcntl64" => crate::bytes::contains(call, b"F_DUPFD"),
-        b"write" | b"writev" | b"pwrite64" | b"pwritev" | b"pwritev2" | b"send" | b"sendmmsg" | b"close"
-        | b"fchdir" | b"getcwd" | b"dup" | b"dup2" | b"dup3" | b"socket" | b"accept" | b"accept4" | b"getsockopt"
-        | b"clone" | b"clone3" | b"fork" | b"vfork" | b"exit" | b"exit_group" => true,
-        _ => s.path.is_some() || s.sockaddr.is_some(),
-    }
-}
-
 /// Decodes the path, dirfd, fd and address arguments of `sc` from its argument text `args`
 /// (filled in place: the fields are large, and moving them cost more than decoding).
 /// `commas`: the top-level commas of `args` when the scan that delimited them recorded them.
 pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8], commas: Option<&[usize]>) {
-    let shape = shape(sc.name.as_bytes());
-    if shape.path.is_none() && shape.fd.is_none() && shape.sockaddr.is_none() {
+    let shape = crate::syscalls::info(sc.name.as_bytes()).shape;
+    if shape.is_empty() {
         return;
     }
     let max = shape.args_read();

@@ -433,7 +433,7 @@ const GLUE_WINDOW: u32 = 16;
 pub struct Assembler {
     /// The pid of lines without a prefix (from a `-ff` file name).
     default_pid: Option<Pid>,
-    /// Only count successful calls the analysis does not examine (see [`args::examined`]).
+    /// Only count successful calls the analysis does not examine (see [`crate::syscalls`]).
     fast: bool,
     /// The latest absolute timestamp's text (reused buffer; made a Timestamp in `stats`).
     last_time: Vec<u8>,
@@ -521,7 +521,7 @@ impl Assembler {
     /// The fast path: a complete call that succeeded and that the analysis does not examine.
     fn routine(prefix: &Prefix<'_>) -> bool {
         let Some((name, args)) = prefix.call else { return false };
-        if args::examined(name, args) {
+        if crate::syscalls::info(name).examined(args) {
             return false;
         }
         let body = prefix.body;

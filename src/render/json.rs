@@ -1,10 +1,64 @@
-//! `--format json`: the report object, schema 1.
+//! `--format json`: the report object, schema 1. The typed kinds the JSON carries as
+//! sentences are serialized here, with the words of [`super::words`].
 
 use std::io::{self, Write};
 
-use crate::report::Report;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use super::words;
+use crate::heuristics::noise::{Noise, NoiseReason};
+use crate::heuristics::rank::Reason;
+use crate::report::{FollowedBy, NetworkFailure, Report};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
+}
+
+/// `{"kind": "typo", "points": 40, "text": "likely typo ..."}`.
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut r = s.serialize_struct("Reason", 3)?;
+        r.serialize_field("kind", self.why.code())?;
+        r.serialize_field("points", &self.points)?;
+        r.serialize_field("text", &words::reason(&self.why))?;
+        r.end()
+    }
+}
+
+/// `"HTTP 500 responses (5)"`.
+impl Serialize for FollowedBy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&words::followed_by(self))
+    }
+}
+
+/// `{"reason": "search_path_probe", "detail": "found later as /usr/lib/x"}`.
+impl Serialize for Noise {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut n = s.serialize_struct("Noise", 2)?;
+        n.serialize_field("reason", &self.reason())?;
+        n.serialize_field("detail", &words::noise_detail(self))?;
+        n.end()
+    }
+}
+
+/// `what` in words: `"connection refused"`.
+impl Serialize for NetworkFailure {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut n = s.serialize_struct("NetworkFailure", 5)?;
+        n.serialize_field("address", &self.address)?;
+        n.serialize_field("errno", &self.errno)?;
+        n.serialize_field("what", &words::connection(&self.errno, &self.message))?;
+        n.serialize_field("count", &self.count)?;
+        n.serialize_field("pids", &self.pids)?;
+        n.end()
+    }
+}
+
+/// `"known_benign"` (also as a key of the noise counts).
+impl Serialize for NoiseReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
 }

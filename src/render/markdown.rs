@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::escape::{code_block, markdown as md};
-use super::text::{describe, symptom_line};
+use super::words;
 use crate::report::Report;
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
@@ -15,7 +15,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     if let (Some(a), Some(b)) = (&s.first_time, &s.last_time) {
         writeln!(out, "- time span: {} – {}", md(a), md(b))?;
     }
-    let symptoms = symptom_line(report);
+    let symptoms = words::symptom_line(report);
     if !symptoms.is_empty() {
         writeln!(out, "- symptoms: {}", md(&symptoms))?;
     }
@@ -27,10 +27,10 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     for sus in report.suspects.iter().take(shown) {
         writeln!(out, "{}. **{}** — {} ×{} (score {})", sus.rank, md(&sus.path), md(&sus.errno), sus.count, sus.score)?;
         for r in &sus.reasons {
-            writeln!(out, "   - {} ({:+})", md(&r.text), r.points)?;
+            writeln!(out, "   - {} ({:+})", md(&words::reason(&r.why)), r.points)?;
         }
         for f in &sus.followed_by {
-            writeln!(out, "   - followed by {}", md(f))?;
+            writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?;
         }
         writeln!(out, "\n   Evidence ({}:{}):\n", md(&sus.source), sus.first_line)?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
@@ -58,7 +58,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     if !report.noise.is_empty() {
         writeln!(out, "### Classified as noise\n")?;
         for (reason, n) in &report.noise {
-            writeln!(out, "- {} ×{n}", describe(reason))?;
+            writeln!(out, "- {} ×{n}", words::noise_reason(*reason))?;
         }
     }
     Ok(())

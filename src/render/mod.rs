@@ -1,8 +1,10 @@
-//! Output formats. Renderers take a finished report (or events) and a writer; nothing else
-//! prints.
+//! Output: every sentence and every format. Renderers take the finished report (or an event,
+//! or a live suspect) and a writer; the words they share are in [`words`].
 
-pub mod escape;
-pub mod events;
-pub mod json;
-pub mod markdown;
-pub mod text;
+pub(crate) mod escape;
+pub(crate) mod events;
+pub(crate) mod json;
+pub(crate) mod live;
+pub(crate) mod markdown;
+pub(crate) mod text;
+pub(crate) mod words;

@@ -6,7 +6,13 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::escape::terminal as esc;
+use super::words;
 use crate::report::{Report, Suspect};
+
+/// Pids listed on a suspect's line.
+const PIDS_SHOWN: usize = 8;
+/// Failure groups listed even when `--top` is smaller.
+const MIN_FAILURES_SHOWN: usize = 10;
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     summary(report, out)?;
@@ -28,8 +34,12 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         out,
         "{}",
         format!(
-            "parsed {} lines: {} unparsed (--show-unparsed lists them), {} skipped, {} over 1 MiB",
-            s.lines, s.unparsed, s.skipped, s.overlong
+            "parsed {} lines: {} unparsed (--show-unparsed lists them), {} skipped, {} over {} MiB",
+            s.lines,
+            s.unparsed,
+            s.skipped,
+            s.overlong,
+            crate::parse::MAX_LINE >> 20
         )
         .dimmed()
     )
@@ -56,48 +66,17 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.overflow_failures > 0 {
         writeln!(out, "{}", format!("{} failures not grouped: --max-groups reached", s.overflow_failures).yellow())?;
     }
-    let symptoms = symptom_line(report);
+    let symptoms = words::symptom_line(report);
     if !symptoms.is_empty() {
         writeln!(out, "{} {}", "symptoms:".bold(), symptoms.red())?;
     }
     Ok(())
 }
 
-/// `HTTP 500 ×5, HTTP 200 ×3; exit status 1 ×2; killed by SIGSEGV ×1`.
-pub fn symptom_line(report: &Report) -> String {
-    let sy = &report.symptoms;
-    let mut parts = Vec::new();
-    let mut http: Vec<_> = sy.http.iter().collect();
-    http.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let http: Vec<String> = http.iter().map(|(c, n)| format!("HTTP {c} ×{n}")).collect();
-    if !http.is_empty() {
-        parts.push(http.join(", "));
-    }
-    let exits: Vec<String> = sy.exits.iter().map(|(c, n)| format!("exit status {c} ×{n}")).collect();
-    if !exits.is_empty() {
-        parts.push(exits.join(", "));
-    }
-    let net: Vec<String> =
-        sy.network.iter().take(3).map(|n| format!("{}: {} ×{}", n.what, esc(&n.address), n.count)).collect();
-    if !net.is_empty() {
-        parts.push(net.join(", "));
-    }
-    let mut kills: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for k in &sy.killed {
-        let core = if k.core_dumped { " (core dumped)" } else { "" };
-        *kills.entry(format!("killed by {}{core}", k.signal)).or_default() += 1;
-    }
-    let kills: Vec<String> = kills.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-    if !kills.is_empty() {
-        parts.push(kills.join(", "));
-    }
-    parts.join("; ")
-}
-
 fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     let syscalls: Vec<&str> = s.syscalls.keys().map(String::as_str).collect();
-    let pids: Vec<String> = s.pids.iter().take(8).map(ToString::to_string).collect();
-    let more = if s.pids.len() > 8 { ",…" } else { "" };
+    let pids: Vec<String> = s.pids.iter().take(PIDS_SHOWN).map(ToString::to_string).collect();
+    let more = if s.pids.len() > PIDS_SHOWN { ",…" } else { "" };
     let pids = if pids.is_empty() { String::new() } else { format!("  pids {}{more}", pids.join(",")) };
     writeln!(
         out,
@@ -111,11 +90,8 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     if let Some(t) = &s.typo {
         let (dir, name) = t.suggestion.rsplit_once('/').unwrap_or(("", &t.suggestion));
         let same_dir = s.path.rsplit_once('/').is_some_and(|(d, _)| d == dir);
-        let edits = if t.distance == 1 { "1 edit".to_string() } else { format!("{} edits", t.distance) };
-        let evidence = match t.evidence {
-            crate::heuristics::typo::Evidence::Disk => "on disk",
-            crate::heuristics::typo::Evidence::Trace => "seen in the trace",
-        };
+        let edits = words::edits(t.distance);
+        let evidence = words::evidence(t.evidence);
         let what = if same_dir {
             format!("{} exists in the same directory", esc(name))
         } else {
@@ -127,9 +103,10 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "    referenced from {}:{}", esc(&r.path).cyan(), r.line)?;
     }
     for f in &s.followed_by {
-        writeln!(out, "    followed by {}", esc(f))?;
+        writeln!(out, "    followed by {}", esc(&words::followed_by(f)))?;
     }
-    let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{} ({:+})", esc(&r.text), r.points)).collect();
+    let reasons: Vec<String> =
+        s.reasons.iter().map(|r| format!("{} ({:+})", esc(&words::reason(&r.why)), r.points)).collect();
     writeln!(out, "    {}", format!("score {}: {}", s.score, reasons.join("; ")).dimmed())?;
     let at = s.first_time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
     writeln!(out, "    {}", format!("first seen {}:{}{at}", esc(&s.source), s.first_line).dimmed())?;
@@ -140,7 +117,7 @@ fn failures(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
     if report.failures.is_empty() {
         return Ok(());
     }
-    let limit = top.map_or(usize::MAX, |t| t.max(10));
+    let limit = top.map_or(usize::MAX, |t| t.max(MIN_FAILURES_SHOWN));
     let shown = limit.min(report.failures.len());
     writeln!(out)?;
     writeln!(
@@ -152,7 +129,7 @@ fn failures(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
         let errnos: Vec<&str> = f.errnos.keys().map(String::as_str).collect();
         let syscalls: Vec<&str> = f.syscalls.keys().map(String::as_str).collect();
         let note = match &f.noise {
-            Some(n) => format!("  noise: {}", n.reason).dimmed().to_string(),
+            Some(n) => format!("  noise: {}", n.reason().code()).dimmed().to_string(),
             None => String::new(),
         };
         writeln!(
@@ -175,19 +152,16 @@ fn noise(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let total: u64 = report.noise.values().sum();
     writeln!(out, "{}", format!("Noise ({} groups, {total} failures), by reason", report.summary.noise_groups).bold())?;
     for (reason, n) in &report.noise {
-        writeln!(out, "  {:>6}  {}", format!("×{n}"), describe(reason))?;
+        writeln!(out, "  {:>6}  {}", format!("×{n}"), words::noise_reason(*reason))?;
     }
     Ok(())
 }
 
-/// Words for a noise reason code.
-pub fn describe(reason: &str) -> &'static str {
-    match reason {
-        "known_benign" => "well-known benign paths (locale, loader, .htaccess, bytecode caches, ...)",
-        "search_path_probe" => "search-path probes resolved later (found in another directory or as another name)",
-        "created_later" => "existence checks followed by creating the path",
-        "capability_probe" => "capability probes (ENOTTY, EINVAL, EEXIST, ... provoked on purpose)",
-        "system_probe" => "system search paths, tolerated (no error followed)",
-        _ => "other",
+/// `--show-unparsed`: the lines that are not trace lines, as (source, line number, text).
+pub fn unparsed(lines: &[(String, u64, String)], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\nUnparsed lines (first {}):", lines.len())?;
+    for (source, line, text) in lines {
+        writeln!(out, "  {}:{line}: {}", esc(source), esc(text))?;
     }
+    Ok(())
 }

@@ -1,15 +1,19 @@
-//! The report: serde types whose field names are the JSON contract (`"schema": 1`,
-//! DESIGN.md §5). Renderers read only these.
+//! The report as plain data: serde types whose field names are the JSON contract
+//! (`"schema": 1`, documented in the README). [`build`] makes it; renderers read only it.
+//! Kinds are enums; the ones the JSON carries as sentences (reasons, what followed, noise
+//! details, network failures) are serialized with the words of [`crate::render::words`].
+
+pub(crate) mod build;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{Failure, Failures, Target};
 use crate::event::Pid;
-use crate::fixptr::Reference;
+use crate::heuristics::fixptr::Reference;
+use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Reason;
-use crate::heuristics::typo::{Evidence, Typo};
+use crate::heuristics::typo::{Evidence, Typo, TypoKind};
 
 pub const SCHEMA: u32 = 1;
 
@@ -20,7 +24,7 @@ pub struct Report {
     pub suspects: Vec<Suspect>,
     pub failures: Vec<FailureReport>,
     /// Failures classified as noise, counted by reason.
-    pub noise: BTreeMap<String, u64>,
+    pub noise: BTreeMap<NoiseReason, u64>,
     pub symptoms: Symptoms,
 }
 
@@ -29,7 +33,7 @@ impl Report {
         summary: Summary,
         suspects: Vec<Suspect>,
         failures: Vec<FailureReport>,
-        noise: BTreeMap<String, u64>,
+        noise: BTreeMap<NoiseReason, u64>,
         symptoms: Symptoms,
     ) -> Report {
         Report { schema: SCHEMA, summary, suspects, failures, noise, symptoms }
@@ -63,7 +67,7 @@ pub struct TypoReport {
     pub suggestion: String,
     pub distance: usize,
     pub evidence: Evidence,
-    pub kind: &'static str,
+    pub kind: TypoKind,
 }
 
 impl From<&Typo> for TypoReport {
@@ -77,13 +81,21 @@ impl From<&Typo> for TypoReport {
     }
 }
 
+/// What a group is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Path,
+    Address,
+    Call,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Suspect {
     pub rank: usize,
     /// The path, `tcp 127.0.0.1:3306` / `unix /run/x.sock`, or `syscall ERRNO`.
     pub path: String,
-    /// `path`, `address` or `call`.
-    pub kind: &'static str,
+    pub kind: TargetKind,
     pub errno: String,
     pub errmsg: String,
     pub errnos: BTreeMap<String, u64>,
@@ -95,7 +107,7 @@ pub struct Suspect {
     pub typo: Option<TypoReport>,
     pub referenced_from: Option<Reference>,
     /// What followed the failure in the same process.
-    pub followed_by: Vec<String>,
+    pub followed_by: Vec<FollowedBy>,
     /// Failing paths below a wrong directory, folded into this suspect.
     pub paths_below: Vec<String>,
     pub source: String,
@@ -107,76 +119,21 @@ pub struct Suspect {
     pub evidence: String,
 }
 
-impl Suspect {
-    pub fn new(
-        rank: usize,
-        g: &Failure,
-        score: i32,
-        reasons: Vec<Reason>,
-        typo: Option<TypoReport>,
-        referenced_from: Option<Reference>,
-        http_totals: &BTreeMap<u16, u64>,
-    ) -> Suspect {
-        let re = &g.reactions;
-        let mut followed_by = Vec::new();
-        for (code, n) in re.http.iter().filter(|(c, _)| **c >= 400) {
-            let all = http_totals.get(code).copied().unwrap_or(*n);
-            let of = if all > *n { format!(" of {all}") } else { String::new() };
-            followed_by.push(format!("HTTP {code} responses ({n}{of})"));
-        }
-        if let Some(t) = re.named_in_error.as_ref().or(re.error_text.as_ref()) {
-            followed_by.push(format!("error output \"{t}\""));
-        }
-        if let Some(s) = &re.killed_by {
-            followed_by.push(format!("killed by {s}"));
-        } else if let Some(c) = re.exit_code.filter(|c| *c != 0) {
-            followed_by.push(format!("exit status {c}"));
-        }
-        Suspect {
-            rank,
-            path: g.target.display(),
-            kind: kind(&g.target),
-            errno: Failures::main_errno(g).to_string(),
-            errmsg: g.message.clone(),
-            errnos: g.errnos.clone(),
-            syscalls: g.syscalls.clone(),
-            count: g.count,
-            pids: g.pids.iter().copied().collect(),
-            score,
-            reasons,
-            typo,
-            referenced_from,
-            followed_by,
-            paths_below: Vec::new(),
-            source: g.first.source.clone(),
-            first_line: g.first.line,
-            last_line: g.last.line,
-            first_time: g.first.time.clone(),
-            last_time: g.last.time.clone(),
-            evidence: g.sample.clone(),
-        }
-    }
-}
-
-fn kind(t: &Target) -> &'static str {
-    match t {
-        Target::Path { .. } => "path",
-        Target::Address { .. } => "address",
-        Target::Call { .. } => "call",
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Noise {
-    /// `known_benign`, `search_path_probe`, `created_later`, `capability_probe`, `system_probe`.
-    pub reason: String,
-    pub detail: String,
+/// What followed a failure in the same process.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FollowedBy {
+    /// `count` responses with `code`, of `all` in the whole trace.
+    Http { code: u16, count: u64, all: u64 },
+    /// Error text (the one naming the failure when there is one).
+    ErrorOutput(String),
+    Killed { signal: String },
+    Exit { code: i32 },
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FailureReport {
     pub path: String,
-    pub kind: &'static str,
+    pub kind: TargetKind,
     pub errnos: BTreeMap<String, u64>,
     pub syscalls: BTreeMap<String, u64>,
     pub count: u64,
@@ -187,25 +144,6 @@ pub struct FailureReport {
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     pub noise: Option<Noise>,
-}
-
-impl FailureReport {
-    pub fn new(g: &Failure, noise: Option<Noise>) -> FailureReport {
-        FailureReport {
-            path: g.target.display(),
-            kind: kind(&g.target),
-            errnos: g.errnos.clone(),
-            syscalls: g.syscalls.clone(),
-            count: g.count,
-            pids: g.pids.iter().copied().collect(),
-            source: g.first.source.clone(),
-            first_line: g.first.line,
-            last_line: g.last.line,
-            first_time: g.first.time.clone(),
-            last_time: g.last.time.clone(),
-            noise,
-        }
-    }
 }
 
 /// What the failures caused, for the whole trace.
@@ -224,13 +162,14 @@ pub struct Symptoms {
     pub network: Vec<NetworkFailure>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A failed connection; serialized with `what` in words (`connection refused`, ...).
+#[derive(Debug, Clone)]
 pub struct NetworkFailure {
     /// `tcp 127.0.0.1:3306`, `unix /run/php/php-fpm.sock`.
     pub address: String,
     pub errno: String,
-    /// `connection refused`, `no such socket`, ...
-    pub what: String,
+    /// The errno's message as strace printed it.
+    pub message: String,
     pub count: u64,
     pub pids: Vec<Pid>,
 }
@@ -249,30 +188,33 @@ pub struct ErrorText {
     pub count: u64,
 }
 
+/// Exits, kills and error texts listed (the counts go on).
 const MAX_LISTED: usize = 20;
+/// Processes whose HTTP responses are counted one by one.
+const MAX_HTTP_PIDS: usize = 1000;
 
 impl Symptoms {
-    pub fn add_http(&mut self, pid: Pid, code: u16) {
+    pub(crate) fn add_http(&mut self, pid: Pid, code: u16) {
         *self.http.entry(code).or_default() += 1;
-        if self.http_by_pid.len() < 1000 || self.http_by_pid.contains_key(&pid) {
+        if self.http_by_pid.len() < MAX_HTTP_PIDS || self.http_by_pid.contains_key(&pid) {
             *self.http_by_pid.entry(pid).or_default().entry(code).or_default() += 1;
         }
     }
 
-    pub fn add_exit(&mut self, pid: Pid, code: i32) {
+    pub(crate) fn add_exit(&mut self, pid: Pid, code: i32) {
         *self.exits.entry(code).or_default() += 1;
         if self.exit_pids.len() < MAX_LISTED {
             self.exit_pids.push(pid);
         }
     }
 
-    pub fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
+    pub(crate) fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
         if self.killed.len() < MAX_LISTED {
             self.killed.push(Killed { pid, signal: signal.to_string(), core_dumped });
         }
     }
 
-    pub fn add_error_text(&mut self, pid: Pid, text: &str) {
+    pub(crate) fn add_error_text(&mut self, pid: Pid, text: &str) {
         if text.is_empty() {
             return;
         }

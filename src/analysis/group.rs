@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::event::Pid;
 
+/// Pids listed per group (the count goes on).
+const MAX_PIDS: usize = 64;
+
 /// What a failure group is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
@@ -92,8 +95,15 @@ pub struct Failure {
     pub created_later: bool,
     pub succeeded_later: bool,
     pub found_elsewhere: Option<Vec<u8>>,
-    /// Reactions of the process after this failure (filled by the analysis).
+    /// Reactions of the process after this failure (filled by [`super::reactions`]).
     pub reactions: Reactions,
+}
+
+impl Failure {
+    /// The most frequent errno of the group.
+    pub fn main_errno(&self) -> &str {
+        self.errnos.iter().max_by_key(|(_, n)| **n).map_or("", |(e, _)| e)
+    }
 }
 
 /// What a process did right after a failure.
@@ -112,12 +122,19 @@ pub struct Reactions {
 }
 
 impl Reactions {
-    /// An error response, a bad exit or a crash (what makes a failure matter).
+    /// An error response, a bad exit, a crash or an error naming it: what makes a failure
+    /// matter (and a live suspect).
     pub fn is_failure_reaction(&self) -> bool {
         self.http.keys().any(|c| *c >= 400)
             || self.exit_code.is_some_and(|c| c != 0)
             || self.killed_by.is_some()
             || self.named_in_error.is_some()
+    }
+
+    /// The process answered or ended visibly after it: any HTTP response, error text, a bad
+    /// exit or a crash.
+    pub fn any(&self) -> bool {
+        self.is_failure_reaction() || self.error_text.is_some() || !self.http.is_empty()
     }
 }
 
@@ -183,7 +200,7 @@ impl Failures {
         count_in(&mut g.errnos, errno);
         count_in(&mut g.syscalls, syscall);
         if let Some(p) = pid {
-            if g.pids.len() < 64 {
+            if g.pids.len() < MAX_PIDS {
                 g.pids.insert(p);
             }
         }
@@ -191,10 +208,6 @@ impl Failures {
         g.last.set(at);
     }
 
-    /// The most frequent errno of a group.
-    pub fn main_errno(f: &Failure) -> &str {
-        f.errnos.iter().max_by_key(|(_, n)| **n).map_or("", |(e, _)| e)
-    }
 }
 
 /// Adds one to `key`'s count, allocating the key only the first time.

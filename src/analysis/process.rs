@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
+use crate::syscalls::{self, Does};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What a descriptor refers to.
@@ -66,6 +67,7 @@ impl ProcessTable {
         self.next_id
     }
 
+    #[cfg(test)]
     pub fn cwd(&mut self, pid: Pid) -> Option<Vec<u8>> {
         let id = self.process(pid).cwd;
         self.cwds.get(&id).cloned().flatten()
@@ -140,7 +142,7 @@ impl ProcessTable {
             _ => return,
         };
         let ids = self.process(pid);
-        let closing = &*sc.name == "close" && matches!(sc.ret, Return::Value { .. });
+        let closing = syscalls::info(sc.name.as_bytes()).does.has(Does::CLOSE) && matches!(sc.ret, Return::Value { .. });
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
         // (compared first: most calls repeat what is known, and copying costs more)
         if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {
@@ -161,59 +163,55 @@ impl ProcessTable {
         let Return::Value { value, decoration } = &sc.ret else { return };
         let value = *value;
         let arg_fd = sc.fd.as_ref().and_then(|f| f.num);
-        match &*sc.name {
-            "open" | "openat" | "openat2" | "creat" => {
-                let target = match decoration.as_deref() {
-                    Some(d) if d.starts_with(b"/") => FdTarget::Path(d.to_vec()),
-                    _ => match &sc.path {
-                        Some(p) => FdTarget::Path(self.resolve(Some(pid), sc, p).path.into_owned()),
-                        None => FdTarget::Other,
-                    },
-                };
+        let info = syscalls::info(sc.name.as_bytes());
+        let does = info.does;
+        if does.has(Does::OPEN_FD) {
+            let target = match decoration.as_deref() {
+                Some(d) if d.starts_with(b"/") => FdTarget::Path(d.to_vec()),
+                _ => match &sc.path {
+                    Some(p) => FdTarget::Path(self.resolve(Some(pid), sc, p).path.into_owned()),
+                    None => FdTarget::Other,
+                },
+            };
+            self.set_fd(pid, value, target);
+        } else if does.has(Does::OPEN_SOCKET) {
+            // an accepted connection is a stream; `socket` says its type
+            let stream = does.has(Does::ACCEPT) || crate::bytes::contains(&sc.args, b"SOCK_STREAM");
+            self.set_fd(pid, value, FdTarget::Socket { stream, connecting: None });
+        } else if info.dups(&sc.args) {
+            if let Some(from) = arg_fd {
+                let target = self.fd(pid, from).cloned().unwrap_or(FdTarget::Other);
                 self.set_fd(pid, value, target);
             }
-            "socket" => {
-                let stream = crate::bytes::contains(&sc.args, b"SOCK_STREAM");
-                self.set_fd(pid, value, FdTarget::Socket { stream, connecting: None });
+        } else if does.has(Does::CLOSE) {
+            if let (Some(fd), Some(table)) = (arg_fd, self.fd_tables.get_mut(&ids.fds)) {
+                table.remove(&fd);
             }
-            "accept" | "accept4" => self.set_fd(pid, value, FdTarget::Socket { stream: true, connecting: None }),
-            "dup" | "dup2" | "dup3" | "fcntl" | "fcntl64" => {
-                let is_dup = !sc.name.starts_with("fcntl") || crate::bytes::contains(&sc.args, b"F_DUPFD");
-                if let (true, Some(from)) = (is_dup, arg_fd) {
-                    let target = self.fd(pid, from).cloned().unwrap_or(FdTarget::Other);
-                    self.set_fd(pid, value, target);
-                }
-            }
-            "close" => {
-                if let (Some(fd), Some(table)) = (arg_fd, self.fd_tables.get_mut(&ids.fds)) {
-                    table.remove(&fd);
-                }
-            }
-            "chdir" => {
-                if let Some(p) = &sc.path {
+        } else if does.has(Does::CHDIR) {
+            let dir = match &sc.path {
+                // chdir: a path, made absolute
+                Some(p) if info.shape.path.is_some() => {
                     let r = self.resolve(Some(pid), sc, p);
-                    if r.absolute {
-                        self.set_cwd(pid, r.path.into_owned());
-                    }
+                    r.absolute.then(|| r.path.into_owned())
                 }
+                // fchdir: the directory the descriptor refers to
+                _ => match arg_fd.and_then(|fd| self.fd(pid, fd)) {
+                    Some(FdTarget::Path(p)) => Some(p.clone()),
+                    _ => None,
+                },
+            };
+            if let Some(dir) = dir {
+                self.set_cwd(pid, dir);
             }
-            "fchdir" => {
-                if let Some(FdTarget::Path(p)) = arg_fd.and_then(|fd| self.fd(pid, fd)).cloned() {
-                    self.set_cwd(pid, p);
-                }
+        } else if does.has(Does::GETCWD) {
+            if let Some(q) = crate::parse::quoted::decode(&sc.args) {
+                self.set_cwd(pid, q.bytes.into_owned());
             }
-            "getcwd" => {
-                if let Some(q) = crate::parse::quoted::decode(&sc.args) {
-                    self.set_cwd(pid, q.bytes.into_owned());
-                }
-            }
-            "clone" | "clone3" | "fork" | "vfork" if value > 0 => {
-                let child = u32::try_from(value).unwrap_or(0);
-                let shares_files = crate::bytes::contains(&sc.args, b"CLONE_FILES");
-                let shares_fs = crate::bytes::contains(&sc.args, b"CLONE_FS");
-                self.fork(pid, child, shares_files, shares_fs);
-            }
-            _ => {}
+        } else if does.has(Does::FORK) && value > 0 {
+            let child = u32::try_from(value).unwrap_or(0);
+            let shares_files = crate::bytes::contains(&sc.args, b"CLONE_FILES");
+            let shares_fs = crate::bytes::contains(&sc.args, b"CLONE_FS");
+            self.fork(pid, child, shares_files, shares_fs);
         }
     }
 

@@ -1,9 +1,9 @@
 //! What failures cause, as the trace shows it: HTTP responses written to sockets, error text
 //! written to stderr or a log, and how processes end.
 
-use crate::aggregate::Target;
+use super::group::Target;
+use super::process::FdTarget;
 use crate::event::Syscall;
-use crate::process::FdTarget;
 
 /// Where written bytes go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,13 +18,6 @@ pub enum Sink {
 pub const EXCERPT: usize = 160;
 /// Most text decoded from one write.
 const MAX_TEXT: usize = 8192;
-
-pub fn is_write(name: &str) -> bool {
-    matches!(
-        name,
-        "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2" | "send" | "sendto" | "sendmsg" | "sendmmsg"
-    )
-}
 
 pub fn classify_sink(fd: Option<i64>, decoration: Option<&[u8]>, tracked: Option<&FdTarget>) -> Option<Sink> {
     const SOCKETS: &[&[u8]] = &[b"TCP", b"UDP", b"UNIX", b"socket:", b"NETLINK"];

@@ -1,0 +1,164 @@
+//! Evidence from successful path calls: which paths exist (for typos), which failed paths
+//! were created later, found in another directory or under another name (for noise), and
+//! which files a process read before a failure (for fix pointers).
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::group::{Failures, Target};
+use super::state::Processes;
+use crate::event::{Pid, SockAddr, Syscall};
+use crate::heuristics::errno::{classify, ErrnoClass};
+use crate::heuristics::noise::is_system_tree;
+use crate::heuristics::typo::{self, KnownPaths};
+
+/// Groups for which the files opened before them are remembered (fix pointers).
+const MAX_FIX_CANDIDATES: usize = 4096;
+
+/// What a successful path call did (from [`crate::syscalls`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct PathCall {
+    pub creating: bool,
+    /// Success shows the path exists.
+    pub lookup: bool,
+    /// A regular file was opened (see [`crate::syscalls::Info::opens_file`]).
+    pub opened: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct PathEvidence {
+    /// Paths the trace shows existing.
+    pub known: KnownPaths,
+    /// Failing path groups by basename and by directory, for "found elsewhere" and
+    /// "alternative found".
+    by_basename: HashMap<Vec<u8>, Vec<usize>>,
+    by_dir: HashMap<Vec<u8>, Vec<usize>>,
+    /// Files opened by the process before each group's first failure (fix pointers).
+    opened_before: HashMap<usize, Vec<Vec<u8>>>,
+    /// The last successful path call looked at. A process often stats, opens and stats the
+    /// same file in a row; a repeat changes nothing as long as no failure or process change
+    /// came between (those clear it).
+    last: Option<(Pid, PathCall)>,
+    last_path: Vec<u8>,
+}
+
+impl PathEvidence {
+    /// The files the process had opened when group `id` first failed.
+    pub fn opened_before(&self, id: usize) -> &[Vec<u8>] {
+        self.opened_before.get(&id).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Something other than a successful call happened: the next success is looked at anew.
+    pub(super) fn forget_last_success(&mut self) {
+        self.last = None;
+    }
+
+    /// A new group `id` about `path`, first failing with `errno` after `opened` was read.
+    pub(super) fn new_group(&mut self, id: usize, path: &[u8], errno: &str, opened: Vec<Vec<u8>>) {
+        if matches!(classify(errno), ErrnoClass::Missing) {
+            if let Some((dir, name)) = typo::split(path) {
+                self.by_basename.entry(name.to_vec()).or_default().push(id);
+                self.by_dir.entry(dir.to_vec()).or_default().push(id);
+            }
+        }
+        if self.opened_before.len() < MAX_FIX_CANDIDATES {
+            self.opened_before.insert(id, opened);
+        }
+    }
+
+    /// Whether `path` repeats the last successful path call (and remembers it if not).
+    fn repeats_last_success(&mut self, pid: Pid, call: PathCall, path: &[u8]) -> bool {
+        if self.last == Some((pid, call)) && self.last_path == path {
+            return true;
+        }
+        self.last = Some((pid, call));
+        self.last_path.clear();
+        self.last_path.extend_from_slice(path);
+        false
+    }
+
+    /// A successful call of `pid` that looked up or created the absolute `path`: existence
+    /// evidence, and noise marks on earlier failures of the same path or name.
+    pub(super) fn success_on_path(
+        &mut self,
+        pid: Pid,
+        sc: &Syscall,
+        path: &[u8],
+        call: PathCall,
+        failures: &mut Failures,
+        state: &mut Processes,
+    ) {
+        if sc.addr.is_none() && self.repeats_last_success(pid, call, path) {
+            return;
+        }
+        self.known.insert(path);
+        // the file naming a wrong path is the application's, not a library the runtime loads
+        if call.opened && !is_system_tree(path) {
+            state.note_opened(pid, path);
+        }
+        let group = match &sc.addr {
+            // a server binding the socket a connect found missing (fpm's own startup probe)
+            Some(addr @ SockAddr::Unix { abstract_ns: false, .. }) => failures.find(&Target::Address {
+                proto: "unix",
+                addr: addr.to_string(),
+                unix_path: Some(path.to_vec()),
+            }),
+            _ => failures.find_path(path),
+        };
+        if let Some(id) = group {
+            let g = &mut failures.groups[id];
+            if call.creating {
+                g.created_later = true;
+            } else {
+                g.succeeded_later = true;
+            }
+        }
+        let Some((dir, name)) = typo::split(path) else { return };
+        if !call.lookup {
+            return;
+        }
+        if let Some(ids) = self.by_basename.get(name) {
+            for &id in ids {
+                let g = &mut failures.groups[id];
+                let other_dir = g.target.fs_path().and_then(typo::split).is_some_and(|(d, _)| d != dir);
+                if other_dir && g.pids.contains(&pid) && g.found_elsewhere.is_none() {
+                    g.found_elsewhere = Some(path.to_vec());
+                }
+            }
+        }
+        // another name for the same thing, found while handling the same request
+        if let Some(ids) = self.by_dir.get(dir) {
+            let recent = state.recent(pid);
+            for &id in ids.iter().filter(|id| recent.contains(id)) {
+                let g = &mut failures.groups[id];
+                let Some((_, wrong)) = g.target.fs_path().and_then(typo::split) else { continue };
+                if g.found_elsewhere.is_none() && is_alternative(wrong, name) {
+                    g.found_elsewhere = Some(path.to_vec());
+                }
+            }
+        }
+    }
+}
+
+/// `wrong` was one of several names tried for the same thing and `found` is another: an
+/// extension appended (`clock` -> `clock.js`) or another extension of the same stem
+/// (`index.pl` -> `index.php`, `x.so` -> `x.py`).
+fn is_alternative(wrong: &[u8], found: &[u8]) -> bool {
+    if found.len() > wrong.len() && found.starts_with(wrong) && found[wrong.len()] == b'.' {
+        return true;
+    }
+    let stem = |n: &[u8]| n.iter().position(|&c| c == b'.').filter(|&i| i > 0).map(|i| n[..i].to_vec());
+    matches!((stem(wrong), stem(found)), (Some(a), Some(b)) if a == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_alternative;
+
+    #[test]
+    fn alternatives_are_other_extensions_of_one_name() {
+        assert!(is_alternative(b"clock", b"clock.js"));
+        assert!(is_alternative(b"index.pl", b"index.php"));
+        assert!(!is_alternative(b"index.pl", b"main.pl"));
+        assert!(!is_alternative(b".env", b".envrc"));
+    }
+}

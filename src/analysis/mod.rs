@@ -1,0 +1,323 @@
+//! What is collected while the events stream by: the process table, failure groups, evidence
+//! that a path exists or was created, and what each process did after its failures. Nothing
+//! here judges or words anything: [`Analyzer::finish`] hands the facts to
+//! [`crate::heuristics`], which decides, and [`crate::report`], which builds the report.
+//!
+//! Each event is looked at once; what is kept is bounded by the number of failure groups and
+//! live processes (recent-failure rings and opened-file lists have fixed sizes).
+
+pub(crate) mod evidence;
+pub(crate) mod group;
+pub(crate) mod process;
+mod reactions;
+mod state;
+pub(crate) mod symptom;
+
+use rustc_hash::FxHashSet as HashSet;
+
+use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
+use crate::heuristics::errno::{classify, ErrnoClass};
+use crate::heuristics::noise::Ignores;
+use crate::report::Symptoms;
+use crate::syscalls;
+use evidence::PathEvidence;
+use group::{At, Failure, Failures, Target};
+use process::{FdTarget, ProcessTable, Resolved};
+use state::Processes;
+
+/// Distinct pids counted for the summary.
+const MAX_PIDS: usize = 1_000_000;
+/// Tables of exited processes are dropped every this many exits.
+const GC_EXITS: u64 = 4096;
+
+/// The group a failure goes to.
+enum Group {
+    /// A group that exists.
+    Known(usize),
+    /// The group of this target, made if it does not exist yet.
+    Of(Target),
+}
+
+/// Groups whose process reacted to them since the live output last looked.
+#[derive(Default)]
+struct LiveQueue {
+    seen: HashSet<usize>,
+    fresh: Vec<usize>,
+    shown: usize,
+}
+
+/// What the analysis collected, for judging and reporting.
+pub(crate) struct Collected {
+    pub failures: Failures,
+    pub evidence: PathEvidence,
+    pub symptoms: Symptoms,
+    pub processes: u64,
+    pub syscalls: u64,
+    pub failed: u64,
+    pub interruptions: u64,
+}
+
+pub struct Analyzer {
+    ignores: Ignores,
+    procs: ProcessTable,
+    state: Processes,
+    failures: Failures,
+    evidence: PathEvidence,
+    symptoms: Symptoms,
+    pids: HashSet<Pid>,
+    /// The pid of the previous event (consecutive events mostly share one).
+    last_pid: Option<Pid>,
+    syscalls: u64,
+    failed: u64,
+    interruptions: u64,
+    exits: u64,
+    live: Option<LiveQueue>,
+}
+
+impl Analyzer {
+    /// `ignores`: the benign paths, needed already while collecting (a process reacts to its
+    /// last failure that is not routine).
+    pub fn new(max_groups: usize, ignores: Ignores) -> Self {
+        Analyzer {
+            ignores,
+            procs: ProcessTable::new(),
+            state: Processes::default(),
+            failures: Failures::new(max_groups),
+            evidence: PathEvidence::default(),
+            symptoms: Symptoms::default(),
+            pids: HashSet::default(),
+            last_pid: None,
+            syscalls: 0,
+            failed: 0,
+            interruptions: 0,
+            exits: 0,
+            live: None,
+        }
+    }
+
+    /// Takes one event (in input order) read from `source`.
+    pub fn push(&mut self, source: &str, ev: &Event) {
+        // lines without a pid prefix come from one process strace did not name
+        let pid = ev.pid.unwrap_or(0);
+        let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
+        if counted && self.last_pid != Some(pid) && self.pids.len() < MAX_PIDS {
+            self.pids.insert(pid);
+            self.last_pid = Some(pid);
+        }
+        if !matches!(ev.kind, EventKind::Syscall(_) | EventKind::Routine) {
+            self.evidence.forget_last_success();
+        }
+        match &ev.kind {
+            EventKind::Syscall(sc) => self.syscall(source, ev, pid, sc),
+            EventKind::Exit { code } => {
+                self.flush_error_text(pid);
+                if *code != 0 {
+                    self.symptoms.add_exit(pid, *code);
+                }
+                self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
+                self.state.remove(pid);
+                self.procs.apply(pid, ev);
+            }
+            EventKind::Killed { signal, core_dumped } => {
+                self.flush_error_text(pid);
+                self.symptoms.add_kill(pid, signal, *core_dumped);
+                // SIGTERM and friends are someone stopping the process, not a reaction
+                if symptom::is_crash_signal(signal) {
+                    self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
+                }
+                self.state.remove(pid);
+                self.procs.apply(pid, ev);
+            }
+            EventKind::Routine => {
+                self.syscalls += 1;
+                self.state.tick_known(pid);
+            }
+            EventKind::Signal { .. } | EventKind::Strace { .. } | EventKind::Unparsed { .. } => {}
+        }
+        if self.state.trim() {
+            self.evidence.forget_last_success();
+        }
+        // tables of exited processes go in bulk (a stream may run millions of processes)
+        if matches!(ev.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
+            self.exits += 1;
+            if self.exits.is_multiple_of(GC_EXITS) {
+                self.procs.collect_garbage();
+            }
+        }
+    }
+
+    fn syscall(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
+        self.syscalls += 1;
+        self.state.tick(pid);
+        let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
+        match &sc.ret {
+            Return::Error { errno, message } => {
+                if classify(errno) == ErrnoClass::Transient {
+                    self.interruptions += 1;
+                    if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(syscalls::Does::CONNECT)
+                    {
+                        self.mark_connecting(pid, sc);
+                    }
+                } else {
+                    self.failed += 1;
+                    let resolved = resolve(&mut self.procs);
+                    // most failures repeat a path: its group is found without building a target
+                    let known = match &resolved {
+                        Some(r) if sc.addr.is_none() && r.absolute && !r.path.is_empty() => {
+                            self.failures.find_path(&r.path)
+                        }
+                        _ => None,
+                    };
+                    let group = match known {
+                        Some(id) => Group::Known(id),
+                        None => Group::Of(self.target(pid, sc, errno, resolved.as_ref())),
+                    };
+                    self.fail(source, ev, pid, sc, group, errno, message);
+                }
+            }
+            Return::Restart { .. } => self.interruptions += 1,
+            Return::Value { .. } => {
+                let info = syscalls::info(sc.name.as_bytes());
+                let call = evidence::PathCall {
+                    creating: info.creates(&sc.args),
+                    lookup: info.does.has(syscalls::Does::LOOKUP),
+                    opened: info.opens_file(&sc.args),
+                };
+                if call.creating || call.lookup {
+                    if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
+                        self.evidence.success_on_path(pid, sc, &r.path, call, &mut self.failures, &mut self.state);
+                    }
+                }
+                self.success(source, ev, pid, sc);
+            }
+            _ => {}
+        }
+        self.procs.apply(pid, ev);
+    }
+
+    fn target(&mut self, pid: Pid, sc: &Syscall, errno: &str, resolved: Option<&Resolved>) -> Target {
+        if let Some(addr) = &sc.addr {
+            return self.address_target(pid, sc, addr);
+        }
+        match resolved {
+            Some(r) if !r.path.is_empty() => Target::Path { path: r.path.to_vec(), absolute: r.absolute },
+            _ => Target::Call { syscall: sc.name.to_string(), errno: errno.to_string() },
+        }
+    }
+
+    fn address_target(&mut self, pid: Pid, sc: &Syscall, addr: &SockAddr) -> Target {
+        let stream = match sc.fd.as_ref().and_then(|f| f.num).and_then(|fd| self.procs.fd(pid, fd)) {
+            Some(FdTarget::Socket { stream, .. }) => *stream,
+            _ => !sc.fd.as_ref().and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.starts_with(b"UDP")),
+        };
+        match addr {
+            SockAddr::Unix { path, abstract_ns } => Target::Address {
+                proto: "unix",
+                addr: addr.to_string(),
+                unix_path: (!abstract_ns).then(|| path.to_vec()),
+            },
+            _ => Target::Address { proto: if stream { "tcp" } else { "udp" }, addr: addr.to_string(), unix_path: None },
+        }
+    }
+
+    /// Counts one failure into its group (made when new) and remembers it as the process's
+    /// latest.
+    #[allow(clippy::too_many_arguments)] // one failure's facts, from two call sites
+    fn fail(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, group: Group, errno: &str, message: &str) {
+        self.evidence.forget_last_success();
+        let at = At { source, line: ev.line, time: ev.time.as_ref().map(Timestamp::text) };
+        let (id, is_new) = match group {
+            Group::Known(id) => (id, false),
+            Group::Of(target) => match self.failures.find(&target) {
+                Some(id) => (id, false),
+                None => match self.failures.create(target, message, &at, sample_line(sc)) {
+                    Some(id) => (id, true),
+                    None => return,
+                },
+            },
+        };
+        self.failures.count(id, &sc.name, errno, ev.pid, &at);
+        self.state.failed(pid, id);
+        if is_new {
+            if let Some(path) = self.failures.groups[id].target.fs_path() {
+                self.evidence.new_group(id, path, errno, self.state.opened(pid));
+            }
+        }
+    }
+
+    /// A failure every healthy process has: a benign path or a provoked errno.
+    fn is_routine(&self, id: usize) -> bool {
+        crate::heuristics::noise::is_routine(&self.failures.groups[id], &self.ignores)
+    }
+
+    /// Groups that became suspects since the last call (only with [`Analyzer::watch_live`]):
+    /// the process reacted to them (error text naming them, an error response, a bad exit)
+    /// and no noise rule explains them so far.
+    pub(crate) fn take_fresh(&mut self) -> Vec<usize> {
+        let fresh = self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default();
+        fresh.into_iter().filter(|&id| crate::heuristics::noise::judge(self.group(id), &self.ignores).is_none()).collect()
+    }
+
+    /// Starts collecting groups for [`Analyzer::take_fresh`].
+    pub(crate) fn watch_live(&mut self) {
+        self.live = Some(LiveQueue::default());
+    }
+
+    pub(crate) fn group(&self, id: usize) -> &Failure {
+        &self.failures.groups[id]
+    }
+
+    pub(crate) fn evidence(&self) -> &PathEvidence {
+        &self.evidence
+    }
+
+    /// Running counts for a status line: (failed syscalls, failure groups, live suspects).
+    pub(crate) fn counts(&self) -> (u64, usize, usize) {
+        (self.failed, self.failures.groups.len(), self.live.as_ref().map_or(0, |l| l.shown))
+    }
+
+    /// Records that the live output showed one more suspect.
+    pub(crate) fn mark_shown(&mut self) {
+        if let Some(l) = self.live.as_mut() {
+            l.shown += 1;
+        }
+    }
+
+    /// What was collected, to be judged.
+    pub(crate) fn finish(self) -> (Collected, Ignores) {
+        let collected = Collected {
+            failures: self.failures,
+            evidence: self.evidence,
+            symptoms: self.symptoms,
+            processes: self.pids.len() as u64,
+            syscalls: self.syscalls,
+            failed: self.failed,
+            interruptions: self.interruptions,
+        };
+        (collected, self.ignores)
+    }
+}
+
+/// Longest evidence line kept (the call as strace printed it, rebuilt).
+const SAMPLE: usize = 600;
+
+/// The call rebuilt as one line, for evidence.
+fn sample_line(sc: &Syscall) -> String {
+    let args = String::from_utf8_lossy(&sc.args);
+    let ret = match &sc.ret {
+        Return::Error { errno, message } if message.is_empty() => format!("-1 {errno}"),
+        Return::Error { errno, message } => format!("-1 {errno} ({message})"),
+        Return::Value { value, .. } => value.to_string(),
+        _ => "?".to_string(),
+    };
+    let mut s = format!("{}({args}) = {ret}", sc.name);
+    if s.len() > SAMPLE {
+        let mut cut = SAMPLE;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
+}

@@ -1,0 +1,140 @@
+//! What a process did after its failures: HTTP responses and error text it wrote, how it
+//! ended, the outcome of its non-blocking connects. Each reaction is attributed to the
+//! process's recent failures ([`super::state`]).
+
+use super::group::Reactions;
+use super::process::FdTarget;
+use super::symptom::{self, Sink};
+use super::{Analyzer, Group};
+use crate::event::{Event, Pid, Return, Syscall};
+use crate::syscalls::{self, Does};
+
+impl Analyzer {
+    /// A successful call: a new request, a connect's outcome, a fork, output.
+    pub(super) fn success(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
+        let does = syscalls::info(sc.name.as_bytes()).does;
+        if does.has(Does::ACCEPT) {
+            // a new request: earlier failures do not explain what follows
+            self.state.clear_recent(pid);
+        } else if does.has(Does::SOCKET_ERROR) {
+            self.connect_result(source, ev, pid, sc);
+        } else if does.has(Does::FORK) {
+            if let Return::Value { value, .. } = &sc.ret {
+                if let Ok(child) = u32::try_from(*value) {
+                    self.state.inherit_opened(pid, child);
+                }
+            }
+        }
+        if !does.has(Does::WRITE) {
+            return;
+        }
+        let Some(sink) = self.sink(pid, sc) else { return };
+        let text = symptom::written_text(sc);
+        if text.is_empty() {
+            return;
+        }
+        match sink {
+            Sink::Socket => {
+                if let Some(code) = symptom::http_status(&text) {
+                    self.symptoms.add_http(pid, code);
+                    self.react(pid, |r| *r.http.entry(code).or_default() += 1, code >= 400, None);
+                }
+            }
+            Sink::ErrorLog => {
+                if let Some(line) = self.state.error_text(pid, &text) {
+                    self.error_text(pid, &line);
+                }
+            }
+        }
+    }
+
+    /// Where the bytes of a write-like call go.
+    fn sink(&mut self, pid: Pid, sc: &Syscall) -> Option<Sink> {
+        let fd = sc.fd.as_ref()?;
+        let decorated = fd.decoration.as_deref();
+        let tracked = fd.num.and_then(|n| self.procs.fd(pid, n)).cloned();
+        symptom::classify_sink(fd.num, decorated, tracked.as_ref())
+    }
+
+    /// The process ends: error text it had not finished is complete.
+    pub(super) fn flush_error_text(&mut self, pid: Pid) {
+        if let Some(line) = self.state.take_error_text(pid) {
+            self.error_text(pid, &line);
+        }
+    }
+
+    fn error_text(&mut self, pid: Pid, text: &[u8]) {
+        if !symptom::is_text(text) {
+            return;
+        }
+        let excerpt = symptom::excerpt(text);
+        self.symptoms.add_error_text(pid, &excerpt);
+        self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), true, Some(text));
+    }
+
+    /// `connect(...) = -1 EINPROGRESS`: the socket remembers where it is connecting.
+    pub(super) fn mark_connecting(&mut self, pid: Pid, sc: &Syscall) {
+        if let (Some(fd), Some(addr)) = (sc.fd.as_ref().and_then(|f| f.num), sc.addr.clone()) {
+            let stream = !matches!(self.procs.fd(pid, fd), Some(FdTarget::Socket { stream: false, .. }));
+            self.procs.set_fd(pid, fd, FdTarget::Socket { stream, connecting: Some(addr) });
+        }
+    }
+
+    /// `getsockopt(fd, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0`: the outcome of a
+    /// non-blocking connect.
+    fn connect_result(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
+        if !crate::bytes::contains(&sc.args, b"SO_ERROR") {
+            return;
+        }
+        let args = crate::parse::split_args(&sc.args, 5);
+        let Some(errno) = args.get(3).and_then(|a| a.strip_prefix(b"[")).and_then(|a| a.strip_suffix(b"]")) else {
+            return;
+        };
+        if !errno.starts_with(b"E") {
+            return;
+        }
+        let errno = String::from_utf8_lossy(errno).into_owned();
+        let Some(fd) = sc.fd.as_ref().and_then(|f| f.num) else { return };
+        if let Some(FdTarget::Socket { connecting: Some(addr), .. }) = self.procs.fd(pid, fd).cloned() {
+            self.failed += 1;
+            let mut as_connect = sc.clone();
+            as_connect.addr = Some(addr.clone());
+            let target = self.address_target(pid, &as_connect, &addr);
+            let message = symptom::errno_message(&errno);
+            // it is the connect that failed; the evidence line stays the getsockopt
+            let mut failed_connect = sc.clone();
+            failed_connect.name = "connect".into();
+            self.fail(source, ev, pid, &failed_connect, Group::Of(target), &errno, message);
+        }
+    }
+
+    /// Attributes a reaction to the recent failures of `pid`; `text` is error output that may
+    /// name a failure's file.
+    /// `bad`: an error response, error text, a bad exit or a crash (not a 200 or exit 0).
+    pub(super) fn react(&mut self, pid: Pid, mut set: impl FnMut(&mut Reactions), bad: bool, text: Option<&[u8]>) {
+        let Some(recent) = self.state.reacting_to(pid) else { return };
+        // the failure the process reacts to is its last one that is not routine probing
+        let last = recent.iter().rev().copied().find(|&id| !self.is_routine(id));
+        for id in recent {
+            let g = &mut self.failures.groups[id];
+            set(&mut g.reactions);
+            let mut telling = bad && Some(id) == last && g.reactions.is_failure_reaction();
+            if bad && Some(id) == last {
+                g.reactions.last_before = true;
+            }
+            if let Some(text) = text.filter(|t| symptom::names(t, &g.target)) {
+                let new = symptom::excerpt(text);
+                let old = g.reactions.named_in_error.as_deref().map_or(0, |t| symptom::severity(t) + 1);
+                if symptom::severity(&new) + 1 > old {
+                    g.reactions.named_in_error = Some(new);
+                }
+                telling = true;
+            }
+            if let (true, Some(live)) = (telling, self.live.as_mut()) {
+                if live.seen.insert(id) {
+                    live.fresh.push(id);
+                }
+            }
+        }
+    }
+}

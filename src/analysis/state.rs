@@ -1,0 +1,132 @@
+//! Per-process memory of the recent past: the failures a reaction may answer, the files read
+//! (where a wrong path may be written), error text still being written. Bounded per process
+//! and in the number of processes.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::event::Pid;
+
+/// How many recent failures of a process a reaction is attributed to.
+const RECENT: usize = 64;
+/// A reaction more than this many events of the same process after a failure is unrelated.
+const REACTION_WINDOW: u64 = 5000;
+/// Error text gathered per process before a line is complete.
+const ERR_LINE: usize = 4096;
+/// Regular files remembered per process for fix pointers.
+const OPENED: usize = 64;
+/// Processes remembered at once; past it all are forgotten (a stream of short-lived processes).
+const MAX_PROCESSES: usize = 100_000;
+
+#[derive(Default)]
+struct ProcState {
+    /// Recent failure groups, with the process's event number when they happened.
+    recent: VecDeque<(usize, u64)>,
+    seq: u64,
+    /// Regular files this process opened, most recent last.
+    opened: VecDeque<Vec<u8>>,
+    /// Error text written so far without a newline.
+    err_line: Vec<u8>,
+}
+
+#[derive(Default)]
+pub(super) struct Processes {
+    procs: HashMap<Pid, ProcState>,
+}
+
+impl Processes {
+    /// One more event of `pid`.
+    pub fn tick(&mut self, pid: Pid) {
+        self.procs.entry(pid).or_default().seq += 1;
+    }
+
+    /// One more event of `pid`, if it is remembered (a routine call starts no memory).
+    pub fn tick_known(&mut self, pid: Pid) {
+        if let Some(st) = self.procs.get_mut(&pid) {
+            st.seq += 1;
+        }
+    }
+
+    pub fn remove(&mut self, pid: Pid) {
+        self.procs.remove(&pid);
+    }
+
+    /// Forgets every process past [`MAX_PROCESSES`]; true if it did.
+    pub fn trim(&mut self) -> bool {
+        let over = self.procs.len() > MAX_PROCESSES;
+        if over {
+            self.procs.clear();
+        }
+        over
+    }
+
+    /// `pid` failed in group `id` now.
+    pub fn failed(&mut self, pid: Pid, id: usize) {
+        let st = self.procs.entry(pid).or_default();
+        let seq = st.seq;
+        st.recent.retain(|(g, _)| *g != id);
+        st.recent.push_back((id, seq));
+        if st.recent.len() > RECENT {
+            st.recent.pop_front();
+        }
+    }
+
+    /// The groups `pid` failed in lately, oldest first.
+    pub fn recent(&self, pid: Pid) -> Vec<usize> {
+        self.procs.get(&pid).map(|st| st.recent.iter().map(|(g, _)| *g).collect()).unwrap_or_default()
+    }
+
+    /// The groups a reaction of `pid` now answers (within [`REACTION_WINDOW`]), oldest first;
+    /// `None` for a process not remembered.
+    pub fn reacting_to(&self, pid: Pid) -> Option<Vec<usize>> {
+        let st = self.procs.get(&pid)?;
+        let now = st.seq;
+        Some(st.recent.iter().filter(|(_, seq)| now.saturating_sub(*seq) <= REACTION_WINDOW).map(|(g, _)| *g).collect())
+    }
+
+    /// A new request begins: earlier failures do not explain what follows.
+    pub fn clear_recent(&mut self, pid: Pid) {
+        if let Some(st) = self.procs.get_mut(&pid) {
+            st.recent.clear();
+        }
+    }
+
+    /// The regular files `pid` has opened, oldest first.
+    pub fn opened(&self, pid: Pid) -> Vec<Vec<u8>> {
+        self.procs.get(&pid).map(|st| st.opened.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub fn note_opened(&mut self, pid: Pid, path: &[u8]) {
+        let st = self.procs.entry(pid).or_default();
+        if !st.opened.iter().any(|p| p == path) {
+            st.opened.push_back(path.to_vec());
+            if st.opened.len() > OPENED {
+                st.opened.pop_front();
+            }
+        }
+    }
+
+    /// A child starts with what its parent had read (nginx workers, apache children).
+    pub fn inherit_opened(&mut self, parent: Pid, child: Pid) {
+        if let Some(opened) = self.procs.get(&parent).map(|p| p.opened.clone()) {
+            self.procs.entry(child).or_default().opened = opened;
+        }
+    }
+
+    /// Adds written error text; returns the line once it is complete (or too long to wait).
+    pub fn error_text(&mut self, pid: Pid, text: &[u8]) -> Option<Vec<u8>> {
+        // programs write one message in pieces (`cat: `, the path, `: No such ...`)
+        let st = self.procs.entry(pid).or_default();
+        st.err_line.extend_from_slice(text);
+        if !text.ends_with(b"\n") && st.err_line.len() < ERR_LINE {
+            return None;
+        }
+        Some(std::mem::take(&mut st.err_line))
+    }
+
+    /// Error text of `pid` still waiting for its newline (the process ends).
+    pub fn take_error_text(&mut self, pid: Pid) -> Option<Vec<u8>> {
+        self.procs.get_mut(&pid).map(|st| std::mem::take(&mut st.err_line)).filter(|l| !l.is_empty())
+    }
+}

@@ -1,0 +1,180 @@
+//! Builds the report from what the analysis collected and what the heuristics judged.
+
+use std::collections::BTreeMap;
+
+use super::{
+    FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, TargetKind, TypoReport,
+};
+use crate::analysis::group::{Failure, Target};
+use crate::analysis::Collected;
+use crate::event::Pid;
+use crate::heuristics::noise::Noise;
+use crate::heuristics::typo::Typo;
+use crate::heuristics::Judgement;
+use crate::parse::ParseStats;
+
+/// Failed connections listed in the symptoms.
+const NETWORK_LISTED: usize = 20;
+
+pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
+    let Collected { failures, mut symptoms, processes, syscalls, failed, interruptions, .. } = c;
+    let Judgement { noise, suspects } = judged;
+    let groups = &failures.groups;
+    let suspects: Vec<Suspect> = suspects
+        .into_iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let g = &groups[r.group];
+            Suspect {
+                rank: k + 1,
+                path: g.target.display(),
+                kind: kind(&g.target),
+                errno: g.main_errno().to_string(),
+                errmsg: g.message.clone(),
+                errnos: g.errnos.clone(),
+                syscalls: g.syscalls.clone(),
+                count: g.count,
+                pids: g.pids.iter().copied().collect(),
+                score: r.score,
+                reasons: r.reasons,
+                typo: r.typo.as_ref().map(TypoReport::from),
+                referenced_from: r.referenced_from,
+                followed_by: followed_by(g, &symptoms.http),
+                paths_below: r.below.iter().map(|&c| groups[c].target.display()).collect(),
+                source: g.first.source.clone(),
+                first_line: g.first.line,
+                last_line: g.last.line,
+                first_time: g.first.time.clone(),
+                last_time: g.last.time.clone(),
+                evidence: g.sample.clone(),
+            }
+        })
+        .collect();
+    let failure_reports: Vec<FailureReport> = {
+        let mut idx: Vec<usize> = (0..groups.len()).collect();
+        idx.sort_by(|&a, &b| groups[b].count.cmp(&groups[a].count).then(a.cmp(&b)));
+        idx.into_iter().map(|i| failure_report(&groups[i], noise[i].clone())).collect()
+    };
+    symptoms.network = network_failures(groups, &noise);
+    let mut noise_counts = BTreeMap::new();
+    for (g, n) in groups.iter().zip(&noise) {
+        if let Some(n) = n {
+            *noise_counts.entry(n.reason()).or_default() += g.count;
+        }
+    }
+    let summary = Summary {
+        lines: stats.lines,
+        bytes: stats.bytes,
+        processes,
+        syscalls,
+        failures: failed,
+        interruptions,
+        groups: groups.len() as u64,
+        noise_groups: noise.iter().filter(|n| n.is_some()).count() as u64,
+        suspects: suspects.len() as u64,
+        overflow_failures: failures.overflow,
+        first_time: stats.first_time.as_ref().map(|t| t.text().to_string()),
+        last_time: stats.last_time.as_ref().map(|t| t.text().to_string()),
+        unparsed: stats.unparsed,
+        skipped: stats.skipped,
+        overlong: stats.overlong,
+    };
+    Report::new(summary, suspects, failure_reports, noise_counts, symptoms)
+}
+
+fn kind(t: &Target) -> TargetKind {
+    match t {
+        Target::Path { .. } => TargetKind::Path,
+        Target::Address { .. } => TargetKind::Address,
+        Target::Call { .. } => TargetKind::Call,
+    }
+}
+
+/// What followed group `g` in its processes: error responses (with `http_totals`, the counts
+/// of the whole trace), error text, a crash or a bad exit.
+fn followed_by(g: &Failure, http_totals: &BTreeMap<u16, u64>) -> Vec<FollowedBy> {
+    let re = &g.reactions;
+    let mut out = Vec::new();
+    for (&code, &count) in re.http.iter().filter(|(c, _)| **c >= 400) {
+        let all = http_totals.get(&code).copied().unwrap_or(count);
+        out.push(FollowedBy::Http { code, count, all });
+    }
+    if let Some(t) = re.named_in_error.as_ref().or(re.error_text.as_ref()) {
+        out.push(FollowedBy::ErrorOutput(t.clone()));
+    }
+    if let Some(signal) = &re.killed_by {
+        out.push(FollowedBy::Killed { signal: signal.clone() });
+    } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
+        out.push(FollowedBy::Exit { code });
+    }
+    out
+}
+
+fn failure_report(g: &Failure, noise: Option<Noise>) -> FailureReport {
+    FailureReport {
+        path: g.target.display(),
+        kind: kind(&g.target),
+        errnos: g.errnos.clone(),
+        syscalls: g.syscalls.clone(),
+        count: g.count,
+        pids: g.pids.iter().copied().collect(),
+        source: g.first.source.clone(),
+        first_line: g.first.line,
+        last_line: g.last.line,
+        first_time: g.first.time.clone(),
+        last_time: g.last.time.clone(),
+        noise,
+    }
+}
+
+/// Connections that failed, most frequent first (not those explained as noise).
+fn network_failures(groups: &[Failure], noise: &[Option<Noise>]) -> Vec<NetworkFailure> {
+    let mut out: Vec<NetworkFailure> = groups
+        .iter()
+        .zip(noise)
+        .filter(|(g, n)| n.is_none() && matches!(g.target, Target::Address { .. }))
+        .map(|(g, _)| NetworkFailure {
+            address: g.target.display(),
+            errno: g.main_errno().to_string(),
+            message: g.message.clone(),
+            count: g.count,
+            pids: g.pids.iter().copied().collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.address.cmp(&b.address)));
+    out.truncate(NETWORK_LISTED);
+    out
+}
+
+/// A suspect the moment its process reacted to it (`--live`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LiveSuspect {
+    pub path: String,
+    pub errno: String,
+    pub syscall: String,
+    pub pid: Option<Pid>,
+    pub typo: Option<String>,
+    pub reaction: Option<FollowedBy>,
+}
+
+pub(crate) fn live_suspect(g: &Failure, typo: Option<&Typo>) -> LiveSuspect {
+    let re = &g.reactions;
+    // the reaction that made it a suspect, the most telling first
+    let reaction = if let Some(&code) = re.http.keys().rev().find(|c| **c >= 400) {
+        Some(FollowedBy::Http { code, count: re.http[&code], all: re.http[&code] })
+    } else if let Some(signal) = &re.killed_by {
+        Some(FollowedBy::Killed { signal: signal.clone() })
+    } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
+        Some(FollowedBy::Exit { code })
+    } else {
+        re.named_in_error.clone().map(FollowedBy::ErrorOutput)
+    };
+    LiveSuspect {
+        path: g.target.display(),
+        errno: g.main_errno().to_string(),
+        syscall: g.syscalls.keys().next().cloned().unwrap_or_default(),
+        pid: g.pids.iter().next().copied(),
+        typo: typo.map(|t| String::from_utf8_lossy(&t.suggestion).into_owned()),
+        reaction,
+    }
+}
