@@ -18,7 +18,8 @@ use nom::combinator::{opt, recognize};
 use nom::sequence::{delimited, pair, preceded, tuple};
 use nom::IResult;
 
-use super::{lossy, quoted};
+use super::quoted;
+use super::text::lossy;
 use crate::event::{Pid, Return};
 
 type In<'a> = &'a [u8];

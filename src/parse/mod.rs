@@ -31,6 +31,7 @@ mod args;
 mod grammar;
 mod line_reader;
 pub mod quoted;
+mod text;
 
 pub use args::split_args;
 pub use line_reader::{LineReader, MAX_LINE};
@@ -39,6 +40,7 @@ use std::borrow::Cow;
 
 use crate::event::{Bytes, Event, EventKind, Pid, Return, Syscall, Text, Timestamp};
 use grammar::ArgsEnd;
+use text::lossy;
 
 /// One physical line (or a glued group of them) before pairing; borrows the line.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,7 +215,7 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
         || is_argv0_message(body)
         || is_old_attach(body)
     {
-        return Piece::Kind(EventKind::Strace { message: trim_end(body).into() });
+        return Piece::Kind(EventKind::Strace { message: body.trim_ascii_end().into() });
     }
     if let Some(rest) = body.strip_prefix(b"<... ") {
         return parse_tail(rest).unwrap_or(Piece::Garbage);
@@ -230,13 +232,13 @@ fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
                 Piece::Kind(EventKind::Syscall(build_borrowed(lossy(name), &args[..end], Some(&commas), ret, duration)))
             }
             Ok(_) => Piece::Garbage,
-            Err(_) if trim_end(&args[end + 1..]).is_empty() => Piece::Open,
+            Err(_) if args[end + 1..].trim_ascii_end().is_empty() => Piece::Open,
             Err(_) => Piece::Garbage,
         },
         ArgsEnd::Unfinished(end) => {
             let after = &args[end + b"<unfinished ...>".len()..];
-            let head_args = trim_end(&args[..end]);
-            if after.is_empty() || trim_end(after).is_empty() {
+            let head_args = args[..end].trim_ascii_end();
+            if after.is_empty() || after.trim_ascii_end().is_empty() {
                 Piece::Head { name, args: head_args }
             } else {
                 // `-e status=unfinished`: `read(3,  <unfinished ...>) = ?`
@@ -244,7 +246,7 @@ fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
             }
         }
         ArgsEnd::Detached(end) => {
-            let args = trim_end(&args[..end]).into();
+            let args = args[..end].trim_ascii_end().into();
             Piece::Kind(EventKind::Syscall(build_syscall(lossy(name), args, Return::Unfinished, None)))
         }
         ArgsEnd::Open => Piece::Open,
@@ -264,7 +266,7 @@ fn parse_tail(rest: &[u8]) -> Option<Piece<'_>> {
             Some(Piece::Tail { name, args: &args[..end], ret, duration })
         }
         // `<... read resumed> <unfinished ...>) = ?`: the call never completed
-        ArgsEnd::Unfinished(_) if trim_end(args).ends_with(b"= ?") => {
+        ArgsEnd::Unfinished(_) if args.trim_ascii_end().ends_with(b"= ?") => {
             Some(Piece::Tail { name, args: &args[..0], ret: Return::Unfinished, duration: None })
         }
         ArgsEnd::Open => Some(Piece::Open),
@@ -273,7 +275,7 @@ fn parse_tail(rest: &[u8]) -> Option<Piece<'_>> {
 }
 
 fn parse_signal(rest: &[u8]) -> Option<Piece<'_>> {
-    let body = trim_end(rest).strip_suffix(b" ---")?;
+    let body = rest.trim_ascii_end().strip_suffix(b" ---")?;
     if let Some(sig) = body.strip_prefix(b"stopped by ") {
         return Some(Piece::Kind(EventKind::Signal { signal: lossy(sig).into(), info: Box::default() }));
     }
@@ -288,7 +290,7 @@ fn parse_signal(rest: &[u8]) -> Option<Piece<'_>> {
 }
 
 fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
-    let body = trim_end(rest).strip_suffix(b" +++")?;
+    let body = rest.trim_ascii_end().strip_suffix(b" +++")?;
     if let Some(code) = body.strip_prefix(b"exited with ") {
         let code = std::str::from_utf8(code).ok()?.trim().parse().ok()?;
         return Some(Piece::Kind(EventKind::Exit { code }));
@@ -301,7 +303,7 @@ fn parse_exit(rest: &[u8]) -> Option<Piece<'_>> {
         return Some(Piece::Kind(EventKind::Killed { signal: lossy(sig).into(), core_dumped }));
     }
     // `superseded by execve in pid N` and any future `+++ ... +++` notice
-    Some(Piece::Kind(EventKind::Strace { message: trim_end(rest).into() }))
+    Some(Piece::Kind(EventKind::Strace { message: rest.trim_ascii_end().into() }))
 }
 
 /// Builds a call from its name, full argument text and outcome; decodes the arguments the
@@ -339,19 +341,6 @@ fn build_borrowed<'a>(
     sc
 }
 
-/// Text that is almost always UTF-8 (names, errnos, paths): borrowed when it is.
-fn lossy(b: &[u8]) -> Text<'_> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    }
-}
-
-fn trim_end(b: &[u8]) -> &[u8] {
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |e| e + 1);
-    &b[..e]
-}
-
 /// A copy of a clock or epoch timestamp's text (see [`Prefix::absolute_time`]).
 fn absolute_timestamp(text: &[u8]) -> Timestamp<'static> {
     Timestamp { text: Cow::Owned(text.to_vec()), relative: false }
@@ -359,7 +348,7 @@ fn absolute_timestamp(text: &[u8]) -> Timestamp<'static> {
 
 /// Lines that carry no event and are not garbage either.
 fn is_skippable(line: &[u8]) -> bool {
-    let t = trim_end(line);
+    let t = line.trim_ascii_end();
     let Some(first) = t.iter().position(|c| !c.is_ascii_whitespace()) else { return true };
     let body = &t[first..];
     // -k frames (` > `), data dumps (` | `), --tips boxes and their ASCII art
@@ -620,7 +609,12 @@ impl Assembler {
         // a message ends its line, so only a line that does not parse can hold one
         let unparsed = matches!(parsed, Err(NoRecord::Open | NoRecord::Garbage));
         if let Some(pos) = unparsed.then(|| mid_line_message(line)).flatten() {
-            out.push(self.event(line_no, None, None, EventKind::Strace { message: trim_end(&line[pos..]).into() }));
+            out.push(self.event(
+                line_no,
+                None,
+                None,
+                EventKind::Strace { message: line[pos..].trim_ascii_end().into() },
+            ));
             self.pending = Some((line_no, line[..pos].to_vec(), waited));
             return;
         }
@@ -652,7 +646,7 @@ impl Assembler {
     }
 
     fn emit_garbage(&mut self, line_no: u64, text: &[u8], out: &mut Vec<Record<'_>>) {
-        if trim_end(text).is_empty() {
+        if text.trim_ascii_end().is_empty() {
             return;
         }
         self.stats.unparsed += 1;
