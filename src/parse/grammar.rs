@@ -80,13 +80,6 @@ fn digits_at(t: In, from: usize) -> usize {
     k.saturating_sub(from)
 }
 
-/// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
-#[cfg(test)]
-pub fn parse_timestamp(i: In<'_>) -> Option<(In<'_>, crate::event::Timestamp<'_>)> {
-    let t = timestamp_prefix(i)?;
-    Some((&i[t.end..], crate::event::Timestamp { text: Cow::Borrowed(&i[t.text.clone()]), relative: t.relative }))
-}
-
 /// Where a timestamp prefix's text is, where the prefix ends (after its blanks), and whether
 /// it is a `-r` time.
 pub struct TimePrefix {
@@ -481,15 +474,11 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        let (_, t) = parse_timestamp(b"10:15:02.412345 close(3)").unwrap();
-        assert_eq!(t.text(), "10:15:02.412345");
-        assert!((t.secs() - 36902.412345).abs() < 1e-6);
-        assert!(!t.relative);
-        let (_, t) = parse_timestamp(b"     0.000048 access(").unwrap();
-        assert!(t.relative);
-        let (_, t) = parse_timestamp(b"1795711850.219217734 x").unwrap();
-        assert!(!t.relative);
-        assert_eq!(t.text(), "1795711850.219217734");
+        // (text, relative, what follows)
+        let t = |s: &'static [u8]| timestamp_prefix(s).map(|t| (&s[t.text], t.relative, &s[t.end..]));
+        assert_eq!(t(b"10:15:02.412345 close(3)"), Some((&b"10:15:02.412345"[..], false, &b"close(3)"[..])));
+        assert_eq!(t(b"     0.000048 access("), Some((&b"0.000048"[..], true, &b"access("[..])));
+        assert_eq!(t(b"1795711850.219217734 x"), Some((&b"1795711850.219217734"[..], false, &b"x"[..])));
     }
 
     #[test]

@@ -124,6 +124,15 @@ fn signals_exits_kills_and_messages() {
 }
 
 #[test]
+fn clock_times_count_seconds_since_midnight() {
+    let recs = parse_line(b"10:15:02.412345 close(3) = 0");
+    let [Record::Event(Event { time: Some(t), .. })] = recs.as_slice() else { panic!("{recs:?}") };
+    assert_eq!(t.text(), "10:15:02.412345");
+    assert!(!t.relative);
+    assert!((t.secs() - 36902.412345).abs() < 1e-6);
+}
+
+#[test]
 fn lines_that_are_not_events_are_skipped_not_garbage() {
     for line in [
         "",
