@@ -2,6 +2,7 @@
 //! taken from the real captures in fixtures/ unless marked HAND-WRITTEN (shapes strace 6.1
 //! cannot produce: older or newer releases, per shared/docs/strace-output-format.md §12).
 
+use super::assemble::GLUE_WINDOW;
 use super::*;
 use crate::event::{Event, EventKind, Return};
 
