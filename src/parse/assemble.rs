@@ -156,7 +156,7 @@ impl Assembler {
             if waited < GLUE_WINDOW {
                 // program output or more strace messages between the two halves of a call
                 match here.piece {
-                    Piece::Garbage => {
+                    Piece::No(NoRecord::Garbage) => {
                         self.pending = Some((start, text, waited + 1));
                         self.emit_garbage(line_no, line, out);
                         return;
@@ -215,7 +215,7 @@ impl Assembler {
                 // program text stuck before a pid prefix: `cannot open config[pid 42] openat(...`
                 if let Some(pos) = memchr::memmem::find(&line[1.min(line.len())..], b"[pid ").map(|p| p + 1) {
                     let rest = parse_physical(&line[pos..]);
-                    if !matches!(rest.piece, Piece::Garbage) {
+                    if !matches!(rest.piece, Piece::No(NoRecord::Garbage)) {
                         self.emit_garbage(line_no, &line[..pos], out);
                         return self.feed(line_no, &line[pos..], waited, out);
                     }

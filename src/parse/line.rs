@@ -88,20 +88,9 @@ fn last_return_sep(body: &[u8]) -> Option<usize> {
 #[derive(Debug, PartialEq)]
 pub(super) enum Piece<'a> {
     Kind(EventKind<'a>),
-    Head {
-        name: &'a [u8],
-        args: &'a [u8],
-    },
-    Tail {
-        name: &'a [u8],
-        args: &'a [u8],
-        ret: Return<'a>,
-        duration: Option<f64>,
-    },
-    /// A call whose line ended inside the arguments or before its return.
-    Open,
-    Skip,
-    Garbage,
+    Head { name: &'a [u8], args: &'a [u8] },
+    Tail { name: &'a [u8], args: &'a [u8], ret: Return<'a>, duration: Option<f64> },
+    No(NoRecord),
 }
 
 pub(super) struct Parsed<'a> {
@@ -118,7 +107,7 @@ pub(super) fn parse_physical(line: &[u8]) -> Parsed<'_> {
 pub(super) fn parse_prefixed<'a>(line: &'a [u8], prefix: Prefix<'a>) -> Parsed<'a> {
     // a call right after the prefix is none of the skipped shapes
     if prefix.call.is_none() && is_skippable(line) {
-        return Parsed { pid: None, time: None, piece: Piece::Skip };
+        return Parsed { pid: None, time: None, piece: Piece::No(NoRecord::Skip) };
     }
     let time = prefix.time.map(|(text, relative)| Timestamp { text: Cow::Borrowed(text), relative });
     let piece = match prefix.call {
@@ -138,16 +127,15 @@ impl<'a> Parsed<'a> {
             Piece::Tail { name, args, ret, duration } => {
                 Record::Tail { line, pid, time, name: lossy(name), args: args.into(), ret, duration }
             }
-            Piece::Open => return Err(NoRecord::Open),
-            Piece::Skip => return Err(NoRecord::Skip),
-            Piece::Garbage => return Err(NoRecord::Garbage),
+            Piece::No(no) => return Err(no),
         })
     }
 }
 
 /// A line that makes no record by itself.
+#[derive(Debug, PartialEq)]
 pub(super) enum NoRecord {
-    /// A call cut before its end (see [`Piece::Open`]).
+    /// A call whose line ended inside the arguments or before its return.
     Open,
     Skip,
     Garbage,
@@ -156,10 +144,10 @@ pub(super) enum NoRecord {
 /// A body that is not a call (`name(` is looked for by [`scan_prefix`]).
 fn parse_body(body: &[u8]) -> Piece<'_> {
     if let Some(rest) = body.strip_prefix(b"--- ") {
-        return parse_signal(rest).unwrap_or(Piece::Garbage);
+        return parse_signal(rest).unwrap_or(Piece::No(NoRecord::Garbage));
     }
     if let Some(rest) = body.strip_prefix(b"+++ ") {
-        return parse_exit(rest).unwrap_or(Piece::Garbage);
+        return parse_exit(rest).unwrap_or(Piece::No(NoRecord::Garbage));
     }
     if body.starts_with(b"strace: ")
         || body.starts_with(b"[ Process PID=")
@@ -169,9 +157,9 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
         return Piece::Kind(EventKind::Strace { message: body.trim_ascii_end().into() });
     }
     if let Some(rest) = body.strip_prefix(b"<... ") {
-        return parse_tail(rest).unwrap_or(Piece::Garbage);
+        return parse_tail(rest).unwrap_or(Piece::No(NoRecord::Garbage));
     }
-    Piece::Garbage
+    Piece::No(NoRecord::Garbage)
 }
 
 /// `name(args...` with `args` the text after the parenthesis.
@@ -182,9 +170,9 @@ fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
             Ok((b"", (ret, duration))) => {
                 Piece::Kind(EventKind::Syscall(build_borrowed(lossy(name), &args[..end], Some(&commas), ret, duration)))
             }
-            Ok(_) => Piece::Garbage,
-            Err(_) if args[end + 1..].trim_ascii_end().is_empty() => Piece::Open,
-            Err(_) => Piece::Garbage,
+            Ok(_) => Piece::No(NoRecord::Garbage),
+            Err(_) if args[end + 1..].trim_ascii_end().is_empty() => Piece::No(NoRecord::Open),
+            Err(_) => Piece::No(NoRecord::Garbage),
         },
         ArgsEnd::Unfinished(end) => {
             let after = &args[end + b"<unfinished ...>".len()..];
@@ -200,7 +188,7 @@ fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
             let args = args[..end].trim_ascii_end().into();
             Piece::Kind(EventKind::Syscall(build_syscall(lossy(name), args, Return::Unfinished, None)))
         }
-        ArgsEnd::Open => Piece::Open,
+        ArgsEnd::Open => Piece::No(NoRecord::Open),
     }
 }
 
@@ -220,7 +208,7 @@ fn parse_tail(rest: &[u8]) -> Option<Piece<'_>> {
         ArgsEnd::Unfinished(_) if args.trim_ascii_end().ends_with(b"= ?") => {
             Some(Piece::Tail { name, args: &args[..0], ret: Return::Unfinished, duration: None })
         }
-        ArgsEnd::Open => Some(Piece::Open),
+        ArgsEnd::Open => Some(Piece::No(NoRecord::Open)),
         _ => None,
     }
 }
@@ -384,7 +372,7 @@ pub(super) fn mid_line_message(line: &[u8]) -> Option<usize> {
     let known = tail.starts_with(b" attached") || tail.starts_with(b" detached");
     // only when the text before it is an unfinished call, not a finished line plus output
     let before = parse_physical(&line[..pos]);
-    (digits > 0 && known && matches!(before.piece, Piece::Open | Piece::Head { .. })).then_some(pos)
+    (digits > 0 && known && matches!(before.piece, Piece::No(NoRecord::Open) | Piece::Head { .. })).then_some(pos)
 }
 
 // a searcher built once: building one per line costs as much as the search
