@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::grammar::{self, ArgsEnd};
 use super::text::lossy;
-use super::{args, Record};
+use super::{args, returns, Record};
 use crate::event::{Bytes, Event, EventKind, Pid, Return, Syscall, Text, Timestamp};
 
 /// The prefixes of a line (pid, timestamp, `-n`, `-i`) and the body after them.
@@ -166,7 +166,7 @@ fn parse_body(body: &[u8]) -> Piece<'_> {
 fn parse_call<'a>(name: &'a [u8], args: &'a [u8]) -> Piece<'a> {
     let mut commas = grammar::Commas::new();
     match grammar::scan_args_split(args, &mut commas) {
-        ArgsEnd::Closed(end) => match grammar::parse_return_part(&args[end + 1..]) {
+        ArgsEnd::Closed(end) => match returns::parse_return_part(&args[end + 1..]) {
             Ok((b"", (ret, duration))) => {
                 Piece::Kind(EventKind::Syscall(build_borrowed(lossy(name), &args[..end], Some(&commas), ret, duration)))
             }
@@ -198,7 +198,7 @@ fn parse_tail(rest: &[u8]) -> Option<Piece<'_>> {
     let args = rest.strip_prefix(b" resumed>")?;
     match grammar::scan_args(args) {
         ArgsEnd::Closed(end) => {
-            let (tail, (ret, duration)) = grammar::parse_return_part(&args[end + 1..]).ok()?;
+            let (tail, (ret, duration)) = returns::parse_return_part(&args[end + 1..]).ok()?;
             if !tail.is_empty() {
                 return None;
             }

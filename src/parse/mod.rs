@@ -33,6 +33,7 @@ mod grammar;
 mod line;
 mod line_reader;
 pub mod quoted;
+mod returns;
 mod text;
 
 pub use args::split_args;
