@@ -1,6 +1,6 @@
-//! One physical line on its own: what it is, without the lines around it. Stateless, so that
-//! lines can be parsed on any thread ([`super::prepare`]); gluing split calls and the `-ff` pid
-//! are the [`super::Assembler`]'s.
+//! One physical line on its own: what it is, without the lines around it. It keeps no state, so
+//! that lines can be parsed on any thread ([`prepare`](super::prepare)); gluing split calls and
+//! the `-ff` pid are the [`Assembler`](super::Assembler)'s.
 
 use std::borrow::Cow;
 

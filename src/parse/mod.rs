@@ -26,6 +26,12 @@
 //! split by program output or by a mid-line strace message is glued back together. ANSI colour
 //! (strace 7 `--color`) is stripped first. Lines longer than [`MAX_LINE`] are counted and
 //! skipped by the [`LineReader`].
+//!
+//! A line is parsed on its own in `line`, which keeps no state so that [`prepare`] can run it on
+//! any thread; the [`Assembler`] in `assemble` keeps what spans lines (a call waiting for its
+//! continuation, the `-ff` pid, the counts). Below them, leaves that know nothing of records:
+//! `grammar` (prefix, name, argument scan), `returns` (what follows the closing parenthesis),
+//! `args` (the arguments the analysis decodes), [`quoted`] (strace's C strings) and `text`.
 
 mod args;
 mod assemble;
