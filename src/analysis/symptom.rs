@@ -91,10 +91,10 @@ pub fn http_status(text: &[u8]) -> Option<u16> {
 /// The first non-empty line of `text` without a log line's `[date] [module] [pid]` prefix,
 /// bounded (still raw: renderers escape).
 pub fn excerpt(text: &[u8]) -> String {
-    let mut line = text.split(|&c| c == b'\n').map(trim).find(|l| !l.is_empty()).unwrap_or(b"");
+    let mut line = text.split(|&c| c == b'\n').map(<[u8]>::trim_ascii).find(|l| !l.is_empty()).unwrap_or(b"");
     while line.starts_with(b"[") {
         match memchr::memchr(b']', line) {
-            Some(end) => line = trim(&line[end + 1..]),
+            Some(end) => line = line[end + 1..].trim_ascii(),
             None => break,
         }
     }
@@ -105,12 +105,6 @@ pub fn excerpt(text: &[u8]) -> String {
     let mut cut: String = s.chars().take(EXCERPT).collect();
     cut.push('…');
     cut
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |e| e + 1);
-    &b[s..e]
 }
 
 /// True when error text names the failure's file or address.

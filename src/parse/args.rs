@@ -75,17 +75,17 @@ pub fn split_args(args: &[u8], max: usize) -> smallvec::SmallVec<[&[u8]; 6]> {
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b',' if depth == 0 => {
                 if out.len() + 1 >= max {
-                    out.push(trim(&args[start..]));
+                    out.push(args[start..].trim_ascii());
                     return out;
                 }
-                out.push(trim(&args[start..k]));
+                out.push(args[start..k].trim_ascii());
                 start = k + 1;
             }
             _ => {}
         }
         k += 1;
     }
-    let last = trim(&args[start.min(args.len())..]);
+    let last = args[start.min(args.len())..].trim_ascii();
     if !last.is_empty() || !out.is_empty() {
         out.push(last);
     }
@@ -100,20 +100,14 @@ fn split_at<'a>(args: &'a [u8], commas: &[usize], max: usize) -> smallvec::Small
         if out.len() + 1 >= max {
             break;
         }
-        out.push(trim(&args[start..c]));
+        out.push(args[start..c].trim_ascii());
         start = c + 1;
     }
-    let last = trim(&args[start..]);
+    let last = args[start..].trim_ascii();
     if !last.is_empty() || !out.is_empty() {
         out.push(last);
     }
     out
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |e| e + 1);
-    &b[s..e]
 }
 
 /// strace 6.16+ `-N` prints `pathname="..."`; drop the `name=` so the value remains.

@@ -4,24 +4,20 @@
 //! time in profiles.
 //!
 //! Grammar pieces, in line order: prefix (pid, timestamp, `-n` number, `-i` pointer), body
-//! (syscall call, resumed tail, signal, exit/kill, strace message), return, trailer (markers,
-//! `-T` duration). Arguments are scanned, not parsed into a tree: strings are skipped with escape
-//! awareness and brackets are counted, and only the arguments the analysis needs are decoded
-//! (see `args.rs`).
+//! (syscall call, resumed tail, signal, exit/kill, strace message: the last three in `line.rs`),
+//! return, trailer (markers, `-T` duration: both in `returns.rs`). Arguments are scanned, not
+//! parsed into a tree: strings are skipped with escape awareness and brackets are counted, and
+//! only the arguments the analysis needs are decoded (see `args.rs`).
 
-use std::borrow::Cow;
-
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while1, take_while_m_n};
+use nom::bytes::complete::take_while_m_n;
 use nom::character::complete::{char, digit1, space0, space1};
-use nom::combinator::{opt, recognize};
-use nom::sequence::{delimited, pair, preceded, tuple};
+use nom::sequence::{delimited, pair};
 use nom::IResult;
 
-use super::{lossy, quoted};
-use crate::event::{Pid, Return};
+use super::quoted;
+use crate::event::Pid;
 
-type In<'a> = &'a [u8];
+pub type In<'a> = &'a [u8];
 
 // ---------------------------------------------------------------- prefix
 
@@ -62,7 +58,7 @@ pub fn pid_prefix(i: In) -> Option<(usize, Pid)> {
 }
 
 /// How many spaces and tabs `i` starts with.
-fn blanks(i: In) -> usize {
+pub fn blanks(i: In) -> usize {
     let mut k = 0;
     while k < i.len() && matches!(i[k], b' ' | b'\t') {
         k += 1;
@@ -71,19 +67,12 @@ fn blanks(i: In) -> usize {
 }
 
 /// How many digits `t` has from `from` on (0 past its end).
-fn digits_at(t: In, from: usize) -> usize {
+pub fn digits_at(t: In, from: usize) -> usize {
     let mut k = from;
     while k < t.len() && t[k].is_ascii_digit() {
         k += 1;
     }
     k.saturating_sub(from)
-}
-
-/// Any timestamp form followed by a space: `-t`, `-tt`, `-ttt`, `--timestamps=unix,ns`, `-r`.
-#[cfg(test)]
-pub fn parse_timestamp(i: In<'_>) -> Option<(In<'_>, crate::event::Timestamp<'_>)> {
-    let t = timestamp_prefix(i)?;
-    Some((&i[t.end..], crate::event::Timestamp { text: Cow::Borrowed(&i[t.text.clone()]), relative: t.relative }))
 }
 
 /// Where a timestamp prefix's text is, where the prefix ends (after its blanks), and whether
@@ -314,155 +303,6 @@ pub fn decorates(i: In, k: usize) -> bool {
     k > 0 && (i[k - 1].is_ascii_alphanumeric() || i[k - 1] == b'_') && i.get(k + 1) != Some(&b'<')
 }
 
-// ---------------------------------------------------------------- return
-
-/// What follows the closing parenthesis: ` = RET [markers] [<duration>]`.
-pub fn parse_return_part(i: In<'_>) -> IResult<In<'_>, (Return<'_>, Option<f64>)> {
-    // ` = ` by hand: every call line has it
-    let lead = blanks(i);
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char));
-    let after = i[lead..].strip_prefix(b"=").ok_or_else(fail)?;
-    let i = match blanks(after) {
-        0 => return Err(fail()),
-        n => &after[n..],
-    };
-    if let Some(common) = plain_value_return(i) {
-        return Ok((&i[i.len()..], common));
-    }
-    let (i, ret) = parse_return(i)?;
-    let (i, _) = nom::multi::many0(preceded(space1, alt((tag("(INJECTED)"), tag("(DELAYED)")))))(i)?;
-    let (i, duration) = opt(preceded(space1, parse_duration))(i)?;
-    let (i, _) = space0(i)?;
-    Ok((i, (ret, duration)))
-}
-
-/// The common case without nom: `N[<decoration>][ <duration>]` to the end of the line.
-fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
-    let digits = i.iter().position(|c| !c.is_ascii_digit()).unwrap_or(i.len());
-    let value = decimal_int(&i[..digits])?;
-    let mut rest = &i[digits..];
-    let mut decoration = None;
-    if rest.first() == Some(&b'<') {
-        let end = angle_end(rest)?;
-        decoration = Some(Cow::Borrowed(&rest[1..end]));
-        rest = &rest[end + 1..];
-    }
-    let end = rest.iter().rposition(|c| !matches!(c, b' ' | b'\t')).map_or(0, |e| e + 1);
-    let duration = match &rest[..end] {
-        [] => None,
-        [b' ', d @ ..] => match parse_duration(d) {
-            Ok((b"", d)) => Some(d),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    Some((Return::Value { value, decoration }, duration))
-}
-
-/// `<SECS.frac>` (by hand: it ends every `-T` line).
-fn parse_duration(i: In) -> IResult<In, f64> {
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit));
-    let t = i.strip_prefix(b"<").ok_or_else(fail)?;
-    let int = digits_at(t, 0);
-    let frac = digits_at(t, int + 1);
-    if int == 0 || t.get(int) != Some(&b'.') || frac == 0 || t.get(int + 1 + frac) != Some(&b'>') {
-        return Err(fail());
-    }
-    Ok((&t[int + frac + 2..], decimal(&t[..int], &t[int + 1..int + 1 + frac])))
-}
-
-/// `int.frac` as the nearest f64, like `str::parse` but without it: both parts as one exact
-/// integer, divided by an exact power of ten (IEEE division rounds correctly).
-fn decimal(int: &[u8], frac: &[u8]) -> f64 {
-    if int.len() + frac.len() > 15 {
-        let s = [int, b".", frac].concat();
-        return std::str::from_utf8(&s).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
-    }
-    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-    let mut n = 0u64;
-    for &c in int {
-        n = n * 10 + u64::from(c - b'0');
-    }
-    for &c in frac {
-        n = n * 10 + u64::from(c - b'0');
-    }
-    n as f64 / POW10[frac.len()]
-}
-
-pub fn parse_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
-    alt((parse_error_return, parse_question_return, parse_value_return))(i)
-}
-
-/// `-1 ENOENT (No such file or directory)` or `-1 (errno 524)`.
-fn parse_error_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
-    let (i, _) = pair(tag("-1"), space1)(i)?;
-    if let Ok((rest, digits)) =
-        delimited(pair(tag("(errno"), space1), digit1::<In, nom::error::Error<In>>, char(')'))(i)
-    {
-        return Ok((rest, Return::Error { errno: lossy(digits), message: Cow::Borrowed("") }));
-    }
-    let (i, errno) = take_while1(|c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')(i)?;
-    let (i, message) = opt(preceded(space1, parse_parens))(i)?;
-    Ok((i, Return::Error { errno: lossy(errno), message: message.map(lossy).unwrap_or_default() }))
-}
-
-/// `?`, `? ERESTARTSYS (To be restarted ...)`, `? <unavailable>`.
-fn parse_question_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
-    let (i, _) = char('?')(i)?;
-    let code = preceded(
-        space1,
-        pair(
-            take_while1(|c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'),
-            opt(preceded(space1, parse_parens)),
-        ),
-    );
-    let (i, restart) = opt(code)(i)?;
-    let (i, _) = opt(preceded(space1, tag("<unavailable>")))(i)?;
-    Ok((
-        i,
-        match restart {
-            Some((code, msg)) => Return::Restart { code: lossy(code), message: msg.map(lossy).unwrap_or_default() },
-            None => Return::NoReturn,
-        },
-    ))
-}
-
-/// A decimal or hex value, an optional `<decoration>`, and optional ` (comment)`s.
-fn parse_value_return(i: In<'_>) -> IResult<In<'_>, Return<'_>> {
-    let (i, text) = alt((
-        recognize(pair(tag("0x"), take_while1(|c: u8| c.is_ascii_hexdigit()))),
-        recognize(pair(opt(char('-')), digit1)),
-    ))(i)?;
-    let (i, decoration) = opt(parse_angle)(i)?;
-    let (i, _) = nom::multi::many0(preceded(space1, parse_comment))(i)?;
-    // hex results are addresses (mmap, brk) or flag words: kept as printed
-    let ret = match decimal_int(text) {
-        Some(value) => Return::Value { value, decoration: decoration.map(Cow::Borrowed) },
-        None => Return::Other { text: lossy(text) },
-    };
-    Ok((i, ret))
-}
-
-/// A decoded-result comment after a value: `(flags O_RDONLY)`, `([{fd=4, revents=POLLIN}])`,
-/// `/* 4 vars */`. Not the `(INJECTED)`/`(DELAYED)` markers, which the caller handles.
-fn parse_comment(i: In) -> IResult<In, In> {
-    if i.starts_with(b"(INJECTED)") || i.starts_with(b"(DELAYED)") {
-        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Tag)));
-    }
-    alt((parse_parens, recognize(tuple((tag("/*"), nom::bytes::complete::take_until("*/"), tag("*/"))))))(i)
-}
-
-/// A balanced `( ... )` group (strings inside skipped); returns the text inside.
-fn parse_parens(i: In) -> IResult<In, In> {
-    if i.first() != Some(&b'(') {
-        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char)));
-    }
-    match scan_args(&i[1..]) {
-        ArgsEnd::Closed(end) => Ok((&i[end + 2..], &i[1..end + 1])),
-        _ => Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,48 +320,11 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        let (_, t) = parse_timestamp(b"10:15:02.412345 close(3)").unwrap();
-        assert_eq!(t.text(), "10:15:02.412345");
-        assert!((t.secs() - 36902.412345).abs() < 1e-6);
-        assert!(!t.relative);
-        let (_, t) = parse_timestamp(b"     0.000048 access(").unwrap();
-        assert!(t.relative);
-        let (_, t) = parse_timestamp(b"1795711850.219217734 x").unwrap();
-        assert!(!t.relative);
-        assert_eq!(t.text(), "1795711850.219217734");
-    }
-
-    #[test]
-    fn returns() {
-        let r = |s: &'static [u8]| parse_return_part(s).unwrap().1;
-        assert_eq!(r(b" = 3").0, Return::Value { value: 3, decoration: None });
-        assert_eq!(
-            r(b"= 3</srv/a b> <0.000010>"),
-            (Return::Value { value: 3, decoration: Some(b"/srv/a b"[..].into()) }, Some(0.00001))
-        );
-        assert_eq!(
-            r(b" = -1 ENOENT (No such file or directory) <0.000013>"),
-            (Return::Error { errno: "ENOENT".into(), message: "No such file or directory".into() }, Some(0.000013))
-        );
-        assert_eq!(r(b" = -1 (errno 524)").0, Return::Error { errno: "524".into(), message: "".into() });
-        assert_eq!(
-            r(b" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)").0,
-            Return::Restart { code: "ERESTARTSYS".into(), message: "To be restarted if SA_RESTART is set".into() }
-        );
-        assert_eq!(r(b" = ?").0, Return::NoReturn);
-        assert_eq!(r(b" = 0x7f2ed5dee000").0, Return::Other { text: "0x7f2ed5dee000".into() });
-        assert_eq!(r(b" = 1 ([{fd=4, revents=POLLIN}]) <0.1>").1, Some(0.1));
-        assert_eq!(r(b" = -1 EROFS (Read-only file system) (INJECTED)").0.errno(), Some("EROFS"));
-        assert_eq!(r(b" = 42 (INJECTED)").0, Return::Value { value: 42, decoration: None });
-        assert_eq!(r(b" = 0xffffffffffffffff").0, Return::Other { text: "0xffffffffffffffff".into() });
-    }
-
-    #[test]
-    fn durations_round_like_parse() {
-        for d in ["0.000012", "1.5", "0.100000", "123456.123456", "0.1234567890123456789"] {
-            let (int, frac) = d.split_once('.').unwrap();
-            assert_eq!(decimal(int.as_bytes(), frac.as_bytes()), d.parse::<f64>().unwrap(), "{d}");
-        }
+        // (text, relative, what follows)
+        let t = |s: &'static [u8]| timestamp_prefix(s).map(|t| (&s[t.text], t.relative, &s[t.end..]));
+        assert_eq!(t(b"10:15:02.412345 close(3)"), Some((&b"10:15:02.412345"[..], false, &b"close(3)"[..])));
+        assert_eq!(t(b"     0.000048 access("), Some((&b"0.000048"[..], true, &b"access("[..])));
+        assert_eq!(t(b"1795711850.219217734 x"), Some((&b"1795711850.219217734"[..], false, &b"x"[..])));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! taken from the real captures in fixtures/ unless marked HAND-WRITTEN (shapes strace 6.1
 //! cannot produce: older or newer releases, per shared/docs/strace-output-format.md §12).
 
+use super::assemble::GLUE_WINDOW;
 use super::*;
 use crate::event::{Event, EventKind, Return};
 
@@ -121,6 +122,15 @@ fn signals_exits_kills_and_messages() {
         let k = kind(msg);
         assert!(matches!(k, EventKind::Strace { .. }), "{msg}: {k:?}");
     }
+}
+
+#[test]
+fn clock_times_count_seconds_since_midnight() {
+    let recs = parse_line(b"10:15:02.412345 close(3) = 0");
+    let [Record::Event(Event { time: Some(t), .. })] = recs.as_slice() else { panic!("{recs:?}") };
+    assert_eq!(t.text(), "10:15:02.412345");
+    assert!(!t.relative);
+    assert!((t.secs() - 36902.412345).abs() < 1e-6);
 }
 
 #[test]
