@@ -9,3 +9,4 @@ mod hostile;
 mod incidents;
 mod live;
 mod props;
+mod snapshots;
