@@ -1,5 +1,5 @@
-//! The command line, as clap sees it. Nothing below this module uses clap types:
-//! `Options::from_cli` validates once.
+//! The command line, as clap sees it. `Options::from_cli` validates it once; below that only
+//! the plain value enums (`Format`, the completion `Shell`) travel on, never the clap structs.
 
 use std::path::PathBuf;
 

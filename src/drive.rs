@@ -10,13 +10,13 @@ use crate::analysis::Analyzer;
 use crate::disk::{Disk, NoDisk, RootDisk};
 use crate::error::Error;
 use crate::event::{Event, EventKind};
+use crate::flow::stream::{EventStream, MergedStream, Pumped};
 use crate::heuristics::noise::Ignores;
 use crate::heuristics::{self, typo};
 use crate::input::{self, Input};
 use crate::options::Options;
 use crate::parse::ParseStats;
 use crate::report::{self, Report};
-use crate::stream::{EventStream, MergedStream, Pumped};
 use crate::{interrupt, render, tracer};
 
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
@@ -45,7 +45,7 @@ pub fn analyze(
         Some(root) => Box::new(RootDisk::new(root)),
         None => Box::new(NoDisk),
     };
-    let mut run = Run {
+    let mut run = Session {
         options,
         analyzer: Analyzer::new(
             options.max_groups,
@@ -88,7 +88,7 @@ pub fn analyze(
             }
         }
     }
-    let Run { analyzer, stats, unparsed, .. } = run;
+    let Session { analyzer, stats, unparsed, .. } = run;
     let (collected, ignores) = analyzer.finish();
     let judged = heuristics::judge(&collected, &ignores, disk.as_ref());
     Ok((report::build::report(collected, judged, &stats), unparsed))
@@ -126,7 +126,7 @@ fn open_save(options: &Options, errors: &mut Vec<Error>) -> Option<std::fs::File
     }
 }
 
-struct Run<'a> {
+struct Session<'a> {
     options: &'a Options,
     analyzer: Analyzer,
     stats: ParseStats,
@@ -136,7 +136,7 @@ struct Run<'a> {
     budget: typo::Budget,
 }
 
-impl Run<'_> {
+impl Session<'_> {
     fn push(&mut self, source: &str, event: &Event<'_>, out: &mut dyn Write) -> Result<(), Error> {
         if let EventKind::Unparsed { text } = &event.kind {
             if self.unparsed.len() < UNPARSED_SHOWN {

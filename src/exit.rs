@@ -8,4 +8,6 @@ pub enum ExitStatus {
     Suspects = 1,
     /// A usage or input error (other inputs were still analysed).
     Error = 2,
+    /// A second Ctrl-C ended the run at once (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }

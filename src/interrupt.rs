@@ -10,9 +10,6 @@ static COUNT: AtomicUsize = AtomicUsize::new(0);
 static CHILD: AtomicI32 = AtomicI32::new(0);
 static INSTALL: Once = Once::new();
 
-/// Exit status after a second interrupt (128 + SIGINT).
-pub const INTERRUPTED: i32 = 130;
-
 /// Installs the handler (once).
 pub fn install() {
     INSTALL.call_once(|| {
@@ -20,7 +17,7 @@ pub fn install() {
         let _ = ctrlc::set_handler(|| {
             let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
             if n >= 2 {
-                std::process::exit(INTERRUPTED);
+                std::process::exit(crate::exit::ExitStatus::Interrupted as i32);
             }
             let child = CHILD.load(Ordering::SeqCst);
             if child > 0 {

@@ -1,8 +1,8 @@
 //! straceback: reads strace output and ranks what the traced processes are failing on.
 //!
 //! The stages, each importing only the ones before it: [`input`] (files, stdin, gzip, -ff
-//! sets) -> [`parse`] (lines -> records, by the [`syscalls`] table) -> `pair`
-//! (unfinished/resumed merged into events) -> `analysis` (collects process state, failure
+//! sets) -> [`parse`] (lines -> records, by the `syscalls` table) -> `flow`
+//! (records paired into events, one input or a merged `-ff` set) -> `analysis` (collects process state, failure
 //! groups, evidence, reactions) -> `heuristics` (judges noise, typos, scores) -> [`report`]
 //! (plain data) -> `render` (every sentence, every format). `drive` wires them.
 //!
@@ -18,16 +18,14 @@ mod drive;
 pub mod error;
 pub mod event;
 pub mod exit;
+mod flow;
 mod heuristics;
 mod input;
 mod interrupt;
 pub mod options;
-pub mod pair;
 pub mod parse;
-mod pipeline;
 mod render;
 pub mod report;
-mod stream;
 mod syscalls;
 mod tracer;
 
@@ -36,6 +34,7 @@ use std::io::{self, Write};
 pub use drive::analyze_reader;
 use error::Error;
 use exit::ExitStatus;
+pub use flow::pair;
 use options::{Mode, Options};
 
 /// Runs one invocation; prints to stdout and stderr; returns the exit status.
@@ -82,7 +81,12 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
 }
 
 /// Writes `report` in `format`, with at most `top` suspects (text and markdown).
-pub fn render_report(report: &report::Report, format: cli::Format, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_report(
+    report: &report::Report,
+    format: cli::Format,
+    top: Option<usize>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         cli::Format::Text => render::text::render(report, top, out),
         cli::Format::Json => render::json::render(report, out),

@@ -41,7 +41,7 @@ pub struct Options {
     pub exit_code: bool,
     pub live: bool,
     pub save: Option<PathBuf>,
-    /// Threads for a single trace file (1: sequential; see [`crate::pipeline`]).
+    /// Threads for a single trace file (1: sequential; see `flow::pipeline`).
     pub threads: usize,
     /// stderr is a terminal: status line and progress bars go there.
     pub stderr_tty: bool,
@@ -122,7 +122,6 @@ impl Options {
             exit_code: r.exit_code,
             live,
             save: r.save,
-            // the parallel path is slower than one thread today (benches/RESULTS.md): opt-in
             threads: r.threads.unwrap_or_else(default_threads).max(1),
             stderr_tty: std::io::stderr().is_terminal(),
         })

@@ -176,11 +176,11 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"epoll_pwait2" | b"poll" | b"ppoll" | b"select" | b"pselect6" | b"_newselect" => row(NONE, D::POLL),
         // a descriptor and nothing the analysis needs beyond it
         b"fstat" | b"fstat64" | b"fstatfs" | b"fstatfs64" | b"fchmod" | b"fchown" | b"fchown32" | b"ftruncate"
-        | b"ftruncate64" | b"fsync" | b"fdatasync" | b"getdents" | b"getdents64" | b"lseek" | b"_llseek"
-        | b"ioctl" | b"listen" | b"setsockopt" | b"getsockname" | b"getpeername" | b"shutdown" | b"sendfile"
-        | b"sendfile64" | b"fadvise64" | b"fallocate" | b"fgetxattr" | b"fsetxattr" | b"flistxattr"
-        | b"fremovexattr" | b"sync_file_range" | b"readahead" | b"splice" | b"tee" | b"vmsplice"
-        | b"copy_file_range" | b"close_range" | b"inotify_rm_watch" | b"syncfs" => row(FD, D::NOTHING),
+        | b"ftruncate64" | b"fsync" | b"fdatasync" | b"getdents" | b"getdents64" | b"lseek" | b"_llseek" | b"ioctl"
+        | b"listen" | b"setsockopt" | b"getsockname" | b"getpeername" | b"shutdown" | b"sendfile" | b"sendfile64"
+        | b"fadvise64" | b"fallocate" | b"fgetxattr" | b"fsetxattr" | b"flistxattr" | b"fremovexattr"
+        | b"sync_file_range" | b"readahead" | b"splice" | b"tee" | b"vmsplice" | b"copy_file_range"
+        | b"close_range" | b"inotify_rm_watch" | b"syncfs" => row(FD, D::NOTHING),
         // processes
         b"clone" | b"clone3" | b"fork" | b"vfork" => row(NONE, D::FORK),
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),

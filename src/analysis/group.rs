@@ -207,7 +207,6 @@ impl Failures {
         g.count += 1;
         g.last.set(at);
     }
-
 }
 
 /// Adds one to `key`'s count, allocating the key only the first time.
@@ -217,5 +216,24 @@ fn count_in(counts: &mut BTreeMap<String, u64>, key: &str) {
         None => {
             counts.insert(key.to_string(), 1);
         }
+    }
+}
+
+#[cfg(test)]
+impl Failure {
+    /// A group of `count` failures of `syscall` on `target` with `errno`, by pid 1, nothing
+    /// else known: for the judgement rules' tests.
+    pub fn example(target: Target, syscall: &str, errno: &str, count: u64) -> Failure {
+        let at = At { source: "t", line: 1, time: None };
+        let mut f = Failures::new(1);
+        let id = f.create(target, "", &at, String::new()).unwrap_or_default();
+        for _ in 0..count {
+            f.count(id, syscall, errno, Some(1), &at);
+        }
+        f.groups.remove(id)
+    }
+
+    pub fn path_example(path: &str, errno: &str) -> Failure {
+        Failure::example(Target::Path { path: path.as_bytes().to_vec(), absolute: true }, "openat", errno, 1)
     }
 }

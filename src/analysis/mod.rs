@@ -35,7 +35,7 @@ enum Group {
     /// A group that exists.
     Known(usize),
     /// The group of this target, made if it does not exist yet.
-    Of(Target),
+    ByTarget(Target),
 }
 
 /// Groups whose process reacted to them since the live output last looked.
@@ -170,7 +170,7 @@ impl Analyzer {
                     };
                     let group = match known {
                         Some(id) => Group::Known(id),
-                        None => Group::Of(self.target(pid, sc, errno, resolved.as_ref())),
+                        None => Group::ByTarget(self.target(pid, sc, errno, resolved.as_ref())),
                     };
                     self.fail(source, ev, pid, sc, group, errno, message);
                 }
@@ -228,7 +228,7 @@ impl Analyzer {
         let at = At { source, line: ev.line, time: ev.time.as_ref().map(Timestamp::text) };
         let (id, is_new) = match group {
             Group::Known(id) => (id, false),
-            Group::Of(target) => match self.failures.find(&target) {
+            Group::ByTarget(target) => match self.failures.find(&target) {
                 Some(id) => (id, false),
                 None => match self.failures.create(target, message, &at, sample_line(sc)) {
                     Some(id) => (id, true),
@@ -255,7 +255,10 @@ impl Analyzer {
     /// and no noise rule explains them so far.
     pub(crate) fn take_fresh(&mut self) -> Vec<usize> {
         let fresh = self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default();
-        fresh.into_iter().filter(|&id| crate::heuristics::noise::judge(self.group(id), &self.ignores).is_none()).collect()
+        fresh
+            .into_iter()
+            .filter(|&id| crate::heuristics::noise::judge(self.group(id), &self.ignores).is_none())
+            .collect()
     }
 
     /// Starts collecting groups for [`Analyzer::take_fresh`].

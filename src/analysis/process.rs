@@ -142,7 +142,8 @@ impl ProcessTable {
             _ => return,
         };
         let ids = self.process(pid);
-        let closing = syscalls::info(sc.name.as_bytes()).does.has(Does::CLOSE) && matches!(sc.ret, Return::Value { .. });
+        let closing =
+            syscalls::info(sc.name.as_bytes()).does.has(Does::CLOSE) && matches!(sc.ret, Return::Value { .. });
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
         // (compared first: most calls repeat what is known, and copying costs more)
         if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {

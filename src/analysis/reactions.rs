@@ -104,7 +104,7 @@ impl Analyzer {
             // it is the connect that failed; the evidence line stays the getsockopt
             let mut failed_connect = sc.clone();
             failed_connect.name = "connect".into();
-            self.fail(source, ev, pid, &failed_connect, Group::Of(target), &errno, message);
+            self.fail(source, ev, pid, &failed_connect, Group::ByTarget(target), &errno, message);
         }
     }
 

@@ -3,7 +3,7 @@
 //! Rules come from how programs behave, never from particular paths of a known incident.
 
 pub(crate) mod errno;
-pub(crate) mod fixptr;
+pub(crate) mod fix_pointer;
 pub(crate) mod noise;
 pub(crate) mod rank;
 pub(crate) mod typo;
@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
-use fixptr::Reference;
+use fix_pointer::Reference;
 use noise::{Ignores, Noise};
 use rank::Reason;
 use typo::{KnownPaths, Typo};
@@ -71,7 +71,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             let referenced_from = (k < FIX_POINTERS)
                 .then(|| groups[i].target.fs_path())
                 .flatten()
-                .and_then(|p| fixptr::find_reference(p, c.evidence.opened_before(i), disk));
+                .and_then(|p| fix_pointer::find_reference(p, c.evidence.opened_before(i), disk));
             Ranked {
                 group: i,
                 score,

@@ -192,3 +192,69 @@ pub fn is_system_tree(path: &[u8]) -> bool {
     ];
     SYS.iter().any(|p| path.starts_with(p)) && !path.starts_with(b"/usr/local/")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::group::Target;
+
+    fn ignores() -> Ignores {
+        Ignores::new(true, &["^/srv/cache/".to_string()]).unwrap()
+    }
+
+    #[test]
+    fn known_benign_paths_from_the_list_and_from_ignore() {
+        let g = Failure::path_example("/usr/share/locale/de/LC_MESSAGES/x.mo", "ENOENT");
+        assert!(matches!(judge(&g, &ignores()), Some(Noise::KnownBenign { why }) if why.starts_with("locale data")));
+        let g = Failure::path_example("/srv/cache/a", "ENOENT");
+        assert_eq!(judge(&g, &ignores()), Some(Noise::KnownBenign { why: "matches --ignore ^/srv/cache/".into() }));
+        assert!(judge(&g, &Ignores::new(false, &[]).unwrap()).is_none());
+    }
+
+    #[test]
+    fn a_search_path_probe_found_elsewhere() {
+        let mut g = Failure::path_example("/usr/local/lib/python3/x.py", "ENOENT");
+        g.found_elsewhere = Some(b"/usr/lib/python3/x.py".to_vec());
+        assert_eq!(judge(&g, &ignores()), Some(Noise::SearchPathProbe { found: b"/usr/lib/python3/x.py".to_vec() }));
+    }
+
+    #[test]
+    fn an_existence_check_then_creation() {
+        let mut g = Failure::path_example("/var/lib/app/lock", "ENOENT");
+        g.created_later = true;
+        assert_eq!(judge(&g, &ignores()), Some(Noise::CreatedLater));
+    }
+
+    #[test]
+    fn capability_probes_by_errno() {
+        let g =
+            Failure::example(Target::Call { syscall: "ioctl".into(), errno: "ENOTTY".into() }, "ioctl", "ENOTTY", 3);
+        assert_eq!(judge(&g, &ignores()), Some(Noise::CapabilityProbe { errno: "ENOTTY".into() }));
+        assert!(is_routine(&g, &ignores()));
+    }
+
+    #[test]
+    fn system_paths_are_noise_only_when_nothing_followed() {
+        let mut g = Failure::path_example("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "ENOENT");
+        assert_eq!(judge(&g, &ignores()), Some(Noise::SystemProbe));
+        assert!(!is_routine(&g, &ignores()), "a reaction may still be attributed to it");
+        g.reactions.exit_code = Some(127);
+        assert_eq!(judge(&g, &ignores()), None);
+        let g = Failure::path_example("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "EACCES");
+        assert_eq!(judge(&g, &ignores()), None, "a permission failure is never a probe");
+    }
+
+    #[test]
+    fn application_failures_are_not_noise() {
+        let g = Failure::path_example("/var/www/html/wp-includes/class-wp-locale.phpp", "ENOENT");
+        assert_eq!(judge(&g, &ignores()), None);
+        assert!(!is_routine(&g, &ignores()));
+    }
+
+    #[test]
+    fn trees() {
+        assert!(is_app_tree(b"/etc/nginx/sites-enabled/default") && !is_system_tree(b"/etc/nginx/x"));
+        assert!(!is_app_tree(b"/etc/passwd"));
+        assert!(is_system_tree(b"/usr/lib/x") && !is_system_tree(b"/usr/local/lib/x"));
+    }
+}

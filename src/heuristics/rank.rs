@@ -81,26 +81,50 @@ pub(crate) const WEIGHTS: Weights = Weights {
 /// What one part of a score rests on ([`crate::render::words`] says it in words).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Why {
-    ErrnoClass { class: ErrnoClass, errno: String, message: String },
+    ErrnoClass {
+        class: ErrnoClass,
+        errno: String,
+        message: String,
+    },
     Resolved,
     NeverResolved,
-    Typo { kind: TypoKind, suggestion: Vec<u8>, evidence: Evidence, distance: usize },
+    Typo {
+        kind: TypoKind,
+        suggestion: Vec<u8>,
+        evidence: Evidence,
+        distance: usize,
+    },
     NamedInError,
     ErrorText,
     /// Only successful responses followed; `code` is the lowest.
-    RequestSucceeded { code: u16 },
+    RequestSucceeded {
+        code: u16,
+    },
     /// `count` error responses followed: 5xx when `server`, else 4xx.
-    HttpError { server: bool, count: u64 },
-    Killed { signal: String },
-    ExitStatus { code: i32 },
+    HttpError {
+        server: bool,
+        count: u64,
+    },
+    Killed {
+        signal: String,
+    },
+    ExitStatus {
+        code: i32,
+    },
     LastFailure,
     ExistenceCheck,
     NoTarget,
     AppTree,
     SystemTree,
     Unresolved,
-    Repeated { count: u64, processes: usize },
-    PathsBelow { paths: usize, failures: u64 },
+    Repeated {
+        count: u64,
+        processes: usize,
+    },
+    PathsBelow {
+        paths: usize,
+        failures: u64,
+    },
 }
 
 impl Why {
@@ -249,9 +273,137 @@ pub(crate) fn fold_into_wrong_directories(
         if let Some(children) = below.get(i) {
             let failures: u64 = children.iter().map(|&c| groups[c].count).sum();
             *score += WEIGHTS.paths_below;
-            reasons.push(Reason { why: Why::PathsBelow { paths: children.len(), failures }, points: WEIGHTS.paths_below });
+            reasons
+                .push(Reason { why: Why::PathsBelow { paths: children.len(), failures }, points: WEIGHTS.paths_below });
         }
     }
     sort(&mut out, groups);
     (out, below)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(f: &Failure, typo: Option<&Typo>) -> Vec<(&'static str, i32)> {
+        let (total, reasons) = score(f, typo);
+        assert_eq!(total, reasons.iter().map(|r| r.points).sum::<i32>(), "the score is its reasons' sum");
+        reasons.iter().map(|r| (r.why.code(), r.points)).collect()
+    }
+
+    #[test]
+    fn the_weights() {
+        let w = &WEIGHTS;
+        let by_class = [w.permission, w.network, w.resource, w.missing, w.other];
+        assert_eq!(by_class, [30, 25, 25, 20, 10]);
+        assert_eq!((w.resolved, w.never_resolved), (-15, 10));
+        assert_eq!((w.typo_one_edit, w.typo_two_edits), (40, 30));
+        assert_eq!((w.named_in_error, w.error_text, w.request_succeeded), (30, 15, -15));
+        assert_eq!((w.http_5xx, w.http_4xx, w.killed, w.exit_status, w.last_failure), (20, 15, 20, 15, 10));
+        assert_eq!((w.existence_check, w.no_target, w.app_tree, w.system_tree, w.unresolved), (-10, -10, 10, -10, -5));
+        assert_eq!((w.repeated_per_doubling, w.repeated_max, w.paths_below), (3.0, 10, 10));
+    }
+
+    #[test]
+    fn a_bare_failure_scores_its_errno_class_and_place() {
+        let f = Failure::path_example("/srv/app/config.yaml", "EACCES");
+        assert_eq!(reasons(&f, None), [("errno_class", 30), ("never_resolved", 10), ("app_tree", 10)]);
+        let f = Failure::path_example("/usr/lib/x.so", "ENOENT");
+        assert_eq!(reasons(&f, None), [("errno_class", 20), ("never_resolved", 10), ("system_tree", -10)]);
+        let f = Failure::path_example("/tmp/x", "EIO");
+        assert_eq!(reasons(&f, None), [("errno_class", 10), ("never_resolved", 10)]);
+    }
+
+    #[test]
+    fn a_typo_counts_by_its_distance() {
+        let f = Failure::path_example("/srv/app/config.yml", "ENOENT");
+        let mut t = Typo {
+            suggestion: b"/srv/app/config.yaml".to_vec(),
+            distance: 1,
+            evidence: Evidence::Disk,
+            kind: TypoKind::Extension,
+            in_directory: false,
+        };
+        assert!(reasons(&f, Some(&t)).contains(&("typo", 40)));
+        t.distance = 2;
+        assert!(reasons(&f, Some(&t)).contains(&("typo", 30)));
+    }
+
+    #[test]
+    fn reactions_count_once_each() {
+        let mut f = Failure::path_example("/srv/app/x", "ENOENT");
+        f.reactions.named_in_error = Some("cannot open /srv/app/x".into());
+        f.reactions.error_text = Some("cannot open /srv/app/x".into());
+        f.reactions.http.insert(500, 2);
+        f.reactions.http.insert(404, 1);
+        f.reactions.killed_by = Some("SIGSEGV".into());
+        f.reactions.exit_code = Some(1);
+        f.reactions.last_before = true;
+        let r = reasons(&f, None);
+        for want in [("named_in_error", 30), ("http_error", 20), ("killed", 20), ("last_failure", 10)] {
+            assert!(r.contains(&want), "{want:?} in {r:?}");
+        }
+        for not in ["error_text", "exit_status", "request_succeeded"] {
+            assert!(!r.iter().any(|(k, _)| *k == not), "{not} in {r:?}");
+        }
+        let mut f = Failure::path_example("/srv/app/x", "ENOENT");
+        f.reactions.error_text = Some("oops".into());
+        f.reactions.http.insert(404, 1);
+        f.reactions.exit_code = Some(2);
+        let r = reasons(&f, None);
+        for want in [("error_text", 15), ("http_error", 15), ("exit_status", 15)] {
+            assert!(r.contains(&want), "{want:?} in {r:?}");
+        }
+        let mut f = Failure::path_example("/srv/app/x", "ENOENT");
+        f.reactions.http.insert(200, 3);
+        assert!(reasons(&f, None).contains(&("request_succeeded", -15)));
+    }
+
+    #[test]
+    fn what_lowers_a_score() {
+        let mut f = Failure::path_example("/srv/app/.env", "ENOENT");
+        f.succeeded_later = true;
+        f.syscalls = [("access".to_string(), 1)].into();
+        let r = reasons(&f, None);
+        assert!(r.contains(&("resolved", -15)) && r.contains(&("existence_check", -10)), "{r:?}");
+        let f = Failure::example(Target::Call { syscall: "mmap".into(), errno: "ENOMEM".into() }, "mmap", "ENOMEM", 1);
+        assert!(reasons(&f, None).contains(&("no_target", -10)));
+        let f = Failure::example(Target::Path { path: b"x.conf".to_vec(), absolute: false }, "openat", "ENOENT", 1);
+        assert!(reasons(&f, None).contains(&("unresolved", -5)));
+    }
+
+    #[test]
+    fn repetition_is_worth_three_points_per_doubling_up_to_ten() {
+        let target = || Target::Path { path: b"/srv/app/x".to_vec(), absolute: true };
+        for (count, points) in [(2, 3), (4, 6), (8, 9), (1000, 10)] {
+            let f = Failure::example(target(), "openat", "ENOENT", count);
+            assert!(reasons(&f, None).contains(&("repeated", points)), "{count}");
+        }
+        assert!(!reasons(&Failure::example(target(), "openat", "ENOENT", 1), None).iter().any(|r| r.0 == "repeated"));
+    }
+
+    #[test]
+    fn paths_below_a_wrong_directory_fold_into_it() {
+        let groups = vec![
+            Failure::path_example("/var/www/htlm", "ENOENT"),
+            Failure::path_example("/var/www/htlm/index.html", "ENOENT"),
+            Failure::path_example("/var/www/htlm/a.css", "ENOENT"),
+        ];
+        let typo = |p: &str| Typo {
+            suggestion: p.as_bytes().to_vec(),
+            distance: 1,
+            evidence: Evidence::Disk,
+            kind: TypoKind::Edit,
+            in_directory: true,
+        };
+        let typos: HashMap<usize, Typo> =
+            [(1, typo("/var/www/html/index.html")), (2, typo("/var/www/html/a.css"))].into_iter().collect();
+        let mut scored: Vec<Scored> = (0..3).map(|i| (score(&groups[i], typos.get(&i)).0, i, Vec::new())).collect();
+        sort(&mut scored, &groups);
+        let (out, below) = fold_into_wrong_directories(scored, &groups, &typos);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1, 0);
+        assert_eq!(out[0].2, [Reason { why: Why::PathsBelow { paths: 2, failures: 2 }, points: 10 }]);
+        assert_eq!(below[&0].len(), 2);
+    }
 }

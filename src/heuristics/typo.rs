@@ -76,7 +76,6 @@ impl KnownPaths {
     pub fn names(&self, dir: &[u8]) -> Option<&HashSet<Vec<u8>>> {
         self.dirs.get(dir)
     }
-
 }
 
 /// `/a/b/c` -> (`/a/b`, `c`); `/c` -> (`/`, `c`).

@@ -1,6 +1,6 @@
 //! Reading strace output: physical lines in, records out.
 //!
-//! Accepted line shapes (strace 4.x–6.x, shared/docs/strace-output-format.md):
+//! Accepted line shapes (strace 4.x–6.x, docs/strace-output-format.md):
 //!
 //! ```text
 //! line      := [prefix] body [trailer]

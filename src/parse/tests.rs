@@ -1,6 +1,6 @@
 //! One row per line shape: a line as strace prints it and the fields it must give. Lines are
 //! taken from the real captures in fixtures/ unless marked HAND-WRITTEN (shapes strace 6.1
-//! cannot produce: older or newer releases, per shared/docs/strace-output-format.md §12).
+//! cannot produce: older or newer releases, per docs/strace-output-format.md §12).
 
 use super::assemble::GLUE_WINDOW;
 use super::*;

@@ -8,3 +8,6 @@ pub(crate) mod live;
 pub(crate) mod markdown;
 pub(crate) mod text;
 pub(crate) mod words;
+
+#[cfg(test)]
+mod tests;

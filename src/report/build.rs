@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{
-    FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, TargetKind, TypoReport,
-};
+use super::{FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, TargetKind, TypoReport};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::event::Pid;
-use crate::heuristics::fixptr::Reference;
+use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Reason;
 use crate::heuristics::typo::{Evidence, Typo, TypoKind};
@@ -123,11 +123,19 @@ pub struct Suspect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FollowedBy {
     /// `count` responses with `code`, of `all` in the whole trace.
-    Http { code: u16, count: u64, all: u64 },
+    Http {
+        code: u16,
+        count: u64,
+        all: u64,
+    },
     /// Error text (the one naming the failure when there is one).
     ErrorOutput(String),
-    Killed { signal: String },
-    Exit { code: i32 },
+    Killed {
+        signal: String,
+    },
+    Exit {
+        code: i32,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,6 +3,7 @@
 //! the committed fixtures (real strace captures) and assert what users see.
 
 mod cli;
+mod fast_path;
 mod flags;
 mod harness;
 mod hostile;

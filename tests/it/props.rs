@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use straceback::event::{EventKind, Return};
 use straceback::parse::{parse_line, quoted, Record};
 
-/// strace's quoting (strace-output-format.md §5.1): named escapes, shortest octal (three
+/// strace's quoting (docs/strace-output-format.md §5.1): named escapes, shortest octal (three
 /// digits before a digit), or `\xNN` for every byte with `-xx`.
 fn encode(bytes: &[u8], hex: bool) -> String {
     let mut s = String::from("\"");

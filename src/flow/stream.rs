@@ -1,4 +1,4 @@
-//! Events from inputs: line reader (or [`crate::pipeline`]) -> assembler -> pairer, pumped to
+//! Events from inputs: line reader (or [`super::pipeline`]) -> assembler -> pairer, pumped to
 //! a consumer borrowed from their lines, or pulled one at a time as owned copies.
 //!
 //! Nothing is retained beyond the calls still waiting for their `resumed` tail, so memory does
@@ -9,13 +9,13 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
+use super::pair::Pairer;
+use super::pipeline::{Delivery, Pipeline};
 use crate::error::Error;
 use crate::event::Event;
 use crate::input::live;
 use crate::input::{Input, Source};
-use crate::pair::Pairer;
 use crate::parse::{Assembler, LineReader, ParseStats, Record};
-use crate::pipeline::{Delivery, Pipeline};
 
 /// How a [`EventStream::pump`] call ended.
 #[derive(Debug, PartialEq, Eq)]

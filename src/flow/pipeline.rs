@@ -12,8 +12,8 @@ use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
-use crate::parse::{prepare, LineReader, Prepared};
 use crate::input::Source;
+use crate::parse::{prepare, LineReader, Prepared};
 
 /// Lines per batch: large enough that hand-offs are rare, small enough for memory.
 const BATCH_LINES: usize = 4 * 1024;

@@ -21,10 +21,6 @@ struct Head {
 #[derive(Default)]
 pub struct Pairer {
     open: HashMap<Option<Pid>, Head>,
-    /// Tails that arrived without a head (capture started mid-call).
-    pub orphan_tails: u64,
-    /// Heads that never got a tail.
-    pub orphan_heads: u64,
 }
 
 impl Pairer {
@@ -79,7 +75,7 @@ impl Pairer {
                         });
                     }
                     None => {
-                        self.orphan_tails += 1;
+                        // a tail without its head: the capture started mid-call
                         let sc = build_syscall(name, args, ret, duration);
                         emit(Event { line, pid, time, kind: EventKind::Syscall(sc) });
                     }
@@ -94,7 +90,7 @@ impl Pairer {
         }
         // prefixes may differ between head and tail, and an execve by a thread resumes under
         // the leader's pid: match by name when unambiguous
-        let any_pid = name == "execve" || name == "execveat";
+        let any_pid = crate::syscalls::info(name.as_bytes()).does.has(crate::syscalls::Does::EXEC);
         let mut same = self.open.iter().filter(|(k, h)| &*h.name == name && (any_pid || pid.is_none() || k.is_none()));
         let first = same.next().map(|(k, _)| *k);
         if same.next().is_some() {
@@ -104,7 +100,6 @@ impl Pairer {
     }
 
     fn flush_head<'a>(&mut self, pid: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
-        self.orphan_heads += 1;
         let sc = build_syscall(Cow::Owned(head.name), Cow::Owned(head.args), Return::Unfinished, None);
         emit(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
     }
