@@ -4,6 +4,7 @@
 //! and inputs -> events -> NDJSON for `straceback events`. Nothing here judges or words.
 
 use std::io::{IsTerminal, Write};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::analysis::Analyzer;
@@ -11,7 +12,7 @@ use crate::disk::{Disk, NoDisk, RootDisk};
 use crate::error::Error;
 use crate::event::{Event, EventKind};
 use crate::flow::stream::{EventStream, MergedStream, Pumped};
-use crate::heuristics::noise::Ignores;
+use crate::heuristics::noise::{self, Ignores};
 use crate::heuristics::{self, typo};
 use crate::input::{self, Input};
 use crate::options::Options;
@@ -45,12 +46,11 @@ pub fn analyze(
         Some(root) => Box::new(RootDisk::new(root)),
         None => Box::new(NoDisk),
     };
+    let ignores = Rc::new(Ignores::new(options.default_ignores, &options.ignore).map_err(bad_ignore)?);
     let mut run = Session {
         options,
-        analyzer: Analyzer::new(
-            options.max_groups,
-            Ignores::new(options.default_ignores, &options.ignore).map_err(bad_ignore)?,
-        ),
+        analyzer: analyzer(options.max_groups, &ignores),
+        ignores: Rc::clone(&ignores),
         stats: ParseStats::default(),
         unparsed: Vec::new(),
         disk: disk.as_ref(),
@@ -89,7 +89,7 @@ pub fn analyze(
         }
     }
     let Session { analyzer, stats, unparsed, .. } = run;
-    let (collected, ignores) = analyzer.finish();
+    let collected = analyzer.finish();
     let judged = heuristics::judge(&collected, &ignores, disk.as_ref());
     Ok((report::build::report(collected, judged, &stats), unparsed))
 }
@@ -111,6 +111,12 @@ pub fn events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) ->
     Ok(())
 }
 
+/// An analyzer told which failures are routine by the noise rules.
+fn analyzer(max_groups: usize, ignores: &Rc<Ignores>) -> Analyzer {
+    let ignores = Rc::clone(ignores);
+    Analyzer::new(max_groups, Box::new(move |g| noise::is_routine(g, &ignores)))
+}
+
 fn bad_ignore(e: regex::Error) -> Error {
     Error::Usage(format!("--ignore: {e}"))
 }
@@ -129,6 +135,7 @@ fn open_save(options: &Options, errors: &mut Vec<Error>) -> Option<std::fs::File
 struct Session<'a> {
     options: &'a Options,
     analyzer: Analyzer,
+    ignores: Rc<Ignores>,
     stats: ParseStats,
     unparsed: Vec<Unparsed>,
     disk: &'a dyn Disk,
@@ -293,13 +300,16 @@ impl Session<'_> {
 
     /// `--live`: one line per group the moment the process's reaction makes it a suspect.
     fn print_fresh(&mut self, out: &mut dyn Write) -> Result<(), Error> {
-        print_fresh(&mut self.analyzer, self.disk, &mut self.budget, out)
+        print_fresh(&mut self.analyzer, &self.ignores, self.disk, &mut self.budget, out)
     }
 }
 
-/// Prints a `--live` line for each group that became a suspect since the last call.
+/// Prints a `--live` line for each group the process reacted to since the last call, unless a
+/// noise rule explains it (the same rules as the final report's, applied to what is known so
+/// far).
 fn print_fresh(
     analyzer: &mut Analyzer,
+    ignores: &Ignores,
     disk: &dyn Disk,
     budget: &mut typo::Budget,
     out: &mut dyn Write,
@@ -310,6 +320,9 @@ fn print_fresh(
     }
     for id in fresh {
         let g = analyzer.group(id);
+        if noise::judge(g, ignores).is_some() {
+            continue;
+        }
         let typo = heuristics::typo_of(g, &analyzer.evidence().known, disk, budget);
         let line = render::live::suspect_line(&report::build::live_suspect(g, typo.as_ref()));
         analyzer.mark_shown();
@@ -328,18 +341,19 @@ pub fn analyze_reader(
     max_groups: usize,
     live: &mut dyn Write,
 ) -> Result<Report, Error> {
-    let mut analyzer = Analyzer::new(max_groups, Ignores::new(true, &[]).map_err(bad_ignore)?);
+    let ignores = Rc::new(Ignores::new(true, &[]).map_err(bad_ignore)?);
+    let mut analyzer = analyzer(max_groups, &ignores);
     analyzer.watch_live();
     let mut stream = EventStream::from_reader(&Input::stdin(), reader, fast);
     let mut budget = typo::Budget::default();
     loop {
         let pumped = stream.pump(LIVE_LINES, &mut |e| analyzer.push("-", e))?;
-        print_fresh(&mut analyzer, &NoDisk, &mut budget, live)?;
+        print_fresh(&mut analyzer, &ignores, &NoDisk, &mut budget, live)?;
         if pumped == Pumped::End {
             break;
         }
     }
-    let (collected, ignores) = analyzer.finish();
+    let collected = analyzer.finish();
     let judged = heuristics::judge(&collected, &ignores, &NoDisk);
     Ok(report::build::report(collected, judged, &stream.stats()))
 }

@@ -2,17 +2,53 @@
 //! were created later, found in another directory or under another name (for noise), and
 //! which files a process read before a failure (for fix pointers).
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::group::{Failures, Target};
 use super::state::Processes;
+use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
-use crate::heuristics::errno::{classify, ErrnoClass};
-use crate::heuristics::noise::is_system_tree;
-use crate::heuristics::typo::{self, KnownPaths};
+use crate::path::{is_system_tree, split};
 
 /// Groups for which the files opened before them are remembered (fix pointers).
 const MAX_FIX_CANDIDATES: usize = 4096;
+
+/// Paths the trace shows existing, by directory. Bounded.
+#[derive(Debug, Default)]
+pub struct KnownPaths {
+    dirs: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
+    total: usize,
+}
+
+const MAX_KNOWN: usize = 200_000;
+
+impl KnownPaths {
+    /// Records `path` and its ancestors as existing.
+    pub fn insert(&mut self, path: &[u8]) {
+        let mut p = path;
+        while let Some((dir, name)) = split(p) {
+            if name.is_empty() || self.total >= MAX_KNOWN {
+                return;
+            }
+            // called for every successful path call: allocate only for what is new
+            match self.dirs.get_mut(dir) {
+                Some(set) if set.contains(name) => return, // ancestors already recorded
+                Some(set) => {
+                    set.insert(name.to_vec());
+                }
+                None => {
+                    self.dirs.insert(dir.to_vec(), HashSet::from_iter([name.to_vec()]));
+                }
+            }
+            self.total += 1;
+            p = dir;
+        }
+    }
+
+    pub fn names(&self, dir: &[u8]) -> Option<&HashSet<Vec<u8>>> {
+        self.dirs.get(dir)
+    }
+}
 
 /// What a successful path call did (from [`crate::syscalls`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -55,7 +91,7 @@ impl PathEvidence {
     /// A new group `id` about `path`, first failing with `errno` after `opened` was read.
     pub(super) fn new_group(&mut self, id: usize, path: &[u8], errno: &str, opened: Vec<Vec<u8>>) {
         if matches!(classify(errno), ErrnoClass::Missing) {
-            if let Some((dir, name)) = typo::split(path) {
+            if let Some((dir, name)) = split(path) {
                 self.by_basename.entry(name.to_vec()).or_default().push(id);
                 self.by_dir.entry(dir.to_vec()).or_default().push(id);
             }
@@ -112,14 +148,14 @@ impl PathEvidence {
                 g.succeeded_later = true;
             }
         }
-        let Some((dir, name)) = typo::split(path) else { return };
+        let Some((dir, name)) = split(path) else { return };
         if !call.lookup {
             return;
         }
         if let Some(ids) = self.by_basename.get(name) {
             for &id in ids {
                 let g = &mut failures.groups[id];
-                let other_dir = g.target.fs_path().and_then(typo::split).is_some_and(|(d, _)| d != dir);
+                let other_dir = g.target.fs_path().and_then(split).is_some_and(|(d, _)| d != dir);
                 if other_dir && g.pids.contains(&pid) && g.found_elsewhere.is_none() {
                     g.found_elsewhere = Some(path.to_vec());
                 }
@@ -130,7 +166,7 @@ impl PathEvidence {
             let recent = state.recent(pid);
             for &id in ids.iter().filter(|id| recent.contains(id)) {
                 let g = &mut failures.groups[id];
-                let Some((_, wrong)) = g.target.fs_path().and_then(typo::split) else { continue };
+                let Some((_, wrong)) = g.target.fs_path().and_then(split) else { continue };
                 if g.found_elsewhere.is_none() && is_alternative(wrong, name) {
                     g.found_elsewhere = Some(path.to_vec());
                 }
@@ -152,7 +188,7 @@ fn is_alternative(wrong: &[u8], found: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_alternative;
+    use super::*;
 
     #[test]
     fn alternatives_are_other_extensions_of_one_name() {
@@ -160,5 +196,18 @@ mod tests {
         assert!(is_alternative(b"index.pl", b"index.php"));
         assert!(!is_alternative(b"index.pl", b"main.pl"));
         assert!(!is_alternative(b".env", b".envrc"));
+    }
+}
+
+#[cfg(test)]
+mod known_tests {
+    use super::KnownPaths;
+
+    #[test]
+    fn a_known_path_makes_its_ancestors_known() {
+        let mut known = KnownPaths::default();
+        known.insert(b"/srv/app/config.yaml");
+        assert!(known.names(b"/srv").is_some_and(|n| n.contains(&b"app"[..])));
+        assert!(known.names(b"/srv/app").is_some_and(|n| n.contains(&b"config.yaml"[..])));
     }
 }

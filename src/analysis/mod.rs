@@ -1,7 +1,8 @@
 //! What is collected while the events stream by: the process table, failure groups, evidence
 //! that a path exists or was created, and what each process did after its failures. Nothing
-//! here judges or words anything: [`Analyzer::finish`] hands the facts to
-//! [`crate::heuristics`], which decides, and [`crate::report`], which builds the report.
+//! here judges or words anything: [`Analyzer::finish`] hands the facts to `heuristics`, which
+//! decides, and [`crate::report`], which builds the report. The one judgement needed while
+//! collecting (which failures are routine) is handed in.
 //!
 //! Each event is looked at once; what is kept is bounded by the number of failure groups and
 //! live processes (recent-failure rings and opened-file lists have fixed sizes).
@@ -9,20 +10,19 @@
 pub(crate) mod evidence;
 pub(crate) mod group;
 pub(crate) mod process;
-mod reactions;
+pub(crate) mod reactions;
 mod state;
 pub(crate) mod symptom;
 
 use rustc_hash::FxHashSet as HashSet;
 
+use crate::errno::{classify, ErrnoClass};
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
-use crate::heuristics::errno::{classify, ErrnoClass};
-use crate::heuristics::noise::Ignores;
-use crate::report::Symptoms;
 use crate::syscalls;
 use evidence::PathEvidence;
 use group::{At, Failure, Failures, Target};
 use process::{FdTarget, ProcessTable, Resolved};
+use reactions::Symptoms;
 use state::Processes;
 
 /// Distinct pids counted for the summary.
@@ -57,8 +57,12 @@ pub(crate) struct Collected {
     pub interruptions: u64,
 }
 
+/// Whether a failure group is routine: one every healthy process has, whatever follows it (a
+/// process's reaction is never attributed to one).
+pub(crate) type IsRoutine = Box<dyn Fn(&Failure) -> bool>;
+
 pub struct Analyzer {
-    ignores: Ignores,
+    is_routine: IsRoutine,
     procs: ProcessTable,
     state: Processes,
     failures: Failures,
@@ -75,11 +79,9 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    /// `ignores`: the benign paths, needed already while collecting (a process reacts to its
-    /// last failure that is not routine).
-    pub fn new(max_groups: usize, ignores: Ignores) -> Self {
+    pub(crate) fn new(max_groups: usize, is_routine: IsRoutine) -> Self {
         Analyzer {
-            ignores,
+            is_routine,
             procs: ProcessTable::new(),
             state: Processes::default(),
             failures: Failures::new(max_groups),
@@ -245,20 +247,14 @@ impl Analyzer {
         }
     }
 
-    /// A failure every healthy process has: a benign path or a provoked errno.
     fn is_routine(&self, id: usize) -> bool {
-        crate::heuristics::noise::is_routine(&self.failures.groups[id], &self.ignores)
+        (self.is_routine)(&self.failures.groups[id])
     }
 
-    /// Groups that became suspects since the last call (only with [`Analyzer::watch_live`]):
-    /// the process reacted to them (error text naming them, an error response, a bad exit)
-    /// and no noise rule explains them so far.
+    /// Groups the process reacted to since the last call (only with [`Analyzer::watch_live`]):
+    /// error text naming them, an error response, a bad exit, a crash.
     pub(crate) fn take_fresh(&mut self) -> Vec<usize> {
-        let fresh = self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default();
-        fresh
-            .into_iter()
-            .filter(|&id| crate::heuristics::noise::judge(self.group(id), &self.ignores).is_none())
-            .collect()
+        self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default()
     }
 
     /// Starts collecting groups for [`Analyzer::take_fresh`].
@@ -287,8 +283,8 @@ impl Analyzer {
     }
 
     /// What was collected, to be judged.
-    pub(crate) fn finish(self) -> (Collected, Ignores) {
-        let collected = Collected {
+    pub(crate) fn finish(self) -> Collected {
+        Collected {
             failures: self.failures,
             evidence: self.evidence,
             symptoms: self.symptoms,
@@ -296,8 +292,7 @@ impl Analyzer {
             syscalls: self.syscalls,
             failed: self.failed,
             interruptions: self.interruptions,
-        };
-        (collected, self.ignores)
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
+use crate::path::{is_normal, normalize};
 use crate::syscalls::{self, Does};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -249,44 +250,6 @@ impl ProcessTable {
     }
 }
 
-/// An absolute path [`normalize`] would leave as it is.
-fn is_normal(path: &[u8]) -> bool {
-    if path == b"/" {
-        return true;
-    }
-    if !path.starts_with(b"/") || path.ends_with(b"/") {
-        return false;
-    }
-    // what follows each `/` must not make an empty, `.` or `..` component
-    let ends = |k: usize| path.get(k).is_none_or(|&c| c == b'/');
-    !path.iter().enumerate().any(|(k, &c)| {
-        c == b'/' && (ends(k + 1) || (path[k + 1] == b'.' && (ends(k + 2) || (path[k + 2] == b'.' && ends(k + 3)))))
-    })
-}
-
-/// Lexical clean-up: `//` and `/./` collapse, `..` removes the previous component.
-pub fn normalize(path: &[u8]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for comp in path.split(|&c| c == b'/') {
-        match comp {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    let mut out = Vec::with_capacity(path.len());
-    for c in parts {
-        out.push(b'/');
-        out.extend_from_slice(c);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,17 +304,5 @@ mod tests {
         t.apply_ev(&ev(1, r#"clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_THREAD, exit_signal=0}, 88) = 2"#));
         t.apply_ev(&ev(2, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY) = 4"#));
         assert_eq!(t.fd(1, 4), Some(&FdTarget::Path(b"/srv/d".to_vec())));
-    }
-
-    #[test]
-    fn normalizes_lexically() {
-        for p in [&b"/"[..], b"/a", b"/a/b.c/d", b"/a/.b/..c"] {
-            assert!(is_normal(p) && normalize(p) == p, "{}", String::from_utf8_lossy(p));
-        }
-        for p in [&b"/a/"[..], b"//a", b"/a/./b", b"/a/..", b"/.", b"a/b"] {
-            assert!(!is_normal(p), "{}", String::from_utf8_lossy(p));
-        }
-        assert_eq!(normalize(b"/a//b/./c/../d"), b"/a/b/d");
-        assert_eq!(normalize(b"/../x"), b"/x");
     }
 }

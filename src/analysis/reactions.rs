@@ -2,6 +2,8 @@
 //! ended, the outcome of its non-blocking connects. Each reaction is attributed to the
 //! process's recent failures ([`super::state`]).
 
+use std::collections::BTreeMap;
+
 use super::group::Reactions;
 use super::process::FdTarget;
 use super::symptom::{self, Sink};
@@ -135,6 +137,71 @@ impl Analyzer {
                     live.fresh.push(id);
                 }
             }
+        }
+    }
+}
+
+/// What the failures caused in the whole trace, as counted while reading (the report adds the
+/// failed connections).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Symptoms {
+    pub http: BTreeMap<u16, u64>,
+    pub http_by_pid: BTreeMap<Pid, BTreeMap<u16, u64>>,
+    pub exits: BTreeMap<i32, u64>,
+    pub exit_pids: Vec<Pid>,
+    pub killed: Vec<Killed>,
+    pub errors: Vec<ErrorText>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Killed {
+    pub pid: Pid,
+    pub signal: String,
+    pub core_dumped: bool,
+}
+
+/// A first line of error text written to stderr or a log, with how often it was written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ErrorText {
+    pub pid: Pid,
+    pub text: String,
+    pub count: u64,
+}
+
+/// Exits, kills and error texts listed (the counts go on).
+const MAX_LISTED: usize = 20;
+/// Processes whose HTTP responses are counted one by one.
+const MAX_HTTP_PIDS: usize = 1000;
+
+impl Symptoms {
+    pub(crate) fn add_http(&mut self, pid: Pid, code: u16) {
+        *self.http.entry(code).or_default() += 1;
+        if self.http_by_pid.len() < MAX_HTTP_PIDS || self.http_by_pid.contains_key(&pid) {
+            *self.http_by_pid.entry(pid).or_default().entry(code).or_default() += 1;
+        }
+    }
+
+    pub(crate) fn add_exit(&mut self, pid: Pid, code: i32) {
+        *self.exits.entry(code).or_default() += 1;
+        if self.exit_pids.len() < MAX_LISTED {
+            self.exit_pids.push(pid);
+        }
+    }
+
+    pub(crate) fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
+        if self.killed.len() < MAX_LISTED {
+            self.killed.push(Killed { pid, signal: signal.to_string(), core_dumped });
+        }
+    }
+
+    pub(crate) fn add_error_text(&mut self, pid: Pid, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(e) = self.errors.iter_mut().find(|e| e.text == text) {
+            e.count += 1;
+        } else if self.errors.len() < MAX_LISTED {
+            self.errors.push(ErrorText { pid, text: text.to_string(), count: 1 });
         }
     }
 }

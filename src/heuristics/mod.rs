@@ -2,7 +2,6 @@
 //! which names are typos, how suspects are scored and ordered, which file named a wrong path.
 //! Rules come from how programs behave, never from particular paths of a known incident.
 
-pub(crate) mod errno;
 pub(crate) mod fix_pointer;
 pub(crate) mod noise;
 pub(crate) mod rank;
@@ -10,13 +9,14 @@ pub(crate) mod typo;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
 use rank::Reason;
-use typo::{KnownPaths, Typo};
+use typo::Typo;
 
 /// Typo lookups are done for at most this many groups (the most promising ones).
 const TYPO_LOOKUPS: usize = 500;

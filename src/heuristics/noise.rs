@@ -8,8 +8,9 @@
 
 use regex::bytes::RegexSet;
 
-use super::errno::{classify, ErrnoClass};
 use crate::analysis::group::Failure;
+use crate::errno::{classify, ErrnoClass};
+use crate::path::is_system_tree;
 
 /// Why a failure group is normal. Declared in the alphabetical order of the codes, the order
 /// the report counts them in.
@@ -149,50 +150,6 @@ impl Ignores {
     }
 }
 
-/// Application trees: where deployed code and its config live (as opposed to system probe
-/// trees the loader and runtimes search).
-pub fn is_app_tree(path: &[u8]) -> bool {
-    const APP: &[&[u8]] = &[
-        b"/var/www/",
-        b"/srv/",
-        b"/opt/",
-        b"/home/",
-        b"/app/",
-        b"/var/lib/",
-        b"/var/log/",
-        b"/usr/local/",
-        b"/run/",
-        b"/var/run/",
-    ];
-    if APP.iter().any(|p| path.starts_with(p)) {
-        return true;
-    }
-    // /etc/APP/...: a service's own config directory (not the shared files directly in /etc)
-    path.starts_with(b"/etc/") && path[5..].contains(&b'/') && !is_system_tree(path)
-}
-
-/// Trees that the loader, libc and language runtimes search as a matter of course.
-pub fn is_system_tree(path: &[u8]) -> bool {
-    const SYS: &[&[u8]] = &[
-        b"/usr/lib",
-        b"/usr/share/",
-        b"/lib",
-        b"/usr/lib64",
-        b"/proc/",
-        b"/sys/",
-        b"/dev/",
-        b"/etc/ld.so",
-        b"/etc/alternatives/",
-        b"/usr/include/",
-        b"/usr/bin/",
-        b"/usr/sbin/",
-        b"/bin/",
-        b"/sbin/",
-        b"/usr/libexec/",
-    ];
-    SYS.iter().any(|p| path.starts_with(p)) && !path.starts_with(b"/usr/local/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,12 +206,5 @@ mod tests {
         let g = Failure::path_example("/var/www/html/wp-includes/class-wp-locale.phpp", "ENOENT");
         assert_eq!(judge(&g, &ignores()), None);
         assert!(!is_routine(&g, &ignores()));
-    }
-
-    #[test]
-    fn trees() {
-        assert!(is_app_tree(b"/etc/nginx/sites-enabled/default") && !is_system_tree(b"/etc/nginx/x"));
-        assert!(!is_app_tree(b"/etc/passwd"));
-        assert!(is_system_tree(b"/usr/lib/x") && !is_system_tree(b"/usr/local/lib/x"));
     }
 }

@@ -3,10 +3,10 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::errno::{classify, ErrnoClass};
-use super::noise::{is_app_tree, is_system_tree};
 use super::typo::{self, Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
+use crate::errno::{classify, ErrnoClass};
+use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
 
 /// Every scoring weight, in one place.

@@ -5,8 +5,9 @@
 //! itself is missing, the deepest existing ancestor's entries are compared with the first
 //! missing component, and the repaired path must exist.
 
+use crate::analysis::evidence::KnownPaths;
 use crate::disk::Disk;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::path::{join, split};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,62 +40,6 @@ pub struct Typo {
     pub kind: TypoKind,
     /// True when a directory component, not the file name, was repaired.
     pub in_directory: bool,
-}
-
-/// Paths the trace shows existing, by directory. Bounded.
-#[derive(Debug, Default)]
-pub struct KnownPaths {
-    dirs: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
-    total: usize,
-}
-
-const MAX_KNOWN: usize = 200_000;
-
-impl KnownPaths {
-    /// Records `path` and its ancestors as existing.
-    pub fn insert(&mut self, path: &[u8]) {
-        let mut p = path;
-        while let Some((dir, name)) = split(p) {
-            if name.is_empty() || self.total >= MAX_KNOWN {
-                return;
-            }
-            // called for every successful path call: allocate only for what is new
-            match self.dirs.get_mut(dir) {
-                Some(set) if set.contains(name) => return, // ancestors already recorded
-                Some(set) => {
-                    set.insert(name.to_vec());
-                }
-                None => {
-                    self.dirs.insert(dir.to_vec(), HashSet::from_iter([name.to_vec()]));
-                }
-            }
-            self.total += 1;
-            p = dir;
-        }
-    }
-
-    pub fn names(&self, dir: &[u8]) -> Option<&HashSet<Vec<u8>>> {
-        self.dirs.get(dir)
-    }
-}
-
-/// `/a/b/c` -> (`/a/b`, `c`); `/c` -> (`/`, `c`).
-pub fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
-    let i = path.iter().rposition(|&c| c == b'/')?;
-    let dir = if i == 0 { &path[..1] } else { &path[..i] };
-    if path.len() <= 1 {
-        return None;
-    }
-    Some((dir, &path[i + 1..]))
-}
-
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = dir.to_vec();
-    if !p.ends_with(b"/") {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
 }
 
 /// How close a wrong name is to an existing one: (edits, kind), or `None` when not close.

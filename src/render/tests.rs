@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::heuristics::errno::ErrnoClass;
+use crate::errno::ErrnoClass;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Reason, Why};

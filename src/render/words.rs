@@ -2,7 +2,7 @@
 //! noise reasons and details, typo evidence, failed connections, the symptoms line. Text,
 //! markdown, the live lines and the JSON's sentence fields all take their words from here.
 
-use crate::heuristics::errno::ErrnoClass;
+use crate::errno::ErrnoClass;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Why;
 use crate::heuristics::typo::{Evidence, TypoKind};

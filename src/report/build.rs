@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, TargetKind, TypoReport};
+use super::{FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;
@@ -15,7 +15,7 @@ use crate::parse::ParseStats;
 const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
-    let Collected { failures, mut symptoms, processes, syscalls, failed, interruptions, .. } = c;
+    let Collected { failures, symptoms: seen, processes, syscalls, failed, interruptions, .. } = c;
     let Judgement { noise, suspects } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
@@ -37,7 +37,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 reasons: r.reasons,
                 typo: r.typo.as_ref().map(TypoReport::from),
                 referenced_from: r.referenced_from,
-                followed_by: followed_by(g, &symptoms.http),
+                followed_by: followed_by(g, &seen.http),
                 paths_below: r.below.iter().map(|&c| groups[c].target.display()).collect(),
                 source: g.first.source.clone(),
                 first_line: g.first.line,
@@ -53,7 +53,15 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         idx.sort_by(|&a, &b| groups[b].count.cmp(&groups[a].count).then(a.cmp(&b)));
         idx.into_iter().map(|i| failure_report(&groups[i], noise[i].clone())).collect()
     };
-    symptoms.network = network_failures(groups, &noise);
+    let symptoms = Symptoms {
+        network: network_failures(groups, &noise),
+        http: seen.http,
+        http_by_pid: seen.http_by_pid,
+        exits: seen.exits,
+        exit_pids: seen.exit_pids,
+        killed: seen.killed,
+        errors: seen.errors,
+    };
     let mut noise_counts = BTreeMap::new();
     for (g, n) in groups.iter().zip(&noise) {
         if let Some(n) = n {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::analysis::reactions::{ErrorText, Killed};
 use crate::event::Pid;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
@@ -180,56 +181,4 @@ pub struct NetworkFailure {
     pub message: String,
     pub count: u64,
     pub pids: Vec<Pid>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Killed {
-    pub pid: Pid,
-    pub signal: String,
-    pub core_dumped: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ErrorText {
-    pub pid: Pid,
-    pub text: String,
-    pub count: u64,
-}
-
-/// Exits, kills and error texts listed (the counts go on).
-const MAX_LISTED: usize = 20;
-/// Processes whose HTTP responses are counted one by one.
-const MAX_HTTP_PIDS: usize = 1000;
-
-impl Symptoms {
-    pub(crate) fn add_http(&mut self, pid: Pid, code: u16) {
-        *self.http.entry(code).or_default() += 1;
-        if self.http_by_pid.len() < MAX_HTTP_PIDS || self.http_by_pid.contains_key(&pid) {
-            *self.http_by_pid.entry(pid).or_default().entry(code).or_default() += 1;
-        }
-    }
-
-    pub(crate) fn add_exit(&mut self, pid: Pid, code: i32) {
-        *self.exits.entry(code).or_default() += 1;
-        if self.exit_pids.len() < MAX_LISTED {
-            self.exit_pids.push(pid);
-        }
-    }
-
-    pub(crate) fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
-        if self.killed.len() < MAX_LISTED {
-            self.killed.push(Killed { pid, signal: signal.to_string(), core_dumped });
-        }
-    }
-
-    pub(crate) fn add_error_text(&mut self, pid: Pid, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        if let Some(e) = self.errors.iter_mut().find(|e| e.text == text) {
-            e.count += 1;
-        } else if self.errors.len() < MAX_LISTED {
-            self.errors.push(ErrorText { pid, text: text.to_string(), count: 1 });
-        }
-    }
 }

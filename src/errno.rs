@@ -1,4 +1,5 @@
-//! Errno classes: what kind of trouble an error number means.
+//! Errno classes: what kind of trouble an error number means (a table the analysis and the
+//! heuristics both read).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrnoClass {
