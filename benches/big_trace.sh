@@ -5,6 +5,8 @@
 #
 #   cargo build --release && benches/big_trace.sh            (as root; needs strace, python3, cargo)
 #   SIZE_MB=256 ROUNDS=3 STREAM=1 benches/big_trace.sh       (smaller; STREAM=1 adds the stdin run)
+#   BIN_B=/tmp/straceback-old benches/big_trace.sh           (also times a second binary, in the
+#                                                            same alternating rounds: before/after)
 #
 # Results go to stdout as a markdown table; copy them into benches/RESULTS.md.
 set -euo pipefail
@@ -51,6 +53,7 @@ cat "$big" > /dev/null   # warm the page cache
 
 declare -A times
 cmds=(wc grep sb sb1)
+[ -n "${BIN_B:-}" ] && cmds+=(sbB sb1B)
 for r in $(seq "$ROUNDS"); do
     for c in "${cmds[@]}"; do
         case $c in
@@ -58,6 +61,8 @@ for r in $(seq "$ROUNDS"); do
             grep) cmd=(grep -c '= -1 E' "$big") ;;
             sb) cmd=("$BIN" --format json --no-disk "$big") ;;
             sb1) cmd=("$BIN" --threads 1 --format json --no-disk "$big") ;;
+            sbB) cmd=("$BIN_B" --format json --no-disk "$big") ;;
+            sb1B) cmd=("$BIN_B" --threads 1 --format json --no-disk "$big") ;;
         esac
         /usr/bin/time -o "$OUT/time" -f %e "${cmd[@]}" > "$OUT/out-$c" 2> /dev/null
         t=$(cat "$OUT/time")
@@ -74,6 +79,10 @@ for c in "${cmds[@]}"; do
     echo "| $c | $m | $(awk -v s="$size" -v t="$m" 'BEGIN { printf "%.0f", s / 1e6 / t }') | $(awk -v a="$m" -v b="$g" 'BEGIN { printf "%.2fx", a / b }') |"
 done
 cmp -s "$OUT/out-sb" "$OUT/out-sb1" && echo "reports of --threads 1 and default: identical" || echo "reports DIFFER"
+if [ -n "${BIN_B:-}" ]; then
+    cmp -s "$OUT/out-sb" "$OUT/out-sbB" && echo "reports of BIN and BIN_B: identical" || echo "reports of BIN and BIN_B DIFFER"
+    echo "BIN_B / BIN: default $(awk -v a="$(echo "${times[sbB]}" | median)" -v b="$(echo "${times[sb]}" | median)" 'BEGIN { printf "%.3f", a / b }'), --threads 1 $(awk -v a="$(echo "${times[sb1B]}" | median)" -v b="$(echo "${times[sb1]}" | median)" 'BEGIN { printf "%.3f", a / b }')"
+fi
 for c in "" "--threads 1"; do
     /usr/bin/time -o "$OUT/time" -f %M "$BIN" $c --format json --no-disk "$big" > /dev/null 2> /dev/null
     rss=$(cat "$OUT/time")
