@@ -38,3 +38,49 @@ pub fn classify(errno: &str) -> ErrnoClass {
         _ => Other,
     }
 }
+
+/// Errnos a healthy program never provokes on purpose: the disk is full or read-only, the
+/// hardware failed, a limit was hit. A group holding one is never routine probing.
+pub fn is_unprovoked(errno: &str) -> bool {
+    matches!(
+        errno,
+        "ENOSPC"
+            | "EDQUOT"
+            | "EROFS"
+            | "EIO"
+            | "EMFILE"
+            | "ENFILE"
+            | "ETXTBSY"
+            | "EFBIG"
+            | "ENOBUFS"
+            | "ESTALE"
+            | "EUCLEAN"
+    )
+}
+
+/// How much an errno says about what went wrong, when one path fails in several ways: the
+/// failed create (EACCES) over the existence check before it (ENOENT), a full disk over both.
+pub fn decisiveness(errno: &str) -> u8 {
+    if is_unprovoked(errno) {
+        return 4;
+    }
+    match classify(errno) {
+        ErrnoClass::Permission => 3,
+        ErrnoClass::Network | ErrnoClass::Resource | ErrnoClass::Other => 2,
+        ErrnoClass::Missing => 1,
+        ErrnoClass::Probe | ErrnoClass::Transient => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failed_create_outweighs_the_existence_check() {
+        assert!(decisiveness("EACCES") > decisiveness("ENOENT"));
+        assert!(decisiveness("ENOSPC") > decisiveness("EACCES"));
+        assert!(decisiveness("ENOENT") > decisiveness("EEXIST"));
+        assert!(is_unprovoked("ENOSPC") && !is_unprovoked("ENOMEM") && !is_unprovoked("ENOENT"));
+    }
+}

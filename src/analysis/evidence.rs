@@ -68,8 +68,10 @@ pub(crate) struct PathEvidence {
     /// "alternative found".
     by_basename: HashMap<Vec<u8>, Vec<usize>>,
     by_dir: HashMap<Vec<u8>, Vec<usize>>,
-    /// Files opened by the process before each group's first failure (fix pointers).
+    /// Files opened by the process before each group's first failure, and its command line
+    /// then (fix pointers).
     opened_before: HashMap<usize, Vec<Vec<u8>>>,
+    argv_before: HashMap<usize, (Pid, Vec<Vec<u8>>)>,
     /// The last successful path call looked at. A process often stats, opens and stats the
     /// same file in a row; a repeat changes nothing as long as no failure or process change
     /// came between (those clear it).
@@ -83,21 +85,25 @@ impl PathEvidence {
         self.opened_before.get(&id).map_or(&[][..], Vec::as_slice)
     }
 
+    /// The command line of the process when group `id` first failed.
+    pub fn argv_before(&self, id: usize) -> Option<(Pid, &[Vec<u8>])> {
+        self.argv_before.get(&id).map(|(pid, argv)| (*pid, argv.as_slice()))
+    }
+
     /// Something other than a successful call happened: the next success is looked at anew.
     pub(super) fn forget_last_success(&mut self) {
         self.last = None;
     }
 
-    /// A new group `id` about `path`, first failing with `errno` after `opened` was read.
-    pub(super) fn new_group(&mut self, id: usize, path: &[u8], errno: &str, opened: Vec<Vec<u8>>) {
-        if matches!(classify(errno), ErrnoClass::Missing) {
-            if let Some((dir, name)) = split(path) {
-                self.by_basename.entry(name.to_vec()).or_default().push(id);
-                self.by_dir.entry(dir.to_vec()).or_default().push(id);
-            }
+    /// A new group `id` (about `path`, if a path) that `pid` first failed with `errno`.
+    pub(super) fn new_group(&mut self, id: usize, path: Option<&[u8]>, errno: &str, pid: Pid, state: &Processes) {
+        if let (Some((dir, name)), ErrnoClass::Missing) = (path.and_then(split), classify(errno)) {
+            self.by_basename.entry(name.to_vec()).or_default().push(id);
+            self.by_dir.entry(dir.to_vec()).or_default().push(id);
         }
         if self.opened_before.len() < MAX_FIX_CANDIDATES {
-            self.opened_before.insert(id, opened);
+            self.opened_before.insert(id, state.opened(pid));
+            self.argv_before.insert(id, (pid, state.argv(pid)));
         }
     }
 

@@ -6,6 +6,8 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::symptom::Naming;
+use crate::errno::decisiveness;
 use crate::event::Pid;
 
 /// Pids listed per group (the count goes on).
@@ -100,18 +102,27 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// The most frequent errno of the group.
+    /// The group's headline errno: the most decisive one (see [`decisiveness`]), then the
+    /// most frequent.
     pub fn main_errno(&self) -> &str {
-        self.errnos.iter().max_by_key(|(_, n)| **n).map_or("", |(e, _)| e)
+        self.errnos.iter().max_by_key(|(e, n)| (decisiveness(e), **n)).map_or("", |(e, _)| e)
     }
+}
+
+/// Error text that names a failure: the line that does (an excerpt), and how it names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub excerpt: String,
+    pub by: Naming,
 }
 
 /// What a process did right after a failure.
 #[derive(Debug, Clone, Default)]
 pub struct Reactions {
-    /// Error text written to stderr or a log that names this failure's file.
-    pub named_in_error: Option<String>,
-    /// Error text written to stderr or a log right after the failure.
+    /// Error text written to stderr or a log that names this failure's file or address.
+    pub named_in_error: Option<Named>,
+    /// Error text written to stderr or a log right after the failure, naming no failure the
+    /// process had just had.
     pub error_text: Option<String>,
     /// HTTP status codes written to a socket right after, with counts.
     pub http: BTreeMap<u16, u64>,

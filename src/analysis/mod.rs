@@ -241,9 +241,8 @@ impl Analyzer {
         self.failures.count(id, &sc.name, errno, ev.pid, &at);
         self.state.failed(pid, id);
         if is_new {
-            if let Some(path) = self.failures.groups[id].target.fs_path() {
-                self.evidence.new_group(id, path, errno, self.state.opened(pid));
-            }
+            let path = self.failures.groups[id].target.fs_path();
+            self.evidence.new_group(id, path, errno, pid, &self.state);
         }
     }
 

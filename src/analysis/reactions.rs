@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::group::Reactions;
+use super::group::{Named, Reactions};
 use super::process::FdTarget;
 use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
@@ -23,15 +23,18 @@ impl Analyzer {
         } else if does.has(Does::FORK) {
             if let Return::Value { value, .. } = &sc.ret {
                 if let Ok(child) = u32::try_from(*value) {
-                    self.state.inherit_opened(pid, child);
+                    self.state.inherit(pid, child);
                 }
             }
+        } else if does.has(Does::EXEC) {
+            self.state.exec(pid, symptom::command_line(sc));
         }
         if !does.has(Does::WRITE) {
             return;
         }
         let Some(sink) = self.sink(pid, sc) else { return };
-        let text = symptom::written_text(sc);
+        let written = symptom::written_text(sc);
+        let text = written.bytes;
         if text.is_empty() {
             return;
         }
@@ -43,7 +46,8 @@ impl Analyzer {
                 }
             }
             Sink::ErrorLog => {
-                if let Some(line) = self.state.error_text(pid, &text) {
+                let fd = sc.fd.as_ref().and_then(|f| f.num);
+                for line in self.state.error_text(pid, fd, &text, written.cut) {
                     self.error_text(pid, &line);
                 }
             }
@@ -65,13 +69,17 @@ impl Analyzer {
         }
     }
 
+    /// Text written to stderr or a log: each error-level line is a reaction.
     fn error_text(&mut self, pid: Pid, text: &[u8]) {
         if !symptom::is_text(text) {
             return;
         }
-        let excerpt = symptom::excerpt(text);
-        self.symptoms.add_error_text(pid, &excerpt);
-        self.react(pid, |r| r.error_text = r.error_text.clone().or(Some(excerpt.clone())), true, Some(text));
+        for line in text.split(|&c| c == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
+            if symptom::is_error_level(line) {
+                self.symptoms.add_error_text(pid, &symptom::excerpt(line, None));
+                self.react(pid, |_| {}, true, Some(line));
+            }
+        }
     }
 
     /// `connect(...) = -1 EINPROGRESS`: the socket remembers where it is connecting.
@@ -110,24 +118,36 @@ impl Analyzer {
         }
     }
 
-    /// Attributes a reaction to the recent failures of `pid`; `text` is error output that may
-    /// name a failure's file.
+    /// Attributes a reaction to the recent failures of `pid`; `text` is a line of error output:
+    /// it goes to the failures it names, or, when it names none of them, to all as error text.
     /// `bad`: an error response, error text, a bad exit or a crash (not a 200 or exit 0).
     pub(super) fn react(&mut self, pid: Pid, mut set: impl FnMut(&mut Reactions), bad: bool, text: Option<&[u8]>) {
         let Some(recent) = self.state.reacting_to(pid) else { return };
         // the failure the process reacts to is its last one that is not routine probing
         let last = recent.iter().rev().copied().find(|&id| !self.is_routine(id));
-        for id in recent {
+        let named: Vec<Option<Named>> = recent
+            .iter()
+            .map(|&id| {
+                let (text, (by, at)) =
+                    text.zip(text.and_then(|t| symptom::naming(t, &self.failures.groups[id].target)))?;
+                Some(Named { excerpt: symptom::excerpt(text, Some(at)), by })
+            })
+            .collect();
+        let anonymous = text.filter(|_| named.iter().all(Option::is_none)).map(|t| symptom::excerpt(t, None));
+        for (id, named) in recent.into_iter().zip(named) {
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
+            if let Some(t) = &anonymous {
+                g.reactions.error_text.get_or_insert_with(|| t.clone());
+            }
             let mut telling = bad && Some(id) == last && g.reactions.is_failure_reaction();
             if bad && Some(id) == last {
                 g.reactions.last_before = true;
             }
-            if let Some(text) = text.filter(|t| symptom::names(t, &g.target)) {
-                let new = symptom::excerpt(text);
-                let old = g.reactions.named_in_error.as_deref().map_or(0, |t| symptom::severity(t) + 1);
-                if symptom::severity(&new) + 1 > old {
+            if let Some(new) = named {
+                // the strongest naming, then the most severe text
+                let rank = |n: &Named| (n.by, symptom::severity(&n.excerpt));
+                if g.reactions.named_in_error.as_ref().is_none_or(|old| rank(&new) > rank(old)) {
                     g.reactions.named_in_error = Some(new);
                 }
                 telling = true;

@@ -26,8 +26,11 @@ struct ProcState {
     seq: u64,
     /// Regular files this process opened, most recent last.
     opened: VecDeque<Vec<u8>>,
-    /// Error text written so far without a newline.
+    /// The command line it runs (from its execve, or its parent's).
+    argv: Vec<Vec<u8>>,
+    /// Error text written so far without a newline, and the descriptor it was written to.
     err_line: Vec<u8>,
+    err_fd: Option<i64>,
 }
 
 #[derive(Default)]
@@ -107,22 +110,41 @@ impl Processes {
         }
     }
 
-    /// A child starts with what its parent had read (nginx workers, apache children).
-    pub fn inherit_opened(&mut self, parent: Pid, child: Pid) {
-        if let Some(opened) = self.procs.get(&parent).map(|p| p.opened.clone()) {
-            self.procs.entry(child).or_default().opened = opened;
+    /// A child starts with what its parent had read (nginx workers, apache children) and with
+    /// its command line.
+    pub fn inherit(&mut self, parent: Pid, child: Pid) {
+        if let Some((opened, argv)) = self.procs.get(&parent).map(|p| (p.opened.clone(), p.argv.clone())) {
+            let c = self.procs.entry(child).or_default();
+            (c.opened, c.argv) = (opened, argv);
         }
     }
 
-    /// Adds written error text; returns the line once it is complete (or too long to wait).
-    pub fn error_text(&mut self, pid: Pid, text: &[u8]) -> Option<Vec<u8>> {
+    /// `pid` now runs the command line `argv`.
+    pub fn exec(&mut self, pid: Pid, argv: Vec<Vec<u8>>) {
+        self.procs.entry(pid).or_default().argv = argv;
+    }
+
+    pub fn argv(&self, pid: Pid) -> Vec<Vec<u8>> {
+        self.procs.get(&pid).map(|st| st.argv.clone()).unwrap_or_default()
+    }
+
+    /// Adds error text written to `fd`; returns what is complete: the text of another
+    /// descriptor still waiting (pieces written to different descriptors are never joined),
+    /// and this text once its line is complete, `cut` by strace (the rest is not in the
+    /// trace), or too long to wait.
+    pub fn error_text(&mut self, pid: Pid, fd: Option<i64>, text: &[u8], cut: bool) -> Vec<Vec<u8>> {
         // programs write one message in pieces (`cat: `, the path, `: No such ...`)
         let st = self.procs.entry(pid).or_default();
-        st.err_line.extend_from_slice(text);
-        if !text.ends_with(b"\n") && st.err_line.len() < ERR_LINE {
-            return None;
+        let mut done = Vec::new();
+        if st.err_fd != fd && !st.err_line.is_empty() {
+            done.push(std::mem::take(&mut st.err_line));
         }
-        Some(std::mem::take(&mut st.err_line))
+        st.err_fd = fd;
+        st.err_line.extend_from_slice(text);
+        if cut || text.ends_with(b"\n") || st.err_line.len() >= ERR_LINE {
+            done.push(std::mem::take(&mut st.err_line));
+        }
+        done
     }
 
     /// Error text of `pid` still waiting for its newline (the process ends).

@@ -1,48 +1,206 @@
-//! Fix pointers: which file named the wrong path, and on which line.
+//! Fix pointers: where the wrong path or address came from, so the user knows what to edit.
 //!
-//! Among the regular files the process opened before the failure (most recent first), the one
-//! containing the full wrong path, else a path suffix of it (`wp-includes/x.phpp`), else its
-//! basename. Reads go through the confined disk, only regular files, bounded in size and count.
+//! Among the text files the process read before the failure (most recent first): the line
+//! holding the full wrong path, else the longest suffix of it (`wp-includes/x.phpp`), else its
+//! name, else its name without the extension (`require('./lib/utlis')`, never an ordinary
+//! word); for an address, its `host:port`, else its port. Matches in comment lines, inside
+//! longer names, or in binary files (a NUL byte) do not count. When no file names it, the
+//! command line of the process may: an argument that is the path or a directory above it.
+//! Reads go through the confined disk, only regular files, bounded in size and count.
 
+use crate::analysis::group::Target;
+use crate::analysis::symptom::{bounded, is_ordinary_word};
 use crate::disk::Disk;
+use crate::event::Pid;
 
 const MAX_FILE: usize = 4 << 20;
 const MAX_FILES: usize = 32;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Reference {
-    pub path: String,
-    pub line: u64,
+/// Where a wrong path or address was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A line of a file the process read (1-based).
+    File { path: String, line: u64 },
+    /// An argument of the command line a process of the group was started with.
+    CommandLine { pid: Pid, argument: String },
 }
 
-pub fn find_reference(wrong: &[u8], opened: &[Vec<u8>], disk: &dyn Disk) -> Option<Reference> {
-    let base = wrong.rsplit(|&c| c == b'/').next().filter(|b| b.len() >= 3)?;
+/// What to look for, most specific first; `name` needles must stand as whole names.
+struct Needle<'a> {
+    text: &'a [u8],
+    name: bool,
+}
+
+fn needles(target: &Target) -> Vec<Needle<'_>> {
+    let mut out = Vec::new();
+    let whole = |text| Needle { text, name: false };
+    let name = |text| Needle { text, name: true };
+    if let Some(path) = target.fs_path() {
+        out.push(whole(path));
+        let starts = path.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| i + 1);
+        let suffixes: Vec<&[u8]> = starts.map(|k| &path[k..]).filter(|s| s.contains(&b'/')).collect();
+        out.extend(suffixes.into_iter().map(name));
+        let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
+        if base.len() >= 3 {
+            out.push(name(base));
+            let stem = base.iter().position(|&c| c == b'.').filter(|&i| i >= 4).map(|i| &base[..i]);
+            out.extend(stem.filter(|s| !is_ordinary_word(s)).map(name));
+        }
+    }
+    if let Target::Address { addr, unix_path: None, .. } = target {
+        out.push(name(addr.as_bytes()));
+        if let Some((_, port)) = addr.rsplit_once(':') {
+            out.push(name(port.as_bytes()));
+        }
+    }
+    out
+}
+
+/// The line of `content` where `needle` first stands outside a comment.
+fn line_of(content: &[u8], needle: &Needle<'_>) -> Option<u64> {
+    let mut from = 0;
+    while from < content.len() {
+        let rest = &content[from..];
+        let hit = if needle.name {
+            bounded(rest, needle.text)
+        } else {
+            memchr::memmem::find(rest, needle.text).map(|i| i..i)
+        };
+        let at = from + hit?.start;
+        let start = memchr::memrchr(b'\n', &content[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &content[at..]).map_or(content.len(), |i| at + i);
+        if !is_comment(&content[start..end]) {
+            return Some(1 + content[..at].iter().filter(|&&c| c == b'\n').count() as u64);
+        }
+        from = end + 1;
+    }
+    None
+}
+
+/// A comment line in the usual configuration and source syntaxes.
+fn is_comment(line: &[u8]) -> bool {
+    let t = line.trim_ascii_start();
+    [&b"#"[..], b"//", b";", b"/*", b"*", b"<!--", b"--"].iter().any(|m| t.starts_with(m))
+}
+
+/// Where `target` was named: a text file of `opened` (the files the process had read, oldest
+/// first), else an argument of `argv` (the command line of `pid`).
+pub fn find_reference(
+    target: &Target,
+    opened: &[Vec<u8>],
+    argv: Option<(Pid, &[Vec<u8>])>,
+    disk: &dyn Disk,
+) -> Option<Reference> {
+    let needles = needles(target);
+    if needles.is_empty() {
+        return None;
+    }
+    let wrong = target.fs_path();
     let files: Vec<(&Vec<u8>, Vec<u8>)> = opened
         .iter()
         .rev()
-        .filter(|p| p.as_slice() != wrong)
+        .filter(|p| Some(p.as_slice()) != wrong)
         .take(MAX_FILES)
         .filter_map(|p| disk.read_regular(p, MAX_FILE).map(|c| (p, c)))
+        .filter(|(_, c)| !c.contains(&0))
         .collect();
-    // the longest suffix of the wrong path that a file contains wins: it is the most specific
-    // then the stem, as module loaders name files without extension (`require('./lib/utlis')`)
-    let stem = base.iter().position(|&c| c == b'.').filter(|&i| i >= 4).map(|i| &base[..i]);
-    let suffixes: Vec<&[u8]> = wrong
-        .iter()
-        .enumerate()
-        .filter(|(_, &c)| c == b'/')
-        .map(|(i, _)| &wrong[i..])
-        .chain([base])
-        .chain(stem)
-        .collect();
-    for needle in suffixes {
-        let needle = needle.strip_prefix(b"/").filter(|n| n.len() >= base.len() && *n != base).unwrap_or(needle);
+    for needle in &needles {
         for (path, content) in &files {
-            if let Some(pos) = memchr::memmem::find(content, needle) {
-                let line = 1 + content[..pos].iter().filter(|&&c| c == b'\n').count() as u64;
-                return Some(Reference { path: String::from_utf8_lossy(path).into_owned(), line });
+            if let Some(line) = line_of(content, needle) {
+                return Some(Reference::File { path: String::from_utf8_lossy(path).into_owned(), line });
             }
         }
     }
-    None
+    let (pid, argv) = argv?;
+    let wrong = wrong?;
+    argv.iter()
+        .skip(1)
+        .find(|a| gives(a, wrong))
+        .map(|a| Reference::CommandLine { pid, argument: String::from_utf8_lossy(a).into_owned() })
+}
+
+/// Whether command-line argument `arg` (or its `--option=` value) is `wrong` or a directory
+/// above it.
+fn gives(arg: &[u8], wrong: &[u8]) -> bool {
+    let value = match arg.iter().position(|&c| c == b'=') {
+        Some(i) if arg.starts_with(b"-") => &arg[i + 1..],
+        _ => arg,
+    };
+    let value = value.strip_suffix(b"/").unwrap_or(value);
+    value.len() > 1
+        && value.starts_with(b"/")
+        && wrong.starts_with(value)
+        && (wrong.len() == value.len() || wrong[value.len()] == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disk::RootDisk;
+
+    fn path(p: &str) -> Target {
+        Target::Path { path: p.as_bytes().to_vec(), absolute: true }
+    }
+
+    fn setup(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Vec<Vec<u8>>) {
+        let root = tempfile::tempdir().unwrap();
+        let mut opened = Vec::new();
+        for (p, content) in files {
+            let host = root.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+            std::fs::write(host, content).unwrap();
+            opened.push(p.as_bytes().to_vec());
+        }
+        (root, opened)
+    }
+
+    fn file(path: &str, line: u64) -> Option<Reference> {
+        Some(Reference::File { path: path.into(), line })
+    }
+
+    #[test]
+    fn the_line_that_names_the_wrong_path() {
+        let (root, opened) = setup(&[(
+            "/var/www/html/wp-settings.php",
+            b"<?php\n// loads wp-includes\nrequire ABSPATH . WPINC . '/class-wp-locale.phpp';\n",
+        )]);
+        let disk = RootDisk::new(root.path());
+        let t = path("/var/www/html/wp-includes/class-wp-locale.phpp");
+        assert_eq!(find_reference(&t, &opened, None, &disk), file("/var/www/html/wp-settings.php", 3));
+    }
+
+    #[test]
+    fn comments_binaries_and_prose_words_are_no_reference() {
+        let (root, opened) = setup(&[
+            ("/etc/nsswitch.conf", b"# `info libc \"Name Service Switch\"' for information about this file.\n"),
+            ("/usr/lib/x/__pycache__/client.pyc", b"\x00\x01pubilc/index.html\x00"),
+            ("/etc/mime.types", b"# see index.html for more\n"),
+        ]);
+        let disk = RootDisk::new(root.path());
+        for wrong in ["/var/www/htlm/about.html", "/srv/uxshop/pubilc/index.html"] {
+            assert_eq!(find_reference(&path(wrong), &opened, None, &disk), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn the_config_line_that_names_a_port() {
+        let (root, opened) = setup(&[("/srv/shop/conf/app.ini", b"; database\ndb_host = 127.0.0.1\ndb_port = 5433\n")]);
+        let disk = RootDisk::new(root.path());
+        let t = Target::Address { proto: "tcp", addr: "127.0.0.1:5433".into(), unix_path: None };
+        assert_eq!(find_reference(&t, &opened, None, &disk), file("/srv/shop/conf/app.ini", 3));
+        let t = Target::Address { proto: "tcp", addr: "127.0.0.1:543".into(), unix_path: None };
+        assert_eq!(find_reference(&t, &opened, None, &disk), None, "5433 is not port 543");
+    }
+
+    #[test]
+    fn the_command_line_argument_that_gave_it() {
+        let argv: Vec<Vec<u8>> = ["python3", "-m", "http.server", "--directory", "/srv/uxshop/pubilc/"]
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .collect();
+        let t = path("/srv/uxshop/pubilc/index.html");
+        let r = find_reference(&t, &[], Some((7, &argv)), &crate::disk::NoDisk);
+        assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
+        assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
+    }
 }

@@ -69,9 +69,11 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .enumerate()
         .map(|(k, (score, i, reasons))| {
             let referenced_from = (k < FIX_POINTERS)
-                .then(|| groups[i].target.fs_path())
-                .flatten()
-                .and_then(|p| fix_pointer::find_reference(p, c.evidence.opened_before(i), disk));
+                .then(|| {
+                    let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
+                    fix_pointer::find_reference(&groups[i].target, opened, argv, disk)
+                })
+                .flatten();
             Ranked {
                 group: i,
                 score,

@@ -9,7 +9,7 @@
 use regex::bytes::RegexSet;
 
 use crate::analysis::group::Failure;
-use crate::errno::{classify, ErrnoClass};
+use crate::errno::{classify, is_unprovoked, ErrnoClass};
 use crate::path::is_system_tree;
 
 /// Why a failure group is normal. Declared in the alphabetical order of the codes, the order
@@ -63,8 +63,12 @@ impl Noise {
     }
 }
 
-/// Why group `g` is normal, if it is: the first rule that applies.
+/// Why group `g` is normal, if it is: the first rule that applies. A group holding an errno
+/// no healthy program provokes (a full disk, an I/O error) is never normal.
 pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
+    if g.errnos.keys().any(|e| is_unprovoked(e)) {
+        return None;
+    }
     let errno = g.main_errno();
     if let Some(why) = g.target.fs_path().and_then(|p| ignores.matches(p)) {
         return Some(Noise::KnownBenign { why: why.to_string() });
@@ -199,6 +203,18 @@ mod tests {
         assert_eq!(judge(&g, &ignores()), None);
         let g = Failure::path_example("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "EACCES");
         assert_eq!(judge(&g, &ignores()), None, "a permission failure is never a probe");
+    }
+
+    #[test]
+    fn a_full_disk_is_never_noise() {
+        let mut g = Failure::path_example("/srv/app/data/db.sqlite", "ENOSPC");
+        g.created_later = true;
+        g.errnos.insert("ENOENT".into(), 1);
+        assert_eq!(judge(&g, &ignores()), None);
+        assert_eq!(g.main_errno(), "ENOSPC");
+        let mut g = Failure::path_example("/usr/share/locale/de/x.mo", "EIO");
+        g.created_later = true;
+        assert_eq!(judge(&g, &ignores()), None);
     }
 
     #[test]

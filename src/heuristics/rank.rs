@@ -5,6 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::typo::{self, Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
+use crate::analysis::symptom::Naming;
 use crate::errno::{classify, ErrnoClass};
 use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
@@ -23,8 +24,9 @@ pub(crate) struct Weights {
     /// A typo of an existing name, one edit away / two.
     pub typo_one_edit: i32,
     pub typo_two_edits: i32,
-    /// Error text naming the failure / error text not naming it.
+    /// Error text naming the failure / naming it by its stem only / naming no failure.
     pub named_in_error: i32,
+    pub stem_in_error: i32,
     pub error_text: i32,
     /// Only successful HTTP responses followed.
     pub request_succeeded: i32,
@@ -61,6 +63,7 @@ pub(crate) const WEIGHTS: Weights = Weights {
     typo_one_edit: 40,
     typo_two_edits: 30,
     named_in_error: 30,
+    stem_in_error: 20,
     error_text: 15,
     request_succeeded: -15,
     http_5xx: 20,
@@ -95,6 +98,8 @@ pub enum Why {
         distance: usize,
     },
     NamedInError,
+    /// Named by the file name without its extension (weaker).
+    StemInError,
     ErrorText,
     /// Only successful responses followed; `code` is the lowest.
     RequestSucceeded {
@@ -136,6 +141,7 @@ impl Why {
             Why::NeverResolved => "never_resolved",
             Why::Typo { .. } => "typo",
             Why::NamedInError => "named_in_error",
+            Why::StemInError => "stem_in_error",
             Why::ErrorText => "error_text",
             Why::RequestSucceeded { .. } => "request_succeeded",
             Why::HttpError { .. } => "http_error",
@@ -188,8 +194,12 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
         add(points, why);
     }
     let re = &f.reactions;
-    if re.named_in_error.is_some() {
-        add(w.named_in_error, Why::NamedInError);
+    if let Some(named) = &re.named_in_error {
+        if named.by == Naming::Stem {
+            add(w.stem_in_error, Why::StemInError);
+        } else {
+            add(w.named_in_error, Why::NamedInError);
+        }
     } else if re.error_text.is_some() {
         add(w.error_text, Why::ErrorText);
     }
@@ -284,6 +294,7 @@ pub(crate) fn fold_into_wrong_directories(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::group::Named;
 
     fn reasons(f: &Failure, typo: Option<&Typo>) -> Vec<(&'static str, i32)> {
         let (total, reasons) = score(f, typo);
@@ -298,7 +309,7 @@ mod tests {
         assert_eq!(by_class, [30, 25, 25, 20, 10]);
         assert_eq!((w.resolved, w.never_resolved), (-15, 10));
         assert_eq!((w.typo_one_edit, w.typo_two_edits), (40, 30));
-        assert_eq!((w.named_in_error, w.error_text, w.request_succeeded), (30, 15, -15));
+        assert_eq!((w.named_in_error, w.stem_in_error, w.error_text, w.request_succeeded), (30, 20, 15, -15));
         assert_eq!((w.http_5xx, w.http_4xx, w.killed, w.exit_status, w.last_failure), (20, 15, 20, 15, 10));
         assert_eq!((w.existence_check, w.no_target, w.app_tree, w.system_tree, w.unresolved), (-10, -10, 10, -10, -5));
         assert_eq!((w.repeated_per_doubling, w.repeated_max, w.paths_below), (3.0, 10, 10));
@@ -332,7 +343,7 @@ mod tests {
     #[test]
     fn reactions_count_once_each() {
         let mut f = Failure::path_example("/srv/app/x", "ENOENT");
-        f.reactions.named_in_error = Some("cannot open /srv/app/x".into());
+        f.reactions.named_in_error = Some(Named { excerpt: "cannot open /srv/app/x".into(), by: Naming::Path });
         f.reactions.error_text = Some("cannot open /srv/app/x".into());
         f.reactions.http.insert(500, 2);
         f.reactions.http.insert(404, 1);
@@ -357,6 +368,13 @@ mod tests {
         let mut f = Failure::path_example("/srv/app/x", "ENOENT");
         f.reactions.http.insert(200, 3);
         assert!(reasons(&f, None).contains(&("request_succeeded", -15)));
+    }
+
+    #[test]
+    fn a_stem_names_more_weakly() {
+        let mut f = Failure::path_example("/srv/app/confg_loader.py", "ENOENT");
+        f.reactions.named_in_error = Some(Named { excerpt: "No module named 'confg_loader'".into(), by: Naming::Stem });
+        assert!(reasons(&f, None).contains(&("stem_in_error", 20)));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::words;
+use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Reason;
 use crate::report::{FollowedBy, NetworkFailure, Report};
@@ -60,5 +61,24 @@ impl Serialize for NetworkFailure {
 impl Serialize for NoiseReason {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code())
+    }
+}
+
+/// `{"path": "/etc/nginx/sites-enabled/default", "line": 17}`, or for a command line
+/// `{"pid": 42, "argument": "/srv/app/pubilc"}`.
+impl Serialize for Reference {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut r = s.serialize_struct("Reference", 2)?;
+        match self {
+            Reference::File { path, line } => {
+                r.serialize_field("path", path)?;
+                r.serialize_field("line", line)?;
+            }
+            Reference::CommandLine { pid, argument } => {
+                r.serialize_field("pid", pid)?;
+                r.serialize_field("argument", argument)?;
+            }
+        }
+        r.end()
     }
 }

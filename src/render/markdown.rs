@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::escape::{code_block, markdown as md};
 use super::words;
+use crate::heuristics::fix_pointer::Reference;
 use crate::report::Report;
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
@@ -42,8 +43,10 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         .filter_map(|sus| {
             let t = sus.typo.as_ref()?;
             let mut line = format!("- Rename the reference to **{}** into **{}**", md(&sus.path), md(&t.suggestion));
-            if let Some(r) = &sus.referenced_from {
-                line.push_str(&format!(" in {}, line {}", md(&r.path), r.line));
+            match &sus.referenced_from {
+                Some(Reference::File { path, line: n }) => line.push_str(&format!(" in {}, line {n}", md(path))),
+                Some(r) => line.push_str(&format!(", {}", md(&words::reference(r)))),
+                None => {}
             }
             Some(line)
         })

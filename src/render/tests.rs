@@ -47,7 +47,7 @@ fn suspect() -> Suspect {
             evidence: Evidence::Disk,
             kind: TypoKind::Extension,
         }),
-        referenced_from: Some(Reference { path: "/srv/app/main.py".into(), line: 7 }),
+        referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7 }),
         followed_by: vec![
             FollowedBy::Http { code: 500, count: 3, all: 4 },
             FollowedBy::ErrorOutput("cannot open /srv/app/conf.yml".into()),

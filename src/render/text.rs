@@ -7,6 +7,7 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
+use crate::heuristics::fix_pointer::Reference;
 use crate::report::{Report, Suspect};
 
 /// Pids listed on a suspect's line.
@@ -99,8 +100,10 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(out, "    {} {what} ({edits}, {evidence})", "likely typo:".yellow().bold())?;
     }
-    if let Some(r) = &s.referenced_from {
-        writeln!(out, "    referenced from {}:{}", esc(&r.path).cyan(), r.line)?;
+    match &s.referenced_from {
+        Some(Reference::File { path, line }) => writeln!(out, "    referenced from {}:{line}", esc(path).cyan())?,
+        Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
+        None => {}
     }
     for f in &s.followed_by {
         writeln!(out, "    followed by {}", esc(&words::followed_by(f)))?;

@@ -3,6 +3,7 @@
 //! markdown, the live lines and the JSON's sentence fields all take their words from here.
 
 use crate::errno::ErrnoClass;
+use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Why;
 use crate::heuristics::typo::{Evidence, TypoKind};
@@ -26,6 +27,7 @@ pub(crate) fn reason(why: &Why) -> String {
             edits(*distance)
         ),
         Why::NamedInError => "the process then wrote an error naming it".into(),
+        Why::StemInError => "the process then wrote an error naming it without its extension".into(),
         Why::ErrorText => "followed by error output".into(),
         Why::RequestSucceeded { code } => format!("the request still succeeded (HTTP {code})"),
         Why::HttpError { server: true, count } => format!("followed by HTTP 5xx responses ({count})"),
@@ -94,6 +96,15 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
         FollowedBy::ErrorOutput(t) => format!("error output \"{t}\""),
         FollowedBy::Killed { signal } => format!("killed by {signal}"),
         FollowedBy::Exit { code } => format!("exit status {code}"),
+    }
+}
+
+/// Where a wrong path was given: `referenced from FILE:LINE`, `given on the command line of
+/// pid N: ARG`.
+pub(crate) fn reference(r: &Reference) -> String {
+    match r {
+        Reference::File { path, line } => format!("referenced from {path}:{line}"),
+        Reference::CommandLine { pid, argument } => format!("given on the command line of pid {pid}: {argument}"),
     }
 }
 

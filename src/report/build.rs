@@ -105,8 +105,9 @@ fn followed_by(g: &Failure, http_totals: &BTreeMap<u16, u64>) -> Vec<FollowedBy>
         let all = http_totals.get(&code).copied().unwrap_or(count);
         out.push(FollowedBy::Http { code, count, all });
     }
-    if let Some(t) = re.named_in_error.as_ref().or(re.error_text.as_ref()) {
-        out.push(FollowedBy::ErrorOutput(t.clone()));
+    // only the line that names it: another failure's error is not this one's evidence
+    if let Some(named) = &re.named_in_error {
+        out.push(FollowedBy::ErrorOutput(named.excerpt.clone()));
     }
     if let Some(signal) = &re.killed_by {
         out.push(FollowedBy::Killed { signal: signal.clone() });
@@ -173,7 +174,7 @@ pub(crate) fn live_suspect(g: &Failure, typo: Option<&Typo>) -> LiveSuspect {
     } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
         Some(FollowedBy::Exit { code })
     } else {
-        re.named_in_error.clone().map(FollowedBy::ErrorOutput)
+        re.named_in_error.as_ref().map(|n| FollowedBy::ErrorOutput(n.excerpt.clone()))
     };
     LiveSuspect {
         path: g.target.display(),

@@ -2,6 +2,7 @@
 //! Integration tests: one binary, a module per area. They run the real `straceback` binary on
 //! the committed fixtures (real strace captures) and assert what users see.
 
+mod claims;
 mod cli;
 mod fast_path;
 mod flags;

@@ -1,0 +1,113 @@
+//! A claims audit over every fixture: what a report says about a suspect must be checkable
+//! against the trace and the disk. An error "naming" a suspect quotes a line that names it;
+//! no quoted line is attached to a suspect it does not name; every fix pointer is a text file
+//! whose line holds the wrong name.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::harness::{fixtures, report};
+
+/// Every trace, with the `--root` it was recorded with (if any).
+fn traces() -> Vec<(PathBuf, Option<PathBuf>)> {
+    let mut out = Vec::new();
+    let incidents = fixtures().join("incidents");
+    for entry in std::fs::read_dir(&incidents).expect("incidents").flatten() {
+        let dir = entry.path();
+        for t in std::fs::read_dir(&dir).expect("incident").flatten().map(|e| e.path()) {
+            let name = t.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if name.starts_with("trace") && name.ends_with(".txt") {
+                out.push((t.clone(), Some(dir.join("root"))));
+                out.push((t, None));
+            }
+        }
+    }
+    for dir in ["flags", "flags/rare"] {
+        for t in std::fs::read_dir(fixtures().join(dir)).expect("flags").flatten().map(|e| e.path()) {
+            if t.extension().is_some_and(|e| e == "txt") {
+                out.push((t, None));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What a suspect can be named by: its path or address, its file name, and (for an error that
+/// named it by stem only) its file name without extension.
+fn names(suspect: &Value, by_stem: bool) -> Vec<String> {
+    let mut path = suspect["path"].as_str().unwrap_or_default();
+    if suspect["kind"] == "address" {
+        match path.split_once(' ') {
+            Some(("unix", p)) => path = p,
+            _ => return vec![path.split_once(' ').map_or(path, |(_, a)| a).to_string()],
+        }
+    }
+    let base = path.rsplit('/').next().unwrap_or(path).to_string();
+    let mut out = vec![path.to_string(), base.clone()];
+    if by_stem {
+        out.push(base.split('.').next().unwrap_or_default().to_string());
+    }
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn every_claim_in_every_fixture_report_is_checkable() {
+    let mut checked = (0, 0, 0);
+    for (trace, root) in traces() {
+        let r = match &root {
+            Some(root) => report(&["--all", "--root", s(root), s(&trace)]),
+            None => report(&["--all", "--no-disk", s(&trace)]),
+        };
+        let what = format!("{} (root {root:?})", trace.display());
+        for sus in r["suspects"].as_array().expect("suspects") {
+            let kinds: Vec<&str> =
+                sus["reasons"].as_array().expect("reasons").iter().filter_map(|r| r["kind"].as_str()).collect();
+            let by_stem = kinds.contains(&"stem_in_error");
+            let named = by_stem || kinds.contains(&"named_in_error");
+            let quoted: Vec<&str> = sus["followed_by"]
+                .as_array()
+                .expect("followed_by")
+                .iter()
+                .filter_map(|f| f.as_str()?.strip_prefix("error output \""))
+                .collect();
+            let naming = names(sus, by_stem);
+            let names_it = |q: &str| naming.iter().any(|n| !n.is_empty() && q.contains(n.as_str()));
+            assert_eq!(named, !quoted.is_empty(), "{what}: {} says named {named} but quotes {quoted:?}", sus["path"]);
+            for q in &quoted {
+                assert!(names_it(q), "{what}: {} is shown {q:?}, which does not name it", sus["path"]);
+                checked.0 += 1;
+            }
+            let Some(reference) = sus["referenced_from"].as_object() else { continue };
+            if let Some(arg) = reference.get("argument").and_then(Value::as_str) {
+                let path = sus["path"].as_str().unwrap_or_default();
+                assert!(path.starts_with(arg.trim_end_matches('/')), "{what}: argument {arg} does not give {path}");
+                checked.2 += 1;
+                continue;
+            }
+            let (file, line) = (reference["path"].as_str().expect("path"), reference["line"].as_u64().expect("line"));
+            let root = root.as_ref().expect("a file reference needs a disk");
+            let content = std::fs::read(root.join(file.trim_start_matches('/'))).expect("referenced file");
+            assert!(!content.contains(&0), "{what}: {file} is binary");
+            let text = String::from_utf8_lossy(&content);
+            let at = text.lines().nth(usize::try_from(line).expect("line") - 1).unwrap_or_default();
+            let mut wanted = names(sus, true);
+            let path = sus["path"].as_str().unwrap_or_default();
+            if path.starts_with("tcp ") || path.starts_with("udp ") {
+                wanted.push(path.rsplit(':').next().unwrap_or_default().to_string());
+            }
+            assert!(
+                wanted.iter().any(|n| !n.is_empty() && at.contains(n.as_str())),
+                "{what}: {file}:{line} ({at:?}) does not hold {wanted:?}"
+            );
+            assert!(!at.trim_start().starts_with('#'), "{what}: {file}:{line} is a comment");
+            checked.1 += 1;
+        }
+    }
+    assert!(checked.0 >= 5 && checked.1 >= 5, "too little checked: {checked:?}");
+}
