@@ -34,9 +34,12 @@ fn assert_solved(name: &str, trace: &str) {
     assert_eq!(first["errno"], rc["errno"], "{name}");
     let suggestion = &first["typo"]["suggestion"];
     assert_eq!(suggestion, &t["suggestion"], "{name}: suggestion");
-    if !t["referenced_from"].is_null() {
-        assert_eq!(first["referenced_from"]["path"], t["referenced_from"]["path"], "{name}: fix pointer");
-        assert_eq!(first["referenced_from"]["line"], t["referenced_from"]["line"], "{name}: fix pointer line");
+    let want = &t["referenced_from"];
+    if !want["argument"].is_null() {
+        assert_eq!(first["referenced_from"]["argument"], want["argument"], "{name}: command-line pointer");
+    } else if !want.is_null() {
+        assert_eq!(first["referenced_from"]["path"], want["path"], "{name}: fix pointer");
+        assert_eq!(first["referenced_from"]["line"], want["line"], "{name}: fix pointer line");
     }
     // every part of the score is printed as a reason
     let parts: i64 =
@@ -159,6 +162,11 @@ fn php_database_down_seen_through_so_error() {
 #[test]
 fn nginx_to_php_fpm_wrong_socket() {
     assert_solved("php-fpm-socket", "trace.txt");
+}
+
+#[test]
+fn a_directory_typo_given_on_the_command_line() {
+    assert_solved("python-httpdir-typo", "trace.txt");
 }
 
 #[test]

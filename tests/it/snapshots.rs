@@ -100,6 +100,7 @@ incidents! {
     php_db_down => "php-db-down",
     php_fpm_socket => "php-fpm-socket",
     python_plugin_typo => "python-plugin-typo",
+    python_httpdir_typo => "python-httpdir-typo",
     python_typo => "python-typo",
     seed => "seed",
     wrong_soname => "wrong-soname",
