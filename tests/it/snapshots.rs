@@ -94,6 +94,8 @@ macro_rules! incidents {
 incidents! {
     config_eacces => "config-eacces",
     crash_after_open => "crash-after-open",
+    create_eacces => "create-eacces",
+    enospc => "enospc",
     missing_logdir => "missing-logdir",
     nginx_root_typo => "nginx-root-typo",
     node_typo => "node-typo",
