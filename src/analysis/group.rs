@@ -91,8 +91,8 @@ pub struct Failure {
     pub last: Location,
     /// The first failing call, rebuilt as `name(args) = -1 ERRNO (message)`.
     pub sample: String,
-    /// The errno's message as strace printed it.
-    pub message: String,
+    /// Each errno's message as strace printed it.
+    pub messages: BTreeMap<String, String>,
     /// Set when a creating call, or a success on the same path or basename, came later.
     pub created_later: bool,
     pub succeeded_later: bool,
@@ -102,6 +102,11 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// strace's message for the headline errno.
+    pub fn message(&self) -> &str {
+        self.messages.get(self.main_errno()).map_or("", String::as_str)
+    }
+
     /// The group's headline errno: the most decisive one (see [`decisiveness`]), then the
     /// most frequent.
     pub fn main_errno(&self) -> &str {
@@ -177,7 +182,7 @@ impl Failures {
 
     /// A new group for `target` (not yet counted: see [`Failures::count`]); `None` past the
     /// cap, which is counted as overflow.
-    pub fn create(&mut self, target: Target, message: &str, at: &At<'_>, sample: String) -> Option<usize> {
+    pub fn create(&mut self, target: Target, at: &At<'_>, sample: String) -> Option<usize> {
         if self.groups.len() >= self.max_groups {
             self.overflow += 1;
             return None;
@@ -192,7 +197,7 @@ impl Failures {
             first: Location::new(at),
             last: Location::new(at),
             sample,
-            message: message.to_string(),
+            messages: BTreeMap::new(),
             created_later: false,
             succeeded_later: false,
             found_elsewhere: None,
@@ -206,9 +211,11 @@ impl Failures {
     }
 
     /// Counts one failure of group `id`.
-    pub fn count(&mut self, id: usize, syscall: &str, errno: &str, pid: Option<Pid>, at: &At<'_>) {
+    pub fn count(&mut self, id: usize, syscall: &str, errno: &str, message: &str, pid: Option<Pid>, at: &At<'_>) {
         let g = &mut self.groups[id];
-        count_in(&mut g.errnos, errno);
+        if count_in(&mut g.errnos, errno) {
+            g.messages.insert(errno.to_string(), message.to_string());
+        }
         count_in(&mut g.syscalls, syscall);
         if let Some(p) = pid {
             if g.pids.len() < MAX_PIDS {
@@ -220,12 +227,16 @@ impl Failures {
     }
 }
 
-/// Adds one to `key`'s count, allocating the key only the first time.
-fn count_in(counts: &mut BTreeMap<String, u64>, key: &str) {
+/// Adds one to `key`'s count, allocating the key only the first time; true that time.
+fn count_in(counts: &mut BTreeMap<String, u64>, key: &str) -> bool {
     match counts.get_mut(key) {
-        Some(n) => *n += 1,
+        Some(n) => {
+            *n += 1;
+            false
+        }
         None => {
             counts.insert(key.to_string(), 1);
+            true
         }
     }
 }
@@ -237,9 +248,9 @@ impl Failure {
     pub fn example(target: Target, syscall: &str, errno: &str, count: u64) -> Failure {
         let at = At { source: "t", line: 1, time: None };
         let mut f = Failures::new(1);
-        let id = f.create(target, "", &at, String::new()).unwrap_or_default();
+        let id = f.create(target, &at, String::new()).unwrap_or_default();
         for _ in 0..count {
-            f.count(id, syscall, errno, Some(1), &at);
+            f.count(id, syscall, errno, "", Some(1), &at);
         }
         f.groups.remove(id)
     }

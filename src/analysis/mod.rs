@@ -232,13 +232,13 @@ impl Analyzer {
             Group::Known(id) => (id, false),
             Group::ByTarget(target) => match self.failures.find(&target) {
                 Some(id) => (id, false),
-                None => match self.failures.create(target, message, &at, sample_line(sc)) {
+                None => match self.failures.create(target, &at, sample_line(sc)) {
                     Some(id) => (id, true),
                     None => return,
                 },
             },
         };
-        self.failures.count(id, &sc.name, errno, ev.pid, &at);
+        self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
         self.state.failed(pid, id);
         if is_new {
             let path = self.failures.groups[id].target.fs_path();

@@ -40,7 +40,12 @@ impl Analyzer {
         }
         match sink {
             Sink::Socket => {
-                if let Some(code) = symptom::http_status(&text) {
+                // a FastCGI backend writes its error text and its response to the socket
+                let (response, errors) = symptom::fastcgi(&text).unwrap_or((text, Vec::new()));
+                if !errors.is_empty() {
+                    self.error_text(pid, &errors);
+                }
+                if let Some(code) = symptom::http_status(&response) {
                     self.symptoms.add_http(pid, code);
                     self.react(pid, |r| *r.http.entry(code).or_default() += 1, code >= 400, None);
                 }

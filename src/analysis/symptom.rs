@@ -71,6 +71,32 @@ pub struct Written {
     pub cut: bool,
 }
 
+/// The STDOUT and STDERR streams of FastCGI records (a web server's PHP backend answering:
+/// `\x01\x07` error text, then `\x01\x06` `Status: 500 ...`), as far as strace printed them;
+/// `None` when `text` is not FastCGI.
+pub fn fastcgi(text: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    const STDOUT: u8 = 6;
+    const STDERR: u8 = 7;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut rest = text;
+    while rest.len() >= 8 {
+        let (version, kind) = (rest[0], rest[1]);
+        if version != 1 || !(1..=11).contains(&kind) {
+            break;
+        }
+        let len = usize::from(u16::from_be_bytes([rest[4], rest[5]]));
+        let padding = usize::from(rest[6]);
+        let content = &rest[8..rest.len().min(8 + len)];
+        match kind {
+            STDOUT => out.extend_from_slice(content),
+            STDERR => err.extend_from_slice(content),
+            _ => {}
+        }
+        rest = &rest[rest.len().min(8 + len + padding)..];
+    }
+    (rest.len() < text.len()).then_some((out, err))
+}
+
 /// Arguments kept of a command line, and bytes of each.
 const ARGV: usize = 64;
 const ARG: usize = 1024;
@@ -525,6 +551,15 @@ mod tests {
         );
         let argv: Vec<&[u8]> = vec![b"python3", b"-m", b"http.server", b"--directory", b"/srv/a b"];
         assert_eq!(command_line(&sc), argv);
+    }
+
+    #[test]
+    fn fastcgi_records_carry_a_status_and_error_text() {
+        let w = b"\x01\x07\x00\x01\x00\x05\x01\x00oops\n\x00\x01\x06\x00\x01\x00\x10\x00\x00Status: 500 Inte";
+        let (out, err) = fastcgi(w).unwrap();
+        assert_eq!((out.as_slice(), err.as_slice()), (&b"Status: 500 Inte"[..], &b"oops\n"[..]));
+        assert_eq!(http_status(&out), Some(500));
+        assert_eq!(fastcgi(b"HTTP/1.1 200 OK\r\n"), None);
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
         ErrnoClass::Other => w.other,
         ErrnoClass::Probe | ErrnoClass::Transient => 0,
     };
-    add(class_points, Why::ErrnoClass { class, errno: errno.to_string(), message: f.message.clone() });
+    add(class_points, Why::ErrnoClass { class, errno: errno.to_string(), message: f.message().to_string() });
     if f.succeeded_later {
         add(w.resolved, Why::Resolved);
     } else {

@@ -28,7 +28,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 path: g.target.display(),
                 kind: kind(&g.target),
                 errno: g.main_errno().to_string(),
-                errmsg: g.message.clone(),
+                errmsg: g.message().to_string(),
                 errnos: g.errnos.clone(),
                 syscalls: g.syscalls.clone(),
                 count: g.count,
@@ -143,7 +143,7 @@ fn network_failures(groups: &[Failure], noise: &[Option<Noise>]) -> Vec<NetworkF
         .map(|(g, _)| NetworkFailure {
             address: g.target.display(),
             errno: g.main_errno().to_string(),
-            message: g.message.clone(),
+            message: g.message().to_string(),
             count: g.count,
             pids: g.pids.iter().copied().collect(),
         })

@@ -222,14 +222,12 @@ fn parallel_and_sequential_reports_are_byte_identical() {
 }
 
 #[test]
-#[ignore = "issue 13: decisive errno / unprovoked errno not yet implemented"]
 fn log_file_that_cannot_be_created_in_a_root_owned_directory() {
     // file_exists() fails ENOENT first; the decisive errno is the EACCES of the O_CREAT open after it
     assert_solved("create-eacces", "trace.txt");
 }
 
 #[test]
-#[ignore = "issue 13: decisive errno / unprovoked errno not yet implemented"]
 fn write_fails_on_a_full_filesystem_after_a_successful_create() {
     // the export was created in this run: its ENOSPC is no "created later" noise
     assert_solved("enospc", "trace.txt");
