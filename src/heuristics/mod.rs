@@ -3,6 +3,7 @@
 //! Rules come from how programs behave, never from particular paths of a known incident.
 
 pub(crate) mod fix_pointer;
+pub(crate) mod fold;
 pub(crate) mod noise;
 pub(crate) mod rank;
 pub(crate) mod typo;
@@ -30,8 +31,8 @@ pub(crate) struct Ranked {
     pub reasons: Vec<Reason>,
     pub typo: Option<Typo>,
     pub referenced_from: Option<Reference>,
-    /// Groups of paths below this wrong directory, folded into it.
-    pub below: Vec<usize>,
+    /// Failures that follow from this one, folded into it.
+    pub folded: fold::Folded,
 }
 
 pub(crate) struct Judgement {
@@ -63,7 +64,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         })
         .collect();
     rank::sort(&mut scored, groups);
-    let (scored, mut below) = rank::fold_into_wrong_directories(scored, groups, &typos);
+    let (scored, mut folded) = fold::fold(scored, groups);
     let suspects = scored
         .into_iter()
         .enumerate()
@@ -80,7 +81,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 reasons,
                 typo: typos.remove(&i),
                 referenced_from,
-                below: below.remove(&i).unwrap_or_default(),
+                folded: folded.remove(&i).unwrap_or_default(),
             }
         })
         .collect();

@@ -1,9 +1,7 @@
 //! Suspect scores: a sum of named reasons, each worth the points [`WEIGHTS`] gives it; the
-//! order of suspects; failures below a wrong directory folded into it.
+//! order of suspects.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-
-use super::typo::{self, Evidence, Typo, TypoKind};
+use super::typo::{Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::symptom::Naming;
 use crate::errno::{classify, ErrnoClass};
@@ -256,41 +254,6 @@ pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure]) {
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(groups[a.1].first.line.cmp(&groups[b.1].first.line)).then(a.1.cmp(&b.1)));
 }
 
-/// A typo in a directory component makes every path below it fail: those failures are folded
-/// into the suspect for the wrong directory itself, when the trace shows it failing too.
-/// Returns the suspects left, in order, and the groups folded into each.
-pub(crate) fn fold_into_wrong_directories(
-    scored: Vec<Scored>,
-    groups: &[Failure],
-    typos: &HashMap<usize, Typo>,
-) -> (Vec<Scored>, HashMap<usize, Vec<usize>>) {
-    let by_path: HashMap<&[u8], usize> =
-        scored.iter().filter_map(|(_, i, _)| Some((groups[*i].target.fs_path()?, *i))).collect();
-    let mut below: HashMap<usize, Vec<usize>> = HashMap::default();
-    for (_, i, _) in &scored {
-        let (Some(t), Some(path)) = (typos.get(i), groups[*i].target.fs_path()) else { continue };
-        if !t.in_directory {
-            continue;
-        }
-        let Some(wrong_dir) = typo::wrong_component(path, &t.suggestion) else { continue };
-        if let Some(&dir_group) = by_path.get(wrong_dir).filter(|&&g| g != *i) {
-            below.entry(dir_group).or_default().push(*i);
-        }
-    }
-    let folded: HashSet<usize> = below.values().flatten().copied().collect();
-    let mut out: Vec<Scored> = scored.into_iter().filter(|(_, i, _)| !folded.contains(i)).collect();
-    for (score, i, reasons) in &mut out {
-        if let Some(children) = below.get(i) {
-            let failures: u64 = children.iter().map(|&c| groups[c].count).sum();
-            *score += WEIGHTS.paths_below;
-            reasons
-                .push(Reason { why: Why::PathsBelow { paths: children.len(), failures }, points: WEIGHTS.paths_below });
-        }
-    }
-    sort(&mut out, groups);
-    (out, below)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,30 +361,5 @@ mod tests {
             assert!(reasons(&f, None).contains(&("repeated", points)), "{count}");
         }
         assert!(!reasons(&Failure::example(target(), "openat", "ENOENT", 1), None).iter().any(|r| r.0 == "repeated"));
-    }
-
-    #[test]
-    fn paths_below_a_wrong_directory_fold_into_it() {
-        let groups = vec![
-            Failure::path_example("/var/www/htlm", "ENOENT"),
-            Failure::path_example("/var/www/htlm/index.html", "ENOENT"),
-            Failure::path_example("/var/www/htlm/a.css", "ENOENT"),
-        ];
-        let typo = |p: &str| Typo {
-            suggestion: p.as_bytes().to_vec(),
-            distance: 1,
-            evidence: Evidence::Disk,
-            kind: TypoKind::Edit,
-            in_directory: true,
-        };
-        let typos: HashMap<usize, Typo> =
-            [(1, typo("/var/www/html/index.html")), (2, typo("/var/www/html/a.css"))].into_iter().collect();
-        let mut scored: Vec<Scored> = (0..3).map(|i| (score(&groups[i], typos.get(&i)).0, i, Vec::new())).collect();
-        sort(&mut scored, &groups);
-        let (out, below) = fold_into_wrong_directories(scored, &groups, &typos);
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0].1, 0);
-        assert_eq!(out[0].2, [Reason { why: Why::PathsBelow { paths: 2, failures: 2 }, points: 10 }]);
-        assert_eq!(below[&0].len(), 2);
     }
 }

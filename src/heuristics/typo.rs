@@ -236,22 +236,6 @@ fn repair_directory(path: &[u8], disk: &dyn Disk) -> Option<Typo> {
     None
 }
 
-/// The prefix of `wrong` up to the first component that differs from `fixed`
-/// (`/var/www/htlm/index.html` vs `/var/www/html/index.html` -> `/var/www/htlm`).
-pub fn wrong_component<'a>(wrong: &'a [u8], fixed: &[u8]) -> Option<&'a [u8]> {
-    let mut end = 0;
-    let mut a = wrong.split(|&c| c == b'/');
-    let mut b = fixed.split(|&c| c == b'/');
-    loop {
-        let (x, y) = (a.next()?, b.next()?);
-        end += x.len();
-        if x != y {
-            return Some(&wrong[..end]);
-        }
-        end += 1;
-    }
-}
-
 fn join_all(comps: &[&[u8]]) -> Vec<u8> {
     let mut p = Vec::new();
     for c in comps {
@@ -299,7 +283,6 @@ mod tests {
         assert!(t.in_directory);
         assert!(find(b"/var/www/htlm/other.html", &disk, &known, &mut Budget::default()).is_none());
         assert!(find(b"/var/www/html/wp-includes/class-wp-locale.php", &disk, &known, &mut Budget::default()).is_none());
-        assert_eq!(wrong_component(b"/var/www/htlm/index.html", &t.suggestion), Some(&b"/var/www/htlm"[..]));
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         for r in &sus.reasons {
             writeln!(out, "   - {} ({:+})", md(&words::reason(&r.why)), r.points)?;
         }
+        if !sus.also_looked_in.is_empty() {
+            writeln!(out, "   - {}", md(&words::also_looked_in(&sus.also_looked_in)))?;
+        }
         for f in &sus.followed_by {
             writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?;
         }

@@ -53,6 +53,7 @@ fn suspect() -> Suspect {
             FollowedBy::ErrorOutput("cannot open /srv/app/conf.yml".into()),
         ],
         paths_below: Vec::new(),
+        also_looked_in: vec!["/usr/share/php/conf.yml".into()],
         source: "trace.txt".into(),
         first_line: 12,
         last_line: 80,

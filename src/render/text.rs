@@ -105,6 +105,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
         None => {}
     }
+    if !s.also_looked_in.is_empty() {
+        writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;
+    }
     for f in &s.followed_by {
         writeln!(out, "    followed by {}", esc(&words::followed_by(f)))?;
     }

@@ -108,6 +108,16 @@ pub(crate) fn reference(r: &Reference) -> String {
     }
 }
 
+/// `also looked for in 2 other directories: /usr/share/php, /usr/lib/php`.
+pub(crate) fn also_looked_in(paths: &[String]) -> String {
+    let dirs: Vec<&str> = paths
+        .iter()
+        .map(|p| p.rsplit_once('/').map_or(p.as_str(), |(d, _)| if d.is_empty() { "/" } else { d }))
+        .collect();
+    let n = dirs.len();
+    format!("also looked for in {n} other director{}: {}", if n == 1 { "y" } else { "ies" }, dirs.join(", "))
+}
+
 /// A noise reason, as a heading of the noise counts.
 pub(crate) fn noise_reason(reason: NoiseReason) -> &'static str {
     match reason {

@@ -109,8 +109,10 @@ pub struct Suspect {
     pub referenced_from: Option<Reference>,
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
-    /// Failing paths below a wrong directory, folded into this suspect.
+    /// Failing paths below this missing directory, folded into this suspect.
     pub paths_below: Vec<String>,
+    /// The same name looked for in other directories (a search path), folded into this suspect.
+    pub also_looked_in: Vec<String>,
     pub source: String,
     pub first_line: u64,
     pub last_line: u64,

@@ -1,0 +1,131 @@
+//! Failures that follow from another one are shown with it, not as its rivals: the paths below
+//! a directory that is missing, and the same name looked for in other directories along a
+//! search path (PHP's include_path, Python's sys.path, PATH, the loader).
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::rank::{self, Reason, Scored, Why, WEIGHTS};
+use crate::analysis::group::Failure;
+use crate::errno::{classify, ErrnoClass};
+use crate::path::split;
+
+/// Search-path probes of one name are this close in the trace (lines).
+const PROBE_SPAN: u64 = 200;
+
+/// What was folded into a suspect.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Folded {
+    /// Groups of paths below it (it is a missing directory).
+    pub below: Vec<usize>,
+    /// Groups of the same name in other directories of a search path.
+    pub elsewhere: Vec<usize>,
+}
+
+fn missing(g: &Failure) -> bool {
+    classify(g.main_errno()) == ErrnoClass::Missing
+}
+
+/// Folds consequences into their cause; returns the suspects left, in order, and what each
+/// holds. A suspect with paths below it gains [`WEIGHTS`]`.paths_below`.
+pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, HashMap<usize, Folded>) {
+    let by_path: HashMap<&[u8], usize> =
+        scored.iter().filter_map(|(_, i, _)| Some((groups[*i].target.fs_path()?, *i))).collect();
+    let mut folded: HashMap<usize, Folded> = HashMap::default();
+    let mut gone: HashSet<usize> = HashSet::default();
+    // below a missing directory: the deepest failing ancestor takes it
+    for (_, i, _) in &scored {
+        let Some(path) = groups[*i].target.fs_path() else { continue };
+        let mut dir = path;
+        while let Some((parent, _)) = split(dir).filter(|(p, _)| p.len() > 1) {
+            dir = parent;
+            if let Some(&a) = by_path.get(dir).filter(|&&a| missing(&groups[a])) {
+                folded.entry(a).or_default().below.push(*i);
+                gone.insert(*i);
+                break;
+            }
+        }
+    }
+    // one name along a search path: the higher-ranked probe takes the others
+    let mut first_of: HashMap<&[u8], usize> = HashMap::default();
+    for (_, i, _) in &scored {
+        let g = &groups[*i];
+        let Some((_, name)) = g.target.fs_path().and_then(split) else { continue };
+        if gone.contains(i) || !missing(g) {
+            continue;
+        }
+        match first_of.get(name) {
+            Some(&a) if probes_of_one_name(&groups[a], g) => {
+                folded.entry(a).or_default().elsewhere.push(*i);
+                gone.insert(*i);
+            }
+            Some(_) => {}
+            None => {
+                first_of.insert(name, *i);
+            }
+        }
+    }
+    let mut out: Vec<Scored> = scored.into_iter().filter(|(_, i, _)| !gone.contains(i)).collect();
+    for (score, i, reasons) in &mut out {
+        let Some(children) = folded.get(i).map(|f| &f.below).filter(|b| !b.is_empty()) else { continue };
+        let failures: u64 = children.iter().map(|&c| groups[c].count).sum();
+        *score += WEIGHTS.paths_below;
+        reasons.push(Reason { why: Why::PathsBelow { paths: children.len(), failures }, points: WEIGHTS.paths_below });
+    }
+    rank::sort(&mut out, groups);
+    (out, folded)
+}
+
+/// Two failures of one name in different directories, by one process (a trace without pids
+/// has one), close together.
+fn probes_of_one_name(a: &Failure, b: &Failure) -> bool {
+    let one_process = a.pids.iter().any(|p| b.pids.contains(p)) || (a.pids.is_empty() && b.pids.is_empty());
+    one_process && a.first.line.abs_diff(b.first.line) <= PROBE_SPAN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored(groups: &[Failure]) -> Vec<Scored> {
+        let mut s: Vec<Scored> = (0..groups.len()).map(|i| (rank::score(&groups[i], None).0, i, Vec::new())).collect();
+        rank::sort(&mut s, groups);
+        s
+    }
+
+    #[test]
+    fn paths_below_a_missing_directory_fold_into_it() {
+        let groups = vec![
+            Failure::path_example("/var/www/htlm", "ENOENT"),
+            Failure::path_example("/var/www/htlm/index.html", "ENOENT"),
+            Failure::path_example("/var/www/htlm/css/a.css", "ENOENT"),
+            Failure::path_example("/var/www/html/b.css", "ENOENT"),
+        ];
+        let (out, folded) = fold(scored(&groups), &groups);
+        assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [0, 3]);
+        assert_eq!(out[0].2, [Reason { why: Why::PathsBelow { paths: 2, failures: 2 }, points: 10 }]);
+        assert_eq!(folded[&0].below, [1, 2]);
+    }
+
+    #[test]
+    fn a_denied_directory_is_not_a_missing_one() {
+        let groups =
+            vec![Failure::path_example("/srv/app/data", "EACCES"), Failure::path_example("/srv/app/data/x", "ENOENT")];
+        let (out, _) = fold(scored(&groups), &groups);
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn one_name_along_a_search_path_is_one_suspect() {
+        let mut groups = vec![
+            Failure::path_example("/var/www/html/wp-includes/x.phpp", "ENOENT"),
+            Failure::path_example("/usr/share/php/wp-includes/x.phpp", "ENOENT"),
+            Failure::path_example("/srv/other/x.phpp", "ENOENT"),
+        ];
+        groups[0].first.line = 100;
+        groups[1].first.line = 101;
+        groups[2].first.line = 9000;
+        let (out, folded) = fold(scored(&groups), &groups);
+        assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [0, 2], "far apart: another failure");
+        assert_eq!(folded[&0].elsewhere, [1]);
+    }
+}
