@@ -209,6 +209,8 @@ impl Info {
             || self.shape.sockaddr.is_some()
             || self.does.has(EXAMINED)
             || (self.does.has(Does::DUP_IF_F_DUPFD) && crate::bytes::contains(call, b"F_DUPFD"))
+            // an HTTP request read: the path a client asked for
+            || (self.does.has(Does::READ) && crate::bytes::contains(call, b" HTTP/1."))
     }
 
     /// Whether this call, with argument text `args`, creates its path.

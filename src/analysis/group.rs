@@ -97,6 +97,9 @@ pub struct Failure {
     pub created_later: bool,
     pub succeeded_later: bool,
     pub found_elsewhere: Option<Vec<u8>>,
+    /// The path of the HTTP request being served when it first failed, when the failing path
+    /// ends with it (a client asked for this file).
+    pub requested: Option<Vec<u8>>,
     /// Reactions of the process after this failure (filled by [`super::reactions`]).
     pub reactions: Reactions,
 }
@@ -201,6 +204,7 @@ impl Failures {
             created_later: false,
             succeeded_later: false,
             found_elsewhere: None,
+            requested: None,
             reactions: Reactions::default(),
         });
         if let Target::Path { path, absolute: true } = &target {

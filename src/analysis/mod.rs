@@ -241,8 +241,11 @@ impl Analyzer {
         self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
         self.state.failed(pid, id);
         if is_new {
-            let path = self.failures.groups[id].target.fs_path();
-            self.evidence.new_group(id, path, errno, pid, &self.state);
+            let g = &mut self.failures.groups[id];
+            let url = self.state.requested(pid);
+            g.requested =
+                url.filter(|u| u.len() > 1 && g.target.fs_path().is_some_and(|p| p.ends_with(u))).map(<[u8]>::to_vec);
+            self.evidence.new_group(id, g.target.fs_path(), errno, pid, &self.state);
         }
     }
 

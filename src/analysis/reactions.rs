@@ -28,6 +28,10 @@ impl Analyzer {
             }
         } else if does.has(Does::EXEC) {
             self.state.exec(pid, symptom::command_line(sc));
+        } else if does.has(Does::READ) && self.sink(pid, sc) == Some(Sink::Socket) {
+            if let Some(path) = symptom::http_request(&symptom::written_text(sc).bytes) {
+                self.state.request(pid, path);
+            }
         }
         if !does.has(Does::WRITE) {
             return;
@@ -59,7 +63,7 @@ impl Analyzer {
         }
     }
 
-    /// Where the bytes of a write-like call go.
+    /// Where the bytes of a write-like call go (or come from, for a read).
     fn sink(&mut self, pid: Pid, sc: &Syscall) -> Option<Sink> {
         let fd = sc.fd.as_ref()?;
         let decorated = fd.decoration.as_deref();

@@ -28,6 +28,8 @@ struct ProcState {
     opened: VecDeque<Vec<u8>>,
     /// The command line it runs (from its execve, or its parent's).
     argv: Vec<Vec<u8>>,
+    /// The path of the HTTP request it is serving.
+    request: Option<Vec<u8>>,
     /// Error text written so far without a newline, and the descriptor it was written to.
     err_line: Vec<u8>,
     err_fd: Option<i64>,
@@ -88,11 +90,22 @@ impl Processes {
         Some(st.recent.iter().filter(|(_, seq)| now.saturating_sub(*seq) <= REACTION_WINDOW).map(|(g, _)| *g).collect())
     }
 
-    /// A new request begins: earlier failures do not explain what follows.
+    /// A new connection: earlier failures and requests do not explain what follows.
     pub fn clear_recent(&mut self, pid: Pid) {
         if let Some(st) = self.procs.get_mut(&pid) {
             st.recent.clear();
+            st.request = None;
         }
+    }
+
+    /// `pid` read an HTTP request for `path`.
+    pub fn request(&mut self, pid: Pid, path: Vec<u8>) {
+        self.procs.entry(pid).or_default().request = Some(path);
+    }
+
+    /// The path of the HTTP request `pid` is serving.
+    pub fn requested(&self, pid: Pid) -> Option<&[u8]> {
+        self.procs.get(&pid)?.request.as_deref()
     }
 
     /// The regular files `pid` has opened, oldest first.

@@ -71,6 +71,18 @@ pub struct Written {
     pub cut: bool,
 }
 
+/// The path a client asked for in an HTTP request (`GET /Oncal.md?x=1 HTTP/1.1` -> `/Oncal.md`).
+pub fn http_request(text: &[u8]) -> Option<Vec<u8>> {
+    let method = text.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let rest = text.get(method..)?.strip_prefix(b" ").filter(|_| (3..=7).contains(&method))?;
+    let target = &rest[..rest.iter().position(|&c| c == b' ')?];
+    if !rest[target.len()..].starts_with(b" HTTP/") || !target.starts_with(b"/") {
+        return None;
+    }
+    let path = &target[..target.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(target.len())];
+    Some(path.to_vec())
+}
+
 /// The STDOUT and STDERR streams of FastCGI records (a web server's PHP backend answering:
 /// `\x01\x07` error text, then `\x01\x06` `Status: 500 ...`), as far as strace printed them;
 /// `None` when `text` is not FastCGI.
@@ -551,6 +563,14 @@ mod tests {
         );
         let argv: Vec<&[u8]> = vec![b"python3", b"-m", b"http.server", b"--directory", b"/srv/a b"];
         assert_eq!(command_line(&sc), argv);
+    }
+
+    #[test]
+    fn the_path_a_client_asked_for() {
+        assert_eq!(http_request(b"GET /Oncal.md?x=1 HTTP/1.1\r\nHost: a\r\n"), Some(b"/Oncal.md".to_vec()));
+        assert_eq!(http_request(b"POST /api/orders HTTP/1.0\r\n"), Some(b"/api/orders".to_vec()));
+        assert_eq!(http_request(b"HTTP/1.1 200 OK\r\n"), None);
+        assert_eq!(http_request(b"get / HTTP/1.1"), None);
     }
 
     #[test]

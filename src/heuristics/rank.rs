@@ -43,6 +43,8 @@ pub(crate) struct Weights {
     pub system_tree: i32,
     /// A relative path whose directory is unknown.
     pub unresolved: i32,
+    /// A typo in the path a client asked for: a wrong link, not the server's fault.
+    pub client_typo: i32,
     /// Repetition: this many points per doubling of the count, at most `repeated_max`.
     pub repeated_per_doubling: f64,
     pub repeated_max: i32,
@@ -74,6 +76,7 @@ pub(crate) const WEIGHTS: Weights = Weights {
     app_tree: 10,
     system_tree: -10,
     unresolved: -5,
+    client_typo: -25,
     repeated_per_doubling: 3.0,
     repeated_max: 10,
     paths_below: 10,
@@ -120,6 +123,10 @@ pub enum Why {
     AppTree,
     SystemTree,
     Unresolved,
+    /// The typo is in the part of the path a client asked for (`GET /Oncal.md`).
+    ClientTypo {
+        url: Vec<u8>,
+    },
     Repeated {
         count: u64,
         processes: usize,
@@ -151,6 +158,7 @@ impl Why {
             Why::AppTree => "app_tree",
             Why::SystemTree => "system_tree",
             Why::Unresolved => "unresolved",
+            Why::ClientTypo { .. } => "client_typo",
             Why::Repeated { .. } => "repeated",
             Why::PathsBelow { .. } => "paths_below",
         }
@@ -237,6 +245,13 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
     } else if matches!(f.target, Target::Path { absolute: false, .. }) {
         add(w.unresolved, Why::Unresolved);
     }
+    if let (Some(url), Some(t), Some(path)) = (&f.requested, typo, f.target.fs_path()) {
+        // the repair only touches what the client asked for
+        let server_part = path.len() - url.len();
+        if t.suggestion.get(..server_part) == Some(&path[..server_part]) {
+            add(w.client_typo, Why::ClientTypo { url: url.clone() });
+        }
+    }
     if f.count > 1 {
         let points = ((f.count as f64).log2() * w.repeated_per_doubling).round().min(f64::from(w.repeated_max)) as i32;
         add(points, Why::Repeated { count: f.count, processes: f.pids.len() });
@@ -275,6 +290,7 @@ mod tests {
         assert_eq!((w.named_in_error, w.stem_in_error, w.error_text, w.request_succeeded), (30, 20, 15, -15));
         assert_eq!((w.http_5xx, w.http_4xx, w.killed, w.exit_status, w.last_failure), (20, 15, 20, 15, 10));
         assert_eq!((w.existence_check, w.no_target, w.app_tree, w.system_tree, w.unresolved), (-10, -10, 10, -10, -5));
+        assert_eq!(w.client_typo, -25);
         assert_eq!((w.repeated_per_doubling, w.repeated_max, w.paths_below), (3.0, 10, 10));
     }
 
@@ -338,6 +354,24 @@ mod tests {
         let mut f = Failure::path_example("/srv/app/confg_loader.py", "ENOENT");
         f.reactions.named_in_error = Some(Named { excerpt: "No module named 'confg_loader'".into(), by: Naming::Stem });
         assert!(reasons(&f, None).contains(&("stem_in_error", 20)));
+    }
+
+    #[test]
+    fn a_typo_in_what_a_client_asked_for_is_the_clients() {
+        let typo = |s: &str| Typo {
+            suggestion: s.as_bytes().to_vec(),
+            distance: 1,
+            evidence: Evidence::Disk,
+            kind: TypoKind::Edit,
+            in_directory: false,
+        };
+        let mut f = Failure::path_example("/var/www/docs/Oncal.md", "ENOENT");
+        f.requested = Some(b"/Oncal.md".to_vec());
+        assert!(reasons(&f, Some(&typo("/var/www/docs/Oncall.md"))).contains(&("client_typo", -25)));
+        // the server's document root is wrong: the server's fault, whatever was asked
+        let mut f = Failure::path_example("/var/www/htlm/about.html", "ENOENT");
+        f.requested = Some(b"/about.html".to_vec());
+        assert!(!reasons(&f, Some(&typo("/var/www/html/about.html"))).iter().any(|r| r.0 == "client_typo"));
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub(crate) fn reason(why: &Why) -> String {
         Why::AppTree => "in an application tree".into(),
         Why::SystemTree => "in a system tree that programs probe routinely".into(),
         Why::Unresolved => "relative path whose directory is unknown".into(),
+        Why::ClientTypo { url } => {
+            format!(
+                "a client asked for {}: the typo is in the request, not on the server",
+                String::from_utf8_lossy(url)
+            )
+        }
         Why::Repeated { count, processes } => {
             let procs = if *processes > 1 { format!(" in {processes} processes") } else { String::new() };
             format!("repeated {count}×{procs}")
