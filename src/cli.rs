@@ -94,9 +94,13 @@ pub struct ReportArgs {
     /// How many suspects to show.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Show every suspect and every failure group.
+    /// Show every suspect and every failure group, noise included (implies --verbose).
     #[arg(long)]
     pub all: bool,
+    /// The detailed text report: every reason with its points, the failures by path, the
+    /// noise by reason (the default fits the answer on one screen).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Colour in the text report (NO_COLOR is respected by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -75,14 +75,33 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
     if options.live && options.format == cli::Format::Text && !report.suspects.is_empty() {
         writeln!(out).map_err(Error::Output)?;
     }
-    render_report(&report, options.format, options.top, out).map_err(Error::Output)?;
+    let rendered = match options.format {
+        cli::Format::Text if !options.verbose => render::screen::render(&report, terminal_width(), out),
+        format => render_report(&report, format, options.top, out),
+    };
+    rendered.map_err(Error::Output)?;
     if options.show_unparsed && !unparsed.is_empty() {
         render::text::unparsed(&unparsed, out).map_err(Error::Output)?;
     }
     Ok(report.suspects.len())
 }
 
-/// Writes `report` in `format`, with at most `top` suspects (text and markdown).
+/// Columns of the terminal on stdout (`COLUMNS` first), else 120.
+fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).filter(|&n| n > 0) {
+        return n;
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize we own; a failure leaves it zeroed.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_col > 0 {
+        usize::from(ws.ws_col)
+    } else {
+        120
+    }
+}
+
+/// Writes `report` in `format`, with at most `top` suspects (the detailed text, and markdown).
 pub fn render_report(
     report: &report::Report,
     format: cli::Format,

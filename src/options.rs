@@ -31,6 +31,8 @@ pub struct Options {
     pub format: Format,
     /// `None`: show everything.
     pub top: Option<usize>,
+    /// The detailed text report instead of the one-screen answer.
+    pub verbose: bool,
     pub colored: bool,
     /// Filesystem root for disk lookups; `None` with `--no-disk`.
     pub root: Option<PathBuf>,
@@ -113,6 +115,7 @@ impl Options {
             strace_args: strace_args.map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or_default(),
             format: r.format,
             top: if r.all { None } else { Some(r.top) },
+            verbose: r.verbose || r.all,
             colored: colored && r.format == Format::Text,
             root,
             ignore: r.ignore,

@@ -38,6 +38,7 @@ pub(crate) struct Ranked {
 pub(crate) struct Judgement {
     /// By group: why it is normal, if it is.
     pub noise: Vec<Option<Noise>>,
+    pub confidence: rank::Confidence,
     /// The other groups, most likely cause first.
     pub suspects: Vec<Ranked>,
 }
@@ -65,6 +66,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .collect();
     rank::sort(&mut scored, groups);
     let (scored, mut folded) = fold::fold(scored, groups);
+    let confidence = rank::confidence(&scored.iter().map(|s| s.0).collect::<Vec<_>>());
     let suspects = scored
         .into_iter()
         .enumerate()
@@ -85,7 +87,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         })
         .collect();
-    Judgement { noise, suspects }
+    Judgement { noise, confidence, suspects }
 }
 
 /// A typo suggestion for group `g`: a missing path close to one that exists on `disk` or in

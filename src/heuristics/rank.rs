@@ -260,6 +260,44 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
     (total, reasons)
 }
 
+/// How clearly one suspect stands out from the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// Suspect 1 scores far above the rest.
+    Clear,
+    /// Others score close to suspect 1.
+    Several,
+    /// Even suspect 1 scores low: no reaction, no typo, nothing telling.
+    Unclear,
+}
+
+impl Confidence {
+    /// The JSON name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Confidence::Clear => "clear",
+            Confidence::Several => "several",
+            Confidence::Unclear => "unclear",
+        }
+    }
+}
+
+/// A score below this tells little: an errno, a path, no reaction.
+const TELLING: i32 = 50;
+/// Suspect 1 is clear when it leads the next by this much.
+const CLEAR_GAP: i32 = 25;
+
+/// How clear the cause is, from the scores of the suspects in order.
+pub(crate) fn confidence(scores: &[i32]) -> Confidence {
+    match scores {
+        [] => Confidence::Unclear,
+        [top, ..] if *top < TELLING => Confidence::Unclear,
+        [_] => Confidence::Clear,
+        [top, next, ..] if top - next >= CLEAR_GAP => Confidence::Clear,
+        _ => Confidence::Several,
+    }
+}
+
 /// A scored group: (score, group id, reasons).
 pub(crate) type Scored = (i32, usize, Vec<Reason>);
 
@@ -372,6 +410,15 @@ mod tests {
         let mut f = Failure::path_example("/var/www/htlm/about.html", "ENOENT");
         f.requested = Some(b"/about.html".to_vec());
         assert!(!reasons(&f, Some(&typo("/var/www/html/about.html"))).iter().any(|r| r.0 == "client_typo"));
+    }
+
+    #[test]
+    fn confidence_from_the_score_gap() {
+        assert_eq!(confidence(&[150, 98, 68]), Confidence::Clear);
+        assert_eq!(confidence(&[80, 70]), Confidence::Several);
+        assert_eq!(confidence(&[80]), Confidence::Clear);
+        assert_eq!(confidence(&[45, 10]), Confidence::Unclear);
+        assert_eq!(confidence(&[]), Confidence::Unclear);
     }
 
     #[test]

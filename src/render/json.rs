@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::Reason;
+use crate::heuristics::rank::{Confidence, Reason};
 use crate::report::{FollowedBy, NetworkFailure, Report};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -80,5 +80,12 @@ impl Serialize for Reference {
             }
         }
         r.end()
+    }
+}
+
+/// `"clear"`, `"several"`, `"unclear"`.
+impl Serialize for Confidence {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
     }
 }

@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod json;
 pub(crate) mod live;
 pub(crate) mod markdown;
+pub(crate) mod screen;
 pub(crate) mod text;
 pub(crate) mod words;
 

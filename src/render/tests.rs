@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::errno::ErrnoClass;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::{Reason, Why};
+use crate::heuristics::rank::{Confidence, Reason, Why};
 use crate::heuristics::typo::{Evidence, TypoKind};
 use crate::report::{
     FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
@@ -111,7 +111,7 @@ fn report() -> Report {
         failure("/usr/share/locale/de/x.mo", 2, Some(Noise::KnownBenign { why: "locale data".into() })),
     ];
     let noise = BTreeMap::from([(NoiseReason::KnownBenign, 2)]);
-    Report::new(summary, vec![suspect()], failures, noise, symptoms)
+    Report::new(summary, Confidence::Clear, vec![suspect()], failures, noise, symptoms)
 }
 
 fn rendered(f: impl Fn(&Report, &mut Vec<u8>) -> std::io::Result<()>) -> String {

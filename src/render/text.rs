@@ -1,5 +1,5 @@
-//! The default report for a terminal: summary, ranked suspects with reasons, failures by path,
-//! noise by reason, parse statistics.
+//! The detailed text report (`--verbose`): summary, ranked suspects with every reason and its
+//! points, failures by path (noise only with `--all`), noise by reason, parse statistics.
 
 use std::io::{self, Write};
 
@@ -8,7 +8,7 @@ use colored::Colorize;
 use super::escape::terminal as esc;
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
-use crate::report::{Report, Suspect};
+use crate::report::{FailureReport, Report, Suspect};
 
 /// Pids listed on a suspect's line.
 const PIDS_SHOWN: usize = 8;
@@ -65,7 +65,7 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         s.interruptions
     )?;
     if s.overflow_failures > 0 {
-        writeln!(out, "{}", format!("{} failures not grouped: --max-groups reached", s.overflow_failures).yellow())?;
+        writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
     }
     let symptoms = words::symptom_line(report);
     if !symptoms.is_empty() {
@@ -119,19 +119,18 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The failure groups by count; noise only with `--all` (`top` is `None`).
 fn failures(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
-    if report.failures.is_empty() {
+    let listed: Vec<&FailureReport> = report.failures.iter().filter(|f| top.is_none() || f.noise.is_none()).collect();
+    if listed.is_empty() {
         return Ok(());
     }
     let limit = top.map_or(usize::MAX, |t| t.max(MIN_FAILURES_SHOWN));
-    let shown = limit.min(report.failures.len());
+    let shown = limit.min(listed.len());
+    let of = if top.is_some() { "groups that are not noise" } else { "groups" };
     writeln!(out)?;
-    writeln!(
-        out,
-        "{}",
-        format!("Failures by path ({shown} of {} groups; --all for every one)", report.failures.len()).bold()
-    )?;
-    for f in report.failures.iter().take(shown) {
+    writeln!(out, "{}", format!("Failures by path ({shown} of {} {of}; --all for every one)", listed.len()).bold())?;
+    for f in listed.into_iter().take(shown) {
         let errnos: Vec<&str> = f.errnos.keys().map(String::as_str).collect();
         let syscalls: Vec<&str> = f.syscalls.keys().map(String::as_str).collect();
         let note = match &f.noise {

@@ -16,7 +16,7 @@ const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
     let Collected { failures, symptoms: seen, processes, syscalls, failed, interruptions, .. } = c;
-    let Judgement { noise, suspects } = judged;
+    let Judgement { noise, confidence, suspects } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
         .into_iter()
@@ -86,7 +86,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         skipped: stats.skipped,
         overlong: stats.overlong,
     };
-    Report::new(summary, suspects, failure_reports, noise_counts, symptoms)
+    Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms)
 }
 
 fn kind(t: &Target) -> TargetKind {

@@ -13,7 +13,7 @@ pub use crate::analysis::reactions::{ErrorText, Killed};
 use crate::event::Pid;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::Reason;
+use crate::heuristics::rank::{Confidence, Reason};
 use crate::heuristics::typo::{Evidence, Typo, TypoKind};
 
 pub const SCHEMA: u32 = 1;
@@ -22,6 +22,8 @@ pub const SCHEMA: u32 = 1;
 pub struct Report {
     pub schema: u32,
     pub summary: Summary,
+    /// How clearly suspect 1 stands out: `clear`, `several` (candidates), `unclear`.
+    pub confidence: Confidence,
     pub suspects: Vec<Suspect>,
     pub failures: Vec<FailureReport>,
     /// Failures classified as noise, counted by reason.
@@ -32,12 +34,13 @@ pub struct Report {
 impl Report {
     pub fn new(
         summary: Summary,
+        confidence: Confidence,
         suspects: Vec<Suspect>,
         failures: Vec<FailureReport>,
         noise: BTreeMap<NoiseReason, u64>,
         symptoms: Symptoms,
     ) -> Report {
-        Report { schema: SCHEMA, summary, suspects, failures, noise, symptoms }
+        Report { schema: SCHEMA, summary, confidence, suspects, failures, noise, symptoms }
     }
 }
 

@@ -92,7 +92,7 @@ fn top_and_all_bound_the_suspect_list() {
     let t = fixture("incidents/seed/trace.txt");
     let root = fixture("incidents/seed/root");
     let count = |args: &[&str]| {
-        let out = run(&[&["--color", "never", "--root", root.as_str()][..], args, &[t.as_str()][..]].concat());
+        let out = run(&[&["-v", "--color", "never", "--root", root.as_str()][..], args, &[t.as_str()][..]].concat());
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let rank = regex::Regex::new(r"^\s*\d+\. ").expect("re");
         text.lines().filter(|l| rank.is_match(l)).count()
@@ -149,7 +149,7 @@ fn show_unparsed_lists_program_output() {
 
 #[test]
 fn an_error_message_holding_escape_bytes_is_quoted_escaped() {
-    let out = run(&["--no-disk", "--color", "never", &fixture("flags/rare/hostile-stderr.txt")]);
+    let out = run(&["-v", "--no-disk", "--color", "never", &fixture("flags/rare/hostile-stderr.txt")]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(r#"followed by error output "cannot open /srv/sbfix-rare/evil-\x1b[2J\x1b[31mred-\x1b]0;title\x07.conf: No such file or directory""#),

@@ -11,4 +11,5 @@ mod hostile;
 mod incidents;
 mod live;
 mod props;
+mod screen;
 mod snapshots;

@@ -1,0 +1,128 @@
+//! The default text report: the answer on one screen. The verdict first (summary, symptoms,
+//! how clear the cause is), suspect 1 with the change to make and why, at most two more
+//! suspects in a line each, and how to see more. `--verbose` prints the detail instead
+//! ([`super::text`]). Every line fits the width it is given; long ones are cut with `…`.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use super::escape::terminal as esc;
+use super::words;
+use crate::report::{FollowedBy, Report, Suspect};
+
+/// Suspects shown after the first, a line each.
+const MORE_SUSPECTS: usize = 2;
+/// Reasons named on a `why:` line.
+const WHY_REASONS: usize = 3;
+
+pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<()> {
+    let w = width.max(40);
+    writeln!(out, "{}", fit(&words::summary_line(&report.summary), w).bold())?;
+    if report.summary.overflow_failures > 0 {
+        writeln!(out, "{}", fit(&words::overflow(report.summary.overflow_failures), w).yellow())?;
+    }
+    let symptoms = words::symptom_line(report);
+    if !symptoms.is_empty() {
+        writeln!(out, "{} {}", "symptoms:".bold(), fit(&esc(&symptoms), w - 10).red())?;
+    }
+    writeln!(out)?;
+    let Some(first) = report.suspects.first() else {
+        writeln!(out, "{}", fit(&words::no_suspects_line(&report.summary), w).green())?;
+        return Ok(());
+    };
+    writeln!(out, "{}", words::confidence(report.confidence).bold())?;
+    suspect_head(first, w, out)?;
+    if let Some(fix) = words::fix(first) {
+        writeln!(out, "    {} {}", "fix:".green().bold(), fit(&esc(&fix), w - 9))?;
+    }
+    let because = why(first, WHY_REASONS);
+    if !because.is_empty() {
+        writeln!(out, "    {} {}", "why:".bold(), fit(&esc(&because), w - 9))?;
+    }
+    if let Some(FollowedBy::ErrorOutput(text)) =
+        first.followed_by.iter().find(|f| matches!(f, FollowedBy::ErrorOutput(_)))
+    {
+        writeln!(out, "    {} {}", "error:".bold(), fit_middle(&esc(&format!("\"{text}\"")), w - 11))?;
+    }
+    if !first.also_looked_in.is_empty() {
+        writeln!(out, "    {}", fit(&esc(&words::also_looked_in(&first.also_looked_in)), w - 4))?;
+    }
+    for s in report.suspects.iter().skip(1).take(MORE_SUSPECTS) {
+        let reasons = why(s, 2);
+        let tail = if reasons.is_empty() { String::new() } else { format!(" — {reasons}") };
+        let line = format!("{:>2}. {}  {}{tail}", s.rank, esc(&s.path), headline_errno(s));
+        writeln!(out, "{}", fit(&line, w))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", fit(&words::see_more(report.suspects.len().saturating_sub(1 + MORE_SUSPECTS)), w).dimmed())
+}
+
+/// ` 1. /srv/app/x.conf  EACCES ×1 (+2 ENOENT)  openat,stat  pid 41`.
+fn suspect_head(s: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<()> {
+    let syscalls: Vec<&str> = s.syscalls.keys().map(String::as_str).collect();
+    let pids = match s.pids.as_slice() {
+        [] => String::new(),
+        [p] => format!("  pid {p}"),
+        few @ [_, _] | few @ [_, _, _] => {
+            format!("  pids {}", few.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
+        }
+        [p, rest @ ..] => format!("  pids {p} and {} more", rest.len()),
+    };
+    let line = format!(" 1. {}  {}  {}{pids}", esc(&s.path), headline_errno(s), syscalls.join(","));
+    writeln!(out, "{}", fit(&line, w).bold())
+}
+
+/// `ENOENT ×30`, or `EACCES ×1 (+2 ENOENT)` when other errnos share the path.
+fn headline_errno(s: &Suspect) -> String {
+    let main = s.errnos.get(&s.errno).copied().unwrap_or(s.count);
+    let others: Vec<String> =
+        s.errnos.iter().filter(|(e, _)| **e != s.errno).map(|(e, n)| format!("+{n} {e}")).collect();
+    let others = if others.is_empty() { String::new() } else { format!(" ({})", others.join(", ")) };
+    format!("{} ×{main}{others}", esc(&s.errno))
+}
+
+/// The strongest reasons, in words, without numbers.
+fn why(s: &Suspect, n: usize) -> String {
+    let mut parts: Vec<(i32, String)> =
+        s.reasons.iter().filter_map(|r| Some((r.points, words::reason_short(&r.why)?))).collect();
+    parts.sort_by(|a, b| b.0.cmp(&a.0));
+    let parts: Vec<String> = parts.into_iter().take(n).map(|(_, t)| t).collect();
+    parts.join("; ")
+}
+
+/// `line` cut at the end to `width` characters.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `line` cut in the middle to `width` characters: its start and its end (a `file:line`) stay.
+fn fit_middle(line: &str, width: usize) -> String {
+    let n = line.chars().count();
+    if n <= width {
+        return line.to_string();
+    }
+    let head = width.saturating_sub(1) / 2;
+    let tail = width.saturating_sub(1) - head;
+    let start: String = line.chars().take(head).collect();
+    let end: String = line.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_cut_to_the_width() {
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 4), "abc");
+        assert_eq!(fit_middle("0123456789", 5), "01…89");
+        assert_eq!(fit_middle("héllo wörld", 7), "hél…rld");
+    }
+}

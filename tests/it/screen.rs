@@ -1,0 +1,44 @@
+//! The default text report fits the answer on one screen: for every fixture incident, at most
+//! 40 lines of at most 120 columns (COLUMNS=120), suspect 1 (the truth) first, and a `fix:`
+//! line wherever the truth knows the change to make.
+
+use serde_json::Value;
+
+use crate::harness::{fixtures, straceback};
+
+#[test]
+fn every_incident_report_fits_one_screen_with_the_answer_first() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(fixtures().join("incidents")).expect("incidents").flatten() {
+        let dir = entry.path();
+        let truth: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth")).expect("json");
+        let trace = dir.join("trace.txt");
+        let out = straceback()
+            .env("COLUMNS", "120")
+            .args(["--color", "never", "--root"])
+            .arg(dir.join("root"))
+            .arg(&trace)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", trace.display());
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() <= 40, "{}: {} lines\n{text}", trace.display(), lines.len());
+        for l in &lines {
+            assert!(l.chars().count() <= 120, "{}: a line of {} columns: {l}", trace.display(), l.chars().count());
+        }
+        let rc = &truth["root_cause"];
+        if rc["errno"].is_null() {
+            continue; // no syscall fails (python-typo): nothing to put first
+        }
+        let Some(want) = rc["path"].as_str().or(rc["address"].as_str()) else { continue };
+        let first = lines.iter().find(|l| l.starts_with(" 1. ")).unwrap_or_else(|| panic!("{text}"));
+        assert!(first.starts_with(&format!(" 1. {want}  ")), "{}: {first}", trace.display());
+        if !truth["suggestion"].is_null() || !truth["referenced_from"].is_null() {
+            assert!(lines.iter().any(|l| l.starts_with("    fix: ")), "{}: no fix line\n{text}", trace.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "{seen} incidents checked");
+}
