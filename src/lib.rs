@@ -21,6 +21,7 @@ pub mod event;
 pub mod exit;
 mod flow;
 mod heuristics;
+mod host;
 mod input;
 mod interrupt;
 pub mod options;
