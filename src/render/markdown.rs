@@ -21,7 +21,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     }
     writeln!(out, "\n### Root-cause candidates\n")?;
     if report.suspects.is_empty() {
-        writeln!(out, "None: every failure looks like normal probing.")?;
+        writeln!(out, "{}\n", md(&words::no_suspects(s, !report.noise.is_empty())))?;
     }
     let shown = top.unwrap_or(usize::MAX).min(report.suspects.len());
     for sus in report.suspects.iter().take(shown) {
@@ -32,7 +32,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         for f in &sus.followed_by {
             writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?;
         }
-        writeln!(out, "\n   Evidence ({}:{}):\n", md(&sus.source), sus.first_line)?;
+        writeln!(out, "\n   Evidence ({}):\n", md(&words::location(&sus.source, sus.first_line)))?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }
     let fixes: Vec<String> = report

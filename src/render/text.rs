@@ -18,7 +18,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     summary(report, out)?;
     writeln!(out)?;
     if report.suspects.is_empty() {
-        writeln!(out, "{}", "No suspects: every failure looks like normal probing (see noise below).".green())?;
+        writeln!(out, "{}", words::no_suspects(&report.summary, !report.noise.is_empty()).green())?;
     } else {
         let shown = top.unwrap_or(usize::MAX).min(report.suspects.len());
         writeln!(out, "{}", format!("Suspects ({shown} of {})", report.suspects.len()).bold())?;
@@ -66,9 +66,12 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.overflow_failures > 0 {
         writeln!(out, "{}", format!("{} failures not grouped: --max-groups reached", s.overflow_failures).yellow())?;
     }
-    let symptoms = words::symptom_line(report);
-    if !symptoms.is_empty() {
-        writeln!(out, "{} {}", "symptoms:".bold(), symptoms.red())?;
+    let parts = words::symptom_parts(report);
+    if !parts.is_empty() {
+        // only what went wrong is red: `HTTP 200 ×3` is not a failure
+        let symptoms =
+            words::join_symptoms(&parts, |p| if p.failure { p.text.red().to_string() } else { p.text.clone() });
+        writeln!(out, "{} {symptoms}", "symptoms:".bold())?;
     }
     Ok(())
 }
@@ -108,8 +111,8 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     let reasons: Vec<String> =
         s.reasons.iter().map(|r| format!("{} ({:+})", esc(&words::reason(&r.why)), r.points)).collect();
     writeln!(out, "    {}", format!("score {}: {}", s.score, reasons.join("; ")).dimmed())?;
-    let at = s.first_time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
-    writeln!(out, "    {}", format!("first seen {}:{}{at}", esc(&s.source), s.first_line).dimmed())?;
+    let seen = words::first_seen(&s.source, s.first_line, s.first_time.as_deref());
+    writeln!(out, "    {}", esc(&seen).dimmed())?;
     Ok(())
 }
 
