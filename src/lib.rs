@@ -132,6 +132,6 @@ fn generate(mode: &Mode, out: &mut dyn Write) -> Result<(), Error> {
             clap_complete::generate(*shell, &mut cmd, "straceback", out);
             Ok(())
         }
-        _ => clap_mangen::Man::new(cmd).render(out).map_err(Error::Output),
+        _ => render::man::render(cmd, out).map_err(Error::Output),
     }
 }

@@ -168,6 +168,18 @@ fn completions_and_man_page_are_generated() {
     assert!(man.status.success());
     let text = String::from_utf8_lossy(&man.stdout);
     assert!(text.starts_with(".ie") || text.contains(".TH straceback"), "{}", &text[..text.len().min(200)]);
+    for section in
+        [".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS", ".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT"]
+    {
+        assert!(text.contains(section), "{section}");
+    }
+    assert_eq!(text.matches(".ie \\n(.g").count(), 1, "one preamble");
+    // an option that takes a value shows it in the synopsis
+    assert!(text.contains(r"[\fB\-\-format\fR \fI<FORMAT>\fR]"), "{text}");
+    assert!(text.contains(r"\fBstraceback run\fR [OPTIONS]"), "{text}");
+    for words in ["NO_COLOR", "TERM", "127", "128+S"] {
+        assert!(text.contains(words), "{words}");
+    }
 }
 
 #[test]
