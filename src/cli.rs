@@ -5,19 +5,40 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXAMPLES: &str = "\
-Examples:
-  strace -f -p 2341 2>&1 | straceback        live: attach to a running service, Ctrl-C for the report
-  straceback attach 2341 2342                the same, straceback starts strace itself
-  straceback run -- php-cgi index.php        trace a command from its start
-  straceback trace.txt                       a saved trace (trace.txt.PID files from -ff are found)
-  straceback --format json trace.txt | jq .suspects[0]
-  straceback --format markdown trace.txt     paste into the incident ticket
-  straceback --root /srv/rootfs trace.txt    typo lookups inside a container's root filesystem
-  straceback events trace.txt                strace -> NDJSON, one event per line";
+// these texts start at the quote: a `\` ending the line would eat the first line's indent
+
+/// The examples of `--help` and of the man page.
+pub const EXAMPLES: &str =
+    "  straceback attach 2341                       a service and all its workers, Ctrl-C for the report
+  strace -f -p 2341 2>&1 | straceback --live   through a pipe (misses the workers already running)
+  straceback run -- php-cgi index.php          trace a command from its start
+  straceback trace.txt                         a saved trace (trace.txt.PID files from -ff are found)
+  straceback --format json trace.txt | jq '.suspects[0]'
+  straceback --format markdown trace.txt       paste into the incident ticket
+  straceback --root /srv/rootfs trace.txt      typo lookups inside a container's root filesystem
+  straceback events trace.txt                  strace -> NDJSON, one event per line";
+
+/// The exit statuses, for `--help`, the man page and the README (`src/exit.rs` has them).
+pub const EXIT_STATUS: &str = "  0    the report was printed
+  1    suspects were found (only with --exit-code)
+  2    usage or input error: a missing file, an input with no strace line (other inputs are
+       still analysed); no report when no input could be read
+  N    run: the command failed with status N (128+S when killed by signal S), as time and env
+       report it; it comes before 2 and 1
+  127  run: strace could not find the command
+  130  a second Ctrl-C";
+
+/// The environment variables read, for `--help` and the man page.
+pub const ENVIRONMENT: &str = "  NO_COLOR   set and not empty: no colour (--color auto)
+  TERM       dumb: no colour (--color auto), no status line and no progress bar";
+
+/// What `--help` prints after the options.
+fn after_help() -> String {
+    format!("Examples:\n{EXAMPLES}\n\nExit status:\n{EXIT_STATUS}\n\nEnvironment:\n{ENVIRONMENT}")
+}
 
 #[derive(Debug, Parser)]
-#[command(name = "straceback", version, about = "Reads strace output and tells you what the process is failing on, and what to change to fix it.", after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+#[command(name = "straceback", version, about = "Reads strace output and tells you what the process is failing on, and what to change to fix it.", after_help = after_help(), args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -29,13 +50,15 @@ pub struct Cli {
 pub enum Command {
     /// Print every event as one NDJSON object per line (the parser's view of the trace).
     Events(EventsArgs),
-    /// Run a command under strace (with the recommended flags) and analyse it live.
+    /// Run a command under strace (with the recommended flags) and analyse it live; exit
+    /// with its status when it fails. Its stdout goes to stderr: stdout holds the report alone.
     #[command(
-        after_help = "Example:\n  straceback run -- sh -c 'cat /etc/app.conf'\n  straceback run --save raw.txt -- ./server --port 8080"
+        after_help = "Example:\n  straceback run -- sh -c 'cat /etc/app.conf'\n  straceback run --save raw.txt -- ./server --port 8080\n  straceback run --format json -- ./check.sh | jq '.suspects[0]'"
     )]
     Run(RunArgs),
-    /// Attach strace to running processes and analyse them live; Ctrl-C for the report.
-    #[command(after_help = "Example:\n  straceback attach $(pgrep -d' ' apache2)")]
+    /// Attach strace to running processes and all their live descendants, and analyse them
+    /// live; Ctrl-C for the report.
+    #[command(after_help = "Example:\n  straceback attach $(pgrep -o nginx)     the master and every worker")]
     Attach(AttachArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  straceback completions bash > /etc/bash_completion.d/straceback")]
@@ -81,14 +104,16 @@ pub struct AttachArgs {
     /// Extra strace flags, e.g. "-e trace=%file".
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub strace_args: Option<String>,
-    /// Processes to attach to (their threads and children are followed).
+    /// Processes to attach to, with their threads and every live descendant (children forked
+    /// later are followed too).
     #[arg(required = true, value_name = "PID")]
     pub pids: Vec<u32>,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Report format.
+    /// Report format. With json and markdown, stdout holds the report alone (--live lines go to
+    /// stderr).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// How many suspects to show.
@@ -101,7 +126,7 @@ pub struct ReportArgs {
     /// noise by reason (the default fits the answer on one screen).
     #[arg(short, long)]
     pub verbose: bool,
-    /// Colour in the text report (NO_COLOR is respected by `auto`).
+    /// Colour in the text report (`auto`: on a terminal, unless NO_COLOR is set or TERM=dumb).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Directory used as the filesystem root for typo and fix lookups (a container rootfs, a
@@ -123,7 +148,8 @@ pub struct ReportArgs {
     /// At most this many failure groups are kept; the rest are counted as overflow.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub max_groups: usize,
-    /// Exit with status 1 when suspects were found.
+    /// Exit with status 1 when suspects were found (for run, a failing command's status
+    /// comes first).
     #[arg(long)]
     pub exit_code: bool,
     /// Print each new suspect the moment it appears (default for run and attach), then the report.

@@ -17,7 +17,7 @@ pub fn install() {
         let _ = ctrlc::set_handler(|| {
             let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
             if n >= 2 {
-                std::process::exit(crate::exit::ExitStatus::Interrupted as i32);
+                std::process::exit(crate::exit::ExitStatus::Interrupted.code());
             }
             let child = CHILD.load(Ordering::SeqCst);
             if child > 0 {

@@ -21,6 +21,7 @@ pub mod event;
 pub mod exit;
 mod flow;
 mod heuristics;
+mod host;
 mod input;
 mod interrupt;
 pub mod options;
@@ -39,40 +40,66 @@ use exit::ExitStatus;
 pub use flow::pair;
 use options::{Mode, Options};
 
-/// Runs one invocation; prints to stdout and stderr; returns the exit status.
+/// Runs one invocation; prints to stdout and stderr; returns the exit status (precedence in
+/// [`exit`]).
 pub fn run(options: &Options) -> ExitStatus {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut errors = Vec::new();
-    let mut suspects = 0;
+    let mut ran = Ran::default();
     let result = match options.mode {
         Mode::Events => drive::events(&options.inputs, &mut out, &mut errors),
-        Mode::Analyze => analyze_and_render(options, &mut out, &mut errors).map(|n| suspects = n),
+        Mode::Analyze => analyze_and_render(options, &mut out, &mut errors).map(|r| ran = r),
         Mode::Completions(_) | Mode::Man => generate(&options.mode, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::Output));
-    let mut status = if options.exit_code && suspects > 0 { ExitStatus::Suspects } else { ExitStatus::Ok };
+    let mut error = None;
     for e in &errors {
         eprintln!("straceback: {e}");
-        status = ExitStatus::Error;
+        let status = match e {
+            Error::NotTraced { not_found: true, .. } => ExitStatus::NotFound,
+            _ => ExitStatus::Error,
+        };
+        error = error.or(Some(status));
     }
+    if !ran.reported && matches!(options.mode, Mode::Analyze) {
+        // nothing was read: no report, and never a success
+        error = error.or(Some(ExitStatus::Error));
+    }
+    let status = ExitStatus::of_run(ran.command, error, options.exit_code && ran.suspects > 0);
     match result {
         Ok(()) => status,
         // `straceback x | head`: the reader went away; that is not an error
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => status,
         Err(e) => {
             eprintln!("straceback: {e}");
-            ExitStatus::Error
+            ExitStatus::of_run(ran.command, Some(ExitStatus::Error), false)
         }
     }
 }
 
-/// Reads every input, analyses it and renders the report in the chosen format; returns the
-/// number of suspects.
-pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<usize, Error> {
-    let (report, unparsed) = drive::analyze(options, out, errors)?;
+/// What one analysis ended with.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ran {
+    /// A report was printed (some input held a strace line).
+    pub reported: bool,
+    pub suspects: usize,
+    /// `run`: the status of the command when it failed.
+    pub command: Option<ExitStatus>,
+}
+
+/// Reads every input, analyses it and renders the report in the chosen format. stdout gets
+/// the report alone: with `--format json|markdown` the `--live` lines go to stderr.
+pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<Ran, Error> {
+    let text = options.format == cli::Format::Text;
+    let analysis =
+        if text { drive::analyze(options, out, errors)? } else { drive::analyze(options, &mut io::stderr(), errors)? };
+    let drive::Analysis { report, unparsed, command } = analysis;
+    let Some(report) = report else {
+        return Ok(Ran { reported: false, suspects: 0, command });
+    };
     colored::control::set_override(options.colored);
-    if options.live && options.format == cli::Format::Text && !report.suspects.is_empty() {
+    if options.live && text && !report.suspects.is_empty() {
         writeln!(out).map_err(Error::Output)?;
     }
     let rendered = match options.format {
@@ -83,7 +110,7 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
     if options.show_unparsed && !unparsed.is_empty() {
         render::text::unparsed(&unparsed, out).map_err(Error::Output)?;
     }
-    Ok(report.suspects.len())
+    Ok(Ran { reported: true, suspects: report.suspects.len(), command })
 }
 
 /// Columns of the terminal on stdout (`COLUMNS` first), else 120.
@@ -124,6 +151,6 @@ fn generate(mode: &Mode, out: &mut dyn Write) -> Result<(), Error> {
             clap_complete::generate(*shell, &mut cmd, "straceback", out);
             Ok(())
         }
-        _ => clap_mangen::Man::new(cmd).render(out).map_err(Error::Output),
+        _ => render::man::render(cmd, out).map_err(Error::Output),
     }
 }

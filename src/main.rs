@@ -18,5 +18,5 @@ fn main() {
             straceback::exit::ExitStatus::Error
         }
     };
-    std::process::exit(status as i32);
+    std::process::exit(status.code());
 }

@@ -45,7 +45,8 @@ pub struct Options {
     pub save: Option<PathBuf>,
     /// Threads for a single trace file (1: sequential; see `flow::pipeline`).
     pub threads: usize,
-    /// stderr is a terminal: status line and progress bars go there.
+    /// stderr is a terminal that takes control sequences (not `TERM=dumb`): status line and
+    /// progress bars go there.
     pub stderr_tty: bool,
 }
 
@@ -94,11 +95,13 @@ impl Options {
         for re in &r.ignore {
             regex::bytes::Regex::new(re).map_err(|e| Error::Usage(format!("--ignore {re}: {e}")))?;
         }
+        // a dumb terminal takes neither colour nor the status line's control sequences
+        let smart = std::env::var_os("TERM").is_none_or(|t| t != "dumb");
         let colored = match r.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && smart && std::io::stdout().is_terminal()
             }
         };
         let root = if r.no_disk { None } else { Some(r.root.clone().unwrap_or_else(|| PathBuf::from("/"))) };
@@ -126,7 +129,7 @@ impl Options {
             live,
             save: r.save,
             threads: r.threads.unwrap_or_else(default_threads).max(1),
-            stderr_tty: std::io::stderr().is_terminal(),
+            stderr_tty: smart && std::io::stderr().is_terminal(),
         })
     }
 }

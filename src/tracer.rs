@@ -1,14 +1,26 @@
 //! `run` and `attach`: straceback starts strace itself with the flags that make the best
 //! triage, and reads the trace through a pipe of its own (fd 3 of strace, `-o /dev/fd/3`), so
 //! the traced program's own stderr stays on the terminal.
+//!
+//! stdout is straceback's report alone: strace, and so the command `run` starts, writes its
+//! stdout to straceback's stderr. `attach` also attaches every live descendant of the given
+//! processes (strace's `-f` follows only the children forked after it attached), and reads
+//! what strace says on stderr through a pipe, so that its messages are printed between our
+//! lines, never into the status line.
 
-use std::io::PipeReader;
-use std::os::fd::AsRawFd;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, PipeReader};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{sync_channel, Receiver};
 
 use crate::error::Error;
+use crate::host::{self, Tree};
 use crate::options::Launch;
+
+/// strace's messages queued before the reader waits for straceback to take them.
+const MESSAGES_QUEUED: usize = 64;
 
 /// The flags `run` and `attach` use: follow children, wall-clock µs times, durations, paths of
 /// descriptors and sockets, and buffers long enough to read error messages and HTTP status lines.
@@ -17,26 +29,60 @@ pub const FLAGS: &[&str] = &["-f", "-tt", "-T", "-yy", "-s", "256"];
 pub struct Tracer {
     pub child: Child,
     pub trace: PipeReader,
+    /// `attach`: strace's stderr, line by line (`run` leaves it to the command, which shares it).
+    pub messages: Option<Receiver<Vec<u8>>>,
+    /// `attach`: the processes given with `-p`, by the process they were asked for.
+    pub trees: Vec<Tree>,
 }
 
 /// Starts strace for `launch`, with `extra` flags after the recommended ones.
 pub fn start(launch: &Launch, extra: &[String]) -> Result<Tracer, Error> {
-    if let Launch::Attach(pids) = launch {
-        for pid in pids {
-            check_attachable(*pid)?;
+    let trees = match launch {
+        Launch::Attach(pids) => {
+            for pid in pids {
+                check_attachable(*pid)?;
+            }
+            trees_of(pids)
+        }
+        Launch::Run(_) => Vec::new(),
+    };
+    spawn(launch, extra, trees)
+}
+
+/// The given processes with their live descendants, each pid once: a pid given is a tree of
+/// its own, any other goes under the first tree that holds it.
+fn trees_of(pids: &[u32]) -> Vec<Tree> {
+    let mut taken: BTreeSet<u32> = pids.iter().copied().collect();
+    let mut roots = BTreeSet::new();
+    let mut out = Vec::new();
+    for &pid in pids {
+        if roots.insert(pid) {
+            let mut tree = Tree::of(pid);
+            tree.retain(|p| taken.insert(p));
+            out.push(tree);
         }
     }
+    out
+}
+
+fn spawn(launch: &Launch, extra: &[String], trees: Vec<Tree>) -> Result<Tracer, Error> {
     let (reader, writer) = std::io::pipe().map_err(|e| Error::Usage(format!("cannot create a pipe: {e}")))?;
     let mut cmd = Command::new("strace");
     cmd.args(FLAGS).args(["-o", "/dev/fd/3"]).args(extra);
+    // stdout carries the report alone: strace's (and the command's) stdout goes to our stderr
+    let stderr = std::io::stderr().as_fd().try_clone_to_owned();
+    cmd.stdout(stderr.map_or_else(|_| Stdio::null(), Stdio::from));
     match launch {
         Launch::Run(argv) => {
             cmd.arg("--").args(argv);
         }
-        Launch::Attach(pids) => {
-            for p in pids {
-                cmd.arg("-p").arg(p.to_string());
+        Launch::Attach(_) => {
+            for t in &trees {
+                for p in std::iter::once(&t.root).chain(&t.below) {
+                    cmd.arg("-p").arg(p.to_string());
+                }
             }
+            cmd.stderr(Stdio::piped());
         }
     }
     let fd = writer.as_raw_fd();
@@ -49,7 +95,7 @@ pub fn start(launch: &Launch, extra: &[String]) -> Result<Tracer, Error> {
             Ok(())
         });
     }
-    let child = cmd.spawn().map_err(|e| match e.kind() {
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Usage(
             "strace is not installed. Install it: apt-get install strace (Debian, Ubuntu), \
              dnf install strace (Fedora, RHEL), apk add strace (Alpine)"
@@ -59,7 +105,39 @@ pub fn start(launch: &Launch, extra: &[String]) -> Result<Tracer, Error> {
     })?;
     // our copy of the write end must go, or the pipe never reaches end of file
     drop(writer);
-    Ok(Tracer { child, trace: reader })
+    let messages = child.stderr.take().map(read_messages);
+    Ok(Tracer { child, trace: reader, messages, trees })
+}
+
+/// Reads strace's stderr on a thread, a line at a time.
+fn read_messages(err: std::process::ChildStderr) -> Receiver<Vec<u8>> {
+    let (tx, rx) = sync_channel(MESSAGES_QUEUED);
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(err);
+        loop {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    while line.last().is_some_and(|c| matches!(c, b'\n' | b'\r')) {
+                        line.pop();
+                    }
+                    if tx.send(line).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Whether the command `run` was asked to start exists (strace said why it could not start it).
+pub fn command_exists(launch: &Launch) -> bool {
+    match launch {
+        Launch::Run(argv) => argv.first().is_some_and(|c| host::command_exists(c)),
+        Launch::Attach(_) => true,
+    }
 }
 
 /// Explains, before strace tries, why attaching to `pid` would be refused.

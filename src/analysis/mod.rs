@@ -277,6 +277,18 @@ impl Analyzer {
         (self.failed, self.failures.groups.len(), self.live.as_ref().map_or(0, |l| l.shown))
     }
 
+    /// Counts `pid` as traced even if it makes no call (strace said it attached to it).
+    pub(crate) fn add_process(&mut self, pid: Pid) {
+        if self.pids.len() < MAX_PIDS {
+            self.pids.insert(pid);
+        }
+    }
+
+    /// Whether an event of `pid` was seen (or it was added as traced).
+    pub(crate) fn has_process(&self, pid: Pid) -> bool {
+        self.pids.contains(&pid)
+    }
+
     /// Records that the live output showed one more suspect.
     pub(crate) fn mark_shown(&mut self) {
         if let Some(l) = self.live.as_mut() {

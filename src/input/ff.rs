@@ -18,7 +18,8 @@ pub fn expand(names: &[String]) -> Vec<Input> {
             out.push(Input::stdin());
             continue;
         }
-        let path = PathBuf::from(name);
+        // a file named like strace's pipe keeps a name of its own (see `is_kept`)
+        let path = if name == super::STRACE_NAME { Path::new(".").join(name) } else { PathBuf::from(name) };
         if !path.exists() {
             let members = set_members(&path);
             if !members.is_empty() {

@@ -15,6 +15,18 @@ pub(crate) use source::Source;
 use crate::error::Error;
 use crate::event::Pid;
 
+/// The name of stdin in messages and in the `source` of its events.
+pub const STDIN_NAME: &str = "-";
+/// The name of the trace read from the strace that `run`/`attach` started, unless `--save`
+/// keeps it in a file (whose name it then takes).
+pub const STRACE_NAME: &str = "strace";
+
+/// Whether the input named `name` can be read again (a file), so that its line numbers mean
+/// something; stdin and strace's pipe are gone once read.
+pub fn is_kept(name: &str) -> bool {
+    name != STDIN_NAME && name != STRACE_NAME
+}
+
 /// 128 KiB reads: measured fastest here for large files (1 MiB reads cost more system time).
 const READ_BUF: usize = 128 * 1024;
 
@@ -37,7 +49,7 @@ impl Input {
     /// The name shown in messages and in the `source` field of events.
     pub fn name(&self) -> String {
         match &self.path {
-            None => "-".to_string(),
+            None => STDIN_NAME.to_string(),
             Some(p) => p.display().to_string(),
         }
     }

@@ -349,6 +349,23 @@ fn is_old_attach(body: &[u8]) -> bool {
         && (memchr::memmem::find(body, b" attached").is_some() || memchr::memmem::find(body, b" detached").is_some())
 }
 
+/// The pid of strace's `Process N attached` message (`strace: Process N attached`, `... attached
+/// with M threads`, `/usr/bin/strace: ...`, strace 4.6's `Process N attached - interrupt to
+/// quit`), as the `message` of an `EventKind::Strace` holds it.
+pub fn attached_pid(message: &[u8]) -> Option<crate::event::Pid> {
+    let at = memchr::memmem::find(message, b"Process ")?;
+    let before = &message[..at];
+    if !(before.is_empty() || before.ends_with(b"strace: ")) {
+        return None;
+    }
+    let rest = &message[at + 8..];
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || !rest[digits..].starts_with(b" attached") {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
 /// strace names itself as it was started: `/usr/bin/strace: Process 42 attached`.
 fn is_argv0_message(body: &[u8]) -> bool {
     body.starts_with(b"/") && memchr::memmem::find(body, b"strace: ").is_some_and(|p| !body[..p].contains(&b' '))

@@ -44,7 +44,7 @@ mod text;
 
 pub use args::split_args;
 pub use assemble::{prepare, Assembler, Prepared};
-pub use line::build_syscall;
+pub use line::{attached_pid, build_syscall};
 pub use line_reader::{LineReader, MAX_LINE};
 
 use std::borrow::Cow;

@@ -125,6 +125,22 @@ fn signals_exits_kills_and_messages() {
 }
 
 #[test]
+fn the_pid_of_an_attach_message() {
+    let pid = |msg: &str| match kind(msg) {
+        EventKind::Strace { message } => crate::parse::attached_pid(&message),
+        k => panic!("{msg}: {k:?}"),
+    };
+    assert_eq!(pid("strace: Process 4711 attached"), Some(4711));
+    assert_eq!(pid("strace: Process 4711 attached with 3 threads"), Some(4711));
+    assert_eq!(pid("/usr/bin/strace: Process 15009 attached"), Some(15009));
+    // HAND-WRITTEN: strace 4.6 and older
+    assert_eq!(pid("Process 4711 attached - interrupt to quit"), Some(4711));
+    assert_eq!(pid("/usr/bin/strace: Process 15009 detached"), None);
+    assert_eq!(pid("[ Process PID=4711 runs in 32 bit mode. ]"), None);
+    assert_eq!(crate::parse::attached_pid(b"strace: Process attached"), None);
+}
+
+#[test]
 fn clock_times_count_seconds_since_midnight() {
     let recs = parse_line(b"10:15:02.412345 close(3) = 0");
     let [Record::Event(Event { time: Some(t), .. })] = recs.as_slice() else { panic!("{recs:?}") };

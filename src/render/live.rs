@@ -3,6 +3,8 @@
 
 use super::escape::terminal as esc;
 use super::words;
+use crate::event::Pid;
+use crate::host::Tree;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
 
@@ -26,4 +28,51 @@ pub(crate) fn suspect_line(s: &LiveSuspect) -> String {
 pub(crate) fn status_line(lines: u64, failed: u64, groups: usize, suspects: usize, finishing: bool) -> String {
     let hint = if finishing { "finishing…" } else { "Ctrl-C for the report" };
     format!("straceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects — {hint}")
+}
+
+/// Moves to column 0 and erases the line: drawn before the status line, and before anything
+/// else is printed over it.
+pub(crate) const ERASE_LINE: &str = "\r\x1b[2K";
+
+/// Pids listed in a sentence before `…`.
+const PIDS_LISTED: usize = 8;
+
+fn pid_list(pids: &[Pid]) -> String {
+    let mut list: Vec<String> = pids.iter().take(PIDS_LISTED).map(ToString::to_string).collect();
+    if pids.len() > PIDS_LISTED {
+        list.push("…".into());
+    }
+    list.join(" ")
+}
+
+/// `attached to 3 processes (2341 and its 2 children 2342 2343)`.
+pub(crate) fn attached(trees: &[Tree]) -> String {
+    let total: usize = trees.iter().map(|t| 1 + t.below.len()).sum();
+    let parts: Vec<String> = trees
+        .iter()
+        .map(|t| {
+            let n = t.below.len() as u64;
+            let what = match (t.children_only, n) {
+                (_, 0) => return t.root.to_string(),
+                (true, _) => words::count(n, "child", "children"),
+                (false, _) => words::count(n, "descendant", "descendants"),
+            };
+            format!("{} and its {what} {}", t.root, pid_list(&t.below))
+        })
+        .collect();
+    format!("attached to {} ({})", words::count(total as u64, "process", "processes"), parts.join("; "))
+}
+
+/// A piped or saved trace that shows `pid` attached, while processes below it, alive on this
+/// host since before the trace, never appear in it: `strace -p` follows only the children
+/// forked after it attached.
+pub(crate) fn untraced(pid: Pid, missing: &[Pid]) -> String {
+    let all: Vec<String> = std::iter::once(pid).chain(missing.iter().copied()).map(|p| format!("-p {p}")).collect();
+    format!(
+        "warning: process {pid} has {} alive on this host that never appear in the trace ({}): strace follows \
+         only the children forked after it attached. Trace them all: straceback attach {pid}   or   strace -f {} 2>&1 | straceback",
+        words::count(missing.len() as u64, "child process", "child processes"),
+        pid_list(missing),
+        all.join(" ")
+    )
 }

@@ -11,8 +11,16 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     let s = &report.summary;
     writeln!(out, "## strace analysis\n")?;
     writeln!(out, "### Summary\n")?;
-    writeln!(out, "- {} lines, {} processes, {} syscalls", s.lines, s.processes, s.syscalls)?;
-    writeln!(out, "- {} failed syscalls in {} groups, {} of them normal noise", s.failures, s.groups, s.noise_groups)?;
+    let (lines, processes) =
+        (words::count(s.lines, "line", "lines"), words::count(s.processes, "process", "processes"));
+    writeln!(out, "- {lines}, {processes}, {}", words::count(s.syscalls, "syscall", "syscalls"))?;
+    let failed = words::count(s.failures, "failed syscall", "failed syscalls");
+    writeln!(
+        out,
+        "- {failed} in {}, {} of them normal noise",
+        words::count(s.groups, "group", "groups"),
+        words::number(s.noise_groups)
+    )?;
     if let (Some(a), Some(b)) = (&s.first_time, &s.last_time) {
         writeln!(out, "- time span: {} – {}", md(a), md(b))?;
     }
@@ -22,7 +30,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     }
     writeln!(out, "\n### Root-cause candidates\n")?;
     if report.suspects.is_empty() {
-        writeln!(out, "None: every failure looks like normal probing.")?;
+        writeln!(out, "{}\n", md(&words::no_suspects(s, !report.noise.is_empty())))?;
     }
     let shown = top.unwrap_or(usize::MAX).min(report.suspects.len());
     for sus in report.suspects.iter().take(shown) {
@@ -36,7 +44,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         for f in &sus.followed_by {
             writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?;
         }
-        writeln!(out, "\n   Evidence ({}:{}):\n", md(&sus.source), sus.first_line)?;
+        writeln!(out, "\n   Evidence ({}):\n", md(&words::location(&sus.source, sus.first_line)))?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }
     let fixes: Vec<String> = report

@@ -5,6 +5,7 @@ pub(crate) mod escape;
 pub(crate) mod events;
 pub(crate) mod json;
 pub(crate) mod live;
+pub(crate) mod man;
 pub(crate) mod markdown;
 pub(crate) mod screen;
 pub(crate) mod text;

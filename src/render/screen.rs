@@ -22,13 +22,23 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if report.summary.overflow_failures > 0 {
         writeln!(out, "{}", fit(&words::overflow(report.summary.overflow_failures), w).yellow())?;
     }
-    let symptoms = words::symptom_line(report);
-    if !symptoms.is_empty() {
-        writeln!(out, "{} {}", "symptoms:".bold(), fit(&esc(&symptoms), w - 10).red())?;
+    let parts = words::symptom_parts(report);
+    if !parts.is_empty() {
+        // only what went wrong is red; a line too long for the screen loses its colours
+        let plain = words::join_symptoms(&parts, |p| esc(&p.text));
+        let line = if plain.chars().count() <= w - 10 {
+            words::join_symptoms(&parts, |p| if p.failure { esc(&p.text).red().to_string() } else { esc(&p.text) })
+        } else {
+            fit(&plain, w - 10)
+        };
+        writeln!(out, "{} {line}", "symptoms:".bold())?;
     }
     writeln!(out)?;
     let Some(first) = report.suspects.first() else {
-        writeln!(out, "{}", fit(&words::no_suspects_line(&report.summary), w).green())?;
+        writeln!(out, "{}", fit(&words::no_suspects(&report.summary, false), w).green())?;
+        if report.summary.failures > 0 {
+            writeln!(out, "{}", fit(&words::see_more(0), w).dimmed())?;
+        }
         return Ok(());
     };
     writeln!(out, "{}", words::confidence(report.confidence).bold())?;
@@ -86,7 +96,7 @@ fn headline_errno(s: &Suspect) -> String {
 fn why(s: &Suspect, n: usize) -> String {
     let mut parts: Vec<(i32, String)> =
         s.reasons.iter().filter_map(|r| Some((r.points, words::reason_short(&r.why)?))).collect();
-    parts.sort_by(|a, b| b.0.cmp(&a.0));
+    parts.sort_by_key(|p| std::cmp::Reverse(p.0));
     let parts: Vec<String> = parts.into_iter().take(n).map(|(_, t)| t).collect();
     parts.join("; ")
 }

@@ -160,3 +160,63 @@ fn live_lines() {
         "straceback: 10 lines, 2 failed in 1 groups, 0 suspects — finishing…"
     );
 }
+
+#[test]
+fn what_was_attached_and_what_was_missed() {
+    use crate::host::Tree;
+    let tree = |root, below: &[u32], children_only| Tree { root, below: below.to_vec(), children_only };
+    assert_eq!(
+        super::live::attached(&[tree(2341, &[2342, 2343], true)]),
+        "attached to 3 processes (2341 and its 2 children 2342 2343)"
+    );
+    assert_eq!(
+        super::live::attached(&[tree(10, &[11], false), tree(20, &[], true)]),
+        "attached to 3 processes (10 and its 1 descendant 11; 20)"
+    );
+    assert_eq!(super::live::attached(&[tree(7, &[], true)]), "attached to 1 process (7)");
+    let many: Vec<u32> = (1..=10).collect();
+    assert!(super::live::attached(&[tree(100, &many, true)]).ends_with("7 8 …)"));
+    assert_eq!(
+        super::live::untraced(2341, &[2342, 2343]),
+        "warning: process 2341 has 2 child processes alive on this host that never appear in the trace \
+         (2342 2343): strace follows only the children forked after it attached. Trace them all: straceback \
+         attach 2341   or   strace -f -p 2341 -p 2342 -p 2343 2>&1 | straceback"
+    );
+}
+
+#[test]
+fn no_suspects_says_whether_anything_failed() {
+    let mut s = Summary { lines: 1, ..Summary::default() };
+    assert_eq!(super::words::no_suspects(&s, false), "No failed syscalls in 1 line.");
+    s.failures = 2;
+    assert_eq!(super::words::no_suspects(&s, false), "No suspects: every failure looks like normal probing.");
+    assert_eq!(
+        super::words::no_suspects(&s, true),
+        "No suspects: every failure looks like normal probing (see noise below)."
+    );
+}
+
+#[test]
+fn first_seen_gives_no_line_of_a_stream_nobody_kept() {
+    use super::words::first_seen;
+    assert_eq!(first_seen("raw.txt", 12, Some("10:00:00.1")), "first seen raw.txt:12 at 10:00:00.1");
+    assert_eq!(
+        first_seen("-", 12, Some("10:00:00.1")),
+        "first seen at 10:00:00.1 (stdin, not saved: --save FILE keeps it)"
+    );
+    assert_eq!(first_seen("strace", 12, None), "first seen (strace's output, not saved: --save FILE keeps it)");
+}
+
+#[test]
+fn only_failures_are_marked_in_the_symptoms() {
+    let parts = super::words::symptom_parts(&report());
+    let marked: Vec<(&str, bool)> = parts.iter().flatten().map(|p| (p.text.as_str(), p.failure)).collect();
+    assert_eq!(
+        marked,
+        [("HTTP 500 ×4", true), ("HTTP 200 ×2", false), ("connection refused: tcp 127.0.0.1:5432 ×2", true)]
+    );
+    assert_eq!(
+        super::words::symptom_line(&report()),
+        "HTTP 500 ×4, HTTP 200 ×2; connection refused: tcp 127.0.0.1:5432 ×2"
+    );
+}

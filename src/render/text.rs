@@ -19,7 +19,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     summary(report, out)?;
     writeln!(out)?;
     if report.suspects.is_empty() {
-        writeln!(out, "{}", "No suspects: every failure looks like normal probing (see noise below).".green())?;
+        writeln!(out, "{}", words::no_suspects(&report.summary, !report.noise.is_empty()).green())?;
     } else {
         let shown = top.unwrap_or(usize::MAX).min(report.suspects.len());
         writeln!(out, "{}", format!("Suspects ({shown} of {})", report.suspects.len()).bold())?;
@@ -54,22 +54,25 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{} {} lines, {} processes, {} syscalls, {} failed in {} groups ({} noise), {} interrupted{span}",
+        "{} {}, {}, {}, {} failed in {} ({} noise), {} interrupted{span}",
         "straceback:".bold(),
-        s.lines,
-        s.processes,
-        s.syscalls,
-        s.failures,
-        s.groups,
-        s.noise_groups,
-        s.interruptions
+        words::count(s.lines, "line", "lines"),
+        words::count(s.processes, "process", "processes"),
+        words::count(s.syscalls, "syscall", "syscalls"),
+        words::number(s.failures),
+        words::count(s.groups, "group", "groups"),
+        words::number(s.noise_groups),
+        words::number(s.interruptions)
     )?;
     if s.overflow_failures > 0 {
         writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
     }
-    let symptoms = words::symptom_line(report);
-    if !symptoms.is_empty() {
-        writeln!(out, "{} {}", "symptoms:".bold(), symptoms.red())?;
+    let parts = words::symptom_parts(report);
+    if !parts.is_empty() {
+        // only what went wrong is red: `HTTP 200 ×3` is not a failure
+        let symptoms =
+            words::join_symptoms(&parts, |p| if p.failure { p.text.red().to_string() } else { p.text.clone() });
+        writeln!(out, "{} {symptoms}", "symptoms:".bold())?;
     }
     Ok(())
 }
@@ -114,8 +117,8 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     let reasons: Vec<String> =
         s.reasons.iter().map(|r| format!("{} ({:+})", esc(&words::reason(&r.why)), r.points)).collect();
     writeln!(out, "    {}", format!("score {}: {}", s.score, reasons.join("; ")).dimmed())?;
-    let at = s.first_time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
-    writeln!(out, "    {}", format!("first seen {}:{}{at}", esc(&s.source), s.first_line).dimmed())?;
+    let seen = words::first_seen(&s.source, s.first_line, s.first_time.as_deref());
+    writeln!(out, "    {}", esc(&seen).dimmed())?;
     Ok(())
 }
 
@@ -155,7 +158,8 @@ fn noise(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     let total: u64 = report.noise.values().sum();
-    writeln!(out, "{}", format!("Noise ({} groups, {total} failures), by reason", report.summary.noise_groups).bold())?;
+    let groups = words::count(report.summary.noise_groups, "group", "groups");
+    writeln!(out, "{}", format!("Noise ({groups}, {}), by reason", words::count(total, "failure", "failures")).bold())?;
     for (reason, n) in &report.noise {
         writeln!(out, "  {:>6}  {}", format!("×{n}"), words::noise_reason(*reason))?;
     }

@@ -160,39 +160,134 @@ pub(crate) fn connection(errno: &str, message: &str) -> String {
     }
 }
 
-/// `HTTP 500 ×5, HTTP 200 ×3; exit status 1 ×2; killed by SIGSEGV ×1`.
-pub(crate) fn symptom_line(report: &Report) -> String {
+/// One part of the symptoms line; `failure`: it shows something going wrong (an HTTP 4xx/5xx,
+/// a failed exit, a refused connection, a kill), which the text report colours.
+pub(crate) struct SymptomPart {
+    pub text: String,
+    pub failure: bool,
+}
+
+/// The symptoms line in parts, grouped by kind (HTTP, exits, connections, kills).
+pub(crate) fn symptom_parts(report: &Report) -> Vec<Vec<SymptomPart>> {
     let sy = &report.symptoms;
-    let mut parts = Vec::new();
     let mut http: Vec<_> = sy.http.iter().collect();
     http.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let http: Vec<String> = http.iter().map(|(c, n)| format!("HTTP {c} ×{n}")).collect();
-    if !http.is_empty() {
-        parts.push(http.join(", "));
-    }
-    let exits: Vec<String> = sy.exits.iter().map(|(c, n)| format!("exit status {c} ×{n}")).collect();
-    if !exits.is_empty() {
-        parts.push(exits.join(", "));
-    }
-    let net: Vec<String> = sy
-        .network
-        .iter()
-        .take(3)
-        .map(|n| format!("{}: {} ×{}", connection(&n.errno, &n.message), esc(&n.address), n.count))
-        .collect();
-    if !net.is_empty() {
-        parts.push(net.join(", "));
-    }
+    let http: Vec<SymptomPart> =
+        http.iter().map(|(c, n)| SymptomPart { text: format!("HTTP {c} ×{n}"), failure: **c >= 400 }).collect();
+    let exits = sy.exits.iter().map(|(c, n)| SymptomPart { text: format!("exit status {c} ×{n}"), failure: true });
+    let net = sy.network.iter().take(3).map(|n| SymptomPart {
+        text: format!("{}: {} ×{}", connection(&n.errno, &n.message), esc(&n.address), n.count),
+        failure: true,
+    });
     let mut kills: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
     for k in &sy.killed {
         let core = if k.core_dumped { " (core dumped)" } else { "" };
         *kills.entry(format!("killed by {}{core}", k.signal)).or_default() += 1;
     }
-    let kills: Vec<String> = kills.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-    if !kills.is_empty() {
-        parts.push(kills.join(", "));
+    let kills = kills.iter().map(|(k, n)| SymptomPart { text: format!("{k} ×{n}"), failure: true });
+    let groups = vec![http, exits.collect(), net.collect(), kills.collect()];
+    groups.into_iter().filter(|g| !g.is_empty()).collect()
+}
+
+/// `HTTP 500 ×5, HTTP 200 ×3; exit status 1 ×2; killed by SIGSEGV ×1`, each part through
+/// `paint`.
+pub(crate) fn join_symptoms(parts: &[Vec<SymptomPart>], paint: impl Fn(&SymptomPart) -> String) -> String {
+    let groups: Vec<String> = parts.iter().map(|g| g.iter().map(&paint).collect::<Vec<_>>().join(", ")).collect();
+    groups.join("; ")
+}
+
+/// The symptoms line, uncoloured.
+pub(crate) fn symptom_line(report: &Report) -> String {
+    join_symptoms(&symptom_parts(report), |p| p.text.clone())
+}
+
+/// Said instead of suspects when there are none: nothing failed, or every failure was noise
+/// (`noise_shown`: a noise section follows).
+pub(crate) fn no_suspects(summary: &Summary, noise_shown: bool) -> String {
+    if summary.failures == 0 {
+        return format!("No failed syscalls in {}.", count(summary.lines, "line", "lines"));
     }
-    parts.join("; ")
+    let see = if noise_shown { " (see noise below)" } else { "" };
+    format!("No suspects: every failure looks like normal probing{see}.")
+}
+
+/// How an input is named in a sentence (`-` is stdin).
+fn input_name(name: &str) -> &str {
+    if name == crate::input::STDIN_NAME {
+        "stdin"
+    } else {
+        name
+    }
+}
+
+/// Where a line is: `trace.txt:12`; for a stream nobody kept (stdin, strace's pipe without
+/// `--save`) no line number, which would point nowhere.
+pub(crate) fn location(source: &str, line: u64) -> String {
+    if crate::input::is_kept(source) {
+        return format!("{source}:{line}");
+    }
+    let what = if source == crate::input::STRACE_NAME { "strace's output" } else { input_name(source) };
+    format!("{what}, not saved")
+}
+
+/// `first seen trace.txt:12 at 10:15:02.412345`, `first seen at 10:15:02.412345 (stdin, not
+/// saved: --save FILE keeps it)`.
+pub(crate) fn first_seen(source: &str, line: u64, time: Option<&str>) -> String {
+    let at = time.map(|t| format!(" at {t}")).unwrap_or_default();
+    if crate::input::is_kept(source) {
+        format!("first seen {}{at}", location(source, line))
+    } else {
+        format!("first seen{at} ({}: --save FILE keeps it)", location(source, line))
+    }
+}
+
+/// An input that held no trace line: nothing at all, or only `lines` of summary tables,
+/// blank lines and the like.
+pub(crate) fn no_trace(name: &str, piped: bool, lines: u64) -> String {
+    if lines > 0 {
+        return format!(
+            "{}: no trace line in it, only {} of summaries or blanks (strace -c writes no trace: use -C, or leave -c out)",
+            input_name(name),
+            count(lines, "line", "lines")
+        );
+    }
+    if piped {
+        "no strace output read: strace writes its trace to stderr, add 2>&1 (strace … 2>&1 | straceback)".into()
+    } else {
+        format!("{name}: empty, no strace output in it")
+    }
+}
+
+/// An input none of whose lines strace wrote.
+pub(crate) fn not_strace(name: &str, lines: u64, unparsed: u64) -> String {
+    format!(
+        "{} does not look like strace output ({unparsed} of {} unparsed)",
+        input_name(name),
+        count(lines, "line", "lines")
+    )
+}
+
+/// How a process ended: `exit status 1`, `killed by signal 9`.
+pub(crate) fn process_end(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(s)) => format!("killed by signal {s}"),
+        _ => status.to_string(),
+    }
+}
+
+/// strace (started by `run`/`attach`) stopped before its first trace line; its own message is
+/// already on stderr.
+pub(crate) fn not_traced(command: Option<&str>, status: &std::process::ExitStatus, not_found: bool) -> String {
+    let end = process_end(status);
+    match command {
+        Some(cmd) if not_found => {
+            format!("{}: command not found (strace could not start it: nothing traced)", esc(cmd))
+        }
+        Some(cmd) => format!("strace could not run {}, nothing traced ({end}; its reason is above)", esc(cmd)),
+        None => format!("strace stopped before tracing anything ({end}; its reason is above)"),
+    }
 }
 
 /// `12,549`.
@@ -232,18 +327,6 @@ pub(crate) fn summary_line(s: &Summary) -> String {
 /// Failures past `--max-groups`.
 pub(crate) fn overflow(n: u64) -> String {
     format!("{} not grouped: --max-groups reached", count(n, "failure", "failures"))
-}
-
-/// The verdict when there is no suspect.
-pub(crate) fn no_suspects_line(s: &Summary) -> String {
-    if s.failures == 0 {
-        format!("No failed syscalls in {}.", count(s.lines, "line", "lines"))
-    } else {
-        format!(
-            "No suspects: {} looks like normal probing (-v lists the noise by reason).",
-            if s.failures == 1 { "the one failure" } else { "every failure" }
-        )
-    }
 }
 
 /// The verdict's heading.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::harness::{fixtures, report};
+use crate::harness::{fixtures, run};
 
 /// Every trace, with the `--root` it was recorded with (if any).
 fn traces() -> Vec<(PathBuf, Option<PathBuf>)> {
@@ -60,10 +60,14 @@ fn s(p: &Path) -> &str {
 fn every_claim_in_every_fixture_report_is_checkable() {
     let mut checked = (0, 0, 0);
     for (trace, root) in traces() {
-        let r = match &root {
-            Some(root) => report(&["--all", "--root", s(root), s(&trace)]),
-            None => report(&["--all", "--no-disk", s(&trace)]),
+        let out = match &root {
+            Some(root) => run(&["--format", "json", "--all", "--root", s(root), s(&trace)]),
+            None => run(&["--format", "json", "--all", "--no-disk", s(&trace)]),
         };
+        if out.status.code() == Some(2) {
+            continue; // not a trace (a `strace -c` summary): an input error, no report
+        }
+        let r: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
         let what = format!("{} (root {root:?})", trace.display());
         for sus in r["suspects"].as_array().expect("suspects") {
             let kinds: Vec<&str> =

@@ -1,6 +1,6 @@
 //! Command-line behaviour: exit statuses, error messages, escaping of hostile paths.
 
-use crate::harness::{fixtures, run, straceback};
+use crate::harness::{fixtures, input_error, run, straceback};
 
 fn fixture(p: &str) -> String {
     fixtures().join(p).to_str().expect("utf-8").to_string()
@@ -168,6 +168,18 @@ fn completions_and_man_page_are_generated() {
     assert!(man.status.success());
     let text = String::from_utf8_lossy(&man.stdout);
     assert!(text.starts_with(".ie") || text.contains(".TH straceback"), "{}", &text[..text.len().min(200)]);
+    for section in
+        [".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS", ".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT"]
+    {
+        assert!(text.contains(section), "{section}");
+    }
+    assert_eq!(text.matches(".ie \\n(.g").count(), 1, "one preamble");
+    // an option that takes a value shows it in the synopsis
+    assert!(text.contains(r"[\fB\-\-format\fR \fI<FORMAT>\fR]"), "{text}");
+    assert!(text.contains(r"\fBstraceback run\fR [OPTIONS]"), "{text}");
+    for words in ["NO_COLOR", "TERM", "127", "128+S"] {
+        assert!(text.contains(words), "{words}");
+    }
 }
 
 #[test]
@@ -185,4 +197,59 @@ fn help_has_examples_for_each_use() {
         assert!(text.contains(example), "{example}");
     }
     assert!(run(&["--version"]).status.success());
+}
+
+#[test]
+fn a_pipe_without_2_and_1_is_an_input_error_with_the_fix() {
+    let err = input_error(&straceback().args(["--no-disk"]).write_stdin("").output().expect("run"));
+    assert!(err.contains("no strace output read: strace writes its trace to stderr, add 2>&1"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_strace_output_is_an_input_error() {
+    let err = input_error(&run(&["--no-disk", "/etc/passwd"]));
+    let said = regex::Regex::new(r"/etc/passwd does not look like strace output \((\d+) of (\d+) lines unparsed\)")
+        .expect("re");
+    let caps = said.captures(&err).unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(caps[1], caps[2], "{err}");
+}
+
+#[test]
+fn a_missing_file_alone_prints_its_error_and_no_report() {
+    for format in ["text", "json", "markdown"] {
+        let err = input_error(&run(&["--format", format, "/nonexistent/trace.txt"]));
+        assert!(err.contains("/nonexistent/trace.txt: No such file"), "{format}: {err}");
+    }
+}
+
+#[test]
+fn nothing_failed_is_said_as_such() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let trace = dir.path().join("ok.txt");
+    std::fs::write(&trace, "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = 3\nclose(3) = 0\n+++ exited with 0 +++\n")
+        .expect("write");
+    let t = trace.to_str().expect("utf-8");
+    let text = String::from_utf8_lossy(&run(&["--no-disk", "--color", "never", t]).stdout).into_owned();
+    assert!(text.contains("\nNo failed syscalls in 3 lines.\n"), "{text}");
+    assert!(!text.contains("see noise below"), "{text}");
+    let md = String::from_utf8_lossy(&run(&["--no-disk", "--format", "markdown", t]).stdout).into_owned();
+    assert!(md.contains("\nNo failed syscalls in 3 lines.\n"), "{md}");
+    // failures that are all noise say so, and point at the noise section printed below
+    std::fs::write(&trace, "access(\"/etc/ld.so.preload\", R_OK) = -1 ENOENT (No such file or directory)\n")
+        .expect("write");
+    let text = String::from_utf8_lossy(&run(&["--no-disk", "--color", "never", t]).stdout).into_owned();
+    assert!(text.contains("\nNo suspects: every failure looks like normal probing.\n-v for "), "{text}");
+    let text = String::from_utf8_lossy(&run(&["-v", "--no-disk", "--color", "never", t]).stdout).into_owned();
+    assert!(text.contains("\nNo suspects: every failure looks like normal probing (see noise below).\n"), "{text}");
+    assert!(text.contains("\nNoise (1 group, 1 failure), by reason\n"), "{text}");
+}
+
+#[test]
+fn only_failures_are_red_in_the_symptoms_line() {
+    let t = fixture("incidents/seed/trace.txt");
+    let out = run(&["--no-disk", "--color", "always", &t]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.contains("symptoms:")).expect("symptoms");
+    assert!(line.contains("\x1b[31mHTTP 500 ×5\x1b[0m"), "{line:?}");
+    assert!(line.contains(", HTTP 200 ×3,"), "HTTP 200 is no failure: {line:?}");
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::harness::{fixtures, run, straceback};
+use crate::harness::{fixtures, input_error, run, straceback};
 
 fn fixture(p: &str) -> String {
     fixtures().join(p).to_str().expect("utf-8").to_string()
@@ -29,15 +29,12 @@ fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, String, i64) {
 }
 
 #[test]
-fn empty_input_gives_an_empty_report() {
+fn empty_input_is_an_input_error_not_an_empty_report() {
     let dir = tempfile::tempdir().expect("tmp");
     let empty = dir.path().join("empty.txt");
     std::fs::write(&empty, "").expect("write");
-    let out = run(&["--format", "json", empty.to_str().expect("p")]);
-    assert!(out.status.success());
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(r["summary"]["lines"], 0);
-    assert_eq!(r["suspects"].as_array().map(Vec::len), Some(0));
+    let err = input_error(&run(&["--format", "json", empty.to_str().expect("p")]));
+    assert!(err.contains("empty.txt: empty, no strace output in it"), "{err}");
 }
 
 #[test]

@@ -6,12 +6,17 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::run;
+use crate::harness::{children, run, straceback, Collected, Group};
+
+/// How long a test waits for a live suspect, or for a report after Ctrl-C.
+const WAIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn run_traces_a_command_and_names_what_it_failed_on() {
-    let out = run(&["run", "--no-disk", "--color", "never", "--", "sh", "-c", "cat /etc/nonexistent.conf; exit 1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out =
+        run(&["run", "-v", "--no-disk", "--color", "never", "--", "sh", "-c", "cat /etc/nonexistent.conf; exit 1"]);
+    // the command's status, as `time` and `env` report it
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let report = text.split("Suspects (").nth(1).expect("report");
     let first: Vec<&str> = report.lines().skip(1).take_while(|l| !l.starts_with(" 2.")).collect();
@@ -63,7 +68,7 @@ fn ctrl_c_in_a_live_pipeline_prints_the_report() {
     let pgid = strace.id();
     let mut strace = KillOnDrop(strace);
     let mut sb = Command::new(assert_cmd::cargo::cargo_bin("straceback"))
-        .args(["--live", "--no-disk", "--color", "never"])
+        .args(["--live", "-v", "--no-disk", "--color", "never"])
         .stdin(reader)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -98,4 +103,218 @@ fn ctrl_c_in_a_live_pipeline_prints_the_report() {
     assert!(status.success(), "{status:?}");
     assert!(rest.contains("Suspects ("), "{rest}");
     assert!(rest.contains(&format!(" 1. {}", missing.display())), "{rest}");
+}
+
+/// A pre-forked server: a master whose two workers exist before straceback attaches and fail
+/// on a missing file; `attach MASTER` traces the workers too.
+#[test]
+fn attach_traces_the_workers_of_a_preforked_server() {
+    let dir = tempfile::Builder::new().prefix("straceback-prefork").tempdir_in("/tmp").expect("tmp");
+    let missing = dir.path().join("missing.conf");
+    let worker = format!("while true; do cat {}; sleep 0.2; done", missing.display());
+    let master = format!("for i in 1 2; do ( {worker} ) & done; wait");
+    let server = Group::spawn(Command::new("sh").args(["-c", &master]).stderr(Stdio::null()));
+    let workers = children(server.pid(), 2, WAIT);
+    assert_eq!(workers.len(), 2, "the workers started");
+
+    let mut sb = Group::spawn(
+        Command::new(assert_cmd::cargo::cargo_bin("straceback"))
+            .args(["attach", "--no-disk", "--color", "never", &server.pid().to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let mut out = Collected::new(sb.0.stdout.take().expect("stdout"));
+    let mut err = Collected::new(sb.0.stderr.take().expect("stderr"));
+    let suspect = format!("suspect: {}", missing.display());
+    assert!(out.until(WAIT, |b| String::from_utf8_lossy(b).contains(&suspect)), "no live suspect: {}", out.text());
+    sb.signal(libc::SIGINT);
+    let text = out.read_to_end(WAIT);
+    let status = sb.wait(WAIT).expect("straceback ended after Ctrl-C");
+    let err = err.read_to_end(Duration::from_secs(5));
+    assert!(status.success(), "{status:?} {err}");
+    assert!(text.contains(&format!("\n 1. {}  ENOENT", missing.display())), "{text}");
+    // one line says what was attached: the master and its workers
+    let attached = err.lines().find(|l| l.starts_with("straceback: attached to ")).unwrap_or_default();
+    assert!(attached.contains(&format!("({} and its ", server.pid())), "{err}");
+    for w in workers {
+        assert!(attached.contains(&format!(" {w}")), "worker {w}: {err}");
+    }
+    let processes = regex::Regex::new(r"(\d+) processes, ").expect("re");
+    let n: u32 = processes.captures(&text).and_then(|c| c[1].parse().ok()).unwrap_or(0);
+    assert!(n >= 3, "the summary counts the processes traced: {text}");
+}
+
+/// A saved trace of `strace -p N` (no workers) while N has an older child that never appears
+/// in it: a warning names the child and the command that traces both.
+#[test]
+fn a_trace_that_missed_older_children_gets_a_warning() {
+    let master = Group::spawn(Command::new("sh").args(["-c", "sleep 60 & wait"]));
+    let pid = master.pid();
+    let kids = children(pid, 1, WAIT);
+    assert_eq!(kids.len(), 1);
+    let child = kids[0];
+    // the trace is written after the child started (start times count in clock ticks)
+    std::thread::sleep(Duration::from_millis(100));
+    let dir = tempfile::tempdir().expect("tmp");
+    let trace = dir.path().join("trace.txt");
+    let missed =
+        format!("strace: Process {pid} attached\nwait4(-1, 0x7ffd, 0, NULL) = -1 ECHILD (No child processes)\n");
+    std::fs::write(&trace, &missed).expect("write");
+    let out = run(&["--no-disk", "--color", "never", trace.to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("warning: process {pid} has 1 child process")), "{err}");
+    assert!(err.contains(&format!("({child})")), "{err}");
+    assert!(err.contains(&format!("straceback attach {pid}")), "{err}");
+    assert!(err.contains(&format!("strace -f -p {pid} -p {child} 2>&1 | straceback")), "{err}");
+
+    // a trace that shows the child too gets no warning
+    let seen = format!("{missed}[pid {child}] nanosleep({{tv_sec=60, tv_nsec=0}}, NULL) = 0\n");
+    std::fs::write(&trace, seen).expect("write");
+    let out = run(&["--no-disk", "--color", "never", trace.to_str().expect("utf-8")]);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn run_leaves_stdout_to_one_json_document_or_one_markdown_report() {
+    let cmd = ["sh", "-c", "echo hello; cat /nonexistent"];
+    let out = run(&[&["run", "--format", "json", "--no-disk", "--"][..], &cmd[..]].concat());
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(report["suspects"][0]["path"], "/nonexistent");
+    let err = String::from_utf8_lossy(&out.stderr);
+    // the command's stdout and the live lines went to stderr
+    assert!(err.contains("hello\n"), "{err}");
+    assert!(err.contains("suspect: /nonexistent  ENOENT"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "cat failed, so sh exited 1");
+
+    let out = run(&[&["run", "--format", "markdown", "--no-disk", "--"][..], &cmd[..]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("## strace analysis\n"), "{text}");
+    assert!(!text.contains("hello") && !text.contains("suspect:"), "{text}");
+}
+
+#[test]
+fn run_exits_with_the_commands_status() {
+    assert_eq!(run(&["run", "--no-disk", "--", "sh", "-c", "exit 4"]).status.code(), Some(4));
+    // killed by SIGTERM: 128 + 15, as a shell reports it
+    assert_eq!(run(&["run", "--no-disk", "--", "sh", "-c", "kill -TERM $$"]).status.code(), Some(143));
+    // a failing command's status comes before --exit-code's 1
+    let out = run(&["run", "--no-disk", "--exit-code", "--", "sh", "-c", "cat /nonexistent; exit 3"]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = run(&["run", "--no-disk", "--exit-code", "--", "sh", "-c", "cat /nonexistent; exit 0"]);
+    assert_eq!(out.status.code(), Some(1), "suspects, and the command succeeded");
+}
+
+#[test]
+fn run_of_a_command_strace_cannot_start_says_why_and_prints_no_report() {
+    let out = run(&["run", "--", "/nonexistent/cmd"]);
+    assert_eq!(out.status.code(), Some(127), "as a shell says");
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("strace: Can't stat '/nonexistent/cmd'"), "strace's own reason: {err}");
+    assert!(err.contains("straceback: /nonexistent/cmd: command not found"), "{err}");
+}
+
+/// `run` with `--save`: the report points into the saved file; without it, at no line of a
+/// stream nobody kept.
+#[test]
+fn first_seen_names_the_saved_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let saved = dir.path().join("raw.txt");
+    let cmd = ["sh", "-c", "cat /nonexistent"];
+    let out = run(&[
+        &["run", "-v", "--no-disk", "--color", "never", "--save", saved.to_str().expect("p"), "--"][..],
+        &cmd[..],
+    ]
+    .concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.trim_start().starts_with("first seen")).expect("first seen");
+    let at = regex::Regex::new(r"first seen (.+):(\d+) at ").expect("re");
+    let caps = at.captures(line).unwrap_or_else(|| panic!("{line}"));
+    assert_eq!(&caps[1], saved.to_str().expect("p"));
+    let n: usize = caps[2].parse().expect("line");
+    let raw = std::fs::read_to_string(&saved).expect("saved");
+    assert!(raw.lines().nth(n - 1).is_some_and(|l| l.contains("/nonexistent")), "{n}: {raw}");
+
+    let out = run(&[&["run", "-v", "--no-disk", "--color", "never", "--"][..], &cmd[..]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.trim_start().starts_with("first seen")).expect("first seen");
+    assert!(line.contains("(strace's output, not saved: --save FILE keeps it)"), "{line}");
+    assert!(!line.contains("strace:"), "no line number into a stream nobody kept: {line}");
+}
+
+/// Through a pseudo-terminal (util-linux `script`): in a live pipeline the status line is
+/// drawn, and erased (`\r\x1b[2K`) before the first `suspect:` line is printed.
+#[test]
+fn the_status_line_is_erased_before_a_suspect_line() {
+    let dir = tempfile::Builder::new().prefix("straceback-pty").tempdir_in("/tmp").expect("tmp");
+    let missing = dir.path().join("missing.conf");
+    // the first failure comes a second after the attach: the status line is drawn by then
+    let script = format!("sleep 1; while true; do cat {}; sleep 0.2; done", missing.display());
+    let service = Group::spawn(Command::new("sh").args(["-c", &script]).stderr(Stdio::null()));
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let pipeline = format!(
+        "timeout -s INT 8 strace -f -p {} 2>&1 | {} --live --no-disk --color never",
+        service.pid(),
+        sb.display()
+    );
+    let mut pty = Group::spawn(
+        Command::new("script")
+            .args(["-qec", &pipeline, "/dev/null"])
+            .env("TERM", "xterm")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let mut out = Collected::new(pty.0.stdout.take().expect("stdout"));
+    assert!(out.until(WAIT, |b| b.windows(9).any(|w| w == b"suspect: ")), "no suspect: {:?}", out.text());
+    let bytes = out.bytes.clone();
+    let at = bytes.windows(9).position(|w| w == b"suspect: ").expect("suspect");
+    let before = &bytes[..at];
+    assert!(String::from_utf8_lossy(before).contains("Ctrl-C for the report"), "the status line was drawn: {before:?}");
+    assert!(before.ends_with(b"\r\x1b[2K"), "erased before the suspect: {:?}", String::from_utf8_lossy(before));
+    let _ = out.read_to_end(WAIT);
+    assert!(pty.wait(WAIT).is_some(), "the pipeline ended");
+}
+
+#[test]
+fn term_dumb_means_no_colour() {
+    let trace = crate::harness::fixtures().join("incidents/crash-after-open/trace.txt");
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let colours = |term: &str| {
+        let cmd = format!("{} --no-disk --color auto {}", sb.display(), trace.display());
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("TERM", term)
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null())
+            .output()
+            .expect("script");
+        out.stdout.windows(2).any(|w| w == b"\x1b[")
+    };
+    assert!(colours("xterm"), "a terminal gets colour");
+    assert!(!colours("dumb"), "TERM=dumb gets none");
+}
+
+#[test]
+fn live_lines_go_to_stderr_with_json_and_markdown() {
+    let trace = std::fs::read(crate::harness::fixtures().join("incidents/missing-logdir/trace.txt")).expect("trace");
+    for format in ["json", "markdown"] {
+        let out = straceback()
+            .args(["--live", "--no-disk", "--format", format])
+            .write_stdin(trace.clone())
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("suspect: "), "{format}: {text}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("suspect: /var/log/ledger"), "{format}");
+        if format == "json" {
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("one JSON document");
+        }
+    }
+    // text keeps them on stdout, before the report
+    let out = straceback().args(["--live", "--no-disk", "--color", "never"]).write_stdin(trace).output().expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("suspect: /var/log/ledger"));
 }

@@ -1,0 +1,146 @@
+//! What this host says about its processes, read from `/proc`: the descendants of a process
+//! (for `attach`, and for warning that a piped trace missed some), when a process started,
+//! whether a command can be found. Only `drive` and `tracer` ask; the analysis never does.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::event::Pid;
+
+/// A bound on the processes walked below one root (a fork bomb must not stall us).
+const MAX_DESCENDANTS: usize = 10_000;
+
+/// The live children of every thread of `pid`, as `/proc/PID/task/*/children` lists them.
+pub fn children(pid: Pid) -> Vec<Pid> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let mut out = Vec::new();
+    for task in tasks.flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+            out.extend(text.split_ascii_whitespace().filter_map(|p| p.parse::<Pid>().ok()));
+        }
+    }
+    out
+}
+
+/// Every live descendant of `pid` (children, their children, ...), in the order found, without
+/// this process and what it started (attaching to an ancestor of straceback must not trace
+/// straceback itself).
+pub fn descendants(pid: Pid) -> Vec<Pid> {
+    let me = std::process::id();
+    let mut seen = BTreeSet::from([pid]);
+    let mut out = Vec::new();
+    let mut next = vec![pid];
+    while let Some(p) = next.pop() {
+        for c in children(p) {
+            if c == me || !seen.insert(c) || out.len() >= MAX_DESCENDANTS {
+                continue;
+            }
+            out.push(c);
+            next.push(c);
+        }
+    }
+    out
+}
+
+/// A process and the live processes below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tree {
+    pub root: Pid,
+    pub below: Vec<Pid>,
+    /// Every one below is a child of `root` (else some are grandchildren).
+    pub children_only: bool,
+}
+
+impl Tree {
+    /// `root` and its live descendants.
+    pub fn of(root: Pid) -> Tree {
+        let below = descendants(root);
+        let direct = children(root);
+        let children_only = below.iter().all(|p| direct.contains(p));
+        Tree { root, below, children_only }
+    }
+
+    /// Only the processes `keep` accepts (a tree whose root goes keeps the rest).
+    pub fn retain(&mut self, mut keep: impl FnMut(Pid) -> bool) {
+        self.below.retain(|&p| keep(p));
+    }
+}
+
+/// Whether `pid` exists (a zombie counts as gone).
+pub fn is_alive(pid: Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| stat_state(&s).is_some_and(|c| c != 'Z'))
+}
+
+/// The state letter of a `/proc/PID/stat` line (after the parenthesised command name).
+fn stat_state(stat: &str) -> Option<char> {
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// When `pid` started, to the clock tick (`/proc/PID/stat` field 22 after the boot time).
+pub fn started_at(pid: Pid) -> Option<SystemTime> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // fields after the command name start with field 3 (the state); starttime is field 22
+    let ticks: u64 = stat.rsplit_once(')')?.1.split_ascii_whitespace().nth(19)?.parse().ok()?;
+    let boot: u64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))
+        .and_then(|b| b.trim().parse().ok())?;
+    // SAFETY: sysconf(3) touches no memory.
+    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&h| h > 0)?;
+    let since_boot = Duration::from_secs(ticks / hz) + Duration::from_nanos((ticks % hz) * 1_000_000_000 / hz);
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(boot) + since_boot)
+}
+
+/// Whether `name` names a command that exists, looked up as strace and a shell do (a name
+/// with a `/` as a path, any other in `$PATH`).
+pub fn command_exists(name: &str) -> bool {
+    if name.contains('/') {
+        return Path::new(name).exists();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| !name.is_empty() && dir.join(name).is_file()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descendants_are_found_with_their_start_time() {
+        let mut sh = std::process::Command::new("sh").args(["-c", "sleep 30 & wait"]).spawn().unwrap();
+        let pid = sh.id();
+        assert!(is_alive(pid));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let found = loop {
+            let d = descendants(pid);
+            if !d.is_empty() || std::time::Instant::now() > deadline {
+                break d;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(children(pid), found);
+        let started = started_at(found[0]).unwrap();
+        assert!(SystemTime::now().duration_since(started).unwrap_or_default() < Duration::from_secs(60));
+        // our own subtree is never listed: attaching to an ancestor must not trace straceback
+        assert!(!descendants(std::os::unix::process::parent_id()).contains(&std::process::id()));
+        for p in found {
+            // SAFETY: kill(2) on the sleep this test started.
+            unsafe { libc::kill(i32::try_from(p).unwrap(), libc::SIGKILL) };
+        }
+        sh.kill().unwrap();
+        sh.wait().unwrap();
+        assert!(!is_alive(pid));
+        assert!(command_exists("sh"));
+        assert!(!command_exists("/nonexistent/cmd"));
+        assert!(!command_exists("no-such-command-anywhere"));
+    }
+
+    #[test]
+    fn stat_state_survives_odd_command_names() {
+        assert_eq!(stat_state("12 (a) b) S 1 2"), Some('S'));
+        assert_eq!(stat_state("garbage"), None);
+    }
+}
