@@ -27,7 +27,14 @@ fn assert_solved(name: &str, trace: &str) {
     let t = truth(name);
     let r = analyse(name, trace);
     let rc = &t["root_cause"];
-    let want = if rc["kind"] == "path" { rc["path"].clone() } else { rc["address"].clone() };
+    // a failure with neither path nor address is a call group, named "<syscall> <errno>"
+    let want = match rc["kind"].as_str() {
+        Some("path") => rc["path"].clone(),
+        Some("call") => {
+            format!("{} {}", rc["syscall"].as_str().unwrap_or(""), rc["errno"].as_str().unwrap_or("")).into()
+        }
+        _ => rc["address"].clone(),
+    };
     let first = &r["suspects"][0];
     assert_eq!(first["path"], want, "{name}/{trace}: suspect 1 is {}", first["path"]);
     assert_eq!(first["rank"], 1);
