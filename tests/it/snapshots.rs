@@ -97,6 +97,7 @@ incidents! {
     missing_logdir => "missing-logdir",
     nginx_root_typo => "nginx-root-typo",
     node_typo => "node-typo",
+    perm_dir_0700 => "perm-dir-0700",
     php_db_down => "php-db-down",
     php_fpm_socket => "php-fpm-socket",
     python_plugin_typo => "python-plugin-typo",
