@@ -183,6 +183,12 @@ fn directory_0700_denies_the_service_user() {
 }
 
 #[test]
+#[ignore = "issue 14: the fix pointer names nginx's fastcgi_pass line, not the php-fpm pool's listen.owner line (a file nginx never opens); the socket's owner and mode are not explained"]
+fn unix_socket_not_connectable_by_the_worker_user() {
+    assert_solved("socket-perm", "trace.txt");
+}
+
+#[test]
 fn markdown_report_has_the_fix() {
     let dir = fixtures().join("incidents/seed");
     let out = run(&["--format", "markdown", "--root", s(&dir.join("root")), s(&dir.join("trace.txt"))]);

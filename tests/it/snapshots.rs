@@ -104,6 +104,7 @@ incidents! {
     python_httpdir_typo => "python-httpdir-typo",
     python_typo => "python-typo",
     seed => "seed",
+    socket_perm => "socket-perm",
     wrong_soname => "wrong-soname",
 }
 
