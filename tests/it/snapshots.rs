@@ -94,6 +94,7 @@ macro_rules! incidents {
 incidents! {
     config_eacces => "config-eacces",
     crash_after_open => "crash-after-open",
+    fd_exhausted => "fd-exhausted",
     missing_logdir => "missing-logdir",
     nginx_root_typo => "nginx-root-typo",
     node_typo => "node-typo",
