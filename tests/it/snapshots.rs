@@ -101,6 +101,7 @@ incidents! {
     perm_dir_0700 => "perm-dir-0700",
     php_db_down => "php-db-down",
     php_fpm_socket => "php-fpm-socket",
+    port_in_use => "port-in-use",
     python_plugin_typo => "python-plugin-typo",
     python_httpdir_typo => "python-httpdir-typo",
     python_typo => "python-typo",
