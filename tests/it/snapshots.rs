@@ -95,6 +95,7 @@ incidents! {
     config_eacces => "config-eacces",
     crash_after_open => "crash-after-open",
     fd_exhausted => "fd-exhausted",
+    missing_interpreter => "missing-interpreter",
     missing_logdir => "missing-logdir",
     nginx_root_typo => "nginx-root-typo",
     node_typo => "node-typo",
