@@ -94,6 +94,7 @@ macro_rules! incidents {
 incidents! {
     config_eacces => "config-eacces",
     crash_after_open => "crash-after-open",
+    crlf_shebang => "crlf-shebang",
     fd_exhausted => "fd-exhausted",
     missing_interpreter => "missing-interpreter",
     missing_logdir => "missing-logdir",
