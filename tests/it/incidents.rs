@@ -213,6 +213,12 @@ fn crlf_shebang_line() {
 }
 
 #[test]
+#[ignore = "issue 14: a dangling deploy symlink under --root is not detected (suspect 1 is current/public, no target suggested)"]
+fn deploy_symlink_to_a_deleted_release() {
+    assert_solved("dangling-symlink", "trace.txt");
+}
+
+#[test]
 fn markdown_report_has_the_fix() {
     let dir = fixtures().join("incidents/seed");
     let out = run(&["--format", "markdown", "--root", s(&dir.join("root")), s(&dir.join("trace.txt"))]);

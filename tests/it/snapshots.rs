@@ -95,6 +95,7 @@ incidents! {
     config_eacces => "config-eacces",
     crash_after_open => "crash-after-open",
     crlf_shebang => "crlf-shebang",
+    dangling_symlink => "dangling-symlink",
     fd_exhausted => "fd-exhausted",
     missing_interpreter => "missing-interpreter",
     missing_logdir => "missing-logdir",
