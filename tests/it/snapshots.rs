@@ -97,6 +97,7 @@ incidents! {
     crlf_shebang => "crlf-shebang",
     dangling_symlink => "dangling-symlink",
     fd_exhausted => "fd-exhausted",
+    include_not_opened => "include-not-opened",
     missing_interpreter => "missing-interpreter",
     missing_logdir => "missing-logdir",
     nginx_root_typo => "nginx-root-typo",
