@@ -27,7 +27,14 @@ fn assert_solved(name: &str, trace: &str) {
     let t = truth(name);
     let r = analyse(name, trace);
     let rc = &t["root_cause"];
-    let want = if rc["kind"] == "path" { rc["path"].clone() } else { rc["address"].clone() };
+    // a failure with neither path nor address is a call group, named "<syscall> <errno>"
+    let want = match rc["kind"].as_str() {
+        Some("path") => rc["path"].clone(),
+        Some("call") => {
+            format!("{} {}", rc["syscall"].as_str().unwrap_or(""), rc["errno"].as_str().unwrap_or("")).into()
+        }
+        _ => rc["address"].clone(),
+    };
     let first = &r["suspects"][0];
     assert_eq!(first["path"], want, "{name}/{trace}: suspect 1 is {}", first["path"]);
     assert_eq!(first["rank"], 1);
@@ -167,6 +174,54 @@ fn nginx_to_php_fpm_wrong_socket() {
 #[test]
 fn a_directory_typo_given_on_the_command_line() {
     assert_solved("python-httpdir-typo", "trace.txt");
+}
+
+#[test]
+fn directory_0700_denies_the_service_user() {
+    // passes today; the reason (root:root 0700 against uid 33) is not in the report yet (issue 14)
+    assert_solved("perm-dir-0700", "trace.txt");
+}
+
+#[test]
+#[ignore = "issue 14: the fix pointer names nginx's fastcgi_pass line, not the php-fpm pool's listen.owner line (a file nginx never opens); the socket's owner and mode are not explained"]
+fn unix_socket_not_connectable_by_the_worker_user() {
+    assert_solved("socket-perm", "trace.txt");
+}
+
+#[test]
+#[ignore = "issue 14: no fix pointer for a call group (the wrapper's ulimit -n line); the descriptor limit and count are not explained"]
+fn accept_out_of_file_descriptors() {
+    assert_solved("fd-exhausted", "trace.txt");
+}
+
+#[test]
+fn port_held_by_a_stale_process() {
+    // passes today; the stale holder cannot be named from a saved trace (issue 14: live mode)
+    assert_solved("port-in-use", "trace.txt");
+}
+
+#[test]
+#[ignore = "issue 14: execve ENOENT on an existing script is not traced to its #! interpreter (no pointer to line 1)"]
+fn script_whose_interpreter_was_deleted() {
+    assert_solved("missing-interpreter", "trace.txt");
+}
+
+#[test]
+#[ignore = "issue 14: execve ENOENT of an existing script is judged a resolved search-path probe (no suspect); the \\r of the #! line is not read"]
+fn crlf_shebang_line() {
+    assert_solved("crlf-shebang", "trace.txt");
+}
+
+#[test]
+#[ignore = "issue 14: a dangling deploy symlink under --root is not detected (suspect 1 is current/public, no target suggested)"]
+fn deploy_symlink_to_a_deleted_release() {
+    assert_solved("dangling-symlink", "trace.txt");
+}
+
+#[test]
+#[ignore = "issue 14: no bounded search of the application tree for a reference the trace never opened (weekly.ini)"]
+fn typo_in_a_config_read_before_strace_attached() {
+    assert_solved("include-not-opened", "trace.txt");
 }
 
 #[test]
