@@ -36,6 +36,8 @@ use crate::{interrupt, render, tracer};
 
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
 const GRACE: Duration = Duration::from_secs(2);
+/// How long strace may take to detach and exit once asked to.
+const DETACH: Duration = Duration::from_secs(3);
 /// Status line redraws at most this often.
 const REDRAW: Duration = Duration::from_millis(250);
 /// Files larger than this get a progress bar when stderr is a terminal.
@@ -145,6 +147,31 @@ pub fn events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) ->
         }
     }
     Ok(())
+}
+
+/// Ends the strace we started: on SIGINT it detaches (attach) or lets the command finish its
+/// exit (run). One still there after `patience` (a tracee stuck in a stop) is killed, so that
+/// it never outlives us and we never hang waiting for it.
+fn stop(child: &mut std::process::Child, patience: Option<Duration>) -> std::io::Result<std::process::ExitStatus> {
+    let pid = i32::try_from(child.id()).unwrap_or(0);
+    let asked = Instant::now();
+    let mut signal = Some(libc::SIGINT);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if let Some(sig) = signal.take() {
+            // SAFETY: kill(2) on the strace we started.
+            unsafe {
+                libc::kill(pid, sig);
+            }
+        }
+        if patience.is_some_and(|p| asked.elapsed() > p) {
+            let _ = child.kill();
+            return child.wait();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// An analyzer told which failures are routine by the noise rules.
@@ -326,14 +353,9 @@ impl Session<'_> {
             m.relay(self, Wait::Attached);
         }
         self.watch(&mut stream, &name, out, errors, messages.as_mut())?;
-        // detach (attach) or let the command finish its exit; strace must not outlive us
-        if child.try_wait().ok().flatten().is_none() {
-            // SAFETY: kill(2) on the strace we started.
-            unsafe {
-                libc::kill(i32::try_from(child.id()).unwrap_or(0), libc::SIGINT);
-            }
-        }
-        let ended = child.wait();
+        // a traced command keeps its terminal until it ends; an attached one is let go
+        let patience = matches!(launch, Launch::Attach(_)).then_some(DETACH);
+        let ended = stop(&mut child, patience);
         if let Some(m) = messages.as_mut() {
             m.relay(self, Wait::End);
         }
