@@ -34,6 +34,17 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// Terminal-safe text as an inline code span: no backslash escapes inside (they would show),
+/// fenced by more backticks than any run of them in the text, padded when it starts or ends
+/// with one.
+pub fn code_span(s: &str) -> String {
+    let safe = terminal(s);
+    let longest = safe.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if safe.starts_with('`') || safe.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{safe}{pad}{fence}")
+}
+
 /// Terminal-safe text for a fenced code block: a backtick could close the fence, so it is
 /// written `\x60`.
 pub fn code_block(s: &str) -> String {
@@ -53,5 +64,8 @@ mod tests {
         let m = markdown("*x* [a](b) `c`");
         assert_eq!(m, "\\*x\\* \\[a\\](b) \\`c\\`");
         assert!(!code_block("```").contains("```"));
+        assert_eq!(code_span("[crit] 9037#9037: *40"), "`[crit] 9037#9037: *40`");
+        assert_eq!(code_span("a `b` c"), "``a `b` c``");
+        assert_eq!(code_span("`x"), "`` `x ``");
     }
 }

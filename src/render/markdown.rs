@@ -2,10 +2,10 @@
 
 use std::io::{self, Write};
 
-use super::escape::{code_block, markdown as md};
+use super::escape::{code_block, code_span, markdown as md};
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
-use crate::report::Report;
+use crate::report::{FollowedBy, Report, Suspect};
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
@@ -42,26 +42,16 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
             writeln!(out, "   - {}", md(&words::also_looked_in(&sus.also_looked_in)))?;
         }
         for f in &sus.followed_by {
-            writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?;
+            match f {
+                // quoted log text as it was written, in a code span
+                FollowedBy::ErrorOutput(text) => writeln!(out, "   - followed by error output {}", code_span(text))?,
+                f => writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?,
+            }
         }
         writeln!(out, "\n   Evidence ({}):\n", md(&words::location(&sus.source, sus.first_line)))?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }
-    let fixes: Vec<String> = report
-        .suspects
-        .iter()
-        .take(shown)
-        .filter_map(|sus| {
-            let t = sus.typo.as_ref()?;
-            let mut line = format!("- Rename the reference to **{}** into **{}**", md(&sus.path), md(&t.suggestion));
-            match &sus.referenced_from {
-                Some(Reference::File { path, line: n }) => line.push_str(&format!(" in {}, line {n}", md(path))),
-                Some(r) => line.push_str(&format!(", {}", md(&words::reference(r)))),
-                None => {}
-            }
-            Some(line)
-        })
-        .collect();
+    let fixes: Vec<String> = report.suspects.iter().take(shown).filter_map(fix).collect();
     if !fixes.is_empty() {
         writeln!(out, "### Fix\n")?;
         for f in fixes {
@@ -76,4 +66,18 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         }
     }
     Ok(())
+}
+
+/// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`.
+fn fix(s: &Suspect) -> Option<String> {
+    let t = s.typo.as_ref()?;
+    let (wrong, right) = words::differing_component(&s.path, &t.suggestion);
+    let change = format!("- Change {} to {}", code_span(wrong), code_span(right));
+    Some(match &s.referenced_from {
+        Some(Reference::File { path, line }) => format!("{change} in {}, line {line}", md(path)),
+        Some(Reference::CommandLine { pid, argument }) => {
+            format!("{change} on the command line of pid {pid} ({})", code_span(argument))
+        }
+        None => format!("{change} where it is named (no file the process read names it)"),
+    })
 }

@@ -372,7 +372,7 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
 }
 
 /// The first path component where `wrong` and `right` differ (`htlm`, `html`).
-fn differing_component<'a>(wrong: &'a str, right: &'a str) -> (&'a str, &'a str) {
+pub(crate) fn differing_component<'a>(wrong: &'a str, right: &'a str) -> (&'a str, &'a str) {
     let pairs = wrong.split('/').zip(right.split('/'));
     pairs.into_iter().find(|(a, b)| a != b).unwrap_or((wrong, right))
 }

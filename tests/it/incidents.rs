@@ -232,8 +232,7 @@ fn markdown_report_has_the_fix() {
     assert!(md.contains("1. **/var/www/html/wp-includes/class-wp-locale.phpp** — ENOENT ×30"), "{md}");
     assert!(
         md.contains(
-            "### Fix\n\n- Rename the reference to **/var/www/html/wp-includes/class-wp-locale.phpp** into \
-             **/var/www/html/wp-includes/class-wp-locale.php** in /var/www/html/wp-settings.php, line 112"
+            "### Fix\n\n- Change `class-wp-locale.phpp` to `class-wp-locale.php` in /var/www/html/wp-settings.php, line 112\n"
         ),
         "{md}"
     );
