@@ -25,9 +25,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     let parts = words::symptom_parts(report);
     if !parts.is_empty() {
         // only what went wrong is red; a line too long for the screen loses its colours
-        let plain = words::join_symptoms(&parts, |p| esc(&p.text));
+        let plain = words::join_symptoms(&parts, |p| p.text.clone());
         let line = if plain.chars().count() <= w - 10 {
-            words::join_symptoms(&parts, |p| if p.failure { esc(&p.text).red().to_string() } else { esc(&p.text) })
+            words::join_symptoms(&parts, |p| if p.failure { p.text.red().to_string() } else { p.text.clone() })
         } else {
             fit(&plain, w - 10)
         };

@@ -160,7 +160,7 @@ pub(crate) fn connection(errno: &str, message: &str) -> String {
     }
 }
 
-/// One part of the symptoms line; `failure`: it shows something going wrong (an HTTP 4xx/5xx,
+/// One part of the symptoms line, terminal-safe; `failure`: it shows something going wrong (an HTTP 4xx/5xx,
 /// a failed exit, a refused connection, a kill), which the text report colours.
 pub(crate) struct SymptomPart {
     pub text: String,
@@ -182,7 +182,7 @@ pub(crate) fn symptom_parts(report: &Report) -> Vec<Vec<SymptomPart>> {
     let mut kills: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
     for k in &sy.killed {
         let core = if k.core_dumped { " (core dumped)" } else { "" };
-        *kills.entry(format!("killed by {}{core}", k.signal)).or_default() += 1;
+        *kills.entry(format!("killed by {}{core}", esc(&k.signal))).or_default() += 1;
     }
     let kills = kills.iter().map(|(k, n)| SymptomPart { text: format!("{k} ×{n}"), failure: true });
     let groups = vec![http, exits.collect(), net.collect(), kills.collect()];

@@ -253,3 +253,23 @@ fn only_failures_are_red_in_the_symptoms_line() {
     assert!(line.contains("\x1b[31mHTTP 500 ×5\x1b[0m"), "{line:?}");
     assert!(line.contains(", HTTP 200 ×3,"), "HTTP 200 is no failure: {line:?}");
 }
+
+/// Issue 16 (terminal injection): a signal name is trace text like any other. Hand-written:
+/// strace prints only real signal names, a forged or corrupted trace need not.
+#[test]
+fn a_signal_name_holding_escape_bytes_is_printed_escaped() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let trace = dir.path().join("t.txt");
+    std::fs::write(&trace, "42 openat(AT_FDCWD, \"/srv/x\", O_RDONLY) = -1 ENOENT (No such file or directory)\n42 +++ killed by SIGSEGV\x1b]0;pwned\x07 +++\n").expect("write");
+    for args in [&["--color", "never"][..], &["-v", "--color", "never"][..], &["--format", "markdown"][..]] {
+        let out = run(&[args, &["--no-disk", trace.to_str().expect("utf-8")][..]].concat());
+        assert!(
+            !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        if args[0] != "--format" {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("killed by SIGSEGV\\x1b]0;pwned\\x07"), "{args:?}");
+        }
+    }
+}
