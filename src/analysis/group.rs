@@ -6,7 +6,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::symptom::Naming;
+use super::naming::Naming;
 use crate::errno::decisiveness;
 use crate::event::Pid;
 

@@ -9,6 +9,7 @@
 
 pub(crate) mod evidence;
 pub(crate) mod group;
+pub(crate) mod naming;
 pub(crate) mod process;
 pub(crate) mod reactions;
 mod state;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::group::{Named, Reactions};
+use super::naming;
 use super::process::FdTarget;
 use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
@@ -84,8 +85,8 @@ impl Analyzer {
             return;
         }
         for line in text.split(|&c| c == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
-            if symptom::is_error_level(line) {
-                self.symptoms.add_error_text(pid, &symptom::excerpt(line, None));
+            if naming::is_error_level(line) {
+                self.symptoms.add_error_text(pid, &naming::excerpt(line, None));
                 self.react(pid, |_| {}, true, Some(line));
             }
         }
@@ -138,11 +139,11 @@ impl Analyzer {
             .iter()
             .map(|&id| {
                 let (text, (by, at)) =
-                    text.zip(text.and_then(|t| symptom::naming(t, &self.failures.groups[id].target)))?;
-                Some(Named { excerpt: symptom::excerpt(text, Some(at)), by })
+                    text.zip(text.and_then(|t| naming::naming(t, &self.failures.groups[id].target)))?;
+                Some(Named { excerpt: naming::excerpt(text, Some(at)), by })
             })
             .collect();
-        let anonymous = text.filter(|_| named.iter().all(Option::is_none)).map(|t| symptom::excerpt(t, None));
+        let anonymous = text.filter(|_| named.iter().all(Option::is_none)).map(|t| naming::excerpt(t, None));
         for (id, named) in recent.into_iter().zip(named) {
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
@@ -155,7 +156,7 @@ impl Analyzer {
             }
             if let Some(new) = named {
                 // the strongest naming, then the most severe text
-                let rank = |n: &Named| (n.by, symptom::severity(&n.excerpt));
+                let rank = |n: &Named| (n.by, naming::severity(&n.excerpt));
                 if g.reactions.named_in_error.as_ref().is_none_or(|old| rank(&new) > rank(old)) {
                     g.reactions.named_in_error = Some(new);
                 }

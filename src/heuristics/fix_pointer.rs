@@ -9,7 +9,7 @@
 //! Reads go through the confined disk, only regular files, bounded in size and count.
 
 use crate::analysis::group::Target;
-use crate::analysis::symptom::{bounded, is_ordinary_word};
+use crate::analysis::naming::{bounded, is_ordinary_word};
 use crate::disk::Disk;
 use crate::event::Pid;
 

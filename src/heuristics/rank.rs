@@ -3,7 +3,7 @@
 
 use super::typo::{Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
-use crate::analysis::symptom::Naming;
+use crate::analysis::naming::Naming;
 use crate::errno::{classify, ErrnoClass};
 use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
