@@ -328,7 +328,8 @@ pub fn excerpt(text: &[u8], at: Option<Range<usize>>) -> String {
         }
     }
     let kept = &line[from..end];
-    let at = at.map(|r| (r.start - start - from).min(kept.len())..(r.end - start - from).min(kept.len()));
+    let local = |i: usize| i.saturating_sub(start + from).min(kept.len());
+    let at = at.map(|r| local(r.start)..local(r.end).max(local(r.start)));
     cut_middle(kept, at)
 }
 
@@ -344,7 +345,8 @@ fn cut_middle(line: &[u8], keep: Option<Range<usize>>) -> String {
     let char_of = |b: usize| bounds.iter().position(|&i| i >= b).unwrap_or(chars);
     let mut parts = vec![(0, EXCERPT / 3)];
     if let Some(r) = keep {
-        parts.push((char_of(r.start).saturating_sub(12), (char_of(r.end) + 12).min(chars)));
+        let (a, b) = (char_of(r.start), char_of(r.end).max(char_of(r.start)));
+        parts.push((a.saturating_sub(12), (b + 12).min(chars)));
     }
     parts.push((chars - EXCERPT / 3, chars));
     let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -427,6 +429,20 @@ mod tests {
         assert!(is_error_level(b"NOTICE: PHP message: PHP Warning:  file_put_contents(/srv/x/orders.log): Failed to open stream: Permission denied"));
         assert!(is_error_level(b"cat: /etc/x.conf: No such file or directory"));
         assert!(!is_error_level(b"2026/12/01 06:20:01 [notice] 9035#9035: signal process started"));
+    }
+
+    proptest::proptest! {
+        /// Any text, any match inside it (even one starting with blanks or a `]`): no panic, and
+        /// the excerpt stays bounded.
+        #[test]
+        fn an_excerpt_of_anything_is_bounded(text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600), a in 0usize..600, n in 0usize..80) {
+            let start = a.min(text.len());
+            let end = (start + n).min(text.len());
+            for at in [None, Some(start..end)] {
+                let e = excerpt(&text, at);
+                proptest::prop_assert!(e.chars().count() <= EXCERPT + 100);
+            }
+        }
     }
 
     #[test]
