@@ -1,7 +1,9 @@
 //! The judgement calls, made once everything is collected: which failures are normal (noise),
-//! which names are typos, how suspects are scored and ordered, which file named a wrong path.
+//! which names are typos, how suspects are scored and ordered, which file named a wrong path,
+//! what explains a suspect (who the process ran as, which directory denied it, ...).
 //! Rules come from how programs behave, never from particular paths of a known incident.
 
+pub(crate) mod explain;
 pub(crate) mod fix_pointer;
 pub(crate) mod noise;
 pub(crate) mod rank;
@@ -13,6 +15,7 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
+use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
 use rank::Reason;
@@ -20,7 +23,7 @@ use typo::Typo;
 
 /// Typo lookups are done for at most this many groups (the most promising ones).
 const TYPO_LOOKUPS: usize = 500;
-/// Fix pointers are looked for for this many top suspects.
+/// Fix pointers and explanations are looked for for this many top suspects.
 const FIX_POINTERS: usize = 10;
 
 /// A suspect: a group that is not noise, scored.
@@ -30,6 +33,7 @@ pub(crate) struct Ranked {
     pub reasons: Vec<Reason>,
     pub typo: Option<Typo>,
     pub referenced_from: Option<Reference>,
+    pub explanation: Option<Explanation>,
     /// Groups of paths below this wrong directory, folded into it.
     pub below: Vec<usize>,
 }
@@ -64,14 +68,18 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .collect();
     rank::sort(&mut scored, groups);
     let (scored, mut below) = rank::fold_into_wrong_directories(scored, groups, &typos);
+    let names = explain::Names::read(disk);
+    let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let suspects = scored
         .into_iter()
         .enumerate()
         .map(|(k, (score, i, reasons))| {
-            let referenced_from = (k < FIX_POINTERS)
+            let g = &groups[i];
+            let top = k < FIX_POINTERS;
+            let referenced_from = top
                 .then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::find_reference(&groups[i].target, opened, argv, disk)
+                    fix_pointer::find_reference(&g.target, opened, argv, disk)
                 })
                 .flatten();
             Ranked {
@@ -80,6 +88,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 reasons,
                 typo: typos.remove(&i),
                 referenced_from,
+                explanation: top.then(|| explain::explain(g, i, &cx)).flatten(),
                 below: below.remove(&i).unwrap_or_default(),
             }
         })

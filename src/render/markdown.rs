@@ -33,6 +33,9 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         for f in &sus.followed_by {
             writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?;
         }
+        if let Some(e) = &sus.explanation {
+            writeln!(out, "   - explanation: {}", md(&words::explanation_line(e)))?;
+        }
         writeln!(out, "\n   Evidence ({}:{}):\n", md(&sus.source), sus.first_line)?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }

@@ -105,6 +105,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
         None => {}
     }
+    if let Some(e) = &s.explanation {
+        writeln!(out, "    {} {}", "explain:".yellow().bold(), esc(&words::explanation_line(e)))?;
+    }
     for f in &s.followed_by {
         writeln!(out, "    followed by {}", esc(&words::followed_by(f)))?;
     }
