@@ -80,6 +80,11 @@ impl Does {
     pub const POLL: Does = Does(1 << 21);
     /// Sleeps for a time.
     pub const SLEEP: Does = Does(1 << 22);
+    /// Sets the user or group ids the process acts with (`setuid`, `setresgid`, `setgroups`, ...).
+    pub const CREDENTIALS: Does = Does(1 << 23);
+    /// Returns a descriptor of no path (eventfd, epoll, timerfd, memfd, ...), or puts two in
+    /// its array argument (`pipe2([3, 4], 0)`, `socketpair(..., [3, 4])`).
+    pub const OPEN_ANON: Does = Does(1 << 24);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -185,12 +190,23 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"clone" | b"clone3" | b"fork" | b"vfork" => row(NONE, D::FORK),
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),
         b"nanosleep" | b"clock_nanosleep" | b"clock_nanosleep_time64" => row(NONE, D::SLEEP),
+        // descriptors of no path (counted: a process out of descriptors says how many it held)
+        b"pipe" | b"pipe2" | b"socketpair" | b"eventfd" | b"eventfd2" | b"epoll_create" | b"epoll_create1"
+        | b"timerfd_create" | b"signalfd" | b"signalfd4" | b"inotify_init" | b"inotify_init1" | b"memfd_create"
+        | b"pidfd_open" | b"fanotify_init" | b"userfaultfd" | b"io_uring_setup" | b"perf_event_open" => {
+            row(NONE, D::OPEN_ANON)
+        }
+        // credentials (which ids: `analysis::process::Credentials`)
+        b"setuid" | b"setuid32" | b"setreuid" | b"setreuid32" | b"setresuid" | b"setresuid32" | b"setgid"
+        | b"setgid32" | b"setregid" | b"setregid32" | b"setresgid" | b"setresgid32" | b"setgroups" | b"setgroups32" => {
+            row(NONE, D::CREDENTIALS)
+        }
         _ => Info::default(),
     }
 }
 
 /// What a successful call changes that the analysis keeps: process, descriptor and cwd state,
-/// output. Successful calls without any of these (and without a path or address) are only
+/// credentials, descriptors held, output. Successful calls without any of these (and without a path or address) are only
 /// counted: the parser's fast path never decodes them.
 const EXAMINED: Does = Does::WRITE
     .and(Does::CLOSE)
@@ -199,7 +215,9 @@ const EXAMINED: Does = Does::WRITE
     .and(Does::GETCWD)
     .and(Does::OPEN_SOCKET)
     .and(Does::SOCKET_ERROR)
-    .and(Does::FORK);
+    .and(Does::FORK)
+    .and(Does::OPEN_ANON)
+    .and(Does::CREDENTIALS);
 
 impl Info {
     /// Whether a successful call `name(call...` with this row matters to the analysis (see
@@ -272,6 +290,10 @@ mod tests {
             (b"close", b"3", true),
             (b"getcwd", b"\"/\", 4096", true),
             (b"clone3", b"{flags=0}, 88", true),
+            (b"setresuid", b"999, 999, 999", true),
+            (b"setgroups32", b"1, [33]", true),
+            (b"getuid", b"", false),
+            (b"pipe2", b"[3, 4], O_CLOEXEC", true),
             (b"newfstatat", b"AT_FDCWD, \"/x\", {}, 0", true),
             (b"connect", b"3, {sa_family=AF_INET}, 16", true),
         ] {

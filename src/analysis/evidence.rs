@@ -1,10 +1,13 @@
 //! Evidence from successful path calls: which paths exist (for typos), which failed paths
 //! were created later, found in another directory or under another name (for noise), and
-//! which files a process read before a failure (for fix pointers).
+//! which files a process read before a failure (for fix pointers). Also what the process was
+//! when a group failed (its credentials, descriptors held, who held the port it wanted), and
+//! which ports the traced processes bound (for explanations).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::group::{Failures, Target};
+use super::process::{Credentials, Held};
 use super::state::Processes;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
@@ -12,6 +15,37 @@ use crate::path::{is_system_tree, split};
 
 /// Groups for which the files opened before them are remembered (fix pointers).
 const MAX_FIX_CANDIDATES: usize = 4096;
+/// Groups for which the process at their failures is remembered (explanations), and the
+/// errnos remembered per group.
+const MAX_EXPLAINED: usize = 4096;
+const ERRNOS_EXPLAINED: usize = 4;
+/// Ports remembered as bound.
+const MAX_BINDS: usize = 4096;
+/// Longest argument text kept of a failing call.
+const ARGS: usize = 600;
+
+/// The process at the first failure of a group with one errno: what a suspect's explanation
+/// rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtFailure {
+    pub errno: String,
+    pub pid: Pid,
+    /// The failing call: its name and argument text (cut at [`ARGS`] bytes).
+    pub syscall: String,
+    pub args: Vec<u8>,
+    pub credentials: Credentials,
+    /// The descriptors it held (recorded for EMFILE and ENFILE).
+    pub held: Option<Held>,
+    /// Another process of the trace that had bound the port (recorded for EADDRINUSE): its
+    /// pid and command line.
+    pub port_holder: Option<(Pid, Vec<Vec<u8>>)>,
+}
+
+/// Whether the process at a failure with `errno` is worth remembering: a permission or
+/// resource error, a port in use.
+pub(super) fn is_explained(errno: &str) -> bool {
+    matches!(classify(errno), ErrnoClass::Permission | ErrnoClass::Resource) || errno == "EADDRINUSE"
+}
 
 /// Paths the trace shows existing, by directory. Bounded.
 #[derive(Debug, Default)]
@@ -72,6 +106,10 @@ pub(crate) struct PathEvidence {
     /// then (fix pointers).
     opened_before: HashMap<usize, Vec<Vec<u8>>>,
     argv_before: HashMap<usize, (Pid, Vec<Vec<u8>>)>,
+    /// The process at the first failure of each group, per errno ([`is_explained`] ones).
+    at_failure: HashMap<usize, Vec<AtFailure>>,
+    /// Ports bound by a process still running, with its pid and the descriptor.
+    bound: HashMap<u16, (Pid, Option<i64>)>,
     /// The last successful path call looked at. A process often stats, opens and stats the
     /// same file in a row; a repeat changes nothing as long as no failure or process change
     /// came between (those clear it).
@@ -88,6 +126,52 @@ impl PathEvidence {
     /// The command line of the process when group `id` first failed.
     pub fn argv_before(&self, id: usize) -> Option<(Pid, &[Vec<u8>])> {
         self.argv_before.get(&id).map(|(pid, argv)| (*pid, argv.as_slice()))
+    }
+
+    /// The process at group `id`'s first failure with `errno`, if remembered.
+    pub fn at_failure(&self, id: usize, errno: &str) -> Option<&AtFailure> {
+        self.at_failure.get(&id)?.iter().find(|a| a.errno == errno)
+    }
+
+    /// Whether group `id` needs an [`AtFailure`] for `errno`.
+    pub(super) fn wants_at_failure(&self, id: usize, errno: &str) -> bool {
+        is_explained(errno)
+            && match self.at_failure.get(&id) {
+                Some(list) => list.len() < ERRNOS_EXPLAINED && !list.iter().any(|a| a.errno == errno),
+                None => self.at_failure.len() < MAX_EXPLAINED,
+            }
+    }
+
+    /// Remembers the process at group `id`'s failure (see [`PathEvidence::wants_at_failure`]).
+    pub(super) fn add_at_failure(&mut self, id: usize, mut at: AtFailure) {
+        at.args.truncate(ARGS);
+        self.at_failure.entry(id).or_default().push(at);
+    }
+
+    /// `pid` bound `port` with descriptor `fd`.
+    pub(super) fn bound(&mut self, port: u16, pid: Pid, fd: Option<i64>) {
+        if port != 0 && (self.bound.len() < MAX_BINDS || self.bound.contains_key(&port)) {
+            self.bound.insert(port, (pid, fd));
+        }
+    }
+
+    /// The process that bound `port` and has not closed it or ended since.
+    pub(super) fn port_holder(&self, port: u16) -> Option<Pid> {
+        self.bound.get(&port).map(|(pid, _)| *pid)
+    }
+
+    /// `pid` closed `fd`: a port bound with it is free.
+    pub(super) fn closed(&mut self, pid: Pid, fd: i64) {
+        if !self.bound.is_empty() {
+            self.bound.retain(|_, b| *b != (pid, Some(fd)));
+        }
+    }
+
+    /// `pid` ended: the ports it bound are free.
+    pub(super) fn ended(&mut self, pid: Pid) {
+        if !self.bound.is_empty() {
+            self.bound.retain(|_, b| b.0 != pid);
+        }
     }
 
     /// Something other than a successful call happened: the next success is looked at anew.

@@ -19,8 +19,8 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
-use crate::syscalls;
-use evidence::PathEvidence;
+use crate::syscalls::{self, Does};
+use evidence::{AtFailure, PathEvidence};
 use group::{At, Failure, Failures, Target};
 use process::{FdTarget, ProcessTable, Resolved};
 use reactions::Symptoms;
@@ -119,6 +119,7 @@ impl Analyzer {
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
                 self.state.remove(pid);
+                self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
             }
             EventKind::Killed { signal, core_dumped } => {
@@ -129,13 +130,19 @@ impl Analyzer {
                     self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
                 }
                 self.state.remove(pid);
+                self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
+            }
+            EventKind::Strace { message } => {
+                if let Some(attached) = attached_pid(message) {
+                    self.procs.attached(attached);
+                }
             }
             EventKind::Routine => {
                 self.syscalls += 1;
                 self.state.tick_known(pid);
             }
-            EventKind::Signal { .. } | EventKind::Strace { .. } | EventKind::Unparsed { .. } => {}
+            EventKind::Signal { .. } | EventKind::Unparsed { .. } => {}
         }
         if self.state.trim() {
             self.evidence.forget_last_success();
@@ -157,8 +164,7 @@ impl Analyzer {
             Return::Error { errno, message } => {
                 if classify(errno) == ErrnoClass::Transient {
                     self.interruptions += 1;
-                    if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(syscalls::Does::CONNECT)
-                    {
+                    if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
                     }
                 } else {
@@ -183,13 +189,21 @@ impl Analyzer {
                 let info = syscalls::info(sc.name.as_bytes());
                 let call = evidence::PathCall {
                     creating: info.creates(&sc.args),
-                    lookup: info.does.has(syscalls::Does::LOOKUP),
+                    lookup: info.does.has(Does::LOOKUP),
                     opened: info.opens_file(&sc.args),
                 };
                 if call.creating || call.lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
                         self.evidence.success_on_path(pid, sc, &r.path, call, &mut self.failures, &mut self.state);
                     }
+                }
+                let fd = sc.fd.as_ref().and_then(|f| f.num);
+                if info.does.has(Does::BIND) {
+                    if let Some(SockAddr::Inet { port, .. } | SockAddr::Inet6 { port, .. }) = &sc.addr {
+                        self.evidence.bound(*port, pid, fd);
+                    }
+                } else if let (true, Some(fd)) = (info.does.has(Does::CLOSE), fd) {
+                    self.evidence.closed(pid, fd);
                 }
                 self.success(source, ev, pid, sc);
             }
@@ -241,12 +255,38 @@ impl Analyzer {
         };
         self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
         self.state.failed(pid, id);
+        if self.evidence.wants_at_failure(id, errno) {
+            let at = self.at_failure(pid, sc, errno);
+            self.evidence.add_at_failure(id, at);
+        }
         if is_new {
             let g = &mut self.failures.groups[id];
             let url = self.state.requested(pid);
             g.requested =
                 url.filter(|u| u.len() > 1 && g.target.fs_path().is_some_and(|p| p.ends_with(u))).map(<[u8]>::to_vec);
             self.evidence.new_group(id, g.target.fs_path(), errno, pid, &self.state);
+        }
+    }
+
+    /// The process `pid` as it failed `sc` with `errno`.
+    fn at_failure(&mut self, pid: Pid, sc: &Syscall, errno: &str) -> AtFailure {
+        let held = matches!(errno, "EMFILE" | "ENFILE").then(|| self.procs.fds_held(pid));
+        let port = match &sc.addr {
+            Some(SockAddr::Inet { port, .. } | SockAddr::Inet6 { port, .. }) if errno == "EADDRINUSE" => Some(*port),
+            _ => None,
+        };
+        let port_holder = port
+            .and_then(|p| self.evidence.port_holder(p))
+            .filter(|&holder| holder != pid)
+            .map(|holder| (holder, self.state.argv(holder)));
+        AtFailure {
+            errno: errno.to_string(),
+            pid,
+            syscall: sc.name.to_string(),
+            args: sc.args.to_vec(),
+            credentials: self.procs.credentials(pid),
+            held,
+            port_holder,
         }
     }
 
@@ -311,6 +351,17 @@ impl Analyzer {
     }
 }
 
+/// The pid of strace's `Process N attached` message.
+fn attached_pid(message: &[u8]) -> Option<Pid> {
+    let at = memchr::memmem::find(message, b"Process ")? + b"Process ".len();
+    let rest = &message[at..];
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if !rest[digits..].starts_with(b" attached") {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
 /// Longest evidence line kept (the call as strace printed it, rebuilt).
 const SAMPLE: usize = 600;
 
@@ -333,4 +384,14 @@ fn sample_line(sc: &Syscall) -> String {
         s.push_str("...");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pid_strace_attached_to() {
+        assert_eq!(super::attached_pid(b"strace: Process 16184 attached"), Some(16184));
+        assert_eq!(super::attached_pid(b"/usr/bin/strace: Process 7 attached"), Some(7));
+        assert_eq!(super::attached_pid(b"strace: Process 7 detached"), None);
+    }
 }

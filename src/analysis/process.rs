@@ -1,7 +1,8 @@
-//! Per-process state needed to make paths absolute: the cwd and the descriptor table.
+//! Per-process state: the cwd and the descriptor table (to make paths absolute, to count the
+//! descriptors held), the credentials the process acts with, whether its start is in the trace.
 //!
-//! Children made by fork/clone inherit a copy of both; threads (CLONE_FILES / CLONE_FS) share
-//! them, so tables live in maps keyed by a table id that threads hold in common. `-y`
+//! Children made by fork/clone inherit a copy of all of it; threads (CLONE_FILES / CLONE_FS)
+//! share tables, so tables live in maps keyed by a table id that threads hold in common. `-y`
 //! decorations, when present, are the truth and overwrite what was tracked.
 
 use std::borrow::Cow;
@@ -24,10 +25,67 @@ pub enum FdTarget {
     Other,
 }
 
+/// The ids a process acts with, as far as the trace shows them: `set*id` and `setgroups`
+/// calls, inherited on fork. `None`: the trace does not show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// The effective user id (file access is checked against it).
+    pub uid: Option<u32>,
+    /// The effective group id.
+    pub gid: Option<u32>,
+    /// The supplementary groups.
+    pub groups: Option<Vec<u32>>,
+}
+
+impl Credentials {
+    /// Applies the successful call `name(args)` of a [`Does::CREDENTIALS`] row: `setuid(x)` ->
+    /// x; `setreuid(r, e)` and `setresuid(r, e, s)` -> e unless -1; the gid calls alike;
+    /// `setgroups(n, [g, ...])` -> the list (unknown when strace abbreviated it).
+    fn apply(&mut self, name: &str, args: &[u8]) {
+        let name = name.strip_suffix("32").unwrap_or(name);
+        let parts = crate::parse::split_args(args, 4);
+        let id = |i: usize| -> Option<u32> {
+            let v: i64 = std::str::from_utf8(parts.get(i)?).ok()?.trim().parse().ok()?;
+            u32::try_from(v).ok().filter(|&v| v != u32::MAX)
+        };
+        match name {
+            "setuid" => self.uid = id(0).or(self.uid),
+            "setreuid" | "setresuid" => self.uid = id(1).or(self.uid),
+            "setgid" => self.gid = id(0).or(self.gid),
+            "setregid" | "setresgid" => self.gid = id(1).or(self.gid),
+            "setgroups" => self.groups = parts.get(1).and_then(|l| id_list(l)),
+            _ => {}
+        }
+    }
+}
+
+/// `[33, 44]` -> the ids; `NULL` (with a count of 0) -> none; an abbreviated `[1, 2, ...]` ->
+/// unknown.
+fn id_list(list: &[u8]) -> Option<Vec<u32>> {
+    if list == b"NULL" {
+        return Some(Vec::new());
+    }
+    let inner = list.strip_prefix(b"[")?.strip_suffix(b"]")?;
+    let text = std::str::from_utf8(inner).ok()?;
+    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse().ok()).collect()
+}
+
+/// How many descriptors a process held (see [`ProcessTable::fds_held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub count: usize,
+    /// False when the trace started after the process did: it may have held more.
+    pub complete: bool,
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Process {
     fds: usize,
     cwd: usize,
+    /// The first event of the process has been applied.
+    begun: bool,
+    /// The trace shows the process start (a fork, or its first event an execve).
+    start_seen: bool,
 }
 
 #[derive(Debug, Default)]
@@ -35,6 +93,7 @@ pub struct ProcessTable {
     procs: HashMap<Pid, Process>,
     fd_tables: HashMap<usize, HashMap<i64, FdTarget>>,
     cwds: HashMap<usize, Option<Vec<u8>>>,
+    creds: HashMap<Pid, Credentials>,
     next_id: usize,
 }
 
@@ -56,7 +115,7 @@ impl ProcessTable {
         if let Some(p) = self.procs.get(&pid) {
             return *p;
         }
-        let p = Process { fds: self.new_id(), cwd: self.new_id() };
+        let p = Process { fds: self.new_id(), cwd: self.new_id(), ..Process::default() };
         self.fd_tables.insert(p.fds, HashMap::default());
         self.cwds.insert(p.cwd, None);
         self.procs.insert(pid, p);
@@ -91,6 +150,31 @@ impl ProcessTable {
 
     pub fn set_fd(&mut self, pid: Pid, fd: i64, target: FdTarget) {
         self.fd_table(pid).insert(fd, target);
+    }
+
+    /// The credentials `pid` acts with, as far as the trace shows them.
+    pub fn credentials(&self, pid: Pid) -> Credentials {
+        self.creds.get(&pid).cloned().unwrap_or_default()
+    }
+
+    /// The descriptors `pid` holds: those its table knows, or more when a higher number is in
+    /// use (descriptors are allocated lowest first, so at EMFILE every lower one is taken).
+    /// Complete when the trace shows the process start.
+    pub fn fds_held(&mut self, pid: Pid) -> Held {
+        let p = self.process(pid);
+        let table = self.fd_tables.get(&p.fds);
+        let count = table.map_or(0, HashMap::len);
+        let above = table.and_then(|t| t.keys().max()).map_or(0, |&fd| usize::try_from(fd + 1).unwrap_or(0));
+        Held { count: count.max(above), complete: p.start_seen }
+    }
+
+    /// strace attached to `pid` (`Process N attached`): unless a fork of it follows, its start
+    /// is not in the trace.
+    pub fn attached(&mut self, pid: Pid) {
+        self.process(pid);
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.begun = true;
+        }
     }
 
     /// Makes `path` (an argument of `sc`) absolute for `pid`.
@@ -138,11 +222,20 @@ impl ProcessTable {
             EventKind::Syscall(sc) => sc,
             EventKind::Exit { .. } | EventKind::Killed { .. } => {
                 self.procs.remove(&pid);
+                self.creds.remove(&pid);
                 return;
             }
             _ => return,
         };
         let ids = self.process(pid);
+        if !ids.begun {
+            // a process whose first event is its own exec started in the trace
+            let started =
+                matches!(sc.ret, Return::Value { .. }) && syscalls::info(sc.name.as_bytes()).does.has(Does::EXEC);
+            if let Some(p) = self.procs.get_mut(&pid) {
+                (p.begun, p.start_seen) = (true, started);
+            }
+        }
         let closing =
             syscalls::info(sc.name.as_bytes()).does.has(Does::CLOSE) && matches!(sc.ret, Return::Value { .. });
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
@@ -209,6 +302,21 @@ impl ProcessTable {
             if let Some(q) = crate::parse::quoted::decode(&sc.args) {
                 self.set_cwd(pid, q.bytes.into_owned());
             }
+        } else if does.has(Does::OPEN_ANON) {
+            let args = crate::parse::split_args(&sc.args, 5);
+            match args.iter().find(|a| a.starts_with(b"[")).and_then(|a| fd_pair(a)) {
+                // pipe2([3, 4], 0), socketpair(AF_UNIX, SOCK_STREAM, 0, [3, 4])
+                Some((a, b)) => {
+                    self.set_fd(pid, a, FdTarget::Other);
+                    self.set_fd(pid, b, FdTarget::Other);
+                }
+                None if value >= 0 && !sc.name.starts_with("pipe") && sc.name != "socketpair" => {
+                    self.set_fd(pid, value, FdTarget::Other);
+                }
+                None => {}
+            }
+        } else if does.has(Does::CREDENTIALS) {
+            self.creds.entry(pid).or_default().apply(&sc.name, &sc.args);
         } else if does.has(Does::FORK) && value > 0 {
             let child = u32::try_from(value).unwrap_or(0);
             let shares_files = crate::bytes::contains(&sc.args, b"CLONE_FILES");
@@ -238,7 +346,14 @@ impl ProcessTable {
             self.cwds.insert(id, copy);
             id
         };
-        self.procs.insert(child, Process { fds, cwd });
+        self.procs.insert(child, Process { fds, cwd, begun: true, start_seen: true });
+        // a child that ran before the clone returned may have set some of its own already
+        if let Some(p) = self.creds.get(&parent).cloned() {
+            let c = self.creds.entry(child).or_default();
+            c.uid = c.uid.or(p.uid);
+            c.gid = c.gid.or(p.gid);
+            c.groups = c.groups.take().or(p.groups);
+        }
     }
 
     /// Drops tables no process refers to any more (bounded memory on long traces).
@@ -248,6 +363,15 @@ impl ProcessTable {
         self.fd_tables.retain(|k, _| live_fds.contains(k));
         self.cwds.retain(|k, _| live_cwd.contains(k));
     }
+}
+
+/// `[3, 4]` -> (3, 4).
+fn fd_pair(list: &[u8]) -> Option<(i64, i64)> {
+    let inner = std::str::from_utf8(list.strip_prefix(b"[")?.strip_suffix(b"]")?).ok()?;
+    let (a, b) = inner.split_once(',')?;
+    // `-yy` decorates them: `[3<pipe:[123]>, 4<pipe:[123]>]`
+    let num = |t: &str| t.trim().split('<').next()?.parse().ok();
+    Some((num(a)?, num(b)?))
 }
 
 #[cfg(test)]
@@ -304,5 +428,51 @@ mod tests {
         t.apply_ev(&ev(1, r#"clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_THREAD, exit_signal=0}, 88) = 2"#));
         t.apply_ev(&ev(2, r#"openat(AT_FDCWD, "/srv/d", O_RDONLY) = 4"#));
         assert_eq!(t.fd(1, 4), Some(&FdTarget::Path(b"/srv/d".to_vec())));
+    }
+
+    #[test]
+    fn credentials_follow_set_id_calls_and_forks() {
+        let mut t = ProcessTable::new();
+        t.apply_ev(&ev(1, "setgroups(1, [33]) = 0"));
+        t.apply_ev(&ev(1, "setreuid(33, -1) = 0"));
+        assert_eq!(t.credentials(1).uid, None, "setreuid(r, -1) keeps the effective uid");
+        t.apply_ev(&ev(1, "setresgid(995, 995, 995) = 0"));
+        t.apply_ev(&ev(1, "setuid(33) = 0"));
+        let want = Credentials { uid: Some(33), gid: Some(995), groups: Some(vec![33]) };
+        assert_eq!(t.credentials(1), want);
+        t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f) = 2"));
+        assert_eq!(t.credentials(2), want);
+        t.apply_ev(&ev(2, "setresuid32(-1, 0, -1) = 0"));
+        t.apply_ev(&ev(2, "setgroups(0, NULL) = 0"));
+        assert_eq!((t.credentials(2).uid, t.credentials(2).groups), (Some(0), Some(vec![])));
+        assert_eq!(t.credentials(1).uid, Some(33));
+        // a child's own calls printed before the clone returned are kept, the rest inherited
+        t.apply_ev(&ev(3, "setuid(44) = 0"));
+        t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 3"));
+        assert_eq!(t.credentials(3), Credentials { uid: Some(44), gid: Some(995), groups: Some(vec![33]) });
+        t.apply_ev(&ev(2, "setgroups(3, [1, 2, ...]) = 0"));
+        assert_eq!(t.credentials(2).groups, None, "an abbreviated list is unknown");
+        t.apply_ev(&ev(2, "setuid(33) = -1 EPERM (Operation not permitted)"));
+        assert_eq!(t.credentials(2).uid, Some(0), "a failed call changes nothing");
+    }
+
+    #[test]
+    fn descriptors_held_and_whether_the_start_was_seen() {
+        let mut t = ProcessTable::new();
+        t.apply_ev(&ev(1, r#"execve("/usr/bin/python3", ["python3"], 0x7ffd /* 3 vars */) = 0"#));
+        t.apply_ev(&ev(1, r#"socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 3"#));
+        t.apply_ev(&ev(1, r#"pipe2([4<pipe:[9]>, 5<pipe:[9]>], O_CLOEXEC) = 0"#));
+        t.apply_ev(&ev(1, r#"epoll_create1(EPOLL_CLOEXEC) = 6<anon_inode:[eventpoll]>"#));
+        assert_eq!(t.fds_held(1), Held { count: 7, complete: true }, "0-2 are below 6: in use");
+        t.apply_ev(&ev(1, r#"close(6) = 0"#));
+        assert_eq!(t.fds_held(1).count, 6);
+        // attached to a running process: its first event is not its start
+        t.apply_ev(&ev(7, r#"accept4(3<TCP:[1]>, NULL, NULL, SOCK_CLOEXEC) = 13<TCP:[2]>"#));
+        assert_eq!(t.fds_held(7), Held { count: 14, complete: false });
+        t.attached(8);
+        t.apply_ev(&ev(8, r#"execve("/bin/true", ["true"], 0x7ffd /* 3 vars */) = 0"#));
+        assert!(!t.fds_held(8).complete, "strace said it attached");
+        t.apply_ev(&ev(1, r#"clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 8"#));
+        assert!(t.fds_held(8).complete, "forked in the trace");
     }
 }

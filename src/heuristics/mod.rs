@@ -1,7 +1,9 @@
 //! The judgement calls, made once everything is collected: which failures are normal (noise),
-//! which names are typos, how suspects are scored and ordered, which file named a wrong path.
+//! which names are typos, how suspects are scored and ordered, which file named a wrong path,
+//! what explains a suspect (who the process ran as, which directory denied it, ...).
 //! Rules come from how programs behave, never from particular paths of a known incident.
 
+pub(crate) mod explain;
 pub(crate) mod fix_pointer;
 pub(crate) mod fold;
 pub(crate) mod noise;
@@ -14,6 +16,7 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
+use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
 use rank::Reason;
@@ -21,7 +24,7 @@ use typo::Typo;
 
 /// Typo lookups are done for at most this many groups (the most promising ones).
 const TYPO_LOOKUPS: usize = 500;
-/// Fix pointers are looked for for this many top suspects.
+/// Fix pointers and explanations are looked for for this many top suspects.
 const FIX_POINTERS: usize = 10;
 
 /// A suspect: a group that is not noise, scored.
@@ -33,6 +36,7 @@ pub(crate) struct Ranked {
     pub referenced_from: Option<Reference>,
     /// Failures that follow from this one, folded into it.
     pub folded: fold::Folded,
+    pub explanation: Option<Explanation>,
 }
 
 pub(crate) struct Judgement {
@@ -67,14 +71,18 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     rank::sort(&mut scored, groups);
     let (scored, mut folded) = fold::fold(scored, groups);
     let confidence = rank::confidence(&scored.iter().map(|s| s.0).collect::<Vec<_>>());
+    let names = explain::Names::read(disk);
+    let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let suspects = scored
         .into_iter()
         .enumerate()
         .map(|(k, (score, i, reasons))| {
-            let referenced_from = (k < FIX_POINTERS)
+            let g = &groups[i];
+            let top = k < FIX_POINTERS;
+            let referenced_from = top
                 .then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::find_reference(&groups[i].target, opened, argv, disk)
+                    fix_pointer::find_reference(&g.target, opened, argv, disk)
                 })
                 .flatten();
             Ranked {
@@ -84,6 +92,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 typo: typos.remove(&i),
                 referenced_from,
                 folded: folded.remove(&i).unwrap_or_default(),
+                explanation: top.then(|| explain::explain(g, i, &cx)).flatten(),
             }
         })
         .collect();

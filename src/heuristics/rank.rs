@@ -4,7 +4,7 @@
 use super::typo::{Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::naming::Naming;
-use crate::errno::{classify, ErrnoClass};
+use crate::errno::{classify, is_unprovoked, ErrnoClass};
 use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
 
@@ -39,6 +39,9 @@ pub(crate) struct Weights {
     pub existence_check: i32,
     /// No path or address.
     pub no_target: i32,
+    /// No path or address, but an errno no healthy program provokes (out of descriptors, disk
+    /// full, ...): a condition of the whole process.
+    pub process_wide: i32,
     pub app_tree: i32,
     pub system_tree: i32,
     /// A relative path whose directory is unknown.
@@ -73,6 +76,7 @@ pub(crate) const WEIGHTS: Weights = Weights {
     last_failure: 10,
     existence_check: -10,
     no_target: -10,
+    process_wide: 10,
     app_tree: 10,
     system_tree: -10,
     unresolved: -5,
@@ -120,6 +124,10 @@ pub enum Why {
     LastFailure,
     ExistenceCheck,
     NoTarget,
+    /// No path, and an errno of [`is_unprovoked`]: the whole process is affected.
+    ProcessWide {
+        errno: String,
+    },
     AppTree,
     SystemTree,
     Unresolved,
@@ -155,6 +163,7 @@ impl Why {
             Why::LastFailure => "last_failure",
             Why::ExistenceCheck => "existence_check",
             Why::NoTarget => "no_target",
+            Why::ProcessWide { .. } => "process_wide",
             Why::AppTree => "app_tree",
             Why::SystemTree => "system_tree",
             Why::Unresolved => "unresolved",
@@ -234,7 +243,11 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
         add(w.existence_check, Why::ExistenceCheck);
     }
     if matches!(f.target, Target::Call { .. }) {
-        add(w.no_target, Why::NoTarget);
+        if is_unprovoked(errno) {
+            add(w.process_wide, Why::ProcessWide { errno: errno.to_string() });
+        } else {
+            add(w.no_target, Why::NoTarget);
+        }
     }
     if let Some(path) = f.target.fs_path() {
         if is_app_tree(path) {
@@ -329,6 +342,7 @@ mod tests {
         assert_eq!((w.http_5xx, w.http_4xx, w.killed, w.exit_status, w.last_failure), (20, 15, 20, 15, 10));
         assert_eq!((w.existence_check, w.no_target, w.app_tree, w.system_tree, w.unresolved), (-10, -10, 10, -10, -5));
         assert_eq!(w.client_typo, -25);
+        assert_eq!(w.process_wide, 10);
         assert_eq!((w.repeated_per_doubling, w.repeated_max, w.paths_below), (3.0, 10, 10));
     }
 
@@ -432,6 +446,19 @@ mod tests {
         assert!(reasons(&f, None).contains(&("no_target", -10)));
         let f = Failure::example(Target::Path { path: b"x.conf".to_vec(), absolute: false }, "openat", "ENOENT", 1);
         assert!(reasons(&f, None).contains(&("unresolved", -5)));
+    }
+
+    #[test]
+    fn a_whole_process_condition_needs_no_path() {
+        let f = Failure::example(
+            Target::Call { syscall: "accept4".into(), errno: "EMFILE".into() },
+            "accept4",
+            "EMFILE",
+            1,
+        );
+        let r = reasons(&f, None);
+        assert!(r.contains(&("process_wide", 10)) && !r.iter().any(|(k, _)| *k == "no_target"), "{r:?}");
+        assert_eq!(r.iter().map(|(_, p)| p).sum::<i32>(), 25 + 10 + 10, "as much as a path in an application tree");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::words;
+use crate::heuristics::explain::Explanation;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason};
@@ -24,6 +25,17 @@ impl Serialize for Reason {
         r.serialize_field("points", &self.points)?;
         r.serialize_field("text", &words::reason(&self.why))?;
         r.end()
+    }
+}
+
+/// `{"kind": "permission", "text": "/var/lib/app is root:root 0700; ...", "source": "trace and disk"}`.
+impl Serialize for Explanation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut e = s.serialize_struct("Explanation", 3)?;
+        e.serialize_field("kind", self.what.code())?;
+        e.serialize_field("text", &words::explanation(self))?;
+        e.serialize_field("source", words::source(self.source))?;
+        e.end()
     }
 }
 

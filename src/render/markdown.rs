@@ -48,6 +48,9 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
                 f => writeln!(out, "   - followed by {}", md(&words::followed_by(f)))?,
             }
         }
+        if let Some(e) = &sus.explanation {
+            writeln!(out, "   - explanation: {}", md(&words::explanation_line(e)))?;
+        }
         writeln!(out, "\n   Evidence ({}):\n", md(&words::location(&sus.source, sus.first_line)))?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }

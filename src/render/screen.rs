@@ -46,6 +46,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if let Some(fix) = words::fix(first) {
         writeln!(out, "    {} {}", "fix:".green().bold(), fit(&esc(&fix), w - 9))?;
     }
+    if let Some(e) = &first.explanation {
+        writeln!(out, "    {} {}", "explain:".yellow().bold(), fit(&esc(&words::explanation_line(e)), w - 13))?;
+    }
     let because = why(first, WHY_REASONS);
     if !because.is_empty() {
         writeln!(out, "    {} {}", "why:".bold(), fit(&esc(&because), w - 9))?;

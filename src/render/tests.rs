@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
+use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason, Why};
@@ -48,6 +50,7 @@ fn suspect() -> Suspect {
             kind: TypoKind::Extension,
         }),
         referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7 }),
+        explanation: None,
         followed_by: vec![
             FollowedBy::Http { code: 500, count: 3, all: 4 },
             FollowedBy::ErrorOutput("cannot open /srv/app/conf.yml".into()),
@@ -61,6 +64,46 @@ fn suspect() -> Suspect {
         last_time: Some("10:00:02.000001".into()),
         evidence: r#"openat(AT_FDCWD, "/srv/app/conf.yml", O_RDONLY) = -1 ENOENT (No such file or directory)"#.into(),
     }
+}
+
+fn id(id: u32, name: &str) -> Id {
+    Id { id, name: Some(name.into()) }
+}
+
+/// A permission failure explained by the disk.
+fn explained_suspect() -> Suspect {
+    let mut s = suspect();
+    s.rank = 2;
+    s.path = "/srv/app/data/config.yml".into();
+    s.errno = "EACCES".into();
+    s.errmsg = "Permission denied".into();
+    s.errnos = [("EACCES".to_string(), 1)].into();
+    s.count = 1;
+    s.pids = vec![43];
+    s.score = 50;
+    let class =
+        Why::ErrnoClass { class: ErrnoClass::Permission, errno: "EACCES".into(), message: "Permission denied".into() };
+    s.reasons = vec![
+        Reason { why: class, points: 30 },
+        Reason { why: Why::NeverResolved, points: 10 },
+        Reason { why: Why::AppTree, points: 10 },
+    ];
+    s.typo = None;
+    s.followed_by = Vec::new();
+    s.referenced_from = None;
+    let denied = Denied {
+        path: b"/srv/app/data".to_vec(),
+        owner: id(0, "root"),
+        group: id(0, "root"),
+        mode: 0o700,
+        not_in_group: None,
+    };
+    s.explanation = Some(Explanation {
+        what: Explained::Permission { denied: Some(denied), user: Some(id(33, "www-data")) },
+        source: Source { trace: true, disk: Some(Place::Root) },
+    });
+    s.evidence = r#"openat(AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY) = -1 EACCES (Permission denied)"#.into();
+    s
 }
 
 fn failure(path: &str, count: u64, noise: Option<Noise>) -> FailureReport {
@@ -90,7 +133,7 @@ fn report() -> Report {
         interruptions: 1,
         groups: 2,
         noise_groups: 1,
-        suspects: 1,
+        suspects: 2,
         first_time: Some("10:00:00.000001".into()),
         last_time: Some("10:00:03.000001".into()),
         ..Summary::default()
@@ -111,7 +154,7 @@ fn report() -> Report {
         failure("/usr/share/locale/de/x.mo", 2, Some(Noise::KnownBenign { why: "locale data".into() })),
     ];
     let noise = BTreeMap::from([(NoiseReason::KnownBenign, 2)]);
-    Report::new(summary, Confidence::Clear, vec![suspect()], failures, noise, symptoms)
+    Report::new(summary, Confidence::Clear, vec![suspect(), explained_suspect()], failures, noise, symptoms)
 }
 
 fn rendered(f: impl Fn(&Report, &mut Vec<u8>) -> std::io::Result<()>) -> String {
@@ -219,4 +262,84 @@ fn only_failures_are_marked_in_the_symptoms() {
         super::words::symptom_line(&report()),
         "HTTP 500 ×4, HTTP 200 ×2; connection refused: tcp 127.0.0.1:5432 ×2"
     );
+}
+
+#[test]
+fn explanation_sentences() {
+    use super::words::{explanation, explanation_line};
+    let said = |what: Explained, trace: bool, disk: Option<Place>| {
+        explanation_line(&Explanation { what, source: Source { trace, disk } })
+    };
+    let denied = |not_in_group| Denied {
+        path: b"/run/docker.sock".to_vec(),
+        owner: id(0, "root"),
+        group: id(999, "docker"),
+        mode: 0o660,
+        not_in_group,
+    };
+    let cases = [
+        (
+            Explained::Permission { denied: Some(denied(Some(id(999, "docker")))), user: Some(id(1000, "alice")) },
+            true,
+            Some(Place::Root),
+            "/run/docker.sock is root:docker 0660; the process runs as uid 1000 (alice), not in group docker (from trace and disk)",
+        ),
+        (
+            Explained::Permission { denied: Some(denied(None)), user: None },
+            false,
+            Some(Place::LiveHost),
+            "/run/docker.sock is root:docker 0660, closed to other users; the trace does not show which user the process ran as (from live host)",
+        ),
+        (
+            Explained::Permission { denied: None, user: Some(Id { id: 33, name: None }) },
+            true,
+            None,
+            "the process runs as uid 33 (from trace)",
+        ),
+        (
+            Explained::DiskFull {
+                path: Some(b"/var/lib/x/db".to_vec()),
+                quota: false,
+                filesystem: Some(Filesystem { mount_point: b"/var".to_vec(), free: 0, total: 20 << 30 }),
+            },
+            true,
+            Some(Place::LiveHost),
+            "disk full on the filesystem holding /var/lib/x/db (mounted at /var; live host now: 0 B free of 20 GiB) (from trace and live host)",
+        ),
+        (Explained::DiskFull { path: None, quota: true, filesystem: None }, true, None, "disk quota exceeded on the filesystem written to (from trace)"),
+        (
+            Explained::OutOfDescriptors { held: 1024, at_least: true, syscall: "accept4".into(), system_wide: false },
+            true,
+            None,
+            "out of file descriptors: the process held at least 1024 when accept4 failed (from trace)",
+        ),
+        (
+            Explained::PortInUse { port: 3000, holder: Some((812, "node server.js".into())) },
+            true,
+            None,
+            "port 3000 is already in use, held by pid 812 (node server.js) (from trace)",
+        ),
+        (
+            Explained::BadInterpreter { program: b"/srv/app/run.sh".to_vec(), problem: Interpreter::CarriageReturn(b"/bin/sh".to_vec()) },
+            false,
+            Some(Place::Root),
+            "/srv/app/run.sh has CRLF line endings: its #! line names \"/bin/sh\\r\", which does not exist (from disk)",
+        ),
+        (
+            Explained::DanglingLink {
+                link: b"/srv/app/current".to_vec(),
+                target: b"releases/20261130-1".to_vec(),
+                siblings: vec![b"20261201-1".to_vec()],
+                more: 0,
+            },
+            false,
+            Some(Place::Root),
+            "/srv/app/current -> releases/20261130-1, which is gone; releases/ has 20261201-1 (from disk)",
+        ),
+    ];
+    for (what, trace, disk, want) in cases {
+        assert_eq!(said(what, trace, disk), want);
+    }
+    let e = Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } };
+    assert!(explanation(&e).contains("fs.inotify.max_user_watches"));
 }

@@ -108,6 +108,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
         None => {}
     }
+    if let Some(e) = &s.explanation {
+        writeln!(out, "    {} {}", "explain:".yellow().bold(), esc(&words::explanation_line(e)))?;
+    }
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;
     }

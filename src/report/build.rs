@@ -37,6 +37,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 reasons: r.reasons,
                 typo: r.typo.as_ref().map(TypoReport::from),
                 referenced_from: r.referenced_from,
+                explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),
                 paths_below: r.folded.below.iter().map(|&c| groups[c].target.display()).collect(),
                 also_looked_in: r.folded.elsewhere.iter().map(|&c| groups[c].target.display()).collect(),

@@ -1,7 +1,8 @@
 //! The report as plain data: serde types whose field names are the JSON contract
 //! (`"schema": 1`, documented in the README). [`build`] makes it; renderers read only it.
-//! Kinds are enums; the ones the JSON carries as sentences (reasons, what followed, noise
-//! details, network failures) are serialized with the words of [`crate::render::words`].
+//! Kinds are enums; the ones the JSON carries as sentences (reasons, explanations, what
+//! followed, noise details, network failures) are serialized with the words of
+//! [`crate::render::words`].
 
 pub(crate) mod build;
 
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 pub use crate::analysis::reactions::{ErrorText, Killed};
 use crate::event::Pid;
+use crate::heuristics::explain::Explanation;
 use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason};
@@ -110,6 +112,9 @@ pub struct Suspect {
     pub reasons: Vec<Reason>,
     pub typo: Option<TypoReport>,
     pub referenced_from: Option<Reference>,
+    /// What the trace and the disk say about the cause (who the process ran as, which
+    /// directory denied it, how many descriptors it held, ...): kind, words, source.
+    pub explanation: Option<Explanation>,
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
     /// Failing paths below this missing directory, folded into this suspect.

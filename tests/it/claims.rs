@@ -23,7 +23,7 @@ fn traces() -> Vec<(PathBuf, Option<PathBuf>)> {
             }
         }
     }
-    for dir in ["flags", "flags/rare"] {
+    for dir in ["flags", "flags/rare", "flags/explain"] {
         for t in std::fs::read_dir(fixtures().join(dir)).expect("flags").flatten().map(|e| e.path()) {
             if t.extension().is_some_and(|e| e == "txt") {
                 out.push((t, None));
@@ -58,7 +58,7 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn every_claim_in_every_fixture_report_is_checkable() {
-    let mut checked = (0, 0, 0);
+    let mut checked = (0, 0, 0, 0);
     for (trace, root) in traces() {
         let out = match &root {
             Some(root) => run(&["--format", "json", "--all", "--root", s(root), s(&trace)]),
@@ -87,6 +87,10 @@ fn every_claim_in_every_fixture_report_is_checkable() {
                 assert!(names_it(q), "{what}: {} is shown {q:?}, which does not name it", sus["path"]);
                 checked.0 += 1;
             }
+            if let Some(e) = sus["explanation"].as_object() {
+                check_explanation(e, &trace, root.is_some(), &what);
+                checked.3 += 1;
+            }
             let Some(reference) = sus["referenced_from"].as_object() else { continue };
             if let Some(arg) = reference.get("argument").and_then(Value::as_str) {
                 let path = sus["path"].as_str().unwrap_or_default();
@@ -113,5 +117,24 @@ fn every_claim_in_every_fixture_report_is_checkable() {
             checked.1 += 1;
         }
     }
-    assert!(checked.0 >= 5 && checked.1 >= 5, "too little checked: {checked:?}");
+    assert!(checked.0 >= 5 && checked.1 >= 5 && checked.3 >= 5, "too little checked: {checked:?}");
+}
+
+/// An explanation says where its facts came from, uses the disk only when there is one, and a
+/// uid it names is one the trace set.
+fn check_explanation(e: &serde_json::Map<String, Value>, trace: &Path, with_root: bool, what: &str) {
+    let (text, source) = (e["text"].as_str().unwrap_or_default(), e["source"].as_str().unwrap_or_default());
+    assert!(!text.is_empty(), "{what}: an empty explanation");
+    assert!(
+        ["trace", "disk", "trace and disk"].contains(&source),
+        "{what}: source {source:?} (never the live host here)"
+    );
+    assert!(with_root || !source.contains("disk"), "{what}: {text:?} claims disk facts under --no-disk");
+    if let Some(rest) = text.split("runs as uid ").nth(1) {
+        let uid: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let lines = std::fs::read_to_string(trace).expect("trace");
+        let set = lines.lines().any(|l| l.contains("setuid(") || l.contains("setresuid(") || l.contains("setreuid("))
+            && lines.lines().any(|l| l.contains("id(") && l.contains(&uid));
+        assert!(set, "{what}: uid {uid} is not set in the trace");
+    }
 }

@@ -4,6 +4,7 @@
 
 mod claims;
 mod cli;
+mod explain;
 mod fast_path;
 mod flags;
 mod harness;

@@ -1,0 +1,857 @@
+//! Explanations: for a suspect, the facts that replace the next commands an on-call engineer
+//! would type (`ls -ld` on every directory, `id`, `df`, `ls /proc/PID/fd | wc -l`, `ss -ltnp`,
+//! `head -1` of a script, `readlink`), found at judgement time in what the analysis recorded
+//! at the failure and on the disk under `--root`.
+//!
+//! One function per family, each with the errnos it answers. Every explanation says where its
+//! facts came from ([`Source`]: the trace, the disk under `--root`, the live host when the root
+//! is `/`), and says less when unsure: a fact that cannot be read is left out, never guessed.
+//! [`crate::render::words`] words them.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
+use crate::analysis::group::{Failure, Target};
+use crate::analysis::process::Credentials;
+use crate::disk::{Disk, FileKind, Filesystem, Meta};
+use crate::event::Pid;
+use crate::path::{join, normalize, split};
+use crate::syscalls::{self, Does};
+
+/// Symlinks followed in one walk.
+const MAX_LINKS: usize = 40;
+/// Bytes of a program read for its `#!` line.
+const SHEBANG: usize = 256;
+/// Entries named beside a gone link target.
+const SIBLINGS: usize = 3;
+/// Largest passwd or group file read.
+const MAX_ID_FILE: usize = 4 << 20;
+
+/// A suspect's explanation: what was found, and where the facts came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub what: Explained,
+    pub source: Source,
+}
+
+/// Where an explanation's facts came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// What the trace recorded (credentials, descriptors, binds, the failing call).
+    pub trace: bool,
+    /// The disk looked at, if any.
+    pub disk: Option<Place>,
+}
+
+/// Which disk: a tree under `--root`, or the live host (`--root /`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Root,
+    LiveHost,
+}
+
+/// A user or group id, with its name when `etc/passwd` or `etc/group` under the root has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Id {
+    pub id: u32,
+    pub name: Option<String>,
+}
+
+/// The component of a path whose mode denies the process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub path: Vec<u8>,
+    pub owner: Id,
+    pub group: Id,
+    /// The permission bits (`0o7777`).
+    pub mode: u32,
+    /// The group whose bits would allow the access, when the trace shows the process is not in it.
+    pub not_in_group: Option<Id>,
+}
+
+/// What is wrong with a program's `#!` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interpreter {
+    /// The interpreter it names does not exist.
+    Missing(Vec<u8>),
+    /// The line ends in a carriage return (CRLF line endings): the kernel looks for `name\r`.
+    CarriageReturn(Vec<u8>),
+    /// An ELF program: its loader (PT_INTERP) is missing.
+    ElfLoader,
+    /// The program could not be read: its `#!` interpreter or ELF loader is missing.
+    Unread,
+}
+
+/// What an explanation found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Explained {
+    /// EACCES/EPERM on a path or a unix socket file: the first component whose mode denies
+    /// the access (when the disk shows one), and the user the process ran as (when the trace
+    /// shows it).
+    Permission { denied: Option<Denied>, user: Option<Id> },
+    /// ENOSPC/EDQUOT on a file: the filesystem holding `path` is full (`quota`: the user's
+    /// quota is); on the live host, its mount point and space now.
+    DiskFull { path: Option<Vec<u8>>, quota: bool, filesystem: Option<Filesystem> },
+    /// ENOSPC from inotify: the per-user watch limit.
+    InotifyLimit,
+    /// EMFILE/ENFILE: the descriptors the process held when `syscall` failed (`at_least`: the
+    /// trace began after the process did); `system_wide` for ENFILE.
+    OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool },
+    /// EADDRINUSE on an inet bind, with the traced process that had bound the port.
+    PortInUse { port: u16, holder: Option<(Pid, String)> },
+    /// EADDRINUSE binding a unix socket: its file exists already.
+    SocketFileExists { path: Vec<u8> },
+    /// ENOENT from execve of a file that exists: its `#!` line.
+    BadInterpreter { program: Vec<u8>, problem: Interpreter },
+    /// ENOENT through a symlink whose target is gone; `siblings` are the entries of the
+    /// target's directory (`more`: how many others).
+    DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize },
+}
+
+impl Explained {
+    /// The stable name of what was found (the JSON `kind`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Explained::Permission { .. } => "permission",
+            Explained::DiskFull { .. } => "disk_full",
+            Explained::InotifyLimit => "inotify_limit",
+            Explained::OutOfDescriptors { .. } => "out_of_descriptors",
+            Explained::PortInUse { .. } => "port_in_use",
+            Explained::SocketFileExists { .. } => "socket_file_exists",
+            Explained::BadInterpreter { .. } => "bad_interpreter",
+            Explained::DanglingLink { .. } => "dangling_symlink",
+        }
+    }
+}
+
+/// User and group names from `etc/passwd` and `etc/group` under the root.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    users: HashMap<u32, String>,
+    groups: HashMap<u32, String>,
+}
+
+impl Names {
+    pub fn read(disk: &dyn Disk) -> Names {
+        let table = |path: &[u8]| -> HashMap<u32, String> {
+            let Some(text) = disk.read_regular(path, MAX_ID_FILE) else { return HashMap::default() };
+            let mut out = HashMap::default();
+            for line in String::from_utf8_lossy(&text).lines().filter(|l| !l.starts_with('#')) {
+                let mut fields = line.split(':');
+                let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else { continue };
+                if let Ok(id) = id.parse() {
+                    out.entry(id).or_insert_with(|| name.to_string());
+                }
+            }
+            out
+        };
+        Names { users: table(b"/etc/passwd"), groups: table(b"/etc/group") }
+    }
+
+    fn user(&self, uid: u32) -> Id {
+        Id { id: uid, name: self.users.get(&uid).cloned() }
+    }
+
+    fn group(&self, gid: u32) -> Id {
+        Id { id: gid, name: self.groups.get(&gid).cloned() }
+    }
+}
+
+/// What the judgement hands every explanation.
+pub(crate) struct Context<'a> {
+    pub evidence: &'a PathEvidence,
+    pub disk: &'a dyn Disk,
+    pub names: &'a Names,
+}
+
+impl Context<'_> {
+    fn place(&self) -> Place {
+        if self.disk.is_live_host() {
+            Place::LiveHost
+        } else {
+            Place::Root
+        }
+    }
+}
+
+/// The explanation of group `id` (`g`), by its headline errno, if one is found.
+pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explanation> {
+    let errno = g.main_errno();
+    let at = cx.evidence.at_failure(id, errno);
+    match errno {
+        "EACCES" | "EPERM" => permission(g, at?, cx),
+        "ENOSPC" | "EDQUOT" => disk_full(g, errno, cx),
+        "EMFILE" | "ENFILE" => descriptors(errno, at?),
+        "EADDRINUSE" => address_in_use(g, at),
+        "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),
+        _ => None,
+    }
+}
+
+/// The access a failing call needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// These bits (`r` 4, `w` 2, `x` 1) on the path itself.
+    Bits(u32),
+    /// `w` on the parent directory: creating, removing or renaming an entry (`O_CREAT` of a
+    /// missing file, `bind` of a unix socket, `mkdir`, `unlink`, ...).
+    InParent,
+    /// Only the search (`x`) of the directories on the way (`stat`, `readlink`, ...).
+    Search,
+    /// Ownership (`chmod`, `chown`, `utime`).
+    Owner,
+}
+
+const R: u32 = 4;
+const W: u32 = 2;
+const X: u32 = 1;
+
+/// What `syscall(args)` needed of its path; `exists`: whether the path exists.
+fn need_of(syscall: &str, args: &[u8], exists: bool) -> Need {
+    let has = |flag: &[u8]| crate::bytes::contains(args, flag);
+    let info = syscalls::info(syscall.as_bytes());
+    let base = syscall.strip_suffix("32").unwrap_or(syscall);
+    if info.does.has(Does::EXEC) {
+        return Need::Bits(X);
+    }
+    if info.does.has(Does::CONNECT) {
+        return Need::Bits(W);
+    }
+    if info.creates(args) && !exists {
+        return Need::InParent;
+    }
+    if info.does.has(Does::OPEN_FD) {
+        return Need::Bits(if has(b"O_RDWR") {
+            R | W
+        } else if has(b"O_WRONLY") || syscall == "creat" {
+            W
+        } else {
+            R
+        });
+    }
+    if info.does.has(Does::CHECK) {
+        let bits = [(&b"R_OK"[..], R), (b"W_OK", W), (b"X_OK", X)];
+        let want = bits.iter().filter(|(f, _)| has(f)).fold(0, |n, (_, b)| n | b);
+        return if want == 0 { Need::Search } else { Need::Bits(want) };
+    }
+    if info.does.has(Does::CHDIR) {
+        return Need::Bits(X);
+    }
+    match base {
+        "truncate" | "truncate64" => Need::Bits(W),
+        "unlink" | "unlinkat" | "rmdir" | "rename" | "renameat" | "renameat2" | "link" | "linkat" | "symlink"
+        | "symlinkat" | "mkdir" | "mkdirat" | "mknod" | "mknodat" | "bind" => Need::InParent,
+        "chmod" | "fchmodat" | "fchmodat2" | "chown" | "lchown" | "fchownat" | "utime" | "utimes" | "utimensat"
+        | "futimesat" => Need::Owner,
+        _ => Need::Search,
+    }
+}
+
+/// How a path resolved on the disk, component by component from `/`.
+#[derive(Debug, Default)]
+struct Walk {
+    /// Each component met (symlinks resolved), `/` first.
+    steps: Vec<(Vec<u8>, Meta)>,
+    end: End,
+}
+
+#[derive(Debug, Default, PartialEq)]
+enum End {
+    /// Every component exists: the last step is the path itself.
+    Reached,
+    /// A component is missing (`last`: it is the path's last one).
+    Missing { last: bool },
+    /// A symlink on the way points at nothing.
+    Dangling { link: Vec<u8>, target: Vec<u8>, resolved: Vec<u8> },
+    /// The disk could not say (unreadable, not a directory, a link loop).
+    #[default]
+    Unknown,
+}
+
+/// Resolves `path` on `disk` as the kernel would, following symlinks (inside the root).
+fn walk(path: &[u8], disk: &dyn Disk) -> Walk {
+    let mut w = Walk::default();
+    let Some(root) = disk.lstat(b"/") else { return w };
+    w.steps.push((b"/".to_vec(), root));
+    let comps = |p: &[u8]| -> Vec<Vec<u8>> {
+        p.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".").rev().map(<[u8]>::to_vec).collect()
+    };
+    let mut todo = comps(path);
+    let mut cur = b"/".to_vec();
+    let mut links = 0;
+    while let Some(comp) = todo.pop() {
+        if comp == b".." {
+            cur = split(&cur).map_or(b"/".to_vec(), |(d, _)| d.to_vec());
+            continue;
+        }
+        let candidate = join(&cur, &comp);
+        let Some(meta) = disk.lstat(&candidate) else {
+            w.end = End::Missing { last: todo.is_empty() };
+            return w;
+        };
+        if meta.kind == FileKind::Symlink {
+            links += 1;
+            let Some(target) = disk.readlink(&candidate).filter(|_| links <= MAX_LINKS) else { return w };
+            let resolved = normalize(&if target.starts_with(b"/") { target.clone() } else { join(&cur, &target) });
+            // a link to a link is followed link by link: the one whose target is gone is named
+            if disk.lstat(&resolved).is_none() {
+                w.end = End::Dangling { link: candidate, target, resolved };
+                return w;
+            }
+            if target.starts_with(b"/") {
+                cur = b"/".to_vec();
+            }
+            todo.extend(comps(&target));
+            continue;
+        }
+        w.steps.push((candidate.clone(), meta));
+        if !todo.is_empty() && meta.kind != FileKind::Dir {
+            return w;
+        }
+        cur = candidate;
+    }
+    w.end = End::Reached;
+    w
+}
+
+/// The permission bits that apply to `creds` on `meta` for `bits`: whether they allow it;
+/// `None` when the trace does not show enough of the process's groups to tell.
+fn allows(meta: &Meta, creds: &Credentials, bits: u32) -> Option<bool> {
+    let uid = creds.uid?;
+    let ok = |class: u32| class & bits == bits;
+    if meta.uid == uid {
+        return Some(ok(meta.mode >> 6 & 7));
+    }
+    let (group, other) = (ok(meta.mode >> 3 & 7), ok(meta.mode & 7));
+    match member(meta.gid, creds) {
+        Some(true) => Some(group),
+        Some(false) => Some(other),
+        None => (group == other).then_some(other),
+    }
+}
+
+/// Whether the process is in group `gid` (its gid or a supplementary group); `None` when the
+/// trace does not show enough.
+fn member(gid: u32, creds: &Credentials) -> Option<bool> {
+    match (creds.gid, &creds.groups) {
+        (Some(g), _) if g == gid => Some(true),
+        (_, Some(gs)) if gs.contains(&gid) => Some(true),
+        (Some(_), Some(_)) => Some(false),
+        _ => None,
+    }
+}
+
+/// The first step of `w` that denies `need` to `creds`: its index and the bits it denies;
+/// `None` when every step allows it or one cannot be told.
+fn first_denial(w: &Walk, need: Need, creds: &Credentials) -> Option<(usize, u32)> {
+    let n = w.steps.len();
+    let reached = w.end == End::Reached;
+    // the directories searched on the way: all steps but the path itself
+    let dirs = if reached { n.saturating_sub(1) } else { n };
+    let check = |i: usize, bits: u32| -> Result<(), Option<(usize, u32)>> {
+        // the root itself is where a copy was put, not what the host had
+        if i == 0 {
+            return Ok(());
+        }
+        match allows(&w.steps[i].1, creds, bits) {
+            Some(true) => Ok(()),
+            Some(false) => Err(Some((i, bits))),
+            None => Err(None),
+        }
+    };
+    let verdict = (|| {
+        for i in 0..dirs {
+            check(i, X)?;
+        }
+        match (need, &w.end) {
+            (Need::Bits(bits), End::Reached) => check(n - 1, bits),
+            (Need::InParent, End::Reached) if n >= 2 => check(n - 2, W | X),
+            (Need::InParent, End::Missing { last: true }) => check(n - 1, W | X),
+            (Need::Owner, End::Reached) => match creds.uid {
+                Some(uid) if w.steps[n - 1].1.uid != uid => Err(Some((n - 1, 0))),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    })();
+    verdict.err().flatten()
+}
+
+/// **Permission** (EACCES/EPERM on a path or a unix socket file): the ids the process ran
+/// with, from its `set*id`/`setgroups` calls in the trace, and, walking the path from `/` on
+/// the disk, the first component whose mode denies the access the failing call needed
+/// (search on directories; on the last one read/write by the open flags, write on a socket for
+/// `connect`, execute for `execve`, write on the parent for a create). Names from the root's
+/// `etc/passwd` and `etc/group`. As root (uid 0) nothing is said about modes; without the
+/// uid only a component closed to every other user is named.
+fn permission(g: &Failure, at: &AtFailure, cx: &Context<'_>) -> Option<Explanation> {
+    let path = g.target.fs_path()?;
+    let creds = &at.credentials;
+    let user = creds.uid.map(|uid| cx.names.user(uid));
+    let named = user.as_ref().is_some_and(|u| u.name.is_some());
+    let mut source = Source { trace: creds.uid.is_some(), disk: named.then(|| cx.place()) };
+    if creds.uid == Some(0) {
+        return Some(Explanation { what: Explained::Permission { denied: None, user }, source });
+    }
+    let w = walk(path, cx.disk);
+    let exists = w.end == End::Reached;
+    let need = need_of(&at.syscall, &at.args, exists);
+    // without the uid, only a component that denies every user but its owner and group
+    let nobody = Credentials { uid: Some(u32::MAX), gid: Some(u32::MAX), groups: Some(Vec::new()) };
+    let judged_as = if creds.uid.is_some() { creds } else { &nobody };
+    let denied = first_denial(&w, need, judged_as).map(|(i, bits)| {
+        let (p, meta) = &w.steps[i];
+        let group_would = bits != 0 && meta.mode >> 3 & bits == bits;
+        let not_in_group = (creds.uid.is_some() && group_would && member(meta.gid, creds) == Some(false))
+            .then(|| cx.names.group(meta.gid));
+        Denied {
+            path: p.clone(),
+            owner: cx.names.user(meta.uid),
+            group: cx.names.group(meta.gid),
+            mode: meta.mode,
+            not_in_group,
+        }
+    });
+    if denied.is_some() {
+        source.disk = Some(cx.place());
+    }
+    if denied.is_none() && user.is_none() {
+        return None;
+    }
+    Some(Explanation { what: Explained::Permission { denied, user }, source })
+}
+
+/// **Disk full** (ENOSPC/EDQUOT): the filesystem holding the failing path is full (or the
+/// user's quota on it); on the live host (`--root /`) its mount point from
+/// `/proc/self/mountinfo` and its space now (statvfs). ENOSPC from inotify is its watch limit.
+fn disk_full(g: &Failure, errno: &str, cx: &Context<'_>) -> Option<Explanation> {
+    if g.syscalls.keys().all(|s| s.starts_with("inotify_") || s == "fanotify_mark") {
+        return Some(Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } });
+    }
+    let path = g.target.fs_path();
+    let filesystem = path.and_then(|p| cx.disk.filesystem(p));
+    let disk = filesystem.is_some().then_some(Place::LiveHost);
+    let what = Explained::DiskFull { path: path.map(<[u8]>::to_vec), quota: errno == "EDQUOT", filesystem };
+    Some(Explanation { what, source: Source { trace: true, disk } })
+}
+
+/// **Out of descriptors** (EMFILE/ENFILE): how many descriptors the process held when the
+/// call failed, from the process table at the failure; "at least" when the trace began after
+/// the process did (strace attached, or its first event is not its start).
+fn descriptors(errno: &str, at: &AtFailure) -> Option<Explanation> {
+    let held = at.held?;
+    let what = Explained::OutOfDescriptors {
+        held: held.count,
+        at_least: !held.complete,
+        syscall: at.syscall.clone(),
+        system_wide: errno == "ENFILE",
+    };
+    Some(Explanation { what, source: Source { trace: true, disk: None } })
+}
+
+/// **Address in use** (EADDRINUSE on bind): the port, and the traced process that had bound it
+/// and not closed it; for a unix socket, its file exists already.
+fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
+    if !g.syscalls.contains_key("bind") {
+        return None;
+    }
+    let what = match &g.target {
+        Target::Address { unix_path: Some(p), .. } => Explained::SocketFileExists { path: p.clone() },
+        Target::Address { addr, unix_path: None, .. } => {
+            let port = addr.rsplit_once(':')?.1.parse().ok().filter(|&p| p != 0)?;
+            let holder = at.and_then(|a| a.port_holder.as_ref()).map(|(pid, argv)| (*pid, command(argv)));
+            Explained::PortInUse { port, holder }
+        }
+        _ => return None,
+    };
+    Some(Explanation { what, source: Source { trace: true, disk: None } })
+}
+
+/// A command line in short: the program's name and its arguments, at most 60 characters.
+fn command(argv: &[Vec<u8>]) -> String {
+    let mut words = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned());
+    let Some(first) = words.next() else { return String::new() };
+    let name = first.rsplit('/').next().unwrap_or(&first).to_string();
+    let mut out = std::iter::once(name).chain(words).collect::<Vec<_>>().join(" ");
+    if out.chars().count() > 60 {
+        out = out.chars().take(59).collect::<String>() + "…";
+    }
+    out
+}
+
+/// **Bad interpreter** (ENOENT from execve of a file that exists on the disk or in the trace):
+/// its `#!` line, read through the disk (the first 256 bytes), names an interpreter that does
+/// not exist, or ends in a carriage return (CRLF line endings). An ELF program: its loader is
+/// missing. Unreadable: the interpreter or loader is missing, as execve's ENOENT says.
+fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> Option<Explanation> {
+    if !g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC)) {
+        return None;
+    }
+    let program = g.target.fs_path()?;
+    let head = cx.disk.read_regular(program, SHEBANG);
+    let in_trace = split(program).is_some_and(|(d, n)| known.names(d).is_some_and(|s| s.contains(n)));
+    if head.is_none() && !in_trace {
+        return None;
+    }
+    let problem = match &head {
+        None => Interpreter::Unread,
+        Some(h) if h.starts_with(b"\x7fELF") => Interpreter::ElfLoader,
+        Some(h) => {
+            let line = h.strip_prefix(b"#!")?;
+            let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+            let name: Vec<u8> =
+                line.trim_ascii_start().iter().take_while(|&&c| c != b' ' && c != b'\t').copied().collect();
+            if name.ends_with(b"\r") {
+                Interpreter::CarriageReturn(name[..name.len() - 1].to_vec())
+            } else if !name.is_empty() && !cx.disk.exists(&name) {
+                Interpreter::Missing(name)
+            } else {
+                return None;
+            }
+        }
+    };
+    let disk = head.is_some().then(|| cx.place());
+    let what = Explained::BadInterpreter { program: program.to_vec(), problem };
+    Some(Explanation { what, source: Source { trace: in_trace, disk } })
+}
+
+/// **Dangling symlink** (ENOENT through a link whose target is gone): walking the path on the
+/// disk, the link, its target as written, and the entries now beside the target (`releases/`
+/// has `20261201-1`).
+fn dangling_link(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
+    let path = g.target.fs_path()?;
+    let End::Dangling { link, target, resolved } = walk(path, cx.disk).end else { return None };
+    let dir = split(&resolved).map(|(d, _)| d.to_vec())?;
+    let mut siblings: Vec<Vec<u8>> = cx.disk.list(&dir).map(|l| l.names.clone()).unwrap_or_default();
+    siblings.sort();
+    // newest-looking first: release names sort by date or version
+    siblings.reverse();
+    let more = siblings.len().saturating_sub(SIBLINGS);
+    siblings.truncate(SIBLINGS);
+    let what = Explained::DanglingLink { link, target, siblings, more };
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()) } })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+
+    use super::*;
+    use crate::analysis::process::Held;
+    use crate::disk::{NoDisk, RootDisk};
+
+    /// A temporary root: directories with modes, files with contents, links, and an
+    /// etc/passwd and etc/group naming the test's own uid and gid `owner`.
+    struct Root {
+        dir: tempfile::TempDir,
+    }
+
+    impl Root {
+        fn new() -> Root {
+            let dir = tempfile::tempdir().unwrap();
+            let (uid, gid) = {
+                let m = std::fs::metadata(dir.path()).unwrap();
+                (m.uid(), m.gid())
+            };
+            let root = Root { dir };
+            // a temporary directory is 0700; the root of a tree is 0755 (its mode is never judged)
+            root.chmod("", 0o755);
+            root.file(
+                "etc/passwd",
+                &format!("owner:x:{uid}:{gid}::/:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"),
+            );
+            root.file("etc/group", &format!("owner:x:{gid}:\nwww-data:x:33:\ndocker:x:999:alice\n"));
+            root
+        }
+
+        fn path(&self, p: &str) -> std::path::PathBuf {
+            self.dir.path().join(p)
+        }
+
+        fn mkdir(&self, p: &str, mode: u32) {
+            std::fs::create_dir_all(self.path(p)).unwrap();
+            std::fs::set_permissions(self.path(p), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+
+        fn file(&self, p: &str, content: &str) {
+            std::fs::create_dir_all(self.path(p).parent().unwrap()).unwrap();
+            std::fs::write(self.path(p), content).unwrap();
+        }
+
+        fn chmod(&self, p: &str, mode: u32) {
+            std::fs::set_permissions(self.path(p), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+
+        fn disk(&self) -> RootDisk {
+            RootDisk::new(self.dir.path())
+        }
+    }
+
+    fn creds(uid: u32, gid: u32, groups: &[u32]) -> Credentials {
+        Credentials { uid: Some(uid), gid: Some(gid), groups: Some(groups.to_vec()) }
+    }
+
+    fn at(errno: &str, syscall: &str, args: &str, credentials: Credentials) -> AtFailure {
+        AtFailure {
+            errno: errno.into(),
+            pid: 1,
+            syscall: syscall.into(),
+            args: args.as_bytes().to_vec(),
+            credentials,
+            held: None,
+            port_holder: None,
+        }
+    }
+
+    fn explained(g: &Failure, at: &AtFailure, disk: &dyn Disk) -> Option<Explanation> {
+        let names = Names::read(disk);
+        let evidence = PathEvidence::default();
+        let cx = Context { evidence: &evidence, disk, names: &names };
+        permission(g, at, &cx)
+    }
+
+    fn id(n: u32, name: &str) -> Id {
+        Id { id: n, name: Some(name.into()) }
+    }
+
+    #[test]
+    fn permission_names_the_directory_that_denies_search() {
+        let root = Root::new();
+        root.mkdir("srv/app/data", 0o700);
+        root.file("srv/app/data/config.yml", "port: 3000\n");
+        let g = Failure::path_example("/srv/app/data/config.yml", "EACCES");
+        let at = at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, creds(33, 33, &[33]));
+        let e = explained(&g, &at, &root.disk()).unwrap();
+        let Explained::Permission { denied: Some(d), user } = &e.what else { panic!("{e:?}") };
+        assert_eq!(d.path, b"/srv/app/data");
+        assert_eq!((d.mode, d.owner.name.as_deref(), d.not_in_group.as_ref()), (0o700, Some("owner"), None));
+        assert_eq!(user, &Some(id(33, "www-data")));
+        assert_eq!(e.source, Source { trace: true, disk: Some(Place::Root) });
+    }
+
+    #[test]
+    fn permission_checks_the_last_component_by_the_call() {
+        let root = Root::new();
+        root.mkdir("srv/app/run", 0o755);
+        root.file("srv/app/run/app.sock", "");
+        root.chmod("srv/app/run/app.sock", 0o664);
+        let www = creds(33, 33, &[33]);
+        let g = Failure::path_example("/srv/app/run/app.sock", "EACCES");
+        // connect needs write on the socket file; reading it would be allowed
+        let connect =
+            at("EACCES", "connect", r#"3, {sa_family=AF_UNIX, sun_path="/srv/app/run/app.sock"}, 24"#, www.clone());
+        let e = explained(&g, &connect, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: Some(d), .. } if d.path == b"/srv/app/run/app.sock"));
+        let read = at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/run/app.sock", O_RDONLY"#, www.clone());
+        let e = explained(&g, &read, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: None, .. }), "{e:?}");
+        // creating a missing file needs write on its directory
+        let g = Failure::path_example("/srv/app/run/new.pid", "EACCES");
+        let create = at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/run/new.pid", O_WRONLY|O_CREAT|O_TRUNC, 0644"#, www);
+        let e = explained(&g, &create, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: Some(d), .. } if d.path == b"/srv/app/run"));
+    }
+
+    #[test]
+    fn permission_says_which_group_the_process_is_not_in() {
+        let root = Root::new();
+        root.mkdir("run", 0o755);
+        root.file("run/docker.sock", "");
+        root.chmod("run/docker.sock", 0o660);
+        let gid = std::fs::metadata(root.path("run")).unwrap().gid();
+        let g = Failure::path_example("/run/docker.sock", "EACCES");
+        let connect =
+            at("EACCES", "connect", r#"3, {sa_family=AF_UNIX, sun_path="/run/docker.sock"}, 21"#, creds(33, 33, &[33]));
+        let e = explained(&g, &connect, &root.disk()).unwrap();
+        let Explained::Permission { denied: Some(d), .. } = &e.what else { panic!("{e:?}") };
+        assert_eq!(d.not_in_group, Some(id(gid, "owner")));
+        // in the group by a supplementary id: allowed, so only the user is said
+        let member = at("EACCES", "connect", "3, {}, 21", creds(33, 33, &[33, gid]));
+        let e = explained(&g, &member, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: None, user: Some(_) }));
+        // groups not in the trace and the group bits differ from the others': unsure
+        let unknown = at("EACCES", "connect", "3, {}, 21", Credentials { uid: Some(33), gid: None, groups: None });
+        let e = explained(&g, &unknown, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: None, .. }));
+    }
+
+    #[test]
+    fn permission_without_disk_or_uid_says_less() {
+        let g = Failure::path_example("/srv/app/data/config.yml", "EACCES");
+        let www = at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, creds(33, 33, &[33]));
+        // no disk: the uid alone, without a name
+        let e = explained(&g, &www, &NoDisk).unwrap();
+        assert_eq!(e.what, Explained::Permission { denied: None, user: Some(Id { id: 33, name: None }) });
+        assert_eq!(e.source, Source { trace: true, disk: None });
+        // root: nothing about modes
+        let root = Root::new();
+        root.mkdir("srv/app/data", 0o700);
+        let as_root = at("EACCES", "openat", "", creds(0, 0, &[]));
+        let e = explained(&g, &as_root, &root.disk()).unwrap();
+        assert!(matches!(e.what, Explained::Permission { denied: None, user: Some(Id { id: 0, .. }) }));
+        // no uid in the trace: only a directory closed to every other user
+        let unknown =
+            at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, Credentials::default());
+        let e = explained(&g, &unknown, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: Some(d), user: None } if d.path == b"/srv/app/data"));
+        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root) });
+        assert_eq!(explained(&g, &unknown, &NoDisk), None);
+    }
+
+    #[test]
+    fn permission_follows_symlinks_and_checks_ownership() {
+        let root = Root::new();
+        root.mkdir("srv/releases/1", 0o755);
+        root.mkdir("srv/releases/1/secret", 0o750);
+        symlink("releases/1", root.path("srv/current")).unwrap();
+        let g = Failure::path_example("/srv/current/secret/key", "EACCES");
+        let www = at("EACCES", "openat", r#"AT_FDCWD, "/srv/current/secret/key", O_RDONLY"#, creds(33, 33, &[33]));
+        let e = explained(&g, &www, &root.disk()).unwrap();
+        assert!(
+            matches!(&e.what, Explained::Permission { denied: Some(d), .. } if d.path == b"/srv/releases/1/secret")
+        );
+        let g = Failure::path_example("/srv/releases/1", "EPERM");
+        let chmod = at("EPERM", "chmod", r#""/srv/releases/1", 0777"#, creds(33, 33, &[33]));
+        let e = explained(&g, &chmod, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: Some(d), .. } if d.path == b"/srv/releases/1"));
+    }
+
+    #[test]
+    fn what_each_call_needs() {
+        assert_eq!(need_of("openat", b"AT_FDCWD, \"/x\", O_RDONLY", true), Need::Bits(R));
+        assert_eq!(need_of("openat", b"AT_FDCWD, \"/x\", O_RDWR|O_CREAT, 0644", true), Need::Bits(R | W));
+        assert_eq!(need_of("openat", b"AT_FDCWD, \"/x\", O_WRONLY|O_CREAT, 0644", false), Need::InParent);
+        assert_eq!(need_of("execve", b"\"/x\", [\"x\"], 0x0", true), Need::Bits(X));
+        assert_eq!(need_of("connect", b"3, {}, 3", true), Need::Bits(W));
+        assert_eq!(need_of("bind", b"3, {}, 3", false), Need::InParent);
+        assert_eq!(need_of("access", b"\"/x\", R_OK|W_OK", true), Need::Bits(R | W));
+        assert_eq!(need_of("access", b"\"/x\", F_OK", true), Need::Search);
+        assert_eq!(need_of("newfstatat", b"AT_FDCWD, \"/x\", {}, 0", true), Need::Search);
+        assert_eq!(need_of("unlink", b"\"/x\"", true), Need::InParent);
+        assert_eq!(need_of("chown32", b"\"/x\", 0, 0", true), Need::Owner);
+    }
+
+    fn judged(g: &Failure, id: usize, evidence: &PathEvidence, disk: &dyn Disk) -> Option<Explanation> {
+        let names = Names::read(disk);
+        explain(g, id, &Context { evidence, disk, names: &names })
+    }
+
+    #[test]
+    fn disk_full_names_the_filesystem_of_the_path() {
+        let g = Failure::path_example("/srv/app/data/blob", "ENOSPC");
+        let e = judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap();
+        let want = Explained::DiskFull { path: Some(b"/srv/app/data/blob".to_vec()), quota: false, filesystem: None };
+        assert_eq!(e, Explanation { what: want, source: Source { trace: true, disk: None } });
+        let g = Failure::path_example("/home/alice/x", "EDQUOT");
+        let e = judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap();
+        assert!(matches!(e.what, Explained::DiskFull { quota: true, .. }));
+        let target = Target::Path { path: b"/srv/app".to_vec(), absolute: true };
+        let g = Failure::example(target, "inotify_add_watch", "ENOSPC", 3);
+        assert_eq!(judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap().what, Explained::InotifyLimit);
+    }
+
+    #[test]
+    fn descriptors_held_at_the_failure() {
+        let mut at = at("EMFILE", "accept4", "3, NULL, NULL, SOCK_CLOEXEC", Credentials::default());
+        at.held = Some(Held { count: 16, complete: true });
+        let e = descriptors("EMFILE", &at).unwrap();
+        let want =
+            Explained::OutOfDescriptors { held: 16, at_least: false, syscall: "accept4".into(), system_wide: false };
+        assert_eq!(e.what, want);
+        at.held = Some(Held { count: 13, complete: false });
+        assert!(matches!(
+            descriptors("ENFILE", &at).unwrap().what,
+            Explained::OutOfDescriptors { held: 13, at_least: true, system_wide: true, .. }
+        ));
+        at.held = None;
+        assert_eq!(descriptors("EMFILE", &at), None);
+    }
+
+    #[test]
+    fn address_in_use_names_the_port_and_its_holder() {
+        let target = Target::Address { proto: "tcp", addr: "0.0.0.0:3000".into(), unix_path: None };
+        let g = Failure::example(target, "bind", "EADDRINUSE", 1);
+        let mut at = at("EADDRINUSE", "bind", "", Credentials::default());
+        at.port_holder = Some((812, vec![b"/usr/bin/python3".to_vec(), b"-S".to_vec(), b"listen.py".to_vec()]));
+        let e = address_in_use(&g, Some(&at)).unwrap();
+        assert_eq!(e.what, Explained::PortInUse { port: 3000, holder: Some((812, "python3 -S listen.py".into())) });
+        assert_eq!(address_in_use(&g, None).unwrap().what, Explained::PortInUse { port: 3000, holder: None });
+        let target =
+            Target::Address { proto: "unix", addr: "/run/a.sock".into(), unix_path: Some(b"/run/a.sock".to_vec()) };
+        let g = Failure::example(target, "bind", "EADDRINUSE", 1);
+        assert_eq!(
+            address_in_use(&g, None).unwrap().what,
+            Explained::SocketFileExists { path: b"/run/a.sock".to_vec() }
+        );
+        let target = Target::Address { proto: "tcp", addr: "10.0.0.1:80".into(), unix_path: None };
+        assert_eq!(address_in_use(&Failure::example(target, "connect", "EADDRINUSE", 1), None), None);
+    }
+
+    fn exec_failure(path: &str) -> Failure {
+        Failure::example(Target::Path { path: path.as_bytes().to_vec(), absolute: true }, "execve", "ENOENT", 1)
+    }
+
+    #[test]
+    fn a_missing_interpreter_or_a_carriage_return() {
+        let root = Root::new();
+        root.mkdir("usr/bin", 0o755);
+        root.file("usr/bin/sh", "");
+        root.file("srv/app/bin/run.sh", "#!/usr/bin/python2\nprint(1)\n");
+        root.file("srv/app/bin/deploy.sh", "#!/usr/bin/sh\r\necho deployed\r\n");
+        root.file("srv/app/bin/ok.sh", "#! /usr/bin/sh -e\necho ok\n");
+        let disk = root.disk();
+        let evidence = PathEvidence::default();
+        let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &evidence, &disk).unwrap();
+        let program = b"/srv/app/bin/run.sh".to_vec();
+        let want = Explained::BadInterpreter { program, problem: Interpreter::Missing(b"/usr/bin/python2".to_vec()) };
+        assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
+        let e = judged(&exec_failure("/srv/app/bin/deploy.sh"), 0, &evidence, &disk).unwrap();
+        assert!(
+            matches!(e.what, Explained::BadInterpreter { problem: Interpreter::CarriageReturn(ref i), .. } if i == b"/usr/bin/sh")
+        );
+        assert_eq!(judged(&exec_failure("/srv/app/bin/ok.sh"), 0, &evidence, &disk), None, "its interpreter exists");
+        assert_eq!(judged(&exec_failure("/srv/app/bin/gone.sh"), 0, &evidence, &disk), None, "not there: plain ENOENT");
+        // shown existing by the trace only: the interpreter or the loader is missing
+        let mut known = PathEvidence::default();
+        known.known.insert(b"/srv/app/bin/run.sh");
+        let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &known, &NoDisk).unwrap();
+        assert!(matches!(e.what, Explained::BadInterpreter { problem: Interpreter::Unread, .. }));
+        assert_eq!(e.source, Source { trace: true, disk: None });
+    }
+
+    #[test]
+    fn a_symlink_whose_target_is_gone() {
+        let root = Root::new();
+        for r in ["20261120-1", "20261201-1", "20261202-1", "20261203-1"] {
+            root.mkdir(&format!("srv/app/releases/{r}"), 0o755);
+        }
+        symlink("releases/20261130-1", root.path("srv/app/current")).unwrap();
+        symlink("/srv/app/current", root.path("srv/current")).unwrap();
+        let disk = root.disk();
+        let g = Failure::path_example("/srv/current/config.yml", "ENOENT");
+        let e = judged(&g, 0, &PathEvidence::default(), &disk).unwrap();
+        let want = Explained::DanglingLink {
+            link: b"/srv/app/current".to_vec(),
+            target: b"releases/20261130-1".to_vec(),
+            siblings: vec![b"20261203-1".to_vec(), b"20261202-1".to_vec(), b"20261201-1".to_vec()],
+            more: 1,
+        };
+        assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
+        let g = Failure::path_example("/srv/app/releases/20261201-1/config.yml", "ENOENT");
+        assert_eq!(judged(&g, 0, &PathEvidence::default(), &disk), None, "a plain missing file");
+        assert_eq!(
+            judged(&Failure::path_example("/srv/current/x", "ENOENT"), 0, &PathEvidence::default(), &NoDisk),
+            None
+        );
+    }
+
+    #[test]
+    fn names_come_from_the_roots_passwd_and_group() {
+        let root = Root::new();
+        let names = Names::read(&root.disk());
+        assert_eq!(names.user(33), id(33, "www-data"));
+        assert_eq!(names.group(999), id(999, "docker"));
+        assert_eq!(names.user(4242), Id { id: 4242, name: None });
+        assert_eq!(Names::read(&NoDisk).user(33).name, None);
+    }
+}

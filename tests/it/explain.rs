@@ -1,0 +1,197 @@
+//! Explanations on real captures (`fixtures/flags/explain/`, made by
+//! `fixtures/capture/explain.sh`): each trace is analysed with `--root` pointing at a temporary
+//! tree rebuilt the way the traced process saw /srv/app (modes, links, a script's `#!` line),
+//! with an etc/passwd and etc/group naming www-data and the test's own user as `owner`.
+
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::harness::{fixtures, report, run};
+
+fn trace(name: &str) -> String {
+    fixtures().join("flags/explain").join(name).to_str().expect("utf-8 path").to_string()
+}
+
+/// A temporary root; `owner` is the test's own uid and gid.
+struct Root {
+    dir: tempfile::TempDir,
+}
+
+impl Root {
+    fn new() -> Root {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let m = std::fs::metadata(dir.path()).expect("metadata");
+        let root = Root { dir };
+        root.file(
+            "etc/passwd",
+            &format!("owner:x:{}:{}::/:/bin/sh\nwww-data:x:33:33::/var/www:/bin/false\n", m.uid(), m.gid()),
+        );
+        root.file("etc/group", &format!("owner:x:{}:\nwww-data:x:33:\n", m.gid()));
+        root
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn dir(&self, p: &str, mode: u32) {
+        std::fs::create_dir_all(self.path(p)).expect("mkdir");
+        std::fs::set_permissions(self.path(p), std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    fn file(&self, p: &str, content: &str) {
+        std::fs::create_dir_all(self.path(p).parent().expect("parent")).expect("mkdir");
+        std::fs::write(self.path(p), content).expect("write");
+    }
+
+    fn arg(&self) -> &str {
+        self.dir.path().to_str().expect("utf-8 path")
+    }
+}
+
+/// The text report of `trace` under `root` (`None`: `--no-disk`).
+fn text(trace: &str, root: Option<&Root>) -> String {
+    let mut args = vec!["-v", "--color", "never"];
+    match root {
+        Some(r) => args.extend(["--root", r.arg()]),
+        None => args.push("--no-disk"),
+    }
+    args.push(trace);
+    let out = run(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn json(trace: &str, root: Option<&Root>) -> Value {
+    match root {
+        Some(r) => report(&["--root", r.arg(), trace]),
+        None => report(&["--no-disk", trace]),
+    }
+}
+
+fn first_suspect(report: &Value) -> &Value {
+    &report["suspects"][0]
+}
+
+/// The `explain:` line of the suspect for `path`.
+fn explain_line<'t>(text: &'t str, path: &str) -> Option<&'t str> {
+    let mut lines = text.lines().skip_while(|l| !(l.contains(". ") && l.contains(&format!(" {path} "))));
+    lines.next()?;
+    lines.take_while(|l| l.starts_with("    ")).find_map(|l| l.trim().strip_prefix("explain: "))
+}
+
+#[test]
+fn perm_dir_0700_names_the_directory_and_the_user() {
+    let root = Root::new();
+    root.dir("srv/app/data", 0o700);
+    root.file("srv/app/data/config.yml", "port: 3000\n");
+    let t = trace("perm-dir-0700.txt");
+    let out = text(&t, Some(&root));
+    assert_eq!(
+        explain_line(&out, "/srv/app/data/config.yml"),
+        Some("/srv/app/data is owner:owner 0700; the process runs as uid 33 (www-data) (from trace and disk)"),
+        "{out}"
+    );
+    let r = json(&t, Some(&root));
+    let e = &first_suspect(&r)["explanation"];
+    assert_eq!((e["kind"].as_str(), e["source"].as_str()), (Some("permission"), Some("trace and disk")));
+    // without the disk: only what the trace shows (no name: etc/passwd is not read)
+    let r = json(&t, None);
+    assert_eq!(first_suspect(&r)["explanation"]["text"], "the process runs as uid 33");
+    assert_eq!(first_suspect(&r)["explanation"]["source"], "trace");
+}
+
+#[test]
+fn socket_perm_says_the_process_is_not_in_the_group() {
+    let root = Root::new();
+    root.dir("srv/app/run", 0o755);
+    let _listener = std::os::unix::net::UnixListener::bind(root.path("srv/app/run/app.sock")).expect("bind");
+    std::fs::set_permissions(root.path("srv/app/run/app.sock"), std::fs::Permissions::from_mode(0o660)).expect("chmod");
+    let out = text(&trace("socket-perm.txt"), Some(&root));
+    assert_eq!(
+        explain_line(&out, "/srv/app/run/app.sock"),
+        Some(
+            "/srv/app/run/app.sock is owner:owner 0660; the process runs as uid 33 (www-data), not in group owner \
+             (from trace and disk)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn fd_exhausted_counts_the_descriptors_held() {
+    let r = json(&trace("fd-exhausted.txt"), None);
+    let s = first_suspect(&r);
+    assert_eq!(s["path"], "accept4 EMFILE", "a whole-process condition ranks first without a path");
+    assert_eq!(s["explanation"]["kind"], "out_of_descriptors");
+    assert_eq!(s["explanation"]["text"], "out of file descriptors: the process held 16 when accept4 failed");
+    let kinds: Vec<&str> =
+        s["reasons"].as_array().expect("reasons").iter().filter_map(|r| r["kind"].as_str()).collect();
+    assert!(kinds.contains(&"process_wide") && !kinds.contains(&"no_target"), "{kinds:?}");
+    // traced from after start-up (strace -p): it may have held more
+    let r = json(&trace("fd-exhausted-attached.txt"), None);
+    assert_eq!(
+        first_suspect(&r)["explanation"]["text"],
+        "out of file descriptors: the process held at least 16 when accept4 failed"
+    );
+}
+
+#[test]
+fn port_in_use_names_the_process_holding_it() {
+    let out = text(&trace("port-in-use.txt"), None);
+    assert_eq!(
+        explain_line(&out, "0.0.0.0:3000"),
+        Some("port 3000 is already in use, held by pid 29411 (python3 -S listen.py) (from trace)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_interpreter_and_crlf_are_read_from_the_script() {
+    let root = Root::new();
+    root.dir("usr/bin", 0o755);
+    root.file("bin/sh", "");
+    root.file("srv/app/bin/run.sh", "#!/usr/bin/python2\nprint(1)\n");
+    root.file("srv/app/bin/deploy.sh", "#!/bin/sh\r\necho deployed\r\n");
+    let out = text(&trace("missing-interpreter.txt"), Some(&root));
+    assert_eq!(
+        explain_line(&out, "/srv/app/bin/run.sh"),
+        Some("/srv/app/bin/run.sh starts with #!/usr/bin/python2, which does not exist (from disk)"),
+        "{out}"
+    );
+    let out = text(&trace("crlf-interpreter.txt"), Some(&root));
+    assert_eq!(
+        explain_line(&out, "/srv/app/bin/deploy.sh"),
+        Some(
+            r#"/srv/app/bin/deploy.sh has CRLF line endings: its #! line names "/bin/sh\r", which does not exist (from disk)"#
+        ),
+        "{out}"
+    );
+    // the trace alone does not show the script exists: nothing is said
+    assert_eq!(first_suspect(&json(&trace("missing-interpreter.txt"), None))["explanation"], Value::Null);
+}
+
+#[test]
+fn dangling_symlink_names_the_link_and_what_is_there_now() {
+    let root = Root::new();
+    root.file("srv/app/releases/20261201-1/config.yml", "port: 3000\n");
+    symlink("releases/20261130-1", root.path("srv/app/current")).expect("symlink");
+    let out = text(&trace("dangling-symlink.txt"), Some(&root));
+    assert_eq!(
+        explain_line(&out, "/srv/app/current/config.yml"),
+        Some("/srv/app/current -> releases/20261130-1, which is gone; releases/ has 20261201-1 (from disk)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn disk_full_names_the_filesystem_of_the_file() {
+    let r = json(&trace("disk-full.txt"), None);
+    let e = &first_suspect(&r)["explanation"];
+    assert_eq!(e["kind"], "disk_full");
+    assert_eq!(e["text"], "disk full on the filesystem holding /srv/app/data/blob");
+    assert_eq!(e["source"], "trace", "a copied root is not the live host: no mount point, no free space");
+}
