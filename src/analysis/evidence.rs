@@ -269,6 +269,9 @@ impl PathEvidence {
 /// extension appended (`clock` -> `clock.js`) or another extension of the same stem
 /// (`index.pl` -> `index.php`, `x.so` -> `x.py`).
 fn is_alternative(wrong: &[u8], found: &[u8]) -> bool {
+    if wrong == found {
+        return false; // the same file: it exists, the failure was something else
+    }
     if found.len() > wrong.len() && found.starts_with(wrong) && found[wrong.len()] == b'.' {
         return true;
     }
@@ -286,6 +289,7 @@ mod tests {
         assert!(is_alternative(b"index.pl", b"index.php"));
         assert!(!is_alternative(b"index.pl", b"main.pl"));
         assert!(!is_alternative(b".env", b".envrc"));
+        assert!(!is_alternative(b"post-deploy.sh", b"post-deploy.sh"));
     }
 }
 

@@ -79,12 +79,22 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .map(|(k, (score, i, reasons))| {
             let g = &groups[i];
             let top = k < FIX_POINTERS;
-            let referenced_from = top
-                .then(|| {
+            let explanation = top.then(|| explain::explain(g, i, &cx)).flatten();
+            // a program whose #! line names what is not there is fixed in that line
+            let shebang = explanation.as_ref().and_then(|e| match &e.what {
+                explain::Explained::BadInterpreter {
+                    program,
+                    problem: explain::Interpreter::Missing(_) | explain::Interpreter::CarriageReturn(_),
+                } => Some(Reference::File { path: String::from_utf8_lossy(program).into_owned(), line: 1 }),
+                _ => None,
+            });
+            let referenced_from = shebang.or_else(|| {
+                top.then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
                     fix_pointer::find_reference(&g.target, opened, argv, disk)
                 })
-                .flatten();
+                .flatten()
+            });
             Ranked {
                 group: i,
                 score,
@@ -92,7 +102,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 typo: typos.remove(&i),
                 referenced_from,
                 folded: folded.remove(&i).unwrap_or_default(),
-                explanation: top.then(|| explain::explain(g, i, &cx)).flatten(),
+                explanation,
             }
         })
         .collect();

@@ -201,13 +201,11 @@ fn port_held_by_a_stale_process() {
 }
 
 #[test]
-#[ignore = "issue 14: execve ENOENT on an existing script is not traced to its #! interpreter (no pointer to line 1)"]
 fn script_whose_interpreter_was_deleted() {
     assert_solved("missing-interpreter", "trace.txt");
 }
 
 #[test]
-#[ignore = "issue 14: execve ENOENT of an existing script is judged a resolved search-path probe (no suspect); the \\r of the #! line is not read"]
 fn crlf_shebang_line() {
     assert_solved("crlf-shebang", "trace.txt");
 }

@@ -8,8 +8,7 @@ use crate::harness::{fixtures, straceback};
 
 /// Incidents whose truth straceback does not reach yet (their tests in incidents.rs are
 /// ignored with the reason): only the layout is checked for them.
-const PENDING: &[&str] =
-    &["socket-perm", "fd-exhausted", "missing-interpreter", "crlf-shebang", "dangling-symlink", "include-not-opened"];
+const PENDING: &[&str] = &["socket-perm", "fd-exhausted", "dangling-symlink", "include-not-opened"];
 
 #[test]
 fn every_incident_report_fits_one_screen_with_the_answer_first() {
