@@ -128,6 +128,11 @@ fn terminal_width() -> usize {
     }
 }
 
+/// Writes `event` (read from `source`) as one line of the `events` NDJSON.
+pub fn write_event(event: &event::Event<'_>, source: &str, out: &mut dyn Write) -> io::Result<()> {
+    render::events::write(event, source, out)
+}
+
 /// Writes `report` in `format`, with at most `top` suspects (the detailed text, and markdown).
 pub fn render_report(
     report: &report::Report,

@@ -18,8 +18,9 @@ fuzz_target!(|data: &[u8]| {
             for r in recs.drain(..) {
                 pairer.push(r, &mut events);
             }
+            let mut out = Vec::new();
             for e in events.drain(..) {
-                let _ = serde_json::to_string(&e.to_json("fuzz"));
+                let _ = straceback::write_event(&e, "fuzz", &mut out);
             }
         }
         let (mut recs, mut events) = (Vec::new(), Vec::new());
