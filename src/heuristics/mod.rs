@@ -15,6 +15,7 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
+use crate::errno::{classify, ErrnoClass};
 use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
@@ -70,6 +71,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     let (scored, mut below) = rank::fold_into_wrong_directories(scored, groups, &typos);
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
+    let mut search = fix_pointer::SearchBudget::default();
     let suspects = scored
         .into_iter()
         .enumerate()
@@ -79,7 +81,10 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             let referenced_from = top
                 .then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::find_reference(&g.target, opened, argv, disk)
+                    fix_pointer::find_reference(&g.target, opened, argv, disk).or_else(|| {
+                        let missing = classify(g.main_errno()) == ErrnoClass::Missing;
+                        missing.then(|| fix_pointer::search(&g.target, disk, &mut search)).flatten()
+                    })
                 })
                 .flatten();
             Ranked {

@@ -47,7 +47,12 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
             let t = sus.typo.as_ref()?;
             let mut line = format!("- Rename the reference to **{}** into **{}**", md(&sus.path), md(&t.suggestion));
             match &sus.referenced_from {
-                Some(Reference::File { path, line: n }) => line.push_str(&format!(" in {}, line {n}", md(path))),
+                Some(Reference::File { path, line: n, searched }) => {
+                    line.push_str(&format!(" in {}, line {n}", md(path)));
+                    if let Some(dir) = searched {
+                        line.push_str(&format!(" ({})", md(&words::searched(dir))));
+                    }
+                }
                 Some(r) => line.push_str(&format!(", {}", md(&words::reference(r)))),
                 None => {}
             }

@@ -105,9 +105,17 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
 /// pid N: ARG`.
 pub(crate) fn reference(r: &Reference) -> String {
     match r {
-        Reference::File { path, line } => format!("referenced from {path}:{line}"),
+        Reference::File { path, line, searched: None } => format!("referenced from {path}:{line}"),
+        Reference::File { path, line, searched: Some(dir) } => {
+            format!("referenced from {path}:{line} ({})", searched(dir))
+        }
         Reference::CommandLine { pid, argument } => format!("given on the command line of pid {pid}: {argument}"),
     }
+}
+
+/// How a fix pointer was found when no file the process read named the path.
+pub(crate) fn searched(dir: &str) -> String {
+    format!("found by searching {dir}")
 }
 
 /// A suspect's explanation: `/var/lib/app is root:root 0700; the process runs as uid 33
