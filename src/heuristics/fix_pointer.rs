@@ -6,21 +6,35 @@
 //! word); for an address, its `host:port`, else its port. Matches in comment lines, inside
 //! longer names, or in binary files (a NUL byte) do not count. When no file names it, the
 //! command line of the process may: an argument that is the path or a directory above it.
-//! Reads go through the confined disk, only regular files, bounded in size and count.
+//! When neither does (the file was read before the trace began, or only its cached bytecode
+//! was), the application tree around the failure is searched on the disk ([`search`]) with
+//! the same needles and rules. Reads go through the confined disk, only regular files,
+//! bounded in size and count.
+
+use std::time::{Duration, Instant};
 
 use crate::analysis::group::Target;
 use crate::analysis::naming::{bounded, is_ordinary_word};
-use crate::disk::Disk;
+use crate::disk::{Disk, FileKind};
 use crate::event::Pid;
+use crate::path::{is_app_tree, join, split};
 
 const MAX_FILE: usize = 4 << 20;
 const MAX_FILES: usize = 32;
+/// What one judgement may spend searching application trees (all suspects together): files
+/// read, entries looked at, time.
+const SEARCH_FILES: usize = 2000;
+const SEARCH_ENTRIES: usize = 20_000;
+const SEARCH_TIME: Duration = Duration::from_secs(1);
+/// Directories never searched: version control, dependencies, bytecode caches.
+const SKIPPED_DIRS: &[&[u8]] = &[b"node_modules", b"__pycache__"];
 
 /// Where a wrong path or address was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
-    /// A line of a file the process read (1-based).
-    File { path: String, line: u64 },
+    /// A line of a file (1-based): one the process read, or, with `searched`, one found by
+    /// searching that directory on the disk.
+    File { path: String, line: u64, searched: Option<String> },
     /// An argument of the command line a process of the group was started with.
     CommandLine { pid: Pid, argument: String },
 }
@@ -107,7 +121,11 @@ pub fn find_reference(
     for needle in &needles {
         for (path, content) in &files {
             if let Some(line) = line_of(content, needle) {
-                return Some(Reference::File { path: String::from_utf8_lossy(path).into_owned(), line });
+                return Some(Reference::File {
+                    path: String::from_utf8_lossy(path).into_owned(),
+                    line,
+                    searched: None,
+                });
             }
         }
     }
@@ -117,6 +135,106 @@ pub fn find_reference(
         .skip(1)
         .find(|a| gives(a, wrong))
         .map(|a| Reference::CommandLine { pid, argument: String::from_utf8_lossy(a).into_owned() })
+}
+
+/// What is left for searching, shared by every suspect of one judgement.
+pub(crate) struct SearchBudget {
+    files: usize,
+    entries: usize,
+    deadline: Option<Instant>,
+}
+
+impl Default for SearchBudget {
+    fn default() -> Self {
+        SearchBudget { files: SEARCH_FILES, entries: SEARCH_ENTRIES, deadline: None }
+    }
+}
+
+impl SearchBudget {
+    fn spent(&mut self) -> bool {
+        let deadline = *self.deadline.get_or_insert_with(|| Instant::now() + SEARCH_TIME);
+        self.files == 0 || self.entries == 0 || Instant::now() >= deadline
+    }
+}
+
+/// Where the missing path `target` is named in the application tree around it: the nearest
+/// existing ancestor that lies in an application tree ([`is_app_tree`]: `/srv/app` for
+/// `/srv/app/templates/x.html` when `templates` is missing), then the directories above it
+/// that still do. Text files only (no NUL byte, not empty), at most 4 MiB each, within `budget`; the
+/// needles and comment rules of [`find_reference`]. The most specific needle wins, then the
+/// nearest directory, then the first file in name order.
+pub fn search(target: &Target, disk: &dyn Disk, budget: &mut SearchBudget) -> Option<Reference> {
+    let wrong = target.fs_path()?;
+    let needles = needles(target);
+    let mut roots = Vec::new();
+    let mut p = wrong;
+    while let Some((dir, _)) = split(p) {
+        if !is_app_tree(dir) {
+            break;
+        }
+        if disk.lstat(dir).is_some_and(|m| m.kind == FileKind::Dir) {
+            roots.push(dir);
+        }
+        p = dir;
+    }
+    let mut done: Option<&[u8]> = None;
+    for root in roots {
+        let mut best: Option<(usize, Vec<u8>, u64)> = None;
+        let mut dirs = vec![root.to_vec()];
+        'walk: while let Some(dir) = dirs.pop() {
+            let Some(listing) = disk.list(&dir) else { continue };
+            let mut names = listing.names.clone();
+            names.sort();
+            // depth first, in name order: subdirectories are pushed last-first
+            let mut subdirs = Vec::new();
+            for name in names {
+                let path = join(&dir, &name);
+                if Some(path.as_slice()) == done || path == wrong {
+                    continue;
+                }
+                if budget.spent() {
+                    break 'walk;
+                }
+                budget.entries -= 1;
+                let Some(meta) = disk.lstat(&path) else { continue };
+                match meta.kind {
+                    FileKind::Dir if !name.starts_with(b".") && !SKIPPED_DIRS.contains(&name.as_slice()) => {
+                        subdirs.push(path)
+                    }
+                    // an empty file names nothing
+                    FileKind::File if meta.size > 0 && meta.size <= MAX_FILE as u64 => {
+                        if budget.files == 0 {
+                            break 'walk;
+                        }
+                        budget.files -= 1;
+                        let Some(content) = disk.read_regular(&path, MAX_FILE).filter(|c| !c.contains(&0)) else {
+                            continue;
+                        };
+                        let limit = best.as_ref().map_or(needles.len(), |b| b.0);
+                        if let Some((k, line)) =
+                            needles[..limit].iter().enumerate().find_map(|(k, n)| line_of(&content, n).map(|l| (k, l)))
+                        {
+                            best = Some((k, path, line));
+                            if k == 0 {
+                                break 'walk;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            dirs.extend(subdirs.into_iter().rev());
+        }
+        if let Some((_, path, line)) = best {
+            let path = String::from_utf8_lossy(&path).into_owned();
+            return Some(Reference::File { path, line, searched: Some(String::from_utf8_lossy(root).into_owned()) });
+        }
+        if budget.spent() {
+            return None;
+        }
+        done = Some(root);
+    }
+    None
 }
 
 /// Whether command-line argument `arg` (or its `--option=` value) is `wrong` or a directory
@@ -155,7 +273,7 @@ mod tests {
     }
 
     fn file(path: &str, line: u64) -> Option<Reference> {
-        Some(Reference::File { path: path.into(), line })
+        Some(Reference::File { path: path.into(), line, searched: None })
     }
 
     #[test]
@@ -202,5 +320,43 @@ mod tests {
         let r = find_reference(&t, &[], Some((7, &argv)), &crate::disk::NoDisk);
         assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
         assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
+    }
+
+    #[test]
+    fn a_search_of_the_application_tree_finds_what_no_opened_file_named() {
+        let (root, _) = setup(&[
+            ("/srv/app/app.py", b"from settings import TEMPLATE\nprint(open(TEMPLATE).read())\n"),
+            (
+                "/srv/app/lib/settings.py",
+                b"import os\n\n# templates/indx.html was the old name\nTEMPLATE = \"/srv/app/templates/indx.html\"\n",
+            ),
+            ("/srv/app/lib/__pycache__/settings.cpython-311.pyc", b"\x00/srv/app/templates/indx.html"),
+            ("/srv/app/.git/ORIG", b"/srv/app/templates/indx.html"),
+            ("/srv/app/templates/index.html", b"<h1>home</h1>\n"),
+        ]);
+        let disk = RootDisk::new(root.path());
+        let t = path("/srv/app/templates/indx.html");
+        let mut budget = SearchBudget::default();
+        let found = search(&t, &disk, &mut budget);
+        let want =
+            Reference::File { path: "/srv/app/lib/settings.py".into(), line: 4, searched: Some("/srv/app".into()) };
+        assert_eq!(found, Some(want), "templates/ names nothing: the tree above it does");
+        // a missing directory: its parent is searched, then the ones above within the tree
+        let t = path("/srv/app/templatez/index.html");
+        let found = search(&t, &disk, &mut budget);
+        assert_eq!(found, None, "nothing names templatez");
+        let t = path("/srv/app/lib/missing/indx.html");
+        let Some(Reference::File { path: p, searched, .. }) = search(&t, &disk, &mut budget) else { panic!() };
+        assert_eq!(
+            (p.as_str(), searched.as_deref()),
+            ("/srv/app/lib/settings.py", Some("/srv/app/lib")),
+            "by its name"
+        );
+        // outside an application tree, or with no disk: no search
+        assert_eq!(search(&path("/tmp/x/indx.html"), &disk, &mut budget), None);
+        assert_eq!(search(&path("/srv/app/templates/indx.html"), &crate::disk::NoDisk, &mut budget), None);
+        // a spent budget stops it
+        let mut spent = SearchBudget { files: 0, ..SearchBudget::default() };
+        assert_eq!(search(&path("/srv/app/templates/indx.html"), &disk, &mut spent), None);
     }
 }

@@ -16,6 +16,7 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
+use crate::errno::{classify, ErrnoClass};
 use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
@@ -73,6 +74,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     let confidence = rank::confidence(&scored.iter().map(|s| s.0).collect::<Vec<_>>());
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
+    let mut search = fix_pointer::SearchBudget::default();
     let suspects = scored
         .into_iter()
         .enumerate()
@@ -85,13 +87,20 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 explain::Explained::BadInterpreter {
                     program,
                     problem: explain::Interpreter::Missing(_) | explain::Interpreter::CarriageReturn(_),
-                } => Some(Reference::File { path: String::from_utf8_lossy(program).into_owned(), line: 1 }),
+                } => Some(Reference::File {
+                    path: String::from_utf8_lossy(program).into_owned(),
+                    line: 1,
+                    searched: None,
+                }),
                 _ => None,
             });
             let referenced_from = shebang.or_else(|| {
                 top.then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::find_reference(&g.target, opened, argv, disk)
+                    fix_pointer::find_reference(&g.target, opened, argv, disk).or_else(|| {
+                        let missing = classify(g.main_errno()) == ErrnoClass::Missing;
+                        missing.then(|| fix_pointer::search(&g.target, disk, &mut search)).flatten()
+                    })
                 })
                 .flatten()
             });

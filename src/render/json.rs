@@ -76,15 +76,20 @@ impl Serialize for NoiseReason {
     }
 }
 
-/// `{"path": "/etc/nginx/sites-enabled/default", "line": 17}`, or for a command line
-/// `{"pid": 42, "argument": "/srv/app/pubilc"}`.
+/// `{"path": "/etc/nginx/sites-enabled/default", "line": 17, "found_by": "trace"}` (a file the
+/// process read; `"found_by": "search", "searched": "/srv/app"` when found by searching the
+/// tree), or for a command line `{"pid": 42, "argument": "/srv/app/pubilc"}`.
 impl Serialize for Reference {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut r = s.serialize_struct("Reference", 2)?;
+        let mut r = s.serialize_struct("Reference", 4)?;
         match self {
-            Reference::File { path, line } => {
+            Reference::File { path, line, searched } => {
                 r.serialize_field("path", path)?;
                 r.serialize_field("line", line)?;
+                r.serialize_field("found_by", if searched.is_some() { "search" } else { "trace" })?;
+                if let Some(dir) = searched {
+                    r.serialize_field("searched", dir)?;
+                }
             }
             Reference::CommandLine { pid, argument } => {
                 r.serialize_field("pid", pid)?;

@@ -77,7 +77,10 @@ fn fix(s: &Suspect) -> Option<String> {
     let (wrong, right) = words::differing_component(&s.path, &t.suggestion);
     let change = format!("- Change {} to {}", code_span(wrong), code_span(right));
     Some(match &s.referenced_from {
-        Some(Reference::File { path, line }) => format!("{change} in {}, line {line}", md(path)),
+        Some(Reference::File { path, line, searched }) => {
+            let how = searched.as_deref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default();
+            format!("{change} in {}, line {line}{how}", md(path))
+        }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{change} on the command line of pid {pid} ({})", code_span(argument))
         }

@@ -49,7 +49,7 @@ fn suspect() -> Suspect {
             evidence: Evidence::Disk,
             kind: TypoKind::Extension,
         }),
-        referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7 }),
+        referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
         explanation: None,
         followed_by: vec![
             FollowedBy::Http { code: 500, count: 3, all: 4 },
@@ -70,7 +70,7 @@ fn id(id: u32, name: &str) -> Id {
     Id { id, name: Some(name.into()) }
 }
 
-/// A permission failure explained by the disk.
+/// A permission failure explained by the disk, its fix pointer found by searching.
 fn explained_suspect() -> Suspect {
     let mut s = suspect();
     s.rank = 2;
@@ -90,7 +90,8 @@ fn explained_suspect() -> Suspect {
     ];
     s.typo = None;
     s.followed_by = Vec::new();
-    s.referenced_from = None;
+    s.referenced_from =
+        Some(Reference::File { path: "/srv/app/lib/settings.py".into(), line: 4, searched: Some("/srv/app".into()) });
     let denied = Denied {
         path: b"/srv/app/data".to_vec(),
         owner: id(0, "root"),

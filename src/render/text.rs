@@ -104,7 +104,10 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "    {} {what} ({edits}, {evidence})", "likely typo:".yellow().bold())?;
     }
     match &s.referenced_from {
-        Some(Reference::File { path, line }) => writeln!(out, "    referenced from {}:{line}", esc(path).cyan())?,
+        Some(Reference::File { path, line, searched }) => {
+            let how = searched.as_deref().map(|d| format!(" ({})", esc(&words::searched(d)))).unwrap_or_default();
+            writeln!(out, "    referenced from {}:{line}{how}", esc(path).cyan())?;
+        }
         Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
         None => {}
     }

@@ -112,7 +112,10 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
 /// pid N: ARG`.
 pub(crate) fn reference(r: &Reference) -> String {
     match r {
-        Reference::File { path, line } => format!("referenced from {path}:{line}"),
+        Reference::File { path, line, searched: None } => format!("referenced from {path}:{line}"),
+        Reference::File { path, line, searched: Some(dir) } => {
+            format!("referenced from {path}:{line} ({})", searched(dir))
+        }
         Reference::CommandLine { pid, argument } => format!("given on the command line of pid {pid}: {argument}"),
     }
 }
@@ -125,6 +128,11 @@ pub(crate) fn also_looked_in(paths: &[String]) -> String {
         .collect();
     let n = dirs.len();
     format!("also looked for in {n} other director{}: {}", if n == 1 { "y" } else { "ies" }, dirs.join(", "))
+}
+
+/// How a fix pointer was found when no file the process read named the path.
+pub(crate) fn searched(dir: &str) -> String {
+    format!("found by searching {dir}")
 }
 
 /// A suspect's explanation: `/var/lib/app is root:root 0700; the process runs as uid 33
@@ -485,19 +493,26 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
     let name = name.strip_prefix("unix ").unwrap_or(name);
     let Some(t) = &s.typo else {
         return s.referenced_from.as_ref().map(|r| match r {
-            Reference::File { path, line } => format!("{path}:{line} names {name}"),
+            Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
             Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
         });
     };
     let (wrong, right) = differing_component(&s.path, &t.suggestion);
     let exists = format!("{right} exists ({}, {})", edits(t.distance), evidence(t.evidence));
     Some(match &s.referenced_from {
-        Some(Reference::File { path, line }) => format!("{path}:{line} names {wrong} — {exists}"),
+        Some(Reference::File { path, line, searched }) => {
+            format!("{path}:{line}{} names {wrong} — {exists}", how_found(searched))
+        }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{argument} on the command line of pid {pid} — {exists}")
         }
         None => format!("{wrong} → {exists}; no file the process read names it"),
     })
+}
+
+/// ` (found by searching /srv/app)` for a pointer no file of the trace gave.
+fn how_found(searched: &Option<String>) -> String {
+    searched.as_deref().map(|d| format!(" ({})", self::searched(d))).unwrap_or_default()
 }
 
 /// The first path component where `wrong` and `right` differ (`htlm`, `html`).

@@ -195,3 +195,30 @@ fn disk_full_names_the_filesystem_of_the_file() {
     assert_eq!(e["text"], "disk full on the filesystem holding /srv/app/data/blob");
     assert_eq!(e["source"], "trace", "a copied root is not the live host: no mount point, no free space");
 }
+
+#[test]
+fn include_not_opened_is_found_by_searching_the_tree() {
+    let root = Root::new();
+    root.file("srv/app/app.py", "import sys\nsys.path.insert(0, \"/srv/app/lib\")\nfrom settings import TEMPLATE\nprint(open(TEMPLATE).read())\n");
+    root.file(
+        "srv/app/lib/settings.py",
+        "import os\n\n# where pages come from\nTEMPLATE = \"/srv/app/templates/indx.html\"\n",
+    );
+    std::fs::create_dir_all(root.path("srv/app/lib/__pycache__")).expect("mkdir");
+    std::fs::write(
+        root.path("srv/app/lib/__pycache__/settings.cpython-311.pyc"),
+        b"\xa7\r\r\n\0\0\0\0/srv/app/templates/indx.html",
+    )
+    .expect("write");
+    root.file("srv/app/templates/index.html", "<h1>home</h1>\n");
+    let t = trace("include-not-opened.txt");
+    let r = json(&t, Some(&root));
+    let s = first_suspect(&r);
+    assert_eq!(s["path"], "/srv/app/templates/indx.html");
+    let want = serde_json::json!({"path": "/srv/app/lib/settings.py", "line": 4, "found_by": "search", "searched": "/srv/app"});
+    assert_eq!(s["referenced_from"], want);
+    let out = text(&t, Some(&root));
+    assert!(out.contains("referenced from /srv/app/lib/settings.py:4 (found by searching /srv/app)"), "{out}");
+    // no disk, no search
+    assert_eq!(first_suspect(&json(&t, None))["referenced_from"], Value::Null);
+}

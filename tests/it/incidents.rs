@@ -217,7 +217,6 @@ fn deploy_symlink_to_a_deleted_release() {
 }
 
 #[test]
-#[ignore = "issue 14: no bounded search of the application tree for a reference the trace never opened (weekly.ini)"]
 fn typo_in_a_config_read_before_strace_attached() {
     assert_solved("include-not-opened", "trace.txt");
 }
