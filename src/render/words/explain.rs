@@ -1,0 +1,130 @@
+//! Explanations in words: what was found and where the facts came from.
+
+use super::*;
+
+/// A suspect's explanation: `/var/lib/app is root:root 0700; the process runs as uid 33
+/// (www-data)`.
+pub(crate) fn explanation(e: &Explanation) -> String {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match &e.what {
+        Explained::Permission { denied, user } => permission(denied.as_ref(), user.as_ref()),
+        Explained::DiskFull { path, quota, filesystem } => {
+            let what = if *quota { "disk quota exceeded" } else { "disk full" };
+            let mut s = match path {
+                Some(p) => format!("{what} on the filesystem holding {}", lossy(p)),
+                None => format!("{what} on the filesystem written to"),
+            };
+            if let Some(fs) = filesystem {
+                s.push_str(&format!(
+                    " (mounted at {}; live host now: {} free of {})",
+                    lossy(&fs.mount_point),
+                    bytes(fs.free),
+                    bytes(fs.total)
+                ));
+            }
+            s
+        }
+        Explained::InotifyLimit => "out of inotify watches: the per-user limit (fs.inotify.max_user_watches)".into(),
+        Explained::OutOfDescriptors { held, at_least, syscall, system_wide } => {
+            let what =
+                if *system_wide { "the system is out of file descriptors (ENFILE)" } else { "out of file descriptors" };
+            match (held, at_least) {
+                (0, _) => format!("{what} when {syscall} failed"),
+                (n, true) => format!("{what}: the process held at least {n} when {syscall} failed"),
+                (n, false) => format!("{what}: the process held {n} when {syscall} failed"),
+            }
+        }
+        Explained::PortInUse { port, holder } => match holder {
+            Some((pid, cmd)) if !cmd.is_empty() => format!("port {port} is already in use, held by pid {pid} ({cmd})"),
+            Some((pid, _)) => format!("port {port} is already in use, held by pid {pid}"),
+            None => format!("port {port} is already in use"),
+        },
+        Explained::SocketFileExists { path } => format!("the socket file {} already exists", lossy(path)),
+        Explained::BadInterpreter { program, problem } => {
+            let program = lossy(program);
+            match problem {
+                Interpreter::Missing(i) => format!("{program} starts with #!{}, which does not exist", lossy(i)),
+                Interpreter::CarriageReturn(i) => format!(
+                    "{program} has CRLF line endings: its #! line names \"{}\\r\", which does not exist",
+                    lossy(i)
+                ),
+                Interpreter::ElfLoader => {
+                    format!("{program} exists, but its ELF loader (program interpreter) does not")
+                }
+                Interpreter::Unread => format!("{program} exists, but its #! interpreter or ELF loader does not"),
+            }
+        }
+        Explained::DanglingLink { link, target, siblings, more } => {
+            let link = lossy(link);
+            let target = lossy(target);
+            let mut s = format!("{link} -> {target}, which is gone");
+            if !siblings.is_empty() {
+                let dir = match target.rsplit_once('/') {
+                    Some((d, _)) => format!("{d}/"),
+                    None => link.rsplit_once('/').map_or("/".to_string(), |(d, _)| format!("{d}/")),
+                };
+                let names: Vec<String> = siblings.iter().map(|n| lossy(n)).collect();
+                let others = if *more > 0 { format!(" and {more} more") } else { String::new() };
+                s.push_str(&format!("; {dir} has {}{others}", names.join(", ")));
+            }
+            s
+        }
+    }
+}
+
+fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {
+    let id = |i: &Id| i.name.clone().unwrap_or_else(|| i.id.to_string());
+    let runs = user.map(|u| match &u.name {
+        Some(name) => format!("the process runs as uid {} ({name})", u.id),
+        None => format!("the process runs as uid {}", u.id),
+    });
+    match (denied, runs) {
+        (Some(d), runs) => {
+            let is =
+                format!("{} is {}:{} {:04o}", String::from_utf8_lossy(&d.path), id(&d.owner), id(&d.group), d.mode);
+            match runs {
+                Some(runs) => {
+                    let group =
+                        d.not_in_group.as_ref().map(|g| format!(", not in group {}", id(g))).unwrap_or_default();
+                    format!("{is}; {runs}{group}")
+                }
+                None => format!("{is}, closed to other users; the trace does not show which user the process ran as"),
+            }
+        }
+        (None, Some(runs)) => runs,
+        (None, None) => String::new(),
+    }
+}
+
+/// `1.5 GiB`, `512 KiB`, `0 B`.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || v >= 10.0 {
+        format!("{v:.0} {}", UNITS[unit])
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// Where an explanation's facts came from: `trace`, `disk`, `trace and disk`, `trace and live
+/// host`.
+pub(crate) fn source(s: Source) -> &'static str {
+    match (s.trace, s.disk) {
+        (true, None) | (false, None) => "trace",
+        (true, Some(Place::Root)) => "trace and disk",
+        (true, Some(Place::LiveHost)) => "trace and live host",
+        (false, Some(Place::Root)) => "disk",
+        (false, Some(Place::LiveHost)) => "live host",
+    }
+}
+
+/// An explanation with its source, as the text and markdown reports print it.
+pub(crate) fn explanation_line(e: &Explanation) -> String {
+    format!("{} (from {})", explanation(e), source(e.source))
+}

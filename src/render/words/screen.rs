@@ -1,0 +1,135 @@
+//! The words of the one-screen report: numbers and plurals, the summary and verdict lines, the
+//! fix line, reasons in a few words.
+
+use super::*;
+
+/// `12,549`.
+pub(crate) fn number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 process`, `2,023 lines`.
+pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", number(n), if n == 1 { one } else { many })
+}
+
+/// `straceback: 2,023 lines, 2 processes, 124 failed syscalls in 44 groups (34 noise), 03:01:27 – 03:01:33`.
+pub(crate) fn summary_line(s: &Summary) -> String {
+    let span = match (&s.first_time, &s.last_time) {
+        (Some(a), Some(b)) => format!(", {a} – {b}"),
+        _ => String::new(),
+    };
+    format!(
+        "straceback: {}, {}, {} in {} ({} noise){span}",
+        count(s.lines, "line", "lines"),
+        count(s.processes, "process", "processes"),
+        count(s.failures, "failed syscall", "failed syscalls"),
+        count(s.groups, "group", "groups"),
+        number(s.noise_groups),
+    )
+}
+
+/// Failures past `--max-groups`.
+pub(crate) fn overflow(n: u64) -> String {
+    format!("{} not grouped: --max-groups reached", count(n, "failure", "failures"))
+}
+
+/// The verdict's heading.
+pub(crate) fn confidence(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Clear => "A clear cause:",
+        Confidence::Several => "Several candidates, the likeliest first:",
+        Confidence::Unclear => "Nothing stands out; the likeliest failures:",
+    }
+}
+
+/// The last line of the one-screen report.
+pub(crate) fn see_more(more_suspects: usize) -> String {
+    let more = match more_suspects {
+        0 => String::new(),
+        1 => "1 more suspect; ".to_string(),
+        n => format!("{} more suspects; ", number(n as u64)),
+    };
+    format!("{more}-v for every reason and score, the failures by path and the noise; --all for every group")
+}
+
+/// The change to make, when the report knows it: where the wrong name is given and what exists
+/// instead.
+pub(crate) fn fix(s: &Suspect) -> Option<String> {
+    // an address is named without its protocol
+    let name = s.path.strip_prefix("tcp ").or_else(|| s.path.strip_prefix("udp ")).unwrap_or(&s.path);
+    let name = name.strip_prefix("unix ").unwrap_or(name);
+    let Some(t) = &s.typo else {
+        return s.referenced_from.as_ref().map(|r| match r {
+            Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
+            Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
+        });
+    };
+    let (wrong, right) = differing_component(&s.path, &t.suggestion);
+    let exists = format!("{right} exists ({}, {})", edits(t.distance), evidence(t.evidence));
+    Some(match &s.referenced_from {
+        Some(Reference::File { path, line, searched }) => {
+            format!("{path}:{line}{} names {wrong} — {exists}", how_found(searched))
+        }
+        Some(Reference::CommandLine { pid, argument }) => {
+            format!("{argument} on the command line of pid {pid} — {exists}")
+        }
+        None => format!("{wrong} → {exists}; no file the process read names it"),
+    })
+}
+
+/// ` (found by searching /srv/app)` for a pointer no file of the trace gave.
+fn how_found(searched: &Option<String>) -> String {
+    searched.as_deref().map(|d| format!(" ({})", self::searched(d))).unwrap_or_default()
+}
+
+/// The first path component where `wrong` and `right` differ (`htlm`, `html`).
+pub(crate) fn differing_component<'a>(wrong: &'a str, right: &'a str) -> (&'a str, &'a str) {
+    let pairs = wrong.split('/').zip(right.split('/'));
+    pairs.into_iter().find(|(a, b)| a != b).unwrap_or((wrong, right))
+}
+
+/// A reason in a few words for the `why:` line, or `None` for those the headline already says
+/// (the errno) or that tell little alone.
+pub(crate) fn reason_short(why: &Why) -> Option<String> {
+    Some(match why {
+        Why::Typo { suggestion, .. } => {
+            let s = String::from_utf8_lossy(suggestion);
+            format!("a likely typo of {}", s.rsplit('/').next().unwrap_or(&s))
+        }
+        Why::NamedInError => "an error names it".into(),
+        Why::StemInError => "an error names it (without extension)".into(),
+        Why::ErrorText => "error output followed".into(),
+        Why::HttpError { server: true, count } => format!("{} followed", count_word(*count, "HTTP 5xx response")),
+        Why::HttpError { server: false, count } => format!("{} followed", count_word(*count, "HTTP 4xx response")),
+        Why::Killed { signal } => format!("the process was then killed by {signal}"),
+        Why::ExitStatus { code } => format!("the process then exited with status {code}"),
+        Why::LastFailure => "the last failure before that".into(),
+        Why::PathsBelow { paths, .. } => format!("{} below it failed", count_word(*paths as u64, "path")),
+        Why::ClientTypo { url } => format!("a client asked for {}", String::from_utf8_lossy(url)),
+        Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
+        Why::ErrnoClass { .. }
+        | Why::Resolved
+        | Why::NeverResolved
+        | Why::RequestSucceeded { .. }
+        | Why::ExistenceCheck
+        | Why::NoTarget
+        | Why::AppTree
+        | Why::SystemTree
+        | Why::Unresolved
+        | Why::Repeated { .. } => return None,
+    })
+}
+
+/// `1 HTTP 5xx response`, `3 HTTP 5xx responses`.
+fn count_word(n: u64, one: &str) -> String {
+    count(n, one, &format!("{one}s"))
+}
