@@ -412,3 +412,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
 fn count_word(n: u64, one: &str) -> String {
     count(n, one, &format!("{one}s"))
 }
+
+/// `run`: the report of a Ctrl-C is out, and the command, which ignored it, still runs.
+pub(crate) const STILL_RUNNING: &str =
+    "the command ignored Ctrl-C and still runs, traced; Ctrl-C again stops it and strace";

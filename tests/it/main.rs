@@ -9,6 +9,7 @@ mod flags;
 mod harness;
 mod hostile;
 mod incidents;
+mod interrupt;
 mod live;
 mod props;
 mod screen;
