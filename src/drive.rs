@@ -393,8 +393,9 @@ impl Session<'_> {
             m.relay(self, Wait::End);
         }
         match ended {
-            // strace stopped before its first line: it said why on stderr
-            Ok(status) if trace_lines(&stream.stats()) == 0 && !status.success() => {
+            // strace stopped before its first line (it said why on stderr), or wrote its
+            // trace elsewhere: an error, never an empty report
+            Ok(status) if trace_lines(&stream.stats()) == 0 => {
                 let command = match launch {
                     Launch::Run(argv) => argv.first().cloned(),
                     Launch::Attach(_) => None,

@@ -285,9 +285,27 @@ pub(crate) fn not_traced(command: Option<&str>, status: &std::process::ExitStatu
         Some(cmd) if not_found => {
             format!("{}: command not found (strace could not start it: nothing traced)", esc(cmd))
         }
+        Some(_) | None if status.success() => {
+            format!("strace wrote no trace line to straceback ({end}): nothing traced, no report")
+        }
         Some(cmd) => format!("strace could not run {}, nothing traced ({end}; its reason is above)", esc(cmd)),
         None => format!("strace stopped before tracing anything ({end}; its reason is above)"),
     }
+}
+
+/// `--strace-args` with a flag that takes the trace away from straceback, or turns it into
+/// something else than a trace.
+pub(crate) fn strace_arg_refused(flag: &str) -> String {
+    format!(
+        "--strace-args: {} would take the trace away from straceback (it reads strace's trace \
+         through a pipe of its own); drop it, or save the trace with --save FILE",
+        esc(flag)
+    )
+}
+
+/// `--strace-args` that cannot be split into words.
+pub(crate) fn strace_args_unbalanced(args: &str) -> String {
+    format!("--strace-args: unbalanced quote or trailing backslash in {}", esc(args))
 }
 
 /// `12,549`.

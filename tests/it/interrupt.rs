@@ -38,9 +38,9 @@ fn issue16_ctrl_c_run_of_a_command_that_traps_sigint_reports() {
     let suspect = format!("suspect: {}", missing.display());
     assert!(out.until(WAIT, |b| String::from_utf8_lossy(b).contains(&suspect)), "no live suspect: {}", out.text());
     let strace = children(sb.pid(), 1, WAIT);
-    assert_eq!(strace.len(), 1, "strace runs");
+    assert_eq!(strace.len(), 1, "strace runs: {strace:?}");
     let command = children(strace[0], 1, WAIT);
-    assert_eq!(command.len(), 1, "the command runs");
+    assert_eq!(command.len(), 1, "the command runs: {command:?}");
 
     sb.signal(libc::SIGINT);
     assert!(
@@ -49,11 +49,11 @@ fn issue16_ctrl_c_run_of_a_command_that_traps_sigint_reports() {
         out.text()
     );
     assert!(err.until(WAIT, |b| String::from_utf8_lossy(b).contains("ignored Ctrl-C")), "{}", err.text());
-    assert!(alive(command[0]), "the command runs on after the first Ctrl-C");
+    assert!(alive(command[0]), "the command runs on after the first Ctrl-C: {}", err.text());
 
     sb.signal(libc::SIGINT);
     let status = sb.wait(WAIT).expect("straceback ended after the second Ctrl-C");
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(130), "{}", err.read_to_end(Duration::from_secs(2)));
     for pid in [strace[0], command[0]] {
         let gone = (0..250).any(|_| {
             std::thread::sleep(Duration::from_millis(20));

@@ -10,6 +10,7 @@ mod harness;
 mod hostile;
 mod incidents;
 mod interrupt;
+mod launch;
 mod live;
 mod props;
 mod screen;
