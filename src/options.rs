@@ -112,6 +112,10 @@ impl Options {
             }
         }
         let live = r.live || launch.is_some();
+        // --save keeps a stream read once; a file is kept already
+        if r.save.is_some() && launch.is_none() && !inputs.iter().all(Input::is_stdin) {
+            return Err(Error::Usage(words::SAVE_FILES.into()));
+        }
         let strace_args = match strace_args {
             Some(text) => strace_words(&text)?,
             None => Vec::new(),
@@ -133,7 +137,7 @@ impl Options {
             exit_code: r.exit_code,
             live,
             save: r.save,
-            threads: r.threads.unwrap_or_else(default_threads).max(1),
+            threads: r.threads.unwrap_or_else(default_threads).clamp(1, max_threads()),
             stderr_tty: smart && std::io::stderr().is_terminal(),
         })
     }
@@ -234,6 +238,12 @@ fn refused_flag(words: &[String]) -> Option<String> {
         }
     }
     None
+}
+
+/// The most threads `--threads` gets: two per core (more only thrash; a typo such as
+/// `--threads 100000` must not start a hundred thousand threads).
+fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get) * 2
 }
 
 /// A parser per core (at most 4) beside the analysis thread: the parsers then fill the time

@@ -220,3 +220,11 @@ fn only_failures_are_marked_in_the_symptoms() {
         "HTTP 500 ×4, HTTP 200 ×2; connection refused: tcp 127.0.0.1:5432 ×2"
     );
 }
+
+#[test]
+fn issue16_the_process_count_at_its_cap_is_a_lower_bound() {
+    let s = Summary { processes: crate::analysis::MAX_PIDS as u64, ..Summary::default() };
+    assert!(super::words::summary_line(&s).contains(", ≥ 1,000,000 processes,"), "{}", super::words::summary_line(&s));
+    let s = Summary { processes: 999_999, ..Summary::default() };
+    assert!(super::words::summary_line(&s).contains(", 999,999 processes,"));
+}

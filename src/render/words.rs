@@ -293,6 +293,18 @@ pub(crate) fn not_traced(command: Option<&str>, status: &std::process::ExitStatu
     }
 }
 
+/// `--save` given with trace files.
+pub(crate) const SAVE_FILES: &str =
+    "--save keeps the trace read from stdin or from strace (run, attach); a trace file is kept already";
+
+/// An input that is neither a regular file nor a pipe (a device such as /dev/zero: endless).
+pub(crate) fn not_a_file(name: &str, kind: &str) -> String {
+    format!(
+        "{}: not a regular file or a pipe but a {kind}, which may never end; give a saved trace or pipe it",
+        esc(name)
+    )
+}
+
 /// `--strace-args` with a flag that takes the trace away from straceback, or turns it into
 /// something else than a trace.
 pub(crate) fn strace_arg_refused(flag: &str) -> String {
@@ -335,11 +347,21 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     format!(
         "straceback: {}, {}, {} in {} ({} noise){span}",
         count(s.lines, "line", "lines"),
-        count(s.processes, "process", "processes"),
+        processes(s.processes),
         count(s.failures, "failed syscall", "failed syscalls"),
         count(s.groups, "group", "groups"),
         number(s.noise_groups),
     )
+}
+
+/// `2 processes`; `≥ 1,000,000 processes` once the count reached its cap.
+fn processes(n: u64) -> String {
+    let counted = count(n, "process", "processes");
+    if n >= crate::analysis::MAX_PIDS as u64 {
+        format!("≥ {counted}")
+    } else {
+        counted
+    }
 }
 
 /// Failures past `--max-groups`.

@@ -4,6 +4,7 @@
 
 mod claims;
 mod cli;
+mod edges;
 mod fast_path;
 mod flags;
 mod harness;
