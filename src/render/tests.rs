@@ -228,3 +228,12 @@ fn issue16_the_process_count_at_its_cap_is_a_lower_bound() {
     let s = Summary { processes: 999_999, ..Summary::default() };
     assert!(super::words::summary_line(&s).contains(", 999,999 processes,"));
 }
+
+#[test]
+fn issue16_a_spent_typo_budget_is_said_in_the_verbose_text() {
+    let mut r = report();
+    r.summary.typo_budget_spent = true;
+    let mut out = Vec::new();
+    super::text::render(&r, None, &mut out).unwrap();
+    assert!(String::from_utf8_lossy(&out).contains(super::words::TYPO_BUDGET_SPENT));
+}

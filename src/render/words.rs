@@ -355,7 +355,7 @@ pub(crate) fn summary_line(s: &Summary) -> String {
 }
 
 /// `2 processes`; `≥ 1,000,000 processes` once the count reached its cap.
-fn processes(n: u64) -> String {
+pub(crate) fn processes(n: u64) -> String {
     let counted = count(n, "process", "processes");
     if n >= crate::analysis::MAX_PIDS as u64 {
         format!("≥ {counted}")
@@ -363,6 +363,10 @@ fn processes(n: u64) -> String {
         counted
     }
 }
+
+/// The typo lookups stopped at their budget.
+pub(crate) const TYPO_BUDGET_SPENT: &str =
+    "typo checks stopped at their budget (20,000,000 names compared): some groups were not checked for a typo";
 
 /// Failures past `--max-groups`.
 pub(crate) fn overflow(n: u64) -> String {
