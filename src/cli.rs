@@ -89,7 +89,8 @@ pub struct AnalyzeArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Extra strace flags, e.g. "-e trace=%file".
+    /// Extra strace flags, split into words as a shell would (quotes, backslashes), e.g.
+    /// "-e trace=%file"; -o, -ff and -c are refused (straceback reads the trace itself).
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub strace_args: Option<String>,
     /// The command to trace.
@@ -101,7 +102,8 @@ pub struct RunArgs {
 pub struct AttachArgs {
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Extra strace flags, e.g. "-e trace=%file".
+    /// Extra strace flags, split into words as a shell would (quotes, backslashes), e.g.
+    /// "-e trace=%file"; -o, -ff and -c are refused (straceback reads the trace itself).
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub strace_args: Option<String>,
     /// Processes to attach to, with their threads and every live descendant (children forked

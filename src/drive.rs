@@ -46,6 +46,8 @@ const PROGRESS_MIN: u64 = 64 << 20;
 const PUMP_LINES: u64 = 10_000;
 /// Lines read from a live source between status checks (Ctrl-C, the status line).
 const LIVE_LINES: u64 = 1_000;
+/// Longest time between two status checks of a live source, however long its lines.
+const LIVE_TICK: Duration = Duration::from_millis(100);
 /// Most unparsed lines kept for `--show-unparsed`.
 const UNPARSED_SHOWN: usize = 100;
 /// `attach`: how long to wait for strace to confirm every process before saying what it
@@ -64,6 +66,25 @@ pub struct Analysis {
     pub unparsed: Vec<Unparsed>,
     /// `run`: the status of the command when it failed.
     pub command: Option<ExitStatus>,
+    /// `run` after Ctrl-C: a command that ignored it, still traced; waited for after the report.
+    pub lingering: Option<Lingering>,
+}
+
+/// `run`: strace and a command that ignored Ctrl-C, still running when the report is due.
+/// The report comes first; then they are waited for (the trace pipe is drained meanwhile, so
+/// strace never fails to write), and a second Ctrl-C stops both (`interrupt`).
+#[derive(Debug)]
+pub struct Lingering {
+    child: std::process::Child,
+}
+
+impl Lingering {
+    /// Says that the command still runs, waits for strace to end, and returns the status of
+    /// the command when it failed.
+    pub fn wait(mut self) -> Option<ExitStatus> {
+        eprintln!("straceback: {}", render::live::still_running());
+        self.child.wait().ok().and_then(ExitStatus::of_command)
+    }
 }
 
 /// Analyses every input of `options`; `out` receives `--live` lines as they happen.
@@ -90,8 +111,9 @@ pub fn analyze(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) 
         run.analyzer.watch_live();
     }
     let mut command = None;
+    let mut lingering = None;
     if let Some(launch) = &options.launch {
-        command = run.launched(launch, out, errors)?;
+        (command, lingering) = run.launched(launch, out, errors)?;
     } else {
         for group in input::group_sets(&options.inputs) {
             if group.len() == 1 && group[0].is_stdin() {
@@ -111,11 +133,11 @@ pub fn analyze(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) 
     run.warn_untraced();
     let Session { analyzer, stats, unparsed, traced, .. } = run;
     if traced == 0 {
-        return Ok(Analysis { report: None, unparsed, command });
+        return Ok(Analysis { report: None, unparsed, command, lingering });
     }
     let collected = analyzer.finish();
     let judged = heuristics::judge(&collected, &ignores, disk.as_ref());
-    Ok(Analysis { report: Some(report::build::report(collected, judged, &stats)), unparsed, command })
+    Ok(Analysis { report: Some(report::build::report(collected, judged, &stats)), unparsed, command, lingering })
 }
 
 /// The lines of a stream that strace wrote as its trace (not unparsed, skipped or overlong).
@@ -241,10 +263,11 @@ impl Session<'_> {
         stream: &mut EventStream,
         source: &str,
         budget: u64,
+        deadline: Option<Instant>,
         out: &mut dyn Write,
     ) -> Result<Result<Pumped, Error>, Error> {
         let mut failed = None;
-        let pumped = stream.pump(budget, &mut |e| {
+        let pumped = stream.pump_until(budget, deadline, &mut |e| {
             if failed.is_none() {
                 failed = self.push(source, e, out).err();
             }
@@ -254,6 +277,8 @@ impl Session<'_> {
 
     /// Saved files: a `-ff` set merged by time, or one file.
     fn files(&mut self, group: &[&Input], out: &mut dyn Write, errors: &mut Vec<Error>) -> Result<(), Error> {
+        // Ctrl-C stops the reading: what was read is reported
+        interrupt::install();
         let progress = self.progress_bar(group);
         // a saved trace ended when its file was last written: children older than that, never
         // in it, were not followed
@@ -274,11 +299,12 @@ impl Session<'_> {
             };
             let name = input.name();
             loop {
-                let pumped = self.pump(&mut stream, &name, PUMP_LINES, out)?;
+                let pumped = self.pump(&mut stream, &name, PUMP_LINES, None, out)?;
                 if let Some(p) = &progress {
                     p.set_position(stream.stats().bytes);
                 }
                 match pumped {
+                    Ok(Pumped::More) if interrupt::count() > 0 => break,
                     Ok(Pumped::More) => {}
                     Ok(_) => break,
                     Err(e) => {
@@ -295,6 +321,7 @@ impl Session<'_> {
             let mut lines = 0u64;
             loop {
                 match merged.next_event() {
+                    Ok(Some(_)) if interrupt::count() > 0 => break,
                     Ok(Some((i, event))) => {
                         if let Some(p) = &progress {
                             if event.line > lines + PUMP_LINES {
@@ -338,10 +365,11 @@ impl Session<'_> {
         launch: &Launch,
         out: &mut dyn Write,
         errors: &mut Vec<Error>,
-    ) -> Result<Option<ExitStatus>, Error> {
+    ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
         interrupt::install();
         let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args)?;
-        interrupt::forward_to(child.id());
+        let run = matches!(launch, Launch::Run(_));
+        interrupt::forward_to(child.id(), run);
         let input = Input { path: Some(input::STRACE_NAME.into()), pid: None, set: None };
         let save = open_save(self.options, errors);
         let name = source_name(input.name(), save.is_some(), self.options);
@@ -352,7 +380,12 @@ impl Session<'_> {
         if let Some(m) = messages.as_mut() {
             m.relay(self, Wait::Attached);
         }
-        self.watch(&mut stream, &name, out, errors, messages.as_mut())?;
+        let ended = self.watch(&mut stream, &name, out, errors, messages.as_mut())?;
+        if run && !ended && interrupt::count() > 0 && trace_lines(&stream.stats()) > 0 {
+            // Ctrl-C, and the command ignored it: the report now, the command after
+            self.traced += 1;
+            return Ok((None, Some(Lingering { child })));
+        }
         // a traced command keeps its terminal until it ends; an attached one is let go
         let patience = matches!(launch, Launch::Attach(_)).then_some(DETACH);
         let ended = stop(&mut child, patience);
@@ -360,23 +393,24 @@ impl Session<'_> {
             m.relay(self, Wait::End);
         }
         match ended {
-            // strace stopped before its first line: it said why on stderr
-            Ok(status) if trace_lines(&stream.stats()) == 0 && !status.success() => {
+            // strace stopped before its first line (it said why on stderr), or wrote its
+            // trace elsewhere: an error, never an empty report
+            Ok(status) if trace_lines(&stream.stats()) == 0 => {
                 let command = match launch {
                     Launch::Run(argv) => argv.first().cloned(),
                     Launch::Attach(_) => None,
                 };
                 errors.push(Error::NotTraced { command, status, not_found: !tracer::command_exists(launch) });
-                Ok(None)
+                Ok((None, None))
             }
             Ok(status) => {
                 self.traced += 1;
-                Ok(matches!(launch, Launch::Run(_)).then(|| ExitStatus::of_command(status)).flatten())
+                Ok((run.then(|| ExitStatus::of_command(status)).flatten(), None))
             }
             Err(e) => {
                 self.traced += 1;
                 errors.push(Error::Input { name: input::STRACE_NAME.into(), source: e });
-                Ok(None)
+                Ok((None, None))
             }
         }
     }
@@ -425,7 +459,8 @@ impl Session<'_> {
     }
 
     /// A live source: events as they arrive, a status line, Ctrl-C gives the report;
-    /// `messages`: what strace says on stderr (`attach`), printed as it comes.
+    /// `messages`: what strace says on stderr (`attach`), printed as it comes. Returns whether
+    /// the source ended (else Ctrl-C's grace period did).
     fn watch(
         &mut self,
         stream: &mut EventStream,
@@ -433,14 +468,14 @@ impl Session<'_> {
         out: &mut dyn Write,
         errors: &mut Vec<Error>,
         mut messages: Option<&mut StraceMessages>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let mut last_draw = Instant::now() - REDRAW;
         let mut interrupted_at: Option<Instant> = None;
         loop {
             if let Some(m) = messages.as_deref_mut() {
                 m.relay(self, Wait::No);
             }
-            let end = match self.pump(stream, source, LIVE_LINES, out)? {
+            let end = match self.pump(stream, source, LIVE_LINES, Some(Instant::now() + LIVE_TICK), out)? {
                 Ok(Pumped::End) => true,
                 Ok(Pumped::More | Pumped::Pending) => false,
                 Err(e) => {
@@ -453,7 +488,9 @@ impl Session<'_> {
                 errors.push(Error::Input { name, source: e });
             }
             if end {
-                break;
+                self.status.clear();
+                self.stats.merge(&stream.stats());
+                return Ok(true);
             }
             if interrupt::count() > 0 {
                 let at = *interrupted_at.get_or_insert_with(Instant::now);
@@ -470,7 +507,7 @@ impl Session<'_> {
         }
         self.status.clear();
         self.stats.merge(&stream.stats());
-        Ok(())
+        Ok(false)
     }
 
     /// `--live`: one line per group the moment the process's reaction makes it a suspect.

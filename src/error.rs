@@ -22,6 +22,9 @@ pub enum Error {
     /// `not_found`: the command of `run` does not exist.
     #[error("{}", words::not_traced(command.as_deref(), status, *not_found))]
     NotTraced { command: Option<String>, status: std::process::ExitStatus, not_found: bool },
+    /// An input that is a device, a socket…: it may never end.
+    #[error("{}", words::not_a_file(name, kind))]
+    NotAFile { name: String, kind: &'static str },
     #[error("{0}")]
     Output(io::Error),
     #[error("{0}")]

@@ -94,8 +94,9 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
     let text = options.format == cli::Format::Text;
     let analysis =
         if text { drive::analyze(options, out, errors)? } else { drive::analyze(options, &mut io::stderr(), errors)? };
-    let drive::Analysis { report, unparsed, command } = analysis;
+    let drive::Analysis { report, unparsed, command, lingering } = analysis;
     let Some(report) = report else {
+        let command = lingering.and_then(drive::Lingering::wait).or(command);
         return Ok(Ran { reported: false, suspects: 0, command });
     };
     colored::control::set_override(options.colored);
@@ -110,6 +111,14 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
     if options.show_unparsed && !unparsed.is_empty() {
         render::text::unparsed(&unparsed, out).map_err(Error::Output)?;
     }
+    let command = match lingering {
+        // the report first, then the command that ignored Ctrl-C
+        Some(l) => {
+            out.flush().map_err(Error::Output)?;
+            l.wait().or(command)
+        }
+        None => command,
+    };
     Ok(Ran { reported: true, suspects: report.suspects.len(), command })
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::cli::{Cli, ColorChoice, Command, Format, ReportArgs};
 use crate::error::Error;
 use crate::input::{expand, Input};
+use crate::render::words;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -111,11 +112,19 @@ impl Options {
             }
         }
         let live = r.live || launch.is_some();
+        // --save keeps a stream read once; a file is kept already
+        if r.save.is_some() && launch.is_none() && !inputs.iter().all(Input::is_stdin) {
+            return Err(Error::Usage(words::SAVE_FILES.into()));
+        }
+        let strace_args = match strace_args {
+            Some(text) => strace_words(&text)?,
+            None => Vec::new(),
+        };
         Ok(Options {
             mode,
             inputs,
             launch,
-            strace_args: strace_args.map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or_default(),
+            strace_args,
             format: r.format,
             top: if r.all { None } else { Some(r.top) },
             verbose: r.verbose || r.all,
@@ -128,14 +137,160 @@ impl Options {
             exit_code: r.exit_code,
             live,
             save: r.save,
-            threads: r.threads.unwrap_or_else(default_threads).max(1),
+            threads: r.threads.unwrap_or_else(default_threads).clamp(1, max_threads()),
             stderr_tty: smart && std::io::stderr().is_terminal(),
         })
     }
+}
+
+/// `--strace-args`, split into words, without the flags that would take the trace away from
+/// straceback (`-o`, `-ff`, `-c` and their long forms).
+fn strace_words(text: &str) -> Result<Vec<String>, Error> {
+    let words = shell_words(text).ok_or_else(|| Error::Usage(words::strace_args_unbalanced(text)))?;
+    match refused_flag(&words) {
+        Some(flag) => Err(Error::Usage(words::strace_arg_refused(&flag))),
+        None => Ok(words),
+    }
+}
+
+/// Splits `text` into words as a POSIX shell does (blanks, '…', "…" with \\ \" \$ \` escapes,
+/// a backslash outside quotes), with no expansion and without running a shell; `None` for an
+/// unbalanced quote or a trailing backslash.
+fn shell_words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('\\' | '"' | '$' | '`') => w.push(c),
+                            '\n' => {}
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => match chars.next()? {
+                '\n' => {}
+                c => word.get_or_insert_with(String::new).push(c),
+            },
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
+}
+
+/// strace's short options that take a value (the rest of the word, or the next word).
+const STRACE_VALUED: &str = "abeEIoOpPsSuUX";
+
+/// The first flag of `words` that redirects strace's trace (`-o FILE`, `--output`, `-ff`,
+/// `--output-separately`) or replaces it with a summary (`-c`, `--summary-only`).
+fn refused_flag(words: &[String]) -> Option<String> {
+    let mut value_next = false;
+    for w in words {
+        if std::mem::take(&mut value_next) {
+            continue;
+        }
+        if let Some(long) = w.strip_prefix("--") {
+            let name = long.split('=').next().unwrap_or_default();
+            if matches!(name, "output" | "output-separately" | "summary-only") {
+                return Some(w.clone());
+            }
+            continue;
+        }
+        let Some(short) = w.strip_prefix('-') else { continue };
+        let mut fs = 0;
+        for (i, c) in short.char_indices() {
+            match c {
+                'o' | 'c' => return Some(w.clone()),
+                'f' => {
+                    fs += 1;
+                    if fs >= 2 {
+                        return Some(w.clone());
+                    }
+                }
+                c if STRACE_VALUED.contains(c) => {
+                    value_next = i + c.len_utf8() == short.len();
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// The most threads `--threads` gets: two per core (more only thrash; a typo such as
+/// `--threads 100000` must not start a hundred thousand threads).
+fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get) * 2
 }
 
 /// A parser per core (at most 4) beside the analysis thread: the parsers then fill the time
 /// the analysis thread waits (measured faster than one thread per core on 2 cores).
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        shell_words(text).unwrap()
+    }
+
+    #[test]
+    fn issue16_strace_args_are_split_like_a_shell() {
+        assert_eq!(words("-e trace=%file  -s 512"), ["-e", "trace=%file", "-s", "512"]);
+        assert_eq!(
+            words(r#"-e 'trace=open, openat' -P "/srv/my app/x""#),
+            ["-e", "trace=open, openat", "-P", "/srv/my app/x"]
+        );
+        assert_eq!(words(r#"-P a\ b "q\"x" ''"#), ["-P", "a b", "q\"x", ""]);
+        assert_eq!(words("   "), Vec::<String>::new());
+        assert!(shell_words("-e 'trace=open").is_none());
+        assert!(shell_words("-P a\\").is_none());
+    }
+
+    #[test]
+    fn issue16_strace_args_that_redirect_the_trace_are_refused() {
+        for refused in [
+            "-o /tmp/t",
+            "-o/tmp/t",
+            "-fo /tmp/t",
+            "-ff",
+            "-f -ff",
+            "-c",
+            "--output=/tmp/t",
+            "--output-separately",
+            "--summary-only",
+            "-e trace=open -c",
+        ] {
+            assert!(strace_words(refused).is_err(), "{refused}");
+        }
+        for kept in ["-e trace=%file", "-f", "-s 512", "-e o", "-P /tmp/-o", "-e trace=open -C", "-X verbose"] {
+            assert!(strace_words(kept).is_ok(), "{kept}");
+        }
+    }
 }

@@ -1,6 +1,10 @@
 //! What a path is, lexically: its directory and name, its normal form, and which kind of tree
 //! it lies in (where the system keeps its files, where applications keep theirs).
 
+/// The longest path the kernel takes (`PATH_MAX`, with its NUL): a longer one is refused with
+/// ENAMETOOLONG, so no directory is looked up on disk by a longer name.
+pub const PATH_MAX: usize = 4096;
+
 /// `/a/b/c` -> (`/a/b`, `c`); `/c` -> (`/`, `c`).
 pub fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
     let i = path.iter().rposition(|&c| c == b'/')?;

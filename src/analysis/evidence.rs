@@ -55,12 +55,16 @@ pub struct KnownPaths {
 }
 
 const MAX_KNOWN: usize = 200_000;
+/// Ancestors recorded per path, from its directory up: each costs a hash of its whole name,
+/// so a deep path (`/a/a/…`, 500 KB) costs a bounded multiple of its length, never its square.
+const MAX_ANCESTORS: usize = 32;
 
 impl KnownPaths {
-    /// Records `path` and its ancestors as existing.
+    /// Records `path` and its nearest [`MAX_ANCESTORS`] ancestors as existing.
     pub fn insert(&mut self, path: &[u8]) {
         let mut p = path;
-        while let Some((dir, name)) = split(p) {
+        for _ in 0..MAX_ANCESTORS {
+            let Some((dir, name)) = split(p) else { return };
             if name.is_empty() || self.total >= MAX_KNOWN {
                 return;
             }

@@ -27,7 +27,7 @@ use reactions::Symptoms;
 use state::Processes;
 
 /// Distinct pids counted for the summary.
-const MAX_PIDS: usize = 1_000_000;
+pub(crate) const MAX_PIDS: usize = 1_000_000;
 /// Tables of exited processes are dropped every this many exits.
 const GC_EXITS: u64 = 4096;
 

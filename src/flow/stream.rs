@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
+use std::time::Instant;
 
 use super::pair::Pairer;
 use super::pipeline::{Delivery, Pipeline};
@@ -16,6 +17,9 @@ use crate::event::Event;
 use crate::input::live;
 use crate::input::{Input, Source};
 use crate::parse::{Assembler, LineReader, ParseStats, Record};
+
+/// Lines read between two looks at the clock in [`EventStream::pump_until`].
+const CLOCK_STEPS: u32 = 16;
 
 /// How a [`EventStream::pump`] call ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -126,11 +130,27 @@ impl EventStream {
     /// Hands the events of about `budget` more lines to `f`, in order, borrowed from their
     /// lines (nothing is copied).
     pub fn pump(&mut self, budget: u64, f: &mut dyn FnMut(&Event<'_>)) -> Result<Pumped, Error> {
+        self.pump_until(budget, None, f)
+    }
+
+    /// [`Self::pump`], returning `More` once `deadline` has passed too (a live source is
+    /// checked for Ctrl-C by time: its lines may be long, or come slowly).
+    pub fn pump_until(
+        &mut self,
+        budget: u64,
+        deadline: Option<Instant>,
+        f: &mut dyn FnMut(&Event<'_>),
+    ) -> Result<Pumped, Error> {
         while let Some(e) = self.ready.pop_front() {
             f(&e);
         }
         let until = self.lines.saturating_add(budget);
+        let mut steps = 0u32;
         while !self.done && self.lines < until {
+            steps = steps.wrapping_add(1);
+            if steps.is_multiple_of(CLOCK_STEPS) && deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(Pumped::More);
+            }
             match self.step(&mut |e| f(&e)) {
                 Err(Error::Input { source, .. }) if source.kind() == io::ErrorKind::TimedOut => {
                     return Ok(Pumped::Pending)

@@ -32,12 +32,18 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
         scored.iter().filter_map(|(_, i, _)| Some((groups[*i].target.fs_path()?, *i))).collect();
     let mut folded: HashMap<usize, Folded> = HashMap::default();
     let mut gone: HashSet<usize> = HashSet::default();
+    // only an ancestor as long as some failing path can be one: a deep path (`/a/a/…`) is
+    // walked in one pass, without hashing each of its ancestors
+    let lengths: HashSet<usize> = by_path.keys().map(|p| p.len()).collect();
     // below a missing directory: the deepest failing ancestor takes it
     for (_, i, _) in &scored {
         let Some(path) = groups[*i].target.fs_path() else { continue };
         let mut dir = path;
         while let Some((parent, _)) = split(dir).filter(|(p, _)| p.len() > 1) {
             dir = parent;
+            if !lengths.contains(&dir.len()) {
+                continue;
+            }
             if let Some(&a) = by_path.get(dir).filter(|&&a| missing(&groups[a])) {
                 folded.entry(a).or_default().below.push(*i);
                 gone.insert(*i);

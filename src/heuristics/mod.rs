@@ -41,6 +41,8 @@ pub(crate) struct Ranked {
 }
 
 pub(crate) struct Judgement {
+    /// The typo lookups stopped at their budget: some groups were not looked up.
+    pub typo_budget_spent: bool,
     /// By group: why it is normal, if it is.
     pub noise: Vec<Option<Noise>>,
     pub confidence: rank::Confidence,
@@ -115,7 +117,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         })
         .collect();
-    Judgement { noise, confidence, suspects }
+    Judgement { typo_budget_spent: budget.hit(), noise, confidence, suspects }
 }
 
 /// A typo suggestion for group `g`: a missing path close to one that exists on `disk` or in

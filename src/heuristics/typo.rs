@@ -7,7 +7,7 @@
 
 use crate::analysis::evidence::KnownPaths;
 use crate::disk::Disk;
-use crate::path::{join, split};
+use crate::path::{join, split, PATH_MAX};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -136,10 +136,13 @@ pub fn osa_distance(a: &[u8], b: &[u8]) -> usize {
 /// (the most promising groups are looked up first).
 pub const COMPARISON_BUDGET: u64 = 20_000_000;
 
-/// What is left of [`COMPARISON_BUDGET`] for one run's lookups.
+/// What is left of [`COMPARISON_BUDGET`] for one run's lookups. A disk lookup counts as one
+/// comparison, a name compared as one.
 #[derive(Debug, Default)]
 pub struct Budget {
     used: u64,
+    /// A lookup was refused: some typos were not looked for.
+    hit: bool,
 }
 
 impl Budget {
@@ -147,7 +150,20 @@ impl Budget {
     fn charge(&mut self, n: usize) -> bool {
         let used = self.used;
         self.used = used.saturating_add(n as u64);
-        used < COMPARISON_BUDGET
+        let ok = used < COMPARISON_BUDGET;
+        self.hit |= !ok;
+        ok
+    }
+
+    /// A budget of `limit` comparisons instead of [`COMPARISON_BUDGET`] (tests).
+    #[cfg(test)]
+    fn spent_but(limit: u64) -> Budget {
+        Budget { used: COMPARISON_BUDGET.saturating_sub(limit), hit: false }
+    }
+
+    /// Whether the budget ran out (some groups were not looked up).
+    pub fn hit(&self) -> bool {
+        self.hit
     }
 }
 
@@ -171,10 +187,12 @@ fn best<'a>(wrong: &[u8], names: impl Iterator<Item = &'a Vec<u8>>) -> Option<(V
 /// Looks for the existing path `path` was probably meant to be.
 pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths, budget: &mut Budget) -> Option<Typo> {
     let (dir, name) = split(path)?;
-    if name.is_empty() {
+    if name.is_empty() || !budget.charge(1) {
         return None;
     }
-    if let Some(listing) = disk.list(dir) {
+    // a directory name the kernel would refuse is not looked up on disk
+    let listing = if dir.len() < PATH_MAX { disk.list(dir) } else { None };
+    if let Some(listing) = listing {
         if listing.names.iter().any(|n| n == name) {
             return None; // it exists now: not a typo
         }
@@ -190,11 +208,11 @@ pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths, budget: &mut Budge
                 in_directory: false,
             });
         }
-    } else if let Some(t) = repair_directory(path, disk) {
+    } else if let Some(t) = repair_directory(path, disk, budget) {
         return Some(t);
     }
     if let Some(names) = known.names(dir) {
-        if !names.contains(name) {
+        if !names.contains(name) && budget.charge(names.len()) {
             if let Some((n, distance, kind)) = best(name, names.iter()) {
                 return Some(Typo {
                     suggestion: join(dir, &n),
@@ -210,39 +228,60 @@ pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths, budget: &mut Budge
 }
 
 /// `/var/www/htlm/index.html` -> `/var/www/html/index.html` when that exists.
-fn repair_directory(path: &[u8], disk: &dyn Disk) -> Option<Typo> {
-    let comps: Vec<&[u8]> = path.split(|&c| c == b'/').filter(|c| !c.is_empty()).collect();
-    // deepest existing ancestor
-    for depth in (0..comps.len().saturating_sub(1)).rev() {
-        let ancestor = if depth == 0 { b"/".to_vec() } else { join_all(&comps[..depth]) };
-        let Some(listing) = disk.list(&ancestor) else { continue };
-        let missing = comps[depth];
-        if listing.names.iter().any(|n| n == missing) {
-            return None; // exists but unreadable, or a file: nothing to repair here
+///
+/// Linear in the length of `path`: the deepest existing ancestor is found by a binary search
+/// over the ancestors short enough for the kernel (existence is monotone: an ancestor of an
+/// existing path exists), each named by a slice of one normal copy of the path.
+fn repair_directory(path: &[u8], disk: &dyn Disk, budget: &mut Budget) -> Option<Typo> {
+    let path = crate::path::normalize(path);
+    // ends[d]: where the ancestor of depth d + 1 ends (`/a` for d = 0, `/a/b` for d = 1, …)
+    let ends: Vec<usize> = (1..path.len()).filter(|&i| path[i] == b'/').chain([path.len()]).collect();
+    if ends.len() < 2 {
+        return None; // a name right under the root: no directory to repair
+    }
+    let ancestor = |depth: usize| if depth == 0 { &b"/"[..] } else { &path[..ends[depth - 1]] };
+    // candidate depths: 0 (the root) ..= deepest, the directory of the file name excluded
+    let deepest = ends.len().saturating_sub(2);
+    let deepest = (0..=deepest).rev().find(|&d| ancestor(d).len() < PATH_MAX)?;
+    // the deepest depth in 0..=deepest whose ancestor exists (the root always does)
+    let (mut lo, mut hi) = (0usize, deepest);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if !budget.charge(1) {
+            return None;
         }
-        let mut candidates: Vec<(usize, TypoKind, &Vec<u8>)> =
-            listing.names.iter().filter_map(|n| closeness(missing, n).map(|(d, k)| (d, k, n))).collect();
-        candidates.sort();
-        for (distance, kind, n) in candidates {
-            let mut fixed: Vec<&[u8]> = comps.clone();
-            fixed[depth] = n;
-            let suggestion = join_all(&fixed);
-            if disk.exists(&suggestion) {
-                return Some(Typo { suggestion, distance, evidence: Evidence::Disk, kind, in_directory: true });
-            }
+        if disk.exists(ancestor(mid)) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
         }
+    }
+    let depth = lo;
+    let listing = disk.list(ancestor(depth))?;
+    let start = if depth == 0 { 1 } else { ends[depth - 1] + 1 };
+    let missing = &path[start..ends[depth]];
+    if listing.names.iter().any(|n| n == missing) {
+        return None; // exists but unreadable, or a file: nothing to repair here
+    }
+    if !budget.charge(listing.names.len()) {
         return None;
     }
-    None
-}
-
-fn join_all(comps: &[&[u8]]) -> Vec<u8> {
-    let mut p = Vec::new();
-    for c in comps {
-        p.push(b'/');
-        p.extend_from_slice(c);
+    let mut candidates: Vec<(usize, TypoKind, &Vec<u8>)> =
+        listing.names.iter().filter_map(|n| closeness(missing, n).map(|(d, k)| (d, k, n))).collect();
+    candidates.sort();
+    for (distance, kind, n) in candidates {
+        if !budget.charge(1) {
+            return None;
+        }
+        let mut suggestion = Vec::with_capacity(path.len() + n.len());
+        suggestion.extend_from_slice(&path[..start]);
+        suggestion.extend_from_slice(n);
+        suggestion.extend_from_slice(&path[ends[depth]..]);
+        if disk.exists(&suggestion) {
+            return Some(Typo { suggestion, distance, evidence: Evidence::Disk, kind, in_directory: true });
+        }
     }
-    p
+    None
 }
 
 #[cfg(test)]
@@ -283,6 +322,71 @@ mod tests {
         assert!(t.in_directory);
         assert!(find(b"/var/www/htlm/other.html", &disk, &known, &mut Budget::default()).is_none());
         assert!(find(b"/var/www/html/wp-includes/class-wp-locale.php", &disk, &known, &mut Budget::default()).is_none());
+    }
+
+    /// A disk that counts what it is asked.
+    struct Counting<'a>(&'a dyn Disk, std::cell::Cell<u64>);
+
+    impl Disk for Counting<'_> {
+        fn list(&self, dir: &[u8]) -> Option<std::rc::Rc<crate::disk::Listing>> {
+            self.1.set(self.1.get() + 1);
+            assert!(dir.len() < PATH_MAX);
+            self.0.list(dir)
+        }
+        fn exists(&self, path: &[u8]) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0.exists(path)
+        }
+        fn read_regular(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
+            self.0.read_regular(path, max)
+        }
+        fn lstat(&self, path: &[u8]) -> Option<crate::disk::Meta> {
+            self.0.lstat(path)
+        }
+        fn readlink(&self, path: &[u8]) -> Option<Vec<u8>> {
+            self.0.readlink(path)
+        }
+        fn is_live_host(&self) -> bool {
+            self.0.is_live_host()
+        }
+        fn filesystem(&self, path: &[u8]) -> Option<crate::disk::Filesystem> {
+            self.0.filesystem(path)
+        }
+    }
+
+    /// issue 16 item 3: a 500 KB `/a/a/…` path costs a few lookups, not one per component.
+    #[test]
+    fn issue16_a_deep_failing_path_costs_few_lookups() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("a/a/a")).unwrap();
+        let real = RootDisk::new(root.path());
+        let deep = b"/a".repeat(250_000);
+        for disk in [&real as &dyn Disk, &NoDisk] {
+            let counting = Counting(disk, std::cell::Cell::new(0));
+            let mut budget = Budget::default();
+            assert!(find(&deep, &counting, &KnownPaths::default(), &mut budget).is_none());
+            // a binary search over the ancestors shorter than PATH_MAX, then one listing
+            assert!(counting.1.get() <= 16, "{} disk lookups", counting.1.get());
+            assert!(budget.used <= 16, "{} charged", budget.used);
+        }
+        // a deep path known to exist is recorded with its nearest ancestors only
+        let mut known = KnownPaths::default();
+        known.insert(&deep);
+        assert!(known.names(&deep[..deep.len() - 2]).is_some());
+        assert!(known.names(b"/").is_none());
+    }
+
+    /// issue 16 item 3: once the budget is spent, lookups stop and say so.
+    #[test]
+    fn issue16_the_typo_budget_stops_lookups_and_says_so() {
+        let mut known = KnownPaths::default();
+        known.insert(b"/srv/app/config.yaml");
+        let mut budget = Budget::spent_but(1);
+        assert!(find(b"/srv/app/config.yml", &NoDisk, &known, &mut budget).is_none());
+        assert!(budget.hit());
+        let mut budget = Budget::default();
+        assert!(find(b"/srv/app/config.yml", &NoDisk, &known, &mut budget).is_some());
+        assert!(!budget.hit());
     }
 
     #[test]

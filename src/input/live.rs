@@ -48,6 +48,9 @@ pub fn spawn(mut source: Box<dyn Read + Send>, mut save: Option<File>) -> LiveRe
                     }
                 }
                 if tx.send(Msg::Data(buf)).is_err() {
+                    // the report is out while strace still writes (a command that ignored
+                    // Ctrl-C): keep its pipe open and drained, or it fails on every write
+                    drain(&mut source);
                     return;
                 }
             }
@@ -59,6 +62,11 @@ pub fn spawn(mut source: Box<dyn Read + Send>, mut save: Option<File>) -> LiveRe
         }
     });
     LiveReader { rx, chunk: Vec::new(), pos: 0, eof: false, wait: Duration::from_millis(100), save_error: None }
+}
+
+/// Reads `source` to its end, discarding the bytes.
+fn drain(source: &mut dyn Read) {
+    let _ = io::copy(source, &mut io::sink());
 }
 
 impl Read for LiveReader {

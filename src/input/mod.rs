@@ -90,11 +90,29 @@ pub fn group_sets(inputs: &[Input]) -> Vec<Vec<&Input>> {
     groups
 }
 
+/// What a file that is neither regular nor a pipe is (read to its end, a device like
+/// /dev/zero never ends); `None` for a regular file or a pipe.
+fn endless_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_socket() {
+        Some("socket")
+    } else {
+        None
+    }
+}
+
 fn open_file(p: &Path) -> Result<File, Error> {
     let err = |source| Error::Input { name: p.display().to_string(), source };
     let meta = std::fs::metadata(p).map_err(err)?;
     if meta.is_dir() {
         return Err(Error::IsDirectory { name: p.display().to_string() });
+    }
+    if let Some(kind) = endless_kind(&meta.file_type()) {
+        return Err(Error::NotAFile { name: p.display().to_string(), kind });
     }
     File::open(p).map_err(err)
 }

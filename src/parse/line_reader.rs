@@ -11,6 +11,17 @@ pub const MAX_LINE: usize = 1 << 20;
 /// cost three times the system time).
 const READ: usize = 128 << 10;
 
+/// A UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Whether a last line without its newline ends inside the errno of a failed call (`= -1 E`,
+/// `= -1 ENOE`, `= -1 ENOENT` with its message cut): which errno it was is not known.
+fn ends_in_errno(line: &[u8]) -> bool {
+    let name = line.iter().rev().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit()).count();
+    let (head, errno) = line.split_at(line.len() - name);
+    head.ends_with(b"= -1 ") && (errno.is_empty() || errno[0] == b'E')
+}
+
 /// Lines are handed out as slices of one buffer (no copy), which is refilled in place.
 pub struct LineReader<R> {
     inner: R,
@@ -72,6 +83,7 @@ impl<R: Read> LineReader<R> {
                     self.overlong += 1;
                     continue;
                 }
+                let from = from + self.bom(from, to);
                 return Ok(Some((self.line_no, &self.buf[from..to], escaped)));
             }
             self.scanned = self.end;
@@ -87,9 +99,23 @@ impl<R: Read> LineReader<R> {
                     self.overlong += 1;
                     return Ok(None);
                 }
-                return Ok(Some((self.line_no, &self.buf[from..self.end], escaped)));
+                let from = from + self.bom(from, self.end);
+                let line = &self.buf[from..self.end];
+                // cut inside its errno (`= -1 ENOE`): not a failure of a cut errno, a blank
+                let line = if ends_in_errno(line) { &line[..0] } else { line };
+                return Ok(Some((self.line_no, line, escaped)));
             }
             self.refill()?;
+        }
+    }
+
+    /// The length of a UTF-8 byte order mark at the start of the first line (an editor's
+    /// save), else 0.
+    fn bom(&self, from: usize, to: usize) -> usize {
+        if self.line_no == 1 && self.buf[from..to].starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
         }
     }
 
@@ -159,6 +185,29 @@ mod tests {
             marks.push(escaped);
         }
         assert_eq!(marks, [true, false, true]);
+    }
+
+    #[test]
+    fn issue16_a_bom_before_the_first_line_is_ignored() {
+        let (l, _) = lines(b"\xEF\xBB\xBF1 close(3) = 0\n\xEF\xBB\xBFx");
+        assert_eq!(l, vec![(1, b"1 close(3) = 0".to_vec()), (2, b"\xEF\xBB\xBFx".to_vec())]);
+        let (l, _) = lines(b"\xEF\xBB\xBF1 close(3) = 0");
+        assert_eq!(l, vec![(1, b"1 close(3) = 0".to_vec())]);
+    }
+
+    #[test]
+    fn issue16_a_last_line_cut_inside_its_errno_is_no_failure() {
+        for cut in [&b"= -1 ENOE"[..], b"= -1 E", b"= -1 ", b"= -1 ENOENT"] {
+            let mut input = b"1 close(3) = 0\n1 openat(AT_FDCWD, \"/x\", O_RDONLY) ".to_vec();
+            input.extend_from_slice(cut);
+            let (l, _) = lines(&input);
+            assert_eq!(l[1], (2, vec![]), "{}", String::from_utf8_lossy(cut));
+        }
+        // with its newline, or cut after the errno's message, the line is kept
+        let (l, _) = lines(b"1 openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOE\n");
+        assert_eq!(l[0].1, b"1 openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOE".to_vec());
+        let (l, _) = lines(b"1 openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOENT (No such");
+        assert!(!l[0].1.is_empty());
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub(crate) fn status_line(lines: u64, failed: u64, groups: usize, suspects: usiz
     format!("straceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects — {hint}")
 }
 
+/// `run` after the report of a Ctrl-C: the command ignored it and still runs.
+pub(crate) fn still_running() -> &'static str {
+    words::STILL_RUNNING
+}
+
 /// Moves to column 0 and erases the line: drawn before the status line, and before anything
 /// else is printed over it.
 pub(crate) const ERASE_LINE: &str = "\r\x1b[2K";

@@ -344,3 +344,20 @@ fn explanation_sentences() {
     let e = Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } };
     assert!(explanation(&e).contains("fs.inotify.max_user_watches"));
 }
+
+#[test]
+fn issue16_the_process_count_at_its_cap_is_a_lower_bound() {
+    let s = Summary { processes: crate::analysis::MAX_PIDS as u64, ..Summary::default() };
+    assert!(super::words::summary_line(&s).contains(", ≥ 1,000,000 processes,"), "{}", super::words::summary_line(&s));
+    let s = Summary { processes: 999_999, ..Summary::default() };
+    assert!(super::words::summary_line(&s).contains(", 999,999 processes,"));
+}
+
+#[test]
+fn issue16_a_spent_typo_budget_is_said_in_the_verbose_text() {
+    let mut r = report();
+    r.summary.typo_budget_spent = true;
+    let mut out = Vec::new();
+    super::text::render(&r, None, &mut out).unwrap();
+    assert!(String::from_utf8_lossy(&out).contains(super::words::TYPO_BUDGET_SPENT));
+}

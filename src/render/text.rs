@@ -57,7 +57,7 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "{} {}, {}, {}, {} failed in {} ({} noise), {} interrupted{span}",
         "straceback:".bold(),
         words::count(s.lines, "line", "lines"),
-        words::count(s.processes, "process", "processes"),
+        words::processes(s.processes),
         words::count(s.syscalls, "syscall", "syscalls"),
         words::number(s.failures),
         words::count(s.groups, "group", "groups"),
@@ -66,6 +66,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     if s.overflow_failures > 0 {
         writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
+    }
+    if s.typo_budget_spent {
+        writeln!(out, "{}", words::TYPO_BUDGET_SPENT.yellow())?;
     }
     let parts = words::symptom_parts(report);
     if !parts.is_empty() {

@@ -16,7 +16,7 @@ const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
     let Collected { failures, symptoms: seen, processes, syscalls, failed, interruptions, .. } = c;
-    let Judgement { noise, confidence, suspects } = judged;
+    let Judgement { typo_budget_spent, noise, confidence, suspects } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
         .into_iter()
@@ -81,6 +81,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         noise_groups: noise.iter().filter(|n| n.is_some()).count() as u64,
         suspects: suspects.len() as u64,
         overflow_failures: failures.overflow,
+        typo_budget_spent,
         first_time: stats.first_time.as_ref().map(|t| t.text().to_string()),
         last_time: stats.last_time.as_ref().map(|t| t.text().to_string()),
         unparsed: stats.unparsed,

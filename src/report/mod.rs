@@ -61,6 +61,9 @@ pub struct Summary {
     pub suspects: u64,
     /// Failures not grouped because `--max-groups` was reached.
     pub overflow_failures: u64,
+    /// The typo lookups of the run stopped at their budget (`COMPARISON_BUDGET` names compared
+    /// or directories looked up): some groups were not checked for a typo.
+    pub typo_budget_spent: bool,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     pub unparsed: u64,

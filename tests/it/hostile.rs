@@ -230,3 +230,34 @@ fn a_directory_of_100k_entries_is_listed_once() {
         .count();
     assert_eq!(opens, 1, "the listing is cached");
 }
+
+/// issue 16 item 3: a 500 KB `/a/a/…` failing path and `/a`×2000 directories, with and
+/// without the disk: the typo lookups stay within their bounds (the budget is not even
+/// reached: the work is linear in the path length) and every failure is reported.
+#[test]
+fn issue16_deep_paths_keep_the_typo_check_linear() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("a/a/a")).expect("root");
+    let huge = "/a".repeat(250_000);
+    let deep = "/a".repeat(2000);
+    let mut text = format!("1 openat(AT_FDCWD, \"{huge}/x\", O_RDONLY) = -1 ENOENT (No such file or directory)\n");
+    for i in 0..20 {
+        text.push_str(&format!("1 newfstatat(AT_FDCWD, \"{deep}/ok{i}\", {{st_mode=S_IFREG|0644}}, 0) = 0\n"));
+        text.push_str(&format!(
+            "1 openat(AT_FDCWD, \"{deep}/d{i}/f\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"
+        ));
+    }
+    let trace = dir.path().join("trace.txt");
+    std::fs::write(&trace, text).expect("write");
+    let t = trace.to_str().expect("utf-8");
+    for args in
+        [vec!["--format", "json", "--no-disk", t], vec!["--format", "json", "--root", root.to_str().expect("p"), t]]
+    {
+        let (code, out, err, _) = run_measured(&args);
+        assert_eq!(code, Some(0), "{err}");
+        let r: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(r["summary"]["failures"], 21, "{args:?}");
+        assert_eq!(r["summary"]["typo_budget_spent"], false, "{args:?}");
+    }
+}

@@ -4,12 +4,15 @@
 
 mod claims;
 mod cli;
+mod edges;
 mod explain;
 mod fast_path;
 mod flags;
 mod harness;
 mod hostile;
 mod incidents;
+mod interrupt;
+mod launch;
 mod live;
 mod props;
 mod screen;

@@ -301,7 +301,36 @@ pub(crate) fn not_traced(command: Option<&str>, status: &std::process::ExitStatu
         Some(cmd) if not_found => {
             format!("{}: command not found (strace could not start it: nothing traced)", esc(cmd))
         }
+        Some(_) | None if status.success() => {
+            format!("strace wrote no trace line to straceback ({end}): nothing traced, no report")
+        }
         Some(cmd) => format!("strace could not run {}, nothing traced ({end}; its reason is above)", esc(cmd)),
         None => format!("strace stopped before tracing anything ({end}; its reason is above)"),
     }
+}
+/// `--save` given with trace files.
+pub(crate) const SAVE_FILES: &str =
+    "--save keeps the trace read from stdin or from strace (run, attach); a trace file is kept already";
+
+/// An input that is neither a regular file nor a pipe (a device such as /dev/zero: endless).
+pub(crate) fn not_a_file(name: &str, kind: &str) -> String {
+    format!(
+        "{}: not a regular file or a pipe but a {kind}, which may never end; give a saved trace or pipe it",
+        esc(name)
+    )
+}
+
+/// `--strace-args` with a flag that takes the trace away from straceback, or turns it into
+/// something else than a trace.
+pub(crate) fn strace_arg_refused(flag: &str) -> String {
+    format!(
+        "--strace-args: {} would take the trace away from straceback (it reads strace's trace \
+         through a pipe of its own); drop it, or save the trace with --save FILE",
+        esc(flag)
+    )
+}
+
+/// `--strace-args` that cannot be split into words.
+pub(crate) fn strace_args_unbalanced(args: &str) -> String {
+    format!("--strace-args: unbalanced quote or trailing backslash in {}", esc(args))
 }

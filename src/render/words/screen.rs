@@ -30,12 +30,26 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     format!(
         "straceback: {}, {}, {} in {} ({} noise){span}",
         count(s.lines, "line", "lines"),
-        count(s.processes, "process", "processes"),
+        processes(s.processes),
         count(s.failures, "failed syscall", "failed syscalls"),
         count(s.groups, "group", "groups"),
         number(s.noise_groups),
     )
 }
+
+/// `2 processes`; `≥ 1,000,000 processes` once the count reached its cap.
+pub(crate) fn processes(n: u64) -> String {
+    let counted = count(n, "process", "processes");
+    if n >= crate::analysis::MAX_PIDS as u64 {
+        format!("≥ {counted}")
+    } else {
+        counted
+    }
+}
+
+/// The typo lookups stopped at their budget.
+pub(crate) const TYPO_BUDGET_SPENT: &str =
+    "typo checks stopped at their budget (20,000,000 names compared): some groups were not checked for a typo";
 
 /// Failures past `--max-groups`.
 pub(crate) fn overflow(n: u64) -> String {
@@ -133,3 +147,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
 fn count_word(n: u64, one: &str) -> String {
     count(n, one, &format!("{one}s"))
 }
+
+/// `run`: the report of a Ctrl-C is out, and the command, which ignored it, still runs.
+pub(crate) const STILL_RUNNING: &str =
+    "the command ignored Ctrl-C and still runs, traced; Ctrl-C again stops it and strace";
