@@ -99,7 +99,9 @@ fn ctrl_c_in_a_live_pipeline_prints_the_report() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).expect("report");
     let status = sb.wait().expect("exit");
-    let _ = strace.0.wait();
+    // the report is out; the test's own strace is stopped rather than waited for: strace can
+    // hang detaching from a shell caught in vfork with its child stopped
+    drop(strace);
     assert!(status.success(), "{status:?}");
     assert!(rest.contains("Suspects ("), "{rest}");
     assert!(rest.contains(&format!(" 1. {}", missing.display())), "{rest}");

@@ -34,6 +34,10 @@ use crate::render::live::ERASE_LINE;
 use crate::report::{self, Report};
 use crate::{interrupt, render, tracer};
 
+mod live;
+
+use live::{fresh_lines, StatusLine};
+
 /// How long reading goes on after the first Ctrl-C, waiting for strace to close the pipe.
 const GRACE: Duration = Duration::from_secs(2);
 /// How long strace may take to detach and exit once asked to.
@@ -169,31 +173,6 @@ pub fn events(inputs: &[Input], out: &mut dyn Write, errors: &mut Vec<Error>) ->
         }
     }
     Ok(())
-}
-
-/// Ends the strace we started: on SIGINT it detaches (attach) or lets the command finish its
-/// exit (run). One still there after `patience` (a tracee stuck in a stop) is killed, so that
-/// it never outlives us and we never hang waiting for it.
-fn stop(child: &mut std::process::Child, patience: Option<Duration>) -> std::io::Result<std::process::ExitStatus> {
-    let pid = i32::try_from(child.id()).unwrap_or(0);
-    let asked = Instant::now();
-    let mut signal = Some(libc::SIGINT);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
-        }
-        if let Some(sig) = signal.take() {
-            // SAFETY: kill(2) on the strace we started.
-            unsafe {
-                libc::kill(pid, sig);
-            }
-        }
-        if patience.is_some_and(|p| asked.elapsed() > p) {
-            let _ = child.kill();
-            return child.wait();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// An analyzer told which failures are routine by the noise rules.
@@ -358,83 +337,6 @@ impl Session<'_> {
         }
     }
 
-    /// `run` and `attach`: strace started here, its trace read through a pipe; returns the
-    /// status of the command `run` started when it failed.
-    fn launched(
-        &mut self,
-        launch: &Launch,
-        out: &mut dyn Write,
-        errors: &mut Vec<Error>,
-    ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
-        interrupt::install();
-        let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args)?;
-        let run = matches!(launch, Launch::Run(_));
-        interrupt::forward_to(child.id(), run);
-        let input = Input { path: Some(input::STRACE_NAME.into()), pid: None, set: None };
-        let save = open_save(self.options, errors);
-        let name = source_name(input.name(), save.is_some(), self.options);
-        let mut stream = EventStream::live(&input, Box::new(trace), save);
-        self.trace_start = SystemTime::now();
-        let mut messages = messages.map(|rx| StraceMessages::new(rx, trees));
-        // "attached to …" comes first, before any suspect
-        if let Some(m) = messages.as_mut() {
-            m.relay(self, Wait::Attached);
-        }
-        let ended = self.watch(&mut stream, &name, out, errors, messages.as_mut())?;
-        if run && !ended && interrupt::count() > 0 && trace_lines(&stream.stats()) > 0 {
-            // Ctrl-C, and the command ignored it: the report now, the command after
-            self.traced += 1;
-            return Ok((None, Some(Lingering { child })));
-        }
-        // a traced command keeps its terminal until it ends; an attached one is let go
-        let patience = matches!(launch, Launch::Attach(_)).then_some(DETACH);
-        let ended = stop(&mut child, patience);
-        if let Some(m) = messages.as_mut() {
-            m.relay(self, Wait::End);
-        }
-        match ended {
-            // strace stopped before its first line (it said why on stderr), or wrote its
-            // trace elsewhere: an error, never an empty report
-            Ok(status) if trace_lines(&stream.stats()) == 0 => {
-                let command = match launch {
-                    Launch::Run(argv) => argv.first().cloned(),
-                    Launch::Attach(_) => None,
-                };
-                errors.push(Error::NotTraced { command, status, not_found: !tracer::command_exists(launch) });
-                Ok((None, None))
-            }
-            Ok(status) => {
-                self.traced += 1;
-                Ok((run.then(|| ExitStatus::of_command(status)).flatten(), None))
-            }
-            Err(e) => {
-                self.traced += 1;
-                errors.push(Error::Input { name: input::STRACE_NAME.into(), source: e });
-                Ok((None, None))
-            }
-        }
-    }
-
-    /// Warns about each process strace said it attached to that has children, alive on this
-    /// host and older than the trace, which never appear in it.
-    fn warn_untraced(&mut self) {
-        let mut warned = BTreeSet::new();
-        for &(pid, since) in &self.attached {
-            if !warned.insert(pid) || !host::is_alive(pid) {
-                continue;
-            }
-            let missing: Vec<Pid> = host::descendants(pid)
-                .into_iter()
-                .filter(|&c| !self.analyzer.has_process(c))
-                .filter(|&c| host::started_at(c).is_some_and(|t| t < since))
-                .collect();
-            if !missing.is_empty() {
-                self.status.clear();
-                eprintln!("straceback: {}", render::live::untraced(pid, &missing));
-            }
-        }
-    }
-
     fn progress_bar(&self, group: &[&Input]) -> Option<indicatif::ProgressBar> {
         if !self.options.stderr_tty {
             return None;
@@ -457,180 +359,6 @@ impl Session<'_> {
         }
         Some(bar)
     }
-
-    /// A live source: events as they arrive, a status line, Ctrl-C gives the report;
-    /// `messages`: what strace says on stderr (`attach`), printed as it comes. Returns whether
-    /// the source ended (else Ctrl-C's grace period did).
-    fn watch(
-        &mut self,
-        stream: &mut EventStream,
-        source: &str,
-        out: &mut dyn Write,
-        errors: &mut Vec<Error>,
-        mut messages: Option<&mut StraceMessages>,
-    ) -> Result<bool, Error> {
-        let mut last_draw = Instant::now() - REDRAW;
-        let mut interrupted_at: Option<Instant> = None;
-        loop {
-            if let Some(m) = messages.as_deref_mut() {
-                m.relay(self, Wait::No);
-            }
-            let end = match self.pump(stream, source, LIVE_LINES, Some(Instant::now() + LIVE_TICK), out)? {
-                Ok(Pumped::End) => true,
-                Ok(Pumped::More | Pumped::Pending) => false,
-                Err(e) => {
-                    errors.push(e);
-                    true
-                }
-            };
-            if let Some(e) = stream.take_save_error() {
-                let name = self.options.save.as_ref().map_or_else(String::new, |p| p.display().to_string());
-                errors.push(Error::Input { name, source: e });
-            }
-            if end {
-                self.status.clear();
-                self.stats.merge(&stream.stats());
-                return Ok(true);
-            }
-            if interrupt::count() > 0 {
-                let at = *interrupted_at.get_or_insert_with(Instant::now);
-                if at.elapsed() > GRACE {
-                    break;
-                }
-            }
-            if self.status.enabled && last_draw.elapsed() >= REDRAW {
-                last_draw = Instant::now();
-                let lines = stream.stats().lines;
-                let (failed, groups, suspects) = self.analyzer.counts();
-                self.status.draw(&render::live::status_line(lines, failed, groups, suspects, interrupt::count() > 0));
-            }
-        }
-        self.status.clear();
-        self.stats.merge(&stream.stats());
-        Ok(false)
-    }
-
-    /// `--live`: one line per group the moment the process's reaction makes it a suspect.
-    fn print_fresh(&mut self, out: &mut dyn Write) -> Result<(), Error> {
-        let lines = fresh_lines(&mut self.analyzer, &self.ignores, self.disk, &mut self.budget);
-        if lines.is_empty() {
-            return Ok(());
-        }
-        self.status.clear();
-        for line in lines {
-            writeln!(out, "{line}").map_err(Error::Output)?;
-        }
-        out.flush().map_err(Error::Output)
-    }
-}
-
-/// The one-line status kept on stderr while a live source is read (on a terminal).
-struct StatusLine {
-    enabled: bool,
-    /// Drawn and not erased yet: the cursor is at its end.
-    shown: bool,
-}
-
-impl StatusLine {
-    fn new(enabled: bool) -> Self {
-        StatusLine { enabled, shown: false }
-    }
-
-    fn draw(&mut self, text: &str) {
-        if self.enabled {
-            eprint!("{ERASE_LINE}{text}");
-            self.shown = true;
-        }
-    }
-
-    /// Erases it, before anything else is printed: nothing is ever glued to it.
-    fn clear(&mut self) {
-        if self.shown {
-            eprint!("{ERASE_LINE}");
-            self.shown = false;
-        }
-    }
-}
-
-/// `attach`: what strace says on stderr. Its `Process N attached` lines become one line that
-/// says what was attached (once every process is, or after [`ATTACH_WAIT`]), before the trace
-/// is read; the rest is printed as strace wrote it.
-struct StraceMessages {
-    rx: Receiver<Vec<u8>>,
-    trees: Vec<Tree>,
-    confirmed: BTreeSet<Pid>,
-    said: bool,
-    since: Instant,
-}
-
-impl StraceMessages {
-    fn new(rx: Receiver<Vec<u8>>, trees: Vec<Tree>) -> Self {
-        StraceMessages { rx, trees, confirmed: BTreeSet::new(), said: false, since: Instant::now() }
-    }
-
-    /// Prints what strace said since the last call, waiting for more as `wait` says.
-    fn relay(&mut self, session: &mut Session<'_>, wait: Wait) {
-        loop {
-            let timeout = match wait {
-                Wait::No => Duration::ZERO,
-                Wait::Attached if self.all_confirmed() => Duration::ZERO,
-                Wait::Attached => ATTACH_WAIT.saturating_sub(self.since.elapsed()),
-                Wait::End => MESSAGES_WAIT,
-            };
-            let Ok(line) = self.rx.recv_timeout(timeout) else { break };
-            if let Some(pid) = parse::attached_pid(&line) {
-                self.confirmed.insert(pid);
-                session.analyzer.add_process(pid);
-                session.attached.push((pid, session.trace_start));
-                continue;
-            }
-            session.status.clear();
-            eprintln!("{}", String::from_utf8_lossy(&line));
-        }
-        let due = self.all_confirmed() || wait == Wait::End || self.since.elapsed() >= ATTACH_WAIT;
-        if !self.said && !self.confirmed.is_empty() && due {
-            self.said = true;
-            let mut trees: Vec<Tree> =
-                self.trees.iter().filter(|t| self.confirmed.contains(&t.root)).cloned().collect();
-            for t in &mut trees {
-                t.retain(|p| self.confirmed.contains(&p));
-            }
-            session.status.clear();
-            eprintln!("straceback: {}", render::live::attached(&trees));
-        }
-    }
-
-    fn all_confirmed(&self) -> bool {
-        self.trees.iter().all(|t| std::iter::once(&t.root).chain(&t.below).all(|p| self.confirmed.contains(p)))
-    }
-}
-
-/// How long [`StraceMessages::relay`] waits for strace's messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wait {
-    /// Only what has come.
-    No,
-    /// Until strace confirmed every process, [`ATTACH_WAIT`] at most.
-    Attached,
-    /// strace has ended: its last lines, [`MESSAGES_WAIT`] at most after each.
-    End,
-}
-
-/// The `--live` line of each group the process reacted to since the last call, unless a
-/// noise rule explains it (the same rules as the final report's, applied to what is known so
-/// far).
-fn fresh_lines(analyzer: &mut Analyzer, ignores: &Ignores, disk: &dyn Disk, budget: &mut typo::Budget) -> Vec<String> {
-    let mut lines = Vec::new();
-    for id in analyzer.take_fresh() {
-        let g = analyzer.group(id);
-        if noise::judge(g, ignores).is_some() {
-            continue;
-        }
-        let typo = heuristics::typo_of(g, &analyzer.evidence().known, disk, budget);
-        lines.push(render::live::suspect_line(&report::build::live_suspect(g, typo.as_ref())));
-        analyzer.mark_shown();
-    }
-    lines
 }
 
 /// Analyses the trace text of `reader` as the binary analyses a file with `--no-disk`, the
