@@ -6,7 +6,8 @@
 //! children inherit cwd and descriptors from their parents (without timestamps they are read
 //! one after the other, and the process table is approximate).
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::io::{self, Read};
 use std::time::Instant;
 
@@ -15,7 +16,7 @@ use super::pipeline::{Delivery, Pipeline};
 use crate::error::Error;
 use crate::event::Event;
 use crate::input::live;
-use crate::input::{Input, Source};
+use crate::input::{Input, OpenFiles, Source};
 use crate::parse::{Assembler, LineReader, ParseStats, Record};
 
 /// Lines read between two looks at the clock in [`EventStream::pump_until`].
@@ -236,22 +237,54 @@ fn pair_records<'a>(
     }
 }
 
-/// Merges the streams of one `-ff` set by timestamp (stable: ties keep file order).
+/// A time as a heap key: ordered by `f64::total_cmp`, ties by stream index (file order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key(f64, usize);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+/// Merges the streams of one `-ff` set by timestamp (stable: ties keep file order), through a
+/// heap of each stream's next event keyed by its parsed time: log(files) per event. Without
+/// absolute timestamps in every first event, the streams are read one after the other.
 pub struct MergedStream {
     streams: Vec<EventStream>,
     heads: Vec<Option<Event<'static>>>,
+    /// The streams with a head, by the time of their head (timed sets).
+    heap: BinaryHeap<Reverse<Key>>,
+    /// The last time seen per stream: an event without one sorts right after it.
+    last: Vec<f64>,
+    timed: bool,
+    /// Untimed sets: the stream being read.
+    cursor: usize,
     primed: bool,
     pending_error: Option<Error>,
 }
 
 impl MergedStream {
-    /// Opens the inputs of one group (read line by line: a set may have hundreds of files);
-    /// inputs that cannot be opened go to `errors`.
+    /// Opens the inputs of one group (read line by line; a set may have thousands of files,
+    /// which share a bounded number of open descriptors); inputs that cannot be opened go to
+    /// `errors`.
     pub fn open(group: &[&Input], fast: bool, errors: &mut Vec<Error>) -> Self {
+        let files = OpenFiles::new();
         let mut streams = Vec::new();
         for input in group {
-            match EventStream::open(input, fast, 1) {
-                Ok(s) => streams.push(s),
+            match input.open_shared(&files) {
+                Ok(r) => {
+                    let reader = LineReader::with_read_size(Source::Plain(r), crate::input::SHARED_READ);
+                    streams.push(EventStream::new(input, Feed::Lines(reader), fast));
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -265,7 +298,25 @@ impl MergedStream {
 
     fn new(streams: Vec<EventStream>) -> Self {
         let n = streams.len();
-        MergedStream { streams, heads: (0..n).map(|_| None).collect(), primed: false, pending_error: None }
+        MergedStream {
+            streams,
+            heads: (0..n).map(|_| None).collect(),
+            heap: BinaryHeap::with_capacity(n),
+            last: vec![f64::NEG_INFINITY; n],
+            timed: false,
+            cursor: 0,
+            primed: false,
+            pending_error: None,
+        }
+    }
+
+    /// The heap key of stream `i`'s head, if it has one.
+    fn key(&mut self, i: usize) -> Option<Key> {
+        let e = self.heads[i].as_ref()?;
+        if let Some(t) = e.time.as_ref().filter(|t| !t.relative) {
+            self.last[i] = t.secs();
+        }
+        Some(Key(self.last[i], i))
     }
 
     /// The next event and the index of the stream it came from. Errors name their input; the
@@ -282,30 +333,38 @@ impl MergedStream {
                     Err(e) => self.pending_error = Some(e),
                 }
             }
+            self.timed = self.heads.iter().flatten().all(|e| e.time.as_ref().is_some_and(|t| !t.relative));
+            if self.timed {
+                for i in 0..self.streams.len() {
+                    if let Some(k) = self.key(i) {
+                        self.heap.push(Reverse(k));
+                    }
+                }
+            }
             if let Some(e) = self.pending_error.take() {
                 return Err(e);
             }
         }
-        let timed = self.heads.iter().flatten().all(|e| e.time.as_ref().is_some_and(|t| !t.relative));
-        let pick = if timed {
-            let mut best: Option<(usize, f64)> = None;
-            for (i, h) in self.heads.iter().enumerate() {
-                if let Some(t) = h.as_ref().and_then(|e| e.time.as_ref()) {
-                    let secs = t.secs();
-                    if best.is_none_or(|(_, b)| secs < b) {
-                        best = Some((i, secs));
-                    }
-                }
-            }
-            best.map(|(i, _)| i)
+        let pick = if self.timed {
+            self.heap.pop().map(|Reverse(Key(_, i))| i)
         } else {
-            self.heads.iter().position(Option::is_some)
+            while self.cursor < self.heads.len() && self.heads[self.cursor].is_none() {
+                self.cursor += 1;
+            }
+            (self.cursor < self.heads.len()).then_some(self.cursor)
         };
         let Some(i) = pick else { return Ok(None) };
         let event = self.heads[i].take();
         let refill = self.streams[i].next_event();
         match refill {
-            Ok(next) => self.heads[i] = next,
+            Ok(next) => {
+                self.heads[i] = next;
+                if self.timed {
+                    if let Some(k) = self.key(i) {
+                        self.heap.push(Reverse(k));
+                    }
+                }
+            }
             Err(e) => {
                 self.heads[i] = None;
                 if let Some(ev) = event {

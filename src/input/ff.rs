@@ -13,6 +13,9 @@ use crate::event::Pid;
 pub fn expand(names: &[String]) -> Vec<Input> {
     let mut out = Vec::new();
     let mut next_set = 0;
+    // members counted once per prefix: a glob of 10,000 `X.PID` files lists their directory
+    // once, not once per file
+    let mut counted: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
     for name in names {
         if name == "-" {
             out.push(Input::stdin());
@@ -30,7 +33,8 @@ pub fn expand(names: &[String]) -> Vec<Input> {
                 continue;
             }
         }
-        let pid = split_pid(&path).filter(|(prefix, _)| set_members(prefix).len() >= 2);
+        let pid = split_pid(&path)
+            .filter(|(prefix, _)| *counted.entry(prefix.clone()).or_insert_with(|| set_members(prefix).len()) >= 2);
         let set = pid.as_ref().map(|(prefix, _)| prefix.clone());
         out.push(Input { path: Some(path), pid: pid.map(|(_, p)| p), set: set.map(|_| usize::MAX) });
     }

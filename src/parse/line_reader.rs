@@ -36,15 +36,25 @@ pub struct LineReader<R> {
     line_no: u64,
     /// Lines skipped because they were longer than [`MAX_LINE`].
     pub overlong: u64,
+    /// Bytes asked for per read.
+    read: usize,
     /// The line being read holds an ESC byte (strace `--color`).
     escaped: bool,
 }
 
 impl<R: Read> LineReader<R> {
     pub fn new(inner: R) -> Self {
+        Self::with_read_size(inner, READ)
+    }
+
+    /// Reads `read` bytes at a time into a buffer that grows only as lines need: the members
+    /// of a set of thousands of files each keep a small one.
+    pub fn with_read_size(inner: R, read: usize) -> Self {
+        let read = read.max(1);
         LineReader {
             inner,
-            buf: vec![0; 2 * READ],
+            read,
+            buf: vec![0; 2 * read],
             start: 0,
             scanned: 0,
             end: 0,
@@ -134,11 +144,12 @@ impl<R: Read> LineReader<R> {
             self.scanned -= self.start;
             self.start = 0;
         }
-        if self.buf.len() - self.end < READ {
-            self.buf.resize(self.end + READ, 0);
+        let read = self.read;
+        if self.buf.len() - self.end < read {
+            self.buf.resize(self.end + read, 0);
         }
         let n = loop {
-            match self.inner.read(&mut self.buf[self.end..self.end + READ]) {
+            match self.inner.read(&mut self.buf[self.end..self.end + read]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 r => break r?,
             }

@@ -261,3 +261,49 @@ fn issue16_deep_paths_keep_the_typo_check_linear() {
         assert_eq!(r["summary"]["typo_budget_spent"], false, "{args:?}");
     }
 }
+
+/// issue 16 item 6: a `-ff` set of 3,000 files under `ulimit -n 64` is analysed whole, given
+/// by its prefix or by a glob (the files share a bounded number of descriptors; the merge
+/// keeps time order across files).
+#[test]
+fn issue16_many_ff_files_under_a_low_descriptor_limit() {
+    use std::os::unix::process::CommandExt;
+    const FILES: u32 = 3000;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut names = Vec::new();
+    for pid in 1..=FILES {
+        // pid N fails at second N % 60 and again after every other file: the merge interleaves
+        let text = format!(
+            "10:00:{:02}.{pid:06} openat(AT_FDCWD, \"/srv/app/missing-{pid}.conf\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+             10:01:{:02}.{pid:06} exit_group(0) = ?\n10:01:{:02}.{pid:06} +++ exited with 0 +++\n",
+            pid % 60,
+            pid % 60,
+            pid % 60
+        );
+        let p = dir.path().join(format!("trace.{pid}"));
+        std::fs::write(&p, text).expect("write");
+        names.push(p.to_str().expect("utf-8").to_string());
+    }
+    let prefix = dir.path().join("trace").to_str().expect("utf-8").to_string();
+    for inputs in [vec![prefix], names] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"));
+        cmd.args(["--format", "json", "--no-disk"]).args(&inputs);
+        // SAFETY: setrlimit(2) between fork and exec, on the child's own limit.
+        unsafe {
+            cmd.pre_exec(|| {
+                let lim = libc::rlimit { rlim_cur: 64, rlim_max: 64 };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = cmd.output().expect("run");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(r["summary"]["processes"], u64::from(FILES), "{}", r["summary"]);
+        assert_eq!(r["summary"]["failures"], u64::from(FILES));
+        assert_eq!(r["summary"]["first_time"], "10:00:00.000060");
+        assert_eq!(r["summary"]["last_time"], "10:01:59.002999");
+    }
+}

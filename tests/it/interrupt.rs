@@ -108,13 +108,25 @@ fn issue16_ctrl_c_during_a_saved_file_prints_the_partial_report() {
     );
     let mut out = Collected::new(sb.0.stdout.take().expect("stdout"));
     let feeder = std::thread::spawn(move || {
-        let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) else { return 0u64 };
+        use std::os::unix::fs::OpenOptionsExt;
+        // non-blocking: neither the open (no reader yet) nor a write can hang the test
+        let end = std::time::Instant::now() + WAIT;
+        let mut f = loop {
+            match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&fifo) {
+                Ok(f) => break f,
+                Err(_) if std::time::Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
+                Err(_) => return 0u64,
+            }
+        };
         let line = b"12 openat(AT_FDCWD, \"/srv/missing.conf\", O_RDONLY) = -1 ENOENT (No such file or directory)\n";
         let mut n = 0u64;
-        // until straceback stops reading (EPIPE), 10 minutes at most
-        let end = std::time::Instant::now() + Duration::from_secs(600);
-        while std::time::Instant::now() < end && f.write_all(line).is_ok() {
-            n += 1;
+        // until straceback stops reading (EPIPE), WAIT at most
+        while std::time::Instant::now() < end {
+            match f.write(line) {
+                Ok(_) => n += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(1)),
+                Err(_) => break,
+            }
         }
         n
     });
