@@ -112,7 +112,10 @@ impl<R: Read> LineReader<R> {
                 let from = from + self.bom(from, self.end);
                 let line = &self.buf[from..self.end];
                 // cut inside its errno (`= -1 ENOE`): not a failure of a cut errno, a blank
-                let line = if ends_in_errno(line) { &line[..0] } else { line };
+                // a cut errno is dropped with its line: the ESC mark must say what is left
+                if ends_in_errno(line) {
+                    return Ok(Some((self.line_no, &line[..0], false)));
+                }
                 return Ok(Some((self.line_no, line, escaped)));
             }
             self.refill()?;
@@ -171,6 +174,16 @@ impl<R: Read> LineReader<R> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Found by fuzzing: a cut last line holding ESC, dropped for its cut errno, is marked as
+    /// what is left (nothing), not as the line it was.
+    #[test]
+    fn a_dropped_cut_line_carries_no_esc_mark() {
+        let mut r = LineReader::new(&b"1 write(2, \"\x1b[31m\", 5) = -1 ENOE"[..]);
+        let (_, line, escaped) = r.next_marked_line().unwrap().unwrap();
+        assert_eq!((line, escaped), (&b""[..], false));
+    }
+
     use super::*;
 
     fn lines(input: &[u8]) -> (Vec<(u64, Vec<u8>)>, u64) {

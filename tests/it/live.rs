@@ -66,7 +66,7 @@ fn ctrl_c_in_a_live_pipeline_prints_the_report() {
         .spawn()
         .expect("strace");
     let pgid = strace.id();
-    let mut strace = KillOnDrop(strace);
+    let strace = KillOnDrop(strace);
     let mut sb = Command::new(assert_cmd::cargo::cargo_bin("straceback"))
         .args(["--live", "-v", "--no-disk", "--color", "never"])
         .stdin(reader)
