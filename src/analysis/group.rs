@@ -6,7 +6,6 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::naming::Naming;
 use crate::errno::decisiveness;
 use crate::event::Pid;
 
@@ -115,6 +114,19 @@ impl Failure {
     pub fn main_errno(&self) -> &str {
         self.errnos.iter().max_by_key(|(e, n)| (decisiveness(e), **n)).map_or("", |(e, _)| e)
     }
+}
+
+/// How a text names a failure's target, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Naming {
+    /// The file name without its extension, where that is not an ordinary word
+    /// (`No module named 'confg_loader'`).
+    Stem,
+    /// The file name (`wp-login.php`).
+    Name,
+    /// The path, a suffix of it of two components or more, or the address (`unix:PATH`,
+    /// `host:port`).
+    Path,
 }
 
 /// Error text that names a failure: the line that does (an excerpt), and how it names it.

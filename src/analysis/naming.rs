@@ -4,23 +4,11 @@
 
 use std::ops::Range;
 
+pub use super::group::Naming;
 use super::group::Target;
 
 /// Longest excerpt kept from written text (characters, about).
 pub const EXCERPT: usize = 160;
-
-/// How a text names a failure's target, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Naming {
-    /// The file name without its extension, where that is not an ordinary word
-    /// (`No module named 'confg_loader'`).
-    Stem,
-    /// The file name (`wp-login.php`).
-    Name,
-    /// The path, a suffix of it of two components or more, or the address (`unix:PATH`,
-    /// `host:port`).
-    Path,
-}
 
 /// Where and how strongly error `text` names `target`: (strength, byte range of the match).
 pub fn naming(text: &[u8], target: &Target) -> Option<(Naming, Range<usize>)> {

@@ -308,6 +308,27 @@ pub(crate) fn not_traced(command: Option<&str>, status: &std::process::ExitStatu
         None => format!("strace stopped before tracing anything ({end}; its reason is above)"),
     }
 }
+/// An error in words: `straceback: NAME: reason`, as main and the drive print it.
+impl std::fmt::Display for crate::error::Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::error::Error;
+        match self {
+            Error::Input { name, source } => write!(f, "{name}: {source}"),
+            Error::IsDirectory { name } => {
+                write!(f, "{name}: is a directory (give the trace file, or the -ff prefix NAME of NAME.PID files)")
+            }
+            Error::NoTrace { name, piped, lines } => f.write_str(&no_trace(name, *piped, *lines)),
+            Error::NotStrace { name, lines, unparsed } => f.write_str(&not_strace(name, *lines, *unparsed)),
+            Error::NotTraced { command, status, not_found } => {
+                f.write_str(&not_traced(command.as_deref(), status, *not_found))
+            }
+            Error::NotAFile { name, kind } => f.write_str(&not_a_file(name, kind)),
+            Error::Output(e) => write!(f, "{e}"),
+            Error::Usage(s) => f.write_str(s),
+        }
+    }
+}
+
 /// `--save` given with trace files.
 pub(crate) const SAVE_FILES: &str =
     "--save keeps the trace read from stdin or from strace (run, attach); a trace file is kept already";
