@@ -205,7 +205,7 @@ impl Analyzer {
                 } else if let (true, Some(fd)) = (info.does.has(Does::CLOSE), fd) {
                     self.evidence.closed(pid, fd);
                 }
-                self.success(source, ev, pid, sc);
+                self.success(source, ev, pid, sc, info.does);
             }
             _ => {}
         }

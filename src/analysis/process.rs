@@ -228,16 +228,17 @@ impl ProcessTable {
             _ => return,
         };
         let ids = self.process(pid);
+        // one lookup in the syscall table per call
+        let info = syscalls::info(sc.name.as_bytes());
+        let does = info.does;
         if !ids.begun {
             // a process whose first event is its own exec started in the trace
-            let started =
-                matches!(sc.ret, Return::Value { .. }) && syscalls::info(sc.name.as_bytes()).does.has(Does::EXEC);
+            let started = matches!(sc.ret, Return::Value { .. }) && does.has(Does::EXEC);
             if let Some(p) = self.procs.get_mut(&pid) {
                 (p.begun, p.start_seen) = (true, started);
             }
         }
-        let closing =
-            syscalls::info(sc.name.as_bytes()).does.has(Does::CLOSE) && matches!(sc.ret, Return::Value { .. });
+        let closing = does.has(Does::CLOSE) && matches!(sc.ret, Return::Value { .. });
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
         // (compared first: most calls repeat what is known, and copying costs more)
         if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {
@@ -258,8 +259,6 @@ impl ProcessTable {
         let Return::Value { value, decoration } = &sc.ret else { return };
         let value = *value;
         let arg_fd = sc.fd.as_ref().and_then(|f| f.num);
-        let info = syscalls::info(sc.name.as_bytes());
-        let does = info.does;
         if does.has(Does::OPEN_FD) {
             let target = match decoration.as_deref() {
                 Some(d) if d.starts_with(b"/") => FdTarget::Path(d.to_vec()),

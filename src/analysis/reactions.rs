@@ -10,12 +10,12 @@ use super::process::FdTarget;
 use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
 use crate::event::{Event, Pid, Return, Syscall};
-use crate::syscalls::{self, Does};
+use crate::syscalls::Does;
 
 impl Analyzer {
-    /// A successful call: a new request, a connect's outcome, a fork, output.
-    pub(super) fn success(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
-        let does = syscalls::info(sc.name.as_bytes()).does;
+    /// A successful call that `does` what the syscall table says: a new request, a connect's
+    /// outcome, a fork, output.
+    pub(super) fn success(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, does: Does) {
         if does.has(Does::ACCEPT) {
             // a new request: earlier failures do not explain what follows
             self.state.clear_recent(pid);
