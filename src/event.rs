@@ -98,6 +98,8 @@ pub struct Syscall<'a> {
     pub ret: Return<'a>,
     /// `-T` duration in seconds.
     pub duration: Option<f64>,
+    /// Without `-T`: the seconds from a merged pair's head timestamp to its tail's.
+    pub span: Option<f64>,
     /// True when strace's printed path was cut (`"..."...`).
     pub path_truncated: bool,
 }
@@ -200,6 +202,7 @@ impl Syscall<'_> {
             addr: self.addr,
             ret: self.ret.into_owned(),
             duration: self.duration,
+            span: self.span,
             path_truncated: self.path_truncated,
         }
     }

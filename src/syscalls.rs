@@ -85,6 +85,14 @@ impl Does {
     /// Returns a descriptor of no path (eventfd, epoll, timerfd, memfd, ...), or puts two in
     /// its array argument (`pipe2([3, 4], 0)`, `socketpair(..., [3, 4])`).
     pub const OPEN_ANON: Does = Does(1 << 24);
+    /// Waits on a futex word (a lock or condition shared by threads).
+    pub const FUTEX: Does = Does(1 << 25);
+    /// Waits for its descriptor's data to reach the disk (`fsync`, `fdatasync`, ...).
+    pub const SYNC: Does = Does(1 << 26);
+    /// Registers a descriptor with an epoll set (`epoll_ctl`).
+    pub const EPOLL_CTL: Does = Does(1 << 27);
+    /// Makes its socket a listening one (`listen`): what is accepted on it is a client.
+    pub const LISTEN: Does = Does(1 << 28);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -181,11 +189,14 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"epoll_pwait2" | b"poll" | b"ppoll" | b"select" | b"pselect6" | b"_newselect" => row(NONE, D::POLL),
         // a descriptor and nothing the analysis needs beyond it
         b"fstat" | b"fstat64" | b"fstatfs" | b"fstatfs64" | b"fchmod" | b"fchown" | b"fchown32" | b"ftruncate"
-        | b"ftruncate64" | b"fsync" | b"fdatasync" | b"getdents" | b"getdents64" | b"lseek" | b"_llseek" | b"ioctl"
-        | b"listen" | b"setsockopt" | b"getsockname" | b"getpeername" | b"shutdown" | b"sendfile" | b"sendfile64"
-        | b"fadvise64" | b"fallocate" | b"fgetxattr" | b"fsetxattr" | b"flistxattr" | b"fremovexattr"
-        | b"sync_file_range" | b"readahead" | b"splice" | b"tee" | b"vmsplice" | b"copy_file_range"
-        | b"close_range" | b"inotify_rm_watch" | b"syncfs" => row(FD, D::NOTHING),
+        | b"ftruncate64" | b"getdents" | b"getdents64" | b"lseek" | b"_llseek" | b"ioctl" | b"setsockopt"
+        | b"getsockname" | b"getpeername" | b"shutdown" | b"sendfile" | b"sendfile64" | b"fadvise64" | b"fallocate"
+        | b"fgetxattr" | b"fsetxattr" | b"flistxattr" | b"fremovexattr" | b"readahead" | b"splice" | b"tee"
+        | b"vmsplice" | b"copy_file_range" | b"close_range" | b"inotify_rm_watch" => row(FD, D::NOTHING),
+        b"fsync" | b"fdatasync" | b"sync_file_range" | b"syncfs" => row(FD, D::SYNC),
+        b"epoll_ctl" => row(FD, D::EPOLL_CTL),
+        b"listen" => row(FD, D::LISTEN),
+        b"futex" | b"futex_time64" | b"futex_waitv" => row(NONE, D::FUTEX),
         // processes
         b"clone" | b"clone3" | b"fork" | b"vfork" => row(NONE, D::FORK),
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),
@@ -217,9 +228,29 @@ const EXAMINED: Does = Does::WRITE
     .and(Does::SOCKET_ERROR)
     .and(Does::FORK)
     .and(Does::OPEN_ANON)
-    .and(Does::CREDENTIALS);
+    .and(Does::CREDENTIALS)
+    .and(Does::LISTEN);
+
+/// What a call may block on: with `-T` or timestamps, these calls' durations are waits (see
+/// `analysis::waits`), so the fast path leaves them to the full parse.
+const WAITS: Does = Does::READ
+    .and(Does::WRITE)
+    .and(Does::ACCEPT)
+    .and(Does::CONNECT)
+    .and(Does::POLL)
+    .and(Does::LOCK)
+    .and(Does::WAIT_CHILD)
+    .and(Does::SLEEP)
+    .and(Does::FUTEX)
+    .and(Does::SYNC)
+    .and(Does::EPOLL_CTL);
 
 impl Info {
+    /// Whether the call can wait (or, for `epoll_ctl`, says what a wait is on).
+    pub fn waits(&self) -> bool {
+        self.does.has(WAITS)
+    }
+
     /// Whether a successful call `name(call...` with this row matters to the analysis (see
     /// [`EXAMINED`]); `call` is its argument text (fcntl duplicates only with `F_DUPFD`).
     pub fn examined(&self, call: &[u8]) -> bool {

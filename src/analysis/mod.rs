@@ -14,6 +14,7 @@ pub(crate) mod process;
 pub(crate) mod reactions;
 mod state;
 pub(crate) mod symptom;
+pub(crate) mod waits;
 
 use rustc_hash::FxHashSet as HashSet;
 
@@ -25,6 +26,7 @@ use group::{At, Failure, Failures, Target};
 use process::{FdTarget, ProcessTable, Resolved};
 use reactions::Symptoms;
 use state::Processes;
+use waits::Waits;
 
 /// Distinct pids counted for the summary.
 pub(crate) const MAX_PIDS: usize = 1_000_000;
@@ -52,6 +54,7 @@ pub(crate) struct Collected {
     pub failures: Failures,
     pub evidence: PathEvidence,
     pub symptoms: Symptoms,
+    pub waits: Waits,
     pub processes: u64,
     pub syscalls: u64,
     pub failed: u64,
@@ -69,6 +72,7 @@ pub struct Analyzer {
     failures: Failures,
     evidence: PathEvidence,
     symptoms: Symptoms,
+    waits: Waits,
     pids: HashSet<Pid>,
     /// The pid of the previous event (consecutive events mostly share one).
     last_pid: Option<Pid>,
@@ -88,6 +92,7 @@ impl Analyzer {
             failures: Failures::new(max_groups),
             evidence: PathEvidence::default(),
             symptoms: Symptoms::default(),
+            waits: Waits::default(),
             pids: HashSet::default(),
             last_pid: None,
             syscalls: 0,
@@ -104,8 +109,13 @@ impl Analyzer {
         let pid = ev.pid.unwrap_or(0);
         let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
         if counted && self.last_pid != Some(pid) && self.pids.len() < MAX_PIDS {
-            self.pids.insert(pid);
+            if self.pids.insert(pid) {
+                self.waits.begun(pid, secs(ev));
+            }
             self.last_pid = Some(pid);
+        }
+        if self.waits.wants_next(pid) {
+            self.waits.next_line(pid, secs(ev));
         }
         if !matches!(ev.kind, EventKind::Syscall(_) | EventKind::Routine) {
             self.evidence.forget_last_success();
@@ -118,6 +128,7 @@ impl Analyzer {
                     self.symptoms.add_exit(pid, *code);
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
+                self.waits.ended(pid, secs(ev));
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -129,6 +140,7 @@ impl Analyzer {
                 if symptom::is_crash_signal(signal) {
                     self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
                 }
+                self.waits.ended(pid, secs(ev));
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -159,6 +171,10 @@ impl Analyzer {
     fn syscall(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
         self.syscalls += 1;
         self.state.tick(pid);
+        let info = syscalls::info(sc.name.as_bytes());
+        if info.waits() {
+            self.waits.call(pid, ev, sc, info, &mut self.procs);
+        }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {
@@ -186,7 +202,6 @@ impl Analyzer {
             }
             Return::Restart { .. } => self.interruptions += 1,
             Return::Value { .. } => {
-                let info = syscalls::info(sc.name.as_bytes());
                 let call = evidence::PathCall {
                     creating: info.creates(&sc.args),
                     lookup: info.does.has(Does::LOOKUP),
@@ -204,6 +219,9 @@ impl Analyzer {
                     }
                 } else if let (true, Some(fd)) = (info.does.has(Does::CLOSE), fd) {
                     self.evidence.closed(pid, fd);
+                    if let Some(t) = secs(ev) {
+                        self.waits.requests.closed(pid, fd, t);
+                    }
                 }
                 self.success(source, ev, pid, sc, info.does);
             }
@@ -343,12 +361,18 @@ impl Analyzer {
             failures: self.failures,
             evidence: self.evidence,
             symptoms: self.symptoms,
+            waits: self.waits,
             processes: self.pids.len() as u64,
             syscalls: self.syscalls,
             failed: self.failed,
             interruptions: self.interruptions,
         }
     }
+}
+
+/// The event's absolute timestamp in seconds (`-r` deltas are none).
+fn secs(ev: &Event) -> Option<f64> {
+    ev.time.as_ref().filter(|t| !t.relative).map(Timestamp::secs)
 }
 
 /// The pid of strace's `Process N attached` message.

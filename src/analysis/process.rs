@@ -21,8 +21,22 @@ pub enum FdTarget {
     Socket {
         stream: bool,
         connecting: Option<SockAddr>,
+        role: SocketRole,
     },
     Other,
+}
+
+/// Which end of a connection a socket is, as far as the trace showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SocketRole {
+    #[default]
+    Unknown,
+    /// `listen` was called on it.
+    Listening,
+    /// Returned by `accept`: the server's end of a client's connection.
+    Client,
+    /// Connected (or connecting) to this address.
+    Peer(SockAddr),
 }
 
 /// The ids a process acts with, as far as the trace shows them: `set*id` and `setgroups`
@@ -152,6 +166,15 @@ impl ProcessTable {
         self.fd_table(pid).insert(fd, target);
     }
 
+    /// Marks the socket `fd` as connected to a peer or listening (a socket the table did not
+    /// know of, e.g. inherited before the trace, becomes known).
+    pub fn set_role(&mut self, pid: Pid, fd: i64, role: SocketRole) {
+        match self.fd_table(pid).get_mut(&fd) {
+            Some(FdTarget::Socket { role: r, .. }) => *r = role,
+            _ => self.set_fd(pid, fd, FdTarget::Socket { stream: true, connecting: None, role }),
+        }
+    }
+
     /// The credentials `pid` acts with, as far as the trace shows them.
     pub fn credentials(&self, pid: Pid) -> Credentials {
         self.creds.get(&pid).cloned().unwrap_or_default()
@@ -270,8 +293,18 @@ impl ProcessTable {
             self.set_fd(pid, value, target);
         } else if does.has(Does::OPEN_SOCKET) {
             // an accepted connection is a stream; `socket` says its type
-            let stream = does.has(Does::ACCEPT) || crate::bytes::contains(&sc.args, b"SOCK_STREAM");
-            self.set_fd(pid, value, FdTarget::Socket { stream, connecting: None });
+            let accepted = does.has(Does::ACCEPT);
+            let stream = accepted || crate::bytes::contains(&sc.args, b"SOCK_STREAM");
+            let role = if accepted { SocketRole::Client } else { SocketRole::Unknown };
+            self.set_fd(pid, value, FdTarget::Socket { stream, connecting: None, role });
+        } else if does.has(Does::CONNECT.and(Does::LISTEN)) {
+            let role = match &sc.addr {
+                Some(addr) if does.has(Does::CONNECT) => SocketRole::Peer(addr.clone()),
+                _ => SocketRole::Listening,
+            };
+            if let Some(fd) = arg_fd {
+                self.set_role(pid, fd, role);
+            }
         } else if info.dups(&sc.args) {
             if let Some(from) = arg_fd {
                 let target = self.fd(pid, from).cloned().unwrap_or(FdTarget::Other);

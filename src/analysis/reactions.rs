@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::group::{Named, Reactions};
 use super::naming;
-use super::process::FdTarget;
+use super::process::{FdTarget, SocketRole};
 use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
 use crate::event::{Event, Pid, Return, Syscall};
@@ -16,9 +16,13 @@ impl Analyzer {
     /// A successful call that `does` what the syscall table says: a new request, a connect's
     /// outcome, a fork, output.
     pub(super) fn success(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, does: Does) {
+        let t = super::secs(ev);
         if does.has(Does::ACCEPT) {
             // a new request: earlier failures do not explain what follows
             self.state.clear_recent(pid);
+            if let (Some(t), Return::Value { value, .. }) = (t, &sc.ret) {
+                self.waits.requests.accepted(pid, *value, t, ev.line);
+            }
         } else if does.has(Does::SOCKET_ERROR) {
             self.connect_result(source, ev, pid, sc);
         } else if does.has(Does::FORK) {
@@ -32,6 +36,9 @@ impl Analyzer {
         } else if does.has(Does::READ) && self.sink(pid, sc) == Some(Sink::Socket) {
             if let Some(path) = symptom::http_request(&symptom::written_text(sc).bytes) {
                 self.state.request(pid, path);
+                if let (Some(t), Some(fd)) = (t, sc.fd.as_ref().and_then(|f| f.num)) {
+                    self.waits.requests.request(pid, fd, t, ev.line);
+                }
             }
         }
         if !does.has(Does::WRITE) {
@@ -51,6 +58,9 @@ impl Analyzer {
                     self.error_text(pid, &errors);
                 }
                 if let Some(code) = symptom::http_status(&response) {
+                    if let (Some(t), Some(fd)) = (t, sc.fd.as_ref().and_then(|f| f.num)) {
+                        self.waits.requests.answered(pid, fd, t, code);
+                    }
                     self.symptoms.add_http(pid, code);
                     self.react(pid, |r| *r.http.entry(code).or_default() += 1, code >= 400, None);
                 }
@@ -96,7 +106,8 @@ impl Analyzer {
     pub(super) fn mark_connecting(&mut self, pid: Pid, sc: &Syscall) {
         if let (Some(fd), Some(addr)) = (sc.fd.as_ref().and_then(|f| f.num), sc.addr.clone()) {
             let stream = !matches!(self.procs.fd(pid, fd), Some(FdTarget::Socket { stream: false, .. }));
-            self.procs.set_fd(pid, fd, FdTarget::Socket { stream, connecting: Some(addr) });
+            let role = SocketRole::Peer(addr.clone());
+            self.procs.set_fd(pid, fd, FdTarget::Socket { stream, connecting: Some(addr), role });
         }
     }
 

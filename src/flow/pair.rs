@@ -66,7 +66,10 @@ impl Pairer {
                             all.push(b' ');
                         }
                         all.extend_from_slice(&args);
-                        let sc = build_syscall(name, Cow::Owned(all), ret, duration);
+                        let mut sc = build_syscall(name, Cow::Owned(all), ret, duration);
+                        if duration.is_none() {
+                            sc.span = span(head.time.as_ref(), time.as_ref());
+                        }
                         emit(Event {
                             line: head.line,
                             pid: key.or(pid), // the event stands on the head's line: its pid, else the tail's
@@ -117,6 +120,17 @@ impl Pairer {
             self.flush_head(pid, head, emit);
         }
     }
+}
+
+/// Without `-T`, a paired call's wait is the time from its head to its tail (absolute
+/// timestamps only; `-t`/`-tt` wrap at midnight).
+fn span(head: Option<&Timestamp>, tail: Option<&Timestamp>) -> Option<f64> {
+    let (head, tail) = (head?, tail?);
+    if head.relative || tail.relative {
+        return None;
+    }
+    let d = tail.secs() - head.secs();
+    Some(if d < 0.0 && head.text().contains(':') { d + 86_400.0 } else { d }).filter(|d| *d >= 0.0)
 }
 
 #[cfg(test)]

@@ -60,10 +60,13 @@ fn call_start(body: &[u8]) -> Option<(&[u8], &[u8])> {
 /// The fast path: a complete call that succeeded and that the analysis does not examine.
 pub(super) fn routine(prefix: &Prefix<'_>) -> bool {
     let Some((name, args)) = prefix.call else { return false };
-    if crate::syscalls::info(name).examined(args) {
+    let info = crate::syscalls::info(name);
+    let body = prefix.body;
+    // a call that can wait is measured when the line says how long it took (`-T`, or a
+    // timestamp to the process's next line)
+    if info.examined(args) || (info.waits() && (prefix.time.is_some() || body.ends_with(b">"))) {
         return false;
     }
-    let body = prefix.body;
     // the last ` = ` separates the return value (strings come before it); a digit after
     // it is a success, anything else (-1, ?, a cut line) takes the full parse
     match last_return_sep(body) {

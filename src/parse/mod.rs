@@ -42,7 +42,7 @@ pub mod quoted;
 mod returns;
 mod text;
 
-pub use args::split_args;
+pub use args::{parse_fd, split_args};
 pub use assemble::{prepare, Assembler, Prepared};
 pub use line::{attached_pid, build_syscall};
 pub use line_reader::{LineReader, MAX_LINE};

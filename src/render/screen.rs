@@ -9,12 +9,17 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
+use crate::heuristics::stall::Verdict;
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.
 const MORE_SUSPECTS: usize = 2;
 /// Reasons named on a `why:` line.
 const WHY_REASONS: usize = 3;
+/// Wait targets and stuck calls shown, each.
+const WAIT_LINES: usize = 3;
+/// A target is shown under "Waiting" once it held something up this long.
+const WAIT_SHOWN_SECS: f64 = 0.1;
 
 pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<()> {
     let w = width.max(40);
@@ -34,8 +39,12 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
         writeln!(out, "{} {line}", "symptoms:".bold())?;
     }
     writeln!(out)?;
+    if let Some(v) = &report.waiting.verdict {
+        verdict(report, v, w, out)?;
+    }
     let Some(first) = report.suspects.first() else {
         writeln!(out, "{}", fit(&words::no_suspects(&report.summary, false), w).green())?;
+        waiting(report, w, out)?;
         if report.summary.failures > 0 {
             writeln!(out, "{}", fit(&words::see_more(0), w).dimmed())?;
         }
@@ -67,8 +76,53 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
         let line = format!("{:>2}. {}  {}{tail}", s.rank, esc(&s.path), headline_errno(s));
         writeln!(out, "{}", fit(&line, w))?;
     }
+    waiting(report, w, out)?;
     writeln!(out)?;
     writeln!(out, "{}", fit(&words::see_more(report.suspects.len().saturating_sub(1 + MORE_SUSPECTS)), w).dimmed())
+}
+
+/// Waiting as the answer: the verdict, the calls stuck or the slowest request behind it.
+fn verdict(report: &Report, v: &Verdict, w: usize, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", fit(&esc(&words::verdict(v)), w).red().bold())?;
+    match v {
+        Verdict::Stuck { .. } => {
+            for s in report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES) {
+                writeln!(out, "    {}", fit(&esc(&words::stuck_line(s)), w - 4))?;
+            }
+        }
+        Verdict::Slow { .. } => {
+            if let Some(r) = report.waiting.requests.as_ref().and_then(|r| r.slowest.first()) {
+                writeln!(out, "    {}", fit(&esc(&words::slow_request(r)), w - 4))?;
+            }
+        }
+    }
+    writeln!(out)
+}
+
+/// Where the time went when waiting is not the verdict: the non-idle targets that held
+/// something up, calls stuck at the end; or what to add to strace's flags.
+fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
+    if report.waiting.verdict.is_some() {
+        return Ok(());
+    }
+    if let Some(hint) = words::not_measured(report.waiting.measured).filter(|_| report.suspects.is_empty()) {
+        return writeln!(out, "{}", fit(hint, w).dimmed());
+    }
+    let targets: Vec<_> =
+        report.waits.iter().filter(|x| !x.idle && x.stalled_s >= WAIT_SHOWN_SECS).take(WAIT_LINES).collect();
+    let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
+    if targets.is_empty() && stuck.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", "Waiting:".bold())?;
+    for t in targets {
+        writeln!(out, "    {}", fit(&esc(&words::wait_line(t)), w - 4))?;
+    }
+    for s in stuck {
+        writeln!(out, "    {}", fit(&esc(&words::stuck_line(s)), w - 4))?;
+    }
+    Ok(())
 }
 
 /// ` 1. /srv/app/x.conf  EACCES ×1 (+2 ENOENT)  openat,stat  pid 41`.

@@ -15,7 +15,7 @@ use crate::parse::ParseStats;
 const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
-    let Collected { failures, symptoms: seen, processes, syscalls, failed, interruptions, .. } = c;
+    let Collected { failures, symptoms: seen, waits, processes, syscalls, failed, interruptions, .. } = c;
     let Judgement { typo_budget_spent, noise, confidence, suspects } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
@@ -88,7 +88,10 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         skipped: stats.skipped,
         overlong: stats.overlong,
     };
-    Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms)
+    let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
+    let mut report = Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms);
+    (report.waits, report.stuck, report.waiting) = super::waits::build(&waits, end);
+    report
 }
 
 fn kind(t: &Target) -> TargetKind {

@@ -5,6 +5,7 @@
 //! [`crate::render::words`].
 
 pub(crate) mod build;
+pub mod waits;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,11 @@ pub struct Report {
     /// Failures classified as noise, counted by reason.
     pub noise: BTreeMap<NoiseReason, u64>,
     pub symptoms: Symptoms,
+    /// Where the time went, by target (most stall time first).
+    pub waits: Vec<waits::WaitReport>,
+    /// Calls still waiting when the trace ended.
+    pub stuck: Vec<waits::StuckReport>,
+    pub waiting: waits::Waiting,
 }
 
 impl Report {
@@ -42,7 +48,18 @@ impl Report {
         noise: BTreeMap<NoiseReason, u64>,
         symptoms: Symptoms,
     ) -> Report {
-        Report { schema: SCHEMA, summary, confidence, suspects, failures, noise, symptoms }
+        Report {
+            schema: SCHEMA,
+            summary,
+            confidence,
+            suspects,
+            failures,
+            noise,
+            symptoms,
+            waits: Vec::new(),
+            stuck: Vec::new(),
+            waiting: waits::Waiting::default(),
+        }
     }
 }
 

@@ -14,9 +14,11 @@ use crate::report::{FollowedBy, Report, Summary, Suspect};
 
 mod explain;
 mod screen;
+mod waits;
 
 pub(crate) use explain::*;
 pub(crate) use screen::*;
+pub(crate) use waits::*;
 
 /// One part of a score, in words.
 pub(crate) fn reason(why: &Why) -> String {

@@ -1,0 +1,141 @@
+//! Reading what a waiting call waited on from its arguments: the descriptors of a poll set, a
+//! futex's address and operation, the child of a `wait4`, whether an `fcntl` waits for a lock.
+
+use crate::event::{FdArg, Pid, Return, Syscall};
+use crate::parse::{parse_fd, split_args};
+
+/// The descriptors in a `poll`/`ppoll` array (`[{fd=3<…>, events=POLLIN}, …]`) or a
+/// `select` read set (`[3 5<…>]`), in order, at most `max`.
+pub(crate) fn fd_set(sc: &Syscall, max: usize) -> Vec<FdArg<'static>> {
+    let select = sc.name.contains("select");
+    let args = split_args(&sc.args, 2);
+    let Some(list) = args.get(usize::from(select)).and_then(|a| a.strip_prefix(b"[")) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < list.len() && out.len() < max {
+        let rest = &list[k..];
+        let at = if select { rest.iter().position(u8::is_ascii_digit) } else { find(rest, b"fd=").map(|i| i + 3) };
+        let Some(at) = at else { break };
+        let token = &rest[at..];
+        let len = token.iter().take_while(|c| c.is_ascii_digit()).count();
+        let end = len + decoration_len(&token[len..]);
+        if let Some(fd) = parse_fd(&token[..end]) {
+            out.push(fd.into_owned());
+        }
+        k += at + end.max(1);
+    }
+    out
+}
+
+/// The length of a `<…>` decoration at the start of `s` (0 when there is none); a `->` inside
+/// (a connection's two ends) does not close it.
+fn decoration_len(s: &[u8]) -> usize {
+    if s.first() != Some(&b'<') {
+        return 0;
+    }
+    let mut depth = 0usize;
+    for (i, &c) in s.iter().enumerate() {
+        match c {
+            b'<' => depth += 1,
+            b'>' if i > 0 && s[i - 1] == b'-' => {}
+            b'>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    0
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+/// `futex(0x7f…, FUTEX_WAIT_PRIVATE, …)`: the address of a waiting operation (a wake is no wait).
+pub(crate) fn futex_wait(sc: &Syscall) -> Option<String> {
+    let args = split_args(&sc.args, 2);
+    let op = args.get(1)?;
+    if find(op, b"FUTEX_WAIT").is_none() && find(op, b"FUTEX_LOCK_PI").is_none() {
+        return None;
+    }
+    let addr = std::str::from_utf8(args.first()?).ok()?;
+    Some(format!("futex {addr}"))
+}
+
+/// The child a `wait4`/`waitid`/`waitpid` waited for: the one it returned, else the one it
+/// named; `None` for any child.
+pub(crate) fn child(sc: &Syscall) -> Option<Pid> {
+    if let Return::Value { value, .. } = sc.ret {
+        if value > 0 {
+            return u32::try_from(value).ok();
+        }
+    }
+    let args = split_args(&sc.args, 2);
+    // waitid(P_PID, 42, …) names the child second
+    let arg = if sc.name == "waitid" { args.get(1)? } else { args.first()? };
+    std::str::from_utf8(arg).ok()?.trim().parse::<i64>().ok().filter(|&p| p > 0).and_then(|p| u32::try_from(p).ok())
+}
+
+/// Whether an `fcntl` waits for a record lock (`F_SETLKW`, `F_OFD_SETLKW`).
+pub(crate) fn fcntl_waits(sc: &Syscall) -> bool {
+    find(&sc.args, b"SETLKW").is_some()
+}
+
+/// The descriptor `epoll_ctl(ep, EPOLL_CTL_ADD, fd, …)` registers.
+pub(crate) fn epoll_added(sc: &Syscall) -> Option<FdArg<'static>> {
+    let args = split_args(&sc.args, 4);
+    if args.get(1).is_none_or(|op| find(op, b"EPOLL_CTL_ADD").is_none()) {
+        return None;
+    }
+    parse_fd(args.get(2)?).map(FdArg::into_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn call(name: &'static str, args: &'static str, ret: Return<'static>) -> Syscall<'static> {
+        Syscall { name: Cow::Borrowed(name), args: Cow::Borrowed(args.as_bytes()), ret, ..Syscall::default() }
+    }
+
+    fn value(v: i64) -> Return<'static> {
+        Return::Value { value: v, decoration: None }
+    }
+
+    #[test]
+    fn poll_and_select_sets_with_decorations() {
+        let p = call(
+            "poll",
+            "[{fd=5<UDP:[127.0.0.1:4000->127.0.0.53:53]>, events=POLLIN}, {fd=7, events=POLLOUT}], 2, 5000",
+            value(0),
+        );
+        let fds = fd_set(&p, 8);
+        assert_eq!(fds.len(), 2);
+        assert_eq!(fds[0].num, Some(5));
+        assert_eq!(fds[0].decoration.as_deref(), Some(&b"UDP:[127.0.0.1:4000->127.0.0.53:53]"[..]));
+        assert_eq!((fds[1].num, fds[1].decoration.is_none()), (Some(7), true));
+        let s = call("select", "8, [3 7<TCP:[1.2.3.4:5->6.7.8.9:10]>], NULL, NULL, {tv_sec=5, tv_usec=0}", value(1));
+        let fds = fd_set(&s, 8);
+        assert_eq!(fds.iter().map(|f| f.num).collect::<Vec<_>>(), vec![Some(3), Some(7)]);
+    }
+
+    #[test]
+    fn futex_waits_children_and_locks() {
+        let wait = call("futex", "0x55d0c0a0, FUTEX_WAIT_PRIVATE, 2, NULL", Return::Unfinished);
+        assert_eq!(futex_wait(&wait).as_deref(), Some("futex 0x55d0c0a0"));
+        assert_eq!(futex_wait(&call("futex", "0x55d0c0a0, FUTEX_WAKE_PRIVATE, 1", value(0))), None);
+        assert_eq!(
+            child(&call("wait4", "-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL", value(812))),
+            Some(812)
+        );
+        assert_eq!(child(&call("wait4", "77, 0x7ffd, 0, NULL", Return::Unfinished)), Some(77));
+        assert!(fcntl_waits(&call("fcntl", "3</var/lock/x>, F_SETLKW, {l_type=F_WRLCK}", value(0))));
+        let ctl =
+            call("epoll_ctl", "5<anon_inode:[eventpoll]>, EPOLL_CTL_ADD, 6<TCP:[1.1.1.1:2->3.3.3.3:4]>, {}", value(0));
+        assert_eq!(epoll_added(&ctl).and_then(|f| f.num), Some(6));
+    }
+}

@@ -1,0 +1,355 @@
+//! Where the time went: every call that can wait (see `syscalls::Info::waits`), with how long it
+//! took (`-T`, else a paired call's two timestamps, else the time to the process's next line),
+//! attributed to what it waited on ([`On`]). A `poll`/`epoll_wait` over several descriptors is
+//! attributed to the descriptor the process served next (what became ready); calls still
+//! unfinished when the trace ended are kept as stuck. Each wait is a stall or idle: idle when
+//! it waits for a client (a listening socket, an accepted connection, a terminal) or when a
+//! server waits outside every request ([`requests`]); a stall otherwise.
+
+mod calls;
+pub(crate) mod on;
+pub(crate) mod requests;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::event::{Event, FdArg, Pid, Return, Syscall};
+use crate::syscalls::{Does, Info};
+use on::On;
+use requests::Requests;
+
+use super::process::ProcessTable;
+
+/// Targets kept; waits on more are counted in [`Waits::overflow`].
+const MAX_TARGETS: usize = 4096;
+/// Processes whose start, unfinished call or pending wait is kept at once.
+const MAX_PROCS: usize = 100_000;
+/// Pids and syscall names kept per target.
+const PIDS: usize = 8;
+const SYSCALLS: usize = 6;
+/// Descriptors read from a poll set or remembered per epoll set.
+const SET: usize = 16;
+/// A wait that returned with EAGAIN after this long hit a receive timeout (`SO_RCVTIMEO`).
+const TIMED_OUT_AGAIN: f64 = 0.1;
+
+/// One target's waits.
+#[derive(Debug, Clone)]
+pub(crate) struct Totals {
+    pub on: On,
+    pub total: f64,
+    /// Of `total`, the time that was a stall (not idle).
+    pub stalled: f64,
+    /// Of `stalled`, the time inside requests.
+    pub in_requests: f64,
+    pub count: u64,
+    pub longest: f64,
+    pub longest_line: u64,
+    pub syscalls: Vec<(String, u64)>,
+    pub pids: Vec<Pid>,
+    /// Waits that ended by their timeout, and the longest of them.
+    pub timeouts: u64,
+    pub timeout_secs: f64,
+}
+
+/// A call still waiting when the trace ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Stuck {
+    pub pid: Pid,
+    pub syscall: String,
+    pub on: On,
+    pub since: Option<f64>,
+    pub since_text: Option<String>,
+    pub line: u64,
+    pub idle: bool,
+}
+
+/// A wait whose target is told by what the process does next.
+struct Pending {
+    fallback: On,
+    secs: f64,
+    syscall: String,
+    line: u64,
+    idle_fallback: bool,
+    /// Without a duration: when it started (ended by the process's next line).
+    started: Option<f64>,
+}
+
+/// How the trace lets waits be measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Timing {
+    pub durations: bool,
+    pub timestamps: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Waits {
+    index: HashMap<On, usize>,
+    pub targets: Vec<Totals>,
+    pub overflow: u64,
+    pending: HashMap<Pid, Pending>,
+    open: HashMap<Pid, Stuck>,
+    epoll: HashMap<(Pid, i64), Vec<FdArg<'static>>>,
+    /// When each process was first and last seen (its exit), for the share of its wall time.
+    starts: HashMap<Pid, f64>,
+    ends: HashMap<Pid, f64>,
+    pub requests: Requests,
+    pub timing: Timing,
+}
+
+impl Waits {
+    /// A process seen for the first time, at `t`.
+    pub fn begun(&mut self, pid: Pid, t: Option<f64>) {
+        if let Some(t) = t.filter(|_| self.starts.len() < MAX_PROCS) {
+            self.starts.entry(pid).or_insert(t);
+        }
+    }
+
+    /// The process ended at `t`: its unfinished call did not outlive it.
+    pub fn ended(&mut self, pid: Pid, t: Option<f64>) {
+        self.open.remove(&pid);
+        self.requests.ended(pid);
+        if let Some(t) = t.filter(|_| self.ends.len() < MAX_PROCS) {
+            self.ends.insert(pid, t);
+        }
+        self.settle(pid, t, None);
+    }
+
+    /// Whether a wait of `pid` waits for the process's next line to be measured.
+    pub fn wants_next(&self, pid: Pid) -> bool {
+        !self.pending.is_empty() && self.pending.get(&pid).is_some_and(|p| p.started.is_some())
+    }
+
+    /// The process's next line came at `t`: a wait measured by it ends.
+    pub fn next_line(&mut self, pid: Pid, t: Option<f64>) {
+        self.settle(pid, t, None);
+    }
+
+    /// The wall time of `pid` up to `end` (the trace's last timestamp).
+    pub fn wall(&self, pid: Pid, end: f64) -> Option<f64> {
+        let start = *self.starts.get(&pid)?;
+        Some((self.ends.get(&pid).copied().unwrap_or(end) - start).max(0.0))
+    }
+
+    /// Calls still waiting at the end of the trace, in line order.
+    pub fn stuck(&self) -> Vec<Stuck> {
+        let mut v: Vec<Stuck> = self.open.values().cloned().collect();
+        v.sort_by_key(|s| s.line);
+        v
+    }
+
+    /// A waiting call of `pid` (`info` is its row): measured, attributed, counted.
+    pub fn call(&mut self, pid: Pid, ev: &Event, sc: &Syscall, info: Info, procs: &mut ProcessTable) {
+        let does = info.does;
+        let t = ev.time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
+        if does.has(Does::EPOLL_CTL) {
+            self.register(pid, sc);
+            return;
+        }
+        // the descriptor a process serves after a poll is the one that became ready
+        if self.pending.contains_key(&pid) {
+            let next = sc.fd.as_ref().filter(|_| !does.has(Does::POLL));
+            let on = next.map(|fd| on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n))));
+            self.settle(pid, t, on);
+        }
+        let Some(on) = self.target(pid, sc, does, procs) else { return };
+        let secs = sc.duration.or(sc.span);
+        self.timing.durations |= sc.duration.is_some();
+        self.timing.timestamps |= t.is_some();
+        if matches!(sc.ret, Return::Unfinished) {
+            if self.open.len() < MAX_PROCS || self.open.contains_key(&pid) {
+                let idle = self.is_idle(pid, &on, does);
+                let since_text = ev.time.as_ref().map(|t| t.text().to_string());
+                let stuck = Stuck { pid, syscall: sc.name.to_string(), on, since: t, since_text, line: ev.line, idle };
+                self.open.insert(pid, stuck);
+            }
+            return;
+        }
+        let timeout = match &sc.ret {
+            Return::Value { value: 0, .. } => does.has(Does::POLL),
+            Return::Error { errno, .. } => {
+                &**errno == "ETIMEDOUT" || (&**errno == "EAGAIN" && secs.is_some_and(|s| s >= TIMED_OUT_AGAIN))
+            }
+            _ => false,
+        };
+        // a poll that returned ready over several descriptors: the next call says which
+        let several = does.has(Does::POLL) && !timeout && matches!(on, On::Other(_));
+        if several || (secs.is_none() && t.is_some()) {
+            let idle_fallback = self.is_idle(pid, &on, does);
+            if self.pending.len() < MAX_PROCS {
+                let started = if secs.is_none() { t } else { None };
+                let pending = Pending {
+                    fallback: on,
+                    secs: secs.unwrap_or(0.0),
+                    syscall: sc.name.to_string(),
+                    line: ev.line,
+                    idle_fallback,
+                    started,
+                };
+                self.pending.insert(pid, pending);
+            }
+            return;
+        }
+        let Some(secs) = secs else { return };
+        let idle = self.is_idle(pid, &on, does);
+        self.add(pid, on, &sc.name, secs, ev.line, idle, timeout);
+    }
+
+    /// Ends `pid`'s pending wait: attributed to `next` when the process served a descriptor
+    /// next, else to what it was known to wait on; timed by `t` when it had no duration.
+    fn settle(&mut self, pid: Pid, t: Option<f64>, next: Option<On>) {
+        let Some(p) = self.pending.remove(&pid) else { return };
+        let secs = match p.started {
+            Some(start) => match t {
+                Some(t) => (t - start).max(0.0),
+                None => return,
+            },
+            None => p.secs,
+        };
+        let (on, idle) = match next {
+            Some(on) => {
+                let idle = self.is_idle(pid, &on, Does::NOTHING);
+                (on, idle)
+            }
+            None => (p.fallback, p.idle_fallback),
+        };
+        self.add(pid, on, &p.syscall, secs, p.line, idle, false);
+    }
+
+    fn is_idle(&self, pid: Pid, on: &On, does: Does) -> bool {
+        // a parent waiting for a child: the child's own waits say where the time went
+        on.is_idle() || does.has(Does::WAIT_CHILD) || (self.requests.serves(pid) && !self.requests.in_request(pid))
+    }
+
+    #[allow(clippy::too_many_arguments)] // one wait's facts
+    fn add(&mut self, pid: Pid, on: On, syscall: &str, secs: f64, line: u64, idle: bool, timeout: bool) {
+        let id = match self.index.get(&on) {
+            Some(&id) => id,
+            None if self.targets.len() < MAX_TARGETS => {
+                let id = self.targets.len();
+                self.index.insert(on.clone(), id);
+                self.targets.push(Totals {
+                    on,
+                    total: 0.0,
+                    stalled: 0.0,
+                    in_requests: 0.0,
+                    count: 0,
+                    longest: 0.0,
+                    longest_line: line,
+                    syscalls: Vec::new(),
+                    pids: Vec::new(),
+                    timeouts: 0,
+                    timeout_secs: 0.0,
+                });
+                id
+            }
+            None => {
+                self.overflow += 1;
+                return;
+            }
+        };
+        let in_request = !idle && self.requests.in_request(pid);
+        if in_request {
+            self.requests.stalled(pid, id, secs);
+        }
+        let w = &mut self.targets[id];
+        w.total += secs;
+        w.count += 1;
+        if !idle {
+            w.stalled += secs;
+        }
+        if in_request {
+            w.in_requests += secs;
+        }
+        if secs > w.longest {
+            (w.longest, w.longest_line) = (secs, line);
+        }
+        if timeout {
+            w.timeouts += 1;
+            w.timeout_secs = w.timeout_secs.max(secs);
+        }
+        match w.syscalls.iter().position(|(n, _)| n == syscall) {
+            Some(k) => w.syscalls[k].1 += 1,
+            None if w.syscalls.len() < SYSCALLS => w.syscalls.push((syscall.to_string(), 1)),
+            None => {}
+        }
+        if !w.pids.contains(&pid) && w.pids.len() < PIDS {
+            w.pids.push(pid);
+        }
+    }
+
+    /// What `sc` waits on, or `None` when it does not wait (a futex wake, an fcntl that is
+    /// no lock wait).
+    fn target(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
+        let described =
+            |procs: &mut ProcessTable, fd: &FdArg| on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n)));
+        if does.has(Does::FUTEX) {
+            return calls::futex_wait(sc).map(On::Futex);
+        }
+        if does.has(Does::WAIT_CHILD) {
+            return Some(On::Child(calls::child(sc)));
+        }
+        if does.has(Does::SLEEP) {
+            return Some(On::Sleep);
+        }
+        if does.has(Does::POLL) {
+            let set = match sc.fd.as_ref().and_then(|f| f.num) {
+                Some(ep) => self.epoll.get(&(pid, ep)).cloned().unwrap_or_default(),
+                None => calls::fd_set(sc, SET),
+            };
+            return Some(match set.as_slice() {
+                [one] => described(procs, one),
+                [] => On::Other(format!("{} set", sc.name)),
+                many => {
+                    let first = described(procs, &many[0]).label();
+                    On::Other(format!("{} descriptors ({first}, …)", many.len()))
+                }
+            });
+        }
+        let fd = sc.fd.as_ref()?;
+        if does.has(Does::LOCK) {
+            if sc.name.starts_with("fcntl") && !calls::fcntl_waits(sc) {
+                return None;
+            }
+            return Some(match described(procs, fd) {
+                On::File(p) => On::Lock(p),
+                other => On::Lock(other.label().into_bytes()),
+            });
+        }
+        if does.has(Does::CONNECT) {
+            if let Some(addr) = &sc.addr {
+                let udp = fd.decoration.as_deref().is_some_and(|d| d.starts_with(b"UDP"));
+                let proto = if matches!(addr, crate::event::SockAddr::Unix { .. }) {
+                    "unix"
+                } else if udp {
+                    "udp"
+                } else {
+                    "tcp"
+                };
+                return Some(On::Peer { proto, addr: addr.to_string() });
+            }
+        }
+        let on = described(procs, fd);
+        if does.has(Does::ACCEPT) {
+            // what an accept waits on is a new client of the socket it listens on
+            return Some(match on {
+                On::Peer { proto, addr: local } | On::Clients { proto, local } | On::Listening { proto, local } => {
+                    On::Listening { proto, local }
+                }
+                other => On::Listening { proto: "tcp", local: other.label() },
+            });
+        }
+        Some(on)
+    }
+
+    /// `epoll_ctl(ep, EPOLL_CTL_ADD, fd, …)`: what a later `epoll_wait` on `ep` may wait on.
+    fn register(&mut self, pid: Pid, sc: &Syscall) {
+        let (Some(ep), Some(fd)) = (sc.fd.as_ref().and_then(|f| f.num), calls::epoll_added(sc)) else { return };
+        if !self.epoll.contains_key(&(pid, ep)) && self.epoll.len() >= MAX_PROCS {
+            return;
+        }
+        let set = self.epoll.entry((pid, ep)).or_default();
+        set.retain(|f| f.num != fd.num);
+        if set.len() < SET {
+            set.push(fd);
+        }
+    }
+}

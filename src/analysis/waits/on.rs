@@ -1,0 +1,188 @@
+//! What a wait was on, named the way an on-call engineer looks for it: a file by its path, a
+//! connection by its peer (`tcp 127.0.0.1:5433`, `udp 127.0.0.53:53`, `unix /run/x.sock`), a
+//! lock by its file, a futex by its address, a child by its pid. Names come from strace's `-yy`
+//! decorations where printed, else from what the trace showed of the descriptor (its `connect`,
+//! `accept`, `listen`, the path it was opened with).
+
+use crate::analysis::process::{FdTarget, SocketRole};
+use crate::event::{FdArg, Pid, SockAddr};
+
+/// A waited-on thing. Connections accepted on one listening address are one target (the
+/// server waiting for its clients), not one per client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum On {
+    File(Vec<u8>),
+    /// A socket connected to this peer (`proto` is tcp, udp or unix).
+    Peer {
+        proto: &'static str,
+        addr: String,
+    },
+    /// Client connections accepted on this local address (or listening socket).
+    Clients {
+        proto: &'static str,
+        local: String,
+    },
+    /// A listening socket: waiting for a new client.
+    Listening {
+        proto: &'static str,
+        local: String,
+    },
+    /// A pipe, by its inode (`pipe:[1234]`).
+    Pipe(String),
+    /// A terminal: waiting for someone to type.
+    Terminal(Vec<u8>),
+    /// The file of an `flock`/`fcntl(F_SETLKW)` lock.
+    Lock(Vec<u8>),
+    /// A futex word, by address.
+    Futex(String),
+    /// A child process (`None`: any child).
+    Child(Option<Pid>),
+    Sleep,
+    /// What the trace does not name further: `anon_inode:[eventfd]`, `fd 7`, an unresolved
+    /// poll set.
+    Other(String),
+}
+
+impl On {
+    /// The server waiting for clients, or someone waiting at a terminal: nothing to do.
+    pub fn is_idle(&self) -> bool {
+        matches!(self, On::Clients { .. } | On::Listening { .. } | On::Terminal(_))
+    }
+
+    /// The name printed for it.
+    pub fn label(&self) -> String {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        match self {
+            On::File(p) => text(p),
+            On::Peer { proto, addr } => format!("{proto} {addr}"),
+            On::Clients { proto, local } => format!("clients of {proto} {local}"),
+            On::Listening { proto, local } => format!("new connections on {proto} {local}"),
+            On::Pipe(p) | On::Other(p) | On::Futex(p) => p.clone(),
+            On::Terminal(p) => format!("terminal {}", text(p)),
+            On::Lock(p) => format!("lock {}", text(p)),
+            On::Child(Some(pid)) => format!("child {pid}"),
+            On::Child(None) => "any child".to_string(),
+            On::Sleep => "sleep".to_string(),
+        }
+    }
+}
+
+/// The target of a wait on descriptor `fd`: its `-yy` decoration, else what the process table
+/// knows of it (`tracked`).
+pub(crate) fn descriptor(fd: &FdArg, tracked: Option<&FdTarget>) -> On {
+    let role = match tracked {
+        Some(FdTarget::Socket { role, .. }) => Some(role),
+        _ => None,
+    };
+    if let Some(dec) = fd.decoration.as_deref() {
+        if let Some(on) = decorated(dec, role) {
+            return on;
+        }
+    }
+    match (tracked, role) {
+        (_, Some(SocketRole::Peer(addr))) => peer(addr, tracked),
+        (Some(FdTarget::Path(p)), _) => file(p),
+        _ => On::Other(fd.num.map_or_else(|| "a descriptor".to_string(), |n| format!("fd {n}"))),
+    }
+}
+
+fn file(path: &[u8]) -> On {
+    if path.starts_with(b"/dev/pts/") || path.starts_with(b"/dev/tty") {
+        On::Terminal(path.to_vec())
+    } else {
+        On::File(path.to_vec())
+    }
+}
+
+fn peer(addr: &SockAddr, tracked: Option<&FdTarget>) -> On {
+    let stream = !matches!(tracked, Some(FdTarget::Socket { stream: false, .. }));
+    let proto = match addr {
+        SockAddr::Unix { .. } => "unix",
+        _ if stream => "tcp",
+        _ => "udp",
+    };
+    On::Peer { proto, addr: addr.to_string() }
+}
+
+/// `/srv/x.log`, `TCP:[127.0.0.1:40000->127.0.0.1:5433]`, `UDP:[…]`, `TCPv6:[[::1]:80]`,
+/// `UNIX-STREAM:[1->2,"/run/x.sock"]`, `pipe:[12]`, `anon_inode:[eventfd]`; `None` for a
+/// `-y` socket (`socket:[12]`), which says nothing of where it goes.
+fn decorated(dec: &[u8], role: Option<&SocketRole>) -> Option<On> {
+    if dec.starts_with(b"/") {
+        return Some(file(dec));
+    }
+    let text = String::from_utf8_lossy(dec);
+    let (kind, inner) = text.split_once(":[")?;
+    let inner = inner.strip_suffix(']').unwrap_or(inner);
+    let proto = match kind {
+        "TCP" | "TCPv6" => "tcp",
+        "UDP" | "UDPv6" => "udp",
+        k if k.starts_with("UNIX") => "unix",
+        "pipe" => return Some(On::Pipe(format!("pipe:[{inner}]"))),
+        "socket" => return None,
+        _ => return Some(On::Other(text.into_owned())),
+    };
+    if proto == "unix" {
+        // `1->2,"/run/x.sock"` or `1,"/run/x.sock"`: the path is the socket file's
+        let path = inner.split_once(",\"").map(|(_, p)| p.trim_end_matches('"').to_string());
+        let local = path.unwrap_or_else(|| format!("socket:[{inner}]"));
+        return Some(match role {
+            Some(SocketRole::Listening) => On::Listening { proto, local },
+            Some(SocketRole::Client) => On::Clients { proto, local },
+            Some(SocketRole::Peer(addr)) => On::Peer { proto, addr: addr.to_string() },
+            _ => On::Peer { proto, addr: local },
+        });
+    }
+    Some(match (inner.split_once("->"), role) {
+        (Some((local, _)), Some(SocketRole::Client)) => On::Clients { proto, local: local.to_string() },
+        (Some((_, remote)), _) => On::Peer { proto, addr: remote.to_string() },
+        (None, Some(SocketRole::Client)) => On::Clients { proto, local: inner.to_string() },
+        (None, _) => On::Listening { proto, local: inner.to_string() },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn fd(dec: &str) -> FdArg<'static> {
+        FdArg { num: Some(3), decoration: Some(Cow::Owned(dec.as_bytes().to_vec())) }
+    }
+
+    fn label(dec: &str, tracked: Option<&FdTarget>) -> String {
+        descriptor(&fd(dec), tracked).label()
+    }
+
+    #[test]
+    fn decorations_name_the_peer_the_file_or_the_pipe() {
+        assert_eq!(label("TCP:[127.0.0.1:40000->127.0.0.1:5433]", None), "tcp 127.0.0.1:5433");
+        assert_eq!(label("UDP:[127.0.0.1:5353->127.0.0.53:53]", None), "udp 127.0.0.53:53");
+        assert_eq!(label("TCPv6:[[::1]:4000->[::1]:80]", None), "tcp [::1]:80");
+        assert_eq!(label("/var/lib/app/data.log", None), "/var/lib/app/data.log");
+        assert_eq!(label("pipe:[8812]", None), "pipe:[8812]");
+        assert_eq!(label("anon_inode:[eventfd]", None), "anon_inode:[eventfd]");
+        assert_eq!(label("UNIX-STREAM:[51->52,\"/run/php/fpm.sock\"]", None), "unix /run/php/fpm.sock");
+        assert!(descriptor(&fd("/dev/pts/0"), None).is_idle());
+    }
+
+    #[test]
+    fn accepted_connections_are_one_idle_target_per_listening_address() {
+        let client = FdTarget::Socket { stream: true, connecting: None, role: SocketRole::Client };
+        let a = descriptor(&fd("TCP:[127.0.0.1:80->127.0.0.1:51000]"), Some(&client));
+        let b = descriptor(&fd("TCP:[127.0.0.1:80->127.0.0.1:51002]"), Some(&client));
+        assert_eq!(a, b);
+        assert!(a.is_idle());
+        assert_eq!(a.label(), "clients of tcp 127.0.0.1:80");
+        assert!(descriptor(&fd("TCP:[0.0.0.0:80]"), None).is_idle());
+    }
+
+    #[test]
+    fn without_yy_the_connect_names_the_peer() {
+        let addr = SockAddr::Inet { ip: "127.0.0.1".into(), port: 5433 };
+        let sock = FdTarget::Socket { stream: true, connecting: None, role: SocketRole::Peer(addr) };
+        assert_eq!(label("socket:[991]", Some(&sock)), "tcp 127.0.0.1:5433");
+        let bare = FdArg { num: Some(7), decoration: None };
+        assert_eq!(descriptor(&bare, None).label(), "fd 7");
+    }
+}

@@ -1,0 +1,142 @@
+//! The sentences about waiting: the verdict, a target's line, a stuck call, a slow request, and
+//! what to add to strace's flags when nothing could be measured.
+
+use super::screen::number;
+use crate::event::Pid;
+use crate::heuristics::stall::Verdict;
+use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitReport};
+
+/// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
+pub(crate) fn secs(s: f64) -> String {
+    if s >= 10.0 {
+        format!("{s:.1} s")
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 0.001 {
+        format!("{:.0} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
+}
+
+fn share_of(of: ShareOf, pids: &[Pid]) -> String {
+    match (of, pids) {
+        (ShareOf::Requests, _) => "of request time".to_string(),
+        (ShareOf::Processes, [pid]) => format!("of pid {pid}'s time"),
+        (ShareOf::Processes, _) => "of its processes' time".to_string(),
+    }
+}
+
+/// `poll ×6, connect ×3 and 1 more`.
+fn calls(syscalls: &[(String, u64)]) -> String {
+    let mut parts: Vec<String> = syscalls.iter().take(2).map(|(s, n)| format!("{s} ×{}", number(*n))).collect();
+    if syscalls.len() > 2 {
+        parts.push(format!("{} more", syscalls.len() - 2));
+    }
+    parts.join(", ")
+}
+
+fn timeouts(n: u64) -> String {
+    match n {
+        0 => String::new(),
+        1 => ", 1 timeout".to_string(),
+        n => format!(", {} timeouts", number(n)),
+    }
+}
+
+/// The first line of the report when waiting is the answer.
+pub(crate) fn verdict(v: &Verdict) -> String {
+    match v {
+        Verdict::Slow { target, share, share_of: of, stalled_s, longest_s, syscalls, timeouts: t, pids, .. } => {
+            format!(
+                "slow: {} {} waiting on {target} ({} in all, longest {}{}: {})",
+                percent(*share),
+                share_of(*of, pids),
+                secs(*stalled_s),
+                secs(*longest_s),
+                timeouts(*t),
+                calls(syscalls),
+            )
+        }
+        Verdict::Stuck { calls } => {
+            let first = &calls[0];
+            let more = match calls.len() - 1 {
+                0 => String::new(),
+                1 => " (and 1 more call)".to_string(),
+                n => format!(" (and {n} more calls)"),
+            };
+            format!(
+                "stuck: pid {} had waited {} in {} on {} when the trace ended{more}",
+                first.pid,
+                secs(first.waited_s),
+                first.syscall,
+                first.target
+            )
+        }
+    }
+}
+
+/// `tcp 127.0.0.1:5433: 30.1 s in 14 waits (recvfrom, poll), longest 5.0 s, 4 timeouts; 92 % of request time`.
+pub(crate) fn wait_line(w: &WaitReport) -> String {
+    let mut calls: Vec<(&String, &u64)> = w.syscalls.iter().collect();
+    calls.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let names: Vec<&str> = calls.iter().take(3).map(|(n, _)| n.as_str()).collect();
+    let waits = if w.count == 1 { "1 wait".to_string() } else { format!("{} waits", number(w.count)) };
+    let shown = if w.idle { w.total_s } else { w.stalled_s };
+    let mut line = format!(
+        "{}: {} in {waits} ({}), longest {}{}",
+        w.target,
+        secs(shown),
+        names.join(", "),
+        secs(w.longest_s),
+        timeouts(w.timeouts)
+    );
+    if let (Some(share), Some(of)) = (w.share, w.share_of) {
+        line.push_str(&format!("; {} {}", percent(share), share_of(of, &w.pids)));
+    }
+    if w.idle {
+        line.push_str(" (idle)");
+    }
+    line
+}
+
+/// `pid 812 futex on futex 0x55d0c0a0: waiting 3.02 s (since 10:15:02.412345)`.
+pub(crate) fn stuck_line(s: &StuckReport) -> String {
+    let waited = s.waited_s.map_or_else(|| "still waiting".to_string(), |w| format!("waiting {}", secs(w)));
+    let since = s.since.as_deref().map_or_else(String::new, |t| format!(" (since {t})"));
+    let idle = if s.idle { ", idle" } else { "" };
+    format!("pid {} {} on {}: {waited}{since}{idle}", s.pid, s.syscall, s.target)
+}
+
+/// `slowest request: 5.01 s, answered 504 — 5.00 s of it waiting on tcp 127.0.0.1:5433`.
+pub(crate) fn slow_request(r: &SlowRequest) -> String {
+    let answered = r.status.map_or_else(|| "connection closed".to_string(), |c| format!("answered {c}"));
+    let inside = match (&r.waiting_on, r.waiting_s) {
+        (Some(on), Some(s)) => format!(" — {} of it waiting on {on}", secs(s)),
+        _ => String::new(),
+    };
+    format!("slowest request: {} (pid {}), {answered}{inside}", secs(r.latency_s), r.pid)
+}
+
+/// What to do when the trace has neither durations nor timestamps.
+pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
+    (m == Measured::None)
+        .then_some("waits not measured: the trace has no durations or timestamps (trace with strace -tt -T)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_strace_users_think_of_them() {
+        assert_eq!(secs(30.1234), "30.1 s");
+        assert_eq!(secs(5.0), "5.00 s");
+        assert_eq!(secs(0.0123), "12 ms");
+        assert_eq!(secs(0.00031), "310 µs");
+    }
+}

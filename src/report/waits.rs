@@ -1,0 +1,220 @@
+//! The waits part of the report (JSON `waits`, `stuck`, `waiting`; additive to schema 1) and how
+//! it is built from what the analysis measured.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::waits::on::On;
+use crate::analysis::waits::{Stuck, Totals, Waits};
+use crate::event::Pid;
+use crate::heuristics::stall::{self, Verdict};
+
+/// Targets listed in `waits` (the ones with most stall time, then most time).
+const LISTED: usize = 50;
+/// Slowest requests listed.
+const SLOWEST: usize = 5;
+
+/// How waits could be measured, the verdict when they dominate, request latencies.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Waiting {
+    /// `durations` (`-T`), `timestamps` (time to the next line of the process, or between a
+    /// call's two halves), or `none`: then nothing is measured and `-tt -T` is needed.
+    pub measured: Measured,
+    /// Set when a non-idle wait holds most of the time, or a call was stuck at the end.
+    pub verdict: Option<Verdict>,
+    /// Requests seen from start (request read or connection accepted) to end (status line
+    /// written or connection closed).
+    pub requests: Option<RequestTimes>,
+    /// Waits not attributed because too many targets were seen.
+    pub overflow: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measured {
+    Durations,
+    Timestamps,
+    #[default]
+    None,
+}
+
+/// What a target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitKind {
+    File,
+    Connection,
+    Clients,
+    Listening,
+    Pipe,
+    Terminal,
+    Lock,
+    Futex,
+    Child,
+    Sleep,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitReport {
+    /// `tcp 127.0.0.1:5433`, `/var/lib/app/data.log`, `lock /run/x.lock`, `futex 0x7f…`.
+    pub target: String,
+    pub kind: WaitKind,
+    /// Waiting for clients, or a server between requests: nothing to do.
+    pub idle: bool,
+    pub total_s: f64,
+    /// Of `total_s`, the time that held something up (not idle).
+    pub stalled_s: f64,
+    /// Of `stalled_s`, the time inside requests.
+    pub in_requests_s: f64,
+    pub count: u64,
+    pub longest_s: f64,
+    pub longest_line: u64,
+    pub syscalls: BTreeMap<String, u64>,
+    pub pids: Vec<Pid>,
+    /// `stalled_s` over the time of the requests (when requests were timed) or of the
+    /// processes involved.
+    pub share: Option<f64>,
+    pub share_of: Option<ShareOf>,
+    pub timeouts: u64,
+    /// The longest wait that ended by its timeout.
+    pub timeout_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareOf {
+    Requests,
+    Processes,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StuckReport {
+    pub pid: Pid,
+    pub syscall: String,
+    pub target: String,
+    pub idle: bool,
+    /// The timestamp of the call, as printed.
+    pub since: Option<String>,
+    /// From the call to the last timestamp of the trace.
+    pub waited_s: Option<f64>,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestTimes {
+    pub count: u64,
+    pub total_s: f64,
+    pub slowest: Vec<SlowRequest>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlowRequest {
+    pub pid: Pid,
+    /// The line the request was read (or its connection accepted) on.
+    pub line: u64,
+    pub latency_s: f64,
+    pub status: Option<u16>,
+    /// What it stalled on longest inside, and for how long.
+    pub waiting_on: Option<String>,
+    pub waiting_s: Option<f64>,
+}
+
+/// Seconds to the microsecond, as strace prints them.
+pub(crate) fn micros(s: f64) -> f64 {
+    (s * 1e6).round() / 1e6
+}
+
+fn kind(on: &On) -> WaitKind {
+    match on {
+        On::File(_) => WaitKind::File,
+        On::Peer { .. } => WaitKind::Connection,
+        On::Clients { .. } => WaitKind::Clients,
+        On::Listening { .. } => WaitKind::Listening,
+        On::Pipe(_) => WaitKind::Pipe,
+        On::Terminal(_) => WaitKind::Terminal,
+        On::Lock(_) => WaitKind::Lock,
+        On::Futex(_) => WaitKind::Futex,
+        On::Child(_) => WaitKind::Child,
+        On::Sleep => WaitKind::Sleep,
+        On::Other(_) => WaitKind::Other,
+    }
+}
+
+/// The waits part, from what was measured; `end` is the trace's last timestamp.
+pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckReport>, Waiting) {
+    let request_time = (w.requests.count > 0).then_some(w.requests.total);
+    let mut order: Vec<&Totals> = w.targets.iter().collect();
+    order.sort_by(|a, b| b.stalled.total_cmp(&a.stalled).then(b.total.total_cmp(&a.total)));
+    let waits: Vec<WaitReport> = order.into_iter().take(LISTED).map(|t| wait_report(w, t, request_time, end)).collect();
+    let stuck: Vec<StuckReport> = w.stuck().iter().map(|s| stuck_report(s, end)).collect();
+    let measured = match (w.timing.durations, w.timing.timestamps) {
+        (true, _) => Measured::Durations,
+        (false, true) => Measured::Timestamps,
+        _ => Measured::None,
+    };
+    let requests = (w.requests.count > 0).then(|| RequestTimes {
+        count: w.requests.count,
+        total_s: micros(w.requests.total),
+        slowest: w
+            .requests
+            .slowest
+            .iter()
+            .take(SLOWEST)
+            .map(|d| SlowRequest {
+                pid: d.pid,
+                line: d.line,
+                latency_s: micros(d.latency),
+                status: d.status,
+                waiting_on: d.stall.map(|(t, _)| w.targets[t].on.label()),
+                waiting_s: d.stall.map(|(_, s)| micros(s)),
+            })
+            .collect(),
+    });
+    let verdict = stall::verdict(&waits, &stuck);
+    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow })
+}
+
+fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64>) -> WaitReport {
+    let (share, share_of) = match request_time {
+        Some(all) if t.in_requests > 0.0 && all > 0.0 => (Some(t.in_requests / all), Some(ShareOf::Requests)),
+        _ => {
+            let wall: f64 = end.map_or(0.0, |end| t.pids.iter().filter_map(|&p| w.wall(p, end)).sum());
+            if wall > 0.0 && t.stalled > 0.0 {
+                (Some(t.stalled / wall), Some(ShareOf::Processes))
+            } else {
+                (None, None)
+            }
+        }
+    };
+    WaitReport {
+        target: t.on.label(),
+        kind: kind(&t.on),
+        idle: t.stalled == 0.0,
+        total_s: micros(t.total),
+        stalled_s: micros(t.stalled),
+        in_requests_s: micros(t.in_requests),
+        count: t.count,
+        longest_s: micros(t.longest),
+        longest_line: t.longest_line,
+        syscalls: t.syscalls.iter().cloned().collect(),
+        pids: t.pids.clone(),
+        share: share.map(|s| (s.min(1.0) * 1000.0).round() / 1000.0),
+        share_of,
+        timeouts: t.timeouts,
+        timeout_s: (t.timeouts > 0).then(|| micros(t.timeout_secs)),
+    }
+}
+
+fn stuck_report(s: &Stuck, end: Option<f64>) -> StuckReport {
+    StuckReport {
+        pid: s.pid,
+        syscall: s.syscall.clone(),
+        target: s.on.label(),
+        idle: s.idle,
+        since: s.since_text.clone(),
+        waited_s: s.since.zip(end).map(|(since, end)| micros((end - since).max(0.0))),
+        line: s.line,
+    }
+}
