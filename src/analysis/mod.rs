@@ -219,9 +219,7 @@ impl Analyzer {
                     }
                 } else if let (true, Some(fd)) = (info.does.has(Does::CLOSE), fd) {
                     self.evidence.closed(pid, fd);
-                    if let Some(t) = secs(ev) {
-                        self.waits.requests.closed(pid, fd, t);
-                    }
+                    self.waits.closed(pid, fd, secs(ev));
                 }
                 self.success(source, ev, pid, sc, info.does);
             }

@@ -93,7 +93,7 @@ impl Assembler {
                 out.push(Record::Event(Event {
                     line: line_no,
                     pid: pid.or(self.default_pid),
-                    time: None,
+                    time: stamp(time(t)),
                     kind: EventKind::Routine,
                 }));
             }
@@ -138,7 +138,7 @@ impl Assembler {
             out.push(Record::Event(Event {
                 line: line_no,
                 pid: prefix.pid.or(self.default_pid),
-                time: None,
+                time: stamp(prefix.absolute_time()),
                 kind: EventKind::Routine,
             }));
             return;
@@ -265,6 +265,12 @@ pub enum Prepared<'a> {
 
 /// Prepares one physical line (without its newline) for [`Assembler::push_prepared`].
 /// `line_no` goes into the record; `fast` as in [`Assembler::fast`].
+/// A routine call's absolute timestamp, borrowed (waits measured to a process's next line
+/// need it).
+fn stamp(text: Option<&[u8]>) -> Option<Timestamp<'_>> {
+    text.map(|t| Timestamp { text: Cow::Borrowed(t), relative: false })
+}
+
 pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     let line = raw.strip_suffix(b"\r").unwrap_or(raw);
     if memchr::memchr(0x1b, line).is_some() {

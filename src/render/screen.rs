@@ -20,6 +20,9 @@ const WHY_REASONS: usize = 3;
 const WAIT_LINES: usize = 3;
 /// A target is shown under "Waiting" once it held something up this long.
 const WAIT_SHOWN_SECS: f64 = 0.1;
+/// ...and one of its waits lasted this long: thousands of calls of microseconds each are
+/// the cost of tracing every call, not a wait.
+const NOTICED_SECS: f64 = 0.01;
 
 pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<()> {
     let w = width.max(40);
@@ -108,8 +111,12 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     if let Some(hint) = words::not_measured(report.waiting.measured).filter(|_| report.suspects.is_empty()) {
         return writeln!(out, "{}", fit(hint, w).dimmed());
     }
-    let targets: Vec<_> =
-        report.waits.iter().filter(|x| !x.idle && x.stalled_s >= WAIT_SHOWN_SECS).take(WAIT_LINES).collect();
+    let targets: Vec<_> = report
+        .waits
+        .iter()
+        .filter(|x| !x.idle && x.stalled_s >= WAIT_SHOWN_SECS && x.longest_s >= NOTICED_SECS)
+        .take(WAIT_LINES)
+        .collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
     if targets.is_empty() && stuck.is_empty() {
         return Ok(());

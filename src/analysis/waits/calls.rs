@@ -8,8 +8,9 @@ use crate::parse::{parse_fd, split_args};
 /// `select` read set (`[3 5<…>]`), in order, at most `max`.
 pub(crate) fn fd_set(sc: &Syscall, max: usize) -> Vec<FdArg<'static>> {
     let select = sc.name.contains("select");
-    let args = split_args(&sc.args, 2);
+    let args = split_args(&sc.args, 3);
     let Some(list) = args.get(usize::from(select)).and_then(|a| a.strip_prefix(b"[")) else { return Vec::new() };
+    let list = list.strip_suffix(b"]").unwrap_or(list);
     let mut out = Vec::new();
     let mut k = 0;
     while k < list.len() && out.len() < max {

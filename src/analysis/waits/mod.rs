@@ -2,9 +2,18 @@
 //! took (`-T`, else a paired call's two timestamps, else the time to the process's next line),
 //! attributed to what it waited on ([`On`]). A `poll`/`epoll_wait` over several descriptors is
 //! attributed to the descriptor the process served next (what became ready); calls still
-//! unfinished when the trace ended are kept as stuck. Each wait is a stall or idle: idle when
-//! it waits for a client (a listening socket, an accepted connection, a terminal) or when a
-//! server waits outside every request ([`requests`]); a stall otherwise.
+//! unfinished when the trace ended are kept as stuck.
+//!
+//! Each wait is a stall or idle, by what the process was owed. Inside a request
+//! ([`requests`]) every wait but one for a client is a stall. Elsewhere: waiting for a client
+//! (a listening socket, an accepted connection) or a terminal is idle; the disk and a lock are
+//! always owed (a stall); on a connection, pipe or other descriptor the process is owed an
+//! answer only after it wrote to it (or connected) and before it read from it again — a
+//! worker reading its master's channel, a master's event loop, a parent reading its child's
+//! output owe nothing and are idle. Sleeps, futexes and waits for a child are idle outside
+//! requests (a timer loop, a thread pool waiting for work, a parent whose child's own waits
+//! tell where the time went), except that futexes still waiting at the end are a hang when
+//! nothing else was waiting for input.
 
 mod calls;
 pub(crate) mod on;
@@ -88,6 +97,8 @@ pub(crate) struct Waits {
     pending: HashMap<Pid, Pending>,
     open: HashMap<Pid, Stuck>,
     epoll: HashMap<(Pid, i64), Vec<FdArg<'static>>>,
+    /// Descriptors a process wrote to (or connected) and has not read an answer from since.
+    owed: rustc_hash::FxHashSet<(Pid, i64)>,
     /// When each process was first and last seen (its exit), for the share of its wall time.
     starts: HashMap<Pid, f64>,
     ends: HashMap<Pid, f64>,
@@ -133,12 +144,23 @@ impl Waits {
     pub fn stuck(&self) -> Vec<Stuck> {
         let mut v: Vec<Stuck> = self.open.values().cloned().collect();
         v.sort_by_key(|s| s.line);
+        // threads all waiting on futexes and locks, none for input or a child: a deadlock
+        // or a hang, not a pool waiting for work
+        let hung = v.iter().all(|s| matches!(s.on, On::Futex(_) | On::Lock(_)));
+        for s in v.iter_mut().filter(|s| hung && matches!(s.on, On::Futex(_))) {
+            s.idle = false;
+        }
         v
     }
 
     /// A waiting call of `pid` (`info` is its row): measured, attributed, counted.
     pub fn call(&mut self, pid: Pid, ev: &Event, sc: &Syscall, info: Info, procs: &mut ProcessTable) {
-        let does = info.does;
+        self.measure(pid, ev, sc, info.does, procs);
+        // after the wait is judged: the read that waited for an answer was owed it
+        self.note_owed(pid, sc.fd.as_ref().and_then(|f| f.num), sc, info.does);
+    }
+
+    fn measure(&mut self, pid: Pid, ev: &Event, sc: &Syscall, does: Does, procs: &mut ProcessTable) {
         let t = ev.time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
         if does.has(Does::EPOLL_CTL) {
             self.register(pid, sc);
@@ -147,16 +169,16 @@ impl Waits {
         // the descriptor a process serves after a poll is the one that became ready
         if self.pending.contains_key(&pid) {
             let next = sc.fd.as_ref().filter(|_| !does.has(Does::POLL));
-            let on = next.map(|fd| on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n))));
+            let on = next.map(|fd| (on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n))), fd.num));
             self.settle(pid, t, on);
         }
-        let Some(on) = self.target(pid, sc, does, procs) else { return };
+        let Some((on, fd)) = self.target(pid, sc, does, procs) else { return };
         let secs = sc.duration.or(sc.span);
         self.timing.durations |= sc.duration.is_some();
         self.timing.timestamps |= t.is_some();
         if matches!(sc.ret, Return::Unfinished) {
             if self.open.len() < MAX_PROCS || self.open.contains_key(&pid) {
-                let idle = self.is_idle(pid, &on, does);
+                let idle = self.is_idle(pid, &on, fd, does);
                 let since_text = ev.time.as_ref().map(|t| t.text().to_string());
                 let stuck = Stuck { pid, syscall: sc.name.to_string(), on, since: t, since_text, line: ev.line, idle };
                 self.open.insert(pid, stuck);
@@ -173,7 +195,7 @@ impl Waits {
         // a poll that returned ready over several descriptors: the next call says which
         let several = does.has(Does::POLL) && !timeout && matches!(on, On::Other(_));
         if several || (secs.is_none() && t.is_some()) {
-            let idle_fallback = self.is_idle(pid, &on, does);
+            let idle_fallback = self.is_idle(pid, &on, fd, does);
             if self.pending.len() < MAX_PROCS {
                 let started = if secs.is_none() { t } else { None };
                 let pending = Pending {
@@ -189,13 +211,13 @@ impl Waits {
             return;
         }
         let Some(secs) = secs else { return };
-        let idle = self.is_idle(pid, &on, does);
+        let idle = self.is_idle(pid, &on, fd, does);
         self.add(pid, on, &sc.name, secs, ev.line, idle, timeout);
     }
 
     /// Ends `pid`'s pending wait: attributed to `next` when the process served a descriptor
     /// next, else to what it was known to wait on; timed by `t` when it had no duration.
-    fn settle(&mut self, pid: Pid, t: Option<f64>, next: Option<On>) {
+    fn settle(&mut self, pid: Pid, t: Option<f64>, next: Option<(On, Option<i64>)>) {
         let Some(p) = self.pending.remove(&pid) else { return };
         let secs = match p.started {
             Some(start) => match t {
@@ -205,8 +227,8 @@ impl Waits {
             None => p.secs,
         };
         let (on, idle) = match next {
-            Some(on) => {
-                let idle = self.is_idle(pid, &on, Does::NOTHING);
+            Some((on, fd)) => {
+                let idle = self.is_idle(pid, &on, fd, Does::NOTHING);
                 (on, idle)
             }
             None => (p.fallback, p.idle_fallback),
@@ -214,9 +236,45 @@ impl Waits {
         self.add(pid, on, &p.syscall, secs, p.line, idle, false);
     }
 
-    fn is_idle(&self, pid: Pid, on: &On, does: Does) -> bool {
-        // a parent waiting for a child: the child's own waits say where the time went
-        on.is_idle() || does.has(Does::WAIT_CHILD) || (self.requests.serves(pid) && !self.requests.in_request(pid))
+    /// Whether a wait of `pid` on `on` (descriptor `fd`, in a call that `does`) held nothing
+    /// up (see the module's notes).
+    fn is_idle(&self, pid: Pid, on: &On, fd: Option<i64>, does: Does) -> bool {
+        if on.is_idle() || does.has(Does::WAIT_CHILD) {
+            return true;
+        }
+        if self.requests.in_request(pid) || on.is_always_owed() || does.has(Does::WRITE.and(Does::CONNECT)) {
+            return false;
+        }
+        !(on.is_channel() && fd.is_some_and(|fd| self.owed.contains(&(pid, fd))))
+    }
+
+    /// Writing to a descriptor (or connecting it) makes its other end owe an answer; data
+    /// read from it pays it.
+    fn note_owed(&mut self, pid: Pid, fd: Option<i64>, sc: &Syscall, does: Does) {
+        let Some(fd) = fd else { return };
+        let ok = match &sc.ret {
+            Return::Value { value, .. } => *value > 0 || does.has(Does::CONNECT),
+            Return::Error { errno, .. } => &**errno == "EINPROGRESS",
+            _ => false,
+        };
+        if !ok {
+            return;
+        }
+        if does.has(Does::WRITE.and(Does::CONNECT)) {
+            if self.owed.len() < MAX_PROCS {
+                self.owed.insert((pid, fd));
+            }
+        } else if does.has(Does::READ) {
+            self.owed.remove(&(pid, fd));
+        }
+    }
+
+    /// `pid` closed `fd`: nothing is owed on it any more.
+    pub fn closed(&mut self, pid: Pid, fd: i64, t: Option<f64>) {
+        self.owed.remove(&(pid, fd));
+        if let Some(t) = t {
+            self.requests.closed(pid, fd, t);
+        }
     }
 
     #[allow(clippy::too_many_arguments)] // one wait's facts
@@ -276,9 +334,30 @@ impl Waits {
         }
     }
 
-    /// What `sc` waits on, or `None` when it does not wait (a futex wake, an fcntl that is
-    /// no lock wait).
-    fn target(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
+    /// What `sc` waits on and through which descriptor, or `None` when it does not wait (a
+    /// futex wake, an fcntl that is no lock wait).
+    fn target(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<(On, Option<i64>)> {
+        let fd = sc.fd.as_ref().and_then(|f| f.num);
+        if does.has(Does::POLL) {
+            let set = match fd {
+                Some(ep) => self.epoll.get(&(pid, ep)).cloned().unwrap_or_default(),
+                None => calls::fd_set(sc, SET),
+            };
+            return Some(match set.as_slice() {
+                [one] => (on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))), one.num),
+                // nothing to wait for but the timeout: a sleep
+                [] if fd.is_none() => (On::Sleep, None),
+                [] => (On::Other(format!("{} set", sc.name)), None),
+                many => {
+                    let first = on::descriptor(&many[0], many[0].num.and_then(|n| procs.fd(pid, n))).label();
+                    (On::Other(format!("{} descriptors ({first}, …)", many.len())), None)
+                }
+            });
+        }
+        self.target_of_call(pid, sc, does, procs).map(|on| (on, fd))
+    }
+
+    fn target_of_call(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
         let described =
             |procs: &mut ProcessTable, fd: &FdArg| on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n)));
         if does.has(Does::FUTEX) {
@@ -289,20 +368,6 @@ impl Waits {
         }
         if does.has(Does::SLEEP) {
             return Some(On::Sleep);
-        }
-        if does.has(Does::POLL) {
-            let set = match sc.fd.as_ref().and_then(|f| f.num) {
-                Some(ep) => self.epoll.get(&(pid, ep)).cloned().unwrap_or_default(),
-                None => calls::fd_set(sc, SET),
-            };
-            return Some(match set.as_slice() {
-                [one] => described(procs, one),
-                [] => On::Other(format!("{} set", sc.name)),
-                many => {
-                    let first = described(procs, &many[0]).label();
-                    On::Other(format!("{} descriptors ({first}, …)", many.len()))
-                }
-            });
         }
         let fd = sc.fd.as_ref()?;
         if does.has(Does::LOCK) {

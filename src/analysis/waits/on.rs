@@ -49,6 +49,17 @@ impl On {
         matches!(self, On::Clients { .. } | On::Listening { .. } | On::Terminal(_))
     }
 
+    /// Data or a lock the process cannot go on without: the disk owes it, or whoever holds
+    /// the lock.
+    pub fn is_always_owed(&self) -> bool {
+        matches!(self, On::File(_) | On::Lock(_))
+    }
+
+    /// A descriptor's other end, which may owe an answer (or may just have nothing to say).
+    pub fn is_channel(&self) -> bool {
+        matches!(self, On::Peer { .. } | On::Pipe(_) | On::Other(_))
+    }
+
     /// The name printed for it.
     pub fn label(&self) -> String {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -79,10 +90,13 @@ pub(crate) fn descriptor(fd: &FdArg, tracked: Option<&FdTarget>) -> On {
             return on;
         }
     }
+    let numbered = || fd.num.map_or_else(|| "a descriptor".to_string(), |n| format!("fd {n}"));
     match (tracked, role) {
         (_, Some(SocketRole::Peer(addr))) => peer(addr, tracked),
+        (_, Some(SocketRole::Listening)) => On::Listening { proto: "socket", local: numbered() },
+        (_, Some(SocketRole::Client)) => On::Clients { proto: "socket", local: numbered() },
         (Some(FdTarget::Path(p)), _) => file(p),
-        _ => On::Other(fd.num.map_or_else(|| "a descriptor".to_string(), |n| format!("fd {n}"))),
+        _ => On::Other(numbered()),
     }
 }
 

@@ -69,8 +69,8 @@ impl Requests {
             // the next request on a kept-alive connection, or the request on a new one
             Some(k) if http && (conns[k].answered || !conns[k].http) => {
                 let c = &mut conns[k];
+                // stalls between the accept and the request belong to it
                 let stalls = if c.http { Vec::new() } else { std::mem::take(&mut c.stalls) };
-                let since = if c.http { since } else { c.since };
                 *c = Conn { fd, since, line, http, answered: false, stalls };
             }
             Some(_) => {}
@@ -118,6 +118,7 @@ impl Requests {
     }
 
     /// Whether `pid` serves connections (it accepted one or read a request).
+    #[cfg(test)]
     pub fn serves(&self, pid: Pid) -> bool {
         self.servers.contains(&pid)
     }
