@@ -346,6 +346,11 @@ impl Analyzer {
         self.pids.contains(&pid)
     }
 
+    /// Of `calls` still in progress, the non-idle wait that began first: its target and start.
+    pub(crate) fn longest_wait(&mut self, calls: &[Event]) -> Option<(String, f64)> {
+        self.waits.longest_open(calls, &mut self.procs)
+    }
+
     /// Records that the live output showed one more suspect.
     pub(crate) fn mark_shown(&mut self) {
         if let Some(l) = self.live.as_mut() {

@@ -123,6 +123,7 @@ impl Session<'_> {
     ) -> Result<bool, Error> {
         let mut last_draw = Instant::now() - REDRAW;
         let mut interrupted_at: Option<Instant> = None;
+        let mut last_lines = (0u64, Instant::now());
         loop {
             if let Some(m) = messages.as_deref_mut() {
                 m.relay(self, Wait::No);
@@ -152,9 +153,20 @@ impl Session<'_> {
             }
             if self.status.enabled && last_draw.elapsed() >= REDRAW {
                 last_draw = Instant::now();
-                let lines = stream.stats().lines;
+                let stats = stream.stats();
+                if stats.lines != last_lines.0 {
+                    last_lines = (stats.lines, Instant::now());
+                }
                 let (failed, groups, suspects) = self.analyzer.counts();
-                self.status.draw(&render::live::status_line(lines, failed, groups, suspects, interrupt::count() > 0));
+                // the trace's clock at its last line, plus the time no line has come since
+                let now = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
+                let waiting = now.and_then(|now| {
+                    let (on, since) = self.analyzer.longest_wait(&stream.open_calls())?;
+                    Some((on, now - since + last_lines.1.elapsed().as_secs_f64()))
+                });
+                let waiting = waiting.as_ref().map(|(on, s)| (on.as_str(), *s));
+                let finishing = interrupt::count() > 0;
+                self.status.draw(&render::live::status_line(stats.lines, failed, groups, suspects, waiting, finishing));
             }
         }
         self.status.clear();

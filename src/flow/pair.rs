@@ -107,6 +107,22 @@ impl Pairer {
         emit(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
     }
 
+    /// The calls begun and not yet resumed, as unfinished events (what a live trace is
+    /// waiting on now).
+    pub fn open_calls(&self) -> Vec<Event<'static>> {
+        let mut v: Vec<Event<'static>> = self
+            .open
+            .iter()
+            .map(|(pid, h)| {
+                let sc =
+                    build_syscall(Cow::Owned(h.name.clone()), Cow::Owned(h.args.clone()), Return::Unfinished, None);
+                Event { line: h.line, pid: *pid, time: h.time.clone(), kind: EventKind::Syscall(sc) }
+            })
+            .collect();
+        v.sort_by_key(|e| e.line);
+        v
+    }
+
     /// Emits the heads still waiting at the end of the input, in line order.
     pub fn finish<'a>(&mut self, out: &mut Vec<Event<'a>>) {
         self.finish_with(&mut |e| out.push(e));

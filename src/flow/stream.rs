@@ -81,6 +81,11 @@ impl EventStream {
         Self::new(input, Feed::Lines(LineReader::new(Source::Plain(reader))), fast)
     }
 
+    /// Calls begun and not yet resumed (see [`Pairer::open_calls`]).
+    pub fn open_calls(&self) -> Vec<Event<'static>> {
+        self.pairer.open_calls()
+    }
+
     /// Reads `source` on a thread (see [`crate::input::live`]); `save` gets a raw copy.
     pub fn live(input: &Input, source: Box<dyn Read + Send>, save: Option<std::fs::File>) -> Self {
         Self::new(input, Feed::Lines(LineReader::new(Source::Live(live::spawn(source, save)))), true)

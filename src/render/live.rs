@@ -24,10 +24,19 @@ pub(crate) fn suspect_line(s: &LiveSuspect) -> String {
     line
 }
 
-/// The status line's text (the caller draws it over the previous one).
-pub(crate) fn status_line(lines: u64, failed: u64, groups: usize, suspects: usize, finishing: bool) -> String {
+/// The status line's text (the caller draws it over the previous one); `waiting`: the
+/// longest non-idle wait in progress, its target and for how long so far.
+pub(crate) fn status_line(
+    lines: u64,
+    failed: u64,
+    groups: usize,
+    suspects: usize,
+    waiting: Option<(&str, f64)>,
+    finishing: bool,
+) -> String {
     let hint = if finishing { "finishing…" } else { "Ctrl-C for the report" };
-    format!("straceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects — {hint}")
+    let wait = waiting.map_or_else(String::new, |(on, s)| format!(", waiting {} on {}", words::secs(s), esc(on)));
+    format!("straceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects{wait} — {hint}")
 }
 
 /// `run` after the report of a Ctrl-C: the command ignored it and still runs.

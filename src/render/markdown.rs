@@ -28,6 +28,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     if !symptoms.is_empty() {
         writeln!(out, "- symptoms: {}", md(&symptoms))?;
     }
+    waits(report, out)?;
     writeln!(out, "\n### Root-cause candidates\n")?;
     if report.suspects.is_empty() {
         writeln!(out, "{}\n", md(&words::no_suspects(s, !report.noise.is_empty())))?;
@@ -70,6 +71,37 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     }
     Ok(())
 }
+
+/// The verdict when waiting is the answer, then where the time went and what was stuck.
+fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let w = &report.waiting;
+    let shown: Vec<_> = report.waits.iter().filter(|x| !x.idle).take(WAITS_LISTED).collect();
+    let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).collect();
+    let hint = words::not_measured(w.measured);
+    if w.verdict.is_none() && shown.is_empty() && stuck.is_empty() && hint.is_none() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Waits\n")?;
+    if let Some(hint) = hint {
+        writeln!(out, "{}", md(hint))?;
+    }
+    if let Some(v) = &w.verdict {
+        writeln!(out, "**{}**\n", md(&words::verdict(v)))?;
+    }
+    for x in shown {
+        writeln!(out, "- {}", md(&words::wait_line(x)))?;
+    }
+    for s in stuck {
+        writeln!(out, "- stuck: {}", md(&words::stuck_line(s)))?;
+    }
+    if let Some(r) = w.requests.as_ref().and_then(|r| r.slowest.first()) {
+        writeln!(out, "- {}", md(&words::slow_request(r)))?;
+    }
+    Ok(())
+}
+
+/// Wait targets listed in the Waits section.
+const WAITS_LISTED: usize = 5;
 
 /// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`.
 fn fix(s: &Suspect) -> Option<String> {

@@ -200,8 +200,12 @@ fn live_lines() {
     s.reaction = Some(FollowedBy::ErrorOutput("bad\x1b[31m".into()));
     assert_eq!(super::live::suspect_line(&s), "suspect: /srv/app/conf.yml  ENOENT  openat  → \"bad\\x1b[31m\"");
     assert_eq!(
-        super::live::status_line(10, 2, 1, 0, true),
+        super::live::status_line(10, 2, 1, 0, None, true),
         "straceback: 10 lines, 2 failed in 1 groups, 0 suspects — finishing…"
+    );
+    assert_eq!(
+        super::live::status_line(10, 0, 0, 0, Some(("tcp 127.0.0.1:5433", 4.2)), false),
+        "straceback: 10 lines, 0 failed in 0 groups, 0 suspects, waiting 4.20 s on tcp 127.0.0.1:5433 — Ctrl-C for the report"
     );
 }
 

@@ -27,6 +27,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
             suspect(s, out)?;
         }
     }
+    waits(report, top, out)?;
     failures(report, top, out)?;
     noise(report, out)?;
     let s = &report.summary;
@@ -44,6 +45,34 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         )
         .dimmed()
     )
+}
+
+/// Where the time went, every target (idle ones marked), the calls stuck at the end, the
+/// slowest requests.
+fn waits(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    let w = &report.waiting;
+    writeln!(out)?;
+    if let Some(hint) = words::not_measured(w.measured) {
+        return writeln!(out, "{}", hint.dimmed());
+    }
+    if let Some(v) = &w.verdict {
+        writeln!(out, "{}", esc(&words::verdict(v)).red().bold())?;
+    }
+    let shown = top.unwrap_or(usize::MAX).min(report.waits.len());
+    writeln!(out, "{}", format!("Waits ({shown} of {} targets)", report.waits.len()).bold())?;
+    for x in report.waits.iter().take(shown) {
+        writeln!(out, "  {}  (longest at line {})", esc(&words::wait_line(x)), x.longest_line)?;
+    }
+    for s in &report.stuck {
+        writeln!(out, "  stuck: {}  (line {})", esc(&words::stuck_line(s)), s.line)?;
+    }
+    if let Some(r) = &w.requests {
+        writeln!(out, "  requests: {} timed, {} in all", words::number(r.count), words::secs(r.total_s))?;
+        for slow in &r.slowest {
+            writeln!(out, "    {}  (line {})", esc(&words::slow_request(slow)), slow.line)?;
+        }
+    }
+    Ok(())
 }
 
 fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {

@@ -153,6 +153,26 @@ impl Waits {
         v
     }
 
+    /// Of calls still in progress, the non-idle one waiting longest: its target and the
+    /// time it began.
+    pub fn longest_open(&self, calls: &[Event], procs: &mut ProcessTable) -> Option<(String, f64)> {
+        let mut best: Option<(String, f64)> = None;
+        for ev in calls {
+            let (Some(sc), Some(t)) = (ev.syscall(), ev.time.as_ref().filter(|t| !t.relative)) else { continue };
+            let pid = ev.pid.unwrap_or(0);
+            let info = crate::syscalls::info(sc.name.as_bytes());
+            if !info.waits() || info.does.has(Does::EPOLL_CTL) {
+                continue;
+            }
+            let Some((on, fd)) = self.target(pid, sc, info.does, procs) else { continue };
+            let since = t.secs();
+            if !self.is_idle(pid, &on, fd, info.does) && best.as_ref().is_none_or(|b| since < b.1) {
+                best = Some((on.label(), since));
+            }
+        }
+        best
+    }
+
     /// A waiting call of `pid` (`info` is its row): measured, attributed, counted.
     pub fn call(&mut self, pid: Pid, ev: &Event, sc: &Syscall, info: Info, procs: &mut ProcessTable) {
         self.measure(pid, ev, sc, info.does, procs);

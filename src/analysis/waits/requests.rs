@@ -2,7 +2,7 @@
 //! not HTTP, e.g. FastCGI) to the response's status line written (or the connection closed).
 //! A wait inside a window is a stall; a server's wait outside every window is idle.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::event::Pid;
 
@@ -40,7 +40,6 @@ pub(crate) struct Done {
 #[derive(Default)]
 pub(crate) struct Requests {
     open: HashMap<Pid, Vec<Conn>>,
-    servers: HashSet<Pid>,
     pub count: u64,
     pub total: f64,
     pub slowest: Vec<Done>,
@@ -58,9 +57,6 @@ impl Requests {
     }
 
     fn start(&mut self, pid: Pid, fd: i64, since: f64, line: u64, http: bool) {
-        if self.servers.len() < PROCS {
-            self.servers.insert(pid);
-        }
         if !self.open.contains_key(&pid) && self.open.len() >= PROCS {
             return;
         }
@@ -117,12 +113,6 @@ impl Requests {
         }
     }
 
-    /// Whether `pid` serves connections (it accepted one or read a request).
-    #[cfg(test)]
-    pub fn serves(&self, pid: Pid) -> bool {
-        self.servers.contains(&pid)
-    }
-
     /// Whether `pid` is inside a request now.
     pub fn in_request(&self, pid: Pid) -> bool {
         self.open.get(&pid).is_some_and(|cs| cs.iter().any(|c| !c.answered))
@@ -157,7 +147,7 @@ mod tests {
         assert!(r.in_request(7));
         r.stalled(7, 3, 2.0);
         r.answered(7, 5, 13.0, 504);
-        assert!(!r.in_request(7) && r.serves(7));
+        assert!(!r.in_request(7));
         assert_eq!(r.slowest, vec![Done { pid: 7, line: 2, latency: 2.5, status: Some(504), stall: Some((3, 2.0)) }]);
         // the next request on the kept-alive connection starts afresh
         r.request(7, 5, 20.0, 9);
