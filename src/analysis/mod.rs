@@ -128,7 +128,7 @@ impl Analyzer {
                     self.symptoms.add_exit(pid, *code);
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
-                self.waits.ended(pid, secs(ev));
+                self.waits.ended(pid, secs(ev), false);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -140,7 +140,7 @@ impl Analyzer {
                 if symptom::is_crash_signal(signal) {
                     self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
                 }
-                self.waits.ended(pid, secs(ev));
+                self.waits.ended(pid, secs(ev), true);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -172,6 +172,7 @@ impl Analyzer {
         self.syscalls += 1;
         self.state.tick(pid);
         let info = syscalls::info(sc.name.as_bytes());
+        self.waits.went_on(pid);
         if info.waits() {
             self.waits.call(pid, ev, sc, info, &mut self.procs);
         }

@@ -10,8 +10,10 @@ use crate::analysis::waits::{Stuck, Totals, Waits};
 use crate::event::Pid;
 use crate::heuristics::stall::{self, Verdict};
 
-/// Targets listed in `waits` (the ones with most stall time, then most time).
-const LISTED: usize = 50;
+/// Targets listed in `waits` (the ones with most stall time, then most time)...
+const LISTED: usize = 20;
+/// ...that held a process at least this long in all (below it, a call did not wait).
+const LISTED_SECS: f64 = 0.001;
 /// Slowest requests listed.
 const SLOWEST: usize = 5;
 
@@ -147,7 +149,12 @@ pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckR
     let request_time = (w.requests.count > 0).then_some(w.requests.total);
     let mut order: Vec<&Totals> = w.targets.iter().collect();
     order.sort_by(|a, b| b.stalled.total_cmp(&a.stalled).then(b.total.total_cmp(&a.total)));
-    let waits: Vec<WaitReport> = order.into_iter().take(LISTED).map(|t| wait_report(w, t, request_time, end)).collect();
+    let waits: Vec<WaitReport> = order
+        .into_iter()
+        .filter(|t| t.total >= LISTED_SECS)
+        .take(LISTED)
+        .map(|t| wait_report(w, t, request_time, end))
+        .collect();
     let stuck: Vec<StuckReport> = w.stuck().iter().map(|s| stuck_report(s, end)).collect();
     let measured = match (w.timing.durations, w.timing.timestamps) {
         (true, _) => Measured::Durations,

@@ -40,11 +40,3 @@ fn fast_path_and_full_parse_give_the_same_report_on_every_fixture() {
         assert!(fast == full, "{}: the fast path changes the report", f.display());
     }
 }
-
-#[test]
-#[ignore]
-fn dump_all_f() {
-    let text = std::fs::read(fixtures().join("flags/all-f.txt")).unwrap();
-    std::fs::write("/tmp/fast.json", report(&text, true)).unwrap();
-    std::fs::write("/tmp/full.json", report(&text, false)).unwrap();
-}

@@ -17,3 +17,4 @@ mod live;
 mod props;
 mod screen;
 mod snapshots;
+mod waits;

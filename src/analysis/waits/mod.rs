@@ -114,9 +114,19 @@ impl Waits {
         }
     }
 
-    /// The process ended at `t`: its unfinished call did not outlive it.
-    pub fn ended(&mut self, pid: Pid, t: Option<f64>) {
-        self.open.remove(&pid);
+    /// The process made another call: the one a signal interrupted was not its last.
+    pub fn went_on(&mut self, pid: Pid) {
+        if !self.open.is_empty() {
+            self.open.remove(&pid);
+        }
+    }
+
+    /// The process ended at `t` (`killed`: by a signal, which leaves the call it interrupted
+    /// stuck to the end): an unfinished call did not outlive an exit.
+    pub fn ended(&mut self, pid: Pid, t: Option<f64>, killed: bool) {
+        if !killed {
+            self.open.remove(&pid);
+        }
         self.requests.ended(pid);
         if let Some(t) = t.filter(|_| self.ends.len() < MAX_PROCS) {
             self.ends.insert(pid, t);
@@ -144,9 +154,9 @@ impl Waits {
     pub fn stuck(&self) -> Vec<Stuck> {
         let mut v: Vec<Stuck> = self.open.values().cloned().collect();
         v.sort_by_key(|s| s.line);
-        // threads all waiting on futexes and locks, none for input or a child: a deadlock
-        // or a hang, not a pool waiting for work
-        let hung = v.iter().all(|s| matches!(s.on, On::Futex(_) | On::Lock(_)));
+        // threads waiting on futexes, locks or timers, none on a descriptor: a deadlock or a
+        // hang, not a pool waiting for work beside a thread waiting for input
+        let hung = v.iter().all(|s| matches!(s.on, On::Futex(_) | On::Lock(_) | On::Sleep | On::Child(_)));
         for s in v.iter_mut().filter(|s| hung && matches!(s.on, On::Futex(_))) {
             s.idle = false;
         }
@@ -196,14 +206,26 @@ impl Waits {
         let secs = sc.duration.or(sc.span);
         self.timing.durations |= sc.duration.is_some();
         self.timing.timestamps |= t.is_some();
-        if matches!(sc.ret, Return::Unfinished) {
+        // interrupted (`? ERESTARTSYS`): stuck if the signal then ends the process
+        let interrupted = matches!(sc.ret, Return::Restart { .. });
+        if interrupted || matches!(sc.ret, Return::Unfinished) {
             if self.open.len() < MAX_PROCS || self.open.contains_key(&pid) {
                 let idle = self.is_idle(pid, &on, fd, does);
                 let since_text = ev.time.as_ref().map(|t| t.text().to_string());
-                let stuck = Stuck { pid, syscall: sc.name.to_string(), on, since: t, since_text, line: ev.line, idle };
+                let stuck = Stuck {
+                    pid,
+                    syscall: sc.name.to_string(),
+                    on: on.clone(),
+                    since: t,
+                    since_text,
+                    line: ev.line,
+                    idle,
+                };
                 self.open.insert(pid, stuck);
             }
-            return;
+            if !interrupted {
+                return;
+            }
         }
         let timeout = match &sc.ret {
             Return::Value { value: 0, .. } => does.has(Does::POLL),
@@ -369,6 +391,11 @@ impl Waits {
                 [] if fd.is_none() => (On::Sleep, None),
                 [] => (On::Other(format!("{} set", sc.name)), None),
                 many => {
+                    // the one descriptor of the set that owes the process an answer
+                    let mut owed = many.iter().filter(|f| f.num.is_some_and(|n| self.owed.contains(&(pid, n))));
+                    if let (Some(one), None) = (owed.next(), owed.next()) {
+                        return Some((on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))), one.num));
+                    }
                     let first = on::descriptor(&many[0], many[0].num.and_then(|n| procs.fd(pid, n))).label();
                     (On::Other(format!("{} descriptors ({first}, …)", many.len())), None)
                 }

@@ -128,6 +128,11 @@ fn decorated(dec: &[u8], role: Option<&SocketRole>) -> Option<On> {
     let text = String::from_utf8_lossy(dec);
     let (kind, inner) = text.split_once(":[")?;
     let inner = inner.strip_suffix(']').unwrap_or(inner);
+    // a socket not yet bound or connected when strace printed it (`TCP:[81233]`): its inode
+    // says nothing of where it goes
+    if kind != "pipe" && inner.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
     let proto = match kind {
         "TCP" | "TCPv6" => "tcp",
         "UDP" | "UDPv6" => "udp",
@@ -178,6 +183,7 @@ mod tests {
         assert_eq!(label("anon_inode:[eventfd]", None), "anon_inode:[eventfd]");
         assert_eq!(label("UNIX-STREAM:[51->52,\"/run/php/fpm.sock\"]", None), "unix /run/php/fpm.sock");
         assert!(descriptor(&fd("/dev/pts/0"), None).is_idle());
+        assert_eq!(label("TCP:[81233]", None), "fd 3");
     }
 
     #[test]

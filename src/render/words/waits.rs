@@ -63,19 +63,14 @@ pub(crate) fn verdict(v: &Verdict) -> String {
             )
         }
         Verdict::Stuck { calls } => {
-            let first = &calls[0];
-            let more = match calls.len() - 1 {
-                0 => String::new(),
-                1 => " (and 1 more call)".to_string(),
-                n => format!(" (and {n} more calls)"),
-            };
-            format!(
-                "stuck: pid {} had waited {} in {} on {} when the trace ended{more}",
-                first.pid,
-                secs(first.waited_s),
-                first.syscall,
-                first.target
-            )
+            let longest = calls.iter().map(|c| c.waited_s).fold(0.0, f64::max);
+            match calls.len() {
+                1 => format!("stuck: 1 call was still waiting when the trace ended, for {}", secs(longest)),
+                n => format!(
+                    "stuck: {n} calls were still waiting when the trace ended, the longest for {}",
+                    secs(longest)
+                ),
+            }
         }
     }
 }
