@@ -8,6 +8,15 @@ use crate::heuristics::fix_pointer::Reference;
 use crate::report::{FollowedBy, Report, Suspect};
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    // sections end in a blank line: the document ends in exactly one newline
+    let mut doc = Vec::new();
+    sections(report, top, &mut doc)?;
+    let end = doc.iter().rposition(|&b| b != b'\n').map_or(0, |i| i + 1);
+    out.write_all(&doc[..end])?;
+    out.write_all(b"\n")
+}
+
+fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     writeln!(out, "## strace analysis\n")?;
     writeln!(out, "### Summary\n")?;
