@@ -15,5 +15,6 @@ mod interrupt;
 mod launch;
 mod live;
 mod props;
+mod root_escape;
 mod screen;
 mod snapshots;
