@@ -1,7 +1,6 @@
 //! What is printed while a live source is read: a `suspect:` line the moment a process reacts
 //! to a failure (`--live`), and the status line kept on stderr.
 
-use super::escape::terminal as esc;
 use super::words;
 use crate::event::Pid;
 use crate::host::Tree;
@@ -11,13 +10,13 @@ use crate::report::FollowedBy;
 /// `suspect: /etc/x.conf  ENOENT  openat pid 42  likely typo: /etc/x.cnf exists  → HTTP 500`.
 pub(crate) fn suspect_line(s: &LiveSuspect) -> String {
     let pid = s.pid.map(|p| format!(" pid {p}")).unwrap_or_default();
-    let mut line = format!("suspect: {}  {}  {}{pid}", esc(&s.path), s.errno, s.syscall);
+    let mut line = format!("suspect: {}  {}  {}{pid}", s.path, s.errno, s.syscall);
     if let Some(t) = &s.typo {
-        line.push_str(&format!("  likely typo: {} exists", esc(t)));
+        line.push_str(&format!("  likely typo: {t} exists"));
     }
     match &s.reaction {
         Some(FollowedBy::Http { code, .. }) => line.push_str(&format!("  → HTTP {code}")),
-        Some(FollowedBy::ErrorOutput(t)) => line.push_str(&format!("  → \"{}\"", esc(t))),
+        Some(FollowedBy::ErrorOutput(t)) => line.push_str(&format!("  → \"{t}\"")),
         Some(f) => line.push_str(&format!("  → {}", words::followed_by(f))),
         None => {}
     }

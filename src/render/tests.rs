@@ -34,6 +34,7 @@ fn suspect() -> Suspect {
     Suspect {
         rank: 1,
         path: "/srv/app/conf.yml".into(),
+        path_bytes: None,
         kind: TargetKind::Path,
         errno: "ENOENT".into(),
         errmsg: "No such file or directory".into(),
@@ -110,6 +111,7 @@ fn explained_suspect() -> Suspect {
 fn failure(path: &str, count: u64, noise: Option<Noise>) -> FailureReport {
     FailureReport {
         path: path.into(),
+        path_bytes: None,
         kind: TargetKind::Path,
         errnos: [("ENOENT".to_string(), count)].into(),
         syscalls: [("openat".to_string(), count)].into(),

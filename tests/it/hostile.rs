@@ -56,7 +56,10 @@ fn crlf_invalid_utf8_and_a_cut_last_line() {
     assert_eq!(r["summary"]["unparsed"], 2, "the garbage line and the cut last line");
     let paths: Vec<&str> = r["failures"].as_array().expect("f").iter().filter_map(|f| f["path"].as_str()).collect();
     assert!(paths.contains(&"/srv/app/conf.yml"), "{paths:?}");
-    assert!(paths.contains(&"/srv/app/\u{fffd}bad"), "{paths:?}");
+    // a byte that is not UTF-8 is written `\xff`, its exact bytes beside it (issue 16 item 2)
+    assert!(paths.contains(&"/srv/app/\\xffbad"), "{paths:?}");
+    let odd = r["failures"].as_array().expect("f").iter().find(|f| f["path"] == "/srv/app/\\xffbad").expect("odd");
+    assert_eq!(odd["path_bytes"], serde_json::json!(b"/srv/app/\xffbad"));
 }
 
 #[test]

@@ -18,3 +18,4 @@ mod props;
 mod root_escape;
 mod screen;
 mod snapshots;
+mod trace_text;
