@@ -30,6 +30,7 @@ mod path;
 mod render;
 pub mod report;
 mod syscalls;
+pub mod text;
 mod tracer;
 
 use std::io::{self, Write};

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::errno::decisiveness;
 use crate::event::Pid;
+use crate::text::TraceText;
 
 /// Pids listed per group (the count goes on).
 const MAX_PIDS: usize = 64;
@@ -29,6 +30,14 @@ impl Target {
             Target::Path { path, .. } => String::from_utf8_lossy(path).into_owned(),
             Target::Address { proto, addr, .. } => format!("{proto} {addr}"),
             Target::Call { syscall, errno } => format!("{syscall} {errno}"),
+        }
+    }
+
+    /// [`Target::display`] for the report, a path's bytes kept as they are.
+    pub fn text(&self) -> TraceText {
+        match self {
+            Target::Path { path, .. } => path.as_slice().into(),
+            _ => self.display().into(),
         }
     }
 

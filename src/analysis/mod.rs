@@ -348,7 +348,7 @@ impl Analyzer {
     }
 
     /// Of `calls` still in progress, the non-idle wait that began first: its target and start.
-    pub(crate) fn longest_wait(&mut self, calls: &[Event]) -> Option<(String, f64)> {
+    pub(crate) fn longest_wait(&mut self, calls: &[Event]) -> Option<(crate::text::TraceText, f64)> {
         self.waits.longest_open(calls, &mut self.procs)
     }
 

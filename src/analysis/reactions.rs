@@ -11,6 +11,7 @@ use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
 use crate::event::{Event, Pid, Return, Syscall};
 use crate::syscalls::Does;
+use crate::text::TraceText;
 
 impl Analyzer {
     /// A successful call that `does` what the syscall table says: a new request, a connect's
@@ -197,7 +198,7 @@ pub(crate) struct Symptoms {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Killed {
     pub pid: Pid,
-    pub signal: String,
+    pub signal: TraceText,
     pub core_dumped: bool,
 }
 
@@ -205,7 +206,7 @@ pub struct Killed {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ErrorText {
     pub pid: Pid,
-    pub text: String,
+    pub text: TraceText,
     pub count: u64,
 }
 
@@ -231,7 +232,7 @@ impl Symptoms {
 
     pub(crate) fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
         if self.killed.len() < MAX_LISTED {
-            self.killed.push(Killed { pid, signal: signal.to_string(), core_dumped });
+            self.killed.push(Killed { pid, signal: signal.into(), core_dumped });
         }
     }
 
@@ -239,10 +240,10 @@ impl Symptoms {
         if text.is_empty() {
             return;
         }
-        if let Some(e) = self.errors.iter_mut().find(|e| e.text == text) {
+        if let Some(e) = self.errors.iter_mut().find(|e| e.text.as_bytes() == text.as_bytes()) {
             e.count += 1;
         } else if self.errors.len() < MAX_LISTED {
-            self.errors.push(ErrorText { pid, text: text.to_string(), count: 1 });
+            self.errors.push(ErrorText { pid, text: text.into(), count: 1 });
         }
     }
 }

@@ -164,7 +164,7 @@ impl Session<'_> {
                     let (on, since) = self.analyzer.longest_wait(&stream.open_calls())?;
                     Some((on, now - since + last_lines.1.elapsed().as_secs_f64()))
                 });
-                let waiting = waiting.as_ref().map(|(on, s)| (on.as_str(), *s));
+                let waiting = waiting.as_ref().map(|(on, s)| (on, *s));
                 let finishing = interrupt::count() > 0;
                 self.status.draw(&render::live::status_line(stats.lines, failed, groups, suspects, waiting, finishing));
             }

@@ -18,6 +18,7 @@ use crate::analysis::naming::{bounded, is_ordinary_word};
 use crate::disk::{Disk, FileKind};
 use crate::event::Pid;
 use crate::path::{is_app_tree, join, split};
+use crate::text::TraceText;
 
 const MAX_FILE: usize = 4 << 20;
 const MAX_FILES: usize = 32;
@@ -34,9 +35,9 @@ const SKIPPED_DIRS: &[&[u8]] = &[b"node_modules", b"__pycache__"];
 pub enum Reference {
     /// A line of a file (1-based): one the process read, or, with `searched`, one found by
     /// searching that directory on the disk.
-    File { path: String, line: u64, searched: Option<String> },
+    File { path: TraceText, line: u64, searched: Option<TraceText> },
     /// An argument of the command line a process of the group was started with.
-    CommandLine { pid: Pid, argument: String },
+    CommandLine { pid: Pid, argument: TraceText },
 }
 
 /// What to look for, most specific first; `name` needles must stand as whole names.
@@ -121,20 +122,13 @@ pub fn find_reference(
     for needle in &needles {
         for (path, content) in &files {
             if let Some(line) = line_of(content, needle) {
-                return Some(Reference::File {
-                    path: String::from_utf8_lossy(path).into_owned(),
-                    line,
-                    searched: None,
-                });
+                return Some(Reference::File { path: path.as_slice().into(), line, searched: None });
             }
         }
     }
     let (pid, argv) = argv?;
     let wrong = wrong?;
-    argv.iter()
-        .skip(1)
-        .find(|a| gives(a, wrong))
-        .map(|a| Reference::CommandLine { pid, argument: String::from_utf8_lossy(a).into_owned() })
+    argv.iter().skip(1).find(|a| gives(a, wrong)).map(|a| Reference::CommandLine { pid, argument: a.as_slice().into() })
 }
 
 /// What is left for searching, shared by every suspect of one judgement.
@@ -226,8 +220,7 @@ pub fn search(target: &Target, disk: &dyn Disk, budget: &mut SearchBudget) -> Op
             dirs.extend(subdirs.into_iter().rev());
         }
         if let Some((_, path, line)) = best {
-            let path = String::from_utf8_lossy(&path).into_owned();
-            return Some(Reference::File { path, line, searched: Some(String::from_utf8_lossy(root).into_owned()) });
+            return Some(Reference::File { path: path.into(), line, searched: Some(root.into()) });
         }
         if budget.spent() {
             return None;
@@ -347,11 +340,7 @@ mod tests {
         assert_eq!(found, None, "nothing names templatez");
         let t = path("/srv/app/lib/missing/indx.html");
         let Some(Reference::File { path: p, searched, .. }) = search(&t, &disk, &mut budget) else { panic!() };
-        assert_eq!(
-            (p.as_str(), searched.as_deref()),
-            ("/srv/app/lib/settings.py", Some("/srv/app/lib")),
-            "by its name"
-        );
+        assert_eq!((p, searched), ("/srv/app/lib/settings.py".into(), Some("/srv/app/lib".into())), "by its name");
         // outside an application tree, or with no disk: no search
         assert_eq!(search(&path("/tmp/x/indx.html"), &disk, &mut budget), None);
         assert_eq!(search(&path("/srv/app/templates/indx.html"), &crate::disk::NoDisk, &mut budget), None);

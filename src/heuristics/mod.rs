@@ -90,11 +90,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 explain::Explained::BadInterpreter {
                     program,
                     problem: explain::Interpreter::Missing(_) | explain::Interpreter::CarriageReturn(_),
-                } => Some(Reference::File {
-                    path: String::from_utf8_lossy(program).into_owned(),
-                    line: 1,
-                    searched: None,
-                }),
+                } => Some(Reference::File { path: program.as_slice().into(), line: 1, searched: None }),
                 _ => None,
             });
             let referenced_from = shebang.or_else(|| {

@@ -7,6 +7,7 @@ use crate::analysis::naming::Naming;
 use crate::errno::{classify, is_unprovoked, ErrnoClass};
 use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
+use crate::text::TraceText;
 
 /// Every scoring weight, in one place.
 pub(crate) struct Weights {
@@ -92,7 +93,7 @@ pub enum Why {
     ErrnoClass {
         class: ErrnoClass,
         errno: String,
-        message: String,
+        message: TraceText,
     },
     Resolved,
     NeverResolved,
@@ -116,7 +117,7 @@ pub enum Why {
         count: u64,
     },
     Killed {
-        signal: String,
+        signal: TraceText,
     },
     ExitStatus {
         code: i32,
@@ -196,7 +197,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
         ErrnoClass::Other => w.other,
         ErrnoClass::Probe | ErrnoClass::Transient => 0,
     };
-    add(class_points, Why::ErrnoClass { class, errno: errno.to_string(), message: f.message().to_string() });
+    add(class_points, Why::ErrnoClass { class, errno: errno.to_string(), message: f.message().into() });
     if f.succeeded_later {
         add(w.resolved, Why::Resolved);
     } else {
@@ -231,7 +232,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
         add(w.http_4xx, Why::HttpError { server: false, count: client_errors });
     }
     if let Some(sig) = &re.killed_by {
-        add(w.killed, Why::Killed { signal: sig.clone() });
+        add(w.killed, Why::Killed { signal: sig.as_str().into() });
     } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
         add(w.exit_status, Why::ExitStatus { code });
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::event::Pid;
 use crate::report::waits::{ShareOf, StuckReport, WaitReport};
+use crate::text::TraceText;
 
 /// A stuck call counts once it had waited this long when the trace ended.
 const STUCK_SECS: f64 = 1.0;
@@ -21,7 +22,7 @@ pub enum Verdict {
     Stuck { calls: Vec<StuckCall> },
     /// One target held most of the time.
     Slow {
-        target: String,
+        target: TraceText,
         share: f64,
         share_of: ShareOf,
         stalled_s: f64,
@@ -38,7 +39,7 @@ pub enum Verdict {
 pub struct StuckCall {
     pub pid: Pid,
     pub syscall: String,
-    pub target: String,
+    pub target: TraceText,
     pub waited_s: f64,
 }
 

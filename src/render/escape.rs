@@ -1,29 +1,22 @@
 //! Making text taken from the trace safe to print: no control byte, escape sequence or bidi
-//! override reaches a terminal or a markdown document raw.
+//! override reaches a terminal or a markdown document raw. Text from the trace is a
+//! [`TraceText`], terminal-safe when displayed; these add what markdown needs.
 
-/// Escapes C0/C1 controls, DEL and bidi/zero-width formatting characters as `\xNN` / `\u{N}`.
+use std::fmt::Display;
+
+#[cfg(doc)]
+use crate::text::TraceText;
+
+/// `s` terminal-safe: see [`crate::text::escape`] (what [`TraceText`] prints).
 pub fn terminal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if is_dangerous(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
+    let _ = crate::text::escape(s.as_bytes(), &mut out);
     out
 }
 
-fn is_dangerous(c: char) -> bool {
-    matches!(c as u32, 0x80..=0x9f | 0x200b..=0x200f | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff)
-}
-
 /// Terminal-safe and with markdown metacharacters backslash-escaped, for running text.
-pub fn markdown(s: &str) -> String {
-    let safe = terminal(s);
+pub fn markdown(s: &(impl Display + ?Sized)) -> String {
+    let safe = terminal(&s.to_string());
     let mut out = String::with_capacity(safe.len());
     for c in safe.chars() {
         if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&') {
@@ -37,8 +30,8 @@ pub fn markdown(s: &str) -> String {
 /// Terminal-safe text as an inline code span: no backslash escapes inside (they would show),
 /// fenced by more backticks than any run of them in the text, padded when it starts or ends
 /// with one.
-pub fn code_span(s: &str) -> String {
-    let safe = terminal(s);
+pub fn code_span(s: &(impl Display + ?Sized)) -> String {
+    let safe = terminal(&s.to_string());
     let longest = safe.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if safe.starts_with('`') || safe.ends_with('`') { " " } else { "" };
@@ -47,8 +40,8 @@ pub fn code_span(s: &str) -> String {
 
 /// Terminal-safe text for a fenced code block: a backtick could close the fence, so it is
 /// written `\x60`.
-pub fn code_block(s: &str) -> String {
-    terminal(s).replace('`', "\\x60")
+pub fn code_block(s: &(impl Display + ?Sized)) -> String {
+    terminal(&s.to_string()).replace('`', "\\x60")
 }
 
 #[cfg(test)]

@@ -22,8 +22,13 @@ struct EventJson<'a> {
     syscall: Option<&'a str>,
     args: Option<String>,
     path: Option<String>,
+    /// The exact bytes of `path` when they are not UTF-8 (`path` writes those bytes `\xNN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
     /// Second path of rename/link/symlink.
     path2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path2_bytes: Option<&'a [u8]>,
     /// Socket address of connect/bind/sendto (`ip:port`, `[ip6]:port`, unix path).
     address: Option<String>,
     ret: Option<serde_json::Value>,
@@ -34,8 +39,14 @@ struct EventJson<'a> {
     code: Option<i32>,
 }
 
+/// Trace bytes as the JSON writes them ([`crate::text::json`]).
 fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::text::json(b).into_owned()
+}
+
+/// `b` when it is not UTF-8: its exact bytes beside the `\xNN` text.
+fn unless_utf8(b: &[u8]) -> Option<&[u8]> {
+    std::str::from_utf8(b).is_err().then_some(b)
 }
 
 /// The `events` view of `event`, read from `source`.
@@ -49,7 +60,9 @@ fn to_json<'a>(event: &'a Event<'_>, source: &'a str) -> EventJson<'a> {
         syscall: None,
         args: None,
         path: None,
+        path_bytes: None,
         path2: None,
+        path2_bytes: None,
         address: None,
         ret: None,
         errno: None,
@@ -63,7 +76,9 @@ fn to_json<'a>(event: &'a Event<'_>, source: &'a str) -> EventJson<'a> {
             j.syscall = Some(&s.name);
             j.args = Some(text(&s.args));
             j.path = s.path.as_deref().map(text);
+            j.path_bytes = s.path.as_deref().and_then(unless_utf8);
             j.path2 = s.path2.as_deref().map(text);
+            j.path2_bytes = s.path2.as_deref().and_then(unless_utf8);
             j.address = s.addr.as_ref().map(ToString::to_string);
             j.duration = s.duration;
             match &s.ret {

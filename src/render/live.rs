@@ -1,23 +1,23 @@
 //! What is printed while a live source is read: a `suspect:` line the moment a process reacts
 //! to a failure (`--live`), and the status line kept on stderr.
 
-use super::escape::terminal as esc;
 use super::words;
 use crate::event::Pid;
 use crate::host::Tree;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
+use crate::text::TraceText;
 
 /// `suspect: /etc/x.conf  ENOENT  openat pid 42  likely typo: /etc/x.cnf exists  → HTTP 500`.
 pub(crate) fn suspect_line(s: &LiveSuspect) -> String {
     let pid = s.pid.map(|p| format!(" pid {p}")).unwrap_or_default();
-    let mut line = format!("suspect: {}  {}  {}{pid}", esc(&s.path), s.errno, s.syscall);
+    let mut line = format!("suspect: {}  {}  {}{pid}", s.path, s.errno, s.syscall);
     if let Some(t) = &s.typo {
-        line.push_str(&format!("  likely typo: {} exists", esc(t)));
+        line.push_str(&format!("  likely typo: {t} exists"));
     }
     match &s.reaction {
         Some(FollowedBy::Http { code, .. }) => line.push_str(&format!("  → HTTP {code}")),
-        Some(FollowedBy::ErrorOutput(t)) => line.push_str(&format!("  → \"{}\"", esc(t))),
+        Some(FollowedBy::ErrorOutput(t)) => line.push_str(&format!("  → \"{t}\"")),
         Some(f) => line.push_str(&format!("  → {}", words::followed_by(f))),
         None => {}
     }
@@ -31,11 +31,11 @@ pub(crate) fn status_line(
     failed: u64,
     groups: usize,
     suspects: usize,
-    waiting: Option<(&str, f64)>,
+    waiting: Option<(&TraceText, f64)>,
     finishing: bool,
 ) -> String {
     let hint = if finishing { "finishing…" } else { "Ctrl-C for the report" };
-    let wait = waiting.map_or_else(String::new, |(on, s)| format!(", waiting {} on {}", words::secs(s), esc(on)));
+    let wait = waiting.map_or_else(String::new, |(on, s)| format!(", waiting {} on {on}", words::secs(s)));
     format!("straceback: {lines} lines, {failed} failed in {groups} groups, {suspects} suspects{wait} — {hint}")
 }
 

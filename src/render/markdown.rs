@@ -6,6 +6,7 @@ use super::escape::{code_block, code_span, markdown as md};
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
 use crate::report::{FollowedBy, Report, Suspect};
+use crate::text::shown;
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     // sections end in a blank line: the document ends in exactly one newline
@@ -115,11 +116,11 @@ const WAITS_LISTED: usize = 5;
 /// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`.
 fn fix(s: &Suspect) -> Option<String> {
     let t = s.typo.as_ref()?;
-    let (wrong, right) = words::differing_component(&s.path, &t.suggestion);
-    let change = format!("- Change {} to {}", code_span(wrong), code_span(right));
+    let (wrong, right) = words::differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
+    let change = format!("- Change {} to {}", code_span(&shown(wrong)), code_span(&shown(right)));
     Some(match &s.referenced_from {
         Some(Reference::File { path, line, searched }) => {
-            let how = searched.as_deref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default();
+            let how = searched.as_ref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default();
             format!("{change} in {}, line {line}{how}", md(path))
         }
         Some(Reference::CommandLine { pid, argument }) => {

@@ -76,7 +76,7 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     for s in report.suspects.iter().skip(1).take(MORE_SUSPECTS) {
         let reasons = why(s, 2);
         let tail = if reasons.is_empty() { String::new() } else { format!(" — {reasons}") };
-        let line = format!("{:>2}. {}  {}{tail}", s.rank, esc(&s.path), headline_errno(s));
+        let line = format!("{:>2}. {}  {}{tail}", s.rank, s.path, headline_errno(s));
         writeln!(out, "{}", fit(&line, w))?;
     }
     waiting(report, w, out)?;
@@ -143,7 +143,7 @@ fn suspect_head(s: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<()> {
         }
         [p, rest @ ..] => format!("  pids {p} and {} more", rest.len()),
     };
-    let line = format!(" 1. {}  {}  {}{pids}", esc(&s.path), headline_errno(s), syscalls.join(","));
+    let line = format!(" 1. {}  {}  {}{pids}", s.path, headline_errno(s), syscalls.join(","));
     writeln!(out, "{}", fit(&line, w).bold())
 }
 

@@ -34,6 +34,7 @@ fn suspect() -> Suspect {
     Suspect {
         rank: 1,
         path: "/srv/app/conf.yml".into(),
+        path_bytes: None,
         kind: TargetKind::Path,
         errno: "ENOENT".into(),
         errmsg: "No such file or directory".into(),
@@ -110,6 +111,7 @@ fn explained_suspect() -> Suspect {
 fn failure(path: &str, count: u64, noise: Option<Noise>) -> FailureReport {
     FailureReport {
         path: path.into(),
+        path_bytes: None,
         kind: TargetKind::Path,
         errnos: [("ENOENT".to_string(), count)].into(),
         syscalls: [("openat".to_string(), count)].into(),
@@ -204,7 +206,7 @@ fn live_lines() {
         "straceback: 10 lines, 2 failed in 1 groups, 0 suspects — finishing…"
     );
     assert_eq!(
-        super::live::status_line(10, 0, 0, 0, Some(("tcp 127.0.0.1:5433", 4.2)), false),
+        super::live::status_line(10, 0, 0, 0, Some((&"tcp 127.0.0.1:5433".into(), 4.2)), false),
         "straceback: 10 lines, 0 failed in 0 groups, 0 suspects, waiting 4.20 s on tcp 127.0.0.1:5433 — Ctrl-C for the report"
     );
 }

@@ -9,6 +9,7 @@ use super::escape::terminal as esc;
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
 use crate::report::{FailureReport, Report, Suspect};
+use crate::text::shown;
 
 /// Pids listed on a suspect's line.
 const PIDS_SHOWN: usize = 8;
@@ -118,27 +119,27 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{:>2}. {}   {} ×{}  {}{pids}",
         s.rank,
-        esc(&s.path).bold(),
+        s.path.to_string().bold(),
         s.errno.red(),
         s.count,
         syscalls.join(",")
     )?;
     if let Some(t) = &s.typo {
-        let (dir, name) = t.suggestion.rsplit_once('/').unwrap_or(("", &t.suggestion));
-        let same_dir = s.path.rsplit_once('/').is_some_and(|(d, _)| d == dir);
+        let (dir, name) = dir_and_name(t.suggestion.as_bytes());
+        let same_dir = dir_and_name(s.path.as_bytes()).0 == dir;
         let edits = words::edits(t.distance);
         let evidence = words::evidence(t.evidence);
         let what = if same_dir {
-            format!("{} exists in the same directory", esc(name))
+            format!("{} exists in the same directory", shown(name))
         } else {
-            format!("{} exists", esc(&t.suggestion))
+            format!("{} exists", t.suggestion)
         };
         writeln!(out, "    {} {what} ({edits}, {evidence})", "likely typo:".yellow().bold())?;
     }
     match &s.referenced_from {
         Some(Reference::File { path, line, searched }) => {
-            let how = searched.as_deref().map(|d| format!(" ({})", esc(&words::searched(d)))).unwrap_or_default();
-            writeln!(out, "    referenced from {}:{line}{how}", esc(path).cyan())?;
+            let how = searched.as_ref().map(|d| format!(" ({})", esc(&words::searched(d)))).unwrap_or_default();
+            writeln!(out, "    referenced from {}:{line}{how}", path.to_string().cyan())?;
         }
         Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
         None => {}
@@ -158,6 +159,11 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     let seen = words::first_seen(&s.source, s.first_line, s.first_time.as_deref());
     writeln!(out, "    {}", esc(&seen).dimmed())?;
     Ok(())
+}
+
+/// (everything before the last `/`, what follows it).
+fn dir_and_name(path: &[u8]) -> (&[u8], &[u8]) {
+    path.iter().rposition(|&c| c == b'/').map_or((&path[..0], path), |i| (&path[..i], &path[i + 1..]))
 }
 
 /// The failure groups by count; noise only with `--all` (`top` is `None`).
@@ -184,7 +190,7 @@ fn failures(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
             format!("×{}", f.count),
             errnos.join(","),
             syscalls.join(","),
-            esc(&f.path)
+            f.path
         )?;
     }
     Ok(())

@@ -10,6 +10,7 @@ use crate::heuristics::noise::Noise;
 use crate::heuristics::typo::Typo;
 use crate::heuristics::Judgement;
 use crate::parse::ParseStats;
+use crate::text::TraceText;
 
 /// Failed connections listed in the symptoms.
 const NETWORK_LISTED: usize = 20;
@@ -25,10 +26,11 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
             let g = &groups[r.group];
             Suspect {
                 rank: k + 1,
-                path: g.target.display(),
+                path: g.target.text(),
+                path_bytes: bytes_unless_utf8(&g.target),
                 kind: kind(&g.target),
                 errno: g.main_errno().to_string(),
-                errmsg: g.message().to_string(),
+                errmsg: g.message().into(),
                 errnos: g.errnos.clone(),
                 syscalls: g.syscalls.clone(),
                 count: g.count,
@@ -39,14 +41,14 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 referenced_from: r.referenced_from,
                 explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),
-                paths_below: r.folded.below.iter().map(|&c| groups[c].target.display()).collect(),
-                also_looked_in: r.folded.elsewhere.iter().map(|&c| groups[c].target.display()).collect(),
+                paths_below: r.folded.below.iter().map(|&c| groups[c].target.text()).collect(),
+                also_looked_in: r.folded.elsewhere.iter().map(|&c| groups[c].target.text()).collect(),
                 source: g.first.source.clone(),
                 first_line: g.first.line,
                 last_line: g.last.line,
                 first_time: g.first.time.clone(),
                 last_time: g.last.time.clone(),
-                evidence: g.sample.clone(),
+                evidence: g.sample.as_str().into(),
             }
         })
         .collect();
@@ -94,6 +96,14 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
     report
 }
 
+/// The path's bytes when they are not UTF-8: the JSON's `path_bytes`.
+fn bytes_unless_utf8(t: &Target) -> Option<Vec<u8>> {
+    match t {
+        Target::Path { path, .. } if std::str::from_utf8(path).is_err() => Some(path.clone()),
+        _ => None,
+    }
+}
+
 fn kind(t: &Target) -> TargetKind {
     match t {
         Target::Path { .. } => TargetKind::Path,
@@ -113,10 +123,10 @@ fn followed_by(g: &Failure, http_totals: &BTreeMap<u16, u64>) -> Vec<FollowedBy>
     }
     // only the line that names it: another failure's error is not this one's evidence
     if let Some(named) = &re.named_in_error {
-        out.push(FollowedBy::ErrorOutput(named.excerpt.clone()));
+        out.push(FollowedBy::ErrorOutput(named.excerpt.as_str().into()));
     }
     if let Some(signal) = &re.killed_by {
-        out.push(FollowedBy::Killed { signal: signal.clone() });
+        out.push(FollowedBy::Killed { signal: signal.as_str().into() });
     } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
         out.push(FollowedBy::Exit { code });
     }
@@ -125,7 +135,8 @@ fn followed_by(g: &Failure, http_totals: &BTreeMap<u16, u64>) -> Vec<FollowedBy>
 
 fn failure_report(g: &Failure, noise: Option<Noise>) -> FailureReport {
     FailureReport {
-        path: g.target.display(),
+        path: g.target.text(),
+        path_bytes: bytes_unless_utf8(&g.target),
         kind: kind(&g.target),
         errnos: g.errnos.clone(),
         syscalls: g.syscalls.clone(),
@@ -147,9 +158,9 @@ fn network_failures(groups: &[Failure], noise: &[Option<Noise>]) -> Vec<NetworkF
         .zip(noise)
         .filter(|(g, n)| n.is_none() && matches!(g.target, Target::Address { .. }))
         .map(|(g, _)| NetworkFailure {
-            address: g.target.display(),
+            address: g.target.text(),
             errno: g.main_errno().to_string(),
-            message: g.message().to_string(),
+            message: g.message().into(),
             count: g.count,
             pids: g.pids.iter().copied().collect(),
         })
@@ -162,11 +173,11 @@ fn network_failures(groups: &[Failure], noise: &[Option<Noise>]) -> Vec<NetworkF
 /// A suspect the moment its process reacted to it (`--live`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LiveSuspect {
-    pub path: String,
+    pub path: TraceText,
     pub errno: String,
     pub syscall: String,
     pub pid: Option<Pid>,
-    pub typo: Option<String>,
+    pub typo: Option<TraceText>,
     pub reaction: Option<FollowedBy>,
 }
 
@@ -176,18 +187,18 @@ pub(crate) fn live_suspect(g: &Failure, typo: Option<&Typo>) -> LiveSuspect {
     let reaction = if let Some(&code) = re.http.keys().rev().find(|c| **c >= 400) {
         Some(FollowedBy::Http { code, count: re.http[&code], all: re.http[&code] })
     } else if let Some(signal) = &re.killed_by {
-        Some(FollowedBy::Killed { signal: signal.clone() })
+        Some(FollowedBy::Killed { signal: signal.as_str().into() })
     } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
         Some(FollowedBy::Exit { code })
     } else {
-        re.named_in_error.as_ref().map(|n| FollowedBy::ErrorOutput(n.excerpt.clone()))
+        re.named_in_error.as_ref().map(|n| FollowedBy::ErrorOutput(n.excerpt.as_str().into()))
     };
     LiveSuspect {
-        path: g.target.display(),
+        path: g.target.text(),
         errno: g.main_errno().to_string(),
         syscall: g.syscalls.keys().next().cloned().unwrap_or_default(),
         pid: g.pids.iter().next().copied(),
-        typo: typo.map(|t| String::from_utf8_lossy(&t.suggestion).into_owned()),
+        typo: typo.map(|t| t.suggestion.as_slice().into()),
         reaction,
     }
 }

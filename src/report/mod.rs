@@ -2,7 +2,9 @@
 //! (`"schema": 1`, documented in the README). [`build`] makes it; renderers read only it.
 //! Kinds are enums; the ones the JSON carries as sentences (reasons, explanations, what
 //! followed, noise details, network failures) are serialized with the words of
-//! [`crate::render::words`].
+//! [`crate::render::words`]. Every text taken from the trace or the disk is a [`TraceText`]
+//! (printed only escaped); errno and syscall names and timestamps are tokens the grammar
+//! checked (letters, digits, `_`; digits, `:`, `.`).
 
 pub(crate) mod build;
 pub mod waits;
@@ -18,6 +20,7 @@ use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason};
 use crate::heuristics::typo::{Evidence, Typo, TypoKind};
+pub use crate::text::TraceText;
 
 pub const SCHEMA: u32 = 1;
 
@@ -90,7 +93,7 @@ pub struct Summary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TypoReport {
-    pub suggestion: String,
+    pub suggestion: TraceText,
     pub distance: usize,
     pub evidence: Evidence,
     pub kind: TypoKind,
@@ -99,7 +102,7 @@ pub struct TypoReport {
 impl From<&Typo> for TypoReport {
     fn from(t: &Typo) -> Self {
         TypoReport {
-            suggestion: String::from_utf8_lossy(&t.suggestion).into_owned(),
+            suggestion: t.suggestion.as_slice().into(),
             distance: t.distance,
             evidence: t.evidence,
             kind: t.kind,
@@ -120,10 +123,13 @@ pub enum TargetKind {
 pub struct Suspect {
     pub rank: usize,
     /// The path, `tcp 127.0.0.1:3306` / `unix /run/x.sock`, or `syscall ERRNO`.
-    pub path: String,
+    pub path: TraceText,
+    /// The exact bytes of `path` when they are not UTF-8 (`path` writes those bytes `\xNN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
     pub kind: TargetKind,
     pub errno: String,
-    pub errmsg: String,
+    pub errmsg: TraceText,
     pub errnos: BTreeMap<String, u64>,
     pub syscalls: BTreeMap<String, u64>,
     pub count: u64,
@@ -138,16 +144,16 @@ pub struct Suspect {
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
     /// Failing paths below this missing directory, folded into this suspect.
-    pub paths_below: Vec<String>,
+    pub paths_below: Vec<TraceText>,
     /// The same name looked for in other directories (a search path), folded into this suspect.
-    pub also_looked_in: Vec<String>,
+    pub also_looked_in: Vec<TraceText>,
     pub source: String,
     pub first_line: u64,
     pub last_line: u64,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     /// The first failing call as a line.
-    pub evidence: String,
+    pub evidence: TraceText,
 }
 
 /// What followed a failure in the same process.
@@ -160,9 +166,9 @@ pub enum FollowedBy {
         all: u64,
     },
     /// Error text (the one naming the failure when there is one).
-    ErrorOutput(String),
+    ErrorOutput(TraceText),
     Killed {
-        signal: String,
+        signal: TraceText,
     },
     Exit {
         code: i32,
@@ -171,7 +177,10 @@ pub enum FollowedBy {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FailureReport {
-    pub path: String,
+    pub path: TraceText,
+    /// As a suspect's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
     pub kind: TargetKind,
     pub errnos: BTreeMap<String, u64>,
     pub syscalls: BTreeMap<String, u64>,
@@ -205,10 +214,10 @@ pub struct Symptoms {
 #[derive(Debug, Clone)]
 pub struct NetworkFailure {
     /// `tcp 127.0.0.1:3306`, `unix /run/php/php-fpm.sock`.
-    pub address: String,
+    pub address: TraceText,
     pub errno: String,
     /// The errno's message as strace printed it.
-    pub message: String,
+    pub message: TraceText,
     pub count: u64,
     pub pids: Vec<Pid>,
 }

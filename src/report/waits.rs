@@ -9,6 +9,7 @@ use crate::analysis::waits::on::On;
 use crate::analysis::waits::{Stuck, Totals, Waits};
 use crate::event::Pid;
 use crate::heuristics::stall::{self, Verdict};
+use crate::text::TraceText;
 
 /// Targets listed in `waits` (the ones with most stall time, then most time)...
 const LISTED: usize = 20;
@@ -61,7 +62,7 @@ pub enum WaitKind {
 #[derive(Debug, Clone, Serialize)]
 pub struct WaitReport {
     /// `tcp 127.0.0.1:5433`, `/var/lib/app/data.log`, `lock /run/x.lock`, `futex 0x7f…`.
-    pub target: String,
+    pub target: TraceText,
     pub kind: WaitKind,
     /// Waiting for clients, or a server between requests: nothing to do.
     pub idle: bool,
@@ -95,7 +96,7 @@ pub enum ShareOf {
 pub struct StuckReport {
     pub pid: Pid,
     pub syscall: String,
-    pub target: String,
+    pub target: TraceText,
     pub idle: bool,
     /// The timestamp of the call, as printed.
     pub since: Option<String>,
@@ -119,7 +120,7 @@ pub struct SlowRequest {
     pub latency_s: f64,
     pub status: Option<u16>,
     /// What it stalled on longest inside, and for how long.
-    pub waiting_on: Option<String>,
+    pub waiting_on: Option<TraceText>,
     pub waiting_s: Option<f64>,
 }
 

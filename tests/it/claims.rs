@@ -80,7 +80,9 @@ fn every_claim_in_every_fixture_report_is_checkable() {
                 .iter()
                 .filter_map(|f| f.as_str()?.strip_prefix("error output \""))
                 .collect();
-            let naming = names(sus, by_stem);
+            // a sentence quotes trace text escaped as the text report shows it
+            let naming: Vec<String> =
+                names(sus, by_stem).iter().map(|n| straceback::text::TraceText::from(n.as_str()).to_string()).collect();
             let names_it = |q: &str| naming.iter().any(|n| !n.is_empty() && q.contains(n.as_str()));
             assert_eq!(named, !quoted.is_empty(), "{what}: {} says named {named} but quotes {quoted:?}", sus["path"]);
             for q in &quoted {

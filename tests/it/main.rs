@@ -15,6 +15,8 @@ mod interrupt;
 mod launch;
 mod live;
 mod props;
+mod root_escape;
 mod screen;
 mod snapshots;
+mod trace_text;
 mod waits;

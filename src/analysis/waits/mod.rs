@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::event::{Event, FdArg, Pid, Return, Syscall};
 use crate::syscalls::{Does, Info};
+use crate::text::TraceText;
 use on::On;
 use requests::Requests;
 
@@ -165,8 +166,8 @@ impl Waits {
 
     /// Of calls still in progress, the non-idle one waiting longest: its target and the
     /// time it began.
-    pub fn longest_open(&self, calls: &[Event], procs: &mut ProcessTable) -> Option<(String, f64)> {
-        let mut best: Option<(String, f64)> = None;
+    pub fn longest_open(&self, calls: &[Event], procs: &mut ProcessTable) -> Option<(TraceText, f64)> {
+        let mut best: Option<(TraceText, f64)> = None;
         for ev in calls {
             let (Some(sc), Some(t)) = (ev.syscall(), ev.time.as_ref().filter(|t| !t.relative)) else { continue };
             let pid = ev.pid.unwrap_or(0);
@@ -397,6 +398,7 @@ impl Waits {
                         return Some((on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))), one.num));
                     }
                     let first = on::descriptor(&many[0], many[0].num.and_then(|n| procs.fd(pid, n))).label();
+                    let first = String::from_utf8_lossy(first.as_bytes()).into_owned();
                     (On::Other(format!("{} descriptors ({first}, …)", many.len())), None)
                 }
             });
@@ -423,7 +425,7 @@ impl Waits {
             }
             return Some(match described(procs, fd) {
                 On::File(p) => On::Lock(p),
-                other => On::Lock(other.label().into_bytes()),
+                other => On::Lock(other.label().as_bytes().to_vec()),
             });
         }
         if does.has(Does::CONNECT) {
@@ -446,7 +448,10 @@ impl Waits {
                 On::Peer { proto, addr: local } | On::Clients { proto, local } | On::Listening { proto, local } => {
                     On::Listening { proto, local }
                 }
-                other => On::Listening { proto: "tcp", local: other.label() },
+                other => On::Listening {
+                    proto: "tcp",
+                    local: String::from_utf8_lossy(other.label().as_bytes()).into_owned(),
+                },
             });
         }
         Some(on)

@@ -6,6 +6,7 @@
 
 use crate::analysis::process::{FdTarget, SocketRole};
 use crate::event::{FdArg, Pid, SockAddr};
+use crate::text::TraceText;
 
 /// A waited-on thing. Connections accepted on one listening address are one target (the
 /// server waiting for its clients), not one per client.
@@ -60,21 +61,21 @@ impl On {
         matches!(self, On::Peer { .. } | On::Pipe(_) | On::Other(_))
     }
 
-    /// The name printed for it.
-    pub fn label(&self) -> String {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        match self {
-            On::File(p) => text(p),
-            On::Peer { proto, addr } => format!("{proto} {addr}"),
-            On::Clients { proto, local } => format!("clients of {proto} {local}"),
-            On::Listening { proto, local } => format!("new connections on {proto} {local}"),
-            On::Pipe(p) | On::Other(p) | On::Futex(p) => p.clone(),
-            On::Terminal(p) => format!("terminal {}", text(p)),
-            On::Lock(p) => format!("lock {}", text(p)),
-            On::Child(Some(pid)) => format!("child {pid}"),
-            On::Child(None) => "any child".to_string(),
-            On::Sleep => "sleep".to_string(),
-        }
+    /// The name printed for it (paths kept as the bytes they were).
+    pub fn label(&self) -> TraceText {
+        let prefixed = |word: &str, b: &[u8]| [word.as_bytes(), b].concat();
+        TraceText::from(match self {
+            On::File(p) => p.clone(),
+            On::Peer { proto, addr } => format!("{proto} {addr}").into_bytes(),
+            On::Clients { proto, local } => format!("clients of {proto} {local}").into_bytes(),
+            On::Listening { proto, local } => format!("new connections on {proto} {local}").into_bytes(),
+            On::Pipe(p) | On::Other(p) | On::Futex(p) => p.clone().into_bytes(),
+            On::Terminal(p) => prefixed("terminal ", p),
+            On::Lock(p) => prefixed("lock ", p),
+            On::Child(Some(pid)) => format!("child {pid}").into_bytes(),
+            On::Child(None) => b"any child".to_vec(),
+            On::Sleep => b"sleep".to_vec(),
+        })
     }
 }
 
@@ -170,7 +171,7 @@ mod tests {
     }
 
     fn label(dec: &str, tracked: Option<&FdTarget>) -> String {
-        descriptor(&fd(dec), tracked).label()
+        descriptor(&fd(dec), tracked).label().to_string()
     }
 
     #[test]
@@ -193,7 +194,7 @@ mod tests {
         let b = descriptor(&fd("TCP:[127.0.0.1:80->127.0.0.1:51002]"), Some(&client));
         assert_eq!(a, b);
         assert!(a.is_idle());
-        assert_eq!(a.label(), "clients of tcp 127.0.0.1:80");
+        assert_eq!(a.label().to_string(), "clients of tcp 127.0.0.1:80");
         assert!(descriptor(&fd("TCP:[0.0.0.0:80]"), None).is_idle());
     }
 
@@ -203,6 +204,6 @@ mod tests {
         let sock = FdTarget::Socket { stream: true, connecting: None, role: SocketRole::Peer(addr) };
         assert_eq!(label("socket:[991]", Some(&sock)), "tcp 127.0.0.1:5433");
         let bare = FdArg { num: Some(7), decoration: None };
-        assert_eq!(descriptor(&bare, None).label(), "fd 7");
+        assert_eq!(descriptor(&bare, None).label().to_string(), "fd 7");
     }
 }

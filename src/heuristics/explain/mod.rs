@@ -17,6 +17,7 @@ use crate::disk::{Disk, FileKind, Filesystem, Meta};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
 use crate::syscalls::{self, Does};
+use crate::text::TraceText;
 
 mod permission;
 mod program;
@@ -60,7 +61,7 @@ pub enum Place {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Id {
     pub id: u32,
-    pub name: Option<String>,
+    pub name: Option<TraceText>,
 }
 
 /// The component of a path whose mode denies the process.
@@ -104,7 +105,7 @@ pub enum Explained {
     /// trace began after the process did); `system_wide` for ENFILE.
     OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool },
     /// EADDRINUSE on an inet bind, with the traced process that had bound the port.
-    PortInUse { port: u16, holder: Option<(Pid, String)> },
+    PortInUse { port: u16, holder: Option<(Pid, TraceText)> },
     /// EADDRINUSE binding a unix socket: its file exists already.
     SocketFileExists { path: Vec<u8> },
     /// ENOENT from execve of a file that exists: its `#!` line.
@@ -133,20 +134,20 @@ impl Explained {
 /// User and group names from `etc/passwd` and `etc/group` under the root.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    users: HashMap<u32, String>,
-    groups: HashMap<u32, String>,
+    users: HashMap<u32, TraceText>,
+    groups: HashMap<u32, TraceText>,
 }
 
 impl Names {
     pub fn read(disk: &dyn Disk) -> Names {
-        let table = |path: &[u8]| -> HashMap<u32, String> {
+        let table = |path: &[u8]| -> HashMap<u32, TraceText> {
             let Some(text) = disk.read_regular(path, MAX_ID_FILE) else { return HashMap::default() };
             let mut out = HashMap::default();
             for line in String::from_utf8_lossy(&text).lines().filter(|l| !l.starts_with('#')) {
                 let mut fields = line.split(':');
                 let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else { continue };
                 if let Ok(id) = id.parse() {
-                    out.entry(id).or_insert_with(|| name.to_string());
+                    out.entry(id).or_insert_with(|| name.into());
                 }
             }
             out
@@ -241,15 +242,15 @@ fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
 }
 
 /// A command line in short: the program's name and its arguments, at most 60 characters.
-fn command(argv: &[Vec<u8>]) -> String {
+fn command(argv: &[Vec<u8>]) -> TraceText {
     let mut words = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned());
-    let Some(first) = words.next() else { return String::new() };
+    let Some(first) = words.next() else { return TraceText::default() };
     let name = first.rsplit('/').next().unwrap_or(&first).to_string();
     let mut out = std::iter::once(name).chain(words).collect::<Vec<_>>().join(" ");
     if out.chars().count() > 60 {
         out = out.chars().take(59).collect::<String>() + "…";
     }
-    out
+    out.into()
 }
 
 #[cfg(test)]
@@ -344,7 +345,7 @@ mod tests {
         let e = explained(&g, &at, &root.disk()).unwrap();
         let Explained::Permission { denied: Some(d), user } = &e.what else { panic!("{e:?}") };
         assert_eq!(d.path, b"/srv/app/data");
-        assert_eq!((d.mode, d.owner.name.as_deref(), d.not_in_group.as_ref()), (0o700, Some("owner"), None));
+        assert_eq!((d.mode, d.owner.name.as_ref(), d.not_in_group.as_ref()), (0o700, Some(&"owner".into()), None));
         assert_eq!(user, &Some(id(33, "www-data")));
         assert_eq!(e.source, Source { trace: true, disk: Some(Place::Root) });
     }

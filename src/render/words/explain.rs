@@ -5,7 +5,7 @@ use super::*;
 /// A suspect's explanation: `/var/lib/app is root:root 0700; the process runs as uid 33
 /// (www-data)`.
 pub(crate) fn explanation(e: &Explanation) -> String {
-    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let lossy = |b: &[u8]| shown(b).to_string();
     match &e.what {
         Explained::Permission { denied, user } => permission(denied.as_ref(), user.as_ref()),
         Explained::DiskFull { path, quota, filesystem } => {
@@ -73,15 +73,14 @@ pub(crate) fn explanation(e: &Explanation) -> String {
 }
 
 fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {
-    let id = |i: &Id| i.name.clone().unwrap_or_else(|| i.id.to_string());
+    let id = |i: &Id| i.name.as_ref().map_or_else(|| i.id.to_string(), ToString::to_string);
     let runs = user.map(|u| match &u.name {
         Some(name) => format!("the process runs as uid {} ({name})", u.id),
         None => format!("the process runs as uid {}", u.id),
     });
     match (denied, runs) {
         (Some(d), runs) => {
-            let is =
-                format!("{} is {}:{} {:04o}", String::from_utf8_lossy(&d.path), id(&d.owner), id(&d.group), d.mode);
+            let is = format!("{} is {}:{} {:04o}", shown(&d.path), id(&d.owner), id(&d.group), d.mode);
             match runs {
                 Some(runs) => {
                     let group =

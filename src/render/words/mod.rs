@@ -11,6 +11,7 @@ use crate::heuristics::rank::Why;
 use crate::heuristics::typo::{Evidence, TypoKind};
 use crate::render::escape::terminal as esc;
 use crate::report::{FollowedBy, Report, Summary, Suspect};
+use crate::text::{shown, TraceText};
 
 mod explain;
 mod screen;
@@ -32,7 +33,7 @@ pub(crate) fn reason(why: &Why) -> String {
         Why::Typo { kind, suggestion, evidence: ev, distance } => format!(
             "likely typo ({}): {} exists ({}, {})",
             typo_kind(*kind),
-            String::from_utf8_lossy(suggestion),
+            shown(suggestion),
             evidence(*ev),
             edits(*distance)
         ),
@@ -52,10 +53,7 @@ pub(crate) fn reason(why: &Why) -> String {
         Why::SystemTree => "in a system tree that programs probe routinely".into(),
         Why::Unresolved => "relative path whose directory is unknown".into(),
         Why::ClientTypo { url } => {
-            format!(
-                "a client asked for {}: the typo is in the request, not on the server",
-                String::from_utf8_lossy(url)
-            )
+            format!("a client asked for {}: the typo is in the request, not on the server", shown(url))
         }
         Why::Repeated { count, processes } => {
             let procs = if *processes > 1 { format!(" in {processes} processes") } else { String::new() };
@@ -129,17 +127,20 @@ pub(crate) fn reference(r: &Reference) -> String {
 }
 
 /// `also looked for in 2 other directories: /usr/share/php, /usr/lib/php`.
-pub(crate) fn also_looked_in(paths: &[String]) -> String {
-    let dirs: Vec<&str> = paths
+pub(crate) fn also_looked_in(paths: &[TraceText]) -> String {
+    let dirs: Vec<String> = paths
         .iter()
-        .map(|p| p.rsplit_once('/').map_or(p.as_str(), |(d, _)| if d.is_empty() { "/" } else { d }))
+        .map(|p| match crate::path::split(p.as_bytes()) {
+            Some((d, _)) => shown(d).to_string(),
+            None => p.to_string(),
+        })
         .collect();
     let n = dirs.len();
     format!("also looked for in {n} other director{}: {}", if n == 1 { "y" } else { "ies" }, dirs.join(", "))
 }
 
 /// How a fix pointer was found when no file the process read named the path.
-pub(crate) fn searched(dir: &str) -> String {
+pub(crate) fn searched(dir: &TraceText) -> String {
     format!("found by searching {dir}")
 }
 
@@ -160,7 +161,7 @@ pub(crate) fn noise_reason(reason: NoiseReason) -> &'static str {
 pub(crate) fn noise_detail(n: &Noise) -> String {
     match n {
         Noise::KnownBenign { why } => why.clone(),
-        Noise::SearchPathProbe { found } => format!("found later as {}", String::from_utf8_lossy(found)),
+        Noise::SearchPathProbe { found } => format!("found later as {}", shown(found)),
         Noise::CreatedLater => "existence check, then the path was created".into(),
         Noise::CapabilityProbe { errno } => format!("{errno} is how programs probe for support; tolerated"),
         Noise::SystemProbe => "a system search path, tolerated (no error followed)".into(),
@@ -168,13 +169,13 @@ pub(crate) fn noise_detail(n: &Noise) -> String {
 }
 
 /// A failed connection: `connection refused`, `no such socket`, else strace's message.
-pub(crate) fn connection(errno: &str, message: &str) -> String {
+pub(crate) fn connection(errno: &str, message: &TraceText) -> String {
     match errno {
         "ECONNREFUSED" => "connection refused".to_string(),
         "ETIMEDOUT" => "connection timed out".to_string(),
         "ENOENT" => "no such socket".to_string(),
         "EACCES" | "EPERM" => "permission denied".to_string(),
-        _ => message.to_lowercase(),
+        _ => message.to_string().to_lowercase(),
     }
 }
 
@@ -194,13 +195,13 @@ pub(crate) fn symptom_parts(report: &Report) -> Vec<Vec<SymptomPart>> {
         http.iter().map(|(c, n)| SymptomPart { text: format!("HTTP {c} ×{n}"), failure: **c >= 400 }).collect();
     let exits = sy.exits.iter().map(|(c, n)| SymptomPart { text: format!("exit status {c} ×{n}"), failure: true });
     let net = sy.network.iter().take(3).map(|n| SymptomPart {
-        text: format!("{}: {} ×{}", connection(&n.errno, &n.message), esc(&n.address), n.count),
+        text: format!("{}: {} ×{}", connection(&n.errno, &n.message), n.address, n.count),
         failure: true,
     });
     let mut kills: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
     for k in &sy.killed {
         let core = if k.core_dumped { " (core dumped)" } else { "" };
-        *kills.entry(format!("killed by {}{core}", esc(&k.signal))).or_default() += 1;
+        *kills.entry(format!("killed by {}{core}", k.signal)).or_default() += 1;
     }
     let kills = kills.iter().map(|(k, n)| SymptomPart { text: format!("{k} ×{n}"), failure: true });
     let groups = vec![http, exits.collect(), net.collect(), kills.collect()];

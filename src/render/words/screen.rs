@@ -79,15 +79,17 @@ pub(crate) fn see_more(more_suspects: usize) -> String {
 /// instead.
 pub(crate) fn fix(s: &Suspect) -> Option<String> {
     // an address is named without its protocol
-    let name = s.path.strip_prefix("tcp ").or_else(|| s.path.strip_prefix("udp ")).unwrap_or(&s.path);
-    let name = name.strip_prefix("unix ").unwrap_or(name);
+    let path = s.path.as_bytes();
+    let name = path.strip_prefix(b"tcp ").or_else(|| path.strip_prefix(b"udp ")).unwrap_or(path);
+    let name = shown(name.strip_prefix(b"unix ").unwrap_or(name));
     let Some(t) = &s.typo else {
         return s.referenced_from.as_ref().map(|r| match r {
             Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
             Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
         });
     };
-    let (wrong, right) = differing_component(&s.path, &t.suggestion);
+    let (wrong, right) = differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
+    let (wrong, right) = (shown(wrong), shown(right));
     let exists = format!("{right} exists ({}, {})", edits(t.distance), evidence(t.evidence));
     Some(match &s.referenced_from {
         Some(Reference::File { path, line, searched }) => {
@@ -101,13 +103,13 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
 }
 
 /// ` (found by searching /srv/app)` for a pointer no file of the trace gave.
-fn how_found(searched: &Option<String>) -> String {
-    searched.as_deref().map(|d| format!(" ({})", self::searched(d))).unwrap_or_default()
+fn how_found(searched: &Option<TraceText>) -> String {
+    searched.as_ref().map(|d| format!(" ({})", self::searched(d))).unwrap_or_default()
 }
 
 /// The first path component where `wrong` and `right` differ (`htlm`, `html`).
-pub(crate) fn differing_component<'a>(wrong: &'a str, right: &'a str) -> (&'a str, &'a str) {
-    let pairs = wrong.split('/').zip(right.split('/'));
+pub(crate) fn differing_component<'a>(wrong: &'a [u8], right: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+    let pairs = wrong.split(|&c| c == b'/').zip(right.split(|&c| c == b'/'));
     pairs.into_iter().find(|(a, b)| a != b).unwrap_or((wrong, right))
 }
 
@@ -116,8 +118,7 @@ pub(crate) fn differing_component<'a>(wrong: &'a str, right: &'a str) -> (&'a st
 pub(crate) fn reason_short(why: &Why) -> Option<String> {
     Some(match why {
         Why::Typo { suggestion, .. } => {
-            let s = String::from_utf8_lossy(suggestion);
-            format!("a likely typo of {}", s.rsplit('/').next().unwrap_or(&s))
+            format!("a likely typo of {}", shown(suggestion.rsplit(|&c| c == b'/').next().unwrap_or(suggestion)))
         }
         Why::NamedInError => "an error names it".into(),
         Why::StemInError => "an error names it (without extension)".into(),
@@ -128,7 +129,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         Why::ExitStatus { code } => format!("the process then exited with status {code}"),
         Why::LastFailure => "the last failure before that".into(),
         Why::PathsBelow { paths, .. } => format!("{} below it failed", count_word(*paths as u64, "path")),
-        Why::ClientTypo { url } => format!("a client asked for {}", String::from_utf8_lossy(url)),
+        Why::ClientTypo { url } => format!("a client asked for {}", shown(url)),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
         Why::ErrnoClass { .. }
         | Why::Resolved

@@ -1,0 +1,157 @@
+//! Resolving a path inside the root without ever leaving it.
+//!
+//! Every lookup starts at a descriptor of the root opened once, and every component is found
+//! relative to the directory descriptor before it: no host path string is ever built, so a
+//! symlink (absolute or `..`-laden), a chain too long to follow or a file swapped in meanwhile
+//! cannot lead out. Where the kernel has it (Linux ≥ 5.6) `openat2` with `RESOLVE_IN_ROOT`
+//! walks the directories in one call; elsewhere [`Root::walk`] does it by hand: one `openat`
+//! with `O_NOFOLLOW` per component, links read with `readlinkat` and their targets walked from
+//! the root (absolute) or where they are (relative), `..` never above the root. A chain of more
+//! than [`MAX_LINKS`] links is not found, as the kernel's own `ELOOP`.
+
+use std::borrow::Cow;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use rustix::fs::{fstat, openat, openat2, readlinkat, FileType, Mode, OFlags, ResolveFlags, CWD};
+use rustix::io::Errno;
+
+pub const MAX_LINKS: usize = 40;
+/// The kernel refuses longer paths: such a path names nothing the traced process could open.
+const PATH_MAX: usize = 4096;
+
+const DIR: OFlags = OFlags::PATH.union(OFlags::DIRECTORY).union(OFlags::CLOEXEC);
+const IN_ROOT: ResolveFlags = ResolveFlags::IN_ROOT.union(ResolveFlags::NO_MAGICLINKS);
+
+/// The root, and how its paths are resolved.
+pub struct Root {
+    fd: OwnedFd,
+    /// `openat2` with `RESOLVE_IN_ROOT` works here (not too old a kernel, not refused by a
+    /// seccomp filter).
+    in_root: bool,
+}
+
+/// A path resolved up to its last component: the directory holding it and the name there
+/// (`.` when the path names a directory through `.`, `..` or nothing).
+pub struct Located {
+    pub dir: OwnedFd,
+    pub name: Vec<u8>,
+}
+
+impl Root {
+    /// Opens the root directory (the only lookup by host path: the one the user gave).
+    pub fn open(root: &Path) -> Option<Root> {
+        let fd = openat(CWD, root, DIR, Mode::empty()).ok()?;
+        let in_root = openat2(&fd, ".", DIR, Mode::empty(), IN_ROOT).is_ok();
+        Some(Root { fd, in_root })
+    }
+
+    /// The same root resolved by hand, as on kernels without `openat2` (tests).
+    #[cfg(test)]
+    pub fn by_hand(root: &Path) -> Option<Root> {
+        Root::open(root).map(|r| Root { in_root: false, ..r })
+    }
+
+    /// The directory `path` names, every symlink in it followed inside the root.
+    pub fn dir(&self, path: &[u8]) -> Option<OwnedFd> {
+        if path.len() >= PATH_MAX {
+            return None;
+        }
+        if !self.in_root {
+            return self.walk(path);
+        }
+        let path = if path.is_empty() { b"." } else { path };
+        // EAGAIN: a rename or mount raced the lookup and the kernel could not prove it stayed in
+        for _ in 0..3 {
+            match openat2(&self.fd, path, DIR, Mode::empty(), IN_ROOT) {
+                Err(Errno::AGAIN) => continue,
+                r => return r.ok(),
+            }
+        }
+        None
+    }
+
+    /// `path` resolved up to its last component; with `follow`, a last component that is a
+    /// symlink is followed too (its target walked again from the link's directory).
+    pub fn locate(&self, path: &[u8], follow: bool) -> Option<Located> {
+        let mut path = Cow::Borrowed(path);
+        for _ in 0..=MAX_LINKS {
+            let (dir_part, name) = match last_component(&path) {
+                Some((d, n)) => (d, n),
+                None => return Some(Located { dir: self.dir(&path)?, name: b".".to_vec() }),
+            };
+            let dir = self.dir(dir_part)?;
+            let target = if follow { readlinkat(&dir, name, Vec::new()).ok() } else { None };
+            let Some(target) = target else {
+                return Some(Located { dir, name: name.to_vec() });
+            };
+            let target = target.into_bytes();
+            path = Cow::Owned(if target.starts_with(b"/") { target } else { [dir_part, b"/", &target].concat() });
+        }
+        None
+    }
+
+    /// The directory `path` names, walked one component at a time (no `openat2`).
+    fn walk(&self, path: &[u8]) -> Option<OwnedFd> {
+        let mut todo: Vec<Vec<u8>> = components(path).rev().map(<[u8]>::to_vec).collect();
+        let mut cur = self.fd.try_clone().ok()?;
+        // how far below the root `cur` is: `..` at 0 stays at the root
+        let mut depth = 0usize;
+        let mut links = 0;
+        while let Some(comp) = todo.pop() {
+            if comp == b".." {
+                if depth > 0 {
+                    cur = openat(&cur, "..", DIR | OFlags::NOFOLLOW, Mode::empty()).ok()?;
+                    depth -= 1;
+                }
+                continue;
+            }
+            let next = openat(&cur, &comp, OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty()).ok()?;
+            match FileType::from_raw_mode(fstat(&next).ok()?.st_mode) {
+                FileType::Directory => {
+                    cur = next;
+                    depth += 1;
+                }
+                FileType::Symlink if links < MAX_LINKS => {
+                    links += 1;
+                    let target = readlinkat(&next, "", Vec::new()).ok()?.into_bytes();
+                    if target.starts_with(b"/") {
+                        cur = self.fd.try_clone().ok()?;
+                        depth = 0;
+                    }
+                    todo.extend(components(&target).rev().map(<[u8]>::to_vec));
+                }
+                _ => return None,
+            }
+        }
+        Some(cur)
+    }
+}
+
+/// The non-empty components of `path` other than `.`.
+fn components(path: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".")
+}
+
+/// (everything before the last component, the last component), or `None` when the path ends
+/// in `/`, `.` or `..` or has no component: then it names a directory as a whole.
+fn last_component(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let start = path.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+    let name = &path[start..];
+    (!name.is_empty() && name != b"." && name != b"..").then_some((&path[..start], name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_components() {
+        assert_eq!(last_component(b"/a/b"), Some((&b"/a/"[..], &b"b"[..])));
+        assert_eq!(last_component(b"/a/b/"), None);
+        assert_eq!(last_component(b"b"), Some((&b""[..], &b"b"[..])));
+        assert_eq!(last_component(b"/a/.."), None);
+        assert_eq!(last_component(b"/"), None);
+        assert_eq!(last_component(b""), None);
+    }
+}
