@@ -30,15 +30,27 @@ impl Timestamp<'_> {
     }
 
     /// Seconds since midnight (`-t`, `-tt`), since the epoch (`-ttt`, `--timestamps=unix`), or
-    /// since the previous line (`-r`). Computed on demand: most timestamps are never compared.
+    /// since the previous line (`-r`). Computed on demand (the waits of every call need it, so
+    /// it reads the digits itself: no UTF-8 check, no float parse).
     pub fn secs(&self) -> f64 {
-        let s = self.text();
-        if !s.contains(':') {
-            return s.parse().unwrap_or(0.0);
+        let (mut whole, mut field, mut frac, mut scale) = (0u64, 0u64, 0u64, 1u64);
+        let mut in_frac = false;
+        for &c in self.text.iter() {
+            match c {
+                b'0'..=b'9' if in_frac => {
+                    // nanoseconds at most; further digits cannot change an f64 of this size
+                    if scale < 1_000_000_000 {
+                        frac = frac * 10 + u64::from(c - b'0');
+                        scale *= 10;
+                    }
+                }
+                b'0'..=b'9' => field = field.saturating_mul(10).saturating_add(u64::from(c - b'0')),
+                b':' if !in_frac => (whole, field) = (whole.saturating_add(field).saturating_mul(60), 0),
+                b'.' if !in_frac => in_frac = true,
+                _ => return 0.0,
+            }
         }
-        let mut parts = s.splitn(3, ':');
-        let mut next = || parts.next().and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0);
-        next() * 3600.0 + next() * 60.0 + next()
+        whole.saturating_add(field) as f64 + frac as f64 / scale as f64
     }
 
     pub fn into_owned(self) -> Timestamp<'static> {

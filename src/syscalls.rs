@@ -93,6 +93,8 @@ impl Does {
     pub const EPOLL_CTL: Does = Does(1 << 27);
     /// Makes its socket a listening one (`listen`): what is accepted on it is a client.
     pub const LISTEN: Does = Does(1 << 28);
+    /// Waits for a record lock when its arguments hold `F_SETLKW` (fcntl).
+    pub const LOCK_IF_SETLKW: Does = Does(1 << 29);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -183,7 +185,7 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"read" | b"pread64" | b"readv" | b"preadv" | b"preadv2" => row(FD, D::READ),
         b"close" => row(FD, D::CLOSE),
         b"dup" | b"dup2" | b"dup3" => row(FD, D::DUP),
-        b"fcntl" | b"fcntl64" => row(FD, D::DUP_IF_F_DUPFD.and(D::LOCK)),
+        b"fcntl" | b"fcntl64" => row(FD, D::DUP_IF_F_DUPFD.and(D::LOCK_IF_SETLKW)),
         b"flock" => row(FD, D::LOCK),
         b"epoll_wait" | b"epoll_pwait" => row(FD, D::POLL),
         b"epoll_pwait2" | b"poll" | b"ppoll" | b"select" | b"pselect6" | b"_newselect" => row(NONE, D::POLL),
@@ -245,10 +247,22 @@ const WAITS: Does = Does::READ
     .and(Does::SYNC)
     .and(Does::EPOLL_CTL);
 
+/// Waits that leave no state behind (no answer owed on a descriptor, no poll resolved by
+/// them): one shorter than [`BRIEF_WAIT`] is not a wait, and the fast path skips it.
+const STATELESS_WAITS: Does = Does::FUTEX.and(Does::SLEEP).and(Does::WAIT_CHILD).and(Does::LOCK).and(Does::SYNC);
+/// Seconds under which a stateless wait did not wait (a futex taken uncontended, a lock free).
+pub(crate) const BRIEF_WAIT: f64 = 0.0001;
+
 impl Info {
-    /// Whether the call can wait (or, for `epoll_ctl`, says what a wait is on).
-    pub fn waits(&self) -> bool {
-        self.does.has(WAITS)
+    /// Whether a wait of this call shorter than [`BRIEF_WAIT`] means nothing to the analysis.
+    pub fn brief_is_nothing(&self) -> bool {
+        self.does.has(STATELESS_WAITS) && !self.does.has(EXAMINED)
+    }
+
+    /// Whether the call, with argument text `args`, can wait (or, for `epoll_ctl`, says what
+    /// a wait is on): an `fcntl` only when it waits for a lock.
+    pub fn waits(&self, args: &[u8]) -> bool {
+        self.does.has(WAITS) || (self.does.has(Does::LOCK_IF_SETLKW) && crate::bytes::contains(args, b"SETLKW"))
     }
 
     /// Whether a successful call `name(call...` with this row matters to the analysis (see
@@ -303,6 +317,8 @@ mod tests {
         assert!(info(b"fcntl").dups(b"3, F_DUPFD_CLOEXEC, 0") && !info(b"fcntl").dups(b"3, F_GETFL"));
         assert!(info(b"access").does.has(Does::CHECK) && info(b"access").does.has(Does::LOOKUP));
         assert!(info(b"execveat").does.has(Does::EXEC));
+        assert!(info(b"fcntl").waits(b"3, F_SETLKW, {l_type=F_WRLCK}") && !info(b"fcntl").waits(b"3, F_GETFL"));
+        assert!(info(b"futex").waits(b"") && !info(b"getpid").waits(b""));
         for name in [&b"poll"[..], b"epoll_wait", b"select"] {
             assert!(info(name).does.has(Does::POLL), "{}", String::from_utf8_lossy(name));
         }

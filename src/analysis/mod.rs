@@ -173,7 +173,9 @@ impl Analyzer {
         self.state.tick(pid);
         let info = syscalls::info(sc.name.as_bytes());
         self.waits.went_on(pid);
-        if info.waits() {
+        // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
+        let brief = info.brief_is_nothing() && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
+        if info.waits(&sc.args) && !brief {
             self.waits.call(pid, ev, sc, info, &mut self.procs);
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
@@ -220,7 +222,7 @@ impl Analyzer {
                     }
                 } else if let (true, Some(fd)) = (info.does.has(Does::CLOSE), fd) {
                     self.evidence.closed(pid, fd);
-                    self.waits.closed(pid, fd, secs(ev));
+                    self.waits.closed(pid, fd, ev);
                 }
                 self.success(source, ev, pid, sc, info.does);
             }
@@ -375,7 +377,7 @@ impl Analyzer {
 }
 
 /// The event's absolute timestamp in seconds (`-r` deltas are none).
-fn secs(ev: &Event) -> Option<f64> {
+pub(crate) fn secs(ev: &Event) -> Option<f64> {
     ev.time.as_ref().filter(|t| !t.relative).map(Timestamp::secs)
 }
 

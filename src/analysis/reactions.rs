@@ -17,11 +17,11 @@ impl Analyzer {
     /// A successful call that `does` what the syscall table says: a new request, a connect's
     /// outcome, a fork, output.
     pub(super) fn success(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, does: Does) {
-        let t = super::secs(ev);
+        let t = || super::secs(ev);
         if does.has(Does::ACCEPT) {
             // a new request: earlier failures do not explain what follows
             self.state.clear_recent(pid);
-            if let (Some(t), Return::Value { value, .. }) = (t, &sc.ret) {
+            if let (Some(t), Return::Value { value, .. }) = (t(), &sc.ret) {
                 self.waits.requests.accepted(pid, *value, t, ev.line);
             }
         } else if does.has(Does::SOCKET_ERROR) {
@@ -37,7 +37,7 @@ impl Analyzer {
         } else if does.has(Does::READ) && self.sink(pid, sc) == Some(Sink::Socket) {
             if let Some(path) = symptom::http_request(&symptom::written_text(sc).bytes) {
                 self.state.request(pid, path);
-                if let (Some(t), Some(fd)) = (t, sc.fd.as_ref().and_then(|f| f.num)) {
+                if let (Some(t), Some(fd)) = (t(), sc.fd.as_ref().and_then(|f| f.num)) {
                     self.waits.requests.request(pid, fd, t, ev.line);
                 }
             }
@@ -59,7 +59,7 @@ impl Analyzer {
                     self.error_text(pid, &errors);
                 }
                 if let Some(code) = symptom::http_status(&response) {
-                    if let (Some(t), Some(fd)) = (t, sc.fd.as_ref().and_then(|f| f.num)) {
+                    if let (Some(t), Some(fd)) = (t(), sc.fd.as_ref().and_then(|f| f.num)) {
                         self.waits.requests.answered(pid, fd, t, code);
                     }
                     self.symptoms.add_http(pid, code);

@@ -63,9 +63,15 @@ pub(super) fn routine(prefix: &Prefix<'_>) -> bool {
     let info = crate::syscalls::info(name);
     let body = prefix.body;
     // a call that can wait is measured when the line says how long it took (`-T`, or a
-    // timestamp to the process's next line)
-    if info.examined(args) || (info.waits() && (prefix.time.is_some() || body.ends_with(b">"))) {
+    // timestamp to the process's next line), unless it was brief and leaves nothing behind
+    if info.examined(args) {
         return false;
+    }
+    if info.waits(args) && (prefix.time.is_some() || body.ends_with(b">")) {
+        let brief = || super::returns::trailing_duration(body).is_some_and(|d| d < crate::syscalls::BRIEF_WAIT);
+        if !(info.brief_is_nothing() && brief()) {
+            return false;
+        }
     }
     // the last ` = ` separates the return value (strings come before it); a digit after
     // it is a success, anything else (-1, ?, a cut line) takes the full parse

@@ -58,6 +58,15 @@ fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
     Some((Return::Value { value, decoration }, duration))
 }
 
+/// The `-T` duration that ends `line`, if it ends with one.
+pub(super) fn trailing_duration(line: &[u8]) -> Option<f64> {
+    let at = memchr::memrchr(b'<', line)?;
+    match parse_duration(&line[at..]) {
+        Ok((rest, d)) if rest.is_empty() => Some(d),
+        _ => None,
+    }
+}
+
 /// `<SECS.frac>` (by hand: it ends every `-T` line).
 fn parse_duration(i: In) -> IResult<In, f64> {
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit));

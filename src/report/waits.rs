@@ -81,7 +81,8 @@ pub struct WaitReport {
     pub share: Option<f64>,
     pub share_of: Option<ShareOf>,
     pub timeouts: u64,
-    /// The longest wait that ended by its timeout.
+    /// The shortest and the longest wait that ended by its timeout.
+    pub timeout_min_s: Option<f64>,
     pub timeout_s: Option<f64>,
 }
 
@@ -211,6 +212,7 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
         share: share.map(|s| (s.min(1.0) * 1000.0).round() / 1000.0),
         share_of,
         timeouts: t.timeouts,
+        timeout_min_s: (t.timeouts > 0).then(|| micros(t.timeout_min)),
         timeout_s: (t.timeouts > 0).then(|| micros(t.timeout_secs)),
     }
 }

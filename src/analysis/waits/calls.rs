@@ -80,11 +80,6 @@ pub(crate) fn child(sc: &Syscall) -> Option<Pid> {
     std::str::from_utf8(arg).ok()?.trim().parse::<i64>().ok().filter(|&p| p > 0).and_then(|p| u32::try_from(p).ok())
 }
 
-/// Whether an `fcntl` waits for a record lock (`F_SETLKW`, `F_OFD_SETLKW`).
-pub(crate) fn fcntl_waits(sc: &Syscall) -> bool {
-    find(&sc.args, b"SETLKW").is_some()
-}
-
 /// The descriptor `epoll_ctl(ep, EPOLL_CTL_ADD, fd, …)` registers.
 pub(crate) fn epoll_added(sc: &Syscall) -> Option<FdArg<'static>> {
     let args = split_args(&sc.args, 4);
@@ -134,7 +129,6 @@ mod tests {
             Some(812)
         );
         assert_eq!(child(&call("wait4", "77, 0x7ffd, 0, NULL", Return::Unfinished)), Some(77));
-        assert!(fcntl_waits(&call("fcntl", "3</var/lock/x>, F_SETLKW, {l_type=F_WRLCK}", value(0))));
         let ctl =
             call("epoll_ctl", "5<anon_inode:[eventpoll]>, EPOLL_CTL_ADD, 6<TCP:[1.1.1.1:2->3.3.3.3:4]>, {}", value(0));
         assert_eq!(epoll_added(&ctl).and_then(|f| f.num), Some(6));

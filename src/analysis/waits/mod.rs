@@ -31,13 +31,18 @@ use super::process::ProcessTable;
 
 /// Targets kept; waits on more are counted in [`Waits::overflow`].
 const MAX_TARGETS: usize = 4096;
-/// Processes whose start, unfinished call or pending wait is kept at once.
+/// Processes whose start and end, or owed descriptors, are kept at once.
 const MAX_PROCS: usize = 100_000;
+/// Calls in progress, pending polls and epoll sets kept at once (each holds a name of up to
+/// 4 KiB).
+const MAX_OPEN: usize = 4096;
 /// Pids and syscall names kept per target.
 const PIDS: usize = 8;
 const SYSCALLS: usize = 6;
-/// Descriptors read from a poll set or remembered per epoll set.
+/// Descriptors read from a poll set or remembered per epoll set, and the bytes of each
+/// registered descriptor's decoration kept.
 const SET: usize = 16;
+const REGISTERED_NAME: usize = 256;
 /// A wait that returned with EAGAIN after this long hit a receive timeout (`SO_RCVTIMEO`).
 const TIMED_OUT_AGAIN: f64 = 0.1;
 
@@ -55,8 +60,9 @@ pub(crate) struct Totals {
     pub longest_line: u64,
     pub syscalls: Vec<(String, u64)>,
     pub pids: Vec<Pid>,
-    /// Waits that ended by their timeout, and the longest of them.
+    /// Waits that ended by their timeout, and the shortest and longest of them.
     pub timeouts: u64,
+    pub timeout_min: f64,
     pub timeout_secs: f64,
 }
 
@@ -172,7 +178,7 @@ impl Waits {
             let (Some(sc), Some(t)) = (ev.syscall(), ev.time.as_ref().filter(|t| !t.relative)) else { continue };
             let pid = ev.pid.unwrap_or(0);
             let info = crate::syscalls::info(sc.name.as_bytes());
-            if !info.waits() || info.does.has(Does::EPOLL_CTL) {
+            if !info.waits(&sc.args) || info.does.has(Does::EPOLL_CTL) {
                 continue;
             }
             let Some((on, fd)) = self.target(pid, sc, info.does, procs) else { continue };
@@ -192,7 +198,9 @@ impl Waits {
     }
 
     fn measure(&mut self, pid: Pid, ev: &Event, sc: &Syscall, does: Does, procs: &mut ProcessTable) {
-        let t = ev.time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
+        // parsed only where needed: most waits come with their `-T` duration
+        let stamped = ev.time.as_ref().is_some_and(|t| !t.relative);
+        let time = || super::secs(ev);
         if does.has(Does::EPOLL_CTL) {
             self.register(pid, sc);
             return;
@@ -201,23 +209,24 @@ impl Waits {
         if self.pending.contains_key(&pid) {
             let next = sc.fd.as_ref().filter(|_| !does.has(Does::POLL));
             let on = next.map(|fd| (on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n))), fd.num));
-            self.settle(pid, t, on);
+            let untimed = self.pending.get(&pid).is_some_and(|p| p.started.is_some());
+            self.settle(pid, if untimed { time() } else { None }, on);
         }
         let Some((on, fd)) = self.target(pid, sc, does, procs) else { return };
         let secs = sc.duration.or(sc.span);
         self.timing.durations |= sc.duration.is_some();
-        self.timing.timestamps |= t.is_some();
+        self.timing.timestamps |= stamped;
         // interrupted (`? ERESTARTSYS`): stuck if the signal then ends the process
         let interrupted = matches!(sc.ret, Return::Restart { .. });
         if interrupted || matches!(sc.ret, Return::Unfinished) {
-            if self.open.len() < MAX_PROCS || self.open.contains_key(&pid) {
+            if self.open.len() < MAX_OPEN || self.open.contains_key(&pid) {
                 let idle = self.is_idle(pid, &on, fd, does);
                 let since_text = ev.time.as_ref().map(|t| t.text().to_string());
                 let stuck = Stuck {
                     pid,
                     syscall: sc.name.to_string(),
                     on: on.clone(),
-                    since: t,
+                    since: time(),
                     since_text,
                     line: ev.line,
                     idle,
@@ -237,10 +246,10 @@ impl Waits {
         };
         // a poll that returned ready over several descriptors: the next call says which
         let several = does.has(Does::POLL) && !timeout && matches!(on, On::Other(_));
-        if several || (secs.is_none() && t.is_some()) {
+        if several || (secs.is_none() && stamped) {
             let idle_fallback = self.is_idle(pid, &on, fd, does);
-            if self.pending.len() < MAX_PROCS {
-                let started = if secs.is_none() { t } else { None };
+            if self.pending.len() < MAX_OPEN {
+                let started = if secs.is_none() { time() } else { None };
                 let pending = Pending {
                     fallback: on,
                     secs: secs.unwrap_or(0.0),
@@ -313,10 +322,12 @@ impl Waits {
     }
 
     /// `pid` closed `fd`: nothing is owed on it any more.
-    pub fn closed(&mut self, pid: Pid, fd: i64, t: Option<f64>) {
+    pub fn closed(&mut self, pid: Pid, fd: i64, ev: &Event) {
         self.owed.remove(&(pid, fd));
-        if let Some(t) = t {
-            self.requests.closed(pid, fd, t);
+        if self.requests.has_open(pid) {
+            if let Some(t) = super::secs(ev) {
+                self.requests.closed(pid, fd, t);
+            }
         }
     }
 
@@ -338,6 +349,7 @@ impl Waits {
                     syscalls: Vec::new(),
                     pids: Vec::new(),
                     timeouts: 0,
+                    timeout_min: f64::MAX,
                     timeout_secs: 0.0,
                 });
                 id
@@ -366,6 +378,7 @@ impl Waits {
         if timeout {
             w.timeouts += 1;
             w.timeout_secs = w.timeout_secs.max(secs);
+            w.timeout_min = w.timeout_min.min(secs);
         }
         match w.syscalls.iter().position(|(n, _)| n == syscall) {
             Some(k) => w.syscalls[k].1 += 1,
@@ -386,7 +399,7 @@ impl Waits {
                 Some(ep) => self.epoll.get(&(pid, ep)).cloned().unwrap_or_default(),
                 None => calls::fd_set(sc, SET),
             };
-            return Some(match set.as_slice() {
+            let (on, fd) = match set.as_slice() {
                 [one] => (on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))), one.num),
                 // nothing to wait for but the timeout: a sleep
                 [] if fd.is_none() => (On::Sleep, None),
@@ -395,15 +408,16 @@ impl Waits {
                     // the one descriptor of the set that owes the process an answer
                     let mut owed = many.iter().filter(|f| f.num.is_some_and(|n| self.owed.contains(&(pid, n))));
                     if let (Some(one), None) = (owed.next(), owed.next()) {
-                        return Some((on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))), one.num));
+                        return Some((on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))).bounded(), one.num));
                     }
                     let first = on::descriptor(&many[0], many[0].num.and_then(|n| procs.fd(pid, n))).label();
                     let first = String::from_utf8_lossy(first.as_bytes()).into_owned();
                     (On::Other(format!("{} descriptors ({first}, …)", many.len())), None)
                 }
-            });
+            };
+            return Some((on.bounded(), fd));
         }
-        self.target_of_call(pid, sc, does, procs).map(|on| (on, fd))
+        self.target_of_call(pid, sc, does, procs).map(|on| (on.bounded(), fd))
     }
 
     fn target_of_call(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
@@ -419,10 +433,7 @@ impl Waits {
             return Some(On::Sleep);
         }
         let fd = sc.fd.as_ref()?;
-        if does.has(Does::LOCK) {
-            if sc.name.starts_with("fcntl") && !calls::fcntl_waits(sc) {
-                return None;
-            }
+        if does.has(Does::LOCK.and(Does::LOCK_IF_SETLKW)) {
             return Some(match described(procs, fd) {
                 On::File(p) => On::Lock(p),
                 other => On::Lock(other.label().as_bytes().to_vec()),
@@ -459,8 +470,12 @@ impl Waits {
 
     /// `epoll_ctl(ep, EPOLL_CTL_ADD, fd, …)`: what a later `epoll_wait` on `ep` may wait on.
     fn register(&mut self, pid: Pid, sc: &Syscall) {
-        let (Some(ep), Some(fd)) = (sc.fd.as_ref().and_then(|f| f.num), calls::epoll_added(sc)) else { return };
-        if !self.epoll.contains_key(&(pid, ep)) && self.epoll.len() >= MAX_PROCS {
+        let (Some(ep), Some(mut fd)) = (sc.fd.as_ref().and_then(|f| f.num), calls::epoll_added(sc)) else { return };
+        // a socket's decoration is short; a longer one is cut to keep sets small
+        if let Some(d) = fd.decoration.as_mut().filter(|d| d.len() > REGISTERED_NAME) {
+            d.to_mut().truncate(REGISTERED_NAME);
+        }
+        if !self.epoll.contains_key(&(pid, ep)) && self.epoll.len() >= MAX_OPEN {
             return;
         }
         let set = self.epoll.entry((pid, ep)).or_default();

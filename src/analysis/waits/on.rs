@@ -44,7 +44,41 @@ pub(crate) enum On {
     Other(String),
 }
 
+/// Longest name kept (a path is at most `PATH_MAX`; a hostile trace's may be a megabyte).
+const MAX_NAME: usize = 4096;
+
 impl On {
+    /// The same target with its name cut to [`MAX_NAME`] bytes (memory is bounded by the
+    /// number of targets kept, not by the input).
+    pub fn bounded(self) -> On {
+        let cut = |mut b: Vec<u8>| {
+            b.truncate(MAX_NAME);
+            b
+        };
+        let cut_text = |mut t: String| {
+            if t.len() > MAX_NAME {
+                let mut at = MAX_NAME;
+                while !t.is_char_boundary(at) {
+                    at -= 1;
+                }
+                t.truncate(at);
+            }
+            t
+        };
+        match self {
+            On::File(p) => On::File(cut(p)),
+            On::Terminal(p) => On::Terminal(cut(p)),
+            On::Lock(p) => On::Lock(cut(p)),
+            On::Peer { proto, addr } => On::Peer { proto, addr: cut_text(addr) },
+            On::Clients { proto, local } => On::Clients { proto, local: cut_text(local) },
+            On::Listening { proto, local } => On::Listening { proto, local: cut_text(local) },
+            On::Pipe(p) => On::Pipe(cut_text(p)),
+            On::Other(p) => On::Other(cut_text(p)),
+            On::Futex(p) => On::Futex(cut_text(p)),
+            other => other,
+        }
+    }
+
     /// The server waiting for clients, or someone waiting at a terminal: nothing to do.
     pub fn is_idle(&self) -> bool {
         matches!(self, On::Clients { .. } | On::Listening { .. } | On::Terminal(_))

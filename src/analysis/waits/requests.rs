@@ -9,7 +9,7 @@ use crate::event::Pid;
 /// Connections followed per process (a server juggling more is not followed further).
 const CONNS: usize = 64;
 /// Processes followed at once.
-const PROCS: usize = 100_000;
+const PROCS: usize = 4096;
 /// Slowest requests kept.
 const SLOWEST: usize = 5;
 /// Stall targets remembered per request.
@@ -113,9 +113,14 @@ impl Requests {
         }
     }
 
+    /// Whether `pid` has a connection open (a close may end a request).
+    pub fn has_open(&self, pid: Pid) -> bool {
+        !self.open.is_empty() && self.open.contains_key(&pid)
+    }
+
     /// Whether `pid` is inside a request now.
     pub fn in_request(&self, pid: Pid) -> bool {
-        self.open.get(&pid).is_some_and(|cs| cs.iter().any(|c| !c.answered))
+        !self.open.is_empty() && self.open.get(&pid).is_some_and(|cs| cs.iter().any(|c| !c.answered))
     }
 
     /// Counts `secs` of stall on `target` into every request `pid` has open.

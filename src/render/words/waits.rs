@@ -4,7 +4,7 @@
 use super::screen::number;
 use crate::event::Pid;
 use crate::heuristics::stall::Verdict;
-use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitReport};
+use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
 pub(crate) fn secs(s: f64) -> String {
@@ -48,6 +48,22 @@ fn timeouts(n: u64) -> String {
     }
 }
 
+/// `, 4 timeouts of 5.00 s` (or `of 2.00–5.00 s`), as a resolver's retry loop reads.
+fn timeouts_of(w: &WaitReport) -> String {
+    let (Some(min), Some(max)) = (w.timeout_min_s, w.timeout_s) else { return String::new() };
+    let of = if max - min <= max * 0.05 { secs(max) } else { format!("{}–{}", secs(min), secs(max)) };
+    format!("{} of {of}", timeouts(w.timeouts))
+}
+
+/// The threads that waited on a futex, when more than one did: contention.
+fn threads(w: &WaitReport) -> String {
+    if w.kind != WaitKind::Futex || w.pids.len() < 2 {
+        return String::new();
+    }
+    let pids: Vec<String> = w.pids.iter().map(ToString::to_string).collect();
+    format!(", threads {}", pids.join(", "))
+}
+
 /// The first line of the report when waiting is the answer.
 pub(crate) fn verdict(v: &Verdict) -> String {
     match v {
@@ -83,12 +99,13 @@ pub(crate) fn wait_line(w: &WaitReport) -> String {
     let waits = if w.count == 1 { "1 wait".to_string() } else { format!("{} waits", number(w.count)) };
     let shown = if w.idle { w.total_s } else { w.stalled_s };
     let mut line = format!(
-        "{}: {} in {waits} ({}), longest {}{}",
+        "{}: {} in {waits} ({}), longest {}{}{}",
         w.target,
         secs(shown),
         names.join(", "),
         secs(w.longest_s),
-        timeouts(w.timeouts)
+        timeouts_of(w),
+        threads(w)
     );
     if let (Some(share), Some(of)) = (w.share, w.share_of) {
         line.push_str(&format!("; {} {}", percent(share), share_of(of, &w.pids)));
