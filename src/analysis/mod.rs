@@ -270,7 +270,9 @@ impl Analyzer {
 
     /// The process `pid` as it failed `sc` with `errno`.
     fn at_failure(&mut self, pid: Pid, sc: &Syscall, errno: &str) -> AtFailure {
-        let held = matches!(errno, "EMFILE" | "ENFILE").then(|| self.procs.fds_held(pid));
+        let descriptors = matches!(errno, "EMFILE" | "ENFILE");
+        let held = descriptors.then(|| self.procs.fds_held(pid));
+        let limit = if descriptors { self.procs.nofile(pid) } else { None };
         let port = match &sc.addr {
             Some(SockAddr::Inet { port, .. } | SockAddr::Inet6 { port, .. }) if errno == "EADDRINUSE" => Some(*port),
             _ => None,
@@ -286,6 +288,7 @@ impl Analyzer {
             args: sc.args.to_vec(),
             credentials: self.procs.credentials(pid),
             held,
+            limit,
             port_holder,
         }
     }

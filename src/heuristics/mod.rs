@@ -16,7 +16,6 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
-use crate::errno::{classify, ErrnoClass};
 use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
@@ -84,28 +83,12 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             let g = &groups[i];
             let top = k < FIX_POINTERS;
             let explanation = top.then(|| explain::explain(g, i, &cx)).flatten();
-            // a program whose #! line names what is not there is fixed in that line
-            let shebang = explanation.as_ref().and_then(|e| match &e.what {
-                explain::Explained::BadInterpreter {
-                    program,
-                    problem: explain::Interpreter::Missing(_) | explain::Interpreter::CarriageReturn(_),
-                } => Some(Reference::File {
-                    path: String::from_utf8_lossy(program).into_owned(),
-                    line: 1,
-                    searched: None,
-                }),
-                _ => None,
-            });
-            let referenced_from = shebang.or_else(|| {
-                top.then(|| {
+            let referenced_from = top
+                .then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::find_reference(&g.target, opened, argv, disk).or_else(|| {
-                        let missing = classify(g.main_errno()) == ErrnoClass::Missing;
-                        missing.then(|| fix_pointer::search(&g.target, disk, &mut search)).flatten()
-                    })
+                    fix_pointer::locate(g, explanation.as_ref(), opened, argv, disk, &mut search)
                 })
-                .flatten()
-            });
+                .flatten();
             Ranked {
                 group: i,
                 score,

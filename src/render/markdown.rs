@@ -71,19 +71,32 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     Ok(())
 }
 
-/// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`.
+/// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`; `- Change
+/// `ulimit -n 32` in /srv/app/run, line 3: it sets the descriptor limit`.
 fn fix(s: &Suspect) -> Option<String> {
+    let how = |searched: &Option<String>| {
+        searched.as_deref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default()
+    };
+    if let Some(Reference::Setting { path, line, searched, sets, text }) = &s.referenced_from {
+        let what = words::sets(*sets);
+        return Some(format!(
+            "- Change {} in {}, line {line}{}: it sets {what}",
+            code_span(text),
+            md(path),
+            how(searched)
+        ));
+    }
     let t = s.typo.as_ref()?;
     let (wrong, right) = words::differing_component(&s.path, &t.suggestion);
     let change = format!("- Change {} to {}", code_span(wrong), code_span(right));
     Some(match &s.referenced_from {
         Some(Reference::File { path, line, searched }) => {
-            let how = searched.as_deref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default();
-            format!("{change} in {}, line {line}{how}", md(path))
+            format!("{change} in {}, line {line}{}", md(path), how(searched))
         }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{change} on the command line of pid {pid} ({})", code_span(argument))
         }
+        Some(Reference::Setting { .. }) => return None,
         None => format!("{change} where it is named (no file the process read names it)"),
     })
 }

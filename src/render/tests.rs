@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::process::NoFile;
 use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
 use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::heuristics::fix_pointer::Reference;
+use crate::heuristics::fix_pointer::{Reference, Sets};
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason, Why};
 use crate::heuristics::typo::{Evidence, TypoKind};
@@ -309,10 +310,22 @@ fn explanation_sentences() {
         ),
         (Explained::DiskFull { path: None, quota: true, filesystem: None }, true, None, "disk quota exceeded on the filesystem written to (from trace)"),
         (
-            Explained::OutOfDescriptors { held: 1024, at_least: true, syscall: "accept4".into(), system_wide: false },
+            Explained::OutOfDescriptors { held: 1024, at_least: true, syscall: "accept4".into(), system_wide: false, limit: None },
             true,
             None,
             "out of file descriptors: the process held at least 1024 when accept4 failed (from trace)",
+        ),
+        (
+            Explained::OutOfDescriptors {
+                held: 1024,
+                at_least: false,
+                syscall: "accept4".into(),
+                system_wide: false,
+                limit: Some(NoFile { soft: 1024, call: "getrlimit".into(), set: false }),
+            },
+            true,
+            None,
+            "out of file descriptors: the process held 1024 when accept4 failed; limit 1,024 (read by getrlimit) (from trace)",
         ),
         (
             Explained::PortInUse { port: 3000, holder: Some((812, "node server.js".into())) },
@@ -360,4 +373,43 @@ fn issue16_a_spent_typo_budget_is_said_in_the_verbose_text() {
     let mut out = Vec::new();
     super::text::render(&r, None, &mut out).unwrap();
     assert!(String::from_utf8_lossy(&out).contains(super::words::TYPO_BUDGET_SPENT));
+}
+
+#[test]
+fn a_line_that_sets_what_the_failure_ran_into_in_every_format() {
+    colored::control::set_override(false);
+    let mut r = report();
+    let s = &mut r.suspects[0];
+    s.typo = None;
+    s.referenced_from = Some(Reference::Setting {
+        path: "/etc/php/8.2/fpm/pool.d/www.conf".into(),
+        line: 53,
+        searched: Some("/etc/php".into()),
+        sets: Sets::SocketAccess,
+        text: "listen.owner = root".into(),
+    });
+    assert_eq!(
+        super::words::fix(s).as_deref(),
+        Some("/etc/php/8.2/fpm/pool.d/www.conf:53 sets who may connect: listen.owner = root (found by searching /etc/php)")
+    );
+    let json = serde_json::to_value(&r.suspects[0].referenced_from).expect("json");
+    let want = serde_json::json!({"path": "/etc/php/8.2/fpm/pool.d/www.conf", "line": 53, "found_by": "search",
+        "searched": "/etc/php", "sets": "socket_access", "text": "listen.owner = root"});
+    assert_eq!(json, want);
+    let mut out = Vec::new();
+    super::markdown::render(&r, None, &mut out).expect("markdown");
+    let md = String::from_utf8(out).expect("utf-8");
+    assert!(
+        md.contains(
+            "- Change `listen.owner = root` in /etc/php/8.2/fpm/pool.d/www.conf, line 53 (found by searching \
+             /etc/php): it sets who may connect\n"
+        ),
+        "{md}"
+    );
+    let mut out = Vec::new();
+    super::text::render(&r, None, &mut out).expect("text");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(text.contains(
+        "    who may connect is set in /etc/php/8.2/fpm/pool.d/www.conf:53 (found by searching /etc/php): listen.owner = root\n"
+    ));
 }

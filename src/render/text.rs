@@ -111,7 +111,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
             let how = searched.as_deref().map(|d| format!(" ({})", esc(&words::searched(d)))).unwrap_or_default();
             writeln!(out, "    referenced from {}:{line}{how}", esc(path).cyan())?;
         }
-        Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
+        Some(r @ (Reference::CommandLine { .. } | Reference::Setting { .. })) => {
+            writeln!(out, "    {}", esc(&words::reference(r)))?
+        }
         None => {}
     }
     if let Some(e) = &s.explanation {

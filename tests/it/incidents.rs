@@ -183,15 +183,28 @@ fn directory_0700_denies_the_service_user() {
 }
 
 #[test]
-#[ignore = "issue 14: the fix pointer names nginx's fastcgi_pass line, not the php-fpm pool's listen.owner line (a file nginx never opens); the socket's owner and mode are not explained"]
 fn unix_socket_not_connectable_by_the_worker_user() {
+    // the pointer is the pool's listen.owner line, in a file nginx never opens: found by
+    // searching the configuration trees (the nginx site names the right address)
     assert_solved("socket-perm", "trace.txt");
+    let first = &analyse("socket-perm", "trace.txt")["suspects"][0];
+    let want = serde_json::json!({
+        "path": "/etc/php/8.2/fpm/pool.d/www.conf", "line": 53, "found_by": "search", "searched": "/etc/php",
+        "sets": "socket_access", "text": "listen.owner = root"
+    });
+    assert_eq!(first["referenced_from"], want);
 }
 
 #[test]
-#[ignore = "issue 14: no fix pointer for a call group (the wrapper's ulimit -n line); the descriptor limit and count are not explained"]
 fn accept_out_of_file_descriptors() {
+    // the wrapper's ulimit line, read by sh before it exec'd python3, set the limit it ran out of
     assert_solved("fd-exhausted", "trace.txt");
+    let first = &analyse("fd-exhausted", "trace.txt")["suspects"][0];
+    assert_eq!(first["referenced_from"]["text"], "ulimit -n 32");
+    assert_eq!(
+        first["explanation"]["text"],
+        "out of file descriptors: the process held 32 when accept4 failed; limit 32 (set by prlimit64)"
+    );
 }
 
 #[test]

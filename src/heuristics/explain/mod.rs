@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
 use crate::analysis::group::{Failure, Target};
-use crate::analysis::process::Credentials;
+use crate::analysis::process::{Credentials, NoFile};
 use crate::disk::{Disk, FileKind, Filesystem, Meta};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
@@ -101,8 +101,9 @@ pub enum Explained {
     /// ENOSPC from inotify: the per-user watch limit.
     InotifyLimit,
     /// EMFILE/ENFILE: the descriptors the process held when `syscall` failed (`at_least`: the
-    /// trace began after the process did); `system_wide` for ENFILE.
-    OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool },
+    /// trace began after the process did), and its descriptor limit when the trace shows it
+    /// (EMFILE); `system_wide` for ENFILE.
+    OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool, limit: Option<NoFile> },
     /// EADDRINUSE on an inet bind, with the traced process that had bound the port.
     PortInUse { port: u16, holder: Option<(Pid, String)> },
     /// EADDRINUSE binding a unix socket: its file exists already.
@@ -210,14 +211,17 @@ fn disk_full(g: &Failure, errno: &str, cx: &Context<'_>) -> Option<Explanation> 
 
 /// **Out of descriptors** (EMFILE/ENFILE): how many descriptors the process held when the
 /// call failed, from the process table at the failure; "at least" when the trace began after
-/// the process did (strace attached, or its first event is not its start).
+/// the process did (strace attached, or its first event is not its start). For EMFILE, its
+/// limit when a call of the trace set or read it (ENFILE is the whole system's table).
 fn descriptors(errno: &str, at: &AtFailure) -> Option<Explanation> {
     let held = at.held?;
+    let system_wide = errno == "ENFILE";
     let what = Explained::OutOfDescriptors {
         held: held.count,
         at_least: !held.complete,
         syscall: at.syscall.clone(),
-        system_wide: errno == "ENFILE",
+        system_wide,
+        limit: at.limit.clone().filter(|_| !system_wide),
     };
     Some(Explanation { what, source: Source { trace: true, disk: None } })
 }
@@ -319,6 +323,7 @@ mod tests {
             args: args.as_bytes().to_vec(),
             credentials,
             held: None,
+            limit: None,
             port_holder: None,
         }
     }
@@ -475,13 +480,23 @@ mod tests {
         let mut at = at("EMFILE", "accept4", "3, NULL, NULL, SOCK_CLOEXEC", Credentials::default());
         at.held = Some(Held { count: 16, complete: true });
         let e = descriptors("EMFILE", &at).unwrap();
-        let want =
-            Explained::OutOfDescriptors { held: 16, at_least: false, syscall: "accept4".into(), system_wide: false };
+        let want = Explained::OutOfDescriptors {
+            held: 16,
+            at_least: false,
+            syscall: "accept4".into(),
+            system_wide: false,
+            limit: None,
+        };
         assert_eq!(e.what, want);
+        let limit = NoFile { soft: 16, call: "setrlimit".into(), set: true };
+        at.limit = Some(limit.clone());
+        assert!(
+            matches!(descriptors("EMFILE", &at).unwrap().what, Explained::OutOfDescriptors { limit: Some(l), .. } if l == limit)
+        );
         at.held = Some(Held { count: 13, complete: false });
         assert!(matches!(
             descriptors("ENFILE", &at).unwrap().what,
-            Explained::OutOfDescriptors { held: 13, at_least: true, system_wide: true, .. }
+            Explained::OutOfDescriptors { held: 13, at_least: true, system_wide: true, limit: None, .. }
         ));
         at.held = None;
         assert_eq!(descriptors("EMFILE", &at), None);

@@ -25,14 +25,20 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             s
         }
         Explained::InotifyLimit => "out of inotify watches: the per-user limit (fs.inotify.max_user_watches)".into(),
-        Explained::OutOfDescriptors { held, at_least, syscall, system_wide } => {
+        Explained::OutOfDescriptors { held, at_least, syscall, system_wide, limit } => {
             let what =
                 if *system_wide { "the system is out of file descriptors (ENFILE)" } else { "out of file descriptors" };
-            match (held, at_least) {
+            let mut s = match (held, at_least) {
                 (0, _) => format!("{what} when {syscall} failed"),
                 (n, true) => format!("{what}: the process held at least {n} when {syscall} failed"),
                 (n, false) => format!("{what}: the process held {n} when {syscall} failed"),
+            };
+            if let Some(l) = limit {
+                let value = if l.soft == u64::MAX { "unlimited".to_string() } else { number(l.soft) };
+                let how = if l.set { "set" } else { "read" };
+                s.push_str(&format!("; limit {value} ({how} by {})", l.call));
             }
+            s
         }
         Explained::PortInUse { port, holder } => match holder {
             Some((pid, cmd)) if !cmd.is_empty() => format!("port {port} is already in use, held by pid {pid} ({cmd})"),

@@ -4,7 +4,7 @@
 
 use crate::errno::ErrnoClass;
 use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::heuristics::fix_pointer::Reference;
+use crate::heuristics::fix_pointer::{Reference, Sets};
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Confidence;
 use crate::heuristics::rank::Why;
@@ -115,7 +115,7 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
 }
 
 /// Where a wrong path was given: `referenced from FILE:LINE`, `given on the command line of
-/// pid N: ARG`.
+/// pid N: ARG`; where what it ran into is set: `the descriptor limit is set in FILE:LINE: TEXT`.
 pub(crate) fn reference(r: &Reference) -> String {
     match r {
         Reference::File { path, line, searched: None } => format!("referenced from {path}:{line}"),
@@ -123,6 +123,19 @@ pub(crate) fn reference(r: &Reference) -> String {
             format!("referenced from {path}:{line} ({})", searched(dir))
         }
         Reference::CommandLine { pid, argument } => format!("given on the command line of pid {pid}: {argument}"),
+        Reference::Setting { path, line, searched: found, sets: what, text } => {
+            let how = found.as_deref().map(|d| format!(" ({})", searched(d))).unwrap_or_default();
+            format!("{} is set in {path}:{line}{how}: {text}", sets(*what))
+        }
+    }
+}
+
+/// What a setting line sets.
+pub(crate) fn sets(what: Sets) -> &'static str {
+    match what {
+        Sets::SocketAccess => "who may connect",
+        Sets::DescriptorLimit => "the descriptor limit",
+        Sets::Interpreter => "the interpreter",
     }
 }
 

@@ -85,6 +85,9 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
         return s.referenced_from.as_ref().map(|r| match r {
             Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
             Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
+            Reference::Setting { path, line, searched, sets: what, text } => {
+                format!("{path}:{line} sets {}: {text}{}", sets(*what), how_found(searched))
+            }
         });
     };
     let (wrong, right) = differing_component(&s.path, &t.suggestion);
@@ -95,6 +98,9 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
         }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{argument} on the command line of pid {pid} — {exists}")
+        }
+        Some(Reference::Setting { path, line, searched, sets: what, text }) => {
+            format!("{path}:{line} sets {}: {text}{} — {exists}", sets(*what), how_found(searched))
         }
         None => format!("{wrong} → {exists}; no file the process read names it"),
     })
