@@ -1,10 +1,13 @@
 //! Failures that follow from another one are shown with it, not as its rivals: the paths below
-//! a directory that is missing, and the same name looked for in other directories along a
-//! search path (PHP's include_path, Python's sys.path, PATH, the loader).
+//! a directory that is missing, the same name looked for in other directories along a search
+//! path (PHP's include_path, Python's sys.path, PATH, the loader), and the paths that run
+//! through one dangling symlink (which becomes the suspect).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::explain::Explained;
 use super::rank::{self, Reason, Scored, Why, WEIGHTS};
+use super::Ranked;
 use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
 use crate::path::split;
@@ -79,6 +82,53 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
     }
     rank::sort(&mut out, groups);
     (out, folded)
+}
+
+/// Suspects whose paths run through one dangling symlink (their explanation, made on the disk)
+/// are one suspect about the link: the best ranked takes the others, its own failing path
+/// heads the paths below the link, it gains [`WEIGHTS`]`.dangling_link`, and it has no fix
+/// pointer (the path was named rightly; the link needs a target).
+pub(crate) fn into_links(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+    let mut out: Vec<Ranked> = Vec::with_capacity(suspects.len());
+    let mut by_link: HashMap<Vec<u8>, usize> = HashMap::default();
+    for mut r in suspects {
+        let Some(Explained::DanglingLink { link, .. }) = r.explanation.as_ref().map(|e| &e.what) else {
+            out.push(r);
+            continue;
+        };
+        match by_link.get(link) {
+            Some(&k) => {
+                let to = &mut out[k].folded;
+                to.below.push(r.group);
+                to.below.append(&mut r.folded.below);
+                to.elsewhere.append(&mut r.folded.elsewhere);
+            }
+            None => {
+                by_link.insert(link.clone(), out.len());
+                r.path = Some(link.clone());
+                // the path was named rightly: the line naming it is no fix, the link is
+                r.referenced_from = None;
+                r.folded.below.insert(0, r.group);
+                r.score += WEIGHTS.dangling_link;
+                r.reasons.push(Reason { why: Why::DanglingLink, points: WEIGHTS.dangling_link });
+                out.push(r);
+            }
+        }
+    }
+    for r in out.iter_mut().filter(|r| r.path.is_some()) {
+        let failures: u64 = r.folded.below.iter().map(|&c| groups[c].count).sum();
+        let why = Why::PathsBelow { paths: r.folded.below.len(), failures };
+        match r.reasons.iter_mut().find(|x| matches!(x.why, Why::PathsBelow { .. })) {
+            Some(reason) => reason.why = why,
+            None => {
+                r.score += WEIGHTS.paths_below;
+                r.reasons.push(Reason { why, points: WEIGHTS.paths_below });
+            }
+        }
+    }
+    // stable: equal scores keep the order [`rank::sort`] gave them
+    out.sort_by_key(|r| std::cmp::Reverse(r.score));
+    out
 }
 
 /// Two failures of one name in different directories, by one process (a trace without pids

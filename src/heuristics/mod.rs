@@ -30,6 +30,9 @@ const FIX_POINTERS: usize = 10;
 /// A suspect: a group that is not noise, scored.
 pub(crate) struct Ranked {
     pub group: usize,
+    /// What the suspect is about when it is not its group's own path: a dangling symlink the
+    /// group's path runs through.
+    pub path: Option<Vec<u8>>,
     pub score: i32,
     pub reasons: Vec<Reason>,
     pub typo: Option<Typo>,
@@ -72,7 +75,6 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .collect();
     rank::sort(&mut scored, groups);
     let (scored, mut folded) = fold::fold(scored, groups);
-    let confidence = rank::confidence(&scored.iter().map(|s| s.0).collect::<Vec<_>>());
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let mut search = fix_pointer::SearchBudget::default();
@@ -91,6 +93,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 .flatten();
             Ranked {
                 group: i,
+                path: None,
                 score,
                 reasons,
                 typo: typos.remove(&i),
@@ -100,6 +103,8 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         })
         .collect();
+    let suspects = fold::into_links(suspects, groups);
+    let confidence = rank::confidence(&suspects.iter().map(|s| s.score).collect::<Vec<_>>());
     Judgement { typo_budget_spent: budget.hit(), noise, confidence, suspects }
 }
 

@@ -72,7 +72,8 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
 }
 
 /// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`; `- Change
-/// `ulimit -n 32` in /srv/app/run, line 3: it sets the descriptor limit`.
+/// `ulimit -n 32` in /srv/app/run, line 3: it sets the descriptor limit`; `- Point
+/// /srv/app/current at `releases/2`: `ln -sfn releases/2 /srv/app/current``.
 fn fix(s: &Suspect) -> Option<String> {
     let how = |searched: &Option<String>| {
         searched.as_deref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default()
@@ -86,7 +87,15 @@ fn fix(s: &Suspect) -> Option<String> {
             how(searched)
         ));
     }
-    let t = s.typo.as_ref()?;
+    let Some(t) = &s.typo else {
+        let (link, new) = s.explanation.as_ref().and_then(words::relink)?;
+        return Some(format!(
+            "- Point {} at {}: {}",
+            md(&link),
+            code_span(&new),
+            code_span(&format!("ln -sfn {new} {link}"))
+        ));
+    };
     let (wrong, right) = words::differing_component(&s.path, &t.suggestion);
     let change = format!("- Change {} to {}", code_span(wrong), code_span(right));
     Some(match &s.referenced_from {

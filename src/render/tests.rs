@@ -50,6 +50,7 @@ fn suspect() -> Suspect {
             evidence: Evidence::Disk,
             kind: TypoKind::Extension,
         }),
+        suggestion: Some("/srv/app/conf.yaml".into()),
         referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
         explanation: None,
         followed_by: vec![
@@ -90,6 +91,7 @@ fn explained_suspect() -> Suspect {
         Reason { why: Why::AppTree, points: 10 },
     ];
     s.typo = None;
+    s.suggestion = None;
     s.followed_by = Vec::new();
     s.referenced_from =
         Some(Reference::File { path: "/srv/app/lib/settings.py".into(), line: 4, searched: Some("/srv/app".into()) });
@@ -345,6 +347,7 @@ fn explanation_sentences() {
                 target: b"releases/20261130-1".to_vec(),
                 siblings: vec![b"20261201-1".to_vec()],
                 more: 0,
+                suggested: Some(b"/srv/app/releases/20261201-1".to_vec()),
             },
             false,
             Some(Place::Root),
@@ -381,6 +384,7 @@ fn a_line_that_sets_what_the_failure_ran_into_in_every_format() {
     let mut r = report();
     let s = &mut r.suspects[0];
     s.typo = None;
+    s.suggestion = None;
     s.referenced_from = Some(Reference::Setting {
         path: "/etc/php/8.2/fpm/pool.d/www.conf".into(),
         line: 53,

@@ -118,6 +118,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     }
     if let Some(e) = &s.explanation {
         writeln!(out, "    {} {}", "explain:".yellow().bold(), esc(&words::explanation_line(e)))?;
+        if let Some(relink) = words::relink_line(e) {
+            writeln!(out, "    {} {}", "suggested:".yellow().bold(), esc(&relink))?;
+        }
     }
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;

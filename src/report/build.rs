@@ -6,6 +6,7 @@ use super::{FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect,
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;
+use crate::heuristics::explain::Explained;
 use crate::heuristics::noise::Noise;
 use crate::heuristics::typo::Typo;
 use crate::heuristics::Judgement;
@@ -23,9 +24,14 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         .enumerate()
         .map(|(k, r)| {
             let g = &groups[r.group];
+            let suggestion =
+                r.typo.as_ref().map(|t| &t.suggestion).or(r.explanation.as_ref().and_then(|e| match &e.what {
+                    Explained::DanglingLink { suggested, .. } => suggested.as_ref(),
+                    _ => None,
+                }));
             Suspect {
                 rank: k + 1,
-                path: g.target.display(),
+                path: r.path.as_deref().map_or_else(|| g.target.display(), |p| String::from_utf8_lossy(p).into_owned()),
                 kind: kind(&g.target),
                 errno: g.main_errno().to_string(),
                 errmsg: g.message().to_string(),
@@ -36,6 +42,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 score: r.score,
                 reasons: r.reasons,
                 typo: r.typo.as_ref().map(TypoReport::from),
+                suggestion: suggestion.map(|s| String::from_utf8_lossy(s).into_owned()),
                 referenced_from: r.referenced_from,
                 explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),

@@ -114,6 +114,9 @@ pub struct Suspect {
     pub score: i32,
     pub reasons: Vec<Reason>,
     pub typo: Option<TypoReport>,
+    /// What to use instead of the failing path: a typo's repair, or the existing sibling of a
+    /// dangling symlink's gone target that holds what was asked for.
+    pub suggestion: Option<String>,
     pub referenced_from: Option<Reference>,
     /// What the trace and the disk say about the cause (who the process ran as, which
     /// directory denied it, how many descriptors it held, ...): kind, words, source.

@@ -237,11 +237,22 @@ fn dangling_symlink_names_the_link_and_what_is_there_now() {
     root.file("srv/app/releases/20261201-1/config.yml", "port: 3000\n");
     symlink("releases/20261130-1", root.path("srv/app/current")).expect("symlink");
     let out = text(&trace("dangling-symlink.txt"), Some(&root));
+    // the link is the suspect; the path that failed below it is folded in
     assert_eq!(
-        explain_line(&out, "/srv/app/current/config.yml"),
+        explain_line(&out, "/srv/app/current"),
         Some("/srv/app/current -> releases/20261130-1, which is gone; releases/ has 20261201-1 (from disk)"),
         "{out}"
     );
+    assert!(
+        out.contains("    suggested: point /srv/app/current at releases/20261201-1: ln -sfn releases/20261201-1 /srv/app/current\n"),
+        "{out}"
+    );
+    let r = json(&trace("dangling-symlink.txt"), Some(&root));
+    assert_eq!(first_suspect(&r)["paths_below"], serde_json::json!(["/srv/app/current/config.yml"]));
+    assert_eq!(first_suspect(&r)["suggestion"], "/srv/app/releases/20261201-1");
+    // a release without the file asked for is no suggestion
+    std::fs::remove_file(root.path("srv/app/releases/20261201-1/config.yml")).expect("rm");
+    assert_eq!(first_suspect(&json(&trace("dangling-symlink.txt"), Some(&root)))["suggestion"], Value::Null);
 }
 
 #[test]

@@ -30,6 +30,8 @@ const MAX_LINKS: usize = 40;
 const SHEBANG: usize = 256;
 /// Entries named beside a gone link target.
 const SIBLINGS: usize = 3;
+/// Entries beside a gone link target looked into for the rest of the failing path.
+const CANDIDATES: usize = 32;
 /// Largest passwd or group file read.
 const MAX_ID_FILE: usize = 4 << 20;
 
@@ -111,8 +113,9 @@ pub enum Explained {
     /// ENOENT from execve of a file that exists: its `#!` line.
     BadInterpreter { program: Vec<u8>, problem: Interpreter },
     /// ENOENT through a symlink whose target is gone; `siblings` are the entries of the
-    /// target's directory (`more`: how many others).
-    DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize },
+    /// target's directory (`more`: how many others), `suggested` the newest of them that holds
+    /// the rest of the failing path (what the link may point at instead).
+    DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize, suggested: Option<Vec<u8>> },
 }
 
 impl Explained {
@@ -560,6 +563,10 @@ mod tests {
         for r in ["20261120-1", "20261201-1", "20261202-1", "20261203-1"] {
             root.mkdir(&format!("srv/app/releases/{r}"), 0o755);
         }
+        // the newest release is half-made: the one before it holds what was asked for
+        for r in ["20261201-1", "20261202-1"] {
+            root.file(&format!("srv/app/releases/{r}/config.yml"), "port: 3000\n");
+        }
         symlink("releases/20261130-1", root.path("srv/app/current")).unwrap();
         symlink("/srv/app/current", root.path("srv/current")).unwrap();
         let disk = root.disk();
@@ -570,6 +577,7 @@ mod tests {
             target: b"releases/20261130-1".to_vec(),
             siblings: vec![b"20261203-1".to_vec(), b"20261202-1".to_vec(), b"20261201-1".to_vec()],
             more: 1,
+            suggested: Some(b"/srv/app/releases/20261202-1".to_vec()),
         };
         assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
         let g = Failure::path_example("/srv/app/releases/20261201-1/config.yml", "ENOENT");

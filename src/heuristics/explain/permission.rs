@@ -76,8 +76,9 @@ pub(super) enum End {
     Reached,
     /// A component is missing (`last`: it is the path's last one).
     Missing { last: bool },
-    /// A symlink on the way points at nothing.
-    Dangling { link: Vec<u8>, target: Vec<u8>, resolved: Vec<u8> },
+    /// A symlink on the way points at nothing; `rest` is what the path asked for below it
+    /// (`/public` of `current/public`, empty when the link is the path's last component).
+    Dangling { link: Vec<u8>, target: Vec<u8>, resolved: Vec<u8>, rest: Vec<u8> },
     /// The disk could not say (unreadable, not a directory, a link loop).
     #[default]
     Unknown,
@@ -110,7 +111,8 @@ pub(super) fn walk(path: &[u8], disk: &dyn Disk) -> Walk {
             let resolved = normalize(&if target.starts_with(b"/") { target.clone() } else { join(&cur, &target) });
             // a link to a link is followed link by link: the one whose target is gone is named
             if disk.lstat(&resolved).is_none() {
-                w.end = End::Dangling { link: candidate, target, resolved };
+                let rest = todo.iter().rev().flat_map(|c| std::iter::once(&b'/').chain(c)).copied().collect();
+                w.end = End::Dangling { link: candidate, target, resolved, rest };
                 return w;
             }
             if target.starts_with(b"/") {

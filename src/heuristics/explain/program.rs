@@ -41,17 +41,25 @@ pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> 
 
 /// **Dangling symlink** (ENOENT through a link whose target is gone): walking the path on the
 /// disk, the link, its target as written, and the entries now beside the target (`releases/`
-/// has `20261201-1`).
+/// has `20261201-1`); the newest of them under which the rest of the failing path exists
+/// (`public` of `current/public`) is what the link may point at instead.
 pub(super) fn dangling_link(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
     let path = g.target.fs_path()?;
-    let End::Dangling { link, target, resolved } = walk(path, cx.disk).end else { return None };
+    let End::Dangling { link, target, resolved, rest } = walk(path, cx.disk).end else { return None };
     let dir = split(&resolved).map(|(d, _)| d.to_vec())?;
     let mut siblings: Vec<Vec<u8>> = cx.disk.list(&dir).map(|l| l.names.clone()).unwrap_or_default();
     siblings.sort();
     // newest-looking first: release names sort by date or version
     siblings.reverse();
+    // below the link is what shows a sibling is what the link meant: with nothing below, none is
+    let candidates = if rest.is_empty() { 0 } else { CANDIDATES };
+    let suggested = siblings.iter().take(candidates).map(|n| join(&dir, n)).find(|s| {
+        let mut wanted = s.clone();
+        wanted.extend_from_slice(&rest);
+        cx.disk.lstat(s).is_some_and(|m| m.kind == FileKind::Dir) && cx.disk.exists(&wanted)
+    });
     let more = siblings.len().saturating_sub(SIBLINGS);
     siblings.truncate(SIBLINGS);
-    let what = Explained::DanglingLink { link, target, siblings, more };
+    let what = Explained::DanglingLink { link, target, siblings, more, suggested };
     Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()) } })
 }

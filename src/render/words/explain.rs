@@ -60,7 +60,7 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 Interpreter::Unread => format!("{program} exists, but its #! interpreter or ELF loader does not"),
             }
         }
-        Explained::DanglingLink { link, target, siblings, more } => {
+        Explained::DanglingLink { link, target, siblings, more, .. } => {
             let link = lossy(link);
             let target = lossy(target);
             let mut s = format!("{link} -> {target}, which is gone");
@@ -76,6 +76,25 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             s
         }
     }
+}
+
+/// The change a dangling link needs, when an existing sibling of its target holds what was
+/// asked for: the link and its new target, written as the old one was (relative or absolute).
+pub(crate) fn relink(e: &Explanation) -> Option<(String, String)> {
+    let Explained::DanglingLink { link, target, suggested: Some(s), .. } = &e.what else { return None };
+    let name = s.rsplit(|&c| c == b'/').next()?;
+    let mut new = match target.iter().rposition(|&c| c == b'/') {
+        Some(i) => target[..=i].to_vec(),
+        None => Vec::new(),
+    };
+    new.extend_from_slice(name);
+    Some((String::from_utf8_lossy(link).into_owned(), String::from_utf8_lossy(&new).into_owned()))
+}
+
+/// `point /srv/app/current at releases/20261201-1: ln -sfn releases/20261201-1 /srv/app/current`.
+pub(crate) fn relink_line(e: &Explanation) -> Option<String> {
+    let (link, new) = relink(e)?;
+    Some(format!("point {link} at {new}: ln -sfn {new} {link}"))
 }
 
 fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {

@@ -59,7 +59,12 @@ pub(crate) fn reason(why: &Why) -> String {
             let procs = if *processes > 1 { format!(" in {processes} processes") } else { String::new() };
             format!("repeated {count}×{procs}")
         }
-        Why::PathsBelow { paths, failures } => format!("{paths} more paths below it failed ({failures} failures)"),
+        Why::PathsBelow { paths, failures } => format!(
+            "{} below it failed ({})",
+            count(*paths as u64, "path", "paths"),
+            count(*failures, "failure", "failures")
+        ),
+        Why::DanglingLink => "a symlink whose target is gone (on disk)".into(),
     }
 }
 

@@ -76,12 +76,15 @@ pub(crate) fn see_more(more_suspects: usize) -> String {
 }
 
 /// The change to make, when the report knows it: where the wrong name is given and what exists
-/// instead.
+/// instead, the line that sets what the failure ran into, or the target a dangling link needs.
 pub(crate) fn fix(s: &Suspect) -> Option<String> {
     // an address is named without its protocol
     let name = s.path.strip_prefix("tcp ").or_else(|| s.path.strip_prefix("udp ")).unwrap_or(&s.path);
     let name = name.strip_prefix("unix ").unwrap_or(name);
     let Some(t) = &s.typo else {
+        if s.referenced_from.is_none() {
+            return s.explanation.as_ref().and_then(relink_line);
+        }
         return s.referenced_from.as_ref().map(|r| match r {
             Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
             Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
@@ -136,6 +139,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         Why::PathsBelow { paths, .. } => format!("{} below it failed", count_word(*paths as u64, "path")),
         Why::ClientTypo { url } => format!("a client asked for {}", String::from_utf8_lossy(url)),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
+        Why::DanglingLink => "a symlink whose target is gone".into(),
         Why::ErrnoClass { .. }
         | Why::Resolved
         | Why::NeverResolved
