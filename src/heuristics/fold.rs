@@ -1,7 +1,8 @@
 //! Failures that follow from another one are shown with it, not as its rivals: the paths below
 //! a directory that is missing, the same name looked for in other directories along a search
-//! path (PHP's include_path, Python's sys.path, PATH, the loader), and the paths that run
-//! through one dangling symlink (which becomes the suspect).
+//! path (PHP's include_path, Python's sys.path, PATH, the loader), what a process failed on
+//! after its exec of a program failed, and the paths that run through one dangling symlink
+//! (which becomes the suspect).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -11,6 +12,7 @@ use super::Ranked;
 use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
 use crate::path::split;
+use crate::syscalls::{self, Does};
 
 /// Search-path probes of one name are this close in the trace (lines).
 const PROBE_SPAN: u64 = 200;
@@ -22,6 +24,8 @@ pub(crate) struct Folded {
     pub below: Vec<usize>,
     /// Groups of the same name in other directories of a search path.
     pub elsewhere: Vec<usize>,
+    /// Groups the same process failed after this failed exec (a shell's fallback).
+    pub after_exec: Vec<usize>,
 }
 
 fn missing(g: &Failure) -> bool {
@@ -82,6 +86,59 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
     }
     rank::sort(&mut out, groups);
     (out, folded)
+}
+
+/// After a failed exec the process still runs the old program: a shell's child says "not found"
+/// and exits, or, given a file that is no program (ENOEXEC), runs it as a shell script and looks
+/// its lines up as commands along PATH. What the same process fails on after that follows from
+/// it: each such suspect folds, with what it holds, into the earliest failed exec before it in
+/// its process (all its pids the exec's, in the same input), which gains
+/// [`WEIGHTS`]`.after_exec`. A file without `#!` run by sh is a shell script by design, so an
+/// ENOEXEC takes its consequences only when its explanation shows a misplaced `#!` line.
+pub(crate) fn after_failed_exec(mut suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+    let ends_program = |r: &Ranked| {
+        let g = &groups[r.group];
+        let exec = g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC));
+        let meant = g.main_errno() != "ENOEXEC"
+            || r.explanation.as_ref().is_some_and(|e| matches!(e.what, Explained::BadInterpreter { .. }));
+        exec && meant
+    };
+    let mut causes: Vec<usize> = (0..suspects.len()).filter(|&k| ends_program(&suspects[k])).collect();
+    if causes.is_empty() {
+        return suspects;
+    }
+    let line = |k: usize| groups[suspects[k].group].first.line;
+    causes.sort_by_key(|&k| line(k));
+    let mut order: Vec<usize> = (0..suspects.len()).collect();
+    order.sort_by_key(|&k| line(k));
+    let mut gone = vec![false; suspects.len()];
+    for k in order {
+        let f = &groups[suspects[k].group];
+        let cause = causes.iter().copied().find(|&c| {
+            let g = &groups[suspects[c].group];
+            c != k
+                && !gone[c]
+                && g.first.source == f.first.source
+                && g.first.line < f.first.line
+                && f.pids.iter().all(|p| g.pids.contains(p))
+        });
+        let Some(c) = cause else { continue };
+        gone[k] = true;
+        let held = std::mem::take(&mut suspects[k].folded);
+        let group = suspects[k].group;
+        let to = &mut suspects[c].folded.after_exec;
+        to.push(group);
+        to.extend(held.below.into_iter().chain(held.elsewhere).chain(held.after_exec));
+    }
+    let mut out: Vec<Ranked> = suspects.into_iter().zip(gone).filter(|(_, g)| !g).map(|(r, _)| r).collect();
+    for r in out.iter_mut().filter(|r| !r.folded.after_exec.is_empty()) {
+        let failures = r.folded.after_exec.iter().map(|&c| groups[c].count).sum();
+        r.score += WEIGHTS.after_exec;
+        r.reasons.push(Reason { why: Why::AfterExec { failures }, points: WEIGHTS.after_exec });
+    }
+    // stable: equal scores keep the order [`rank::sort`] gave them
+    out.sort_by_key(|r| std::cmp::Reverse(r.score));
+    out
 }
 
 /// Suspects whose paths run through one dangling symlink (their explanation, made on the disk)

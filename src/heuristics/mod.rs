@@ -103,7 +103,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         })
         .collect();
-    let suspects = fold::into_links(suspects, groups);
+    let suspects = fold::into_links(fold::after_failed_exec(suspects, groups), groups);
     let confidence = rank::confidence(&suspects.iter().map(|s| s.score).collect::<Vec<_>>());
     Judgement { typo_budget_spent: budget.hit(), noise, confidence, suspects }
 }

@@ -41,6 +41,9 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
         if !sus.also_looked_in.is_empty() {
             writeln!(out, "   - {}", md(&words::also_looked_in(&sus.also_looked_in)))?;
         }
+        if !sus.after_exec.is_empty() {
+            writeln!(out, "   - {}", md(&words::after_exec(&sus.after_exec)))?;
+        }
         for f in &sus.followed_by {
             match f {
                 // quoted log text as it was written, in a code span

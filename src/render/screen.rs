@@ -61,6 +61,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if !first.also_looked_in.is_empty() {
         writeln!(out, "    {}", fit(&esc(&words::also_looked_in(&first.also_looked_in)), w - 4))?;
     }
+    if !first.after_exec.is_empty() {
+        writeln!(out, "    {}", fit(&esc(&words::after_exec(&first.after_exec)), w - 4))?;
+    }
     for s in report.suspects.iter().skip(1).take(MORE_SUSPECTS) {
         let reasons = why(s, 2);
         let tail = if reasons.is_empty() { String::new() } else { format!(" — {reasons}") };

@@ -59,6 +59,7 @@ fn suspect() -> Suspect {
         ],
         paths_below: Vec::new(),
         also_looked_in: vec!["/usr/share/php/conf.yml".into()],
+        after_exec: Vec::new(),
         source: "trace.txt".into(),
         first_line: 12,
         last_line: 80,

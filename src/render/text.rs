@@ -125,6 +125,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;
     }
+    if !s.after_exec.is_empty() {
+        writeln!(out, "    {}", esc(&words::after_exec(&s.after_exec)))?;
+    }
     for f in &s.followed_by {
         writeln!(out, "    followed by {}", esc(&words::followed_by(f)))?;
     }

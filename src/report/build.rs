@@ -48,6 +48,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 followed_by: followed_by(g, &seen.http),
                 paths_below: r.folded.below.iter().map(|&c| groups[c].target.display()).collect(),
                 also_looked_in: r.folded.elsewhere.iter().map(|&c| groups[c].target.display()).collect(),
+                after_exec: r.folded.after_exec.iter().map(|&c| groups[c].target.display()).collect(),
                 source: g.first.source.clone(),
                 first_line: g.first.line,
                 last_line: g.last.line,

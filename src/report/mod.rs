@@ -127,6 +127,8 @@ pub struct Suspect {
     pub paths_below: Vec<String>,
     /// The same name looked for in other directories (a search path), folded into this suspect.
     pub also_looked_in: Vec<String>,
+    /// What the same process failed on after this failed exec, folded into this suspect.
+    pub after_exec: Vec<String>,
     pub source: String,
     pub first_line: u64,
     pub last_line: u64,

@@ -221,6 +221,29 @@ fn script_whose_interpreter_was_deleted() {
 }
 
 #[test]
+fn a_header_above_the_shebang_and_what_sh_did_after_the_failed_exec() {
+    // execve ENOEXEC (#! on line 2), then sh runs the Python file as a shell script in the same
+    // process: its PATH lookups of `import` and `from` fold into the exec failure, no rivals
+    assert_solved("shebang-not-first", "trace.txt");
+    let r = analyse("shebang-not-first", "trace.txt");
+    let suspects = r["suspects"].as_array().expect("suspects");
+    assert_eq!(suspects.len(), 1, "{:?}", suspects.iter().map(|s| &s["path"]).collect::<Vec<_>>());
+    let after: Vec<&str> =
+        suspects[0]["after_exec"].as_array().expect("after_exec").iter().filter_map(Value::as_str).collect();
+    assert_eq!(after.len(), 12, "{after:?}");
+    assert!(after.contains(&"/usr/local/sbin/import") && after.contains(&"/bin/from"), "{after:?}");
+    assert_eq!(
+        suspects[0]["explanation"]["text"],
+        "/srv/payroll/bin/export-ledger: its #! is on line 2, not line 1, where the kernel looks for it"
+    );
+    // without the disk nothing shows the file was meant to be run by its #!: a file without one
+    // is a shell script by design, so its lookups stay suspects of their own
+    let dir = fixtures().join("incidents/shebang-not-first");
+    let r = report(&["--no-disk", s(&dir.join("trace.txt"))]);
+    assert_eq!(r["suspects"][0]["path"], "/usr/local/sbin/import");
+}
+
+#[test]
 fn crlf_shebang_line() {
     assert_solved("crlf-shebang", "trace.txt");
 }

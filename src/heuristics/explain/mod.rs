@@ -28,6 +28,8 @@ use program::*;
 const MAX_LINKS: usize = 40;
 /// Bytes of a program read for its `#!` line.
 const SHEBANG: usize = 256;
+/// Bytes of a file that is no program read for a `#!` line below its first.
+const HEAD: usize = 4096;
 /// Entries named beside a gone link target.
 const SIBLINGS: usize = 3;
 /// Entries beside a gone link target looked into for the rest of the failing path.
@@ -88,6 +90,10 @@ pub enum Interpreter {
     ElfLoader,
     /// The program could not be read: its `#!` interpreter or ELF loader is missing.
     Unread,
+    /// (ENOEXEC) The `#!` line is not line 1 but this one, below comments or blank lines.
+    NotOnLine1 { line: u64 },
+    /// (ENOEXEC) A UTF-8 byte order mark comes before the `#!`.
+    ByteOrderMark,
 }
 
 /// What an explanation found.
@@ -110,7 +116,7 @@ pub enum Explained {
     PortInUse { port: u16, holder: Option<(Pid, String)> },
     /// EADDRINUSE binding a unix socket: its file exists already.
     SocketFileExists { path: Vec<u8> },
-    /// ENOENT from execve of a file that exists: its `#!` line.
+    /// ENOENT (or ENOEXEC) from execve of a file that exists: its `#!` line.
     BadInterpreter { program: Vec<u8>, problem: Interpreter },
     /// ENOENT through a symlink whose target is gone; `siblings` are the entries of the
     /// target's directory (`more`: how many others), `suggested` the newest of them that holds
@@ -194,6 +200,7 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
         "EMFILE" | "ENFILE" => descriptors(errno, at?),
         "EADDRINUSE" => address_in_use(g, at),
         "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),
+        "ENOEXEC" => misplaced_shebang(g, cx),
         _ => None,
     }
 }
@@ -555,6 +562,28 @@ mod tests {
         let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &known, &NoDisk).unwrap();
         assert!(matches!(e.what, Explained::BadInterpreter { problem: Interpreter::Unread, .. }));
         assert_eq!(e.source, Source { trace: true, disk: None });
+    }
+
+    #[test]
+    fn a_shebang_below_a_header_or_after_a_byte_order_mark() {
+        let root = Root::new();
+        root.file("srv/app/bin/export", "# Copyright 2026\n\n#!/usr/bin/python3\nimport sys\n");
+        root.file("srv/app/bin/bom", "\u{feff}#!/bin/sh\necho hi\n");
+        root.file("srv/app/bin/legacy", "echo no shebang\n#!/bin/sh is only text here\n");
+        root.file("srv/app/bin/sh-script", "# a shell script without #!\necho hi\n");
+        let disk = root.disk();
+        let enoexec =
+            |p: &str| Failure::example(Target::Path { path: p.into(), absolute: true }, "execve", "ENOEXEC", 1);
+        let evidence = PathEvidence::default();
+        let problem = |p: &str| match judged(&enoexec(p), 0, &evidence, &disk).map(|e| e.what) {
+            Some(Explained::BadInterpreter { problem, .. }) => Some(problem),
+            _ => None,
+        };
+        assert_eq!(problem("/srv/app/bin/export"), Some(Interpreter::NotOnLine1 { line: 3 }));
+        assert_eq!(problem("/srv/app/bin/bom"), Some(Interpreter::ByteOrderMark));
+        assert_eq!(problem("/srv/app/bin/legacy"), None, "a #! below a command is text");
+        assert_eq!(problem("/srv/app/bin/sh-script"), None, "no #!: a shell script by design");
+        assert_eq!(judged(&enoexec("/srv/app/bin/export"), 0, &evidence, &NoDisk), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Program explanations: an executable whose `#!` interpreter (or ELF loader) is missing, and a
-//! path that runs through a symlink whose target is gone.
+//! Program explanations: an executable whose `#!` interpreter (or ELF loader) is missing or
+//! whose `#!` is not at its start, and a path that runs through a symlink whose target is gone.
 
 use super::*;
 
@@ -37,6 +37,30 @@ pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> 
     let disk = head.is_some().then(|| cx.place());
     let what = Explained::BadInterpreter { program: program.to_vec(), problem };
     Some(Explanation { what, source: Source { trace: in_trace, disk } })
+}
+
+/// **Not a program** (ENOEXEC from execve of a file on the disk): the kernel runs a script
+/// only by a `#!` at its very start; read through the disk (the first 4 KiB), the file has one
+/// after a UTF-8 byte order mark, or on a later line below only comments and blank lines (a
+/// header put above it). A file with no `#!` at all is a shell script by design: nothing said.
+pub(super) fn misplaced_shebang(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
+    if !g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC)) {
+        return None;
+    }
+    let program = g.target.fs_path()?;
+    let head = cx.disk.read_regular(program, HEAD)?;
+    let problem = if head.starts_with(b"\xef\xbb\xbf#!") {
+        Interpreter::ByteOrderMark
+    } else {
+        let at = memchr::memmem::find(&head, b"\n#!")?;
+        let above_is_comment = |l: &[u8]| l.trim_ascii().is_empty() || l.trim_ascii_start().starts_with(b"#");
+        if !head[..at].split(|&c| c == b'\n').all(above_is_comment) {
+            return None;
+        }
+        Interpreter::NotOnLine1 { line: 2 + head[..at].iter().filter(|&&c| c == b'\n').count() as u64 }
+    };
+    let what = Explained::BadInterpreter { program: program.to_vec(), problem };
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()) } })
 }
 
 /// **Dangling symlink** (ENOENT through a link whose target is gone): walking the path on the

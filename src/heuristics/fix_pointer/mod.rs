@@ -30,7 +30,7 @@ pub(crate) use search::SearchBudget;
 const MAX_FILE: usize = 4 << 20;
 const MAX_FILES: usize = 32;
 /// Bytes of a program read for its `#!` line.
-const SHEBANG: usize = 256;
+const HEAD: usize = 4096;
 
 /// Where to make the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,11 +78,18 @@ pub(crate) fn locate(
     budget: &mut SearchBudget,
 ) -> Option<Reference> {
     match explanation.map(|e| &e.what) {
-        // a program whose #! line names what is not there is fixed in that line
-        Some(Explained::BadInterpreter {
-            program,
-            problem: Interpreter::Missing(_) | Interpreter::CarriageReturn(_),
-        }) => return shebang(program, disk),
+        // a program whose #! line names what is not there, or is not at its start, is fixed in
+        // that line
+        Some(Explained::BadInterpreter { program, problem }) => {
+            let line = match problem {
+                Interpreter::Missing(_) | Interpreter::CarriageReturn(_) | Interpreter::ByteOrderMark => Some(1),
+                Interpreter::NotOnLine1 { line } => Some(*line),
+                Interpreter::ElfLoader | Interpreter::Unread => None,
+            };
+            if let Some(line) = line {
+                return shebang(program, line, disk);
+            }
+        }
         Some(Explained::OutOfDescriptors { system_wide: false, limit, .. }) => {
             return descriptor_limit(opened, limit.as_ref().map(|l| l.soft), disk);
         }
@@ -98,16 +105,16 @@ pub(crate) fn locate(
         .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, disk, budget)).flatten())
 }
 
-/// Line 1 of `program`: its `#!` line.
-fn shebang(program: &[u8], disk: &dyn Disk) -> Option<Reference> {
-    let head = disk.read_regular(program, SHEBANG)?;
-    let line = &head[..memchr::memchr(b'\n', &head).unwrap_or(head.len())];
+/// The `#!` line of `program`: line `line` (1-based, within its first 4 KiB).
+fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
+    let head = disk.read_regular(program, HEAD)?;
+    let text = head.split(|&c| c == b'\n').nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
     Some(Reference::Setting {
         path: String::from_utf8_lossy(program).into_owned(),
-        line: 1,
+        line,
         searched: None,
         sets: Sets::Interpreter,
-        text: String::from_utf8_lossy(line).into_owned(),
+        text: String::from_utf8_lossy(text).into_owned(),
     })
 }
 

@@ -58,6 +58,12 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                     format!("{program} exists, but its ELF loader (program interpreter) does not")
                 }
                 Interpreter::Unread => format!("{program} exists, but its #! interpreter or ELF loader does not"),
+                Interpreter::NotOnLine1 { line } => {
+                    format!("{program}: its #! is on line {line}, not line 1, where the kernel looks for it")
+                }
+                Interpreter::ByteOrderMark => {
+                    format!("{program}: a UTF-8 byte order mark comes before its #!, which the kernel looks for first")
+                }
             }
         }
         Explained::DanglingLink { link, target, siblings, more, .. } => {

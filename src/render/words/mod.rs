@@ -65,6 +65,9 @@ pub(crate) fn reason(why: &Why) -> String {
             count(*failures, "failure", "failures")
         ),
         Why::DanglingLink => "a symlink whose target is gone (on disk)".into(),
+        Why::AfterExec { failures } => {
+            format!("{} followed in the same process after the exec failed", count(*failures, "failure", "failures"))
+        }
     }
 }
 
@@ -142,6 +145,16 @@ pub(crate) fn sets(what: Sets) -> &'static str {
         Sets::DescriptorLimit => "the descriptor limit",
         Sets::Interpreter => "the interpreter",
     }
+}
+
+/// `after the exec failed, the same process failed on 12 paths: /usr/local/sbin/import, …`.
+pub(crate) fn after_exec(paths: &[String]) -> String {
+    const LISTED: usize = 3;
+    let mut list = paths.iter().take(LISTED).cloned().collect::<Vec<_>>().join(", ");
+    if paths.len() > LISTED {
+        list.push_str(", …");
+    }
+    format!("after the exec failed, the same process failed on {}: {list}", count(paths.len() as u64, "path", "paths"))
 }
 
 /// `also looked for in 2 other directories: /usr/share/php, /usr/lib/php`.

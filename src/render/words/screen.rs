@@ -140,6 +140,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         Why::ClientTypo { url } => format!("a client asked for {}", String::from_utf8_lossy(url)),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
         Why::DanglingLink => "a symlink whose target is gone".into(),
+        Why::AfterExec { failures } => format!("{} followed the failed exec", count_word(*failures, "failure")),
         Why::ErrnoClass { .. }
         | Why::Resolved
         | Why::NeverResolved
