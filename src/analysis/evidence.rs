@@ -34,6 +34,9 @@ pub struct AtFailure {
     pub syscall: String,
     pub args: Vec<u8>,
     pub credentials: Credentials,
+    /// The credentials were read from the live host's `/proc` at the failure (the trace did
+    /// not show them).
+    pub ids_from_host: bool,
     /// The descriptors it held and its descriptor limit (recorded for EMFILE and ENFILE).
     pub held: Option<Held>,
     pub limit: Option<NoFile>,

@@ -34,7 +34,7 @@ impl Serialize for Explanation {
         let mut e = s.serialize_struct("Explanation", 3)?;
         e.serialize_field("kind", self.what.code())?;
         e.serialize_field("text", &words::explanation(self))?;
-        e.serialize_field("source", words::source(self.source))?;
+        e.serialize_field("source", &words::source(self.source))?;
         e.end()
     }
 }

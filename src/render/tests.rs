@@ -105,7 +105,7 @@ fn explained_suspect() -> Suspect {
     };
     s.explanation = Some(Explanation {
         what: Explained::Permission { denied: Some(denied), user: Some(id(33, "www-data")) },
-        source: Source { trace: true, disk: Some(Place::Root) },
+        source: Source { trace: true, disk: Some(Place::Root), host: false },
     });
     s.evidence = r#"openat(AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY) = -1 EACCES (Permission denied)"#.into();
     s
@@ -273,7 +273,7 @@ fn only_failures_are_marked_in_the_symptoms() {
 fn explanation_sentences() {
     use super::words::{explanation, explanation_line};
     let said = |what: Explained, trace: bool, disk: Option<Place>| {
-        explanation_line(&Explanation { what, source: Source { trace, disk } })
+        explanation_line(&Explanation { what, source: Source { trace, disk, host: false } })
     };
     let denied = |not_in_group| Denied {
         path: b"/run/docker.sock".to_vec(),
@@ -358,7 +358,12 @@ fn explanation_sentences() {
     for (what, trace, disk, want) in cases {
         assert_eq!(said(what, trace, disk), want);
     }
-    let e = Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } };
+    // the ids read from /proc for `run`/`attach`
+    let source = |trace, disk| super::words::source(Source { trace, disk, host: true });
+    assert_eq!(source(false, None), "live host");
+    assert_eq!(source(false, Some(Place::LiveHost)), "live host");
+    assert_eq!(source(true, Some(Place::Root)), "trace, disk and live host");
+    let e = Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None, host: false } };
     assert!(explanation(&e).contains("fs.inotify.max_user_watches"));
 }
 

@@ -45,12 +45,14 @@ pub struct Explanation {
 }
 
 /// Where an explanation's facts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Source {
     /// What the trace recorded (credentials, descriptors, binds, the failing call).
     pub trace: bool,
     /// The disk looked at, if any.
     pub disk: Option<Place>,
+    /// The live host's `/proc`: the ids a process of `run`/`attach` acted with.
+    pub host: bool,
 }
 
 /// Which disk: a tree under `--root`, or the live host (`--root /`).
@@ -210,13 +212,16 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
 /// `/proc/self/mountinfo` and its space now (statvfs). ENOSPC from inotify is its watch limit.
 fn disk_full(g: &Failure, errno: &str, cx: &Context<'_>) -> Option<Explanation> {
     if g.syscalls.keys().all(|s| s.starts_with("inotify_") || s == "fanotify_mark") {
-        return Some(Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } });
+        return Some(Explanation {
+            what: Explained::InotifyLimit,
+            source: Source { trace: true, disk: None, host: false },
+        });
     }
     let path = g.target.fs_path();
     let filesystem = path.and_then(|p| cx.disk.filesystem(p));
     let disk = filesystem.is_some().then_some(Place::LiveHost);
     let what = Explained::DiskFull { path: path.map(<[u8]>::to_vec), quota: errno == "EDQUOT", filesystem };
-    Some(Explanation { what, source: Source { trace: true, disk } })
+    Some(Explanation { what, source: Source { trace: true, disk, host: false } })
 }
 
 /// **Out of descriptors** (EMFILE/ENFILE): how many descriptors the process held when the
@@ -233,7 +238,7 @@ fn descriptors(errno: &str, at: &AtFailure) -> Option<Explanation> {
         system_wide,
         limit: at.limit.clone().filter(|_| !system_wide),
     };
-    Some(Explanation { what, source: Source { trace: true, disk: None } })
+    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
 }
 
 /// **Address in use** (EADDRINUSE on bind): the port, and the traced process that had bound it
@@ -251,7 +256,7 @@ fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
         }
         _ => return None,
     };
-    Some(Explanation { what, source: Source { trace: true, disk: None } })
+    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
 }
 
 /// A command line in short: the program's name and its arguments, at most 60 characters.
@@ -332,6 +337,7 @@ mod tests {
             syscall: syscall.into(),
             args: args.as_bytes().to_vec(),
             credentials,
+            ids_from_host: false,
             held: None,
             limit: None,
             port_holder: None,
@@ -361,7 +367,7 @@ mod tests {
         assert_eq!(d.path, b"/srv/app/data");
         assert_eq!((d.mode, d.owner.name.as_deref(), d.not_in_group.as_ref()), (0o700, Some("owner"), None));
         assert_eq!(user, &Some(id(33, "www-data")));
-        assert_eq!(e.source, Source { trace: true, disk: Some(Place::Root) });
+        assert_eq!(e.source, Source { trace: true, disk: Some(Place::Root), host: false });
     }
 
     #[test]
@@ -417,7 +423,7 @@ mod tests {
         // no disk: the uid alone, without a name
         let e = explained(&g, &www, &NoDisk).unwrap();
         assert_eq!(e.what, Explained::Permission { denied: None, user: Some(Id { id: 33, name: None }) });
-        assert_eq!(e.source, Source { trace: true, disk: None });
+        assert_eq!(e.source, Source { trace: true, disk: None, host: false });
         // root: nothing about modes
         let root = Root::new();
         root.mkdir("srv/app/data", 0o700);
@@ -429,8 +435,21 @@ mod tests {
             at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, Credentials::default());
         let e = explained(&g, &unknown, &root.disk()).unwrap();
         assert!(matches!(&e.what, Explained::Permission { denied: Some(d), user: None } if d.path == b"/srv/app/data"));
-        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root) });
+        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root), host: false });
         assert_eq!(explained(&g, &unknown, &NoDisk), None);
+    }
+
+    #[test]
+    fn permission_with_ids_from_the_live_host_says_so() {
+        let root = Root::new();
+        root.mkdir("srv/app/data", 0o700);
+        let g = Failure::path_example("/srv/app/data/config.yml", "EACCES");
+        let mut www = at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, creds(33, 33, &[33]));
+        www.ids_from_host = true;
+        let e = explained(&g, &www, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: Some(_), user: Some(u) } if u.id == 33));
+        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root), host: true });
+        assert_eq!(explained(&g, &www, &NoDisk).unwrap().source, Source { trace: false, disk: None, host: true });
     }
 
     #[test]
@@ -476,7 +495,7 @@ mod tests {
         let g = Failure::path_example("/srv/app/data/blob", "ENOSPC");
         let e = judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap();
         let want = Explained::DiskFull { path: Some(b"/srv/app/data/blob".to_vec()), quota: false, filesystem: None };
-        assert_eq!(e, Explanation { what: want, source: Source { trace: true, disk: None } });
+        assert_eq!(e, Explanation { what: want, source: Source { trace: true, disk: None, host: false } });
         let g = Failure::path_example("/home/alice/x", "EDQUOT");
         let e = judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap();
         assert!(matches!(e.what, Explained::DiskFull { quota: true, .. }));
@@ -549,7 +568,10 @@ mod tests {
         let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &evidence, &disk).unwrap();
         let program = b"/srv/app/bin/run.sh".to_vec();
         let want = Explained::BadInterpreter { program, problem: Interpreter::Missing(b"/usr/bin/python2".to_vec()) };
-        assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
+        assert_eq!(
+            e,
+            Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root), host: false } }
+        );
         let e = judged(&exec_failure("/srv/app/bin/deploy.sh"), 0, &evidence, &disk).unwrap();
         assert!(
             matches!(e.what, Explained::BadInterpreter { problem: Interpreter::CarriageReturn(ref i), .. } if i == b"/usr/bin/sh")
@@ -561,7 +583,7 @@ mod tests {
         known.known.insert(b"/srv/app/bin/run.sh");
         let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &known, &NoDisk).unwrap();
         assert!(matches!(e.what, Explained::BadInterpreter { problem: Interpreter::Unread, .. }));
-        assert_eq!(e.source, Source { trace: true, disk: None });
+        assert_eq!(e.source, Source { trace: true, disk: None, host: false });
     }
 
     #[test]
@@ -608,7 +630,10 @@ mod tests {
             more: 1,
             suggested: Some(b"/srv/app/releases/20261202-1".to_vec()),
         };
-        assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
+        assert_eq!(
+            e,
+            Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root), host: false } }
+        );
         let g = Failure::path_example("/srv/app/releases/20261201-1/config.yml", "ENOENT");
         assert_eq!(judged(&g, 0, &PathEvidence::default(), &disk), None, "a plain missing file");
         assert_eq!(

@@ -36,7 +36,7 @@ pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> 
     };
     let disk = head.is_some().then(|| cx.place());
     let what = Explained::BadInterpreter { program: program.to_vec(), problem };
-    Some(Explanation { what, source: Source { trace: in_trace, disk } })
+    Some(Explanation { what, source: Source { trace: in_trace, disk, host: false } })
 }
 
 /// **Not a program** (ENOEXEC from execve of a file on the disk): the kernel runs a script
@@ -60,7 +60,7 @@ pub(super) fn misplaced_shebang(g: &Failure, cx: &Context<'_>) -> Option<Explana
         Interpreter::NotOnLine1 { line: 2 + head[..at].iter().filter(|&&c| c == b'\n').count() as u64 }
     };
     let what = Explained::BadInterpreter { program: program.to_vec(), problem };
-    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()) } })
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } })
 }
 
 /// **Dangling symlink** (ENOENT through a link whose target is gone): walking the path on the
@@ -85,5 +85,5 @@ pub(super) fn dangling_link(g: &Failure, cx: &Context<'_>) -> Option<Explanation
     let more = siblings.len().saturating_sub(SIBLINGS);
     siblings.truncate(SIBLINGS);
     let what = Explained::DanglingLink { link, target, siblings, more, suggested };
-    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()) } })
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } })
 }

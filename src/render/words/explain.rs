@@ -144,14 +144,19 @@ fn bytes(n: u64) -> String {
 }
 
 /// Where an explanation's facts came from: `trace`, `disk`, `trace and disk`, `trace and live
-/// host`.
-pub(crate) fn source(s: Source) -> &'static str {
-    match (s.trace, s.disk) {
-        (true, None) | (false, None) => "trace",
-        (true, Some(Place::Root)) => "trace and disk",
-        (true, Some(Place::LiveHost)) => "trace and live host",
-        (false, Some(Place::Root)) => "disk",
-        (false, Some(Place::LiveHost)) => "live host",
+/// host`, `trace, disk and live host` (the disk under `--root`; the live host: the disk at
+/// `--root /` or a process's ids in `/proc`).
+pub(crate) fn source(s: Source) -> String {
+    let live = s.host || s.disk == Some(Place::LiveHost);
+    let disk = s.disk == Some(Place::Root);
+    let parts: Vec<&str> = [(s.trace, "trace"), (disk, "disk"), (live, "live host")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+    match parts.as_slice() {
+        [] => "trace".into(),
+        [one] => (*one).into(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
