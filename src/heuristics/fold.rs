@@ -11,6 +11,7 @@ use super::rank::{self, Reason, Scored, Why, WEIGHTS};
 use super::Ranked;
 use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
+use crate::event::Pid;
 use crate::path::split;
 use crate::syscalls::{self, Does};
 
@@ -103,18 +104,28 @@ pub(crate) fn after_failed_exec(mut suspects: Vec<Ranked>, groups: &[Failure]) -
             || r.explanation.as_ref().is_some_and(|e| matches!(e.what, Explained::BadInterpreter { .. }));
         exec && meant
     };
-    let mut causes: Vec<usize> = (0..suspects.len()).filter(|&k| ends_program(&suspects[k])).collect();
+    let line = |k: usize| groups[suspects[k].group].first.line;
+    let mut order: Vec<usize> = (0..suspects.len()).collect();
+    order.sort_by_key(|&k| line(k));
+    // the failed execs of each process, earliest first (a trace without pids has one process)
+    let mut causes: HashMap<Option<Pid>, Vec<usize>> = HashMap::default();
+    for &k in order.iter().filter(|&&k| ends_program(&suspects[k])) {
+        let pids = &groups[suspects[k].group].pids;
+        if pids.is_empty() {
+            causes.entry(None).or_default().push(k);
+        }
+        for &p in pids {
+            causes.entry(Some(p)).or_default().push(k);
+        }
+    }
     if causes.is_empty() {
         return suspects;
     }
-    let line = |k: usize| groups[suspects[k].group].first.line;
-    causes.sort_by_key(|&k| line(k));
-    let mut order: Vec<usize> = (0..suspects.len()).collect();
-    order.sort_by_key(|&k| line(k));
     let mut gone = vec![false; suspects.len()];
     for k in order {
         let f = &groups[suspects[k].group];
-        let cause = causes.iter().copied().find(|&c| {
+        let Some(of_process) = causes.get(&f.pids.first().copied()) else { continue };
+        let cause = of_process.iter().copied().find(|&c| {
             let g = &groups[suspects[c].group];
             c != k
                 && !gone[c]
