@@ -13,7 +13,6 @@ use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::path::split;
-use crate::syscalls::{self, Does};
 
 /// Search-path probes of one name are this close in the trace (lines).
 const PROBE_SPAN: u64 = 200;
@@ -99,10 +98,9 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
 pub(crate) fn after_failed_exec(mut suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
     let ends_program = |r: &Ranked| {
         let g = &groups[r.group];
-        let exec = g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC));
         let meant = g.main_errno() != "ENOEXEC"
             || r.explanation.as_ref().is_some_and(|e| matches!(e.what, Explained::BadInterpreter { .. }));
-        exec && meant
+        g.execs() && meant
     };
     let line = |k: usize| groups[suspects[k].group].first.line;
     let mut order: Vec<usize> = (0..suspects.len()).collect();

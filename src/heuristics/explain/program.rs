@@ -8,7 +8,7 @@ use super::*;
 /// not exist, or ends in a carriage return (CRLF line endings). An ELF program: its loader is
 /// missing. Unreadable: the interpreter or loader is missing, as execve's ENOENT says.
 pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> Option<Explanation> {
-    if !g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC)) {
+    if !g.execs() {
         return None;
     }
     let program = g.target.fs_path()?;
@@ -44,7 +44,7 @@ pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> 
 /// after a UTF-8 byte order mark, or on a later line below only comments and blank lines (a
 /// header put above it). A file with no `#!` at all is a shell script by design: nothing said.
 pub(super) fn misplaced_shebang(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
-    if !g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC)) {
+    if !g.execs() {
         return None;
     }
     let program = g.target.fs_path()?;

@@ -114,7 +114,8 @@ fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
         line,
         searched: None,
         sets: Sets::Interpreter,
-        text: String::from_utf8_lossy(text).into_owned(),
+        // as it is, a carriage return too (what is wrong with a CRLF #! line)
+        text: setting::cut(&String::from_utf8_lossy(text)),
     })
 }
 

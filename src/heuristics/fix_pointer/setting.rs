@@ -27,13 +27,17 @@ fn key(line: &[u8]) -> String {
     String::from_utf8_lossy(&t[..end]).trim_matches(['"', '\'']).to_ascii_lowercase()
 }
 
-/// The text of a line as the report shows it.
+/// The text of a line as the report shows it: trimmed, and [`cut`].
 fn text(line: &[u8]) -> String {
-    let t = String::from_utf8_lossy(line.trim_ascii()).into_owned();
-    if t.chars().count() > LINE_TEXT {
-        t.chars().take(LINE_TEXT - 1).collect::<String>() + "…"
+    cut(&String::from_utf8_lossy(line.trim_ascii()))
+}
+
+/// `text`, cut to [`LINE_TEXT`] characters with `…`.
+pub(super) fn cut(text: &str) -> String {
+    if text.chars().count() > LINE_TEXT {
+        text.chars().take(LINE_TEXT - 1).collect::<String>() + "…"
     } else {
-        t
+        text.to_string()
     }
 }
 
