@@ -1,6 +1,7 @@
 //! What this host says about its processes, read from `/proc`: the descendants of a process
 //! (for `attach`, and for warning that a piped trace missed some), when a process started,
-//! whether a command can be found. Only `drive` and `tracer` ask; the analysis never does.
+//! which ids a process acts with, whether a command can be found. Only `drive` and `tracer`
+//! ask; the analysis never does (drive hands it what to ask).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -93,6 +94,32 @@ pub fn started_at(pid: Pid) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(boot) + since_boot)
 }
 
+/// The ids a live process has its files checked against, from `/proc/PID/status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ids {
+    /// The filesystem uid and gid (the effective ones, unless set apart by `setfsuid`).
+    pub uid: u32,
+    pub gid: u32,
+    /// The supplementary groups.
+    pub groups: Vec<u32>,
+}
+
+/// The ids `pid` acts with now, if it is alive (a zombie has none to act with).
+pub fn ids(pid: Pid) -> Option<Ids> {
+    is_alive(pid)
+        .then(|| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+        .flatten()
+        .and_then(|s| parse_ids(&s))
+}
+
+/// `Uid:`/`Gid:` (real, effective, saved, filesystem) and `Groups:` of a status file.
+fn parse_ids(status: &str) -> Option<Ids> {
+    let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).map(str::split_ascii_whitespace);
+    let fs_id = |name: &str| field(name)?.nth(3)?.parse().ok();
+    let groups = field("Groups:")?.map(str::parse).collect::<Result<Vec<u32>, _>>().ok()?;
+    Some(Ids { uid: fs_id("Uid:")?, gid: fs_id("Gid:")?, groups })
+}
+
 /// Whether `name` names a command that exists, looked up as strace and a shell do (a name
 /// with a `/` as a path, any other in `$PATH`).
 pub fn command_exists(name: &str) -> bool {
@@ -136,6 +163,17 @@ mod tests {
         assert!(command_exists("sh"));
         assert!(!command_exists("/nonexistent/cmd"));
         assert!(!command_exists("no-such-command-anywhere"));
+    }
+
+    #[test]
+    fn the_ids_a_process_acts_with() {
+        let status = "Name:\tnginx\nUid:\t0\t33\t33\t33\nGid:\t0\t33\t33\t34\nGroups:\t33 4 \n";
+        assert_eq!(parse_ids(status), Some(Ids { uid: 33, gid: 34, groups: vec![33, 4] }));
+        assert_eq!(parse_ids("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n").map(|i| i.groups), Some(vec![]));
+        assert_eq!(parse_ids("Uid:\t0\n"), None);
+        // this process, as the kernel has it
+        // SAFETY: getuid(2) touches no memory.
+        assert_eq!(ids(std::process::id()).map(|i| i.uid), Some(unsafe { libc::geteuid() }));
     }
 
     #[test]

@@ -95,6 +95,9 @@ impl Does {
     pub const LISTEN: Does = Does(1 << 28);
     /// Waits for a record lock when its arguments hold `F_SETLKW` (fcntl).
     pub const LOCK_IF_SETLKW: Does = Does(1 << 29);
+    /// Sets or reads a resource limit (`prlimit64`, `setrlimit`, `getrlimit`): the descriptor
+    /// limit (`RLIMIT_NOFILE`) is kept.
+    pub const LIMITS: Does = Does(1 << 30);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -214,12 +217,14 @@ pub(crate) fn info(name: &[u8]) -> Info {
         | b"setgid32" | b"setregid" | b"setregid32" | b"setresgid" | b"setresgid32" | b"setgroups" | b"setgroups32" => {
             row(NONE, D::CREDENTIALS)
         }
+        // resource limits (which: `analysis::process::NoFile`)
+        b"prlimit64" | b"setrlimit" | b"getrlimit" | b"ugetrlimit" => row(NONE, D::LIMITS),
         _ => Info::default(),
     }
 }
 
 /// What a successful call changes that the analysis keeps: process, descriptor and cwd state,
-/// credentials, descriptors held, output. Successful calls without any of these (and without a path or address) are only
+/// credentials, descriptors held, output (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
 /// counted: the parser's fast path never decodes them.
 const EXAMINED: Does = Does::WRITE
     .and(Does::CLOSE)
@@ -272,6 +277,7 @@ impl Info {
             || self.shape.sockaddr.is_some()
             || self.does.has(EXAMINED)
             || (self.does.has(Does::DUP_IF_F_DUPFD) && crate::bytes::contains(call, b"F_DUPFD"))
+            || (self.does.has(Does::LIMITS) && crate::bytes::contains(call, b"RLIMIT_NOFILE"))
             // an HTTP request read: the path a client asked for
             || (self.does.has(Does::READ) && crate::bytes::contains(call, b" HTTP/1."))
     }
@@ -340,6 +346,8 @@ mod tests {
             (b"setresuid", b"999, 999, 999", true),
             (b"setgroups32", b"1, [33]", true),
             (b"getuid", b"", false),
+            (b"prlimit64", b"0, RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}, NULL", true),
+            (b"prlimit64", b"0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}", false),
             (b"pipe2", b"[3, 4], O_CLOEXEC", true),
             (b"newfstatat", b"AT_FDCWD, \"/x\", {}, 0", true),
             (b"connect", b"3, {sa_family=AF_INET}, 16", true),

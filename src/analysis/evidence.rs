@@ -7,7 +7,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::group::{Failures, Target};
-use super::process::{Credentials, Held};
+use super::process::{Credentials, Held, NoFile};
 use super::state::Processes;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
@@ -34,8 +34,12 @@ pub struct AtFailure {
     pub syscall: String,
     pub args: Vec<u8>,
     pub credentials: Credentials,
-    /// The descriptors it held (recorded for EMFILE and ENFILE).
+    /// The credentials were read from the live host's `/proc` at the failure (the trace did
+    /// not show them).
+    pub ids_from_host: bool,
+    /// The descriptors it held and its descriptor limit (recorded for EMFILE and ENFILE).
     pub held: Option<Held>,
+    pub limit: Option<NoFile>,
     /// Another process of the trace that had bound the port (recorded for EADDRINUSE): its
     /// pid and command line.
     pub port_holder: Option<(Pid, Vec<Vec<u8>>)>,

@@ -118,6 +118,11 @@ impl Failure {
         self.messages.get(self.main_errno()).map_or("", String::as_str)
     }
 
+    /// Whether a call of the group replaces the program (`execve`, `execveat`, ...).
+    pub fn execs(&self) -> bool {
+        self.syscalls.keys().any(|s| crate::syscalls::info(s.as_bytes()).does.has(crate::syscalls::Does::EXEC))
+    }
+
     /// The group's headline errno: the most decisive one (see [`decisiveness`]), then the
     /// most frequent.
     pub fn main_errno(&self) -> &str {

@@ -65,8 +65,13 @@ pub(crate) struct Collected {
 /// process's reaction is never attributed to one).
 pub(crate) type IsRoutine = Box<dyn Fn(&Failure) -> bool>;
 
+/// The ids a live process acts with now, read from the host (for `run` and `attach`, whose
+/// pids are this host's).
+pub(crate) type LiveIds = Box<dyn Fn(Pid) -> Option<process::Credentials>>;
+
 pub struct Analyzer {
     is_routine: IsRoutine,
+    live_ids: Option<LiveIds>,
     procs: ProcessTable,
     state: Processes,
     failures: Failures,
@@ -87,6 +92,7 @@ impl Analyzer {
     pub(crate) fn new(max_groups: usize, is_routine: IsRoutine) -> Self {
         Analyzer {
             is_routine,
+            live_ids: None,
             procs: ProcessTable::new(),
             state: Processes::default(),
             failures: Failures::new(max_groups),
@@ -289,7 +295,9 @@ impl Analyzer {
 
     /// The process `pid` as it failed `sc` with `errno`.
     fn at_failure(&mut self, pid: Pid, sc: &Syscall, errno: &str) -> AtFailure {
-        let held = matches!(errno, "EMFILE" | "ENFILE").then(|| self.procs.fds_held(pid));
+        let descriptors = matches!(errno, "EMFILE" | "ENFILE");
+        let held = descriptors.then(|| self.procs.fds_held(pid));
+        let limit = if descriptors { self.procs.nofile(pid) } else { None };
         let port = match &sc.addr {
             Some(SockAddr::Inet { port, .. } | SockAddr::Inet6 { port, .. }) if errno == "EADDRINUSE" => Some(*port),
             _ => None,
@@ -298,13 +306,25 @@ impl Analyzer {
             .and_then(|p| self.evidence.port_holder(p))
             .filter(|&holder| holder != pid)
             .map(|holder| (holder, self.state.argv(holder)));
+        let mut credentials = self.procs.credentials(pid);
+        // read at the failure: the process is still there (it is reporting the error)
+        let from_host = match &self.live_ids {
+            Some(ids) if credentials.uid.is_none() && classify(errno) == ErrnoClass::Permission => ids(pid),
+            _ => None,
+        };
+        let ids_from_host = from_host.is_some();
+        if let Some(c) = from_host {
+            credentials = c;
+        }
         AtFailure {
             errno: errno.to_string(),
             pid,
             syscall: sc.name.to_string(),
             args: sc.args.to_vec(),
-            credentials: self.procs.credentials(pid),
+            credentials,
+            ids_from_host,
             held,
+            limit,
             port_holder,
         }
     }
@@ -317,6 +337,12 @@ impl Analyzer {
     /// error text naming them, an error response, a bad exit, a crash.
     pub(crate) fn take_fresh(&mut self) -> Vec<usize> {
         self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default()
+    }
+
+    /// Asks `ids` for the ids of a process that failed on a permission when the trace has not
+    /// shown them (no `set*id` call of its own or its parents').
+    pub(crate) fn read_live_ids(&mut self, ids: LiveIds) {
+        self.live_ids = Some(ids);
     }
 
     /// Starts collecting groups for [`Analyzer::take_fresh`].

@@ -1,5 +1,6 @@
 //! Per-process state: the cwd and the descriptor table (to make paths absolute, to count the
-//! descriptors held), the credentials the process acts with, whether its start is in the trace.
+//! descriptors held), the credentials the process acts with, its descriptor limit, whether its
+//! start is in the trace.
 //!
 //! Children made by fork/clone inherit a copy of all of it; threads (CLONE_FILES / CLONE_FS)
 //! share tables, so tables live in maps keyed by a table id that threads hold in common. `-y`
@@ -84,6 +85,57 @@ fn id_list(list: &[u8]) -> Option<Vec<u32>> {
     text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse().ok()).collect()
 }
 
+/// A process's descriptor limit (the soft `RLIMIT_NOFILE`) as the trace shows it: set by a
+/// `prlimit64`/`setrlimit` call, or read by one (`getrlimit`, the old value `prlimit64`
+/// returns). Kept across exec, inherited on fork.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoFile {
+    /// `u64::MAX` for unlimited.
+    pub soft: u64,
+    /// The call that set it, or (`set` false) only read it.
+    pub call: String,
+    pub set: bool,
+}
+
+impl NoFile {
+    /// The process `pid` a successful `name(args)` of a [`Does::LIMITS`] row says the limit
+    /// of, and the limit: `prlimit64(0, RLIMIT_NOFILE, {rlim_cur=32, ...}, NULL)` sets the
+    /// caller's (or that pid's), `prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=1024, ...})` and
+    /// `getrlimit(RLIMIT_NOFILE, {...})` read it.
+    fn from_call(pid: Pid, name: &str, args: &[u8]) -> Option<(Pid, NoFile)> {
+        let parts = crate::parse::split_args(args, 4);
+        let (of, rest) = match name {
+            "prlimit64" => {
+                let of: Pid = std::str::from_utf8(parts.first()?).ok()?.trim().parse().ok()?;
+                (if of == 0 { pid } else { of }, parts.get(1..)?)
+            }
+            _ => (pid, &parts[..]),
+        };
+        if rest.first().copied() != Some(&b"RLIMIT_NOFILE"[..]) {
+            return None;
+        }
+        let (new, old) = (rest.get(1)?, rest.get(2));
+        let (set, limit) = match (name, old) {
+            ("setrlimit", _) => (true, *new),
+            ("prlimit64", _) if *new != b"NULL" => (true, *new),
+            ("prlimit64", Some(old)) => (false, *old),
+            (_, _) => (false, *new),
+        };
+        Some((of, NoFile { soft: rlim_cur(limit)?, call: name.to_string(), set }))
+    }
+}
+
+/// `{rlim_cur=32, rlim_max=32}` -> 32; `8192*1024` as strace writes some values; the
+/// infinities as `u64::MAX`.
+fn rlim_cur(text: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(text).ok()?;
+    let value = text.strip_prefix("{rlim_cur=")?.split([',', '}']).next()?.trim();
+    if value.ends_with("INFINITY") {
+        return Some(u64::MAX);
+    }
+    value.split('*').try_fold(1u64, |n, f| n.checked_mul(f.trim().parse().ok()?))
+}
+
 /// How many descriptors a process held (see [`ProcessTable::fds_held`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Held {
@@ -108,6 +160,7 @@ pub struct ProcessTable {
     fd_tables: HashMap<usize, HashMap<i64, FdTarget>>,
     cwds: HashMap<usize, Option<Vec<u8>>>,
     creds: HashMap<Pid, Credentials>,
+    nofile: HashMap<Pid, NoFile>,
     next_id: usize,
 }
 
@@ -180,6 +233,11 @@ impl ProcessTable {
         self.creds.get(&pid).cloned().unwrap_or_default()
     }
 
+    /// The descriptor limit of `pid`, as far as the trace shows it.
+    pub fn nofile(&self, pid: Pid) -> Option<NoFile> {
+        self.nofile.get(&pid).cloned()
+    }
+
     /// The descriptors `pid` holds: those its table knows, or more when a higher number is in
     /// use (descriptors are allocated lowest first, so at EMFILE every lower one is taken).
     /// Complete when the trace shows the process start.
@@ -246,6 +304,7 @@ impl ProcessTable {
             EventKind::Exit { .. } | EventKind::Killed { .. } => {
                 self.procs.remove(&pid);
                 self.creds.remove(&pid);
+                self.nofile.remove(&pid);
                 return;
             }
             _ => return,
@@ -349,6 +408,14 @@ impl ProcessTable {
             }
         } else if does.has(Does::CREDENTIALS) {
             self.creds.entry(pid).or_default().apply(&sc.name, &sc.args);
+        } else if does.has(Does::LIMITS) {
+            if let Some((of, limit)) = NoFile::from_call(pid, &sc.name, &sc.args) {
+                // a limit set stays known as set when it is only read back later
+                let known_set = self.nofile.get(&of).filter(|l| l.set && !limit.set);
+                if known_set.is_none_or(|l| l.soft != limit.soft) {
+                    self.nofile.insert(of, limit);
+                }
+            }
         } else if does.has(Does::FORK) && value > 0 {
             let child = u32::try_from(value).unwrap_or(0);
             let shares_files = crate::bytes::contains(&sc.args, b"CLONE_FILES");
@@ -379,6 +446,9 @@ impl ProcessTable {
             id
         };
         self.procs.insert(child, Process { fds, cwd, begun: true, start_seen: true });
+        if let Some(limit) = self.nofile.get(&parent).cloned() {
+            self.nofile.entry(child).or_insert(limit);
+        }
         // a child that ran before the clone returned may have set some of its own already
         if let Some(p) = self.creds.get(&parent).cloned() {
             let c = self.creds.entry(child).or_default();
@@ -486,6 +556,34 @@ mod tests {
         assert_eq!(t.credentials(2).groups, None, "an abbreviated list is unknown");
         t.apply_ev(&ev(2, "setuid(33) = -1 EPERM (Operation not permitted)"));
         assert_eq!(t.credentials(2).uid, Some(0), "a failed call changes nothing");
+    }
+
+    #[test]
+    fn the_descriptor_limit_set_or_read_and_inherited() {
+        let mut t = ProcessTable::new();
+        t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=20000, rlim_max=20000}) = 0"));
+        assert_eq!(t.nofile(1), Some(NoFile { soft: 20000, call: "prlimit64".into(), set: false }));
+        t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}, NULL) = 0"));
+        let set = NoFile { soft: 32, call: "prlimit64".into(), set: true };
+        assert_eq!(t.nofile(1), Some(set.clone()));
+        t.apply_ev(&ev(1, "getrlimit(RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}) = 0"));
+        assert_eq!(t.nofile(1), Some(set.clone()), "read back: still the one set");
+        t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0"));
+        t.apply_ev(&ev(
+            1,
+            "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=40, rlim_max=32}, NULL) = -1 EINVAL (Invalid argument)",
+        ));
+        assert_eq!(t.nofile(1), Some(set.clone()), "other limits and failed calls change nothing");
+        t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 2"));
+        assert_eq!(t.nofile(2), Some(set));
+        t.apply_ev(&ev(2, "setrlimit(RLIMIT_NOFILE, {rlim_cur=8*1024, rlim_max=RLIM_INFINITY}) = 0"));
+        assert_eq!(t.nofile(2), Some(NoFile { soft: 8192, call: "setrlimit".into(), set: true }));
+        t.apply_ev(&ev(
+            1,
+            "prlimit64(7, RLIMIT_NOFILE, {rlim_cur=RLIM64_INFINITY, rlim_max=RLIM64_INFINITY}, NULL) = 0",
+        ));
+        assert_eq!(t.nofile(7).map(|l| l.soft), Some(u64::MAX), "prlimit of another process sets its limit");
+        assert_eq!(t.nofile(1).map(|l| l.soft), Some(32));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! lines, and Ctrl-C; and stopping the strace we started.
 
 use super::*;
+use crate::analysis::process::Credentials;
 
 /// Ends the strace we started: on SIGINT it detaches (attach) or lets the command finish its
 /// exit (run). One still there after `patience` (a tracee stuck in a stop) is killed, so that
@@ -43,6 +44,11 @@ impl Session<'_> {
     ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
         interrupt::install();
         let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args)?;
+        // the traced pids are this host's: who a process runs as is in /proc when the trace
+        // does not say
+        self.analyzer.read_live_ids(Box::new(|pid| {
+            host::ids(pid).map(|i| Credentials { uid: Some(i.uid), gid: Some(i.gid), groups: Some(i.groups) })
+        }));
         let run = matches!(launch, Launch::Run(_));
         interrupt::forward_to(child.id(), run);
         let input = Input { path: Some(input::STRACE_NAME.into()), pid: None, set: None };

@@ -1,12 +1,17 @@
 //! Failures that follow from another one are shown with it, not as its rivals: the paths below
-//! a directory that is missing, and the same name looked for in other directories along a
-//! search path (PHP's include_path, Python's sys.path, PATH, the loader).
+//! a directory that is missing, the same name looked for in other directories along a search
+//! path (PHP's include_path, Python's sys.path, PATH, the loader), what a process failed on
+//! after its exec of a program failed, and the paths that run through one dangling symlink
+//! (which becomes the suspect).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::explain::Explained;
 use super::rank::{self, Reason, Scored, Why, WEIGHTS};
+use super::Ranked;
 use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
+use crate::event::Pid;
 use crate::path::split;
 
 /// Search-path probes of one name are this close in the trace (lines).
@@ -19,6 +24,8 @@ pub(crate) struct Folded {
     pub below: Vec<usize>,
     /// Groups of the same name in other directories of a search path.
     pub elsewhere: Vec<usize>,
+    /// Groups the same process failed after this failed exec (a shell's fallback).
+    pub after_exec: Vec<usize>,
 }
 
 fn missing(g: &Failure) -> bool {
@@ -79,6 +86,115 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
     }
     rank::sort(&mut out, groups);
     (out, folded)
+}
+
+/// After a failed exec the process still runs the old program: a shell's child says "not found"
+/// and exits, or, given a file that is no program (ENOEXEC), runs it as a shell script and looks
+/// its lines up as commands along PATH. What the same process fails on after that follows from
+/// it: each such suspect folds, with what it holds, into the earliest failed exec before it in
+/// its process (all its pids the exec's, in the same input), which gains
+/// [`WEIGHTS`]`.after_exec`. A file without `#!` run by sh is a shell script by design, so an
+/// ENOEXEC takes its consequences only when its explanation shows a misplaced `#!` line.
+pub(crate) fn after_failed_exec(mut suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+    let ends_program = |r: &Ranked| {
+        let g = &groups[r.group];
+        let meant = g.main_errno() != "ENOEXEC"
+            || r.explanation.as_ref().is_some_and(|e| matches!(e.what, Explained::BadInterpreter { .. }));
+        g.execs() && meant
+    };
+    let line = |k: usize| groups[suspects[k].group].first.line;
+    let mut order: Vec<usize> = (0..suspects.len()).collect();
+    order.sort_by_key(|&k| line(k));
+    // the failed execs of each process, earliest first (a trace without pids has one process)
+    let mut causes: HashMap<Option<Pid>, Vec<usize>> = HashMap::default();
+    for &k in order.iter().filter(|&&k| ends_program(&suspects[k])) {
+        let pids = &groups[suspects[k].group].pids;
+        if pids.is_empty() {
+            causes.entry(None).or_default().push(k);
+        }
+        for &p in pids {
+            causes.entry(Some(p)).or_default().push(k);
+        }
+    }
+    if causes.is_empty() {
+        return suspects;
+    }
+    let mut gone = vec![false; suspects.len()];
+    for k in order {
+        let f = &groups[suspects[k].group];
+        let Some(of_process) = causes.get(&f.pids.first().copied()) else { continue };
+        let cause = of_process.iter().copied().find(|&c| {
+            let g = &groups[suspects[c].group];
+            c != k
+                && !gone[c]
+                && g.first.source == f.first.source
+                && g.first.line < f.first.line
+                && f.pids.iter().all(|p| g.pids.contains(p))
+        });
+        let Some(c) = cause else { continue };
+        gone[k] = true;
+        let held = std::mem::take(&mut suspects[k].folded);
+        let group = suspects[k].group;
+        let to = &mut suspects[c].folded.after_exec;
+        to.push(group);
+        to.extend(held.below.into_iter().chain(held.elsewhere).chain(held.after_exec));
+    }
+    let mut out: Vec<Ranked> = suspects.into_iter().zip(gone).filter(|(_, g)| !g).map(|(r, _)| r).collect();
+    for r in out.iter_mut().filter(|r| !r.folded.after_exec.is_empty()) {
+        let failures = r.folded.after_exec.iter().map(|&c| groups[c].count).sum();
+        r.score += WEIGHTS.after_exec;
+        r.reasons.push(Reason { why: Why::AfterExec { failures }, points: WEIGHTS.after_exec });
+    }
+    // stable: equal scores keep the order [`rank::sort`] gave them
+    out.sort_by_key(|r| std::cmp::Reverse(r.score));
+    out
+}
+
+/// Suspects whose paths run through one dangling symlink (their explanation, made on the disk)
+/// are one suspect about the link: the best ranked takes the others, its own failing path
+/// heads the paths below the link, it gains [`WEIGHTS`]`.dangling_link`, and it has no fix
+/// pointer (the path was named rightly; the link needs a target).
+pub(crate) fn into_links(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+    let mut out: Vec<Ranked> = Vec::with_capacity(suspects.len());
+    let mut by_link: HashMap<Vec<u8>, usize> = HashMap::default();
+    for mut r in suspects {
+        let Some(Explained::DanglingLink { link, .. }) = r.explanation.as_ref().map(|e| &e.what) else {
+            out.push(r);
+            continue;
+        };
+        match by_link.get(link) {
+            Some(&k) => {
+                let to = &mut out[k].folded;
+                to.below.push(r.group);
+                to.below.append(&mut r.folded.below);
+                to.elsewhere.append(&mut r.folded.elsewhere);
+            }
+            None => {
+                by_link.insert(link.clone(), out.len());
+                r.path = Some(link.clone());
+                // the path was named rightly: the line naming it is no fix, the link is
+                r.referenced_from = None;
+                r.folded.below.insert(0, r.group);
+                r.score += WEIGHTS.dangling_link;
+                r.reasons.push(Reason { why: Why::DanglingLink, points: WEIGHTS.dangling_link });
+                out.push(r);
+            }
+        }
+    }
+    for r in out.iter_mut().filter(|r| r.path.is_some()) {
+        let failures: u64 = r.folded.below.iter().map(|&c| groups[c].count).sum();
+        let why = Why::PathsBelow { paths: r.folded.below.len(), failures };
+        match r.reasons.iter_mut().find(|x| matches!(x.why, Why::PathsBelow { .. })) {
+            Some(reason) => reason.why = why,
+            None => {
+                r.score += WEIGHTS.paths_below;
+                r.reasons.push(Reason { why, points: WEIGHTS.paths_below });
+            }
+        }
+    }
+    // stable: equal scores keep the order [`rank::sort`] gave them
+    out.sort_by_key(|r| std::cmp::Reverse(r.score));
+    out
 }
 
 /// Two failures of one name in different directories, by one process (a trace without pids

@@ -17,7 +17,6 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::Disk;
-use crate::errno::{classify, ErrnoClass};
 use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
@@ -32,6 +31,9 @@ const FIX_POINTERS: usize = 10;
 /// A suspect: a group that is not noise, scored.
 pub(crate) struct Ranked {
     pub group: usize,
+    /// What the suspect is about when it is not its group's own path: a dangling symlink the
+    /// group's path runs through.
+    pub path: Option<Vec<u8>>,
     pub score: i32,
     pub reasons: Vec<Reason>,
     pub typo: Option<Typo>,
@@ -74,7 +76,6 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .collect();
     rank::sort(&mut scored, groups);
     let (scored, mut folded) = fold::fold(scored, groups);
-    let confidence = rank::confidence(&scored.iter().map(|s| s.0).collect::<Vec<_>>());
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let mut search = fix_pointer::SearchBudget::default();
@@ -85,26 +86,15 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             let g = &groups[i];
             let top = k < FIX_POINTERS;
             let explanation = top.then(|| explain::explain(g, i, &cx)).flatten();
-            // a program whose #! line names what is not there is fixed in that line
-            let shebang = explanation.as_ref().and_then(|e| match &e.what {
-                explain::Explained::BadInterpreter {
-                    program,
-                    problem: explain::Interpreter::Missing(_) | explain::Interpreter::CarriageReturn(_),
-                } => Some(Reference::File { path: program.as_slice().into(), line: 1, searched: None }),
-                _ => None,
-            });
-            let referenced_from = shebang.or_else(|| {
-                top.then(|| {
+            let referenced_from = top
+                .then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::find_reference(&g.target, opened, argv, disk).or_else(|| {
-                        let missing = classify(g.main_errno()) == ErrnoClass::Missing;
-                        missing.then(|| fix_pointer::search(&g.target, disk, &mut search)).flatten()
-                    })
+                    fix_pointer::locate(g, explanation.as_ref(), opened, argv, disk, &mut search)
                 })
-                .flatten()
-            });
+                .flatten();
             Ranked {
                 group: i,
+                path: None,
                 score,
                 reasons,
                 typo: typos.remove(&i),
@@ -114,6 +104,8 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         })
         .collect();
+    let suspects = fold::into_links(fold::after_failed_exec(suspects, groups), groups);
+    let confidence = rank::confidence(&suspects.iter().map(|s| s.score).collect::<Vec<_>>());
     Judgement { typo_budget_spent: budget.hit(), noise, confidence, suspects }
 }
 

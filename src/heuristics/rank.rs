@@ -54,6 +54,10 @@ pub(crate) struct Weights {
     pub repeated_max: i32,
     /// Failing paths below a wrong directory, folded into it.
     pub paths_below: i32,
+    /// The disk shows a symlink on the path whose target is gone.
+    pub dangling_link: i32,
+    /// The process failed on more after this failed exec (folded into it).
+    pub after_exec: i32,
 }
 
 pub(crate) const WEIGHTS: Weights = Weights {
@@ -85,6 +89,8 @@ pub(crate) const WEIGHTS: Weights = Weights {
     repeated_per_doubling: 3.0,
     repeated_max: 10,
     paths_below: 10,
+    dangling_link: 40,
+    after_exec: 10,
 };
 
 /// What one part of a score rests on ([`crate::render::words`] says it in words).
@@ -144,6 +150,12 @@ pub enum Why {
         paths: usize,
         failures: u64,
     },
+    /// The suspect is a symlink whose target is gone (the failing paths run through it).
+    DanglingLink,
+    /// `failures` followed in the same process after this failed exec, folded into it.
+    AfterExec {
+        failures: u64,
+    },
 }
 
 impl Why {
@@ -171,6 +183,8 @@ impl Why {
             Why::ClientTypo { .. } => "client_typo",
             Why::Repeated { .. } => "repeated",
             Why::PathsBelow { .. } => "paths_below",
+            Why::DanglingLink => "dangling_link",
+            Why::AfterExec { .. } => "after_exec",
         }
     }
 }
@@ -345,6 +359,7 @@ mod tests {
         assert_eq!(w.client_typo, -25);
         assert_eq!(w.process_wide, 10);
         assert_eq!((w.repeated_per_doubling, w.repeated_max, w.paths_below), (3.0, 10, 10));
+        assert_eq!((w.dangling_link, w.after_exec), (40, 10));
     }
 
     #[test]

@@ -43,6 +43,17 @@ pub struct StuckCall {
     pub waited_s: f64,
 }
 
+/// A target is worth a line of its own once it held something up this long...
+const NOTABLE_SECS: f64 = 0.1;
+/// ...with one wait at least this long: thousands of calls of microseconds each are the cost
+/// of tracing every call, not a wait.
+const NOTICED_SECS: f64 = 0.01;
+
+/// Whether a target's stall is worth showing when waiting is not the verdict.
+pub(crate) fn is_notable(w: &WaitReport) -> bool {
+    !w.idle && w.stalled_s >= NOTABLE_SECS && w.longest_s >= NOTICED_SECS
+}
+
 pub(crate) fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Verdict> {
     let mut calls: Vec<StuckCall> = stuck
         .iter()

@@ -34,7 +34,7 @@ impl Serialize for Explanation {
         let mut e = s.serialize_struct("Explanation", 3)?;
         e.serialize_field("kind", self.what.code())?;
         e.serialize_field("text", &words::explanation(self))?;
-        e.serialize_field("source", words::source(self.source))?;
+        e.serialize_field("source", &words::source(self.source))?;
         e.end()
     }
 }
@@ -78,17 +78,22 @@ impl Serialize for NoiseReason {
 
 /// `{"path": "/etc/nginx/sites-enabled/default", "line": 17, "found_by": "trace"}` (a file the
 /// process read; `"found_by": "search", "searched": "/srv/app"` when found by searching the
-/// tree), or for a command line `{"pid": 42, "argument": "/srv/app/pubilc"}`.
+/// tree), with `"sets": "descriptor_limit", "text": "ulimit -n 32"` for a line that sets what
+/// the failure ran into, or for a command line `{"pid": 42, "argument": "/srv/app/pubilc"}`.
 impl Serialize for Reference {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut r = s.serialize_struct("Reference", 4)?;
+        let mut r = s.serialize_struct("Reference", 6)?;
         match self {
-            Reference::File { path, line, searched } => {
+            Reference::File { path, line, searched } | Reference::Setting { path, line, searched, .. } => {
                 r.serialize_field("path", path)?;
                 r.serialize_field("line", line)?;
                 r.serialize_field("found_by", if searched.is_some() { "search" } else { "trace" })?;
                 if let Some(dir) = searched {
                     r.serialize_field("searched", dir)?;
+                }
+                if let Reference::Setting { sets, text, .. } = self {
+                    r.serialize_field("sets", sets.code())?;
+                    r.serialize_field("text", text)?;
                 }
             }
             Reference::CommandLine { pid, argument } => {

@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use super::escape::{code_block, code_span, markdown as md};
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
+use crate::heuristics::stall;
 use crate::report::{FollowedBy, Report, Suspect};
-use crate::text::shown;
+use crate::text::{shown, TraceText};
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     // sections end in a blank line: the document ends in exactly one newline
@@ -52,6 +53,9 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
         if !sus.also_looked_in.is_empty() {
             writeln!(out, "   - {}", md(&words::also_looked_in(&sus.also_looked_in)))?;
         }
+        if !sus.after_exec.is_empty() {
+            writeln!(out, "   - {}", md(&words::after_exec(&sus.after_exec)))?;
+        }
         for f in &sus.followed_by {
             match f {
                 // quoted log text as it was written, in a code span
@@ -85,9 +89,9 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
 /// The verdict when waiting is the answer, then where the time went and what was stuck.
 fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let w = &report.waiting;
-    let shown: Vec<_> = report.waits.iter().filter(|x| !x.idle).take(WAITS_LISTED).collect();
+    let shown: Vec<_> = report.waits.iter().filter(|x| stall::is_notable(x)).take(WAITS_LISTED).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).collect();
-    let hint = words::not_measured(w.measured);
+    let hint = words::not_measured(w.measured).filter(|_| report.suspects.is_empty());
     if w.verdict.is_none() && shown.is_empty() && stuck.is_empty() && hint.is_none() {
         return Ok(());
     }
@@ -113,19 +117,41 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Wait targets listed in the Waits section.
 const WAITS_LISTED: usize = 5;
 
-/// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`.
+/// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`; `- Change
+/// `ulimit -n 32` in /srv/app/run, line 3: it sets the descriptor limit`; `- Point
+/// /srv/app/current at `releases/2`: `ln -sfn releases/2 /srv/app/current``.
 fn fix(s: &Suspect) -> Option<String> {
-    let t = s.typo.as_ref()?;
+    let how = |searched: &Option<TraceText>| {
+        searched.as_ref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default()
+    };
+    if let Some(Reference::Setting { path, line, searched, sets, text }) = &s.referenced_from {
+        let what = words::sets(*sets);
+        return Some(format!(
+            "- Change {} in {}, line {line}{}: it sets {what}",
+            code_span(text),
+            md(path),
+            how(searched)
+        ));
+    }
+    let Some(t) = &s.typo else {
+        let (link, new) = s.explanation.as_ref().and_then(words::relink)?;
+        return Some(format!(
+            "- Point {} at {}: {}",
+            md(&link),
+            code_span(&new),
+            code_span(&format!("ln -sfn {new} {link}"))
+        ));
+    };
     let (wrong, right) = words::differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
     let change = format!("- Change {} to {}", code_span(&shown(wrong)), code_span(&shown(right)));
     Some(match &s.referenced_from {
         Some(Reference::File { path, line, searched }) => {
-            let how = searched.as_ref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default();
-            format!("{change} in {}, line {line}{how}", md(path))
+            format!("{change} in {}, line {line}{}", md(path), how(searched))
         }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{change} on the command line of pid {pid} ({})", code_span(argument))
         }
+        Some(Reference::Setting { .. }) => return None,
         None => format!("{change} where it is named (no file the process read names it)"),
     })
 }

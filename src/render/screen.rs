@@ -9,7 +9,7 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
-use crate::heuristics::stall::Verdict;
+use crate::heuristics::stall::{self, Verdict};
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.
@@ -18,11 +18,6 @@ const MORE_SUSPECTS: usize = 2;
 const WHY_REASONS: usize = 3;
 /// Wait targets and stuck calls shown, each.
 const WAIT_LINES: usize = 3;
-/// A target is shown under "Waiting" once it held something up this long.
-const WAIT_SHOWN_SECS: f64 = 0.1;
-/// ...and one of its waits lasted this long: thousands of calls of microseconds each are
-/// the cost of tracing every call, not a wait.
-const NOTICED_SECS: f64 = 0.01;
 
 pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<()> {
     let w = width.max(40);
@@ -73,6 +68,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if !first.also_looked_in.is_empty() {
         writeln!(out, "    {}", fit(&esc(&words::also_looked_in(&first.also_looked_in)), w - 4))?;
     }
+    if !first.after_exec.is_empty() {
+        writeln!(out, "    {}", fit(&esc(&words::after_exec(&first.after_exec)), w - 4))?;
+    }
     for s in report.suspects.iter().skip(1).take(MORE_SUSPECTS) {
         let reasons = why(s, 2);
         let tail = if reasons.is_empty() { String::new() } else { format!(" — {reasons}") };
@@ -111,12 +109,7 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     if let Some(hint) = words::not_measured(report.waiting.measured).filter(|_| report.suspects.is_empty()) {
         return writeln!(out, "{}", fit(hint, w).dimmed());
     }
-    let targets: Vec<_> = report
-        .waits
-        .iter()
-        .filter(|x| !x.idle && x.stalled_s >= WAIT_SHOWN_SECS && x.longest_s >= NOTICED_SECS)
-        .take(WAIT_LINES)
-        .collect();
+    let targets: Vec<_> = report.waits.iter().filter(|x| stall::is_notable(x)).take(WAIT_LINES).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
     if targets.is_empty() && stuck.is_empty() {
         return Ok(());

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::process::NoFile;
 use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
 use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::heuristics::fix_pointer::Reference;
+use crate::heuristics::fix_pointer::{Reference, Sets};
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason, Why};
 use crate::heuristics::typo::{Evidence, TypoKind};
@@ -50,6 +51,7 @@ fn suspect() -> Suspect {
             evidence: Evidence::Disk,
             kind: TypoKind::Extension,
         }),
+        suggestion: Some("/srv/app/conf.yaml".into()),
         referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
         explanation: None,
         followed_by: vec![
@@ -58,6 +60,7 @@ fn suspect() -> Suspect {
         ],
         paths_below: Vec::new(),
         also_looked_in: vec!["/usr/share/php/conf.yml".into()],
+        after_exec: Vec::new(),
         source: "trace.txt".into(),
         first_line: 12,
         last_line: 80,
@@ -90,6 +93,7 @@ fn explained_suspect() -> Suspect {
         Reason { why: Why::AppTree, points: 10 },
     ];
     s.typo = None;
+    s.suggestion = None;
     s.followed_by = Vec::new();
     s.referenced_from =
         Some(Reference::File { path: "/srv/app/lib/settings.py".into(), line: 4, searched: Some("/srv/app".into()) });
@@ -102,7 +106,7 @@ fn explained_suspect() -> Suspect {
     };
     s.explanation = Some(Explanation {
         what: Explained::Permission { denied: Some(denied), user: Some(id(33, "www-data")) },
-        source: Source { trace: true, disk: Some(Place::Root) },
+        source: Source { trace: true, disk: Some(Place::Root), host: false },
     });
     s.evidence = r#"openat(AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY) = -1 EACCES (Permission denied)"#.into();
     s
@@ -275,7 +279,7 @@ fn only_failures_are_marked_in_the_symptoms() {
 fn explanation_sentences() {
     use super::words::{explanation, explanation_line};
     let said = |what: Explained, trace: bool, disk: Option<Place>| {
-        explanation_line(&Explanation { what, source: Source { trace, disk } })
+        explanation_line(&Explanation { what, source: Source { trace, disk, host: false } })
     };
     let denied = |not_in_group| Denied {
         path: b"/run/docker.sock".to_vec(),
@@ -315,10 +319,22 @@ fn explanation_sentences() {
         ),
         (Explained::DiskFull { path: None, quota: true, filesystem: None }, true, None, "disk quota exceeded on the filesystem written to (from trace)"),
         (
-            Explained::OutOfDescriptors { held: 1024, at_least: true, syscall: "accept4".into(), system_wide: false },
+            Explained::OutOfDescriptors { held: 1024, at_least: true, syscall: "accept4".into(), system_wide: false, limit: None },
             true,
             None,
             "out of file descriptors: the process held at least 1024 when accept4 failed (from trace)",
+        ),
+        (
+            Explained::OutOfDescriptors {
+                held: 1024,
+                at_least: false,
+                syscall: "accept4".into(),
+                system_wide: false,
+                limit: Some(NoFile { soft: 1024, call: "getrlimit".into(), set: false }),
+            },
+            true,
+            None,
+            "out of file descriptors: the process held 1024 when accept4 failed; limit 1,024 (read by getrlimit) (from trace)",
         ),
         (
             Explained::PortInUse { port: 3000, holder: Some((812, "node server.js".into())) },
@@ -338,6 +354,7 @@ fn explanation_sentences() {
                 target: b"releases/20261130-1".to_vec(),
                 siblings: vec![b"20261201-1".to_vec()],
                 more: 0,
+                suggested: Some(b"/srv/app/releases/20261201-1".to_vec()),
             },
             false,
             Some(Place::Root),
@@ -347,7 +364,12 @@ fn explanation_sentences() {
     for (what, trace, disk, want) in cases {
         assert_eq!(said(what, trace, disk), want);
     }
-    let e = Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } };
+    // the ids read from /proc for `run`/`attach`
+    let source = |trace, disk| super::words::source(Source { trace, disk, host: true });
+    assert_eq!(source(false, None), "live host");
+    assert_eq!(source(false, Some(Place::LiveHost)), "live host");
+    assert_eq!(source(true, Some(Place::Root)), "trace, disk and live host");
+    let e = Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None, host: false } };
     assert!(explanation(&e).contains("fs.inotify.max_user_watches"));
 }
 
@@ -366,4 +388,44 @@ fn issue16_a_spent_typo_budget_is_said_in_the_verbose_text() {
     let mut out = Vec::new();
     super::text::render(&r, None, &mut out).unwrap();
     assert!(String::from_utf8_lossy(&out).contains(super::words::TYPO_BUDGET_SPENT));
+}
+
+#[test]
+fn a_line_that_sets_what_the_failure_ran_into_in_every_format() {
+    colored::control::set_override(false);
+    let mut r = report();
+    let s = &mut r.suspects[0];
+    s.typo = None;
+    s.suggestion = None;
+    s.referenced_from = Some(Reference::Setting {
+        path: "/etc/php/8.2/fpm/pool.d/www.conf".into(),
+        line: 53,
+        searched: Some("/etc/php".into()),
+        sets: Sets::SocketAccess,
+        text: "listen.owner = root".into(),
+    });
+    assert_eq!(
+        super::words::fix(s).as_deref(),
+        Some("/etc/php/8.2/fpm/pool.d/www.conf:53 sets who may connect: listen.owner = root (found by searching /etc/php)")
+    );
+    let json = serde_json::to_value(&r.suspects[0].referenced_from).expect("json");
+    let want = serde_json::json!({"path": "/etc/php/8.2/fpm/pool.d/www.conf", "line": 53, "found_by": "search",
+        "searched": "/etc/php", "sets": "socket_access", "text": "listen.owner = root"});
+    assert_eq!(json, want);
+    let mut out = Vec::new();
+    super::markdown::render(&r, None, &mut out).expect("markdown");
+    let md = String::from_utf8(out).expect("utf-8");
+    assert!(
+        md.contains(
+            "- Change `listen.owner = root` in /etc/php/8.2/fpm/pool.d/www.conf, line 53 (found by searching \
+             /etc/php): it sets who may connect\n"
+        ),
+        "{md}"
+    );
+    let mut out = Vec::new();
+    super::text::render(&r, None, &mut out).expect("text");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(text.contains(
+        "    who may connect is set in /etc/php/8.2/fpm/pool.d/www.conf:53 (found by searching /etc/php): listen.owner = root\n"
+    ));
 }

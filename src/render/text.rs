@@ -141,14 +141,22 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
             let how = searched.as_ref().map(|d| format!(" ({})", esc(&words::searched(d)))).unwrap_or_default();
             writeln!(out, "    referenced from {}:{line}{how}", path.to_string().cyan())?;
         }
-        Some(r @ Reference::CommandLine { .. }) => writeln!(out, "    {}", esc(&words::reference(r)))?,
+        Some(r @ (Reference::CommandLine { .. } | Reference::Setting { .. })) => {
+            writeln!(out, "    {}", esc(&words::reference(r)))?
+        }
         None => {}
     }
     if let Some(e) = &s.explanation {
         writeln!(out, "    {} {}", "explain:".yellow().bold(), esc(&words::explanation_line(e)))?;
+        if let Some(relink) = words::relink_line(e) {
+            writeln!(out, "    {} {}", "suggested:".yellow().bold(), esc(&relink))?;
+        }
     }
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;
+    }
+    if !s.after_exec.is_empty() {
+        writeln!(out, "    {}", esc(&words::after_exec(&s.after_exec)))?;
     }
     for f in &s.followed_by {
         writeln!(out, "    followed by {}", esc(&words::followed_by(f)))?;

@@ -6,6 +6,7 @@ use super::{FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect,
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;
+use crate::heuristics::explain::Explained;
 use crate::heuristics::noise::Noise;
 use crate::heuristics::typo::Typo;
 use crate::heuristics::Judgement;
@@ -24,10 +25,19 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         .enumerate()
         .map(|(k, r)| {
             let g = &groups[r.group];
+            let suggestion =
+                r.typo.as_ref().map(|t| &t.suggestion).or(r.explanation.as_ref().and_then(|e| match &e.what {
+                    Explained::DanglingLink { suggested, .. } => suggested.as_ref(),
+                    _ => None,
+                }));
             Suspect {
                 rank: k + 1,
-                path: g.target.text(),
-                path_bytes: bytes_unless_utf8(&g.target),
+                // a suspect about a dangling link is named by the link, not the path through it
+                path: r.path.as_deref().map_or_else(|| g.target.text(), TraceText::from),
+                path_bytes: match r.path.as_deref() {
+                    Some(p) => std::str::from_utf8(p).is_err().then(|| p.to_vec()),
+                    None => bytes_unless_utf8(&g.target),
+                },
                 kind: kind(&g.target),
                 errno: g.main_errno().to_string(),
                 errmsg: g.message().into(),
@@ -38,11 +48,13 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 score: r.score,
                 reasons: r.reasons,
                 typo: r.typo.as_ref().map(TypoReport::from),
+                suggestion: suggestion.map(|s| TraceText::from(s.as_slice())),
                 referenced_from: r.referenced_from,
                 explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),
                 paths_below: r.folded.below.iter().map(|&c| groups[c].target.text()).collect(),
                 also_looked_in: r.folded.elsewhere.iter().map(|&c| groups[c].target.text()).collect(),
+                after_exec: r.folded.after_exec.iter().map(|&c| groups[c].target.text()).collect(),
                 source: g.first.source.clone(),
                 first_line: g.first.line,
                 last_line: g.last.line,

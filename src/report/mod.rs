@@ -137,6 +137,9 @@ pub struct Suspect {
     pub score: i32,
     pub reasons: Vec<Reason>,
     pub typo: Option<TypoReport>,
+    /// What to use instead of the failing path: a typo's repair, or the existing sibling of a
+    /// dangling symlink's gone target that holds what was asked for.
+    pub suggestion: Option<TraceText>,
     pub referenced_from: Option<Reference>,
     /// What the trace and the disk say about the cause (who the process ran as, which
     /// directory denied it, how many descriptors it held, ...): kind, words, source.
@@ -147,6 +150,8 @@ pub struct Suspect {
     pub paths_below: Vec<TraceText>,
     /// The same name looked for in other directories (a search path), folded into this suspect.
     pub also_looked_in: Vec<TraceText>,
+    /// What the same process failed on after this failed exec, folded into this suspect.
+    pub after_exec: Vec<TraceText>,
     pub source: String,
     pub first_line: u64,
     pub last_line: u64,

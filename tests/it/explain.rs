@@ -121,17 +121,74 @@ fn socket_perm_says_the_process_is_not_in_the_group() {
     );
 }
 
+/// Copies the tree `from` to `to`, symlinks as symlinks.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let kind = e.file_type().expect("file type");
+        if kind.is_symlink() {
+            symlink(std::fs::read_link(&src).expect("readlink"), &dst).expect("symlink");
+        } else if kind.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn socket_perm_incident_names_the_socket_mode_and_the_pool_line_that_set_it() {
+    // the socket-perm incident's tree with the socket php-fpm made: 0600, not the workers'
+    let root = Root::new();
+    let etc = fixtures().join("incidents/socket-perm/root/etc");
+    copy_tree(&etc.join("nginx"), &root.path("etc/nginx"));
+    copy_tree(&etc.join("php"), &root.path("etc/php"));
+    root.dir("run/php", 0o755);
+    let _listener = std::os::unix::net::UnixListener::bind(root.path("run/php/php8.2-fpm.sock")).expect("bind");
+    std::fs::set_permissions(root.path("run/php/php8.2-fpm.sock"), std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
+    let t = fixtures().join("incidents/socket-perm/trace.txt");
+    let out = text(t.to_str().expect("utf-8"), Some(&root));
+    assert_eq!(
+        explain_line(&out, "unix /run/php/php8.2-fpm.sock"),
+        Some(
+            "/run/php/php8.2-fpm.sock is owner:owner 0600; the process runs as uid 33 (www-data) (from trace and disk)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "    who may connect is set in /etc/php/8.2/fpm/pool.d/www.conf:53 (found by searching /etc/php): \
+             listen.owner = root\n"
+        ),
+        "{out}"
+    );
+    // the pool's settings commented out: the line where php-fpm listens on the socket
+    let pool = root.path("etc/php/8.2/fpm/pool.d/www.conf");
+    let commented = std::fs::read_to_string(&pool).expect("pool").replace("\nlisten.", "\n;listen.");
+    std::fs::write(&pool, commented).expect("write");
+    let out = text(t.to_str().expect("utf-8"), Some(&root));
+    assert!(
+        out.contains("    referenced from /etc/php/8.2/fpm/pool.d/www.conf:41 (found by searching /etc/php)\n"),
+        "{out}"
+    );
+}
+
 #[test]
 fn fd_exhausted_counts_the_descriptors_held() {
     let r = json(&trace("fd-exhausted.txt"), None);
     let s = first_suspect(&r);
     assert_eq!(s["path"], "accept4 EMFILE", "a whole-process condition ranks first without a path");
     assert_eq!(s["explanation"]["kind"], "out_of_descriptors");
-    assert_eq!(s["explanation"]["text"], "out of file descriptors: the process held 16 when accept4 failed");
+    assert_eq!(
+        s["explanation"]["text"],
+        "out of file descriptors: the process held 16 when accept4 failed; limit 16 (set by prlimit64)"
+    );
     let kinds: Vec<&str> =
         s["reasons"].as_array().expect("reasons").iter().filter_map(|r| r["kind"].as_str()).collect();
     assert!(kinds.contains(&"process_wide") && !kinds.contains(&"no_target"), "{kinds:?}");
-    // traced from after start-up (strace -p): it may have held more
+    // traced from after start-up (strace -p): it may have held more, and its limit is unknown
     let r = json(&trace("fd-exhausted-attached.txt"), None);
     assert_eq!(
         first_suspect(&r)["explanation"]["text"],
@@ -180,11 +237,22 @@ fn dangling_symlink_names_the_link_and_what_is_there_now() {
     root.file("srv/app/releases/20261201-1/config.yml", "port: 3000\n");
     symlink("releases/20261130-1", root.path("srv/app/current")).expect("symlink");
     let out = text(&trace("dangling-symlink.txt"), Some(&root));
+    // the link is the suspect; the path that failed below it is folded in
     assert_eq!(
-        explain_line(&out, "/srv/app/current/config.yml"),
+        explain_line(&out, "/srv/app/current"),
         Some("/srv/app/current -> releases/20261130-1, which is gone; releases/ has 20261201-1 (from disk)"),
         "{out}"
     );
+    assert!(
+        out.contains("    suggested: point /srv/app/current at releases/20261201-1: ln -sfn releases/20261201-1 /srv/app/current\n"),
+        "{out}"
+    );
+    let r = json(&trace("dangling-symlink.txt"), Some(&root));
+    assert_eq!(first_suspect(&r)["paths_below"], serde_json::json!(["/srv/app/current/config.yml"]));
+    assert_eq!(first_suspect(&r)["suggestion"], "/srv/app/releases/20261201-1");
+    // a release without the file asked for is no suggestion
+    std::fs::remove_file(root.path("srv/app/releases/20261201-1/config.yml")).expect("rm");
+    assert_eq!(first_suspect(&json(&trace("dangling-symlink.txt"), Some(&root)))["suggestion"], Value::Null);
 }
 
 #[test]

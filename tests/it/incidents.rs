@@ -39,8 +39,10 @@ fn assert_solved(name: &str, trace: &str) {
     assert_eq!(first["path"], want, "{name}/{trace}: suspect 1 is {}", first["path"]);
     assert_eq!(first["rank"], 1);
     assert_eq!(first["errno"], rc["errno"], "{name}");
-    let suggestion = &first["typo"]["suggestion"];
-    assert_eq!(suggestion, &t["suggestion"], "{name}: suggestion");
+    assert_eq!(&first["suggestion"], &t["suggestion"], "{name}: suggestion");
+    if !first["typo"].is_null() {
+        assert_eq!(first["typo"]["suggestion"], first["suggestion"], "{name}: a typo's repair is the suggestion");
+    }
     let want = &t["referenced_from"];
     if !want["argument"].is_null() {
         assert_eq!(first["referenced_from"]["argument"], want["argument"], "{name}: command-line pointer");
@@ -183,15 +185,28 @@ fn directory_0700_denies_the_service_user() {
 }
 
 #[test]
-#[ignore = "issue 14: the fix pointer names nginx's fastcgi_pass line, not the php-fpm pool's listen.owner line (a file nginx never opens); the socket's owner and mode are not explained"]
 fn unix_socket_not_connectable_by_the_worker_user() {
+    // the pointer is the pool's listen.owner line, in a file nginx never opens: found by
+    // searching the configuration trees (the nginx site names the right address)
     assert_solved("socket-perm", "trace.txt");
+    let first = &analyse("socket-perm", "trace.txt")["suspects"][0];
+    let want = serde_json::json!({
+        "path": "/etc/php/8.2/fpm/pool.d/www.conf", "line": 53, "found_by": "search", "searched": "/etc/php",
+        "sets": "socket_access", "text": "listen.owner = root"
+    });
+    assert_eq!(first["referenced_from"], want);
 }
 
 #[test]
-#[ignore = "issue 14: no fix pointer for a call group (the wrapper's ulimit -n line); the descriptor limit and count are not explained"]
 fn accept_out_of_file_descriptors() {
+    // the wrapper's ulimit line, read by sh before it exec'd python3, set the limit it ran out of
     assert_solved("fd-exhausted", "trace.txt");
+    let first = &analyse("fd-exhausted", "trace.txt")["suspects"][0];
+    assert_eq!(first["referenced_from"]["text"], "ulimit -n 32");
+    assert_eq!(
+        first["explanation"]["text"],
+        "out of file descriptors: the process held 32 when accept4 failed; limit 32 (set by prlimit64)"
+    );
 }
 
 #[test]
@@ -206,14 +221,58 @@ fn script_whose_interpreter_was_deleted() {
 }
 
 #[test]
+fn a_header_above_the_shebang_and_what_sh_did_after_the_failed_exec() {
+    // execve ENOEXEC (#! on line 2), then sh runs the Python file as a shell script in the same
+    // process: its PATH lookups of `import` and `from` fold into the exec failure, no rivals
+    assert_solved("shebang-not-first", "trace.txt");
+    let r = analyse("shebang-not-first", "trace.txt");
+    let suspects = r["suspects"].as_array().expect("suspects");
+    assert_eq!(suspects.len(), 1, "{:?}", suspects.iter().map(|s| &s["path"]).collect::<Vec<_>>());
+    let after: Vec<&str> =
+        suspects[0]["after_exec"].as_array().expect("after_exec").iter().filter_map(Value::as_str).collect();
+    assert_eq!(after.len(), 12, "{after:?}");
+    assert!(after.contains(&"/usr/local/sbin/import") && after.contains(&"/bin/from"), "{after:?}");
+    assert_eq!(
+        suspects[0]["explanation"]["text"],
+        "/srv/payroll/bin/export-ledger: its #! is on line 2, not line 1, where the kernel looks for it"
+    );
+    // without the disk nothing shows the file was meant to be run by its #!: a file without one
+    // is a shell script by design, so its lookups stay suspects of their own
+    let dir = fixtures().join("incidents/shebang-not-first");
+    let r = report(&["--no-disk", s(&dir.join("trace.txt"))]);
+    assert_eq!(r["suspects"][0]["path"], "/usr/local/sbin/import");
+}
+
+#[test]
 fn crlf_shebang_line() {
     assert_solved("crlf-shebang", "trace.txt");
 }
 
 #[test]
-#[ignore = "issue 14: a dangling deploy symlink under --root is not detected (suspect 1 is current/public, no target suggested)"]
 fn deploy_symlink_to_a_deleted_release() {
+    // the symlink is the suspect, every failing path below it folded in, and the release that
+    // holds what was asked for is the suggested target
     assert_solved("dangling-symlink", "trace.txt");
+    let r = analyse("dangling-symlink", "trace.txt");
+    let first = &r["suspects"][0];
+    let below: Vec<&str> = first["paths_below"].as_array().expect("below").iter().filter_map(Value::as_str).collect();
+    assert_eq!(below[0], "/srv/storefront/current/public");
+    assert_eq!(below.len(), 4, "{below:?}");
+    assert_eq!(r["suspects"].as_array().map(Vec::len), Some(1), "no rival below the link");
+    assert_eq!(
+        first["explanation"]["text"],
+        "/srv/storefront/current -> releases/20261130-1, which is gone; releases/ has 20261201-1"
+    );
+    let dir = fixtures().join("incidents/dangling-symlink");
+    let out = run(&["--color", "never", "--root", s(&dir.join("root")), s(&dir.join("trace.txt"))]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "    fix: point /srv/storefront/current at releases/20261201-1: ln -sfn releases/20261201-1 \
+             /srv/storefront/current\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

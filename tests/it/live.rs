@@ -320,3 +320,36 @@ fn live_lines_go_to_stderr_with_json_and_markdown() {
     let out = straceback().args(["--live", "--no-disk", "--color", "never"]).write_stdin(trace).output().expect("run");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("suspect: /var/log/ledger"));
 }
+
+#[test]
+fn run_reads_who_the_process_runs_as_from_the_live_host() {
+    // the trace shows no setuid (strace -u drops to the user before the trace begins, or the
+    // command runs as we do): who the process ran as comes from /proc while it still runs
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "s\n").expect("write");
+    // SAFETY: geteuid(2) touches no memory.
+    let me = unsafe { libc::geteuid() };
+    let closed = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(mode)).expect("chmod");
+    };
+    let (strace_args, uid) = if me == 0 {
+        closed(dir.path(), 0o700);
+        (vec!["--strace-args", "-u nobody"], 65534)
+    } else {
+        closed(&secret, 0o000);
+        (vec![], me)
+    };
+    // the shell opens the file itself and lives on a moment (a redirection of `:` would end it)
+    let script = format!("true < {}; sleep 1", secret.display());
+    let args = [&["run", "--format", "json"][..], &strace_args, &["--", "sh", "-c", &script]].concat();
+    // a plain environment: the loader and PATH of the test harness point into /root
+    let out = straceback().env_clear().env("PATH", "/usr/bin:/bin").args(&args).output().expect("run");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let first = &r["suspects"][0];
+    assert_eq!(first["path"], secret.to_str().expect("utf-8"), "{}", String::from_utf8_lossy(&out.stderr));
+    let e = &first["explanation"];
+    assert_eq!(e["kind"], "permission");
+    assert!(e["text"].as_str().is_some_and(|t| t.contains(&format!("the process runs as uid {uid}"))), "{e}");
+    assert!(e["source"].as_str().is_some_and(|s| s.contains("live host") && !s.contains("trace")), "{e}");
+}

@@ -119,6 +119,7 @@ incidents! {
     python_httpdir_typo => "python-httpdir-typo",
     python_typo => "python-typo",
     seed => "seed",
+    shebang_not_first => "shebang-not-first",
     socket_perm => "socket-perm",
     wrong_soname => "wrong-soname",
 }

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
 use crate::analysis::group::{Failure, Target};
-use crate::analysis::process::Credentials;
+use crate::analysis::process::{Credentials, NoFile};
 use crate::disk::{Disk, FileKind, Filesystem, Meta};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
@@ -29,8 +29,12 @@ use program::*;
 const MAX_LINKS: usize = 40;
 /// Bytes of a program read for its `#!` line.
 const SHEBANG: usize = 256;
+/// Bytes of a file that is no program read for a `#!` line below its first.
+const HEAD: usize = 4096;
 /// Entries named beside a gone link target.
 const SIBLINGS: usize = 3;
+/// Entries beside a gone link target looked into for the rest of the failing path.
+const CANDIDATES: usize = 32;
 /// Largest passwd or group file read.
 const MAX_ID_FILE: usize = 4 << 20;
 
@@ -42,12 +46,14 @@ pub struct Explanation {
 }
 
 /// Where an explanation's facts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Source {
     /// What the trace recorded (credentials, descriptors, binds, the failing call).
     pub trace: bool,
     /// The disk looked at, if any.
     pub disk: Option<Place>,
+    /// The live host's `/proc`: the ids a process of `run`/`attach` acted with.
+    pub host: bool,
 }
 
 /// Which disk: a tree under `--root`, or the live host (`--root /`).
@@ -87,6 +93,10 @@ pub enum Interpreter {
     ElfLoader,
     /// The program could not be read: its `#!` interpreter or ELF loader is missing.
     Unread,
+    /// (ENOEXEC) The `#!` line is not line 1 but this one, below comments or blank lines.
+    NotOnLine1 { line: u64 },
+    /// (ENOEXEC) A UTF-8 byte order mark comes before the `#!`.
+    ByteOrderMark,
 }
 
 /// What an explanation found.
@@ -102,17 +112,19 @@ pub enum Explained {
     /// ENOSPC from inotify: the per-user watch limit.
     InotifyLimit,
     /// EMFILE/ENFILE: the descriptors the process held when `syscall` failed (`at_least`: the
-    /// trace began after the process did); `system_wide` for ENFILE.
-    OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool },
+    /// trace began after the process did), and its descriptor limit when the trace shows it
+    /// (EMFILE); `system_wide` for ENFILE.
+    OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool, limit: Option<NoFile> },
     /// EADDRINUSE on an inet bind, with the traced process that had bound the port.
     PortInUse { port: u16, holder: Option<(Pid, TraceText)> },
     /// EADDRINUSE binding a unix socket: its file exists already.
     SocketFileExists { path: Vec<u8> },
-    /// ENOENT from execve of a file that exists: its `#!` line.
+    /// ENOENT (or ENOEXEC) from execve of a file that exists: its `#!` line.
     BadInterpreter { program: Vec<u8>, problem: Interpreter },
     /// ENOENT through a symlink whose target is gone; `siblings` are the entries of the
-    /// target's directory (`more`: how many others).
-    DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize },
+    /// target's directory (`more`: how many others), `suggested` the newest of them that holds
+    /// the rest of the failing path (what the link may point at instead).
+    DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize, suggested: Option<Vec<u8>> },
 }
 
 impl Explained {
@@ -191,6 +203,7 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
         "EMFILE" | "ENFILE" => descriptors(errno, at?),
         "EADDRINUSE" => address_in_use(g, at),
         "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),
+        "ENOEXEC" => misplaced_shebang(g, cx),
         _ => None,
     }
 }
@@ -200,27 +213,33 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
 /// `/proc/self/mountinfo` and its space now (statvfs). ENOSPC from inotify is its watch limit.
 fn disk_full(g: &Failure, errno: &str, cx: &Context<'_>) -> Option<Explanation> {
     if g.syscalls.keys().all(|s| s.starts_with("inotify_") || s == "fanotify_mark") {
-        return Some(Explanation { what: Explained::InotifyLimit, source: Source { trace: true, disk: None } });
+        return Some(Explanation {
+            what: Explained::InotifyLimit,
+            source: Source { trace: true, disk: None, host: false },
+        });
     }
     let path = g.target.fs_path();
     let filesystem = path.and_then(|p| cx.disk.filesystem(p));
     let disk = filesystem.is_some().then_some(Place::LiveHost);
     let what = Explained::DiskFull { path: path.map(<[u8]>::to_vec), quota: errno == "EDQUOT", filesystem };
-    Some(Explanation { what, source: Source { trace: true, disk } })
+    Some(Explanation { what, source: Source { trace: true, disk, host: false } })
 }
 
 /// **Out of descriptors** (EMFILE/ENFILE): how many descriptors the process held when the
 /// call failed, from the process table at the failure; "at least" when the trace began after
-/// the process did (strace attached, or its first event is not its start).
+/// the process did (strace attached, or its first event is not its start). For EMFILE, its
+/// limit when a call of the trace set or read it (ENFILE is the whole system's table).
 fn descriptors(errno: &str, at: &AtFailure) -> Option<Explanation> {
     let held = at.held?;
+    let system_wide = errno == "ENFILE";
     let what = Explained::OutOfDescriptors {
         held: held.count,
         at_least: !held.complete,
         syscall: at.syscall.clone(),
-        system_wide: errno == "ENFILE",
+        system_wide,
+        limit: at.limit.clone().filter(|_| !system_wide),
     };
-    Some(Explanation { what, source: Source { trace: true, disk: None } })
+    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
 }
 
 /// **Address in use** (EADDRINUSE on bind): the port, and the traced process that had bound it
@@ -238,7 +257,7 @@ fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
         }
         _ => return None,
     };
-    Some(Explanation { what, source: Source { trace: true, disk: None } })
+    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
 }
 
 /// A command line in short: the program's name and its arguments, at most 60 characters.
@@ -319,7 +338,9 @@ mod tests {
             syscall: syscall.into(),
             args: args.as_bytes().to_vec(),
             credentials,
+            ids_from_host: false,
             held: None,
+            limit: None,
             port_holder: None,
         }
     }
@@ -347,7 +368,7 @@ mod tests {
         assert_eq!(d.path, b"/srv/app/data");
         assert_eq!((d.mode, d.owner.name.as_ref(), d.not_in_group.as_ref()), (0o700, Some(&"owner".into()), None));
         assert_eq!(user, &Some(id(33, "www-data")));
-        assert_eq!(e.source, Source { trace: true, disk: Some(Place::Root) });
+        assert_eq!(e.source, Source { trace: true, disk: Some(Place::Root), host: false });
     }
 
     #[test]
@@ -403,7 +424,7 @@ mod tests {
         // no disk: the uid alone, without a name
         let e = explained(&g, &www, &NoDisk).unwrap();
         assert_eq!(e.what, Explained::Permission { denied: None, user: Some(Id { id: 33, name: None }) });
-        assert_eq!(e.source, Source { trace: true, disk: None });
+        assert_eq!(e.source, Source { trace: true, disk: None, host: false });
         // root: nothing about modes
         let root = Root::new();
         root.mkdir("srv/app/data", 0o700);
@@ -415,8 +436,21 @@ mod tests {
             at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, Credentials::default());
         let e = explained(&g, &unknown, &root.disk()).unwrap();
         assert!(matches!(&e.what, Explained::Permission { denied: Some(d), user: None } if d.path == b"/srv/app/data"));
-        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root) });
+        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root), host: false });
         assert_eq!(explained(&g, &unknown, &NoDisk), None);
+    }
+
+    #[test]
+    fn permission_with_ids_from_the_live_host_says_so() {
+        let root = Root::new();
+        root.mkdir("srv/app/data", 0o700);
+        let g = Failure::path_example("/srv/app/data/config.yml", "EACCES");
+        let mut www = at("EACCES", "openat", r#"AT_FDCWD, "/srv/app/data/config.yml", O_RDONLY"#, creds(33, 33, &[33]));
+        www.ids_from_host = true;
+        let e = explained(&g, &www, &root.disk()).unwrap();
+        assert!(matches!(&e.what, Explained::Permission { denied: Some(_), user: Some(u) } if u.id == 33));
+        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root), host: true });
+        assert_eq!(explained(&g, &www, &NoDisk).unwrap().source, Source { trace: false, disk: None, host: true });
     }
 
     #[test]
@@ -462,7 +496,7 @@ mod tests {
         let g = Failure::path_example("/srv/app/data/blob", "ENOSPC");
         let e = judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap();
         let want = Explained::DiskFull { path: Some(b"/srv/app/data/blob".to_vec()), quota: false, filesystem: None };
-        assert_eq!(e, Explanation { what: want, source: Source { trace: true, disk: None } });
+        assert_eq!(e, Explanation { what: want, source: Source { trace: true, disk: None, host: false } });
         let g = Failure::path_example("/home/alice/x", "EDQUOT");
         let e = judged(&g, 0, &PathEvidence::default(), &NoDisk).unwrap();
         assert!(matches!(e.what, Explained::DiskFull { quota: true, .. }));
@@ -476,13 +510,23 @@ mod tests {
         let mut at = at("EMFILE", "accept4", "3, NULL, NULL, SOCK_CLOEXEC", Credentials::default());
         at.held = Some(Held { count: 16, complete: true });
         let e = descriptors("EMFILE", &at).unwrap();
-        let want =
-            Explained::OutOfDescriptors { held: 16, at_least: false, syscall: "accept4".into(), system_wide: false };
+        let want = Explained::OutOfDescriptors {
+            held: 16,
+            at_least: false,
+            syscall: "accept4".into(),
+            system_wide: false,
+            limit: None,
+        };
         assert_eq!(e.what, want);
+        let limit = NoFile { soft: 16, call: "setrlimit".into(), set: true };
+        at.limit = Some(limit.clone());
+        assert!(
+            matches!(descriptors("EMFILE", &at).unwrap().what, Explained::OutOfDescriptors { limit: Some(l), .. } if l == limit)
+        );
         at.held = Some(Held { count: 13, complete: false });
         assert!(matches!(
             descriptors("ENFILE", &at).unwrap().what,
-            Explained::OutOfDescriptors { held: 13, at_least: true, system_wide: true, .. }
+            Explained::OutOfDescriptors { held: 13, at_least: true, system_wide: true, limit: None, .. }
         ));
         at.held = None;
         assert_eq!(descriptors("EMFILE", &at), None);
@@ -525,7 +569,10 @@ mod tests {
         let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &evidence, &disk).unwrap();
         let program = b"/srv/app/bin/run.sh".to_vec();
         let want = Explained::BadInterpreter { program, problem: Interpreter::Missing(b"/usr/bin/python2".to_vec()) };
-        assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
+        assert_eq!(
+            e,
+            Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root), host: false } }
+        );
         let e = judged(&exec_failure("/srv/app/bin/deploy.sh"), 0, &evidence, &disk).unwrap();
         assert!(
             matches!(e.what, Explained::BadInterpreter { problem: Interpreter::CarriageReturn(ref i), .. } if i == b"/usr/bin/sh")
@@ -537,7 +584,29 @@ mod tests {
         known.known.insert(b"/srv/app/bin/run.sh");
         let e = judged(&exec_failure("/srv/app/bin/run.sh"), 0, &known, &NoDisk).unwrap();
         assert!(matches!(e.what, Explained::BadInterpreter { problem: Interpreter::Unread, .. }));
-        assert_eq!(e.source, Source { trace: true, disk: None });
+        assert_eq!(e.source, Source { trace: true, disk: None, host: false });
+    }
+
+    #[test]
+    fn a_shebang_below_a_header_or_after_a_byte_order_mark() {
+        let root = Root::new();
+        root.file("srv/app/bin/export", "# Copyright 2026\n\n#!/usr/bin/python3\nimport sys\n");
+        root.file("srv/app/bin/bom", "\u{feff}#!/bin/sh\necho hi\n");
+        root.file("srv/app/bin/legacy", "echo no shebang\n#!/bin/sh is only text here\n");
+        root.file("srv/app/bin/sh-script", "# a shell script without #!\necho hi\n");
+        let disk = root.disk();
+        let enoexec =
+            |p: &str| Failure::example(Target::Path { path: p.into(), absolute: true }, "execve", "ENOEXEC", 1);
+        let evidence = PathEvidence::default();
+        let problem = |p: &str| match judged(&enoexec(p), 0, &evidence, &disk).map(|e| e.what) {
+            Some(Explained::BadInterpreter { problem, .. }) => Some(problem),
+            _ => None,
+        };
+        assert_eq!(problem("/srv/app/bin/export"), Some(Interpreter::NotOnLine1 { line: 3 }));
+        assert_eq!(problem("/srv/app/bin/bom"), Some(Interpreter::ByteOrderMark));
+        assert_eq!(problem("/srv/app/bin/legacy"), None, "a #! below a command is text");
+        assert_eq!(problem("/srv/app/bin/sh-script"), None, "no #!: a shell script by design");
+        assert_eq!(judged(&enoexec("/srv/app/bin/export"), 0, &evidence, &NoDisk), None);
     }
 
     #[test]
@@ -545,6 +614,10 @@ mod tests {
         let root = Root::new();
         for r in ["20261120-1", "20261201-1", "20261202-1", "20261203-1"] {
             root.mkdir(&format!("srv/app/releases/{r}"), 0o755);
+        }
+        // the newest release is half-made: the one before it holds what was asked for
+        for r in ["20261201-1", "20261202-1"] {
+            root.file(&format!("srv/app/releases/{r}/config.yml"), "port: 3000\n");
         }
         symlink("releases/20261130-1", root.path("srv/app/current")).unwrap();
         symlink("/srv/app/current", root.path("srv/current")).unwrap();
@@ -556,8 +629,12 @@ mod tests {
             target: b"releases/20261130-1".to_vec(),
             siblings: vec![b"20261203-1".to_vec(), b"20261202-1".to_vec(), b"20261201-1".to_vec()],
             more: 1,
+            suggested: Some(b"/srv/app/releases/20261202-1".to_vec()),
         };
-        assert_eq!(e, Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root) } });
+        assert_eq!(
+            e,
+            Explanation { what: want, source: Source { trace: false, disk: Some(Place::Root), host: false } }
+        );
         let g = Failure::path_example("/srv/app/releases/20261201-1/config.yml", "ENOENT");
         assert_eq!(judged(&g, 0, &PathEvidence::default(), &disk), None, "a plain missing file");
         assert_eq!(

@@ -76,8 +76,9 @@ pub(super) enum End {
     Reached,
     /// A component is missing (`last`: it is the path's last one).
     Missing { last: bool },
-    /// A symlink on the way points at nothing.
-    Dangling { link: Vec<u8>, target: Vec<u8>, resolved: Vec<u8> },
+    /// A symlink on the way points at nothing; `rest` is what the path asked for below it
+    /// (`/public` of `current/public`, empty when the link is the path's last component).
+    Dangling { link: Vec<u8>, target: Vec<u8>, resolved: Vec<u8>, rest: Vec<u8> },
     /// The disk could not say (unreadable, not a directory, a link loop).
     #[default]
     Unknown,
@@ -110,7 +111,8 @@ pub(super) fn walk(path: &[u8], disk: &dyn Disk) -> Walk {
             let resolved = normalize(&if target.starts_with(b"/") { target.clone() } else { join(&cur, &target) });
             // a link to a link is followed link by link: the one whose target is gone is named
             if disk.lstat(&resolved).is_none() {
-                w.end = End::Dangling { link: candidate, target, resolved };
+                let rest = todo.iter().rev().flat_map(|c| std::iter::once(&b'/').chain(c)).copied().collect();
+                w.end = End::Dangling { link: candidate, target, resolved, rest };
                 return w;
             }
             if target.starts_with(b"/") {
@@ -193,7 +195,8 @@ pub(super) fn first_denial(w: &Walk, need: Need, creds: &Credentials) -> Option<
 }
 
 /// **Permission** (EACCES/EPERM on a path or a unix socket file): the ids the process ran
-/// with, from its `set*id`/`setgroups` calls in the trace, and, walking the path from `/` on
+/// with, from its `set*id`/`setgroups` calls in the trace (for `run`/`attach` without them,
+/// from the live host's `/proc` at the failure), and, walking the path from `/` on
 /// the disk, the first component whose mode denies the access the failing call needed
 /// (search on directories; on the last one read/write by the open flags, write on a socket for
 /// `connect`, execute for `execve`, write on the parent for a create). Names from the root's
@@ -204,7 +207,8 @@ pub(super) fn permission(g: &Failure, at: &AtFailure, cx: &Context<'_>) -> Optio
     let creds = &at.credentials;
     let user = creds.uid.map(|uid| cx.names.user(uid));
     let named = user.as_ref().is_some_and(|u| u.name.is_some());
-    let mut source = Source { trace: creds.uid.is_some(), disk: named.then(|| cx.place()) };
+    let from_trace = creds.uid.is_some() && !at.ids_from_host;
+    let mut source = Source { trace: from_trace, disk: named.then(|| cx.place()), host: at.ids_from_host };
     if creds.uid == Some(0) {
         return Some(Explanation { what: Explained::Permission { denied: None, user }, source });
     }

@@ -1,5 +1,5 @@
-//! Program explanations: an executable whose `#!` interpreter (or ELF loader) is missing, and a
-//! path that runs through a symlink whose target is gone.
+//! Program explanations: an executable whose `#!` interpreter (or ELF loader) is missing or
+//! whose `#!` is not at its start, and a path that runs through a symlink whose target is gone.
 
 use super::*;
 
@@ -8,7 +8,7 @@ use super::*;
 /// not exist, or ends in a carriage return (CRLF line endings). An ELF program: its loader is
 /// missing. Unreadable: the interpreter or loader is missing, as execve's ENOENT says.
 pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> Option<Explanation> {
-    if !g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::EXEC)) {
+    if !g.execs() {
         return None;
     }
     let program = g.target.fs_path()?;
@@ -36,22 +36,54 @@ pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> 
     };
     let disk = head.is_some().then(|| cx.place());
     let what = Explained::BadInterpreter { program: program.to_vec(), problem };
-    Some(Explanation { what, source: Source { trace: in_trace, disk } })
+    Some(Explanation { what, source: Source { trace: in_trace, disk, host: false } })
+}
+
+/// **Not a program** (ENOEXEC from execve of a file on the disk): the kernel runs a script
+/// only by a `#!` at its very start; read through the disk (the first 4 KiB), the file has one
+/// after a UTF-8 byte order mark, or on a later line below only comments and blank lines (a
+/// header put above it). A file with no `#!` at all is a shell script by design: nothing said.
+pub(super) fn misplaced_shebang(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
+    if !g.execs() {
+        return None;
+    }
+    let program = g.target.fs_path()?;
+    let head = cx.disk.read_regular(program, HEAD)?;
+    let problem = if head.starts_with(b"\xef\xbb\xbf#!") {
+        Interpreter::ByteOrderMark
+    } else {
+        let at = memchr::memmem::find(&head, b"\n#!")?;
+        let above_is_comment = |l: &[u8]| l.trim_ascii().is_empty() || l.trim_ascii_start().starts_with(b"#");
+        if !head[..at].split(|&c| c == b'\n').all(above_is_comment) {
+            return None;
+        }
+        Interpreter::NotOnLine1 { line: 2 + head[..at].iter().filter(|&&c| c == b'\n').count() as u64 }
+    };
+    let what = Explained::BadInterpreter { program: program.to_vec(), problem };
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } })
 }
 
 /// **Dangling symlink** (ENOENT through a link whose target is gone): walking the path on the
 /// disk, the link, its target as written, and the entries now beside the target (`releases/`
-/// has `20261201-1`).
+/// has `20261201-1`); the newest of them under which the rest of the failing path exists
+/// (`public` of `current/public`) is what the link may point at instead.
 pub(super) fn dangling_link(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
     let path = g.target.fs_path()?;
-    let End::Dangling { link, target, resolved } = walk(path, cx.disk).end else { return None };
+    let End::Dangling { link, target, resolved, rest } = walk(path, cx.disk).end else { return None };
     let dir = split(&resolved).map(|(d, _)| d.to_vec())?;
     let mut siblings: Vec<Vec<u8>> = cx.disk.list(&dir).map(|l| l.names.clone()).unwrap_or_default();
     siblings.sort();
     // newest-looking first: release names sort by date or version
     siblings.reverse();
+    // below the link is what shows a sibling is what the link meant: with nothing below, none is
+    let candidates = if rest.is_empty() { 0 } else { CANDIDATES };
+    let suggested = siblings.iter().take(candidates).map(|n| join(&dir, n)).find(|s| {
+        let mut wanted = s.clone();
+        wanted.extend_from_slice(&rest);
+        cx.disk.lstat(s).is_some_and(|m| m.kind == FileKind::Dir) && cx.disk.exists(&wanted)
+    });
     let more = siblings.len().saturating_sub(SIBLINGS);
     siblings.truncate(SIBLINGS);
-    let what = Explained::DanglingLink { link, target, siblings, more };
-    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()) } })
+    let what = Explained::DanglingLink { link, target, siblings, more, suggested };
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } })
 }

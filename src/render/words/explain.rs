@@ -25,14 +25,20 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             s
         }
         Explained::InotifyLimit => "out of inotify watches: the per-user limit (fs.inotify.max_user_watches)".into(),
-        Explained::OutOfDescriptors { held, at_least, syscall, system_wide } => {
+        Explained::OutOfDescriptors { held, at_least, syscall, system_wide, limit } => {
             let what =
                 if *system_wide { "the system is out of file descriptors (ENFILE)" } else { "out of file descriptors" };
-            match (held, at_least) {
+            let mut s = match (held, at_least) {
                 (0, _) => format!("{what} when {syscall} failed"),
                 (n, true) => format!("{what}: the process held at least {n} when {syscall} failed"),
                 (n, false) => format!("{what}: the process held {n} when {syscall} failed"),
+            };
+            if let Some(l) = limit {
+                let value = if l.soft == u64::MAX { "unlimited".to_string() } else { number(l.soft) };
+                let how = if l.set { "set" } else { "read" };
+                s.push_str(&format!("; limit {value} ({how} by {})", l.call));
             }
+            s
         }
         Explained::PortInUse { port, holder } => match holder {
             Some((pid, cmd)) if !cmd.is_empty() => format!("port {port} is already in use, held by pid {pid} ({cmd})"),
@@ -52,9 +58,15 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                     format!("{program} exists, but its ELF loader (program interpreter) does not")
                 }
                 Interpreter::Unread => format!("{program} exists, but its #! interpreter or ELF loader does not"),
+                Interpreter::NotOnLine1 { line } => {
+                    format!("{program}: its #! is on line {line}, not line 1, where the kernel looks for it")
+                }
+                Interpreter::ByteOrderMark => {
+                    format!("{program}: a UTF-8 byte order mark comes before its #!, which the kernel looks for first")
+                }
             }
         }
-        Explained::DanglingLink { link, target, siblings, more } => {
+        Explained::DanglingLink { link, target, siblings, more, .. } => {
             let link = lossy(link);
             let target = lossy(target);
             let mut s = format!("{link} -> {target}, which is gone");
@@ -70,6 +82,25 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             s
         }
     }
+}
+
+/// The change a dangling link needs, when an existing sibling of its target holds what was
+/// asked for: the link and its new target, written as the old one was (relative or absolute).
+pub(crate) fn relink(e: &Explanation) -> Option<(TraceText, TraceText)> {
+    let Explained::DanglingLink { link, target, suggested: Some(s), .. } = &e.what else { return None };
+    let name = s.rsplit(|&c| c == b'/').next()?;
+    let mut new = match target.iter().rposition(|&c| c == b'/') {
+        Some(i) => target[..=i].to_vec(),
+        None => Vec::new(),
+    };
+    new.extend_from_slice(name);
+    Some((link.as_slice().into(), new.into()))
+}
+
+/// `point /srv/app/current at releases/20261201-1: ln -sfn releases/20261201-1 /srv/app/current`.
+pub(crate) fn relink_line(e: &Explanation) -> Option<String> {
+    let (link, new) = relink(e)?;
+    Some(format!("point {link} at {new}: ln -sfn {new} {link}"))
 }
 
 fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {
@@ -112,14 +143,19 @@ fn bytes(n: u64) -> String {
 }
 
 /// Where an explanation's facts came from: `trace`, `disk`, `trace and disk`, `trace and live
-/// host`.
-pub(crate) fn source(s: Source) -> &'static str {
-    match (s.trace, s.disk) {
-        (true, None) | (false, None) => "trace",
-        (true, Some(Place::Root)) => "trace and disk",
-        (true, Some(Place::LiveHost)) => "trace and live host",
-        (false, Some(Place::Root)) => "disk",
-        (false, Some(Place::LiveHost)) => "live host",
+/// host`, `trace, disk and live host` (the disk under `--root`; the live host: the disk at
+/// `--root /` or a process's ids in `/proc`).
+pub(crate) fn source(s: Source) -> String {
+    let live = s.host || s.disk == Some(Place::LiveHost);
+    let disk = s.disk == Some(Place::Root);
+    let parts: Vec<&str> = [(s.trace, "trace"), (disk, "disk"), (live, "live host")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+    match parts.as_slice() {
+        [] => "trace".into(),
+        [one] => (*one).into(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::errno::ErrnoClass;
 use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::heuristics::fix_pointer::Reference;
+use crate::heuristics::fix_pointer::{Reference, Sets};
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::Confidence;
 use crate::heuristics::rank::Why;
@@ -59,7 +59,15 @@ pub(crate) fn reason(why: &Why) -> String {
             let procs = if *processes > 1 { format!(" in {processes} processes") } else { String::new() };
             format!("repeated {count}×{procs}")
         }
-        Why::PathsBelow { paths, failures } => format!("{paths} more paths below it failed ({failures} failures)"),
+        Why::PathsBelow { paths, failures } => format!(
+            "{} below it failed ({})",
+            count(*paths as u64, "path", "paths"),
+            count(*failures, "failure", "failures")
+        ),
+        Why::DanglingLink => "a symlink whose target is gone (on disk)".into(),
+        Why::AfterExec { failures } => {
+            format!("{} followed in the same process after the exec failed", count(*failures, "failure", "failures"))
+        }
     }
 }
 
@@ -115,7 +123,7 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
 }
 
 /// Where a wrong path was given: `referenced from FILE:LINE`, `given on the command line of
-/// pid N: ARG`.
+/// pid N: ARG`; where what it ran into is set: `the descriptor limit is set in FILE:LINE: TEXT`.
 pub(crate) fn reference(r: &Reference) -> String {
     match r {
         Reference::File { path, line, searched: None } => format!("referenced from {path}:{line}"),
@@ -123,7 +131,30 @@ pub(crate) fn reference(r: &Reference) -> String {
             format!("referenced from {path}:{line} ({})", searched(dir))
         }
         Reference::CommandLine { pid, argument } => format!("given on the command line of pid {pid}: {argument}"),
+        Reference::Setting { path, line, searched: found, sets: what, text } => {
+            let how = found.as_ref().map(|d| format!(" ({})", searched(d))).unwrap_or_default();
+            format!("{} is set in {path}:{line}{how}: {text}", sets(*what))
+        }
     }
+}
+
+/// What a setting line sets.
+pub(crate) fn sets(what: Sets) -> &'static str {
+    match what {
+        Sets::SocketAccess => "who may connect",
+        Sets::DescriptorLimit => "the descriptor limit",
+        Sets::Interpreter => "the interpreter",
+    }
+}
+
+/// `after the exec failed, the same process failed on 12 paths: /usr/local/sbin/import, …`.
+pub(crate) fn after_exec(paths: &[TraceText]) -> String {
+    const LISTED: usize = 3;
+    let mut list = paths.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    if paths.len() > LISTED {
+        list.push_str(", …");
+    }
+    format!("after the exec failed, the same process failed on {}: {list}", count(paths.len() as u64, "path", "paths"))
 }
 
 /// `also looked for in 2 other directories: /usr/share/php, /usr/lib/php`.

@@ -76,16 +76,22 @@ pub(crate) fn see_more(more_suspects: usize) -> String {
 }
 
 /// The change to make, when the report knows it: where the wrong name is given and what exists
-/// instead.
+/// instead, the line that sets what the failure ran into, or the target a dangling link needs.
 pub(crate) fn fix(s: &Suspect) -> Option<String> {
     // an address is named without its protocol
     let path = s.path.as_bytes();
     let name = path.strip_prefix(b"tcp ").or_else(|| path.strip_prefix(b"udp ")).unwrap_or(path);
     let name = shown(name.strip_prefix(b"unix ").unwrap_or(name));
     let Some(t) = &s.typo else {
+        if s.referenced_from.is_none() {
+            return s.explanation.as_ref().and_then(relink_line);
+        }
         return s.referenced_from.as_ref().map(|r| match r {
             Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
             Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
+            Reference::Setting { path, line, searched, sets: what, text } => {
+                format!("{path}:{line} sets {}: {text}{}", sets(*what), how_found(searched))
+            }
         });
     };
     let (wrong, right) = differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
@@ -97,6 +103,9 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
         }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{argument} on the command line of pid {pid} — {exists}")
+        }
+        Some(Reference::Setting { path, line, searched, sets: what, text }) => {
+            format!("{path}:{line} sets {}: {text}{} — {exists}", sets(*what), how_found(searched))
         }
         None => format!("{wrong} → {exists}; no file the process read names it"),
     })
@@ -131,6 +140,8 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         Why::PathsBelow { paths, .. } => format!("{} below it failed", count_word(*paths as u64, "path")),
         Why::ClientTypo { url } => format!("a client asked for {}", shown(url)),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
+        Why::DanglingLink => "a symlink whose target is gone".into(),
+        Why::AfterExec { failures } => format!("{} followed the failed exec", count_word(*failures, "failure")),
         Why::ErrnoClass { .. }
         | Why::Resolved
         | Why::NeverResolved

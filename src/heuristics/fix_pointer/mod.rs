@@ -1,0 +1,312 @@
+//! Fix pointers: where to make the change, so the user knows what to edit ([`locate`]).
+//!
+//! For a wrong path or address, among the text files the process read before the failure
+//! (most recent first): the line holding the full wrong path, else the longest suffix of it
+//! (`wp-includes/x.phpp`), else its name, else its name without the extension
+//! (`require('./lib/utlis')`, never an ordinary word); for an address, its `host:port`, else
+//! its port. Matches in comment lines, inside longer names, or in binary files (a NUL byte) do
+//! not count. When no file names it, the command line of the process may: an argument that is
+//! the path or a directory above it. When neither does (the file was read before the trace
+//! began, or only its cached bytecode was), the application tree around the failure is
+//! searched on the disk ([`search::search`]) with the same needles and rules.
+//!
+//! Where the path is right and what it ran into is set somewhere, the pointer is the line that
+//! sets it ([`setting`]): who may connect to a unix socket, in the server's configuration
+//! ([`search::server_side`]); the descriptor limit, in a file the process read; the
+//! interpreter, in a script's `#!` line. Reads go through the confined disk, only regular
+//! files, bounded in size and count.
+
+mod search;
+mod setting;
+
+use crate::analysis::group::{Failure, Target};
+use crate::analysis::naming::{bounded, is_ordinary_word};
+use crate::disk::Disk;
+use crate::errno::{classify, ErrnoClass};
+use crate::event::Pid;
+use crate::heuristics::explain::{Explained, Explanation, Interpreter};
+use crate::text::TraceText;
+pub(crate) use search::SearchBudget;
+
+const MAX_FILE: usize = 4 << 20;
+const MAX_FILES: usize = 32;
+/// Bytes of a program read for its `#!` line.
+const HEAD: usize = 4096;
+
+/// Where to make the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A line of a file (1-based) that names the wrong path or address: one the process read,
+    /// or, with `searched`, one found by searching that directory on the disk.
+    File { path: TraceText, line: u64, searched: Option<TraceText> },
+    /// An argument of the command line a process of the group was started with.
+    CommandLine { pid: Pid, argument: TraceText },
+    /// A line of a file (1-based, found like [`Reference::File`]) that sets what the failure ran
+    /// into; `text` is the line.
+    Setting { path: TraceText, line: u64, searched: Option<TraceText>, sets: Sets, text: TraceText },
+}
+
+/// What a [`Reference::Setting`] line sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sets {
+    /// Who may connect to a unix socket: its owner, group or mode.
+    SocketAccess,
+    /// The descriptor limit (`RLIMIT_NOFILE`).
+    DescriptorLimit,
+    /// The interpreter of a script (its `#!` line).
+    Interpreter,
+}
+
+impl Sets {
+    /// The JSON name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Sets::SocketAccess => "socket_access",
+            Sets::DescriptorLimit => "descriptor_limit",
+            Sets::Interpreter => "interpreter",
+        }
+    }
+}
+
+/// Where to make the change for group `g`, explained by `explanation`; `opened` and `argv` as
+/// for [`find_reference`]. Searches spend `budget`.
+pub(crate) fn locate(
+    g: &Failure,
+    explanation: Option<&Explanation>,
+    opened: &[Vec<u8>],
+    argv: Option<(Pid, &[Vec<u8>])>,
+    disk: &dyn Disk,
+    budget: &mut SearchBudget,
+) -> Option<Reference> {
+    match explanation.map(|e| &e.what) {
+        // a program whose #! line names what is not there, or is not at its start, is fixed in
+        // that line
+        Some(Explained::BadInterpreter { program, problem }) => {
+            let line = match problem {
+                Interpreter::Missing(_) | Interpreter::CarriageReturn(_) | Interpreter::ByteOrderMark => Some(1),
+                Interpreter::NotOnLine1 { line } => Some(*line),
+                Interpreter::ElfLoader | Interpreter::Unread => None,
+            };
+            if let Some(line) = line {
+                return shebang(program, line, disk);
+            }
+        }
+        Some(Explained::OutOfDescriptors { system_wide: false, limit, .. }) => {
+            return descriptor_limit(opened, limit.as_ref().map(|l| l.soft), disk);
+        }
+        _ => {}
+    }
+    let class = classify(g.main_errno());
+    if let (Target::Address { unix_path: Some(sock), .. }, ErrnoClass::Permission) = (&g.target, class) {
+        // the address is right (the client's configuration names it rightly): who may connect
+        // is set where the server creates the socket
+        return search::server_side(sock, opened, disk, budget);
+    }
+    find_reference(&g.target, opened, argv, disk)
+        .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, disk, budget)).flatten())
+}
+
+/// The `#!` line of `program`: line `line` (1-based, within its first 4 KiB).
+fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
+    let head = disk.read_regular(program, HEAD)?;
+    let text = head.split(|&c| c == b'\n').nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    Some(Reference::Setting {
+        path: program.into(),
+        line,
+        searched: None,
+        sets: Sets::Interpreter,
+        // as it is, a carriage return too (what is wrong with a CRLF #! line)
+        text: setting::cut(&String::from_utf8_lossy(text)).into(),
+    })
+}
+
+/// The line of a file the process read (most recent first) that set its descriptor limit
+/// (`limit`, when the trace shows it).
+fn descriptor_limit(opened: &[Vec<u8>], limit: Option<u64>, disk: &dyn Disk) -> Option<Reference> {
+    opened.iter().rev().take(MAX_FILES).find_map(|p| {
+        let content = disk.read_regular(p, MAX_FILE).filter(|c| !c.contains(&0))?;
+        let (line, text) = setting::descriptor_limit(&content, limit)?;
+        let path = TraceText::from(p.as_slice());
+        Some(Reference::Setting { path, line, searched: None, sets: Sets::DescriptorLimit, text: text.into() })
+    })
+}
+
+/// What to look for, most specific first; `name` needles must stand as whole names.
+struct Needle<'a> {
+    text: &'a [u8],
+    name: bool,
+}
+
+fn needles(target: &Target) -> Vec<Needle<'_>> {
+    let mut out = Vec::new();
+    let whole = |text| Needle { text, name: false };
+    let name = |text| Needle { text, name: true };
+    if let Some(path) = target.fs_path() {
+        out.push(whole(path));
+        let starts = path.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| i + 1);
+        let suffixes: Vec<&[u8]> = starts.map(|k| &path[k..]).filter(|s| s.contains(&b'/')).collect();
+        out.extend(suffixes.into_iter().map(name));
+        let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
+        if base.len() >= 3 {
+            out.push(name(base));
+            let stem = base.iter().position(|&c| c == b'.').filter(|&i| i >= 4).map(|i| &base[..i]);
+            out.extend(stem.filter(|s| !is_ordinary_word(s)).map(name));
+        }
+    }
+    if let Target::Address { addr, unix_path: None, .. } = target {
+        out.push(name(addr.as_bytes()));
+        if let Some((_, port)) = addr.rsplit_once(':') {
+            out.push(name(port.as_bytes()));
+        }
+    }
+    out
+}
+
+/// The line of `content` where `needle` first stands outside a comment.
+fn line_of(content: &[u8], needle: &Needle<'_>) -> Option<u64> {
+    let mut from = 0;
+    while from < content.len() {
+        let rest = &content[from..];
+        let hit = if needle.name {
+            bounded(rest, needle.text)
+        } else {
+            memchr::memmem::find(rest, needle.text).map(|i| i..i)
+        };
+        let at = from + hit?.start;
+        let start = memchr::memrchr(b'\n', &content[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &content[at..]).map_or(content.len(), |i| at + i);
+        if !is_comment(&content[start..end]) {
+            return Some(1 + content[..at].iter().filter(|&&c| c == b'\n').count() as u64);
+        }
+        from = end + 1;
+    }
+    None
+}
+
+/// A comment line in the usual configuration and source syntaxes.
+fn is_comment(line: &[u8]) -> bool {
+    let t = line.trim_ascii_start();
+    [&b"#"[..], b"//", b";", b"/*", b"*", b"<!--", b"--"].iter().any(|m| t.starts_with(m))
+}
+
+/// Where `target` was named: a text file of `opened` (the files the process had read, oldest
+/// first), else an argument of `argv` (the command line of `pid`).
+pub fn find_reference(
+    target: &Target,
+    opened: &[Vec<u8>],
+    argv: Option<(Pid, &[Vec<u8>])>,
+    disk: &dyn Disk,
+) -> Option<Reference> {
+    let needles = needles(target);
+    if needles.is_empty() {
+        return None;
+    }
+    let wrong = target.fs_path();
+    let files: Vec<(&Vec<u8>, Vec<u8>)> = opened
+        .iter()
+        .rev()
+        .filter(|p| Some(p.as_slice()) != wrong)
+        .take(MAX_FILES)
+        .filter_map(|p| disk.read_regular(p, MAX_FILE).map(|c| (p, c)))
+        .filter(|(_, c)| !c.contains(&0))
+        .collect();
+    for needle in &needles {
+        for (path, content) in &files {
+            if let Some(line) = line_of(content, needle) {
+                return Some(Reference::File { path: TraceText::from(path.to_vec()), line, searched: None });
+            }
+        }
+    }
+    let (pid, argv) = argv?;
+    let wrong = wrong?;
+    argv.iter()
+        .skip(1)
+        .find(|a| gives(a, wrong))
+        .map(|a| Reference::CommandLine { pid, argument: TraceText::from(a.to_vec()) })
+}
+
+/// Whether command-line argument `arg` (or its `--option=` value) is `wrong` or a directory
+/// above it.
+fn gives(arg: &[u8], wrong: &[u8]) -> bool {
+    let value = match arg.iter().position(|&c| c == b'=') {
+        Some(i) if arg.starts_with(b"-") => &arg[i + 1..],
+        _ => arg,
+    };
+    let value = value.strip_suffix(b"/").unwrap_or(value);
+    value.len() > 1
+        && value.starts_with(b"/")
+        && wrong.starts_with(value)
+        && (wrong.len() == value.len() || wrong[value.len()] == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disk::RootDisk;
+
+    fn path(p: &str) -> Target {
+        Target::Path { path: p.as_bytes().to_vec(), absolute: true }
+    }
+
+    fn setup(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Vec<Vec<u8>>) {
+        let root = tempfile::tempdir().unwrap();
+        let mut opened = Vec::new();
+        for (p, content) in files {
+            let host = root.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+            std::fs::write(host, content).unwrap();
+            opened.push(p.as_bytes().to_vec());
+        }
+        (root, opened)
+    }
+
+    fn file(path: &str, line: u64) -> Option<Reference> {
+        Some(Reference::File { path: path.into(), line, searched: None })
+    }
+
+    #[test]
+    fn the_line_that_names_the_wrong_path() {
+        let (root, opened) = setup(&[(
+            "/var/www/html/wp-settings.php",
+            b"<?php\n// loads wp-includes\nrequire ABSPATH . WPINC . '/class-wp-locale.phpp';\n",
+        )]);
+        let disk = RootDisk::new(root.path());
+        let t = path("/var/www/html/wp-includes/class-wp-locale.phpp");
+        assert_eq!(find_reference(&t, &opened, None, &disk), file("/var/www/html/wp-settings.php", 3));
+    }
+
+    #[test]
+    fn comments_binaries_and_prose_words_are_no_reference() {
+        let (root, opened) = setup(&[
+            ("/etc/nsswitch.conf", b"# `info libc \"Name Service Switch\"' for information about this file.\n"),
+            ("/usr/lib/x/__pycache__/client.pyc", b"\x00\x01pubilc/index.html\x00"),
+            ("/etc/mime.types", b"# see index.html for more\n"),
+        ]);
+        let disk = RootDisk::new(root.path());
+        for wrong in ["/var/www/htlm/about.html", "/srv/uxshop/pubilc/index.html"] {
+            assert_eq!(find_reference(&path(wrong), &opened, None, &disk), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn the_config_line_that_names_a_port() {
+        let (root, opened) = setup(&[("/srv/shop/conf/app.ini", b"; database\ndb_host = 127.0.0.1\ndb_port = 5433\n")]);
+        let disk = RootDisk::new(root.path());
+        let t = Target::Address { proto: "tcp", addr: "127.0.0.1:5433".into(), unix_path: None };
+        assert_eq!(find_reference(&t, &opened, None, &disk), file("/srv/shop/conf/app.ini", 3));
+        let t = Target::Address { proto: "tcp", addr: "127.0.0.1:543".into(), unix_path: None };
+        assert_eq!(find_reference(&t, &opened, None, &disk), None, "5433 is not port 543");
+    }
+
+    #[test]
+    fn the_command_line_argument_that_gave_it() {
+        let argv: Vec<Vec<u8>> = ["python3", "-m", "http.server", "--directory", "/srv/uxshop/pubilc/"]
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .collect();
+        let t = path("/srv/uxshop/pubilc/index.html");
+        let r = find_reference(&t, &[], Some((7, &argv)), &crate::disk::NoDisk);
+        assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
+        assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
+    }
+}
