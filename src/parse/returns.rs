@@ -62,7 +62,7 @@ fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
 pub(super) fn trailing_duration(line: &[u8]) -> Option<f64> {
     let at = memchr::memrchr(b'<', line)?;
     match parse_duration(&line[at..]) {
-        Ok((rest, d)) if rest.is_empty() => Some(d),
+        Ok((b"", d)) => Some(d),
         _ => None,
     }
 }
