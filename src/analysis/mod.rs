@@ -159,6 +159,7 @@ impl Analyzer {
             EventKind::Routine => {
                 self.syscalls += 1;
                 self.state.tick_known(pid);
+                self.waits.went_on(pid);
             }
             EventKind::Signal { .. } | EventKind::Unparsed { .. } => {}
         }
