@@ -52,7 +52,7 @@ impl Analyzer {
                 }
                 if let Some(code) = symptom::http_status(&response) {
                     self.symptoms.add_http(pid, code);
-                    self.react(pid, |r| *r.http.entry(code).or_default() += 1, code >= 400, None);
+                    self.react(pid, |r| r.add_http(code), code >= 400, None);
                 }
             }
             Sink::ErrorLog => {
@@ -219,8 +219,10 @@ impl Symptoms {
     }
 
     pub(crate) fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
+        // a signal's name is a few letters; a longer one is not kept whole
+        const SIGNAL: usize = 32;
         if self.killed.len() < MAX_LISTED {
-            self.killed.push(Killed { pid, signal: signal.to_string(), core_dumped });
+            self.killed.push(Killed { pid, signal: crate::memory::cut(signal, SIGNAL), core_dumped });
         }
     }
 

@@ -213,6 +213,7 @@ impl EventStream {
         let mut s = self.asm.stats();
         s.overlong += self.overlong;
         s.lines += self.overlong;
+        s.unfinished_dropped = self.pairer.dropped;
         s
     }
 }

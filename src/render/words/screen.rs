@@ -56,6 +56,23 @@ pub(crate) fn overflow(n: u64) -> String {
     format!("{} not grouped: --max-groups reached", count(n, "failure", "failures"))
 }
 
+/// What the memory caps dropped, when they dropped anything.
+pub(crate) fn memory_caps(c: &crate::report::MemoryCaps) -> Option<String> {
+    let parts: Vec<String> = [
+        (c.unfinished_calls, "unfinished call given up", "unfinished calls given up"),
+        (c.processes, "process forgotten", "processes forgotten"),
+        (c.descriptor_tables, "descriptor table emptied", "descriptor tables emptied"),
+        (c.failures, "failure not grouped", "failures not grouped"),
+        (c.evidence, "group without all its evidence", "groups without all their evidence"),
+        (c.known_paths, "existing path not remembered", "existing paths not remembered"),
+    ]
+    .into_iter()
+    .filter(|(n, ..)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    (!parts.is_empty()).then(|| format!("memory caps hit: {}", parts.join(", ")))
+}
+
 /// The verdict's heading.
 pub(crate) fn confidence(c: Confidence) -> &'static str {
     match c {
