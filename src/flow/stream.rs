@@ -124,6 +124,9 @@ impl EventStream {
             let mut ready = std::mem::take(&mut self.ready);
             let step = self.step(&mut |e| ready.push_back(e.into_owned()));
             self.ready = ready;
+            if let Feed::Lines(reader) = &mut self.feed {
+                reader.shrink(); // the events are copies: no line is held
+            }
             step?;
         }
     }

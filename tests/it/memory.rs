@@ -169,6 +169,28 @@ fn issue16_evidence_and_known_paths_stop_at_their_byte_budget() {
 }
 
 #[test]
+fn issue16_ff_members_give_back_buffers_grown_for_a_long_line() {
+    // a -ff set of 1,000 files, each starting with a 64 KiB write: every member's next event
+    // is held for the merge, but not its reading buffer too
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = "x".repeat(65536);
+    for pid in 1..=1000 {
+        trace(dir.path(), &format!("trace.{pid}"), 2, |i| {
+            match i {
+            0 => format!("10:00:{:02}.{pid:06} write(1, \"{data}\", 65536) = 65536", pid % 60),
+            _ => format!(
+                "10:00:{:02}.{pid:06} openat(AT_FDCWD, \"/srv/x/{pid}\", O_RDONLY) = -1 ENOENT (No such file or directory)",
+                pid % 60
+            ),
+        }
+        });
+    }
+    let (r, rss) = measured(&dir.path().join("trace"));
+    assert_eq!(r["summary"]["failures"], 1000);
+    assert!(rss < 120, "peak RSS {rss} MiB");
+}
+
+#[test]
 fn nothing_is_said_about_memory_when_no_cap_was_reached() {
     let f = crate::harness::fixtures().join("incidents/seed/trace.txt");
     let (r, _) = measured(&f);
