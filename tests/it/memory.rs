@@ -191,6 +191,26 @@ fn issue16_ff_members_give_back_buffers_grown_for_a_long_line() {
 }
 
 #[test]
+fn unparsed_lines_kept_for_show_unparsed_are_cut() {
+    // 100 lines of 1 MB that are not trace lines, then one that is
+    let dir = tempfile::tempdir().expect("tmp");
+    let garbage = "g".repeat(1_000_000);
+    let f = trace(dir.path(), "garbage.txt", 101, |i| match i {
+        100 => "close(3) = 0".into(),
+        _ => garbage.clone(),
+    });
+    let f = f.to_str().expect("utf-8");
+    let (code, out, err, rss) = run_measured(&["--show-unparsed", "--no-disk", "--color", "never", f]);
+    assert_eq!(code, Some(0), "{err}");
+    let text = String::from_utf8_lossy(&out);
+    let listed: Vec<&str> = text.lines().filter(|l| l.contains(": ggg")).collect();
+    assert_eq!(listed.len(), 100);
+    assert!(listed.iter().all(|l| l.ends_with(&format!("{}…", "g".repeat(100)))), "{}", &listed[0][..200]);
+    assert!(listed.iter().all(|l| l.len() < 4200));
+    assert!(rss / 1024 < 40, "peak RSS {} MiB", rss / 1024);
+}
+
+#[test]
 fn nothing_is_said_about_memory_when_no_cap_was_reached() {
     let f = crate::harness::fixtures().join("incidents/seed/trace.txt");
     let (r, _) = measured(&f);
