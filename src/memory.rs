@@ -21,7 +21,7 @@ pub const FD_TABLE: usize = 8 << 20;
 pub const HISTORY: usize = 16 << 20;
 
 /// Failure groups (their target, counts, evidence line, reactions) and their index.
-pub const GROUPS: usize = 48 << 20;
+pub const GROUPS: usize = 64 << 20;
 
 /// What is kept per group for explanations and fix pointers: the files read and the
 /// command line before it, the process at its failure, its name and directory index.
