@@ -31,7 +31,7 @@ CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff dee
 mkdir -p "$OUT"
 
 generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
-    local f="$OUT/$1.txt"
+    local f="$OUT/$1.txt" c
     case $1 in
         all)
             [ -s "$f" ] && return 0
