@@ -59,7 +59,8 @@ pub fn cut(text: &str, max: usize) -> String {
 pub struct Dropped {
     /// Waiting calls given up before their tail came (reported as never finished).
     pub unfinished_calls: u64,
-    /// Processes whose state (cwd, descriptors, credentials, recent failures) was forgotten.
+    /// Times a process's state (cwd, descriptors, credentials, recent failures) was
+    /// forgotten (one seen again may be forgotten again).
     pub processes: u64,
     /// Descriptor tables emptied because one process held too many.
     pub descriptor_tables: u64,
@@ -68,6 +69,6 @@ pub struct Dropped {
     /// Groups some of whose evidence (files read before, command line, the process at the
     /// failure, the name and directory index) was not kept.
     pub evidence: u64,
-    /// Paths seen existing and not remembered.
+    /// Successful path calls whose path was not remembered as existing.
     pub known_paths: u64,
 }

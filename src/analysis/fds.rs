@@ -56,7 +56,7 @@ impl FdTable {
     }
 
     /// Records `fd` (a path longer than the kernel takes is left unknown); returns true when
-    /// that emptied the table.
+    /// that emptied the table for the first time.
     pub fn insert(&mut self, fd: i64, target: FdTarget) -> bool {
         if matches!(&target, FdTarget::Path(p) if p.len() > memory::PATH_MAX) {
             self.remove(fd);
@@ -70,8 +70,9 @@ impl FdTable {
             return false;
         }
         // a new map: clearing would keep the allocation
+        let first = !self.emptied;
         (self.fds, self.bytes, self.emptied) = (HashMap::default(), 0, true);
-        true
+        first
     }
 
     pub fn remove(&mut self, fd: i64) {

@@ -59,7 +59,7 @@ pub struct ProcessTable {
     bytes: usize,
     /// Some process was forgotten: one seen for the first time may be one of them.
     forgot: bool,
-    /// Descriptor tables emptied at [`memory::FD_TABLE`].
+    /// Descriptor tables emptied at [`memory::FD_TABLE`] (each counted once).
     pub emptied: u64,
 }
 

@@ -22,7 +22,7 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if report.summary.overflow_failures > 0 {
         writeln!(out, "{}", fit(&words::overflow(report.summary.overflow_failures), w).yellow())?;
     }
-    if let Some(caps) = words::memory_caps(&report.summary.memory_caps) {
+    if let Some(caps) = words::memory_caps_short(&report.summary.memory_caps) {
         writeln!(out, "{}", fit(&caps, w).yellow())?;
     }
     let parts = words::symptom_parts(report);

@@ -18,10 +18,11 @@ use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason};
 use crate::heuristics::typo::{Evidence, Typo, TypoKind};
 /// What the memory caps dropped: `unfinished_calls` (calls given up before their tail came,
-/// reported as never finished), `processes` (forgotten: cwd, descriptors, credentials,
-/// recent failures), `descriptor_tables` (emptied: one process held too many),
-/// `failures` (not grouped: the groups were at their budget), `evidence` (groups some of
-/// whose evidence was not kept), `known_paths` (paths seen existing, not remembered).
+/// reported as never finished), `processes` (times a process was forgotten: cwd,
+/// descriptors, credentials, recent failures), `descriptor_tables` (emptied: one process held
+/// too many), `failures` (not grouped: the groups were at their budget), `evidence` (groups
+/// some of whose evidence was not kept), `known_paths` (successful path calls whose path was
+/// not remembered as existing).
 pub use crate::memory::Dropped as MemoryCaps;
 
 pub const SCHEMA: u32 = 1;
