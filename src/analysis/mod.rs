@@ -81,7 +81,7 @@ pub struct Analyzer {
     failed: u64,
     interruptions: u64,
     exits: u64,
-    /// Processes forgotten to stay within the memory caps.
+    /// Times a process was forgotten to stay within the memory caps.
     forgotten: u64,
     live: Option<LiveQueue>,
 }
