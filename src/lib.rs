@@ -24,6 +24,7 @@ mod heuristics;
 mod host;
 mod input;
 mod interrupt;
+mod memory;
 pub mod options;
 pub mod parse;
 mod path;

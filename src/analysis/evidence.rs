@@ -3,6 +3,9 @@
 //! which files a process read before a failure (for fix pointers). Also what the process was
 //! when a group failed (its credentials, descriptors held, who held the port it wanted), and
 //! which ports the traced processes bound (for explanations).
+//!
+//! What is kept per group is bounded by [`memory::EVIDENCE`] (the groups made past it are
+//! counted), the paths seen existing by [`memory::KNOWN_PATHS`].
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -11,13 +14,10 @@ use super::process::{Credentials, Held, NoFile};
 use super::state::Processes;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
+use crate::memory;
 use crate::path::{is_system_tree, split};
 
-/// Groups for which the files opened before them are remembered (fix pointers).
-const MAX_FIX_CANDIDATES: usize = 4096;
-/// Groups for which the process at their failures is remembered (explanations), and the
-/// errnos remembered per group.
-const MAX_EXPLAINED: usize = 4096;
+/// The errnos for which the process at a group's failure is remembered.
 const ERRNOS_EXPLAINED: usize = 4;
 /// Ports remembered as bound.
 const MAX_BINDS: usize = 4096;
@@ -56,6 +56,9 @@ pub(super) fn is_explained(errno: &str) -> bool {
 pub struct KnownPaths {
     dirs: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
     total: usize,
+    bytes: usize,
+    /// Paths not recorded because the table was full.
+    pub dropped: u64,
 }
 
 const MAX_KNOWN: usize = 200_000;
@@ -69,12 +72,20 @@ impl KnownPaths {
         let mut p = path;
         for _ in 0..MAX_ANCESTORS {
             let Some((dir, name)) = split(p) else { return };
-            if name.is_empty() || self.total >= MAX_KNOWN {
+            if name.is_empty() {
                 return;
             }
             // called for every successful path call: allocate only for what is new
+            let known = self.dirs.get(dir);
+            if known.is_some_and(|set| set.contains(name)) {
+                return; // ancestors already recorded
+            }
+            let bytes = memory::ENTRY / 2 + name.len() + known.map_or(memory::ENTRY + dir.len(), |_| 0);
+            if self.total >= MAX_KNOWN || self.bytes + bytes > memory::KNOWN_PATHS {
+                self.dropped += 1;
+                return;
+            }
             match self.dirs.get_mut(dir) {
-                Some(set) if set.contains(name) => return, // ancestors already recorded
                 Some(set) => {
                     set.insert(name.to_vec());
                 }
@@ -83,6 +94,7 @@ impl KnownPaths {
                 }
             }
             self.total += 1;
+            self.bytes += bytes;
             p = dir;
         }
     }
@@ -116,6 +128,10 @@ pub(crate) struct PathEvidence {
     argv_before: HashMap<usize, (Pid, Vec<Vec<u8>>)>,
     /// The process at the first failure of each group, per errno ([`is_explained`] ones).
     at_failure: HashMap<usize, Vec<AtFailure>>,
+    /// Bytes of the above (from `by_basename` on), as estimated (see [`memory`]).
+    bytes: usize,
+    /// Groups some evidence of which was not kept ([`memory::EVIDENCE`]).
+    incomplete: HashSet<usize>,
     /// Ports bound by a process still running, with its pid and the descriptor.
     bound: HashMap<u16, (Pid, Option<i64>)>,
     /// The last successful path call looked at. A process often stats, opens and stats the
@@ -141,19 +157,39 @@ impl PathEvidence {
         self.at_failure.get(&id)?.iter().find(|a| a.errno == errno)
     }
 
+    /// Groups some evidence of which was not kept.
+    pub fn dropped(&self) -> u64 {
+        self.incomplete.len() as u64
+    }
+
+    /// Takes `bytes` more of the budget for group `id`; false (and `id` counted) past it.
+    fn take_budget(&mut self, id: usize, bytes: usize) -> bool {
+        if self.bytes + bytes > memory::EVIDENCE {
+            self.incomplete.insert(id);
+            return false;
+        }
+        self.bytes += bytes;
+        true
+    }
+
     /// Whether group `id` needs an [`AtFailure`] for `errno`.
     pub(super) fn wants_at_failure(&self, id: usize, errno: &str) -> bool {
         is_explained(errno)
-            && match self.at_failure.get(&id) {
-                Some(list) => list.len() < ERRNOS_EXPLAINED && !list.iter().any(|a| a.errno == errno),
-                None => self.at_failure.len() < MAX_EXPLAINED,
-            }
+            && self
+                .at_failure
+                .get(&id)
+                .is_none_or(|list| list.len() < ERRNOS_EXPLAINED && !list.iter().any(|a| a.errno == errno))
     }
 
     /// Remembers the process at group `id`'s failure (see [`PathEvidence::wants_at_failure`]).
     pub(super) fn add_at_failure(&mut self, id: usize, mut at: AtFailure) {
         at.args.truncate(ARGS);
-        self.at_failure.entry(id).or_default().push(at);
+        let holder = at.port_holder.as_ref().map_or(0, |(_, argv)| list_bytes(argv));
+        let groups = at.credentials.groups.as_ref().map_or(0, |g| g.len() * 4);
+        let bytes = 2 * memory::ENTRY + at.errno.len() + at.syscall.len() + at.args.len() + holder + groups;
+        if self.take_budget(id, bytes) {
+            self.at_failure.entry(id).or_default().push(at);
+        }
     }
 
     /// `pid` bound `port` with descriptor `fd`.
@@ -190,12 +226,23 @@ impl PathEvidence {
     /// A new group `id` (about `path`, if a path) that `pid` first failed with `errno`.
     pub(super) fn new_group(&mut self, id: usize, path: Option<&[u8]>, errno: &str, pid: Pid, state: &Processes) {
         if let (Some((dir, name)), ErrnoClass::Missing) = (path.and_then(split), classify(errno)) {
-            self.by_basename.entry(name.to_vec()).or_default().push(id);
-            self.by_dir.entry(dir.to_vec()).or_default().push(id);
+            let new_key = |map: &HashMap<Vec<u8>, Vec<usize>>, k: &[u8]| {
+                if map.contains_key(k) {
+                    8
+                } else {
+                    memory::ENTRY + k.len()
+                }
+            };
+            let bytes = new_key(&self.by_basename, name) + new_key(&self.by_dir, dir);
+            if self.take_budget(id, bytes) {
+                self.by_basename.entry(name.to_vec()).or_default().push(id);
+                self.by_dir.entry(dir.to_vec()).or_default().push(id);
+            }
         }
-        if self.opened_before.len() < MAX_FIX_CANDIDATES {
-            self.opened_before.insert(id, state.opened(pid));
-            self.argv_before.insert(id, (pid, state.argv(pid)));
+        let (opened, argv) = (state.opened(pid), state.argv(pid));
+        if self.take_budget(id, 2 * memory::ENTRY + list_bytes(&opened) + list_bytes(&argv)) {
+            self.opened_before.insert(id, opened);
+            self.argv_before.insert(id, (pid, argv));
         }
     }
 
@@ -247,7 +294,8 @@ impl PathEvidence {
             }
         }
         let Some((dir, name)) = split(path) else { return };
-        if !call.lookup {
+        // a path longer than the kernel takes is not kept as where a name was found
+        if !call.lookup || path.len() > memory::PATH_MAX {
             return;
         }
         if let Some(ids) = self.by_basename.get(name) {
@@ -271,6 +319,11 @@ impl PathEvidence {
             }
         }
     }
+}
+
+/// Bytes a list of byte strings holds, as estimated (see [`memory`]).
+fn list_bytes(list: &[Vec<u8>]) -> usize {
+    list.iter().map(|p| p.len() + memory::ENTRY / 2).sum()
 }
 
 /// `wrong` was one of several names tried for the same thing and `found` is another: an

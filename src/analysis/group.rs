@@ -1,17 +1,28 @@
 //! Failures grouped by what failed: a resolved path, a socket address, or else syscall+errno.
 //!
 //! Memory is bounded by the number of distinct groups (capped by `--max-groups`, with an
-//! overflow count), never by the number of events.
+//! overflow count) and by their bytes ([`memory::GROUPS`], counted apart), never by the
+//! number of events. A group's target is kept once: the index holds its hash.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 
 use crate::errno::decisiveness;
 use crate::event::Pid;
+use crate::memory;
 use crate::text::TraceText;
 
 /// Pids listed per group (the count goes on).
 const MAX_PIDS: usize = 64;
+/// Distinct errnos, syscalls and HTTP codes counted per group (a real group has a few; the
+/// total count goes on).
+const MAX_KINDS: usize = 16;
+/// Longest errno message kept (strace prints strerror's, some 50 bytes).
+const MESSAGE: usize = 256;
+/// A group's fixed size as counted: the record, its maps' first nodes, its pid list.
+const GROUP: usize = 32 * memory::ENTRY;
 
 /// What a failure group is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,6 +60,28 @@ impl Target {
             _ => None,
         }
     }
+
+    /// Bytes it holds.
+    fn bytes(&self) -> usize {
+        match self {
+            Target::Path { path, .. } => path.len(),
+            Target::Address { addr, unix_path, .. } => addr.len() + unix_path.as_ref().map_or(0, Vec::len),
+            Target::Call { syscall, errno } => syscall.len() + errno.len(),
+        }
+    }
+
+    /// Its key in the index: an absolute path's is the hash of its bytes alone, so that a
+    /// path is looked up without building a target.
+    fn key(&self) -> u64 {
+        match self {
+            Target::Path { path, absolute: true } => path_key(path),
+            other => FxBuildHasher.hash_one(other),
+        }
+    }
+}
+
+fn path_key(path: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(path)
 }
 
 /// Where in the input an event came from.
@@ -181,18 +214,33 @@ impl Reactions {
     pub fn any(&self) -> bool {
         self.is_failure_reaction() || self.error_text.is_some() || !self.http.is_empty()
     }
+
+    /// Counts one HTTP response with `code` (a new code past [`MAX_KINDS`] is not listed).
+    pub fn add_http(&mut self, code: u16) {
+        let listed = self.http.len();
+        match self.http.get_mut(&code) {
+            Some(n) => *n += 1,
+            None if listed < MAX_KINDS => {
+                self.http.insert(code, 1);
+            }
+            None => {}
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Failures {
     pub groups: Vec<Failure>,
-    index: HashMap<Target, usize>,
-    /// The groups of absolute paths again, to look them up by bytes (every successful path
-    /// call does) without building a [`Target`].
-    paths: HashMap<Vec<u8>, usize>,
+    /// Groups by [`Target::key`]; a group whose key another group has is in `collided`.
+    index: HashMap<u64, usize>,
+    collided: HashMap<Target, usize>,
     max_groups: usize,
     /// Failures not kept because `--max-groups` was reached.
     pub overflow: u64,
+    /// Failures not kept because the groups were at [`memory::GROUPS`].
+    pub over_budget: u64,
+    /// Bytes the groups hold, as estimated (see [`memory`]).
+    bytes: usize,
 }
 
 impl Failures {
@@ -201,24 +249,51 @@ impl Failures {
     }
 
     pub fn find(&self, target: &Target) -> Option<usize> {
-        self.index.get(target).copied()
+        match self.index.get(&target.key()) {
+            Some(&id) if self.groups[id].target == *target => Some(id),
+            _ if self.collided.is_empty() => None,
+            _ => self.collided.get(target).copied(),
+        }
     }
 
     /// The group of an absolute path.
     pub fn find_path(&self, path: &[u8]) -> Option<usize> {
-        self.paths.get(path).copied()
+        match self.index.get(&path_key(path)) {
+            Some(&id) if matches!(&self.groups[id].target, Target::Path { path: p, absolute: true } if p == path) => {
+                Some(id)
+            }
+            _ if self.collided.is_empty() => None,
+            _ => self.collided.get(&Target::Path { path: path.to_vec(), absolute: true }).copied(),
+        }
     }
 
-    /// A new group for `target` (not yet counted: see [`Failures::count`]); `None` past the
-    /// cap, which is counted as overflow.
+    /// A new group for `target` (not yet counted: see [`Failures::count`]); `None` past
+    /// `--max-groups` or the memory cap, each counted.
     pub fn create(&mut self, target: Target, at: &At<'_>, sample: String) -> Option<usize> {
         if self.groups.len() >= self.max_groups {
             self.overflow += 1;
             return None;
         }
+        // the target may be quoted by two excerpts too
+        let bytes = GROUP + 3 * target.bytes() + sample.len() + 2 * (at.source.len() + at.time.map_or(0, str::len));
+        if self.bytes + bytes > memory::GROUPS {
+            self.over_budget += 1;
+            return None;
+        }
+        self.bytes += bytes;
         let id = self.groups.len();
+        let key = target.key();
+        match self.index.entry(key) {
+            Entry::Occupied(_) => {
+                self.bytes += memory::ENTRY + target.bytes();
+                self.collided.insert(target.clone(), id);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+        }
         self.groups.push(Failure {
-            target: target.clone(),
+            target,
             errnos: BTreeMap::new(),
             syscalls: BTreeMap::new(),
             pids: BTreeSet::new(),
@@ -233,10 +308,6 @@ impl Failures {
             requested: None,
             reactions: Reactions::default(),
         });
-        if let Target::Path { path, absolute: true } = &target {
-            self.paths.insert(path.clone(), id);
-        }
-        self.index.insert(target, id);
         Some(id)
     }
 
@@ -244,9 +315,13 @@ impl Failures {
     pub fn count(&mut self, id: usize, syscall: &str, errno: &str, message: &str, pid: Option<Pid>, at: &At<'_>) {
         let g = &mut self.groups[id];
         if count_in(&mut g.errnos, errno) {
-            g.messages.insert(errno.to_string(), message.to_string());
+            let message = memory::cut(message, MESSAGE);
+            self.bytes += 2 * memory::ENTRY + errno.len() + message.len();
+            g.messages.insert(errno.to_string(), message);
         }
-        count_in(&mut g.syscalls, syscall);
+        if count_in(&mut g.syscalls, syscall) {
+            self.bytes += memory::ENTRY + syscall.len();
+        }
         if let Some(p) = pid {
             if g.pids.len() < MAX_PIDS {
                 g.pids.insert(p);
@@ -257,17 +332,20 @@ impl Failures {
     }
 }
 
-/// Adds one to `key`'s count, allocating the key only the first time; true that time.
+/// Adds one to `key`'s count, allocating the key only the first time; true that time. A new
+/// key past [`MAX_KINDS`] is not counted.
 fn count_in(counts: &mut BTreeMap<String, u64>, key: &str) -> bool {
+    let listed = counts.len();
     match counts.get_mut(key) {
         Some(n) => {
             *n += 1;
             false
         }
-        None => {
+        None if listed < MAX_KINDS => {
             counts.insert(key.to_string(), 1);
             true
         }
+        None => false,
     }
 }
 
@@ -287,5 +365,40 @@ impl Failure {
 
     pub fn path_example(path: &str, errno: &str) -> Failure {
         Failure::example(Target::Path { path: path.as_bytes().to_vec(), absolute: true }, "openat", errno, 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_lists_a_bounded_number_of_errnos_and_cuts_long_messages() {
+        let at = At { source: "t", line: 1, time: None };
+        let mut f = Failures::new(10);
+        let id = f.create(Target::Path { path: b"/srv/x".to_vec(), absolute: true }, &at, String::new()).unwrap();
+        for i in 0..20 {
+            f.count(id, "openat", &format!("E{i}"), &"m".repeat(1000), Some(1), &at);
+        }
+        let g = &f.groups[id];
+        assert_eq!((g.count, g.errnos.len(), g.messages.len()), (20, MAX_KINDS, MAX_KINDS));
+        assert!(g.messages.values().all(|m| m == &format!("{}…", "m".repeat(MESSAGE))));
+    }
+
+    #[test]
+    fn groups_are_found_by_their_whole_target() {
+        let at = At { source: "t", line: 1, time: None };
+        let mut f = Failures::new(10);
+        let path = |p: &str, absolute| Target::Path { path: p.as_bytes().to_vec(), absolute };
+        let unix =
+            Target::Address { proto: "unix", addr: "/run/x.sock".into(), unix_path: Some(b"/run/x.sock".to_vec()) };
+        let a = f.create(path("/run/x.sock", true), &at, String::new());
+        let b = f.create(path("/run/x.sock", false), &at, String::new());
+        let c = f.create(unix.clone(), &at, String::new());
+        assert_eq!([a, b, c], [Some(0), Some(1), Some(2)]);
+        assert_eq!(f.find(&path("/run/x.sock", false)), Some(1));
+        assert_eq!(f.find(&unix), Some(2));
+        assert_eq!(f.find_path(b"/run/x.sock"), Some(0));
+        assert_eq!(f.find_path(b"/run/y.sock"), None);
     }
 }

@@ -4,10 +4,12 @@
 //! decides, and [`crate::report`], which builds the report. The one judgement needed while
 //! collecting (which failures are routine) is handed in.
 //!
-//! Each event is looked at once; what is kept is bounded by the number of failure groups and
-//! live processes (recent-failure rings and opened-file lists have fixed sizes).
+//! Each event is looked at once; what is kept is bounded in bytes, table by table (the
+//! budgets are in [`crate::memory`]), and what a table dropped is counted for the report.
 
+mod credentials;
 pub(crate) mod evidence;
+mod fds;
 pub(crate) mod group;
 pub(crate) mod naming;
 pub(crate) mod process;
@@ -20,6 +22,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
+use crate::memory::{self, Dropped};
 use crate::syscalls::{self, Does};
 use evidence::{AtFailure, PathEvidence};
 use group::{At, Failure, Failures, Target};
@@ -59,6 +62,8 @@ pub(crate) struct Collected {
     pub syscalls: u64,
     pub failed: u64,
     pub interruptions: u64,
+    /// What the memory caps dropped (the pairer's count aside).
+    pub dropped: Dropped,
 }
 
 /// Whether a failure group is routine: one every healthy process has, whatever follows it (a
@@ -85,6 +90,8 @@ pub struct Analyzer {
     failed: u64,
     interruptions: u64,
     exits: u64,
+    /// Times a process was forgotten to stay within the memory caps.
+    forgotten: u64,
     live: Option<LiveQueue>,
 }
 
@@ -105,6 +112,7 @@ impl Analyzer {
             failed: 0,
             interruptions: 0,
             exits: 0,
+            forgotten: 0,
             live: None,
         }
     }
@@ -163,9 +171,7 @@ impl Analyzer {
             }
             EventKind::Signal { .. } | EventKind::Unparsed { .. } => {}
         }
-        if self.state.trim() {
-            self.evidence.forget_last_success();
-        }
+        self.keep_within_memory();
         // tables of exited processes go in bulk (a stream may run millions of processes)
         if matches!(ev.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
             self.exits += 1;
@@ -236,6 +242,30 @@ impl Analyzer {
             _ => {}
         }
         self.procs.apply(pid, ev);
+    }
+
+    /// Past the budget of the process table or of the per-process history: the tables of
+    /// exited processes go, then the least recently active processes are forgotten in both.
+    fn keep_within_memory(&mut self) {
+        if self.procs.size() <= memory::PROCESSES && self.state.size() <= memory::HISTORY {
+            return;
+        }
+        self.procs.collect_garbage();
+        while self.procs.size() > memory::low_water(memory::PROCESSES)
+            || self.state.size() > memory::low_water(memory::HISTORY)
+        {
+            let gone = self.procs.forget_least_recent();
+            if gone.is_empty() {
+                // history of processes the table no longer has
+                self.forgotten += self.state.clear() as u64;
+                break;
+            }
+            self.forgotten += gone.len() as u64;
+            for pid in gone {
+                self.state.remove(pid);
+            }
+        }
+        self.evidence.forget_last_success();
     }
 
     fn target(&mut self, pid: Pid, sc: &Syscall, errno: &str, resolved: Option<&Resolved>) -> Target {
@@ -390,6 +420,14 @@ impl Analyzer {
 
     /// What was collected, to be judged.
     pub(crate) fn finish(self) -> Collected {
+        let dropped = Dropped {
+            processes: self.forgotten,
+            descriptor_tables: self.procs.emptied,
+            failures: self.failures.over_budget,
+            evidence: self.evidence.dropped(),
+            known_paths: self.evidence.known.dropped,
+            ..Dropped::default()
+        };
         Collected {
             failures: self.failures,
             evidence: self.evidence,
@@ -399,6 +437,7 @@ impl Analyzer {
             syscalls: self.syscalls,
             failed: self.failed,
             interruptions: self.interruptions,
+            dropped,
         }
     }
 }

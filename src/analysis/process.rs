@@ -5,84 +5,25 @@
 //! Children made by fork/clone inherit a copy of all of it; threads (CLONE_FILES / CLONE_FS)
 //! share tables, so tables live in maps keyed by a table id that threads hold in common. `-y`
 //! decorations, when present, are the truth and overwrite what was tracked.
+//!
+//! Bounded by [`memory::PROCESSES`]: past it the tables of exited processes go, then the
+//! least recently active processes are forgotten ([`ProcessTable::forget_least_recent`]). A
+//! forgotten process seen again starts unknown: no cwd, no descriptors, its start not seen.
 
 use std::borrow::Cow;
 
-use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall};
+pub use super::credentials::Credentials;
+use super::fds::FdTable;
+pub use super::fds::{FdTarget, SocketRole};
+use crate::event::{Event, EventKind, Pid, Return, Syscall};
+use crate::memory;
 use crate::path::{is_normal, normalize};
 use crate::syscalls::{self, Does};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-/// What a descriptor refers to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FdTarget {
-    Path(Vec<u8>),
-    /// A socket; `stream` is true for SOCK_STREAM; `connecting` holds the address of a
-    /// non-blocking connect still in progress.
-    Socket {
-        stream: bool,
-        connecting: Option<SockAddr>,
-        role: SocketRole,
-    },
-    Other,
-}
-
-/// Which end of a connection a socket is, as far as the trace showed it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum SocketRole {
-    #[default]
-    Unknown,
-    /// `listen` was called on it.
-    Listening,
-    /// Returned by `accept`: the server's end of a client's connection.
-    Client,
-    /// Connected (or connecting) to this address.
-    Peer(SockAddr),
-}
-
-/// The ids a process acts with, as far as the trace shows them: `set*id` and `setgroups`
-/// calls, inherited on fork. `None`: the trace does not show it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Credentials {
-    /// The effective user id (file access is checked against it).
-    pub uid: Option<u32>,
-    /// The effective group id.
-    pub gid: Option<u32>,
-    /// The supplementary groups.
-    pub groups: Option<Vec<u32>>,
-}
-
-impl Credentials {
-    /// Applies the successful call `name(args)` of a [`Does::CREDENTIALS`] row: `setuid(x)` ->
-    /// x; `setreuid(r, e)` and `setresuid(r, e, s)` -> e unless -1; the gid calls alike;
-    /// `setgroups(n, [g, ...])` -> the list (unknown when strace abbreviated it).
-    fn apply(&mut self, name: &str, args: &[u8]) {
-        let name = name.strip_suffix("32").unwrap_or(name);
-        let parts = crate::parse::split_args(args, 4);
-        let id = |i: usize| -> Option<u32> {
-            let v: i64 = std::str::from_utf8(parts.get(i)?).ok()?.trim().parse().ok()?;
-            u32::try_from(v).ok().filter(|&v| v != u32::MAX)
-        };
-        match name {
-            "setuid" => self.uid = id(0).or(self.uid),
-            "setreuid" | "setresuid" => self.uid = id(1).or(self.uid),
-            "setgid" => self.gid = id(0).or(self.gid),
-            "setregid" | "setresgid" => self.gid = id(1).or(self.gid),
-            "setgroups" => self.groups = parts.get(1).and_then(|l| id_list(l)),
-            _ => {}
-        }
-    }
-}
-
-/// `[33, 44]` -> the ids; `NULL` (with a count of 0) -> none; an abbreviated `[1, 2, ...]` ->
-/// unknown.
-fn id_list(list: &[u8]) -> Option<Vec<u32>> {
-    if list == b"NULL" {
-        return Some(Vec::new());
-    }
-    let inner = list.strip_prefix(b"[")?.strip_suffix(b"]")?;
-    let text = std::str::from_utf8(inner).ok()?;
-    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse().ok()).collect()
+/// Bytes a cwd holds beyond its entry.
+fn cwd_bytes(c: &Option<Vec<u8>>) -> usize {
+    c.as_ref().map_or(0, Vec::len)
 }
 
 /// A process's descriptor limit (the soft `RLIMIT_NOFILE`) as the trace shows it: set by a
@@ -152,16 +93,27 @@ struct Process {
     begun: bool,
     /// The trace shows the process start (a fork, or its first event an execve).
     start_seen: bool,
+    /// When its last event was applied (the table's clock): the least recently active are
+    /// forgotten first.
+    last: u64,
 }
 
 #[derive(Debug, Default)]
 pub struct ProcessTable {
     procs: HashMap<Pid, Process>,
-    fd_tables: HashMap<usize, HashMap<i64, FdTarget>>,
+    fd_tables: HashMap<usize, FdTable>,
     cwds: HashMap<usize, Option<Vec<u8>>>,
     creds: HashMap<Pid, Credentials>,
     nofile: HashMap<Pid, NoFile>,
     next_id: usize,
+    /// Events applied.
+    clock: u64,
+    /// Bytes of the descriptor tables, cwds and credentials beyond their entries.
+    bytes: usize,
+    /// Some process was forgotten: one seen for the first time may be one of them.
+    forgot: bool,
+    /// Descriptor tables emptied at [`memory::FD_TABLE`] (each counted once).
+    pub emptied: u64,
 }
 
 /// A path made absolute where the process state allowed it.
@@ -182,11 +134,38 @@ impl ProcessTable {
         if let Some(p) = self.procs.get(&pid) {
             return *p;
         }
-        let p = Process { fds: self.new_id(), cwd: self.new_id(), ..Process::default() };
-        self.fd_tables.insert(p.fds, HashMap::default());
+        self.new_process(pid)
+    }
+
+    /// [`ProcessTable::process`], marked active now.
+    fn touch(&mut self, pid: Pid) -> Process {
+        self.clock += 1;
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.last = self.clock;
+            return *p;
+        }
+        self.new_process(pid)
+    }
+
+    fn new_process(&mut self, pid: Pid) -> Process {
+        // after forgetting, a process never seen may be one forgotten: its start is unknown
+        let p = Process {
+            fds: self.new_id(),
+            cwd: self.new_id(),
+            begun: self.forgot,
+            last: self.clock,
+            ..Process::default()
+        };
+        self.fd_tables.insert(p.fds, FdTable::default());
         self.cwds.insert(p.cwd, None);
         self.procs.insert(pid, p);
         p
+    }
+
+    /// Bytes held, as estimated (see [`memory`]).
+    pub fn size(&self) -> usize {
+        let entries = self.procs.len() + self.fd_tables.len() + self.cwds.len() + self.creds.len();
+        self.bytes + entries * memory::ENTRY
     }
 
     fn new_id(&mut self) -> usize {
@@ -202,30 +181,51 @@ impl ProcessTable {
 
     fn set_cwd(&mut self, pid: Pid, dir: Vec<u8>) {
         let id = self.process(pid).cwd;
-        self.cwds.insert(id, Some(dir));
+        self.set_cwd_of(id, Some(dir));
+    }
+
+    /// Sets the cwd of table `id` (one longer than the kernel takes is unknown).
+    fn set_cwd_of(&mut self, id: usize, dir: Option<Vec<u8>>) {
+        let dir = dir.filter(|d| d.len() <= memory::PATH_MAX);
+        self.bytes += cwd_bytes(&dir);
+        if let Some(old) = self.cwds.insert(id, dir) {
+            self.bytes -= cwd_bytes(&old);
+        }
     }
 
     pub fn fd(&mut self, pid: Pid, fd: i64) -> Option<&FdTarget> {
         let id = self.process(pid).fds;
-        self.fd_tables.get(&id).and_then(|t| t.get(&fd))
+        self.fd_tables.get(&id).and_then(|t| t.get(fd))
     }
 
-    fn fd_table(&mut self, pid: Pid) -> &mut HashMap<i64, FdTarget> {
-        let id = self.process(pid).fds;
-        self.fd_tables.entry(id).or_default()
+    /// Changes descriptor table `id` with `change`, keeping the byte count.
+    fn change_fds<R>(&mut self, id: usize, change: impl FnOnce(&mut FdTable) -> R) -> R {
+        let table = self.fd_tables.entry(id).or_default();
+        let before = table.bytes();
+        let r = change(table);
+        self.bytes = self.bytes + table.bytes() - before;
+        r
     }
 
     pub fn set_fd(&mut self, pid: Pid, fd: i64, target: FdTarget) {
-        self.fd_table(pid).insert(fd, target);
+        let id = self.process(pid).fds;
+        self.insert_fd(id, fd, target);
+    }
+
+    fn insert_fd(&mut self, id: usize, fd: i64, target: FdTarget) {
+        if self.change_fds(id, |t| t.insert(fd, target)) {
+            self.emptied += 1;
+        }
     }
 
     /// Marks the socket `fd` as connected to a peer or listening (a socket the table did not
     /// know of, e.g. inherited before the trace, becomes known).
     pub fn set_role(&mut self, pid: Pid, fd: i64, role: SocketRole) {
-        match self.fd_table(pid).get_mut(&fd) {
-            Some(FdTarget::Socket { role: r, .. }) => *r = role,
-            _ => self.set_fd(pid, fd, FdTarget::Socket { stream: true, connecting: None, role }),
-        }
+        let target = match self.fd(pid, fd).cloned() {
+            Some(FdTarget::Socket { stream, connecting, .. }) => FdTarget::Socket { stream, connecting, role },
+            _ => FdTarget::Socket { stream: true, connecting: None, role },
+        };
+        self.set_fd(pid, fd, target);
     }
 
     /// The credentials `pid` acts with, as far as the trace shows them.
@@ -240,13 +240,13 @@ impl ProcessTable {
 
     /// The descriptors `pid` holds: those its table knows, or more when a higher number is in
     /// use (descriptors are allocated lowest first, so at EMFILE every lower one is taken).
-    /// Complete when the trace shows the process start.
+    /// Complete when the trace shows the process start and its table was never emptied.
     pub fn fds_held(&mut self, pid: Pid) -> Held {
         let p = self.process(pid);
         let table = self.fd_tables.get(&p.fds);
-        let count = table.map_or(0, HashMap::len);
-        let above = table.and_then(|t| t.keys().max()).map_or(0, |&fd| usize::try_from(fd + 1).unwrap_or(0));
-        Held { count: count.max(above), complete: p.start_seen }
+        let (count, above) = table.map_or((0, 0), FdTable::count_and_above);
+        let emptied = table.is_some_and(|t| t.emptied);
+        Held { count: count.max(above), complete: p.start_seen && !emptied }
     }
 
     /// strace attached to `pid` (`Process N attached`): unless a fork of it follows, its start
@@ -302,14 +302,12 @@ impl ProcessTable {
         let sc = match &ev.kind {
             EventKind::Syscall(sc) => sc,
             EventKind::Exit { .. } | EventKind::Killed { .. } => {
-                self.procs.remove(&pid);
-                self.creds.remove(&pid);
-                self.nofile.remove(&pid);
+                self.remove(pid);
                 return;
             }
             _ => return,
         };
-        let ids = self.process(pid);
+        let ids = self.touch(pid);
         // one lookup in the syscall table per call
         let info = syscalls::info(sc.name.as_bytes());
         let does = info.does;
@@ -324,17 +322,17 @@ impl ProcessTable {
         // the decorations of AT_FDCWD and fds are the truth, whatever the call's outcome
         // (compared first: most calls repeat what is known, and copying costs more)
         if let Some(dir) = sc.dirfd.as_ref().filter(|d| d.is_cwd()).and_then(|d| d.decoration.as_deref()) {
-            let cwd = self.cwds.entry(ids.cwd).or_default();
-            if dir.starts_with(b"/") && cwd.as_deref() != Some(dir) {
-                *cwd = Some(dir.to_vec());
+            let known = self.cwds.get(&ids.cwd).is_some_and(|c| c.as_deref() == Some(dir));
+            if dir.starts_with(b"/") && !known {
+                self.set_cwd_of(ids.cwd, Some(dir.to_vec()));
             }
         }
         for fd in [&sc.fd, &sc.dirfd].into_iter().flatten() {
             if let (Some(num), Some(dec), false) = (fd.num, fd.decoration.as_deref(), closing) {
-                let table = self.fd_tables.entry(ids.fds).or_default();
-                let known = matches!(table.get(&num), Some(FdTarget::Path(p)) if p == dec);
+                let table = self.fd_tables.get(&ids.fds);
+                let known = matches!(table.and_then(|t| t.get(num)), Some(FdTarget::Path(p)) if p == dec);
                 if dec.starts_with(b"/") && !known {
-                    table.insert(num, FdTarget::Path(dec.to_vec()));
+                    self.insert_fd(ids.fds, num, FdTarget::Path(dec.to_vec()));
                 }
             }
         }
@@ -370,8 +368,8 @@ impl ProcessTable {
                 self.set_fd(pid, value, target);
             }
         } else if does.has(Does::CLOSE) {
-            if let (Some(fd), Some(table)) = (arg_fd, self.fd_tables.get_mut(&ids.fds)) {
-                table.remove(&fd);
+            if let Some(fd) = arg_fd {
+                self.change_fds(ids.fds, |t| t.remove(fd));
             }
         } else if does.has(Does::CHDIR) {
             let dir = match &sc.path {
@@ -407,7 +405,10 @@ impl ProcessTable {
                 None => {}
             }
         } else if does.has(Does::CREDENTIALS) {
-            self.creds.entry(pid).or_default().apply(&sc.name, &sc.args);
+            let c = self.creds.entry(pid).or_default();
+            let before = c.bytes();
+            c.apply(&sc.name, &sc.args);
+            self.bytes = self.bytes + c.bytes() - before;
         } else if does.has(Does::LIMITS) {
             if let Some((of, limit)) = NoFile::from_call(pid, &sc.name, &sc.args) {
                 // a limit set stays known as set when it is only read back later
@@ -434,6 +435,7 @@ impl ProcessTable {
         } else {
             let id = self.new_id();
             let copy = self.fd_tables.get(&pf).cloned().unwrap_or_default();
+            self.bytes += copy.bytes();
             self.fd_tables.insert(id, copy);
             id
         };
@@ -442,19 +444,32 @@ impl ProcessTable {
         } else {
             let id = self.new_id();
             let copy = self.cwds.get(&pc).cloned().flatten();
-            self.cwds.insert(id, copy);
+            self.set_cwd_of(id, copy);
             id
         };
-        self.procs.insert(child, Process { fds, cwd, begun: true, start_seen: true });
+        let last = self.clock;
+        self.procs.insert(child, Process { fds, cwd, begun: true, start_seen: true, last });
         if let Some(limit) = self.nofile.get(&parent).cloned() {
             self.nofile.entry(child).or_insert(limit);
         }
         // a child that ran before the clone returned may have set some of its own already
         if let Some(p) = self.creds.get(&parent).cloned() {
             let c = self.creds.entry(child).or_default();
+            let before = c.bytes();
             c.uid = c.uid.or(p.uid);
             c.gid = c.gid.or(p.gid);
             c.groups = c.groups.take().or(p.groups);
+            self.bytes = self.bytes + c.bytes() - before;
+        }
+    }
+
+    /// `pid` ended (or is forgotten): its record and credentials go, its tables with the
+    /// next [`ProcessTable::collect_garbage`].
+    fn remove(&mut self, pid: Pid) {
+        self.procs.remove(&pid);
+        self.nofile.remove(&pid);
+        if let Some(c) = self.creds.remove(&pid) {
+            self.bytes -= c.bytes();
         }
     }
 
@@ -462,8 +477,35 @@ impl ProcessTable {
     pub fn collect_garbage(&mut self) {
         let live_fds: HashSet<usize> = self.procs.values().map(|p| p.fds).collect();
         let live_cwd: HashSet<usize> = self.procs.values().map(|p| p.cwd).collect();
-        self.fd_tables.retain(|k, _| live_fds.contains(k));
-        self.cwds.retain(|k, _| live_cwd.contains(k));
+        let mut freed = 0;
+        self.fd_tables.retain(|k, t| {
+            let keep = live_fds.contains(k);
+            freed += if keep { 0 } else { t.bytes() };
+            keep
+        });
+        self.cwds.retain(|k, c| {
+            let keep = live_cwd.contains(k);
+            freed += if keep { 0 } else { cwd_bytes(c) };
+            keep
+        });
+        self.bytes -= freed;
+    }
+
+    /// Forgets the least recently active half of the processes (at least one); returns them.
+    pub fn forget_least_recent(&mut self) -> Vec<Pid> {
+        let mut lasts: Vec<u64> = self.procs.values().map(|p| p.last).collect();
+        if lasts.is_empty() {
+            return Vec::new();
+        }
+        let mid = lasts.len() / 2;
+        let cut = *lasts.select_nth_unstable(mid).1;
+        let gone: Vec<Pid> = self.procs.iter().filter(|(_, p)| p.last <= cut).map(|(pid, _)| *pid).collect();
+        for &pid in &gone {
+            self.remove(pid);
+        }
+        self.forgot = true;
+        self.collect_garbage();
+        gone
     }
 }
 

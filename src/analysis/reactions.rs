@@ -63,7 +63,7 @@ impl Analyzer {
                         self.waits.requests.answered(pid, fd, t, code);
                     }
                     self.symptoms.add_http(pid, code);
-                    self.react(pid, |r| *r.http.entry(code).or_default() += 1, code >= 400, None);
+                    self.react(pid, |r| r.add_http(code), code >= 400, None);
                 }
             }
             Sink::ErrorLog => {
@@ -231,8 +231,10 @@ impl Symptoms {
     }
 
     pub(crate) fn add_kill(&mut self, pid: Pid, signal: &str, core_dumped: bool) {
+        // a signal's name is a few letters; a longer one is not kept whole
+        const SIGNAL: usize = 32;
         if self.killed.len() < MAX_LISTED {
-            self.killed.push(Killed { pid, signal: signal.into(), core_dumped });
+            self.killed.push(Killed { pid, signal: crate::memory::cut(signal, SIGNAL).into(), core_dumped });
         }
     }
 

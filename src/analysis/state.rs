@@ -1,12 +1,13 @@
 //! Per-process memory of the recent past: the failures a reaction may answer, the files read
-//! (where a wrong path may be written), error text still being written. Bounded per process
-//! and in the number of processes.
+//! (where a wrong path may be written), error text still being written. Bounded per process,
+//! and in bytes: the analysis forgets processes past [`memory::HISTORY`].
 
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::event::Pid;
+use crate::memory;
 
 /// How many recent failures of a process a reaction is attributed to.
 const RECENT: usize = 64;
@@ -16,8 +17,6 @@ const REACTION_WINDOW: u64 = 5000;
 const ERR_LINE: usize = 4096;
 /// Regular files remembered per process for fix pointers.
 const OPENED: usize = 64;
-/// Processes remembered at once; past it all are forgotten (a stream of short-lived processes).
-const MAX_PROCESSES: usize = 100_000;
 
 #[derive(Default)]
 struct ProcState {
@@ -33,17 +32,64 @@ struct ProcState {
     /// Error text written so far without a newline, and the descriptor it was written to.
     err_line: Vec<u8>,
     err_fd: Option<i64>,
+    /// What it holds, as counted by [`ProcState::size`].
+    bytes: usize,
+}
+
+impl ProcState {
+    /// Bytes held, as estimated (see [`memory`]): the record, then what its lists hold.
+    fn size(&self) -> usize {
+        let list = |l: &mut dyn Iterator<Item = &Vec<u8>>| l.map(|p| p.len() + memory::ENTRY / 2).sum::<usize>();
+        4 * memory::ENTRY
+            + self.recent.len() * 16
+            + list(&mut self.opened.iter())
+            + list(&mut self.argv.iter())
+            + self.request.as_ref().map_or(0, Vec::len)
+            + self.err_line.capacity()
+    }
 }
 
 #[derive(Default)]
 pub(super) struct Processes {
     procs: HashMap<Pid, ProcState>,
+    /// The sum of their [`ProcState::size`].
+    bytes: usize,
 }
 
 impl Processes {
     /// One more event of `pid`.
     pub fn tick(&mut self, pid: Pid) {
-        self.procs.entry(pid).or_default().seq += 1;
+        match self.procs.get_mut(&pid) {
+            Some(st) => st.seq += 1,
+            None => {
+                self.entry(pid).seq += 1;
+            }
+        }
+    }
+
+    /// The state of `pid`, made (and counted) if new; [`Processes::resize`] counts a change.
+    fn entry(&mut self, pid: Pid) -> &mut ProcState {
+        let bytes = &mut self.bytes;
+        self.procs.entry(pid).or_insert_with(|| {
+            let mut st = ProcState::default();
+            st.bytes = st.size();
+            *bytes += st.bytes;
+            st
+        })
+    }
+
+    /// Counts what the state of `pid` holds now.
+    fn resize(&mut self, pid: Pid) {
+        if let Some(st) = self.procs.get_mut(&pid) {
+            let new = st.size();
+            self.bytes = self.bytes + new - st.bytes;
+            st.bytes = new;
+        }
+    }
+
+    /// Bytes held, as estimated.
+    pub fn size(&self) -> usize {
+        self.bytes
     }
 
     /// One more event of `pid`, if it is remembered (a routine call starts no memory).
@@ -54,27 +100,28 @@ impl Processes {
     }
 
     pub fn remove(&mut self, pid: Pid) {
-        self.procs.remove(&pid);
+        if let Some(st) = self.procs.remove(&pid) {
+            self.bytes -= st.bytes;
+        }
     }
 
-    /// Forgets every process past [`MAX_PROCESSES`]; true if it did.
-    pub fn trim(&mut self) -> bool {
-        let over = self.procs.len() > MAX_PROCESSES;
-        if over {
-            self.procs.clear();
-        }
-        over
+    /// Forgets every process; returns how many there were.
+    pub fn clear(&mut self) -> usize {
+        let n = self.procs.len();
+        (self.procs, self.bytes) = Default::default();
+        n
     }
 
     /// `pid` failed in group `id` now.
     pub fn failed(&mut self, pid: Pid, id: usize) {
-        let st = self.procs.entry(pid).or_default();
+        let st = self.entry(pid);
         let seq = st.seq;
         st.recent.retain(|(g, _)| *g != id);
         st.recent.push_back((id, seq));
         if st.recent.len() > RECENT {
             st.recent.pop_front();
         }
+        self.resize(pid);
     }
 
     /// The groups `pid` failed in lately, oldest first.
@@ -95,12 +142,14 @@ impl Processes {
         if let Some(st) = self.procs.get_mut(&pid) {
             st.recent.clear();
             st.request = None;
+            self.resize(pid);
         }
     }
 
     /// `pid` read an HTTP request for `path`.
     pub fn request(&mut self, pid: Pid, path: Vec<u8>) {
-        self.procs.entry(pid).or_default().request = Some(path);
+        self.entry(pid).request = Some(path);
+        self.resize(pid);
     }
 
     /// The path of the HTTP request `pid` is serving.
@@ -113,13 +162,18 @@ impl Processes {
         self.procs.get(&pid).map(|st| st.opened.iter().cloned().collect()).unwrap_or_default()
     }
 
+    /// `pid` opened the regular file `path` (one longer than the kernel takes is not kept).
     pub fn note_opened(&mut self, pid: Pid, path: &[u8]) {
-        let st = self.procs.entry(pid).or_default();
+        if path.len() > memory::PATH_MAX {
+            return;
+        }
+        let st = self.entry(pid);
         if !st.opened.iter().any(|p| p == path) {
             st.opened.push_back(path.to_vec());
             if st.opened.len() > OPENED {
                 st.opened.pop_front();
             }
+            self.resize(pid);
         }
     }
 
@@ -127,14 +181,16 @@ impl Processes {
     /// its command line.
     pub fn inherit(&mut self, parent: Pid, child: Pid) {
         if let Some((opened, argv)) = self.procs.get(&parent).map(|p| (p.opened.clone(), p.argv.clone())) {
-            let c = self.procs.entry(child).or_default();
+            let c = self.entry(child);
             (c.opened, c.argv) = (opened, argv);
+            self.resize(child);
         }
     }
 
     /// `pid` now runs the command line `argv`.
     pub fn exec(&mut self, pid: Pid, argv: Vec<Vec<u8>>) {
-        self.procs.entry(pid).or_default().argv = argv;
+        self.entry(pid).argv = argv;
+        self.resize(pid);
     }
 
     pub fn argv(&self, pid: Pid) -> Vec<Vec<u8>> {
@@ -147,7 +203,7 @@ impl Processes {
     /// trace), or too long to wait.
     pub fn error_text(&mut self, pid: Pid, fd: Option<i64>, text: &[u8], cut: bool) -> Vec<Vec<u8>> {
         // programs write one message in pieces (`cat: `, the path, `: No such ...`)
-        let st = self.procs.entry(pid).or_default();
+        let st = self.entry(pid);
         let mut done = Vec::new();
         if st.err_fd != fd && !st.err_line.is_empty() {
             done.push(std::mem::take(&mut st.err_line));
@@ -157,11 +213,14 @@ impl Processes {
         if cut || text.ends_with(b"\n") || st.err_line.len() >= ERR_LINE {
             done.push(std::mem::take(&mut st.err_line));
         }
+        self.resize(pid);
         done
     }
 
     /// Error text of `pid` still waiting for its newline (the process ends).
     pub fn take_error_text(&mut self, pid: Pid) -> Option<Vec<u8>> {
-        self.procs.get_mut(&pid).map(|st| std::mem::take(&mut st.err_line)).filter(|l| !l.is_empty())
+        let line = self.procs.get_mut(&pid).map(|st| std::mem::take(&mut st.err_line));
+        self.resize(pid);
+        line.filter(|l| !l.is_empty())
     }
 }

@@ -251,7 +251,7 @@ impl StraceMessages {
             if let Some(pid) = parse::attached_pid(&line) {
                 self.confirmed.insert(pid);
                 session.analyzer.add_process(pid);
-                session.attached.push((pid, session.trace_start));
+                session.note_attached(pid);
                 continue;
             }
             session.status.clear();

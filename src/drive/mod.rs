@@ -52,8 +52,12 @@ const PUMP_LINES: u64 = 10_000;
 const LIVE_LINES: u64 = 1_000;
 /// Longest time between two status checks of a live source, however long its lines.
 const LIVE_TICK: Duration = Duration::from_millis(100);
-/// Most unparsed lines kept for `--show-unparsed`.
+/// Most unparsed lines kept for `--show-unparsed`, and bytes kept of each.
 const UNPARSED_SHOWN: usize = 100;
+const UNPARSED_TEXT: usize = 4096;
+/// Processes strace said it attached to that are checked for untraced children (each check
+/// reads /proc).
+const ATTACHED_CHECKED: usize = 1024;
 /// `attach`: how long to wait for strace to confirm every process before saying what it
 /// attached to so far.
 const ATTACH_WAIT: Duration = Duration::from_secs(1);
@@ -219,11 +223,12 @@ impl Session<'_> {
     fn push(&mut self, source: &str, event: &Event<'_>, out: &mut dyn Write) -> Result<(), Error> {
         match &event.kind {
             EventKind::Unparsed { text } if self.unparsed.len() < UNPARSED_SHOWN => {
-                self.unparsed.push((source.to_string(), event.line, String::from_utf8_lossy(text).into_owned()));
+                let text = String::from_utf8_lossy(&text[..text.len().min(UNPARSED_TEXT + 4)]);
+                self.unparsed.push((source.to_string(), event.line, crate::memory::cut(&text, UNPARSED_TEXT)));
             }
             EventKind::Strace { message } => {
                 if let Some(pid) = parse::attached_pid(message) {
-                    self.attached.push((pid, self.trace_start));
+                    self.note_attached(pid);
                 }
             }
             _ => {}
@@ -233,6 +238,13 @@ impl Session<'_> {
             self.print_fresh(out)?;
         }
         Ok(())
+    }
+
+    /// strace said it attached to `pid` (the first [`ATTACHED_CHECKED`] are remembered).
+    fn note_attached(&mut self, pid: Pid) {
+        if self.attached.len() < ATTACHED_CHECKED {
+            self.attached.push((pid, self.trace_start));
+        }
     }
 
     /// Analyses the events of about `budget` lines of `stream`; the outer error is an output

@@ -3,29 +3,82 @@
 //! A thread has at most one call in progress, so heads wait in a map keyed by pid. A tail's
 //! pid prefix may be missing where its head had one (strace prints prefixes only while more than
 //! one process is traced), so an unprefixed tail takes the only waiting head of that name.
+//!
+//! Waiting heads are owned copies: past [`memory::PENDING`] bytes the oldest is given up and
+//! handed on as a call that never finished (its tail, if it comes, stands alone, as when the
+//! capture started mid-call). Once one was given up, a tail takes only its own pid's head:
+//! the only head of its name might not be its own any more.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use crate::event::{Event, EventKind, Pid, Return, Timestamp};
+use crate::memory;
 use crate::parse::{build_syscall, Record};
 use rustc_hash::FxHashMap as HashMap;
 
 /// A head waiting for its tail: owned, it outlives its line.
 struct Head {
+    /// Arrival number: the oldest is given up first.
+    seq: u64,
     line: u64,
     time: Option<Timestamp<'static>>,
     name: String,
     args: Vec<u8>,
 }
 
-#[derive(Default)]
+impl Head {
+    fn bytes(&self) -> usize {
+        // a head is a large record, in three indexes
+        2 * memory::ENTRY + self.name.len() + self.args.len() + self.time.as_ref().map_or(0, |t| t.text.len())
+    }
+}
+
+/// `Option<Pid>` as one number, to XOR keys together.
+fn key_bits(k: Option<Pid>) -> u64 {
+    k.map_or(u64::MAX, u64::from)
+}
+
+fn key_of(bits: u64) -> Option<Pid> {
+    Pid::try_from(bits).ok()
+}
+
 pub struct Pairer {
     open: HashMap<Option<Pid>, Head>,
+    /// Per name of a waiting head: how many wait, and their keys XORed together (the key
+    /// itself when one waits), so that a tail finds the only head of its name at once.
+    names: HashMap<String, (u32, u64)>,
+    /// (seq, key) of the heads in arrival order; entries whose head left are skipped.
+    order: VecDeque<(u64, Option<Pid>)>,
+    seq: u64,
+    bytes: usize,
+    budget: usize,
+    /// Heads given up to stay within [`memory::PENDING`].
+    pub dropped: u64,
+}
+
+impl Default for Pairer {
+    fn default() -> Self {
+        Self::with_budget(memory::PENDING)
+    }
 }
 
 impl Pairer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A pairer keeping at most `budget` bytes of waiting heads.
+    fn with_budget(budget: usize) -> Self {
+        Pairer {
+            open: HashMap::default(),
+            names: HashMap::default(),
+            order: VecDeque::new(),
+            seq: 0,
+            bytes: 0,
+            budget,
+            dropped: 0,
+        }
     }
 
     /// Feeds one record; completed events are appended to `out`.
@@ -39,26 +92,29 @@ impl Pairer {
             Record::Event(e) => {
                 // a process that exits or is killed ends its pending call
                 if matches!(e.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
-                    if let Some(head) = self.open.remove(&e.pid) {
-                        self.flush_head(e.pid, head, emit);
+                    if let Some(head) = self.take(e.pid) {
+                        flush_head(e.pid, head, emit);
                     }
                 }
                 emit(e);
             }
             Record::Head { line, pid, time, name, args } => {
+                self.seq += 1;
                 let head = Head {
+                    seq: self.seq,
                     line,
                     time: time.map(Timestamp::into_owned),
                     name: name.into_owned(),
                     args: args.into_owned(),
                 };
-                if let Some(old) = self.open.insert(pid, head) {
-                    self.flush_head(pid, old, emit);
+                if let Some(old) = self.take(pid) {
+                    flush_head(pid, old, emit);
                 }
+                self.put(pid, head, emit);
             }
             Record::Tail { line, pid, time, name, args, ret, duration } => {
                 let key = self.find_head(pid, &name);
-                match key.and_then(|k| self.open.remove(&k).map(|h| (k, h))) {
+                match key.and_then(|k| self.take(k).map(|h| (k, h))) {
                     Some((key, head)) => {
                         let mut all = head.args;
                         // the head was trimmed before ` <unfinished ...>`
@@ -87,24 +143,64 @@ impl Pairer {
         }
     }
 
+    /// Makes `head` wait under `key`, giving up the oldest heads past the budget.
+    fn put<'a>(&mut self, key: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
+        self.bytes += head.bytes();
+        match self.names.get_mut(&head.name) {
+            Some(n) => *n = (n.0 + 1, n.1 ^ key_bits(key)),
+            None => {
+                self.names.insert(head.name.clone(), (1, key_bits(key)));
+            }
+        }
+        self.order.push_back((head.seq, key));
+        self.open.insert(key, head);
+        while self.bytes > self.budget {
+            let Some((seq, k)) = self.order.pop_front() else { break };
+            if self.open.get(&k).is_some_and(|h| h.seq == seq) {
+                if let Some(old) = self.take(k) {
+                    self.dropped += 1;
+                    flush_head(k, old, emit);
+                }
+            }
+        }
+        // entries of heads that left keep the queue from shrinking: drop them now and then
+        if self.order.len() > 2 * self.open.len() + 64 {
+            let open = &self.open;
+            self.order.retain(|(seq, k)| open.get(k).is_some_and(|h| h.seq == *seq));
+        }
+    }
+
+    /// Takes the head waiting under `key` out of every index.
+    fn take(&mut self, key: Option<Pid>) -> Option<Head> {
+        let head = self.open.remove(&key)?;
+        self.bytes -= head.bytes();
+        if let Some(n) = self.names.get_mut(&head.name) {
+            *n = (n.0 - 1, n.1 ^ key_bits(key));
+            if n.0 == 0 {
+                self.names.remove(&head.name);
+            }
+        }
+        Some(head)
+    }
+
     fn find_head(&self, pid: Option<Pid>, name: &str) -> Option<Option<Pid>> {
         if self.open.get(&pid).is_some_and(|h| &*h.name == name) {
             return Some(pid);
         }
+        if self.dropped > 0 {
+            return None;
+        }
         // prefixes may differ between head and tail, and an execve by a thread resumes under
         // the leader's pid: match by name when unambiguous
         let any_pid = crate::syscalls::info(name.as_bytes()).does.has(crate::syscalls::Does::EXEC);
-        let mut same = self.open.iter().filter(|(k, h)| &*h.name == name && (any_pid || pid.is_none() || k.is_none()));
-        let first = same.next().map(|(k, _)| *k);
-        if same.next().is_some() {
-            return None;
+        if pid.is_some() && !any_pid {
+            // only an unprefixed head (there is at most one) may be this prefixed tail's
+            return self.open.get(&None).filter(|h| &*h.name == name).map(|_| None);
         }
-        first
-    }
-
-    fn flush_head<'a>(&mut self, pid: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
-        let sc = build_syscall(Cow::Owned(head.name), Cow::Owned(head.args), Return::Unfinished, None);
-        emit(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
+        match self.names.get(name) {
+            Some(&(1, bits)) => Some(key_of(bits)),
+            _ => None,
+        }
     }
 
     /// The calls begun and not yet resumed, as unfinished events (what a live trace is
@@ -131,9 +227,10 @@ impl Pairer {
     /// [`Pairer::finish`], the events going to `emit`.
     pub fn finish_with<'a>(&mut self, emit: &mut dyn FnMut(Event<'a>)) {
         let mut heads: Vec<_> = self.open.drain().collect();
+        (self.names, self.order, self.bytes) = Default::default();
         heads.sort_by_key(|(_, h)| h.line);
         for (pid, head) in heads {
-            self.flush_head(pid, head, emit);
+            flush_head(pid, head, emit);
         }
     }
 }
@@ -149,14 +246,23 @@ fn span(head: Option<&Timestamp>, tail: Option<&Timestamp>) -> Option<f64> {
     Some(if d < 0.0 && head.text().contains(':') { d + 86_400.0 } else { d }).filter(|d| *d >= 0.0)
 }
 
+/// A head that will not get its tail: a call that never finished.
+fn flush_head<'a>(pid: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
+    let sc = build_syscall(Cow::Owned(head.name), Cow::Owned(head.args), Return::Unfinished, None);
+    emit(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse::Assembler;
 
     fn run(text: &str) -> Vec<Event<'_>> {
+        run_with(text, Pairer::new())
+    }
+
+    fn run_with(text: &str, mut pairer: Pairer) -> Vec<Event<'_>> {
         let mut asm = Assembler::new(None);
-        let mut pairer = Pairer::new();
         let mut recs = Vec::new();
         for (i, l) in text.lines().enumerate() {
             asm.push(i as u64 + 1, l.as_bytes(), &mut recs);
@@ -214,5 +320,69 @@ mod tests {
         assert!(ev.iter().any(|e| e.pid == Some(9)));
         let futex = ev.last().unwrap();
         assert_eq!((futex.pid, &futex.syscall().unwrap().ret), (Some(10), &Return::Unfinished));
+    }
+
+    /// (line, pid, return) of each syscall event, in the order emitted.
+    fn calls<'a>(ev: &'a [Event<'a>]) -> Vec<(u64, Option<Pid>, &'a Return<'a>)> {
+        ev.iter().filter_map(|e| Some((e.line, e.pid, &e.syscall()?.ret))).collect()
+    }
+
+    #[test]
+    fn a_tail_without_prefix_takes_the_only_head_of_its_name_and_no_other() {
+        let ev = run(concat!(
+            "[pid 7] read(3,  <unfinished ...>\n",
+            "[pid 8] read(4,  <unfinished ...>\n",
+            "<... read resumed>\"x\", 1) = 1\n", // two reads wait: whose is unknown
+            "[pid 8] <... read resumed>\"y\", 1) = 1\n",
+            "<... read resumed>\"z\", 1) = 1\n", // only pid 7's waits now
+        ));
+        let v = Return::Value { value: 1, decoration: None };
+        assert_eq!(calls(&ev), vec![(3, None, &v), (2, Some(8), &v), (1, Some(7), &v)]);
+        assert_eq!(&*ev[2].syscall().unwrap().args, &b"3, \"z\", 1"[..]);
+    }
+
+    #[test]
+    fn past_the_budget_the_oldest_heads_are_given_up_as_unfinished() {
+        let head = |pid: u32| format!("[pid {pid}] read(3,  <unfinished ...>\n");
+        let one = 2 * memory::ENTRY + "read".len() + "3, ".len();
+        let mut text: String = (1..=5).map(head).collect();
+        text.push_str("[pid 1] <... read resumed>\"a\", 1) = 1\n"); // its head was given up
+        text.push_str("[pid 5] <... read resumed>\"b\", 1) = 1\n");
+        let ev = run_with(&text, Pairer::with_budget(3 * one));
+        let v = Return::Value { value: 1, decoration: None };
+        let u = Return::Unfinished;
+        let want = [
+            (1, Some(1), &u),
+            (2, Some(2), &u),
+            (6, Some(1), &v),
+            (5, Some(5), &v),
+            (3, Some(3), &u),
+            (4, Some(4), &u),
+        ];
+        assert_eq!(calls(&ev), want);
+        assert_eq!(&*ev[2].syscall().unwrap().args, &b"\"a\", 1"[..], "the tail stands alone");
+    }
+
+    #[test]
+    fn once_a_head_was_given_up_a_tail_takes_only_its_own_pids_head() {
+        let mut pairer = Pairer::with_budget(2 * (2 * memory::ENTRY + "read".len() + "3, ".len()));
+        let mut out = Vec::new();
+        let mut asm = Assembler::new(None);
+        let mut recs = Vec::new();
+        let text = concat!(
+            "[pid 1] read(3,  <unfinished ...>\n",
+            "[pid 2] poll(3,  <unfinished ...>\n",
+            "[pid 3] read(3,  <unfinished ...>\n", // pid 1's read is given up
+            "<... read resumed>\"x\", 1) = 1\n",   // pid 1's or pid 3's: not known any more
+        );
+        for (i, l) in text.lines().enumerate() {
+            asm.push(i as u64 + 1, l.as_bytes(), &mut recs);
+        }
+        for r in recs {
+            pairer.push(r, &mut out);
+        }
+        assert_eq!(pairer.dropped, 1);
+        let v = Return::Value { value: 1, decoration: None };
+        assert_eq!(calls(&out), vec![(1, Some(1), &Return::Unfinished), (4, None, &v)]);
     }
 }

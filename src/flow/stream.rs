@@ -129,6 +129,9 @@ impl EventStream {
             let mut ready = std::mem::take(&mut self.ready);
             let step = self.step(&mut |e| ready.push_back(e.into_owned()));
             self.ready = ready;
+            if let Feed::Lines(reader) = &mut self.feed {
+                reader.shrink(); // the events are copies: no line is held
+            }
             step?;
         }
     }
@@ -218,6 +221,7 @@ impl EventStream {
         let mut s = self.asm.stats();
         s.overlong += self.overlong;
         s.lines += self.overlong;
+        s.unfinished_dropped = self.pairer.dropped;
         s
     }
 }

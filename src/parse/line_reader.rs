@@ -147,6 +147,7 @@ impl<R: Read> LineReader<R> {
             self.scanned -= self.start;
             self.start = 0;
         }
+        self.shrink();
         let read = self.read;
         if self.buf.len() - self.end < read {
             self.buf.resize(self.end + read, 0);
@@ -160,6 +161,19 @@ impl<R: Read> LineReader<R> {
         self.end += n;
         self.eof = n == 0;
         Ok(())
+    }
+
+    /// Gives back a buffer grown for a long line once that line is gone (the caller holds no
+    /// line): the members of a large `-ff` set would each keep the longest line they had.
+    pub fn shrink(&mut self) {
+        let read = self.read;
+        if self.buf.len() <= 8 * read || self.end - self.start > read {
+            return;
+        }
+        self.buf.copy_within(self.start..self.end, 0);
+        (self.end, self.scanned, self.start) = (self.end - self.start, self.scanned - self.start, 0);
+        self.buf.truncate(2 * read);
+        self.buf.shrink_to_fit();
     }
 
     /// Lines read so far (the number of the last one).
@@ -193,6 +207,17 @@ mod tests {
             out.push((n, l.to_vec()));
         }
         (out, r.overlong)
+    }
+
+    #[test]
+    fn the_buffer_shrinks_back_after_a_long_line() {
+        let mut text = vec![b'a'; 1000];
+        text.extend_from_slice(b"\nb\nc\n");
+        let mut r = LineReader::with_read_size(&text[..], 16);
+        assert_eq!(r.next_line().unwrap().map(|(_, l)| l.len()), Some(1000));
+        assert!(r.buf.len() > 1000);
+        while r.next_line().unwrap().is_some() {}
+        assert_eq!(r.buf.len(), 32);
     }
 
     #[test]

@@ -111,6 +111,8 @@ pub struct ParseStats {
     pub skipped: u64,
     /// Lines longer than [`MAX_LINE`].
     pub overlong: u64,
+    /// `<unfinished ...>` calls given up before their tail came (the pairer's memory cap).
+    pub unfinished_dropped: u64,
     /// The earliest and latest absolute timestamps seen.
     pub first_time: Option<Timestamp<'static>>,
     pub last_time: Option<Timestamp<'static>>,
@@ -123,6 +125,7 @@ impl ParseStats {
         self.unparsed += o.unparsed;
         self.skipped += o.skipped;
         self.overlong += o.overlong;
+        self.unfinished_dropped += o.unfinished_dropped;
         if let Some(t) = &o.first_time {
             if self.first_time.as_ref().is_none_or(|f| t.secs() < f.secs()) {
                 self.first_time = Some(t.clone());

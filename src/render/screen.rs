@@ -25,6 +25,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if report.summary.overflow_failures > 0 {
         writeln!(out, "{}", fit(&words::overflow(report.summary.overflow_failures), w).yellow())?;
     }
+    if let Some(caps) = words::memory_caps_short(&report.summary.memory_caps) {
+        writeln!(out, "{}", fit(&caps, w).yellow())?;
+    }
     let parts = words::symptom_parts(report);
     if !parts.is_empty() {
         // only what went wrong is red; a line too long for the screen loses its colours

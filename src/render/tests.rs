@@ -429,3 +429,24 @@ fn a_line_that_sets_what_the_failure_ran_into_in_every_format() {
         "    who may connect is set in /etc/php/8.2/fpm/pool.d/www.conf:53 (found by searching /etc/php): listen.owner = root\n"
     ));
 }
+
+#[test]
+fn issue16_memory_caps_are_said_only_when_one_was_reached() {
+    let mut r = report();
+    let render = |r: &Report| {
+        let (mut screen, mut text) = (Vec::new(), Vec::new());
+        super::screen::render(r, 120, &mut screen).unwrap();
+        super::text::render(r, None, &mut text).unwrap();
+        (String::from_utf8_lossy(&screen).into_owned(), String::from_utf8_lossy(&text).into_owned())
+    };
+    let (screen, text) = render(&r);
+    assert!(!screen.contains("memory caps") && !text.contains("memory caps"));
+    r.summary.memory_caps =
+        crate::report::MemoryCaps { unfinished_calls: 12_345, processes: 1, known_paths: 2, ..Default::default() };
+    let want = "memory caps hit: 12,345 unfinished calls given up, 1 time a process was forgotten, \
+                2 successful path calls not remembered";
+    let (screen, text) = render(&r);
+    let short = "memory caps hit (-v says what was dropped): unfinished calls, processes, known paths";
+    assert!(screen.lines().any(|l| l == short), "{screen}");
+    assert!(text.lines().any(|l| l == want), "{text}");
+}

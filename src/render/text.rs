@@ -97,6 +97,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.overflow_failures > 0 {
         writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
     }
+    if let Some(caps) = words::memory_caps(&s.memory_caps) {
+        writeln!(out, "{}", caps.yellow())?;
+    }
     if s.typo_budget_spent {
         writeln!(out, "{}", words::TYPO_BUDGET_SPENT.yellow())?;
     }

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport};
+use super::{
+    FailureReport, FollowedBy, MemoryCaps, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
+};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;
@@ -17,7 +19,7 @@ use crate::text::TraceText;
 const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
-    let Collected { failures, symptoms: seen, waits, processes, syscalls, failed, interruptions, .. } = c;
+    let Collected { failures, symptoms: seen, waits, processes, syscalls, failed, interruptions, dropped, .. } = c;
     let Judgement { typo_budget_spent, noise, confidence, suspects } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
@@ -96,6 +98,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         suspects: suspects.len() as u64,
         overflow_failures: failures.overflow,
         typo_budget_spent,
+        memory_caps: MemoryCaps { unfinished_calls: stats.unfinished_dropped, ..dropped },
         first_time: stats.first_time.as_ref().map(|t| t.text().to_string()),
         last_time: stats.last_time.as_ref().map(|t| t.text().to_string()),
         unparsed: stats.unparsed,

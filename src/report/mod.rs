@@ -20,6 +20,13 @@ use crate::heuristics::fix_pointer::Reference;
 use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason};
 use crate::heuristics::typo::{Evidence, Typo, TypoKind};
+/// What the memory caps dropped: `unfinished_calls` (calls given up before their tail came,
+/// reported as never finished), `processes` (times a process was forgotten: cwd,
+/// descriptors, credentials, recent failures), `descriptor_tables` (emptied: one process held
+/// too many), `failures` (not grouped: the groups were at their budget), `evidence` (groups
+/// some of whose evidence was not kept), `known_paths` (successful path calls whose path was
+/// not remembered as existing).
+pub use crate::memory::Dropped as MemoryCaps;
 pub use crate::text::TraceText;
 
 pub const SCHEMA: u32 = 1;
@@ -84,6 +91,8 @@ pub struct Summary {
     /// The typo lookups of the run stopped at their budget (`COMPARISON_BUDGET` names compared
     /// or directories looked up): some groups were not checked for a typo.
     pub typo_budget_spent: bool,
+    /// What the memory caps dropped; all zero when no cap was reached.
+    pub memory_caps: MemoryCaps,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     pub unparsed: u64,

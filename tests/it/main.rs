@@ -14,6 +14,7 @@ mod incidents;
 mod interrupt;
 mod launch;
 mod live;
+mod memory;
 mod props;
 mod root_escape;
 mod screen;

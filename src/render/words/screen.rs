@@ -56,6 +56,39 @@ pub(crate) fn overflow(n: u64) -> String {
     format!("{} not grouped: --max-groups reached", count(n, "failure", "failures"))
 }
 
+/// Which tables reached their memory cap, in a short line (the default screen), when one did.
+pub(crate) fn memory_caps_short(c: &crate::report::MemoryCaps) -> Option<String> {
+    let tables = [
+        (c.unfinished_calls, "unfinished calls"),
+        (c.processes, "processes"),
+        (c.descriptor_tables, "descriptor tables"),
+        (c.failures, "failure groups"),
+        (c.evidence, "evidence"),
+        (c.known_paths, "known paths"),
+    ];
+    let hit: Vec<&str> = tables.iter().filter(|(n, _)| *n > 0).map(|(_, t)| *t).collect();
+    (!hit.is_empty()).then(|| format!("memory caps hit (-v says what was dropped): {}", hit.join(", ")))
+}
+
+/// What the memory caps dropped, when they dropped anything.
+pub(crate) fn memory_caps(c: &crate::report::MemoryCaps) -> Option<String> {
+    let parts: Vec<String> = [
+        (c.unfinished_calls, "unfinished call given up", "unfinished calls given up"),
+        // a process seen again after it was forgotten may be forgotten again: counted per time
+        (c.processes, "time a process was forgotten", "times a process was forgotten"),
+        (c.descriptor_tables, "descriptor table emptied", "descriptor tables emptied"),
+        (c.failures, "failure not grouped", "failures not grouped"),
+        (c.evidence, "group without all its evidence", "groups without all their evidence"),
+        // a path not remembered is not remembered as seen either: counted per call
+        (c.known_paths, "successful path call not remembered", "successful path calls not remembered"),
+    ]
+    .into_iter()
+    .filter(|(n, ..)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    (!parts.is_empty()).then(|| format!("memory caps hit: {}", parts.join(", ")))
+}
+
 /// The verdict's heading.
 pub(crate) fn confidence(c: Confidence) -> &'static str {
     match c {

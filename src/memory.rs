@@ -1,0 +1,74 @@
+//! Memory caps: the byte budget of every table that grows with the input, in one place.
+//!
+//! Sizes are estimates: the bytes an entry holds plus [`ENTRY`] for the allocations and hash
+//! slots around it. A table at its budget drops what the analysis can best do without (the
+//! oldest waiting call, the least recently active process, a new group), counts it, and the
+//! report says so (`summary.memory_caps`). Dropping never makes a fact wrong, only unknown.
+//! The figures these budgets give are in the README (section "Memory").
+
+/// Overhead counted per entry of a table: its hash slot, its allocation headers.
+pub const ENTRY: usize = 64;
+
+/// `<unfinished ...>` calls waiting for their `resumed` tail (one input).
+pub const PENDING: usize = 16 << 20;
+
+/// The process table: per-process records, descriptor tables, cwds, credentials.
+pub const PROCESSES: usize = 32 << 20;
+/// One descriptor table (a process holding this much is emptied, its descriptors unknown).
+pub const FD_TABLE: usize = 8 << 20;
+
+/// Per-process recent history: failures, files read, command line, pending error text.
+pub const HISTORY: usize = 16 << 20;
+
+/// Failure groups (their target, counts, evidence line, reactions) and their index.
+pub const GROUPS: usize = 64 << 20;
+
+/// What is kept per group for explanations and fix pointers: the files read and the
+/// command line before it, the process at its failure, its name and directory index.
+pub const EVIDENCE: usize = 16 << 20;
+
+/// Paths seen existing (typo suggestions).
+pub const KNOWN_PATHS: usize = 16 << 20;
+
+/// Longest path kept in a descriptor table or as a cwd: the kernel takes no longer one
+/// (PATH_MAX), so a longer one is left unknown.
+pub const PATH_MAX: usize = 4096;
+
+/// A table at its budget sheds entries until it is down to this part of it (3/4), so that
+/// shedding, which walks the table, happens rarely.
+pub fn low_water(budget: usize) -> usize {
+    budget / 4 * 3
+}
+
+/// `text` kept whole up to `max` bytes, else cut there (on a character boundary) with `…`:
+/// for strings the trace sets and that are short in every real trace (a signal's name, an
+/// errno's message).
+pub fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// What the caps dropped, counted while reading (the report's `summary.memory_caps`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Dropped {
+    /// Waiting calls given up before their tail came (reported as never finished).
+    pub unfinished_calls: u64,
+    /// Times a process's state (cwd, descriptors, credentials, recent failures) was
+    /// forgotten (one seen again may be forgotten again).
+    pub processes: u64,
+    /// Descriptor tables emptied because one process held too many.
+    pub descriptor_tables: u64,
+    /// Failures not grouped because the groups were at their budget.
+    pub failures: u64,
+    /// Groups some of whose evidence (files read before, command line, the process at the
+    /// failure, the name and directory index) was not kept.
+    pub evidence: u64,
+    /// Successful path calls whose path was not remembered as existing.
+    pub known_paths: u64,
+}
