@@ -217,7 +217,7 @@ pub(crate) fn info(name: &[u8]) -> Info {
         | b"setgid32" | b"setregid" | b"setregid32" | b"setresgid" | b"setresgid32" | b"setgroups" | b"setgroups32" => {
             row(NONE, D::CREDENTIALS)
         }
-        // resource limits (which: `analysis::process::NoFile`)
+        // resource limits (which: `analysis::limits::NoFile`)
         b"prlimit64" | b"setrlimit" | b"getrlimit" | b"ugetrlimit" => row(NONE, D::LIMITS),
         _ => Info::default(),
     }

@@ -101,3 +101,20 @@ impl FdTable {
         }
     }
 }
+
+/// How many descriptors a process held (see [`ProcessTable::fds_held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub count: usize,
+    /// False when the trace started after the process did: it may have held more.
+    pub complete: bool,
+}
+
+/// `[3, 4]` -> (3, 4).
+pub(super) fn fd_pair(list: &[u8]) -> Option<(i64, i64)> {
+    let inner = std::str::from_utf8(list.strip_prefix(b"[")?.strip_suffix(b"]")?).ok()?;
+    let (a, b) = inner.split_once(',')?;
+    // `-yy` decorates them: `[3<pipe:[123]>, 4<pipe:[123]>]`
+    let num = |t: &str| t.trim().split('<').next()?.parse().ok();
+    Some((num(a)?, num(b)?))
+}

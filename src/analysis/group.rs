@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 
 use crate::errno::decisiveness;
-use crate::event::Pid;
+use crate::event::{Pid, Return, Syscall};
 use crate::memory;
 use crate::text::TraceText;
 
@@ -347,6 +347,30 @@ fn count_in(counts: &mut BTreeMap<String, u64>, key: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Longest evidence line kept (the call as strace printed it, rebuilt).
+const SAMPLE: usize = 600;
+
+/// The call rebuilt as one line, for evidence.
+pub(super) fn sample_line(sc: &Syscall) -> String {
+    let args = String::from_utf8_lossy(&sc.args);
+    let ret = match &sc.ret {
+        Return::Error { errno, message } if message.is_empty() => format!("-1 {errno}"),
+        Return::Error { errno, message } => format!("-1 {errno} ({message})"),
+        Return::Value { value, .. } => value.to_string(),
+        _ => "?".to_string(),
+    };
+    let mut s = format!("{}({args}) = {ret}", sc.name);
+    if s.len() > SAMPLE {
+        let mut cut = SAMPLE;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod credentials;
 pub(crate) mod evidence;
 mod fds;
 pub(crate) mod group;
+mod limits;
 pub(crate) mod naming;
 pub(crate) mod process;
 pub(crate) mod reactions;
@@ -160,7 +161,7 @@ impl Analyzer {
                 self.procs.apply(pid, ev);
             }
             EventKind::Strace { message } => {
-                if let Some(attached) = attached_pid(message) {
+                if let Some(attached) = crate::parse::attached_pid(message) {
                     self.procs.attached(attached);
                 }
             }
@@ -303,7 +304,7 @@ impl Analyzer {
             Group::Known(id) => (id, false),
             Group::ByTarget(target) => match self.failures.find(&target) {
                 Some(id) => (id, false),
-                None => match self.failures.create(target, &at, sample_line(sc)) {
+                None => match self.failures.create(target, &at, group::sample_line(sc)) {
                     Some(id) => (id, true),
                     None => return,
                 },
@@ -445,49 +446,4 @@ impl Analyzer {
 /// The event's absolute timestamp in seconds (`-r` deltas are none).
 pub(crate) fn secs(ev: &Event) -> Option<f64> {
     ev.time.as_ref().filter(|t| !t.relative).map(Timestamp::secs)
-}
-
-/// The pid of strace's `Process N attached` message.
-fn attached_pid(message: &[u8]) -> Option<Pid> {
-    let at = memchr::memmem::find(message, b"Process ")? + b"Process ".len();
-    let rest = &message[at..];
-    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
-    if !rest[digits..].starts_with(b" attached") {
-        return None;
-    }
-    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
-}
-
-/// Longest evidence line kept (the call as strace printed it, rebuilt).
-const SAMPLE: usize = 600;
-
-/// The call rebuilt as one line, for evidence.
-fn sample_line(sc: &Syscall) -> String {
-    let args = String::from_utf8_lossy(&sc.args);
-    let ret = match &sc.ret {
-        Return::Error { errno, message } if message.is_empty() => format!("-1 {errno}"),
-        Return::Error { errno, message } => format!("-1 {errno} ({message})"),
-        Return::Value { value, .. } => value.to_string(),
-        _ => "?".to_string(),
-    };
-    let mut s = format!("{}({args}) = {ret}", sc.name);
-    if s.len() > SAMPLE {
-        let mut cut = SAMPLE;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push_str("...");
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_pid_strace_attached_to() {
-        assert_eq!(super::attached_pid(b"strace: Process 16184 attached"), Some(16184));
-        assert_eq!(super::attached_pid(b"/usr/bin/strace: Process 7 attached"), Some(7));
-        assert_eq!(super::attached_pid(b"strace: Process 7 detached"), None);
-    }
 }

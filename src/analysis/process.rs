@@ -13,8 +13,10 @@
 use std::borrow::Cow;
 
 pub use super::credentials::Credentials;
+use super::fds::fd_pair;
 use super::fds::FdTable;
-pub use super::fds::{FdTarget, SocketRole};
+pub use super::fds::{FdTarget, Held, SocketRole};
+pub use super::limits::NoFile;
 use crate::event::{Event, EventKind, Pid, Return, Syscall};
 use crate::memory;
 use crate::path::{is_normal, normalize};
@@ -24,65 +26,6 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 /// Bytes a cwd holds beyond its entry.
 fn cwd_bytes(c: &Option<Vec<u8>>) -> usize {
     c.as_ref().map_or(0, Vec::len)
-}
-
-/// A process's descriptor limit (the soft `RLIMIT_NOFILE`) as the trace shows it: set by a
-/// `prlimit64`/`setrlimit` call, or read by one (`getrlimit`, the old value `prlimit64`
-/// returns). Kept across exec, inherited on fork.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoFile {
-    /// `u64::MAX` for unlimited.
-    pub soft: u64,
-    /// The call that set it, or (`set` false) only read it.
-    pub call: String,
-    pub set: bool,
-}
-
-impl NoFile {
-    /// The process `pid` a successful `name(args)` of a [`Does::LIMITS`] row says the limit
-    /// of, and the limit: `prlimit64(0, RLIMIT_NOFILE, {rlim_cur=32, ...}, NULL)` sets the
-    /// caller's (or that pid's), `prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=1024, ...})` and
-    /// `getrlimit(RLIMIT_NOFILE, {...})` read it.
-    fn from_call(pid: Pid, name: &str, args: &[u8]) -> Option<(Pid, NoFile)> {
-        let parts = crate::parse::split_args(args, 4);
-        let (of, rest) = match name {
-            "prlimit64" => {
-                let of: Pid = std::str::from_utf8(parts.first()?).ok()?.trim().parse().ok()?;
-                (if of == 0 { pid } else { of }, parts.get(1..)?)
-            }
-            _ => (pid, &parts[..]),
-        };
-        if rest.first().copied() != Some(&b"RLIMIT_NOFILE"[..]) {
-            return None;
-        }
-        let (new, old) = (rest.get(1)?, rest.get(2));
-        let (set, limit) = match (name, old) {
-            ("setrlimit", _) => (true, *new),
-            ("prlimit64", _) if *new != b"NULL" => (true, *new),
-            ("prlimit64", Some(old)) => (false, *old),
-            (_, _) => (false, *new),
-        };
-        Some((of, NoFile { soft: rlim_cur(limit)?, call: name.to_string(), set }))
-    }
-}
-
-/// `{rlim_cur=32, rlim_max=32}` -> 32; `8192*1024` as strace writes some values; the
-/// infinities as `u64::MAX`.
-fn rlim_cur(text: &[u8]) -> Option<u64> {
-    let text = std::str::from_utf8(text).ok()?;
-    let value = text.strip_prefix("{rlim_cur=")?.split([',', '}']).next()?.trim();
-    if value.ends_with("INFINITY") {
-        return Some(u64::MAX);
-    }
-    value.split('*').try_fold(1u64, |n, f| n.checked_mul(f.trim().parse().ok()?))
-}
-
-/// How many descriptors a process held (see [`ProcessTable::fds_held`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Held {
-    pub count: usize,
-    /// False when the trace started after the process did: it may have held more.
-    pub complete: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -507,15 +450,6 @@ impl ProcessTable {
         self.collect_garbage();
         gone
     }
-}
-
-/// `[3, 4]` -> (3, 4).
-fn fd_pair(list: &[u8]) -> Option<(i64, i64)> {
-    let inner = std::str::from_utf8(list.strip_prefix(b"[")?.strip_suffix(b"]")?).ok()?;
-    let (a, b) = inner.split_once(',')?;
-    // `-yy` decorates them: `[3<pipe:[123]>, 4<pipe:[123]>]`
-    let num = |t: &str| t.trim().split('<').next()?.parse().ok();
-    Some((num(a)?, num(b)?))
 }
 
 #[cfg(test)]
