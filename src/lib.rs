@@ -3,7 +3,8 @@
 //! The stages, each importing only the ones before it: [`input`] (files, stdin, gzip, -ff
 //! sets) -> [`parse`] (lines -> records, by the `syscalls` table) -> `flow`
 //! (records paired into events, one input or a merged `-ff` set) -> `analysis` (collects process state, failure
-//! groups, evidence, reactions) -> `heuristics` (judges noise, typos, scores) -> [`report`]
+//! groups, evidence, reactions, waits) -> `heuristics` (judges noise, typos, scores, whether waiting is
+//! the answer) -> [`report`]
 //! (plain data) -> `render` (every sentence, every format). `drive` wires them.
 //!
 //! The public API is what the binary, the tests, the benches and the fuzz targets use: [`run`]
