@@ -108,8 +108,13 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for s in stuck {
         writeln!(out, "- stuck: {}", md(&words::stuck_line(s)))?;
     }
-    if let Some(r) = w.requests.as_ref().and_then(|r| r.slowest.first()) {
-        writeln!(out, "- {}", md(&words::slow_request(r)))?;
+    if let Some(r) = &w.requests {
+        if let Some(slow) = r.slowest.first() {
+            writeln!(out, "- {}", md(&words::slow_request(slow)))?;
+        }
+        if let Some(e) = r.slowest_error.as_ref().filter(|e| r.slowest.first().is_none_or(|s| s.line != e.line)) {
+            writeln!(out, "- {}", md(&words::slow_error(e)))?;
+        }
     }
     Ok(())
 }

@@ -95,8 +95,15 @@ fn verdict(report: &Report, v: &Verdict, w: usize, out: &mut dyn Write) -> io::R
             }
         }
         Verdict::Slow { .. } => {
-            if let Some(r) = report.waiting.requests.as_ref().and_then(|r| r.slowest.first()) {
-                writeln!(out, "    {}", fit(&esc(&words::slow_request(r)), w - 4))?;
+            if let Some(r) = &report.waiting.requests {
+                if let Some(slow) = r.slowest.first() {
+                    writeln!(out, "    {}", fit(&esc(&words::slow_request(slow)), w - 4))?;
+                }
+                // the server errors may not be the slowest requests: what they waited on
+                if let Some(e) = r.slowest_error.as_ref().filter(|e| r.slowest.first().is_none_or(|s| s.line != e.line))
+                {
+                    writeln!(out, "    {}", fit(&esc(&words::slow_error(e)), w - 4))?;
+                }
             }
         }
     }

@@ -72,6 +72,9 @@ fn waits(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result
         for slow in &r.slowest {
             writeln!(out, "    {}  (line {})", esc(&words::slow_request(slow)), slow.line)?;
         }
+        if let Some(e) = &r.slowest_error {
+            writeln!(out, "    {}  (line {})", esc(&words::slow_error(e)), e.line)?;
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::waits::on::On;
+use crate::analysis::waits::requests::Done;
 use crate::analysis::waits::{Stuck, Totals, Waits};
 use crate::event::Pid;
 use crate::heuristics::stall::{self, Verdict};
@@ -111,6 +112,8 @@ pub struct RequestTimes {
     pub count: u64,
     pub total_s: f64,
     pub slowest: Vec<SlowRequest>,
+    /// The slowest request answered with a 5xx (a 504 is often quick to be cut off).
+    pub slowest_error: Option<SlowRequest>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,23 +169,22 @@ pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckR
     let requests = (w.requests.count > 0).then(|| RequestTimes {
         count: w.requests.count,
         total_s: micros(w.requests.total),
-        slowest: w
-            .requests
-            .slowest
-            .iter()
-            .take(SLOWEST)
-            .map(|d| SlowRequest {
-                pid: d.pid,
-                line: d.line,
-                latency_s: micros(d.latency),
-                status: d.status,
-                waiting_on: d.stall.map(|(t, _)| w.targets[t].on.label()),
-                waiting_s: d.stall.map(|(_, s)| micros(s)),
-            })
-            .collect(),
+        slowest: w.requests.slowest.iter().take(SLOWEST).map(|d| slow_request(w, d)).collect(),
+        slowest_error: w.requests.slowest_error.as_ref().map(|d| slow_request(w, d)),
     });
     let verdict = stall::verdict(&waits, &stuck);
     (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow })
+}
+
+fn slow_request(w: &Waits, d: &Done) -> SlowRequest {
+    SlowRequest {
+        pid: d.pid,
+        line: d.line,
+        latency_s: micros(d.latency),
+        status: d.status,
+        waiting_on: d.stall.map(|(t, _)| w.targets[t].on.label()),
+        waiting_s: d.stall.map(|(_, s)| micros(s)),
+    }
 }
 
 fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64>) -> WaitReport {

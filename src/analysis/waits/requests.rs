@@ -43,6 +43,8 @@ pub(crate) struct Requests {
     pub count: u64,
     pub total: f64,
     pub slowest: Vec<Done>,
+    /// The slowest request answered with a server error (5xx), fast or not: what a 504 waited on.
+    pub slowest_error: Option<Done>,
 }
 
 impl Requests {
@@ -106,6 +108,10 @@ impl Requests {
     fn add(&mut self, done: Done) {
         self.count += 1;
         self.total += done.latency;
+        if done.status.is_some_and(|c| c >= 500) && self.slowest_error.as_ref().is_none_or(|e| e.latency < done.latency)
+        {
+            self.slowest_error = Some(done.clone());
+        }
         let at = self.slowest.iter().position(|d| d.latency < done.latency).unwrap_or(self.slowest.len());
         if at < SLOWEST {
             self.slowest.insert(at, done);
@@ -154,6 +160,7 @@ mod tests {
         r.answered(7, 5, 13.0, 504);
         assert!(!r.in_request(7));
         assert_eq!(r.slowest, vec![Done { pid: 7, line: 2, latency: 2.5, status: Some(504), stall: Some((3, 2.0)) }]);
+        assert_eq!(r.slowest_error, Some(r.slowest[0].clone()));
         // the next request on the kept-alive connection starts afresh
         r.request(7, 5, 20.0, 9);
         r.closed(7, 5, 20.25);

@@ -134,6 +134,11 @@ pub(crate) fn slow_request(r: &SlowRequest) -> String {
     format!("slowest request: {} (pid {}), {answered}{inside}", secs(r.latency_s), r.pid)
 }
 
+/// `slowest 5xx: 2.00 s (pid 41), answered 504 — 2.00 s of it waiting on tcp 127.0.0.1:8081`.
+pub(crate) fn slow_error(r: &SlowRequest) -> String {
+    slow_request(r).replacen("slowest request:", "slowest 5xx:", 1)
+}
+
 /// What to do when the trace has neither durations nor timestamps.
 pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
     (m == Measured::None)
