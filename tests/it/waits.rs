@@ -99,7 +99,11 @@ fn slow_requests_are_linked_to_the_stall_inside_them() {
     assert_eq!(r["waiting"]["verdict"]["share_of"], "requests");
     // the 504 (nginx's proxy_read_timeout) waited on the same upstream
     let error = &r["waiting"]["requests"]["slowest_error"];
-    assert_eq!((error["status"].as_u64(), error["waiting_on"].as_str()), (Some(504), Some("tcp 127.0.0.1:8081")), "{error}");
+    assert_eq!(
+        (error["status"].as_u64(), error["waiting_on"].as_str()),
+        (Some(504), Some("tcp 127.0.0.1:8081")),
+        "{error}"
+    );
 }
 
 #[test]
