@@ -35,6 +35,20 @@ pub enum SocketRole {
     Peer(SockAddr),
 }
 
+/// The protocol of a connection to `addr` through a descriptor the table knows as `tracked`
+/// (else by its `-yy` decoration): `unix` by the address, `tcp` for a stream socket, `udp`.
+pub fn proto(addr: &SockAddr, tracked: Option<&FdTarget>, decoration: Option<&[u8]>) -> &'static str {
+    let stream = match tracked {
+        Some(FdTarget::Socket { stream, .. }) => *stream,
+        _ => !decoration.is_some_and(|d| d.starts_with(b"UDP")),
+    };
+    match addr {
+        SockAddr::Unix { .. } => "unix",
+        _ if stream => "tcp",
+        _ => "udp",
+    }
+}
+
 impl FdTarget {
     fn bytes(&self) -> usize {
         memory::ENTRY

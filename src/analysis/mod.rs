@@ -27,7 +27,7 @@ use crate::memory::{self, Dropped};
 use crate::syscalls::{self, Does};
 use evidence::{AtFailure, PathEvidence};
 use group::{At, Failure, Failures, Target};
-use process::{FdTarget, ProcessTable, Resolved};
+use process::{ProcessTable, Resolved};
 use reactions::Symptoms;
 use state::Processes;
 use waits::Waits;
@@ -280,18 +280,13 @@ impl Analyzer {
     }
 
     fn address_target(&mut self, pid: Pid, sc: &Syscall, addr: &SockAddr) -> Target {
-        let stream = match sc.fd.as_ref().and_then(|f| f.num).and_then(|fd| self.procs.fd(pid, fd)) {
-            Some(FdTarget::Socket { stream, .. }) => *stream,
-            _ => !sc.fd.as_ref().and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.starts_with(b"UDP")),
+        let tracked = sc.fd.as_ref().and_then(|f| f.num).and_then(|fd| self.procs.fd(pid, fd));
+        let proto = process::proto(addr, tracked, sc.fd.as_ref().and_then(|f| f.decoration.as_deref()));
+        let unix_path = match addr {
+            SockAddr::Unix { path, abstract_ns: false } => Some(path.to_vec()),
+            _ => None,
         };
-        match addr {
-            SockAddr::Unix { path, abstract_ns } => Target::Address {
-                proto: "unix",
-                addr: addr.to_string(),
-                unix_path: (!abstract_ns).then(|| path.to_vec()),
-            },
-            _ => Target::Address { proto: if stream { "tcp" } else { "udp" }, addr: addr.to_string(), unix_path: None },
-        }
+        Target::Address { proto, addr: addr.to_string(), unix_path }
     }
 
     /// Counts one failure into its group (made when new) and remembers it as the process's

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 pub use super::credentials::Credentials;
 use super::fds::fd_pair;
 use super::fds::FdTable;
-pub use super::fds::{FdTarget, Held, SocketRole};
+pub use super::fds::{proto, FdTarget, Held, SocketRole};
 pub use super::limits::NoFile;
 use crate::event::{Event, EventKind, Pid, Return, Syscall};
 use crate::memory;

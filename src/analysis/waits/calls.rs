@@ -1,8 +1,9 @@
 //! Reading what a waiting call waited on from its arguments: the descriptors of a poll set, a
 //! futex's address and operation, the child of a `wait4`, whether an `fcntl` waits for a lock.
 
+use crate::bytes::contains;
 use crate::event::{FdArg, Pid, Return, Syscall};
-use crate::parse::{parse_fd, split_args};
+use crate::parse::{angle_end, parse_fd, split_args};
 
 /// The descriptors in a `poll`/`ppoll` array (`[{fd=3<…>, events=POLLIN}, …]`) or a
 /// `select` read set (`[3 5<…>]`), in order, at most `max`.
@@ -15,11 +16,16 @@ pub(crate) fn fd_set(sc: &Syscall, max: usize) -> Vec<FdArg<'static>> {
     let mut k = 0;
     while k < list.len() && out.len() < max {
         let rest = &list[k..];
-        let at = if select { rest.iter().position(u8::is_ascii_digit) } else { find(rest, b"fd=").map(|i| i + 3) };
+        let at = if select {
+            rest.iter().position(u8::is_ascii_digit)
+        } else {
+            memchr::memmem::find(rest, b"fd=").map(|i| i + 3)
+        };
         let Some(at) = at else { break };
         let token = &rest[at..];
         let len = token.iter().take_while(|c| c.is_ascii_digit()).count();
-        let end = len + decoration_len(&token[len..]);
+        // past the number and its `-yy` decoration (a `->` inside does not close it)
+        let end = len + angle_end(&token[len..]).map_or(0, |k| k + 1);
         if let Some(fd) = parse_fd(&token[..end]) {
             out.push(fd.into_owned());
         }
@@ -28,38 +34,11 @@ pub(crate) fn fd_set(sc: &Syscall, max: usize) -> Vec<FdArg<'static>> {
     out
 }
 
-/// The length of a `<…>` decoration at the start of `s` (0 when there is none); a `->` inside
-/// (a connection's two ends) does not close it.
-fn decoration_len(s: &[u8]) -> usize {
-    if s.first() != Some(&b'<') {
-        return 0;
-    }
-    let mut depth = 0usize;
-    for (i, &c) in s.iter().enumerate() {
-        match c {
-            b'<' => depth += 1,
-            b'>' if i > 0 && s[i - 1] == b'-' => {}
-            b'>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    0
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
-}
-
 /// `futex(0x7f…, FUTEX_WAIT_PRIVATE, …)`: the address of a waiting operation (a wake is no wait).
 pub(crate) fn futex_wait(sc: &Syscall) -> Option<String> {
     let args = split_args(&sc.args, 2);
     let op = args.get(1)?;
-    if find(op, b"FUTEX_WAIT").is_none() && find(op, b"FUTEX_LOCK_PI").is_none() {
+    if !contains(op, b"FUTEX_WAIT") && !contains(op, b"FUTEX_LOCK_PI") {
         return None;
     }
     let addr = std::str::from_utf8(args.first()?).ok()?;
@@ -83,7 +62,7 @@ pub(crate) fn child(sc: &Syscall) -> Option<Pid> {
 /// The descriptor `epoll_ctl(ep, EPOLL_CTL_ADD, fd, …)` registers.
 pub(crate) fn epoll_added(sc: &Syscall) -> Option<FdArg<'static>> {
     let args = split_args(&sc.args, 4);
-    if args.get(1).is_none_or(|op| find(op, b"EPOLL_CTL_ADD").is_none()) {
+    if args.get(1).is_none_or(|op| !contains(op, b"EPOLL_CTL_ADD")) {
         return None;
     }
     parse_fd(args.get(2)?).map(FdArg::into_owned)

@@ -207,9 +207,9 @@ impl Waits {
             return;
         }
         // the descriptor a process serves after a poll is the one that became ready
-        if self.pending.contains_key(&pid) {
+        if !self.pending.is_empty() && self.pending.contains_key(&pid) {
             let next = sc.fd.as_ref().filter(|_| !does.has(Does::POLL));
-            let on = next.map(|fd| (on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n))), fd.num));
+            let on = next.map(|fd| (on::of_process(fd, procs, pid), fd.num));
             let untimed = self.pending.get(&pid).is_some_and(|p| p.started.is_some());
             self.settle(pid, if untimed { time() } else { None }, on);
         }

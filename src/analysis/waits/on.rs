@@ -4,7 +4,7 @@
 //! decorations where printed, else from what the trace showed of the descriptor (its `connect`,
 //! `accept`, `listen`, the path it was opened with).
 
-use crate::analysis::process::{FdTarget, SocketRole};
+use crate::analysis::process::{proto, FdTarget, ProcessTable, SocketRole};
 use crate::event::{FdArg, Pid, SockAddr};
 use crate::text::TraceText;
 
@@ -127,7 +127,7 @@ pub(crate) fn descriptor(fd: &FdArg, tracked: Option<&FdTarget>) -> On {
     }
     let numbered = || fd.num.map_or_else(|| "a descriptor".to_string(), |n| format!("fd {n}"));
     match (tracked, role) {
-        (_, Some(SocketRole::Peer(addr))) => peer(addr, tracked),
+        (_, Some(SocketRole::Peer(addr))) => peer(addr, fd, tracked),
         (_, Some(SocketRole::Listening)) => On::Listening { proto: "socket", local: numbered() },
         (_, Some(SocketRole::Client)) => On::Clients { proto: "socket", local: numbered() },
         (Some(FdTarget::Path(p)), _) => file(p),
@@ -143,14 +143,14 @@ fn file(path: &[u8]) -> On {
     }
 }
 
-fn peer(addr: &SockAddr, tracked: Option<&FdTarget>) -> On {
-    let stream = !matches!(tracked, Some(FdTarget::Socket { stream: false, .. }));
-    let proto = match addr {
-        SockAddr::Unix { .. } => "unix",
-        _ if stream => "tcp",
-        _ => "udp",
-    };
-    On::Peer { proto, addr: addr.to_string() }
+/// A connection to `addr` through `fd` (see [`proto`]).
+pub(crate) fn peer(addr: &SockAddr, fd: &FdArg, tracked: Option<&FdTarget>) -> On {
+    On::Peer { proto: proto(addr, tracked, fd.decoration.as_deref()), addr: addr.to_string() }
+}
+
+/// [`descriptor`] of `pid`'s descriptor `fd`, with what its process table knows of it.
+pub(crate) fn of_process(fd: &FdArg, procs: &mut ProcessTable, pid: Pid) -> On {
+    descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n)))
 }
 
 /// `/srv/x.log`, `TCP:[127.0.0.1:40000->127.0.0.1:5433]`, `UDP:[…]`, `TCPv6:[[::1]:80]`,

@@ -19,22 +19,27 @@ impl Waits {
     ) -> Option<(On, Option<i64>)> {
         let fd = sc.fd.as_ref().and_then(|f| f.num);
         if does.has(Does::POLL) {
-            let set = match fd {
-                Some(ep) => self.epoll.get(&(pid, ep)).cloned().unwrap_or_default(),
-                None => calls::fd_set(sc, SET),
+            let listed;
+            let set: &[FdArg] = match fd {
+                Some(ep) => self.epoll.get(&(pid, ep)).map_or(&[], Vec::as_slice),
+                None => {
+                    listed = calls::fd_set(sc, SET);
+                    &listed
+                }
             };
-            let (on, fd) = match set.as_slice() {
-                [one] => (on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))), one.num),
+            // the one descriptor of the set that owes the process an answer
+            let mut owed = set.iter().filter(|f| f.num.is_some_and(|n| self.owed.contains(&(pid, n))));
+            let owed = match (owed.next(), owed.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            };
+            let (on, fd) = match (set, owed) {
+                ([one], _) | (_, Some(one)) => (on::of_process(one, procs, pid), one.num),
                 // nothing to wait for but the timeout: a sleep
-                [] if fd.is_none() => (On::Sleep, None),
-                [] => (On::Other(format!("{} set", sc.name)), None),
-                many => {
-                    // the one descriptor of the set that owes the process an answer
-                    let mut owed = many.iter().filter(|f| f.num.is_some_and(|n| self.owed.contains(&(pid, n))));
-                    if let (Some(one), None) = (owed.next(), owed.next()) {
-                        return Some((on::descriptor(one, one.num.and_then(|n| procs.fd(pid, n))).bounded(), one.num));
-                    }
-                    let first = on::descriptor(&many[0], many[0].num.and_then(|n| procs.fd(pid, n))).label();
+                ([], _) if fd.is_none() => (On::Sleep, None),
+                ([], _) => (On::Other(format!("{} set", sc.name)), None),
+                (many, None) => {
+                    let first = on::of_process(&many[0], procs, pid).label();
                     let first = String::from_utf8_lossy(first.as_bytes()).into_owned();
                     (On::Other(format!("{} descriptors ({first}, …)", many.len())), None)
                 }
@@ -45,8 +50,6 @@ impl Waits {
     }
 
     fn target_of_call(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
-        let described =
-            |procs: &mut ProcessTable, fd: &FdArg| on::descriptor(fd, fd.num.and_then(|n| procs.fd(pid, n)));
         if does.has(Does::FUTEX) {
             return calls::futex_wait(sc).map(On::Futex);
         }
@@ -58,25 +61,15 @@ impl Waits {
         }
         let fd = sc.fd.as_ref()?;
         if does.has(Does::LOCK.and(Does::LOCK_IF_SETLKW)) {
-            return Some(match described(procs, fd) {
+            return Some(match on::of_process(fd, procs, pid) {
                 On::File(p) => On::Lock(p),
                 other => On::Lock(other.label().as_bytes().to_vec()),
             });
         }
-        if does.has(Does::CONNECT) {
-            if let Some(addr) = &sc.addr {
-                let udp = fd.decoration.as_deref().is_some_and(|d| d.starts_with(b"UDP"));
-                let proto = if matches!(addr, crate::event::SockAddr::Unix { .. }) {
-                    "unix"
-                } else if udp {
-                    "udp"
-                } else {
-                    "tcp"
-                };
-                return Some(On::Peer { proto, addr: addr.to_string() });
-            }
+        if let (true, Some(addr)) = (does.has(Does::CONNECT), &sc.addr) {
+            return Some(on::peer(addr, fd, fd.num.and_then(|n| procs.fd(pid, n))));
         }
-        let on = described(procs, fd);
+        let on = on::of_process(fd, procs, pid);
         if does.has(Does::ACCEPT) {
             // what an accept waits on is a new client of the socket it listens on
             return Some(match on {

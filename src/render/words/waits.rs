@@ -124,19 +124,23 @@ pub(crate) fn stuck_line(s: &StuckReport) -> String {
     format!("pid {} {} on {}: {waited}{since}{idle}", s.pid, s.syscall, s.target)
 }
 
-/// `slowest request: 5.01 s, answered 504 — 5.00 s of it waiting on tcp 127.0.0.1:5433`.
+/// `slowest request: 5.01 s (pid 41), answered 200 — 5.00 s of it waiting on tcp 127.0.0.1:5433`.
 pub(crate) fn slow_request(r: &SlowRequest) -> String {
+    request_line("slowest request", r)
+}
+
+/// `slowest 5xx: 2.01 s (pid 41), answered 504 — 2.00 s of it waiting on tcp 127.0.0.1:8081`.
+pub(crate) fn slow_error(r: &SlowRequest) -> String {
+    request_line("slowest 5xx", r)
+}
+
+fn request_line(which: &str, r: &SlowRequest) -> String {
     let answered = r.status.map_or_else(|| "connection closed".to_string(), |c| format!("answered {c}"));
     let inside = match (&r.waiting_on, r.waiting_s) {
         (Some(on), Some(s)) => format!(" — {} of it waiting on {on}", secs(s)),
         _ => String::new(),
     };
-    format!("slowest request: {} (pid {}), {answered}{inside}", secs(r.latency_s), r.pid)
-}
-
-/// `slowest 5xx: 2.00 s (pid 41), answered 504 — 2.00 s of it waiting on tcp 127.0.0.1:8081`.
-pub(crate) fn slow_error(r: &SlowRequest) -> String {
-    slow_request(r).replacen("slowest request:", "slowest 5xx:", 1)
+    format!("{which}: {} (pid {}), {answered}{inside}", secs(r.latency_s), r.pid)
 }
 
 /// What to do when the trace has neither durations nor timestamps.
