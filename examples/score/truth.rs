@@ -1,0 +1,123 @@
+//! Whether a report meets an incident's truth (`fixtures/incidents/*/truth.json`), shared by the
+//! scoring command (`examples/score`) and the corpus test (`tests/it/corpus.rs`), so that both
+//! judge a report the same way. The truth format is described in `fixtures/README.md`.
+
+use serde_json::Value;
+
+/// What a truth file says the incident is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One or more failures caused it (`root_cause`, and `causes` when there are several).
+    Failure,
+    /// Nothing is wrong (`healthy: true`).
+    Healthy,
+    /// A wait is the answer (`waits`, no root cause): judged by the waits tests, not here.
+    Waits,
+}
+
+pub fn kind(truth: &Value) -> Kind {
+    if truth["healthy"].as_bool() == Some(true) {
+        Kind::Healthy
+    } else if truth["root_cause"].is_null() {
+        if truth["waits"].is_null() {
+            Kind::Healthy
+        } else {
+            Kind::Waits
+        }
+    } else {
+        Kind::Failure
+    }
+}
+
+/// The causes, most important first (`causes`, else the one `root_cause`), each with its
+/// suggestion and pointer.
+pub fn causes(truth: &Value) -> Vec<Value> {
+    match truth["causes"].as_array() {
+        Some(list) if !list.is_empty() => list.clone(),
+        _ => vec![serde_json::json!({
+            "root_cause": truth["root_cause"],
+            "suggestion": truth["suggestion"],
+            "referenced_from": truth["referenced_from"],
+        })],
+    }
+}
+
+/// Whether suspect `s` names the root cause `rc`.
+pub fn names(s: &Value, rc: &Value) -> bool {
+    let want = match rc["kind"].as_str() {
+        Some("path") => rc["path"].as_str().map(str::to_string),
+        Some("address") => rc["address"].as_str().map(str::to_string),
+        Some("call") => Some(format!("{} {}", rc["syscall"].as_str().unwrap_or(""), rc["errno"].as_str().unwrap_or(""))),
+        Some("host") => Some(format!("host {}", rc["host"].as_str().unwrap_or(""))),
+        _ => None,
+    };
+    want.is_some() && s["path"].as_str().map(str::to_string) == want
+}
+
+/// Whether the report says what `rc` says when no failed call is the cause: a crash no failure
+/// explains, or error text that names a cause the trace never shows as a failed call.
+fn says_uncaused(report: &Value, rc: &Value) -> bool {
+    let no_clear = report["confidence"] != "clear";
+    match rc["kind"].as_str() {
+        Some("crash") => report["crash"]["signal"] == rc["signal"] && report["crash"]["explained_by"].is_null(),
+        Some("path") if rc["errno"].is_null() => no_clear,
+        _ => false,
+    }
+}
+
+/// How one report fares against one incident's truth.
+#[derive(Debug, Default, Clone)]
+pub struct Judged {
+    /// Suspect 1 is the (first) cause; for a healthy run: no cause was claimed.
+    pub first: bool,
+    /// The (first) cause is among the first three suspects.
+    pub top3: bool,
+    /// Suspect 1's suggestion is the truth's (when either has one).
+    pub typo: Option<bool>,
+    /// Suspect 1's fix pointer is the truth's (when the truth has one).
+    pub pointer: Option<bool>,
+    /// "A clear cause" was said and it is wrong (or there are several independent causes).
+    pub false_clear: bool,
+    /// With several independent causes: each is a suspect, reported as independent.
+    pub independent: Option<bool>,
+    /// What suspect 1 was, for the listing.
+    pub said: String,
+}
+
+pub fn judge(truth: &Value, report: &Value) -> Judged {
+    let empty = Vec::new();
+    let suspects = report["suspects"].as_array().unwrap_or(&empty);
+    let clear = report["confidence"] == "clear";
+    let said = suspects.first().and_then(|s| s["path"].as_str()).unwrap_or("(none)").to_string();
+    if kind(truth) != Kind::Failure {
+        return Judged { first: !clear, top3: !clear, false_clear: clear, said, ..Judged::default() };
+    }
+    let causes = causes(truth);
+    let main = &causes[0];
+    let rc = &main["root_cause"];
+    let uncaused = says_uncaused(report, rc);
+    let first = uncaused || suspects.first().is_some_and(|s| names(s, rc));
+    let top3 = uncaused || suspects.iter().take(3).any(|s| names(s, rc));
+    let s0 = suspects.first();
+    let typo = (first && !uncaused && (!main["suggestion"].is_null() || s0.is_some_and(|s| !s["suggestion"].is_null())))
+        .then(|| s0.is_some_and(|s| s["suggestion"] == main["suggestion"]));
+    let want = &main["referenced_from"];
+    let pointer = (!want.is_null() && !uncaused).then(|| {
+        let got = s0.map_or(&Value::Null, |s| &s["referenced_from"]);
+        first
+            && if want["argument"].is_null() {
+                got["path"] == want["path"] && got["line"] == want["line"]
+            } else {
+                got["argument"] == want["argument"]
+            }
+    });
+    let independent = (causes.len() > 1).then(|| {
+        let listed = report["independent"].as_array().cloned().unwrap_or_default();
+        causes.iter().all(|c| {
+            let rc = &c["root_cause"];
+            suspects.iter().any(|s| names(s, rc) && listed.contains(&s["rank"]))
+        })
+    });
+    let false_clear = clear && (!first || causes.len() > 1);
+    Judged { first, top3, typo, pointer, false_clear, independent, said }
+}
