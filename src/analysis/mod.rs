@@ -7,6 +7,7 @@
 //! Each event is looked at once; what is kept is bounded in bytes, table by table (the
 //! budgets are in [`crate::memory`]), and what a table dropped is counted for the report.
 
+pub(crate) mod blame;
 mod credentials;
 pub(crate) mod evidence;
 mod fds;
@@ -25,6 +26,7 @@ use crate::errno::{classify, ErrnoClass};
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
 use crate::memory::{self, Dropped};
 use crate::syscalls::{self, Does};
+use blame::{Blames, Candidates, SymptomKind};
 use evidence::{AtFailure, PathEvidence};
 use group::{At, Failure, Failures, Target};
 use process::{ProcessTable, Resolved};
@@ -59,6 +61,8 @@ pub(crate) struct Collected {
     pub evidence: PathEvidence,
     pub symptoms: Symptoms,
     pub waits: Waits,
+    /// Each symptom with the failures that may explain it.
+    pub blames: Blames,
     pub processes: u64,
     pub syscalls: u64,
     pub failed: u64,
@@ -84,6 +88,7 @@ pub struct Analyzer {
     evidence: PathEvidence,
     symptoms: Symptoms,
     waits: Waits,
+    blames: Blames,
     pids: HashSet<Pid>,
     /// The pid of the previous event (consecutive events mostly share one).
     last_pid: Option<Pid>,
@@ -107,6 +112,7 @@ impl Analyzer {
             evidence: PathEvidence::default(),
             symptoms: Symptoms::default(),
             waits: Waits::default(),
+            blames: Blames::default(),
             pids: HashSet::default(),
             last_pid: None,
             syscalls: 0,
@@ -143,6 +149,10 @@ impl Analyzer {
                     self.symptoms.add_exit(pid, *code);
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
+                if *code != 0 {
+                    let causes = self.blame(pid, SymptomKind::Exit(*code), Candidates::new());
+                    self.state.blame_parent(pid, &causes);
+                }
                 self.waits.ended(pid, secs(ev), false);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
@@ -154,6 +164,8 @@ impl Analyzer {
                 // SIGTERM and friends are someone stopping the process, not a reaction
                 if symptom::is_crash_signal(signal) {
                     self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
+                    let causes = self.blame(pid, SymptomKind::Killed(signal.to_string()), Candidates::new());
+                    self.state.blame_parent(pid, &causes);
                 }
                 self.waits.ended(pid, secs(ev), true);
                 self.state.remove(pid);
@@ -429,6 +441,7 @@ impl Analyzer {
             evidence: self.evidence,
             symptoms: self.symptoms,
             waits: self.waits,
+            blames: self.blames,
             processes: self.pids.len() as u64,
             syscalls: self.syscalls,
             failed: self.failed,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::blame::{Candidates, SymptomKind};
 use super::group::{Named, Reactions};
 use super::naming;
 use super::process::{FdTarget, SocketRole};
@@ -64,6 +65,9 @@ impl Analyzer {
                     }
                     self.symptoms.add_http(pid, code);
                     self.react(pid, |r| r.add_http(code), code >= 400, None);
+                    if code >= 400 {
+                        self.blame(pid, SymptomKind::Http(code), Candidates::new());
+                    }
                 }
             }
             Sink::ErrorLog => {
@@ -98,7 +102,8 @@ impl Analyzer {
         for line in text.split(|&c| c == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
             if naming::is_error_level(line) {
                 self.symptoms.add_error_text(pid, &naming::excerpt(line, None));
-                self.react(pid, |_| {}, true, Some(line));
+                let named = self.react(pid, |_| {}, true, Some(line));
+                self.blame(pid, SymptomKind::ErrorText { named: !named.is_empty() }, named);
             }
         }
     }
@@ -140,11 +145,36 @@ impl Analyzer {
         }
     }
 
+    /// Records a symptom of `pid` with the failures that may explain it (see
+    /// [`super::blame`]): those its text `named`, else the process's candidates. Returns them.
+    pub(super) fn blame(&mut self, pid: Pid, symptom: SymptomKind, named: Candidates) -> Candidates {
+        let candidates = if named.is_empty() {
+            let (groups, routine) = (&self.failures.groups, &self.is_routine);
+            self.state.candidates(pid, |id| routine(&groups[id]))
+        } else {
+            named
+        };
+        if matches!(symptom, SymptomKind::ErrorText { .. }) {
+            self.state.blame_text(pid, candidates.clone());
+        }
+        let window = self.state.window(pid);
+        self.blames.add(symptom, candidates.clone(), pid, window, self.state.requested(pid));
+        candidates
+    }
+
     /// Attributes a reaction to the recent failures of `pid`; `text` is a line of error output:
     /// it goes to the failures it names, or, when it names none of them, to all as error text.
     /// `bad`: an error response, error text, a bad exit or a crash (not a 200 or exit 0).
-    pub(super) fn react(&mut self, pid: Pid, mut set: impl FnMut(&mut Reactions), bad: bool, text: Option<&[u8]>) {
-        let Some(recent) = self.state.reacting_to(pid) else { return };
+    /// Returns the failures the text names, latest first.
+    pub(super) fn react(
+        &mut self,
+        pid: Pid,
+        mut set: impl FnMut(&mut Reactions),
+        bad: bool,
+        text: Option<&[u8]>,
+    ) -> Candidates {
+        let mut named_ids = Candidates::new();
+        let Some(recent) = self.state.reacting_to(pid) else { return named_ids };
         // the failure the process reacts to is its last one that is not routine probing
         let last = recent.iter().rev().copied().find(|&id| !self.is_routine(id));
         let named: Vec<Option<Named>> = recent
@@ -167,6 +197,9 @@ impl Analyzer {
                 g.reactions.last_before = true;
             }
             if let Some(new) = named {
+                if named_ids.len() < named_ids.inline_size() {
+                    named_ids.insert(0, id);
+                }
                 // the strongest naming, then the most severe text
                 let rank = |n: &Named| (n.by, naming::severity(&n.excerpt));
                 if g.reactions.named_in_error.as_ref().is_none_or(|old| rank(&new) > rank(old)) {
@@ -180,6 +213,7 @@ impl Analyzer {
                 }
             }
         }
+        named_ids
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::blame::{Candidates, CANDIDATES, COURSE};
 use crate::event::Pid;
 use crate::memory;
 
@@ -29,6 +30,13 @@ struct ProcState {
     argv: Vec<Vec<u8>>,
     /// The path of the HTTP request it is serving.
     request: Option<Vec<u8>>,
+    /// Its request window: a new connection or request starts the next.
+    window: u64,
+    /// The candidate causes of its last error text, and its event number then: what it
+    /// answers or how it exits next follows from the same failures.
+    blamed: Option<(Candidates, u64)>,
+    /// The process that forked it.
+    parent: Option<Pid>,
     /// Error text written so far without a newline, and the descriptor it was written to.
     err_line: Vec<u8>,
     err_fd: Option<i64>,
@@ -45,6 +53,7 @@ impl ProcState {
             + list(&mut self.opened.iter())
             + list(&mut self.argv.iter())
             + self.request.as_ref().map_or(0, Vec::len)
+            + self.blamed.as_ref().map_or(0, |_| 32)
             + self.err_line.capacity()
     }
 }
@@ -142,14 +151,68 @@ impl Processes {
         if let Some(st) = self.procs.get_mut(&pid) {
             st.recent.clear();
             st.request = None;
+            st.window += 1;
+            st.blamed = None;
             self.resize(pid);
         }
     }
 
-    /// `pid` read an HTTP request for `path`.
+    /// `pid` read an HTTP request for `path`: a new request window (on a kept-alive
+    /// connection too), which the failures of the one before do not explain.
     pub fn request(&mut self, pid: Pid, path: Vec<u8>) {
+        self.clear_recent(pid);
         self.entry(pid).request = Some(path);
         self.resize(pid);
+    }
+
+    /// The request window `pid` is in.
+    pub fn window(&self, pid: Pid) -> u64 {
+        self.procs.get(&pid).map_or(0, |st| st.window)
+    }
+
+    /// The failures that may explain a symptom of `pid` now (see [`super::blame`]): the
+    /// candidates its last error text had, if that was within [`COURSE`] calls, else its
+    /// latest failures within [`COURSE`] calls that are not `routine`, latest first.
+    pub fn candidates(&self, pid: Pid, routine: impl Fn(usize) -> bool) -> Candidates {
+        let Some(st) = self.procs.get(&pid) else { return Candidates::new() };
+        if let Some((blamed, at)) = &st.blamed {
+            if st.seq.saturating_sub(*at) <= COURSE {
+                return blamed.clone();
+            }
+        }
+        st.recent
+            .iter()
+            .rev()
+            .take_while(|(_, seq)| st.seq.saturating_sub(*seq) <= COURSE)
+            .map(|(g, _)| *g)
+            .filter(|&g| !routine(g))
+            .take(CANDIDATES)
+            .collect()
+    }
+
+    /// `pid` wrote error text that `candidates` explain.
+    pub fn blame_text(&mut self, pid: Pid, candidates: Candidates) {
+        if let Some(st) = self.procs.get_mut(&pid) {
+            st.blamed = Some((candidates, st.seq));
+        }
+    }
+
+    /// `pid` ended badly because of `candidates`: its parent saw it (a shell runs the next
+    /// command or exits with its status), so they become the parent's latest failures.
+    pub fn blame_parent(&mut self, pid: Pid, candidates: &Candidates) {
+        let Some(parent) = self.procs.get(&pid).and_then(|st| st.parent) else { return };
+        if let Some(st) = self.procs.get_mut(&parent) {
+            let seq = st.seq;
+            for &id in candidates.iter().rev() {
+                st.recent.retain(|(g, _)| *g != id);
+                st.recent.push_back((id, seq));
+            }
+            while st.recent.len() > RECENT {
+                st.recent.pop_front();
+            }
+            st.blamed = None;
+            self.resize(parent);
+        }
     }
 
     /// The path of the HTTP request `pid` is serving.
@@ -185,6 +248,7 @@ impl Processes {
             (c.opened, c.argv) = (opened, argv);
             self.resize(child);
         }
+        self.entry(child).parent = Some(parent);
     }
 
     /// `pid` now runs the command line `argv`.

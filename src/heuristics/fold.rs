@@ -1,13 +1,14 @@
 //! Failures that follow from another one are shown with it, not as its rivals: the paths below
 //! a directory that is missing, the same name looked for in other directories along a search
-//! path (PHP's include_path, Python's sys.path, PATH, the loader), what a process failed on
+//! path (PHP's include_path, Python's sys.path, PATH, the loader) or with other suffixes (a
+//! runtime's module lookup), what a process failed on
 //! after its exec of a program failed, and the paths that run through one dangling symlink
 //! (which becomes the suspect).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::explain::Explained;
-use super::rank::{self, Reason, Scored, Why, WEIGHTS};
+use super::rank::{Reason, Scored, Why, WEIGHTS};
 use super::Ranked;
 use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
@@ -32,8 +33,8 @@ fn missing(g: &Failure) -> bool {
     classify(g.main_errno()) == ErrnoClass::Missing
 }
 
-/// Folds consequences into their cause; returns the suspects left, in order, and what each
-/// holds. A suspect with paths below it gains [`WEIGHTS`]`.paths_below`.
+/// Folds consequences into their cause; returns the suspects left (to be sorted again: a
+/// suspect explains what was folded into it too), and what each holds. A suspect with paths below it gains [`WEIGHTS`]`.paths_below`.
 pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, HashMap<usize, Folded>) {
     let by_path: HashMap<&[u8], usize> =
         scored.iter().filter_map(|(_, i, _)| Some((groups[*i].target.fs_path()?, *i))).collect();
@@ -77,6 +78,27 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
             }
         }
     }
+    // one stem tried with several suffixes in one directory (`utlis`, `utlis.js`,
+    // `utlis.json`, `utlis.node`; `x.cpython-311.so`, `x.abi3.so`, `x.py`): one lookup
+    let mut first_of: HashMap<(&[u8], &[u8]), usize> = HashMap::default();
+    for (_, i, _) in &scored {
+        let g = &groups[*i];
+        let Some((dir, name)) = g.target.fs_path().and_then(split) else { continue };
+        let stem = &name[..name.iter().position(|&c| c == b'.').unwrap_or(name.len())];
+        if gone.contains(i) || !missing(g) || stem.is_empty() {
+            continue;
+        }
+        match first_of.get(&(dir, stem)) {
+            Some(&a) if probes_of_one_name(&groups[a], g) => {
+                folded.entry(a).or_default().elsewhere.push(*i);
+                gone.insert(*i);
+            }
+            Some(_) => {}
+            None => {
+                first_of.insert((dir, stem), *i);
+            }
+        }
+    }
     let mut out: Vec<Scored> = scored.into_iter().filter(|(_, i, _)| !gone.contains(i)).collect();
     for (score, i, reasons) in &mut out {
         let Some(children) = folded.get(i).map(|f| &f.below).filter(|b| !b.is_empty()) else { continue };
@@ -84,7 +106,6 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
         *score += WEIGHTS.paths_below;
         reasons.push(Reason { why: Why::PathsBelow { paths: children.len(), failures }, points: WEIGHTS.paths_below });
     }
-    rank::sort(&mut out, groups);
     (out, folded)
 }
 
@@ -207,10 +228,12 @@ fn probes_of_one_name(a: &Failure, b: &Failure) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::heuristics::rank;
 
     fn scored(groups: &[Failure]) -> Vec<Scored> {
-        let mut s: Vec<Scored> = (0..groups.len()).map(|i| (rank::score(&groups[i], None).0, i, Vec::new())).collect();
-        rank::sort(&mut s, groups);
+        let mut s: Vec<Scored> =
+            (0..groups.len()).map(|i| (rank::score(&groups[i], None, None).0, i, Vec::new())).collect();
+        rank::sort(&mut s, groups, &|_| 0);
         s
     }
 

@@ -3,6 +3,7 @@
 //! what explains a suspect (who the process ran as, which directory denied it, ...).
 //! Rules come from how programs behave, never from particular paths of a known incident.
 
+pub(crate) mod blame;
 pub(crate) mod explain;
 pub(crate) mod fix_pointer;
 pub(crate) mod fold;
@@ -16,6 +17,8 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
+use crate::event::Pid;
+use blame::Explains;
 use crate::disk::Disk;
 use explain::Explanation;
 use fix_pointer::Reference;
@@ -51,15 +54,26 @@ pub(crate) struct Judgement {
     pub confidence: rank::Confidence,
     /// The other groups, most likely cause first.
     pub suspects: Vec<Ranked>,
+    /// Suspects (indexes) that each explain symptoms of their own: separate problems.
+    pub independent: Vec<usize>,
+    /// Crashes no failure explains: (pid, signal).
+    pub unexplained_crashes: Vec<(Pid, String)>,
 }
 
 /// Judges what the analysis collected; `disk` is where typos and fix pointers are looked up.
 pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgement {
     let groups = &c.failures.groups;
-    // noise first, then typos for the most promising of the rest, then scores
-    let noise: Vec<Option<Noise>> = groups.iter().map(|g| noise::judge(g, ignores)).collect();
+    // noise first, then which failure explains each symptom, then typos for the most
+    // promising of the rest, then scores
+    let mut noise: Vec<Option<Noise>> = groups.iter().map(|g| noise::judge(g, ignores)).collect();
+    let blamed = blame::resolve(&c.blames, groups, &noise);
+    for &i in blamed.by_group.keys() {
+        // a provoked errno the program did not recover from (see `blame::resolve`)
+        noise[i] = None;
+    }
+    let explains = |i: usize| blamed.by_group.get(&i);
     let mut order: Vec<usize> = (0..groups.len()).filter(|&i| noise[i].is_none()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(rank::score(&groups[i], None).0));
+    order.sort_by_key(|&i| std::cmp::Reverse((rank::tier(&groups[i], explains(i)), rank::score(&groups[i], None, explains(i)).0)));
     let mut budget = typo::Budget::default();
     let mut typos: HashMap<usize, Typo> = HashMap::default();
     for &i in order.iter().take(TYPO_LOOKUPS) {
@@ -70,11 +84,12 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     let mut scored: Vec<rank::Scored> = order
         .iter()
         .map(|&i| {
-            let (score, reasons) = rank::score(&groups[i], typos.get(&i));
+            let (score, reasons) = rank::score(&groups[i], typos.get(&i), explains(i));
             (score, i, reasons)
         })
         .collect();
-    rank::sort(&mut scored, groups);
+    // the member of a search with the best evidence takes the others (and what they explain)
+    rank::sort(&mut scored, groups, &|_| 0);
     let (scored, mut folded) = fold::fold(scored, groups);
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
@@ -104,9 +119,59 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         })
         .collect();
-    let suspects = fold::into_links(fold::after_failed_exec(suspects, groups), groups);
-    let confidence = rank::confidence(&suspects.iter().map(|s| s.score).collect::<Vec<_>>());
-    Judgement { typo_budget_spent: budget.hit(), noise, confidence, suspects }
+    let mut suspects = fold::into_links(fold::after_failed_exec(suspects, groups), groups);
+    // a suspect explains what was folded into it too
+    let merged: Vec<Explains> = suspects.iter().map(|r| merged_explains(r, &blamed.by_group)).collect();
+    let tiers: Vec<u8> = suspects.iter().zip(&merged).map(|(r, e)| rank::tier(&groups[r.group], Some(e))).collect();
+    let mut order: Vec<usize> = (0..suspects.len()).collect();
+    order.sort_by_key(|&k| (std::cmp::Reverse(tiers[k]), std::cmp::Reverse(suspects[k].score)));
+    let mut slots: Vec<Option<Ranked>> = suspects.into_iter().map(Some).collect();
+    suspects = order.iter().filter_map(|&k| slots[k].take()).collect();
+    let ranked: Vec<(i32, u8)> = suspects.iter().zip(&order).map(|(r, &k)| (r.score, tiers[k])).collect();
+    let independent = independent(&order.iter().map(|&k| (&merged[k], tiers[k])).collect::<Vec<_>>());
+    let confidence = rank::confidence(&ranked, independent.len(), !c.blames.records.is_empty());
+    Judgement {
+        typo_budget_spent: budget.hit(),
+        noise,
+        confidence,
+        suspects,
+        independent,
+        unexplained_crashes: blamed.unexplained_crashes,
+    }
+}
+
+/// What suspect `r` explains: its own group's symptoms and those of the groups folded into it.
+fn merged_explains(r: &Ranked, by_group: &HashMap<usize, Explains>) -> Explains {
+    let f = &r.folded;
+    let mut out = Explains::default();
+    for id in std::iter::once(r.group).chain(f.below.iter().copied()).chain(f.elsewhere.iter().copied()).chain(f.after_exec.iter().copied()) {
+        if let Some(e) = by_group.get(&id) {
+            out.merge(e);
+        }
+    }
+    out
+}
+
+/// Suspects (by position) that explain symptoms in processes and requests no suspect before
+/// them does: independent problems. A 4xx for a file the client asked for is no problem.
+fn independent(suspects: &[(&Explains, u8)]) -> Vec<usize> {
+    /// Problems listed side by side at most.
+    const MAX: usize = 3;
+    let mut seen: std::collections::BTreeSet<(Pid, u64)> = Default::default();
+    let mut out = Vec::new();
+    for (k, (e, tier)) in suspects.iter().enumerate() {
+        if *tier == 0 || e.places.is_empty() {
+            continue;
+        }
+        if e.places.iter().all(|p| !seen.contains(p)) {
+            out.push(k);
+            if out.len() == MAX {
+                break;
+            }
+        }
+        seen.extend(e.places.iter().copied());
+    }
+    out
 }
 
 /// A typo suggestion for group `g`: a missing path close to one that exists on `disk` or in

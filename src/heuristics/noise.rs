@@ -9,7 +9,7 @@
 use regex::bytes::RegexSet;
 
 use crate::analysis::group::Failure;
-use crate::errno::{classify, is_unprovoked, ErrnoClass};
+use crate::errno::{classify, is_unprovoked, may_be_the_cause, ErrnoClass};
 use crate::path::is_system_tree;
 
 /// Why a failure group is normal. Declared in the alphabetical order of the codes, the order
@@ -91,9 +91,15 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
 
 /// A failure every healthy process has, whatever follows it: a benign path or a provoked
 /// errno. A process's reaction is never attributed to one.
+/// An errno of [`may_be_the_cause`] is not: whether it was routine shows in what followed.
 pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
-    matches!(classify(g.main_errno()), ErrnoClass::Probe | ErrnoClass::Transient)
-        || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+    let errno = g.main_errno();
+    let provoked = match classify(errno) {
+        ErrnoClass::Transient => true,
+        ErrnoClass::Probe => !may_be_the_cause(errno),
+        _ => false,
+    };
+    provoked || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
 }
 
 /// Built-in benign paths: (reason, pattern). Each is something every healthy process of its

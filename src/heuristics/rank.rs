@@ -1,6 +1,7 @@
 //! Suspect scores: a sum of named reasons, each worth the points [`WEIGHTS`] gives it; the
 //! order of suspects.
 
+use super::blame::Explains;
 use super::typo::{Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::naming::Naming;
@@ -9,52 +10,66 @@ use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
 use crate::text::TraceText;
 
-/// Every scoring weight, in one place.
+/// Every scoring weight, in one place. Suspects are ordered first by the most severe symptom
+/// they explain ([`tier`]: a crash, then a bad exit or a 5xx, then error text, then a 4xx of
+/// the application's own), then by this score; each weight says why, from how programs
+/// behave. The symptom weights only order suspects that explain alike symptoms.
 pub(crate) struct Weights {
-    /// By errno class of the group's main errno.
+    /// By errno class of the group's main errno: a permission refusal is almost never asked
+    /// for (30); an unreachable peer or an exhausted resource stops the work that needed it
+    /// (25); a missing name is often a probe of an optional file (20); other errnos say little.
     pub permission: i32,
     pub network: i32,
     pub resource: i32,
     pub missing: i32,
     pub other: i32,
-    /// The same call succeeded later / never did.
+    /// The same call succeeded later (the program found what it wanted another way) / never
+    /// did (whatever needed it went without).
     pub resolved: i32,
     pub never_resolved: i32,
-    /// A typo of an existing name, one edit away / two.
+    /// A name one edit away from one that exists is rarely chance; two edits, less so.
     pub typo_one_edit: i32,
     pub typo_two_edits: i32,
-    /// Error text naming the failure / naming it by its stem only / naming no failure.
+    /// The program's own error text names the failure: the program says it mattered. By the
+    /// stem only (`No module named 'x'`): weaker, a stem is a shorter and commoner string.
     pub named_in_error: i32,
     pub stem_in_error: i32,
+    /// Error text it explains without naming it (it was the last failure before the text).
     pub error_text: i32,
-    /// Only successful HTTP responses followed.
+    /// Only successful HTTP responses followed: the request did not need it.
     pub request_succeeded: i32,
+    /// Symptoms it explains: a 5xx is the server's own failure; a 4xx of the application's
+    /// own (its front controller, a path every request needs) is a smaller one; a crash and a
+    /// bad exit end the work.
     pub http_5xx: i32,
     pub http_4xx: i32,
-    /// The process was then killed by a crash signal / exited with a bad status.
     pub killed: i32,
     pub exit_status: i32,
-    /// The last failure before the process's reaction.
-    pub last_failure: i32,
+    /// A 4xx for a file the client asked for that is missing: the server working as it
+    /// should (a client's typo, a scanner, a stale link).
+    pub client_request: i32,
     /// Only existence checks (`access`): an optional file.
     pub existence_check: i32,
-    /// No path or address.
+    /// No path or address: an errno alone says little about where the trouble is.
     pub no_target: i32,
     /// No path or address, but an errno no healthy program provokes (out of descriptors, disk
     /// full, ...): a condition of the whole process.
     pub process_wide: i32,
+    /// Where it is: an application's own tree is what deploys change; system trees are what
+    /// runtimes and libraries probe.
     pub app_tree: i32,
     pub system_tree: i32,
     /// A relative path whose directory is unknown.
     pub unresolved: i32,
     /// A typo in the path a client asked for: a wrong link, not the server's fault.
     pub client_typo: i32,
-    /// Repetition: this many points per doubling of the count, at most `repeated_max`.
+    /// Repetition: this many points per doubling of the count, at most `repeated_max` (a
+    /// failure every request has is worth more than one, but not without bound).
     pub repeated_per_doubling: f64,
     pub repeated_max: i32,
-    /// Failing paths below a wrong directory, folded into it.
+    /// Failing paths below a wrong directory, folded into it: every request through it fails.
     pub paths_below: i32,
-    /// The disk shows a symlink on the path whose target is gone.
+    /// The disk shows a symlink on the path whose target is gone: a deploy left it dangling.
     pub dangling_link: i32,
     /// The process failed on more after this failed exec (folded into it).
     pub after_exec: i32,
@@ -78,7 +93,7 @@ pub(crate) const WEIGHTS: Weights = Weights {
     http_4xx: 15,
     killed: 20,
     exit_status: 15,
-    last_failure: 10,
+    client_request: 0,
     existence_check: -10,
     no_target: -10,
     process_wide: 10,
@@ -92,6 +107,24 @@ pub(crate) const WEIGHTS: Weights = Weights {
     dangling_link: 40,
     after_exec: 10,
 };
+
+/// How severe the symptoms a failure explains are: 4 a crash, 3 a bad exit or an HTTP 5xx,
+/// 2 error text, 1 an HTTP 4xx of the application's own (not a file the client asked for),
+/// 0 none. Suspects are ordered by it before their score: symptoms first, then causes.
+pub(crate) fn tier(f: &Failure, e: Option<&Explains>) -> u8 {
+    let Some(e) = e else { return 0 };
+    if e.killed.is_some() {
+        4
+    } else if !e.exits.is_empty() || e.server_errors() > 0 {
+        3
+    } else if e.errors > 0 {
+        2
+    } else if e.client_errors() > 0 && f.requested.is_none() {
+        1
+    } else {
+        0
+    }
+}
 
 /// What one part of a score rests on ([`crate::render::words`] says it in words).
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +161,10 @@ pub enum Why {
     ExitStatus {
         code: i32,
     },
-    LastFailure,
+    /// `count` 4xx responses for the file the client asked for: the client's, not a cause.
+    ClientRequest {
+        count: u64,
+    },
     ExistenceCheck,
     NoTarget,
     /// No path, and an errno of [`is_unprovoked`]: the whole process is affected.
@@ -173,7 +209,7 @@ impl Why {
             Why::HttpError { .. } => "http_error",
             Why::Killed { .. } => "killed",
             Why::ExitStatus { .. } => "exit_status",
-            Why::LastFailure => "last_failure",
+            Why::ClientRequest { .. } => "client_request",
             Why::ExistenceCheck => "existence_check",
             Why::NoTarget => "no_target",
             Why::ProcessWide { .. } => "process_wide",
@@ -197,7 +233,7 @@ pub struct Reason {
 }
 
 /// Scores one (non-noise) failure group.
-pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
+pub(crate) fn score(f: &Failure, typo: Option<&Typo>, explained: Option<&Explains>) -> (i32, Vec<Reason>) {
     let w = &WEIGHTS;
     let mut reasons = Vec::new();
     let mut add = |points: i32, why: Why| reasons.push(Reason { why, points });
@@ -224,34 +260,34 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
         add(points, why);
     }
     let re = &f.reactions;
+    let none = Explains::default();
+    let ex = explained.unwrap_or(&none);
     if let Some(named) = &re.named_in_error {
         if named.by == Naming::Stem {
             add(w.stem_in_error, Why::StemInError);
         } else {
             add(w.named_in_error, Why::NamedInError);
         }
-    } else if re.error_text.is_some() {
+    } else if ex.errors > 0 {
         add(w.error_text, Why::ErrorText);
     }
-    let server_errors: u64 = re.http.iter().filter(|(c, _)| **c >= 500).map(|(_, n)| n).sum();
-    let client_errors: u64 = re.http.iter().filter(|(c, _)| (400..500).contains(*c)).map(|(_, n)| n).sum();
     let succeeded: u64 = re.http.iter().filter(|(c, _)| **c < 400).map(|(_, n)| n).sum();
-    if server_errors == 0 && client_errors == 0 && succeeded > 0 {
+    if re.http.keys().all(|c| *c < 400) && succeeded > 0 && ex.http.is_empty() {
         let code = re.http.keys().next().copied().unwrap_or(200);
         add(w.request_succeeded, Why::RequestSucceeded { code });
     }
+    let (server_errors, client_errors) = (ex.server_errors(), ex.client_errors());
     if server_errors > 0 {
         add(w.http_5xx, Why::HttpError { server: true, count: server_errors });
+    } else if client_errors > 0 && f.requested.is_some() {
+        add(w.client_request, Why::ClientRequest { count: client_errors });
     } else if client_errors > 0 {
         add(w.http_4xx, Why::HttpError { server: false, count: client_errors });
     }
-    if let Some(sig) = &re.killed_by {
+    if let Some(sig) = &ex.killed {
         add(w.killed, Why::Killed { signal: sig.as_str().into() });
-    } else if let Some(code) = re.exit_code.filter(|c| *c != 0) {
+    } else if let Some((&code, _)) = ex.exits.iter().next() {
         add(w.exit_status, Why::ExitStatus { code });
-    }
-    if re.last_before {
-        add(w.last_failure, Why::LastFailure);
     }
     let checks = f.syscalls.keys().filter(|s| syscalls::info(s.as_bytes()).does.has(Does::CHECK)).count();
     if checks == f.syscalls.len() {
@@ -291,12 +327,16 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
 /// How clearly one suspect stands out from the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confidence {
-    /// Suspect 1 scores far above the rest.
+    /// Suspect 1 explains the symptoms and no other suspect explains any of its own (or,
+    /// with no symptom at all, it scores far above the rest).
     Clear,
-    /// Others score close to suspect 1.
+    /// Others explain symptoms too, in the same processes and requests (or score close).
     Several,
-    /// Even suspect 1 scores low: no reaction, no typo, nothing telling.
+    /// Nothing explains the symptoms, or even suspect 1 scores low.
     Unclear,
+    /// Two or more suspects each explain symptoms of their own (other processes or
+    /// requests): separate problems, each to fix.
+    Independent,
 }
 
 impl Confidence {
@@ -306,22 +346,37 @@ impl Confidence {
             Confidence::Clear => "clear",
             Confidence::Several => "several",
             Confidence::Unclear => "unclear",
+            Confidence::Independent => "independent",
         }
     }
 }
 
 /// A score below this tells little: an errno, a path, no reaction.
 const TELLING: i32 = 50;
-/// Suspect 1 is clear when it leads the next by this much.
+/// With no symptom to explain, suspect 1 is clear when it leads the next by this much.
 const CLEAR_GAP: i32 = 25;
 
-/// How clear the cause is, from the scores of the suspects in order.
-pub(crate) fn confidence(scores: &[i32]) -> Confidence {
-    match scores {
+/// How clear the cause is. `ranked`: each suspect's (score, [`tier`]) in order;
+/// `independent`: how many suspects explain symptoms of their own; `symptoms`: whether
+/// anything went visibly wrong (a crash, a bad exit, an error response or text).
+pub(crate) fn confidence(ranked: &[(i32, u8)], independent: usize, symptoms: bool) -> Confidence {
+    if independent >= 2 {
+        return Confidence::Independent;
+    }
+    match ranked {
         [] => Confidence::Unclear,
-        [top, ..] if *top < TELLING => Confidence::Unclear,
+        [(_, tier), rest @ ..] if *tier > 0 => {
+            if rest.iter().any(|(_, t)| *t >= 2) {
+                Confidence::Several
+            } else {
+                Confidence::Clear
+            }
+        }
+        // something went wrong and no failure explains it: the failures are footnotes
+        _ if symptoms => Confidence::Unclear,
+        [(top, _), ..] if *top < TELLING => Confidence::Unclear,
         [_] => Confidence::Clear,
-        [top, next, ..] if top - next >= CLEAR_GAP => Confidence::Clear,
+        [(top, _), (next, _), ..] if top - next >= CLEAR_GAP => Confidence::Clear,
         _ => Confidence::Several,
     }
 }
@@ -329,10 +384,16 @@ pub(crate) fn confidence(scores: &[i32]) -> Confidence {
 /// A scored group: (score, group id, reasons).
 pub(crate) type Scored = (i32, usize, Vec<Reason>);
 
-/// Suspect order: higher score first, then the earlier first failure, then the group made
-/// first.
-pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure]) {
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(groups[a.1].first.line.cmp(&groups[b.1].first.line)).then(a.1.cmp(&b.1)));
+/// Suspect order: the most severe symptom explained first ([`tier`] of each group), then the
+/// higher score, then the earlier first failure, then the group made first.
+pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure], tier: &dyn Fn(usize) -> u8) {
+    scored.sort_by(|a, b| {
+        tier(b.1)
+            .cmp(&tier(a.1))
+            .then(b.0.cmp(&a.0))
+            .then(groups[a.1].first.line.cmp(&groups[b.1].first.line))
+            .then(a.1.cmp(&b.1))
+    });
 }
 
 #[cfg(test)]

@@ -51,7 +51,32 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
         }
         return Ok(());
     };
+    if let Some(c) = &report.unexplained_crash {
+        writeln!(out, "{}", fit(&esc(&words::unexplained_crash(c)), w).red().bold())?;
+    }
     writeln!(out, "{}", words::confidence(report.confidence).bold())?;
+    suspect_block(first, w, out)?;
+    let more: Vec<&Suspect> = report.suspects.iter().skip(1).collect();
+    let (problems, others): (Vec<&Suspect>, Vec<&Suspect>) =
+        more.into_iter().partition(|s| report.independent.contains(&s.rank));
+    for s in &problems {
+        suspect_block(s, w, out)?;
+    }
+    for s in others.iter().take(MORE_SUSPECTS.saturating_sub(problems.len().saturating_sub(1))) {
+        let reasons = why(s, 2);
+        let tail = if reasons.is_empty() { String::new() } else { format!(" — {reasons}") };
+        let line = format!("{:>2}. {}  {}{tail}", s.rank, s.path, headline_errno(s));
+        writeln!(out, "{}", fit(&line, w))?;
+    }
+    waiting(report, w, out)?;
+    writeln!(out)?;
+    let shown = 1 + problems.len() + others.len().min(MORE_SUSPECTS);
+    writeln!(out, "{}", fit(&words::see_more(report.suspects.len().saturating_sub(shown)), w).dimmed())
+}
+
+/// A suspect in full: its head line, the change to make, the explanation, why, the error
+/// text, what was folded into it.
+fn suspect_block(first: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<()> {
     suspect_head(first, w, out)?;
     if let Some(fix) = words::fix(first) {
         writeln!(out, "    {} {}", "fix:".green().bold(), fit(&esc(&fix), w - 9))?;
@@ -74,15 +99,7 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if !first.after_exec.is_empty() {
         writeln!(out, "    {}", fit(&esc(&words::after_exec(&first.after_exec)), w - 4))?;
     }
-    for s in report.suspects.iter().skip(1).take(MORE_SUSPECTS) {
-        let reasons = why(s, 2);
-        let tail = if reasons.is_empty() { String::new() } else { format!(" — {reasons}") };
-        let line = format!("{:>2}. {}  {}{tail}", s.rank, s.path, headline_errno(s));
-        writeln!(out, "{}", fit(&line, w))?;
-    }
-    waiting(report, w, out)?;
-    writeln!(out)?;
-    writeln!(out, "{}", fit(&words::see_more(report.suspects.len().saturating_sub(1 + MORE_SUSPECTS)), w).dimmed())
+    Ok(())
 }
 
 /// Waiting as the answer: the verdict, the calls stuck or the slowest request behind it.
@@ -146,7 +163,7 @@ fn suspect_head(s: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<()> {
         }
         [p, rest @ ..] => format!("  pids {p} and {} more", rest.len()),
     };
-    let line = format!(" 1. {}  {}  {}{pids}", s.path, headline_errno(s), syscalls.join(","));
+    let line = format!("{:>2}. {}  {}  {}{pids}", s.rank, s.path, headline_errno(s), syscalls.join(","));
     writeln!(out, "{}", fit(&line, w).bold())
 }
 

@@ -20,7 +20,7 @@ const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
     let Collected { failures, symptoms: seen, waits, processes, syscalls, failed, interruptions, dropped, .. } = c;
-    let Judgement { typo_budget_spent, noise, confidence, suspects } = judged;
+    let Judgement { typo_budget_spent, noise, confidence, suspects, independent, unexplained_crashes } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
         .into_iter()
@@ -107,6 +107,9 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
     let mut report = Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms);
+    report.independent = independent.into_iter().map(|k| k + 1).collect();
+    report.unexplained_crash =
+        unexplained_crashes.into_iter().next().map(|(pid, signal)| super::Crash { pid, signal: signal.into() });
     (report.waits, report.stuck, report.waiting) = super::waits::build(&waits, end);
     report
 }

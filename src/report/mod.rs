@@ -47,6 +47,18 @@ pub struct Report {
     /// Calls still waiting when the trace ended.
     pub stuck: Vec<waits::StuckReport>,
     pub waiting: waits::Waiting,
+    /// Ranks of the suspects that each explain symptoms of their own (other processes or
+    /// requests): independent problems, the largest first (`confidence` is `independent`).
+    pub independent: Vec<usize>,
+    /// A crash that no failure explains, if any.
+    pub unexplained_crash: Option<Crash>,
+}
+
+/// A process killed by a crash signal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crash {
+    pub pid: Pid,
+    pub signal: TraceText,
 }
 
 impl Report {
@@ -69,6 +81,8 @@ impl Report {
             waits: Vec::new(),
             stuck: Vec::new(),
             waiting: waits::Waiting::default(),
+            independent: Vec::new(),
+            unexplained_crash: None,
         }
     }
 }

@@ -45,7 +45,9 @@ pub(crate) fn reason(why: &Why) -> String {
         Why::HttpError { server: false, count } => format!("followed by HTTP 4xx responses ({count})"),
         Why::Killed { signal } => format!("the process was then killed by {signal}"),
         Why::ExitStatus { code } => format!("the process then exited with status {code}"),
-        Why::LastFailure => "the last failure before that reaction".into(),
+        Why::ClientRequest { count } => {
+            format!("the client asked for a file that is missing: {count} HTTP 4xx responses (the server working)")
+        }
         Why::ExistenceCheck => "only asked whether it exists (an optional file)".into(),
         Why::NoTarget => "no path or address involved".into(),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process, not one path"),

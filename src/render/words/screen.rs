@@ -95,7 +95,13 @@ pub(crate) fn confidence(c: Confidence) -> &'static str {
         Confidence::Clear => "A clear cause:",
         Confidence::Several => "Several candidates, the likeliest first:",
         Confidence::Unclear => "Nothing stands out; the likeliest failures:",
+        Confidence::Independent => "Independent problems, the largest first:",
     }
+}
+
+/// A crash that no failure explains.
+pub(crate) fn unexplained_crash(c: &crate::report::Crash) -> String {
+    format!("crash: pid {} was killed by {}; no failed call explains it", c.pid, c.signal)
 }
 
 /// The last line of the one-screen report.
@@ -169,7 +175,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         Why::HttpError { server: false, count } => format!("{} followed", count_word(*count, "HTTP 4xx response")),
         Why::Killed { signal } => format!("the process was then killed by {signal}"),
         Why::ExitStatus { code } => format!("the process then exited with status {code}"),
-        Why::LastFailure => "the last failure before that".into(),
+        Why::ClientRequest { count } => format!("{} for a file the client asked for", count_word(*count, "HTTP 4xx response")),
         Why::PathsBelow { paths, .. } => format!("{} below it failed", count_word(*paths as u64, "path")),
         Why::ClientTypo { url } => format!("a client asked for {}", shown(url)),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
