@@ -203,6 +203,9 @@ impl Analyzer {
         let brief = info.brief_is_nothing() && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
         if info.waits(&sc.args) && !brief {
             self.waits.call(pid, ev, sc, info, &mut self.procs);
+            if sc.duration.is_some_and(|d| d >= state::LONG_WAIT) {
+                self.state.waited(pid);
+            }
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {

@@ -16,6 +16,9 @@ const RECENT: usize = 64;
 const REACTION_WINDOW: u64 = 5000;
 /// Error text gathered per process before a line is complete.
 const ERR_LINE: usize = 4096;
+/// A call that blocked this long (seconds) is a wait the process went on to, past its
+/// failures before it: a timeout that follows is the wait's, not theirs.
+pub const LONG_WAIT: f64 = 1.0;
 /// Regular files remembered per process for fix pointers.
 const OPENED: usize = 64;
 
@@ -37,6 +40,9 @@ struct ProcState {
     blamed: Option<(Candidates, u64)>,
     /// The process that forked it.
     parent: Option<Pid>,
+    /// Its event number at its last long wait: failures before it do not explain what
+    /// follows (the wait does).
+    waited: u64,
     /// Error text written so far without a newline, and the descriptor it was written to.
     err_line: Vec<u8>,
     err_fd: Option<i64>,
@@ -183,11 +189,20 @@ impl Processes {
         st.recent
             .iter()
             .rev()
-            .take_while(|(_, seq)| st.seq.saturating_sub(*seq) <= COURSE)
+            .take_while(|(_, seq)| st.seq.saturating_sub(*seq) <= COURSE && *seq >= st.waited)
             .map(|(g, _)| *g)
             .filter(|&g| !routine(g))
             .take(CANDIDATES)
             .collect()
+    }
+
+    /// `pid` waited long (a call that blocked for [`LONG_WAIT`] or more): it went on with its
+    /// work after its failures before, and what it does next follows from the wait.
+    pub fn waited(&mut self, pid: Pid) {
+        if let Some(st) = self.procs.get_mut(&pid) {
+            st.waited = st.seq;
+            st.blamed = None;
+        }
     }
 
     /// `pid` wrote error text that `candidates` explain.
