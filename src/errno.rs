@@ -61,10 +61,11 @@ pub fn is_unprovoked(errno: &str) -> bool {
 /// Errnos programs provoke on purpose ([`ErrnoClass::Probe`]) but only where they have a
 /// recovery ready: `rename` across file systems (EXDEV: copy instead), an exclusive create
 /// (EEXIST: another name, or the existing file), a directory where a file was expected
-/// (EISDIR), removing a directory that is not empty (ENOTEMPTY). When the process does not
+/// (EISDIR), removing a directory that is not empty (ENOTEMPTY), signalling a process that
+/// is gone (ESRCH: a stale pid file, started anew). When the process does not
 /// take that recovery but fails right after, the errno is the cause.
 pub fn may_be_the_cause(errno: &str) -> bool {
-    matches!(errno, "EXDEV" | "EEXIST" | "EISDIR" | "ENOTEMPTY")
+    matches!(errno, "EXDEV" | "EEXIST" | "EISDIR" | "ENOTEMPTY" | "ESRCH")
 }
 
 /// How much an errno says about what went wrong, when one path fails in several ways: the

@@ -42,16 +42,24 @@ pub fn causes(truth: &Value) -> Vec<Value> {
     }
 }
 
-/// Whether suspect `s` names the root cause `rc`.
+/// Whether suspect `s` names the root cause `rc`: its path, or, for one name looked up along a
+/// search path, the same name in another directory of the search (the suspect holds it in
+/// `also_looked_in`).
 pub fn names(s: &Value, rc: &Value) -> bool {
+    let trim = |p: &str| p.trim_end_matches('/').to_string();
     let want = match rc["kind"].as_str() {
-        Some("path") => rc["path"].as_str().map(str::to_string),
+        Some("path") => rc["path"].as_str().map(trim),
         Some("address") => rc["address"].as_str().map(str::to_string),
         Some("call") => Some(format!("{} {}", rc["syscall"].as_str().unwrap_or(""), rc["errno"].as_str().unwrap_or(""))),
         Some("host") => Some(format!("host {}", rc["host"].as_str().unwrap_or(""))),
         _ => None,
     };
-    want.is_some() && s["path"].as_str().map(str::to_string) == want
+    let Some(want) = want else { return false };
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let searched = s["also_looked_in"].as_array().is_some_and(|a| {
+        a.iter().filter_map(Value::as_str).any(|p| p == want) && s["path"].as_str().map(base) == Some(base(&want))
+    });
+    s["path"].as_str().map(trim) == Some(want) || searched
 }
 
 /// Whether the report says what `rc` says when no failed call is the cause: a crash no failure
@@ -59,7 +67,7 @@ pub fn names(s: &Value, rc: &Value) -> bool {
 fn says_uncaused(report: &Value, rc: &Value) -> bool {
     let no_clear = report["confidence"] != "clear";
     match rc["kind"].as_str() {
-        Some("crash") => report["crash"]["signal"] == rc["signal"] && report["crash"]["explained_by"].is_null(),
+        Some("crash") => report["unexplained_crash"]["signal"] == rc["signal"],
         Some("path") if rc["errno"].is_null() => no_clear,
         _ => false,
     }
@@ -84,6 +92,18 @@ pub struct Judged {
     pub said: String,
 }
 
+/// How large a cause's harm is, from its symptoms: crashes, then bad exits and 5xx, then 4xx.
+fn impact(cause: &Value) -> (u64, u64, u64) {
+    let sy = &cause["symptoms"];
+    let http = |lo: u16, hi: u16| -> u64 {
+        sy["http"].as_object().map_or(0, |m| {
+            m.iter().filter(|(c, _)| c.parse::<u16>().is_ok_and(|c| (lo..hi).contains(&c))).filter_map(|(_, n)| n.as_u64()).sum()
+        })
+    };
+    let exit = u64::from(sy["exit_status"].as_i64().is_some_and(|c| c != 0));
+    (u64::from(!sy["killed_by"].is_null()), http(500, 600) + exit, http(400, 500))
+}
+
 pub fn judge(truth: &Value, report: &Value) -> Judged {
     let empty = Vec::new();
     let suspects = report["suspects"].as_array().unwrap_or(&empty);
@@ -96,7 +116,9 @@ pub fn judge(truth: &Value, report: &Value) -> Judged {
     let main = &causes[0];
     let rc = &main["root_cause"];
     let uncaused = says_uncaused(report, rc);
-    let first = uncaused || suspects.first().is_some_and(|s| names(s, rc));
+    // with several causes, one as large as the first may lead (the truth orders by impact)
+    let leads = |c: &Value| impact(c) == impact(main) && suspects.first().is_some_and(|s| names(s, &c["root_cause"]));
+    let first = uncaused || causes.iter().any(leads);
     let top3 = uncaused || suspects.iter().take(3).any(|s| names(s, rc));
     let s0 = suspects.first();
     let typo = (first && !uncaused && (!main["suggestion"].is_null() || s0.is_some_and(|s| !s["suggestion"].is_null())))

@@ -21,6 +21,9 @@ use crate::event::Pid;
 /// Python traceback reads each frame's source file (about ten calls a frame) before it is
 /// written; a web server writes its log line and its answer within a few calls.
 pub const COURSE: u64 = 300;
+/// A crash a failure explains comes at once: the program used what it did not get (a NULL
+/// from `fopen`) within a few calls, with no error handling in between.
+pub const CRASH_COURSE: u64 = 20;
 /// The latest failures considered for one symptom.
 pub const CANDIDATES: usize = 3;
 /// Distinct records kept.

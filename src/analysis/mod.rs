@@ -29,7 +29,8 @@ use crate::syscalls::{self, Does};
 use blame::{Blames, Candidates, SymptomKind};
 use evidence::{AtFailure, PathEvidence};
 use group::{At, Failure, Failures, Target};
-use process::{ProcessTable, Resolved};
+use fds::SocketRole;
+use process::{FdTarget, ProcessTable, Resolved};
 use reactions::Symptoms;
 use state::Processes;
 use waits::Waits;
@@ -210,7 +211,7 @@ impl Analyzer {
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {
-                if classify(errno) == ErrnoClass::Transient {
+                if classify(errno) == ErrnoClass::Transient || syscalls::timed_wait_expired(sc.name.as_bytes(), errno) {
                     self.interruptions += 1;
                     if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
@@ -220,6 +221,7 @@ impl Analyzer {
                     let resolved = resolve(&mut self.procs);
                     // most failures repeat a path: its group is found without building a target
                     let known = match &resolved {
+                        _ if process_wide(errno) => None,
                         Some(r) if sc.addr.is_none() && r.absolute && !r.path.is_empty() => {
                             self.failures.find_path(&r.path)
                         }
@@ -287,6 +289,18 @@ impl Analyzer {
     fn target(&mut self, pid: Pid, sc: &Syscall, errno: &str, resolved: Option<&Resolved>) -> Target {
         if let Some(addr) = &sc.addr {
             return self.address_target(pid, sc, addr);
+        }
+        if process_wide(errno) {
+            return Target::Call { syscall: sc.name.to_string(), errno: errno.to_string() };
+        }
+        // a send or receive on a connection that failed: the connection's peer failed
+        if classify(errno) == ErrnoClass::Network {
+            let fd = sc.fd.as_ref().and_then(|f| f.num);
+            if let Some(FdTarget::Socket { role: SocketRole::Peer(addr), .. }) =
+                fd.and_then(|n| self.procs.fd(pid, n)).cloned()
+            {
+                return self.address_target(pid, sc, &addr);
+            }
         }
         match resolved {
             Some(r) if !r.path.is_empty() => Target::Path { path: r.path.to_vec(), absolute: r.absolute },
@@ -452,6 +466,12 @@ impl Analyzer {
             dropped,
         }
     }
+}
+
+/// Out of descriptors: a condition of the whole process, whatever path it was opening when
+/// it hit the limit, so such failures are one group by call.
+fn process_wide(errno: &str) -> bool {
+    matches!(errno, "EMFILE" | "ENFILE")
 }
 
 /// The event's absolute timestamp in seconds (`-r` deltas are none).

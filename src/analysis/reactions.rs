@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::blame::{Candidates, SymptomKind};
+use super::blame::{Candidates, SymptomKind, COURSE, CRASH_COURSE};
 use super::group::{Named, Reactions};
 use super::naming;
 use super::process::{FdTarget, SocketRole};
@@ -150,7 +150,8 @@ impl Analyzer {
     pub(super) fn blame(&mut self, pid: Pid, symptom: SymptomKind, named: Candidates) -> Candidates {
         let candidates = if named.is_empty() {
             let (groups, routine) = (&self.failures.groups, &self.is_routine);
-            self.state.candidates(pid, |id| routine(&groups[id]))
+            let course = if matches!(symptom, SymptomKind::Killed(_)) { CRASH_COURSE } else { COURSE };
+            self.state.candidates(pid, course, |id| routine(&groups[id]))
         } else {
             named
         };

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::blame::{Candidates, CANDIDATES, COURSE};
+use super::blame::{Candidates, CANDIDATES};
 use crate::event::Pid;
 use crate::memory;
 
@@ -177,19 +177,19 @@ impl Processes {
     }
 
     /// The failures that may explain a symptom of `pid` now (see [`super::blame`]): the
-    /// candidates its last error text had, if that was within [`COURSE`] calls, else its
-    /// latest failures within [`COURSE`] calls that are not `routine`, latest first.
-    pub fn candidates(&self, pid: Pid, routine: impl Fn(usize) -> bool) -> Candidates {
+    /// candidates its last error text had, if that was within `course` calls, else its
+    /// latest failures within `course` calls that are not `routine`, latest first.
+    pub fn candidates(&self, pid: Pid, course: u64, routine: impl Fn(usize) -> bool) -> Candidates {
         let Some(st) = self.procs.get(&pid) else { return Candidates::new() };
         if let Some((blamed, at)) = &st.blamed {
-            if st.seq.saturating_sub(*at) <= COURSE {
+            if st.seq.saturating_sub(*at) <= course {
                 return blamed.clone();
             }
         }
         st.recent
             .iter()
             .rev()
-            .take_while(|(_, seq)| st.seq.saturating_sub(*seq) <= COURSE && *seq >= st.waited)
+            .take_while(|(_, seq)| st.seq.saturating_sub(*seq) <= course && *seq >= st.waited)
             .map(|(g, _)| *g)
             .filter(|&g| !routine(g))
             .take(CANDIDATES)

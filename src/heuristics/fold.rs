@@ -78,24 +78,25 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
             }
         }
     }
-    // one stem tried with several suffixes in one directory (`utlis`, `utlis.js`,
-    // `utlis.json`, `utlis.node`; `x.cpython-311.so`, `x.abi3.so`, `x.py`): one lookup
-    let mut first_of: HashMap<(&[u8], &[u8]), usize> = HashMap::default();
+    // one stem tried with several suffixes (`utlis`, `utlis.js`, `utlis.json`, `utlis.node`;
+    // `x.cpython-311.so`, `x.abi3.so`, `x.py`; `Hires.pmc`, `Hires.pm`), in one directory
+    // or along a search path: one lookup
+    let mut first_of: HashMap<&[u8], usize> = HashMap::default();
     for (_, i, _) in &scored {
         let g = &groups[*i];
-        let Some((dir, name)) = g.target.fs_path().and_then(split) else { continue };
+        let Some((_, name)) = g.target.fs_path().and_then(split) else { continue };
         let stem = &name[..name.iter().position(|&c| c == b'.').unwrap_or(name.len())];
         if gone.contains(i) || !missing(g) || stem.is_empty() {
             continue;
         }
-        match first_of.get(&(dir, stem)) {
+        match first_of.get(stem) {
             Some(&a) if probes_of_one_name(&groups[a], g) => {
                 folded.entry(a).or_default().elsewhere.push(*i);
                 gone.insert(*i);
             }
             Some(_) => {}
             None => {
-                first_of.insert((dir, stem), *i);
+                first_of.insert(stem, *i);
             }
         }
     }

@@ -79,7 +79,7 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
     if g.created_later {
         return Some(Noise::CreatedLater);
     }
-    if classify(errno) == ErrnoClass::Probe {
+    if classify(errno) == ErrnoClass::Probe || asks_only(g) {
         return Some(Noise::CapabilityProbe { errno: errno.to_string() });
     }
     let system = g.target.fs_path().is_some_and(is_system_tree);
@@ -99,7 +99,14 @@ pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
         ErrnoClass::Probe => !may_be_the_cause(errno),
         _ => false,
     };
-    provoked || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+    provoked || asks_only(g) || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+}
+
+/// Calls whose every failure is an answer to a question the program asked: an event loop
+/// registering or removing a descriptor (`epoll_ctl`: EPERM for a regular file, ENOENT for one
+/// not registered, EEXIST for one registered twice) goes on either way.
+fn asks_only(g: &Failure) -> bool {
+    g.syscalls.keys().all(|s| s == "epoll_ctl")
 }
 
 /// Built-in benign paths: (reason, pattern). Each is something every healthy process of its

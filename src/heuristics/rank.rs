@@ -327,8 +327,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>, explained: Option<&Explain
 /// How clearly one suspect stands out from the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confidence {
-    /// Suspect 1 explains the symptoms and no other suspect explains any of its own (or,
-    /// with no symptom at all, it scores far above the rest).
+    /// Suspect 1 explains the symptoms and no other suspect explains any of its own.
     Clear,
     /// Others explain symptoms too, in the same processes and requests (or score close).
     Several,
@@ -353,8 +352,6 @@ impl Confidence {
 
 /// A score below this tells little: an errno, a path, no reaction.
 const TELLING: i32 = 50;
-/// With no symptom to explain, suspect 1 is clear when it leads the next by this much.
-const CLEAR_GAP: i32 = 25;
 
 /// How clear the cause is. `ranked`: each suspect's (score, [`tier`]) in order;
 /// `independent`: how many suspects explain symptoms of their own; `symptoms`: whether
@@ -374,9 +371,8 @@ pub(crate) fn confidence(ranked: &[(i32, u8)], independent: usize, symptoms: boo
         }
         // something went wrong and no failure explains it: the failures are footnotes
         _ if symptoms => Confidence::Unclear,
+        // nothing went visibly wrong: a failure may be the answer, never a clear one
         [(top, _), ..] if *top < TELLING => Confidence::Unclear,
-        [_] => Confidence::Clear,
-        [(top, _), (next, _), ..] if top - next >= CLEAR_GAP => Confidence::Clear,
         _ => Confidence::Several,
     }
 }
