@@ -12,7 +12,7 @@
 //! Alike symptoms with the same candidates are one record with a count; the records are
 //! bounded ([`MAX_RECORDS`]) and what did not fit is counted.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use smallvec::SmallVec;
 
 use crate::event::Pid;
@@ -23,10 +23,10 @@ use crate::event::Pid;
 pub const COURSE: u64 = 300;
 /// A crash a failure explains comes at once: the program used what it did not get (a NULL
 /// from `fopen`) within a few calls, with no error handling in between.
-pub const CRASH_COURSE: u64 = 20;
+pub const CRASH_COURSE: u64 = 8;
 /// The latest failures considered for one symptom.
 pub const CANDIDATES: usize = 3;
-/// Distinct records kept.
+/// Distinct records kept (and processes remembered as succeeded, and parents).
 const MAX_RECORDS: usize = 4096;
 /// Distinct request paths kept per record (the count goes on), and bytes of each.
 const MAX_URLS: usize = 8;
@@ -65,9 +65,34 @@ pub struct Blames {
     index: HashMap<(SymptomKind, Candidates, Pid, u64), usize>,
     /// Symptoms not recorded because the records were full.
     pub overflow: u64,
+    /// Processes that exited 0: they reported success, so the text they wrote was no error
+    /// and a child's bad exit they went on from was handled (`grep -q`, `test`, a retry).
+    pub succeeded: HashSet<Pid>,
+    /// The parent of each process whose bad exit was recorded.
+    pub parents: HashMap<Pid, Pid>,
 }
 
 impl Blames {
+    /// `pid` (forked by `parent`) exited with `code`.
+    pub fn exited(&mut self, pid: Pid, parent: Option<Pid>, code: i32) {
+        if code == 0 && self.succeeded.len() < MAX_RECORDS {
+            self.succeeded.insert(pid);
+        }
+        if let (true, Some(parent)) = (code != 0 && self.parents.len() < MAX_RECORDS, parent) {
+            self.parents.insert(pid, parent);
+        }
+    }
+
+    /// Whether the record is no symptom after all: text of a process that then exited 0, or a
+    /// bad exit its parent went on from to exit 0.
+    pub fn handled(&self, b: &Blame) -> bool {
+        match b.symptom {
+            SymptomKind::ErrorText { .. } => self.succeeded.contains(&b.pid),
+            SymptomKind::Exit(_) => self.parents.get(&b.pid).is_some_and(|p| self.succeeded.contains(p)),
+            _ => false,
+        }
+    }
+
     /// Records one symptom of `pid` in request window `window`.
     pub fn add(&mut self, symptom: SymptomKind, candidates: Candidates, pid: Pid, window: u64, url: Option<&[u8]>) {
         let key = (symptom, candidates, pid, window);

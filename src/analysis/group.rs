@@ -141,6 +141,9 @@ pub struct Failure {
     /// The path of the HTTP request being served when it first failed, when the failing path
     /// ends with it (a client asked for this file).
     pub requested: Option<Vec<u8>>,
+    /// The client's request names this file: the path ends with the request's path, or its
+    /// name is the request's last segment (`GET /items/C999` -> `items/C999.json`).
+    pub asked_for: bool,
     /// Reactions of the process after this failure (filled by [`super::reactions`]).
     pub reactions: Reactions,
 }
@@ -305,6 +308,7 @@ impl Failures {
             created_later: false,
             succeeded_later: false,
             found_elsewhere: None,
+            asked_for: false,
             requested: None,
             reactions: Reactions::default(),
         });

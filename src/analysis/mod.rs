@@ -150,6 +150,7 @@ impl Analyzer {
                     self.symptoms.add_exit(pid, *code);
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
+                self.blames.exited(pid, self.state.parent(pid), *code);
                 if *code != 0 {
                     let causes = self.blame(pid, SymptomKind::Exit(*code), Candidates::new());
                     self.state.blame_parent(pid, &causes);
@@ -345,6 +346,7 @@ impl Analyzer {
             let url = self.state.requested(pid);
             g.requested =
                 url.filter(|u| u.len() > 1 && g.target.fs_path().is_some_and(|p| p.ends_with(u))).map(<[u8]>::to_vec);
+            g.asked_for = g.requested.is_some() || url.zip(g.target.fs_path()).is_some_and(|(u, p)| names_file(u, p));
             self.evidence.new_group(id, g.target.fs_path(), errno, pid, &self.state);
         }
     }
@@ -466,6 +468,15 @@ impl Analyzer {
             dropped,
         }
     }
+}
+
+/// Whether request path `url` names file `path` by its last segment: the same name, or the
+/// same without an extension (`/items/C999` and `/srv/shop/items/C999.json`).
+fn names_file(url: &[u8], path: &[u8]) -> bool {
+    let last = |p: &[u8]| p.rsplit(|&c| c == b'/').next().unwrap_or(p).to_vec();
+    let stem = |n: &[u8]| n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec();
+    let (u, p) = (last(url), last(path));
+    u.len() >= 2 && (u == p || stem(&u) == stem(&p))
 }
 
 /// Out of descriptors: a condition of the whole process, whatever path it was opening when

@@ -148,15 +148,17 @@ impl Analyzer {
     /// Records a symptom of `pid` with the failures that may explain it (see
     /// [`super::blame`]): those its text `named`, else the process's candidates. Returns them.
     pub(super) fn blame(&mut self, pid: Pid, symptom: SymptomKind, named: Candidates) -> Candidates {
-        let candidates = if named.is_empty() {
-            let (groups, routine) = (&self.failures.groups, &self.is_routine);
-            let course = if matches!(symptom, SymptomKind::Killed(_)) { CRASH_COURSE } else { COURSE };
-            self.state.candidates(pid, course, |id| routine(&groups[id]))
-        } else {
+        let by_name = !named.is_empty();
+        let candidates = if by_name {
             named
+        } else {
+            let (groups, routine) = (&self.failures.groups, &self.is_routine);
+            let crash = matches!(symptom, SymptomKind::Killed(_));
+            let course = if crash { CRASH_COURSE } else { COURSE };
+            self.state.candidates(pid, course, crash, |id| routine(&groups[id]))
         };
         if matches!(symptom, SymptomKind::ErrorText { .. }) {
-            self.state.blame_text(pid, candidates.clone());
+            self.state.blame_text(pid, candidates.clone(), by_name);
         }
         let window = self.state.window(pid);
         self.blames.add(symptom, candidates.clone(), pid, window, self.state.requested(pid));

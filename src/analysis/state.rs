@@ -37,7 +37,7 @@ struct ProcState {
     window: u64,
     /// The candidate causes of its last error text, and its event number then: what it
     /// answers or how it exits next follows from the same failures.
-    blamed: Option<(Candidates, u64)>,
+    blamed: Option<(Candidates, u64, bool)>,
     /// The process that forked it.
     parent: Option<Pid>,
     /// Its event number at its last long wait: failures before it do not explain what
@@ -171,6 +171,11 @@ impl Processes {
         self.resize(pid);
     }
 
+    /// The process that forked `pid`, if the trace showed it.
+    pub fn parent(&self, pid: Pid) -> Option<Pid> {
+        self.procs.get(&pid)?.parent
+    }
+
     /// The request window `pid` is in.
     pub fn window(&self, pid: Pid) -> u64 {
         self.procs.get(&pid).map_or(0, |st| st.window)
@@ -179,10 +184,12 @@ impl Processes {
     /// The failures that may explain a symptom of `pid` now (see [`super::blame`]): the
     /// candidates its last error text had, if that was within `course` calls, else its
     /// latest failures within `course` calls that are not `routine`, latest first.
-    pub fn candidates(&self, pid: Pid, course: u64, routine: impl Fn(usize) -> bool) -> Candidates {
+    /// `named_only`: the last error text's candidates count only if it named them (a crash
+    /// after a message that names nothing comes from what failed just before it, if anything).
+    pub fn candidates(&self, pid: Pid, course: u64, named_only: bool, routine: impl Fn(usize) -> bool) -> Candidates {
         let Some(st) = self.procs.get(&pid) else { return Candidates::new() };
-        if let Some((blamed, at)) = &st.blamed {
-            if st.seq.saturating_sub(*at) <= course {
+        if let Some((blamed, at, named)) = &st.blamed {
+            if st.seq.saturating_sub(*at) <= course && (*named || !named_only) {
                 return blamed.clone();
             }
         }
@@ -205,10 +212,10 @@ impl Processes {
         }
     }
 
-    /// `pid` wrote error text that `candidates` explain.
-    pub fn blame_text(&mut self, pid: Pid, candidates: Candidates) {
+    /// `pid` wrote error text that `candidates` explain (`named`: the text names them).
+    pub fn blame_text(&mut self, pid: Pid, candidates: Candidates, named: bool) {
         if let Some(st) = self.procs.get_mut(&pid) {
-            st.blamed = Some((candidates, st.seq));
+            st.blamed = Some((candidates, st.seq, named));
         }
     }
 

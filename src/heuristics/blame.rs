@@ -89,7 +89,7 @@ pub(crate) struct Blamed {
 /// does not recover from by itself (see [`may_be_the_cause`]).
 pub(crate) fn resolve(blames: &Blames, groups: &[Failure], noise: &[Option<Noise>]) -> Blamed {
     let mut out = Blamed::default();
-    for b in &blames.records {
+    for b in blames.records.iter().filter(|b| !blames.handled(b)) {
         let cause = b.candidates.iter().copied().find(|&id| match &noise[id] {
             None => true,
             Some(Noise::CapabilityProbe { .. }) => may_be_the_cause(groups[id].main_errno()),

@@ -129,7 +129,13 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     suspects = order.iter().filter_map(|&k| slots[k].take()).collect();
     let ranked: Vec<(i32, u8)> = suspects.iter().zip(&order).map(|(r, &k)| (r.score, tiers[k])).collect();
     let independent = independent(&order.iter().map(|&k| (&merged[k], tiers[k])).collect::<Vec<_>>());
-    let confidence = rank::confidence(&ranked, independent.len(), !c.blames.records.is_empty());
+    // a crash nothing explains is the answer; the failures are footnotes to it
+    let crash = !blamed.unexplained_crashes.is_empty() && ranked.first().map(|r| r.1) != Some(4);
+    let confidence = if crash {
+        rank::Confidence::Unclear
+    } else {
+        rank::confidence(&ranked, independent.len(), !c.blames.records.is_empty())
+    };
     Judgement {
         typo_budget_spent: budget.hit(),
         noise,

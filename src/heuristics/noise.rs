@@ -73,7 +73,8 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
     if let Some(why) = g.target.fs_path().and_then(|p| ignores.matches(p)) {
         return Some(Noise::KnownBenign { why: why.to_string() });
     }
-    if let Some(found) = &g.found_elsewhere {
+    // a search looks for a name that may not be there; a refusal is no probe
+    if let (Some(found), ErrnoClass::Missing) = (&g.found_elsewhere, classify(errno)) {
         return Some(Noise::SearchPathProbe { found: found.clone() });
     }
     if g.created_later {

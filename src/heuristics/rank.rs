@@ -119,7 +119,7 @@ pub(crate) fn tier(f: &Failure, e: Option<&Explains>) -> u8 {
         3
     } else if e.errors > 0 {
         2
-    } else if e.client_errors() > 0 && f.requested.is_none() {
+    } else if e.client_errors() > 0 && !f.asked_for {
         1
     } else {
         0
@@ -279,7 +279,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>, explained: Option<&Explain
     let (server_errors, client_errors) = (ex.server_errors(), ex.client_errors());
     if server_errors > 0 {
         add(w.http_5xx, Why::HttpError { server: true, count: server_errors });
-    } else if client_errors > 0 && f.requested.is_some() {
+    } else if client_errors > 0 && f.asked_for {
         add(w.client_request, Why::ClientRequest { count: client_errors });
     } else if client_errors > 0 {
         add(w.http_4xx, Why::HttpError { server: false, count: client_errors });
