@@ -14,7 +14,8 @@ pub const EXCERPT: usize = 160;
 pub fn naming(text: &[u8], target: &Target) -> Option<(Naming, Range<usize>)> {
     match target {
         Target::Path { path, .. } => {
-            let whole = find(text, path).map(|r| (Naming::Path, r));
+            // the path itself, not a directory of a longer path the text names
+            let whole = find_all(text, path).find(|r| text.get(r.end) != Some(&b'/')).map(|r| (Naming::Path, r));
             // `wp-includes/x.phpp`: the suffixes of two components and more, longest first
             let suffix = || {
                 let mut starts: Vec<usize> =
@@ -36,6 +37,10 @@ pub fn naming(text: &[u8], target: &Target) -> Option<(Naming, Range<usize>)> {
         }
         Target::Call { .. } => None,
     }
+}
+
+fn find_all<'a>(text: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = Range<usize>> + 'a {
+    memchr::memmem::find_iter(text, needle).map(move |i| i..i + needle.len())
 }
 
 fn find(text: &[u8], needle: &[u8]) -> Option<Range<usize>> {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::blame::{Candidates, SymptomKind, COURSE, CRASH_COURSE};
+use super::blame::{Candidates, SymptomKind, CANDIDATES, COURSE, CRASH_COURSE};
 use super::group::{Named, Reactions};
 use super::naming;
 use super::process::{FdTarget, SocketRole};
@@ -190,6 +190,7 @@ impl Analyzer {
             .collect();
         let anonymous = text.filter(|_| named.iter().all(Option::is_none)).map(|t| naming::excerpt(t, None));
         for (id, named) in recent.into_iter().zip(named) {
+            let routine = (self.is_routine)(&self.failures.groups[id]);
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
             if let Some(t) = &anonymous {
@@ -200,8 +201,10 @@ impl Analyzer {
                 g.reactions.last_before = true;
             }
             if let Some(new) = named {
-                if named_ids.len() < named_ids.inline_size() {
+                // the latest named failures that are not routine, latest first
+                if !routine {
                     named_ids.insert(0, id);
+                    named_ids.truncate(CANDIDATES);
                 }
                 // the strongest naming, then the most severe text
                 let rank = |n: &Named| (n.by, naming::severity(&n.excerpt));
