@@ -21,6 +21,8 @@ pub fn classify(errno: &str) -> ErrnoClass {
         "ENOENT" | "ENOTDIR" | "ENODEV" | "ENXIO" | "ELOOP" | "ENAMETOOLONG" => Missing,
         "ECONNREFUSED" | "ECONNRESET" | "ETIMEDOUT" | "EHOSTUNREACH" | "ENETUNREACH" | "EADDRINUSE"
         | "EADDRNOTAVAIL" | "ECONNABORTED" | "EPIPE" | "ENOTCONN" | "EHOSTDOWN" | "ENETDOWN" => Network,
+        // a name server's answer (`analysis::dns`): the host cannot be reached by its name
+        "NXDOMAIN" | "SERVFAIL" => Network,
         "ENOSPC" | "EMFILE" | "ENFILE" | "ENOMEM" | "EDQUOT" | "EFBIG" | "E2BIG" | "EBUSY" | "ETXTBSY"
         | "EOVERFLOW" | "EMLINK" => Resource,
         "ENOTTY" | "EINVAL" | "ENOSYS" | "EOPNOTSUPP" | "ENOTSUP" | "ENODATA" | "ERANGE" | "EAFNOSUPPORT"

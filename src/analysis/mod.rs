@@ -9,6 +9,7 @@
 
 pub(crate) mod blame;
 mod credentials;
+mod dns;
 pub(crate) mod evidence;
 mod fds;
 pub(crate) mod group;

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use super::blame::{Candidates, SymptomKind, CANDIDATES, COURSE, CRASH_COURSE};
 use super::group::{Named, Reactions};
 use super::naming;
+use super::dns;
+use super::group::Target;
 use super::process::{FdTarget, SocketRole};
 use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
-use crate::event::{Event, Pid, Return, Syscall};
+use crate::event::{Event, Pid, Return, SockAddr, Syscall};
 use crate::syscalls::Does;
 use crate::text::TraceText;
 
@@ -36,10 +38,15 @@ impl Analyzer {
         } else if does.has(Does::EXEC) {
             self.state.exec(pid, symptom::command_line(sc));
         } else if does.has(Does::READ) && self.sink(pid, sc) == Some(Sink::Socket) {
-            if let Some(path) = symptom::http_request(&symptom::written_text(sc).bytes) {
+            let read = symptom::written_text(sc).bytes;
+            if let Some(path) = symptom::http_request(&read) {
                 self.state.request(pid, path);
                 if let (Some(t), Some(fd)) = (t(), sc.fd.as_ref().and_then(|f| f.num)) {
                     self.waits.requests.request(pid, fd, t, ev.line);
+                }
+            } else if self.from_nameserver(pid, sc) {
+                if let Some(answer) = dns::answer(&read) {
+                    self.name_answer(source, ev, pid, sc, answer);
                 }
             }
         }
@@ -76,6 +83,36 @@ impl Analyzer {
                     self.error_text(pid, &line);
                 }
             }
+        }
+    }
+
+    /// Whether `sc` reads from a name server: its socket's peer is port 53.
+    fn from_nameserver(&mut self, pid: Pid, sc: &Syscall) -> bool {
+        let port53 = |a: &SockAddr| matches!(a, SockAddr::Inet { port: 53, .. } | SockAddr::Inet6 { port: 53, .. });
+        let fd = sc.fd.as_ref();
+        if sc.addr.as_ref().is_some_and(port53) || fd.and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.ends_with(b":53]")) {
+            return true;
+        }
+        let tracked = fd.and_then(|f| f.num).and_then(|n| self.procs.fd(pid, n));
+        matches!(tracked, Some(FdTarget::Socket { role: SocketRole::Peer(a), .. }) if port53(a))
+    }
+
+    /// A name server's answer: a name that does not resolve is a failure of that host; one
+    /// that resolves later was found.
+    fn name_answer(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall, answer: dns::Answer) {
+        let target = Target::Address { proto: "host", addr: answer.name, unix_path: None };
+        match answer.error {
+            Some(errno) => {
+                self.failed += 1;
+                let message = if errno == "NXDOMAIN" { "the name does not exist" } else { "the name server failed" };
+                self.fail(source, ev, pid, sc, Group::ByTarget(target), errno, message);
+            }
+            None if answer.answers > 0 => {
+                if let Some(id) = self.failures.find(&target) {
+                    self.failures.groups[id].succeeded_later = true;
+                }
+            }
+            None => {}
         }
     }
 
