@@ -397,8 +397,8 @@ mod tests {
     use super::*;
     use crate::analysis::group::Named;
 
-    fn reasons(f: &Failure, typo: Option<&Typo>) -> Vec<(&'static str, i32)> {
-        let (total, reasons) = score(f, typo);
+    fn reasons(f: &Failure, typo: Option<&Typo>, e: Option<&Explains>) -> Vec<(&'static str, i32)> {
+        let (total, reasons) = score(f, typo, e);
         assert_eq!(total, reasons.iter().map(|r| r.points).sum::<i32>(), "the score is its reasons' sum");
         reasons.iter().map(|r| (r.why.code(), r.points)).collect()
     }
@@ -411,7 +411,7 @@ mod tests {
         assert_eq!((w.resolved, w.never_resolved), (-15, 10));
         assert_eq!((w.typo_one_edit, w.typo_two_edits), (40, 30));
         assert_eq!((w.named_in_error, w.stem_in_error, w.error_text, w.request_succeeded), (30, 20, 15, -15));
-        assert_eq!((w.http_5xx, w.http_4xx, w.killed, w.exit_status, w.last_failure), (20, 15, 20, 15, 10));
+        assert_eq!((w.http_5xx, w.http_4xx, w.killed, w.exit_status, w.client_request), (20, 15, 20, 15, 0));
         assert_eq!((w.existence_check, w.no_target, w.app_tree, w.system_tree, w.unresolved), (-10, -10, 10, -10, -5));
         assert_eq!(w.client_typo, -25);
         assert_eq!(w.process_wide, 10);
@@ -422,11 +422,11 @@ mod tests {
     #[test]
     fn a_bare_failure_scores_its_errno_class_and_place() {
         let f = Failure::path_example("/srv/app/config.yaml", "EACCES");
-        assert_eq!(reasons(&f, None), [("errno_class", 30), ("never_resolved", 10), ("app_tree", 10)]);
+        assert_eq!(reasons(&f, None, None), [("errno_class", 30), ("never_resolved", 10), ("app_tree", 10)]);
         let f = Failure::path_example("/usr/lib/x.so", "ENOENT");
-        assert_eq!(reasons(&f, None), [("errno_class", 20), ("never_resolved", 10), ("system_tree", -10)]);
+        assert_eq!(reasons(&f, None, None), [("errno_class", 20), ("never_resolved", 10), ("system_tree", -10)]);
         let f = Failure::path_example("/tmp/x", "EIO");
-        assert_eq!(reasons(&f, None), [("errno_class", 10), ("never_resolved", 10)]);
+        assert_eq!(reasons(&f, None, None), [("errno_class", 10), ("never_resolved", 10)]);
     }
 
     #[test]
@@ -439,46 +439,62 @@ mod tests {
             kind: TypoKind::Extension,
             in_directory: false,
         };
-        assert!(reasons(&f, Some(&t)).contains(&("typo", 40)));
+        assert!(reasons(&f, Some(&t), None).contains(&("typo", 40)));
         t.distance = 2;
-        assert!(reasons(&f, Some(&t)).contains(&("typo", 30)));
+        assert!(reasons(&f, Some(&t), None).contains(&("typo", 30)));
     }
 
     #[test]
-    fn reactions_count_once_each() {
+    fn only_the_symptoms_it_explains_count_each_once() {
         let mut f = Failure::path_example("/srv/app/x", "ENOENT");
         f.reactions.named_in_error = Some(Named { excerpt: "cannot open /srv/app/x".into(), by: Naming::Path });
-        f.reactions.error_text = Some("cannot open /srv/app/x".into());
+        // what followed but chose another cause is no reason
         f.reactions.http.insert(500, 2);
-        f.reactions.http.insert(404, 1);
-        f.reactions.killed_by = Some("SIGSEGV".into());
         f.reactions.exit_code = Some(1);
-        f.reactions.last_before = true;
-        let r = reasons(&f, None);
-        for want in [("named_in_error", 30), ("http_error", 20), ("killed", 20), ("last_failure", 10)] {
+        let r = reasons(&f, None, None);
+        assert!(!r.iter().any(|(k, _)| ["http_error", "exit_status", "killed"].contains(k)), "{r:?}");
+        let mut e = Explains { killed: Some("SIGSEGV".into()), errors: 2, named: true, ..Explains::default() };
+        e.http.insert(500, 2);
+        e.http.insert(404, 1);
+        e.exits.insert(1, 1);
+        let r = reasons(&f, None, Some(&e));
+        for want in [("named_in_error", 30), ("http_error", 20), ("killed", 20)] {
             assert!(r.contains(&want), "{want:?} in {r:?}");
         }
         for not in ["error_text", "exit_status", "request_succeeded"] {
             assert!(!r.iter().any(|(k, _)| *k == not), "{not} in {r:?}");
         }
-        let mut f = Failure::path_example("/srv/app/x", "ENOENT");
-        f.reactions.error_text = Some("oops".into());
-        f.reactions.http.insert(404, 1);
-        f.reactions.exit_code = Some(2);
-        let r = reasons(&f, None);
-        for want in [("error_text", 15), ("http_error", 15), ("exit_status", 15)] {
+        assert_eq!(tier(&f, Some(&e)), 4);
+        let f = Failure::path_example("/srv/app/x", "ENOENT");
+        let mut e = Explains { errors: 1, ..Explains::default() };
+        e.http.insert(404, 1);
+        e.exits.insert(2, 1);
+        let r = reasons(&f, None, Some(&e));
+        for want in [("error_text", 15), ("exit_status", 15)] {
             assert!(r.contains(&want), "{want:?} in {r:?}");
         }
+        assert_eq!(tier(&f, Some(&e)), 3);
         let mut f = Failure::path_example("/srv/app/x", "ENOENT");
         f.reactions.http.insert(200, 3);
-        assert!(reasons(&f, None).contains(&("request_succeeded", -15)));
+        assert!(reasons(&f, None, None).contains(&("request_succeeded", -15)));
+    }
+
+    #[test]
+    fn a_4xx_for_what_the_client_asked_is_the_clients() {
+        let mut f = Failure::path_example("/var/www/html/favicon.ico", "ENOENT");
+        let mut e = Explains::default();
+        e.http.insert(404, 3);
+        assert_eq!(tier(&f, Some(&e)), 1, "the application's own file");
+        f.asked_for = true;
+        assert_eq!(tier(&f, Some(&e)), 0);
+        assert!(reasons(&f, None, Some(&e)).contains(&("client_request", 0)));
     }
 
     #[test]
     fn a_stem_names_more_weakly() {
         let mut f = Failure::path_example("/srv/app/confg_loader.py", "ENOENT");
         f.reactions.named_in_error = Some(Named { excerpt: "No module named 'confg_loader'".into(), by: Naming::Stem });
-        assert!(reasons(&f, None).contains(&("stem_in_error", 20)));
+        assert!(reasons(&f, None, None).contains(&("stem_in_error", 20)));
     }
 
     #[test]
@@ -492,20 +508,26 @@ mod tests {
         };
         let mut f = Failure::path_example("/var/www/docs/Oncal.md", "ENOENT");
         f.requested = Some(b"/Oncal.md".to_vec());
-        assert!(reasons(&f, Some(&typo("/var/www/docs/Oncall.md"))).contains(&("client_typo", -25)));
+        assert!(reasons(&f, Some(&typo("/var/www/docs/Oncall.md")), None).contains(&("client_typo", -25)));
         // the server's document root is wrong: the server's fault, whatever was asked
         let mut f = Failure::path_example("/var/www/htlm/about.html", "ENOENT");
         f.requested = Some(b"/about.html".to_vec());
-        assert!(!reasons(&f, Some(&typo("/var/www/html/about.html"))).iter().any(|r| r.0 == "client_typo"));
+        assert!(!reasons(&f, Some(&typo("/var/www/html/about.html")), None).iter().any(|r| r.0 == "client_typo"));
     }
 
     #[test]
-    fn confidence_from_the_score_gap() {
-        assert_eq!(confidence(&[150, 98, 68]), Confidence::Clear);
-        assert_eq!(confidence(&[80, 70]), Confidence::Several);
-        assert_eq!(confidence(&[80]), Confidence::Clear);
-        assert_eq!(confidence(&[45, 10]), Confidence::Unclear);
-        assert_eq!(confidence(&[]), Confidence::Unclear);
+    fn confidence_from_what_the_suspects_explain() {
+        // suspect 1 explains a 5xx, no other explains anything
+        assert_eq!(confidence(&[(150, 3), (98, 0), (68, 0)], 1, true), Confidence::Clear);
+        // another explains error text in the same requests
+        assert_eq!(confidence(&[(150, 3), (98, 2)], 1, true), Confidence::Several);
+        assert_eq!(confidence(&[(150, 3), (98, 3)], 2, true), Confidence::Independent);
+        // symptoms nobody explains: the failures are footnotes
+        assert_eq!(confidence(&[(150, 0), (20, 0)], 0, true), Confidence::Unclear);
+        // nothing went wrong visibly: never a clear cause
+        assert_eq!(confidence(&[(150, 0), (20, 0)], 0, false), Confidence::Several);
+        assert_eq!(confidence(&[(45, 0)], 0, false), Confidence::Unclear);
+        assert_eq!(confidence(&[], 0, true), Confidence::Unclear);
     }
 
     #[test]
@@ -513,12 +535,12 @@ mod tests {
         let mut f = Failure::path_example("/srv/app/.env", "ENOENT");
         f.succeeded_later = true;
         f.syscalls = [("access".to_string(), 1)].into();
-        let r = reasons(&f, None);
+        let r = reasons(&f, None, None);
         assert!(r.contains(&("resolved", -15)) && r.contains(&("existence_check", -10)), "{r:?}");
         let f = Failure::example(Target::Call { syscall: "mmap".into(), errno: "ENOMEM".into() }, "mmap", "ENOMEM", 1);
-        assert!(reasons(&f, None).contains(&("no_target", -10)));
+        assert!(reasons(&f, None, None).contains(&("no_target", -10)));
         let f = Failure::example(Target::Path { path: b"x.conf".to_vec(), absolute: false }, "openat", "ENOENT", 1);
-        assert!(reasons(&f, None).contains(&("unresolved", -5)));
+        assert!(reasons(&f, None, None).contains(&("unresolved", -5)));
     }
 
     #[test]
@@ -529,7 +551,7 @@ mod tests {
             "EMFILE",
             1,
         );
-        let r = reasons(&f, None);
+        let r = reasons(&f, None, None);
         assert!(r.contains(&("process_wide", 10)) && !r.iter().any(|(k, _)| *k == "no_target"), "{r:?}");
         assert_eq!(r.iter().map(|(_, p)| p).sum::<i32>(), 25 + 10 + 10, "as much as a path in an application tree");
     }
@@ -539,8 +561,8 @@ mod tests {
         let target = || Target::Path { path: b"/srv/app/x".to_vec(), absolute: true };
         for (count, points) in [(2, 3), (4, 6), (8, 9), (1000, 10)] {
             let f = Failure::example(target(), "openat", "ENOENT", count);
-            assert!(reasons(&f, None).contains(&("repeated", points)), "{count}");
+            assert!(reasons(&f, None, None).contains(&("repeated", points)), "{count}");
         }
-        assert!(!reasons(&Failure::example(target(), "openat", "ENOENT", 1), None).iter().any(|r| r.0 == "repeated"));
+        assert!(!reasons(&Failure::example(target(), "openat", "ENOENT", 1), None, None).iter().any(|r| r.0 == "repeated"));
     }
 }
