@@ -306,7 +306,14 @@ impl Analyzer {
         }
         match resolved {
             Some(r) if !r.path.is_empty() => Target::Path { path: r.path.to_vec(), absolute: r.absolute },
-            _ => Target::Call { syscall: sc.name.to_string(), errno: errno.to_string() },
+            _ => {
+                // a write or sync on a descriptor: the file it was opened on (without -y)
+                let fd = sc.fd.as_ref().and_then(|f| f.num);
+                match fd.and_then(|n| self.procs.fd(pid, n)) {
+                    Some(FdTarget::Path(p)) if p.starts_with(b"/") => Target::Path { path: p.clone(), absolute: true },
+                    _ => Target::Call { syscall: sc.name.to_string(), errno: errno.to_string() },
+                }
+            }
         }
     }
 
@@ -476,6 +483,7 @@ impl Analyzer {
 fn names_file(url: &[u8], path: &[u8]) -> bool {
     let last = |p: &[u8]| p.rsplit(|&c| c == b'/').next().unwrap_or(p).to_vec();
     let stem = |n: &[u8]| n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec();
+    let url = url.strip_suffix(b"/").unwrap_or(url);
     let (u, p) = (last(url), last(path));
     u.len() >= 2 && (u == p || stem(&u) == stem(&p))
 }

@@ -14,6 +14,7 @@ use crate::analysis::group::Failure;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::path::split;
+use crate::syscalls::{self, Does};
 
 /// Search-path probes of one name are this close in the trace (lines).
 const PROBE_SPAN: u64 = 200;
@@ -216,6 +217,76 @@ pub(crate) fn into_links(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranke
     }
     // stable: equal scores keep the order [`rank::sort`] gave them
     out.sort_by_key(|r| std::cmp::Reverse(r.score));
+    out
+}
+
+/// Whether the directory holding `g`'s path refuses it as it refuses any name: its filesystem is
+/// read-only, full or over quota, or it denies creating a file in it.
+fn refused_by_directory(g: &Failure) -> bool {
+    let creates = || {
+        crate::bytes::contains(g.sample.as_bytes(), b"O_CREAT")
+            || g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::CREATE))
+    };
+    match g.main_errno() {
+        "EROFS" | "ENOSPC" | "EDQUOT" => true,
+        "EACCES" | "EPERM" => creates(),
+        _ => false,
+    }
+}
+
+/// Suspects shown by the same path, or refused alike by one directory (two names or more of
+/// it, see [`refused_by_directory`]), are one suspect about it: the best ranked takes the
+/// others, its own failing path heads the paths below, and it is named by the directory.
+pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+    let dir_of = |r: &Ranked| -> Option<Vec<u8>> {
+        if let Some(p) = &r.path {
+            return Some(p.clone());
+        }
+        let g = &groups[r.group];
+        let (dir, _) = g.target.fs_path().filter(|_| refused_by_directory(g)).and_then(split)?;
+        Some(dir.to_vec())
+    };
+    let mut members: HashMap<Vec<u8>, usize> = HashMap::default();
+    for r in &suspects {
+        if let Some(d) = dir_of(r) {
+            *members.entry(d).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Ranked> = Vec::with_capacity(suspects.len());
+    let mut by_dir: HashMap<Vec<u8>, usize> = HashMap::default();
+    for mut r in suspects {
+        let Some(dir) = dir_of(&r).filter(|d| members.get(d).is_some_and(|&n| n >= 2)) else {
+            out.push(r);
+            continue;
+        };
+        match by_dir.get(&dir) {
+            Some(&k) => {
+                let to = &mut out[k].folded;
+                to.below.push(r.group);
+                to.below.append(&mut r.folded.below);
+                to.elsewhere.append(&mut r.folded.elsewhere);
+            }
+            None => {
+                by_dir.insert(dir.clone(), out.len());
+                if r.path.is_none() {
+                    r.folded.below.insert(0, r.group);
+                }
+                r.path = Some(dir);
+                out.push(r);
+            }
+        }
+    }
+    for r in out.iter_mut().filter(|r| r.path.is_some() && r.folded.below.len() > 1) {
+        let failures: u64 = r.folded.below.iter().map(|&c| groups[c].count).sum();
+        let why = Why::PathsBelow { paths: r.folded.below.len(), failures };
+        match r.reasons.iter_mut().find(|x| matches!(x.why, Why::PathsBelow { .. })) {
+            Some(reason) => reason.why = why,
+            None => {
+                r.score += WEIGHTS.paths_below;
+                r.reasons.push(Reason { why, points: WEIGHTS.paths_below });
+            }
+        }
+    }
     out
 }
 

@@ -120,6 +120,12 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         })
         .collect();
     let mut suspects = fold::into_links(fold::after_failed_exec(suspects, groups), groups);
+    for r in &mut suspects {
+        if r.path.is_none() && groups[r.group].main_errno() == "ENOTDIR" {
+            r.path = groups[r.group].target.fs_path().and_then(|p| not_a_directory(p, disk));
+        }
+    }
+    let mut suspects = fold::into_directories(suspects, groups);
     // a suspect explains what was folded into it too
     let merged: Vec<Explains> = suspects.iter().map(|r| merged_explains(r, &blamed.by_group)).collect();
     let tiers: Vec<u8> = suspects.iter().zip(&merged).map(|(r, e)| rank::tier(&groups[r.group], Some(e))).collect();
@@ -144,6 +150,21 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         independent,
         unexplained_crashes: blamed.unexplained_crashes,
     }
+}
+
+/// The component of `path` that is a file where a directory was needed (ENOTDIR), as the disk
+/// shows it.
+fn not_a_directory(path: &[u8], disk: &dyn Disk) -> Option<Vec<u8>> {
+    let mut end = 1;
+    while let Some(i) = path[end..].iter().position(|&c| c == b'/').map(|i| end + i) {
+        let prefix = &path[..i];
+        match disk.lstat(prefix).map(|m| m.kind) {
+            Some(crate::disk::FileKind::Dir) => end = i + 1,
+            Some(_) => return Some(prefix.to_vec()),
+            None => return None,
+        }
+    }
+    None
 }
 
 /// What suspect `r` explains: its own group's symptoms and those of the groups folded into it.

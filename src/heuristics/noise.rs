@@ -124,6 +124,7 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
         r"/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])(/|$)",
     ),
     ("Apache per-directory .htaccess lookup", r"/\.htaccess$"),
+    ("PHP per-directory .user.ini lookup (php-fpm, CGI)", r"/\.user\.ini$"),
     (
         "Python bytecode caches and optional startup files",
         r"/__pycache__(/|$)|\.pyc$|/pyvenv\.cfg$|/python3\d*\.zip$|\.pth$|/sitecustomize\.py$|/usercustomize\.py$|/\.local/lib/python3[^/]*/site-packages$",
