@@ -5,6 +5,7 @@
 //! cargo run --release --example score                        # the figures, per kind
 //! cargo run --release --example score -- --list              # and one line per incident
 //! cargo run --release --example score -- --holdout-by program
+//! cargo run --release --example score -- --corpus DIR      # another checkout's incidents
 //! ```
 //!
 //! `--holdout-by program` (or `condition`, `flavour`) answers "does the ranking generalise?":
@@ -32,7 +33,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let list = args.iter().any(|a| a == "--list");
     let holdout = args.iter().position(|a| a == "--holdout-by").and_then(|k| args.get(k + 1)).cloned();
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents");
+    let corpus = args
+        .iter()
+        .position(|a| a == "--corpus")
+        .and_then(|k| args.get(k + 1))
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents"), PathBuf::from);
     let cases = load(&corpus);
     let failures: Vec<&Case> = cases.iter().filter(|c| truth::kind(&c.truth) == truth::Kind::Failure).collect();
     let healthy: Vec<&Case> = cases.iter().filter(|c| truth::kind(&c.truth) == truth::Kind::Healthy).collect();

@@ -42,9 +42,9 @@ pub fn causes(truth: &Value) -> Vec<Value> {
     }
 }
 
-/// Whether suspect `s` names the root cause `rc`: its path, or, for one name looked up along a
+/// Whether suspect `s` names the root cause `rc`: its path; for one name looked up along a
 /// search path, the same name in another directory of the search (the suspect holds it in
-/// `also_looked_in`).
+/// `also_looked_in`); or a directory above it that the suspect names, holding it below.
 pub fn names(s: &Value, rc: &Value) -> bool {
     let trim = |p: &str| p.trim_end_matches('/').to_string();
     let want = match rc["kind"].as_str() {
@@ -59,7 +59,12 @@ pub fn names(s: &Value, rc: &Value) -> bool {
     let searched = s["also_looked_in"].as_array().is_some_and(|a| {
         a.iter().filter_map(Value::as_str).any(|p| p == want) && s["path"].as_str().map(base) == Some(base(&want))
     });
-    s["path"].as_str().map(trim) == Some(want) || searched
+    // the report names a missing directory on the way, the path among those below it
+    let below = s["paths_below"].as_array().is_some_and(|a| {
+        a.iter().filter_map(Value::as_str).any(|p| p == want)
+            && s["path"].as_str().is_some_and(|d| want.starts_with(&format!("{}/", d.trim_end_matches('/'))))
+    });
+    s["path"].as_str().map(trim) == Some(want) || searched || below
 }
 
 /// Whether the report says what `rc` says when no failed call is the cause: a crash no failure

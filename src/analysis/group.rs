@@ -9,7 +9,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 
-use crate::errno::decisiveness;
+use crate::errno::{classify, decisiveness, ErrnoClass};
 use crate::event::{Pid, Return, Syscall};
 use crate::memory;
 use crate::text::TraceText;
@@ -157,6 +157,17 @@ impl Failure {
     /// Whether a call of the group replaces the program (`execve`, `execveat`, ...).
     pub fn execs(&self) -> bool {
         self.syscalls.keys().any(|s| crate::syscalls::info(s.as_bytes()).does.has(crate::syscalls::Does::EXEC))
+    }
+
+    /// What kind of trouble its headline errno means here: as [`classify`] says, except that a
+    /// fork refused with EAGAIN (elsewhere "try again") means the process limit was reached.
+    pub fn class(&self) -> ErrnoClass {
+        let errno = self.main_errno();
+        if errno == "EAGAIN" && self.syscalls.keys().any(|s| crate::syscalls::info(s.as_bytes()).does.has(crate::syscalls::Does::FORK)) {
+            ErrnoClass::Resource
+        } else {
+            classify(errno)
+        }
     }
 
     /// The group's headline errno: the most decisive one (see [`decisiveness`]), then the

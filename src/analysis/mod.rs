@@ -213,7 +213,11 @@ impl Analyzer {
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {
-                if classify(errno) == ErrnoClass::Transient || syscalls::timed_wait_expired(sc.name.as_bytes(), errno) {
+                // a fork refused with EAGAIN hit the process limit: a failure, not a retry
+                let limit = &**errno == "EAGAIN" && info.does.has(Does::FORK);
+                if (classify(errno) == ErrnoClass::Transient && !limit)
+                    || syscalls::timed_wait_expired(sc.name.as_bytes(), errno)
+                {
                     self.interruptions += 1;
                     if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
@@ -223,7 +227,7 @@ impl Analyzer {
                     let resolved = resolve(&mut self.procs);
                     // most failures repeat a path: its group is found without building a target
                     let known = match &resolved {
-                        _ if process_wide(errno) => None,
+                        _ if process_wide(errno) || limit => None,
                         Some(r) if sc.addr.is_none() && r.absolute && !r.path.is_empty() => {
                             self.failures.find_path(&r.path)
                         }
@@ -292,7 +296,7 @@ impl Analyzer {
         if let Some(addr) = &sc.addr {
             return self.address_target(pid, sc, addr);
         }
-        if process_wide(errno) {
+        if process_wide(errno) || errno == "EAGAIN" {
             return Target::Call { syscall: sc.name.to_string(), errno: errno.to_string() };
         }
         // a send or receive on a connection that failed: the connection's peer failed
@@ -318,6 +322,16 @@ impl Analyzer {
     }
 
     fn address_target(&mut self, pid: Pid, sc: &Syscall, addr: &SockAddr) -> Target {
+        // an IPv4 peer reached through an IPv6 socket (`[::ffff:127.0.0.1]:5432`, Java's
+        // default) is that IPv4 address
+        let mapped = match addr {
+            SockAddr::Inet6 { ip, port } => ip
+                .strip_prefix("::ffff:")
+                .filter(|v4| v4.parse::<std::net::Ipv4Addr>().is_ok())
+                .map(|v4| SockAddr::Inet { ip: v4.into(), port: *port }),
+            _ => None,
+        };
+        let addr = mapped.as_ref().unwrap_or(addr);
         let tracked = sc.fd.as_ref().and_then(|f| f.num).and_then(|fd| self.procs.fd(pid, fd));
         let proto = process::proto(addr, tracked, sc.fd.as_ref().and_then(|f| f.decoration.as_deref()));
         let unix_path = match addr {

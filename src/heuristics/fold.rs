@@ -223,8 +223,10 @@ pub(crate) fn into_links(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranke
 /// Whether the directory holding `g`'s path refuses it as it refuses any name: its filesystem is
 /// read-only, full or over quota, or it denies creating a file in it.
 fn refused_by_directory(g: &Failure) -> bool {
+    // refused a file that was not there: a create
     let creates = || {
         crate::bytes::contains(g.sample.as_bytes(), b"O_CREAT")
+            || g.errnos.contains_key("ENOENT")
             || g.syscalls.keys().any(|s| syscalls::info(s.as_bytes()).does.has(Does::CREATE))
     };
     match g.main_errno() {

@@ -74,17 +74,17 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
         return Some(Noise::KnownBenign { why: why.to_string() });
     }
     // a search looks for a name that may not be there; a refusal is no probe
-    if let (Some(found), ErrnoClass::Missing) = (&g.found_elsewhere, classify(errno)) {
+    if let (Some(found), ErrnoClass::Missing) = (&g.found_elsewhere, g.class()) {
         return Some(Noise::SearchPathProbe { found: found.clone() });
     }
-    if g.created_later {
+    if g.created_later && g.class() == ErrnoClass::Missing {
         return Some(Noise::CreatedLater);
     }
-    if classify(errno) == ErrnoClass::Probe || asks_only(g) {
+    if g.class() == ErrnoClass::Probe || asks_only(g) {
         return Some(Noise::CapabilityProbe { errno: errno.to_string() });
     }
     let system = g.target.fs_path().is_some_and(is_system_tree);
-    if system && !g.reactions.any() && classify(errno) == ErrnoClass::Missing {
+    if system && !g.reactions.any() && g.class() == ErrnoClass::Missing {
         return Some(Noise::SystemProbe);
     }
     None
@@ -95,7 +95,7 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
 /// An errno of [`may_be_the_cause`] is not: whether it was routine shows in what followed.
 pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
     let errno = g.main_errno();
-    let provoked = match classify(errno) {
+    let provoked = match g.class() {
         ErrnoClass::Transient => true,
         ErrnoClass::Probe => !may_be_the_cause(errno),
         _ => false,

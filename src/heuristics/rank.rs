@@ -238,7 +238,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>, explained: Option<&Explain
     let mut reasons = Vec::new();
     let mut add = |points: i32, why: Why| reasons.push(Reason { why, points });
     let errno = f.main_errno();
-    let class = classify(errno);
+    let class = f.class();
     let class_points = match class {
         ErrnoClass::Permission => w.permission,
         ErrnoClass::Network => w.network,
