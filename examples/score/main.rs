@@ -6,6 +6,7 @@
 //! cargo run --release --example score -- --list              # and one line per incident
 //! cargo run --release --example score -- --holdout-by program
 //! cargo run --release --example score -- --corpus DIR      # another checkout's incidents
+//! cargo run --release --example score -- --gaps            # the corpus test's KNOWN_GAPS
 //! ```
 //!
 //! `--holdout-by program` (or `condition`, `flavour`) answers "does the ranking generalise?":
@@ -32,12 +33,17 @@ struct Case {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let list = args.iter().any(|a| a == "--list");
+    if args.iter().any(|a| a == "--gaps") {
+        // the corpus test's list (tests/it/corpus.rs, KNOWN_GAPS)
+        for c in load(&corpus_dir(&args)) {
+            for what in c.judged.gaps() {
+                println!("    (\"{}\", \"{what}\"),", c.name);
+            }
+        }
+        return;
+    }
     let holdout = args.iter().position(|a| a == "--holdout-by").and_then(|k| args.get(k + 1)).cloned();
-    let corpus = args
-        .iter()
-        .position(|a| a == "--corpus")
-        .and_then(|k| args.get(k + 1))
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents"), PathBuf::from);
+    let corpus = corpus_dir(&args);
     let cases = load(&corpus);
     let failures: Vec<&Case> = cases.iter().filter(|c| truth::kind(&c.truth) == truth::Kind::Failure).collect();
     let healthy: Vec<&Case> = cases.iter().filter(|c| truth::kind(&c.truth) == truth::Kind::Healthy).collect();
@@ -53,7 +59,9 @@ fn main() {
     print_rates("all", &failures);
     let false_alarms = healthy.iter().filter(|c| c.judged.false_clear).count();
     println!("healthy runs given \"a clear cause\": {false_alarms} of {}", healthy.len());
-    for (title, key) in [("program", program as fn(&Case) -> Vec<String>), ("condition", conditions), ("flavour", flavours)] {
+    for (title, key) in
+        [("program", program as fn(&Case) -> Vec<String>), ("condition", conditions), ("flavour", flavours)]
+    {
         println!("\nby {title}:");
         let mut by: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
         for c in &failures {
@@ -68,6 +76,13 @@ fn main() {
     if let Some(by) = holdout {
         holdout_by(&by, &failures);
     }
+}
+
+fn corpus_dir(args: &[String]) -> PathBuf {
+    args.iter()
+        .position(|a| a == "--corpus")
+        .and_then(|k| args.get(k + 1))
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/incidents"), PathBuf::from)
 }
 
 fn program(c: &Case) -> Vec<String> {
@@ -85,8 +100,10 @@ fn conditions(c: &Case) -> Vec<String> {
 }
 
 fn flavours(c: &Case) -> Vec<String> {
-    let mut v: Vec<String> =
-        c.truth["flavour"].as_array().map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    let mut v: Vec<String> = c.truth["flavour"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
     if truth::causes(&c.truth).len() > 1 {
         v.push("two faults".into());
     }
@@ -127,7 +144,8 @@ fn print_rates(what: &str, cases: &[&Case]) {
 /// Every incident's traces (`trace*.txt`, and an `-ff` set under `ff/`), analysed as the
 /// default report does, with the recorded root.
 fn load(corpus: &Path) -> Vec<Case> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(corpus).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     dirs.sort();
     let mut cases = Vec::new();
     for dir in dirs {
@@ -269,7 +287,8 @@ fn holdout_by(by: &str, cases: &[&Case]) {
     groups.dedup();
     let (mut t_sum, mut w_sum, mut h_sum, mut n_sum) = (0, 0, 0, 0);
     for g in groups {
-        let (inside, outside): (Vec<&Ranking<'_>>, Vec<&Ranking<'_>>) = all.iter().partition(|r| key(r.case).contains(&g));
+        let (inside, outside): (Vec<&Ranking<'_>>, Vec<&Ranking<'_>>) =
+            all.iter().partition(|r| key(r.case).contains(&g));
         let train: Vec<Ranking<'_>> =
             outside.iter().map(|r| Ranking { case: r.case, suspects: r.suspects.clone(), truth: r.truth }).collect();
         let held = fit(&train);

@@ -50,7 +50,9 @@ pub fn names(s: &Value, rc: &Value) -> bool {
     let want = match rc["kind"].as_str() {
         Some("path") => rc["path"].as_str().map(trim),
         Some("address") => rc["address"].as_str().map(str::to_string),
-        Some("call") => Some(format!("{} {}", rc["syscall"].as_str().unwrap_or(""), rc["errno"].as_str().unwrap_or(""))),
+        Some("call") => {
+            Some(format!("{} {}", rc["syscall"].as_str().unwrap_or(""), rc["errno"].as_str().unwrap_or("")))
+        }
         Some("host") => Some(format!("host {}", rc["host"].as_str().unwrap_or(""))),
         _ => None,
     };
@@ -102,11 +104,31 @@ fn impact(cause: &Value) -> (u64, u64, u64) {
     let sy = &cause["symptoms"];
     let http = |lo: u16, hi: u16| -> u64 {
         sy["http"].as_object().map_or(0, |m| {
-            m.iter().filter(|(c, _)| c.parse::<u16>().is_ok_and(|c| (lo..hi).contains(&c))).filter_map(|(_, n)| n.as_u64()).sum()
+            m.iter()
+                .filter(|(c, _)| c.parse::<u16>().is_ok_and(|c| (lo..hi).contains(&c)))
+                .filter_map(|(_, n)| n.as_u64())
+                .sum()
         })
     };
     let exit = u64::from(sy["exit_status"].as_i64().is_some_and(|c| c != 0));
     (u64::from(!sy["killed_by"].is_null()), http(500, 600) + exit, http(400, 500))
+}
+
+impl Judged {
+    /// What the report got wrong, as the corpus test lists it: `suspect 1`, `typo`,
+    /// `fix pointer`, `independent`.
+    pub fn gaps(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if !self.first {
+            out.push("suspect 1");
+        }
+        for (what, ok) in [("typo", self.typo), ("fix pointer", self.pointer), ("independent", self.independent)] {
+            if ok == Some(false) {
+                out.push(what);
+            }
+        }
+        out
+    }
 }
 
 pub fn judge(truth: &Value, report: &Value) -> Judged {
@@ -126,8 +148,9 @@ pub fn judge(truth: &Value, report: &Value) -> Judged {
     let first = uncaused || causes.iter().any(leads);
     let top3 = uncaused || suspects.iter().take(3).any(|s| names(s, rc));
     let s0 = suspects.first();
-    let typo = (first && !uncaused && (!main["suggestion"].is_null() || s0.is_some_and(|s| !s["suggestion"].is_null())))
-        .then(|| s0.is_some_and(|s| s["suggestion"] == main["suggestion"]));
+    let typo =
+        (first && !uncaused && (!main["suggestion"].is_null() || s0.is_some_and(|s| !s["suggestion"].is_null())))
+            .then(|| s0.is_some_and(|s| s["suggestion"] == main["suggestion"]));
     let want = &main["referenced_from"];
     let pointer = (!want.is_null() && !uncaused).then(|| {
         let got = s0.map_or(&Value::Null, |s| &s["referenced_from"]);

@@ -40,7 +40,9 @@ pub enum SymptomKind {
     Exit(i32),
     Http(u16),
     /// A line of error text (to stderr or a log); `named` when it names the candidate.
-    ErrorText { named: bool },
+    ErrorText {
+        named: bool,
+    },
 }
 
 /// Candidate causes, latest first (group ids).

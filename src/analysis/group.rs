@@ -163,7 +163,9 @@ impl Failure {
     /// fork refused with EAGAIN (elsewhere "try again") means the process limit was reached.
     pub fn class(&self) -> ErrnoClass {
         let errno = self.main_errno();
-        if errno == "EAGAIN" && self.syscalls.keys().any(|s| crate::syscalls::info(s.as_bytes()).does.has(crate::syscalls::Does::FORK)) {
+        if errno == "EAGAIN"
+            && self.syscalls.keys().any(|s| crate::syscalls::info(s.as_bytes()).does.has(crate::syscalls::Does::FORK))
+        {
             ErrnoClass::Resource
         } else {
             classify(errno)

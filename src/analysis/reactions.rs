@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::blame::{Candidates, SymptomKind, CANDIDATES, COURSE, CRASH_COURSE};
-use super::group::{Named, Reactions};
-use super::naming;
 use super::dns;
 use super::group::Target;
+use super::group::{Named, Reactions};
+use super::naming;
 use super::process::{FdTarget, SocketRole};
 use super::symptom::{self, Sink};
 use super::{Analyzer, Group};
@@ -90,7 +90,9 @@ impl Analyzer {
     fn from_nameserver(&mut self, pid: Pid, sc: &Syscall) -> bool {
         let port53 = |a: &SockAddr| matches!(a, SockAddr::Inet { port: 53, .. } | SockAddr::Inet6 { port: 53, .. });
         let fd = sc.fd.as_ref();
-        if sc.addr.as_ref().is_some_and(port53) || fd.and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.ends_with(b":53]")) {
+        if sc.addr.as_ref().is_some_and(port53)
+            || fd.and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.ends_with(b":53]"))
+        {
             return true;
         }
         let tracked = fd.and_then(|f| f.num).and_then(|n| self.procs.fd(pid, n));

@@ -17,9 +17,9 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
+use crate::disk::Disk;
 use crate::event::Pid;
 use blame::Explains;
-use crate::disk::Disk;
 use explain::Explanation;
 use fix_pointer::Reference;
 use noise::{Ignores, Noise};
@@ -73,7 +73,9 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     }
     let explains = |i: usize| blamed.by_group.get(&i);
     let mut order: Vec<usize> = (0..groups.len()).filter(|&i| noise[i].is_none()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse((rank::tier(&groups[i], explains(i)), rank::score(&groups[i], None, explains(i)).0)));
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse((rank::tier(&groups[i], explains(i)), rank::score(&groups[i], None, explains(i)).0))
+    });
     let mut budget = typo::Budget::default();
     let mut typos: HashMap<usize, Typo> = HashMap::default();
     for &i in order.iter().take(TYPO_LOOKUPS) {
@@ -171,7 +173,11 @@ fn not_a_directory(path: &[u8], disk: &dyn Disk) -> Option<Vec<u8>> {
 fn merged_explains(r: &Ranked, by_group: &HashMap<usize, Explains>) -> Explains {
     let f = &r.folded;
     let mut out = Explains::default();
-    for id in std::iter::once(r.group).chain(f.below.iter().copied()).chain(f.elsewhere.iter().copied()).chain(f.after_exec.iter().copied()) {
+    for id in std::iter::once(r.group)
+        .chain(f.below.iter().copied())
+        .chain(f.elsewhere.iter().copied())
+        .chain(f.after_exec.iter().copied())
+    {
         if let Some(e) = by_group.get(&id) {
             out.merge(e);
         }

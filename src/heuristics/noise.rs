@@ -9,7 +9,7 @@
 use regex::bytes::RegexSet;
 
 use crate::analysis::group::Failure;
-use crate::errno::{classify, is_unprovoked, may_be_the_cause, ErrnoClass};
+use crate::errno::{is_unprovoked, may_be_the_cause, ErrnoClass};
 use crate::path::is_system_tree;
 
 /// Why a failure group is normal. Declared in the alphabetical order of the codes, the order

@@ -5,7 +5,7 @@ use super::blame::Explains;
 use super::typo::{Evidence, Typo, TypoKind};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::naming::Naming;
-use crate::errno::{classify, is_unprovoked, ErrnoClass};
+use crate::errno::{is_unprovoked, ErrnoClass};
 use crate::path::{is_app_tree, is_system_tree};
 use crate::syscalls::{self, Does};
 use crate::text::TraceText;
@@ -563,6 +563,8 @@ mod tests {
             let f = Failure::example(target(), "openat", "ENOENT", count);
             assert!(reasons(&f, None, None).contains(&("repeated", points)), "{count}");
         }
-        assert!(!reasons(&Failure::example(target(), "openat", "ENOENT", 1), None, None).iter().any(|r| r.0 == "repeated"));
+        assert!(!reasons(&Failure::example(target(), "openat", "ENOENT", 1), None, None)
+            .iter()
+            .any(|r| r.0 == "repeated"));
     }
 }

@@ -15,12 +15,9 @@ fn traces() -> Vec<(PathBuf, Option<PathBuf>)> {
     let incidents = fixtures().join("incidents");
     for entry in std::fs::read_dir(&incidents).expect("incidents").flatten() {
         let dir = entry.path();
-        for t in std::fs::read_dir(&dir).expect("incident").flatten().map(|e| e.path()) {
-            let name = t.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            if name.starts_with("trace") && name.ends_with(".txt") {
-                out.push((t.clone(), Some(dir.join("root"))));
-                out.push((t, None));
-            }
+        for t in crate::harness::incident_traces(&dir).into_iter().map(|t| dir.join(t)) {
+            out.push((t.clone(), Some(dir.join("root"))));
+            out.push((t, None));
         }
     }
     for dir in ["flags", "flags/rare", "flags/explain"] {
@@ -96,7 +93,9 @@ fn every_claim_in_every_fixture_report_is_checkable() {
             let Some(reference) = sus["referenced_from"].as_object() else { continue };
             if let Some(arg) = reference.get("argument").and_then(Value::as_str) {
                 let path = sus["path"].as_str().unwrap_or_default();
-                assert!(path.starts_with(arg.trim_end_matches('/')), "{what}: argument {arg} does not give {path}");
+                // `--directory DIR`, or `-Dapp.config=FILE`: the value after `=`
+                let given = arg.rsplit_once('=').map_or(arg, |(_, v)| v);
+                assert!(path.starts_with(given.trim_end_matches('/')), "{what}: argument {arg} does not give {path}");
                 checked.2 += 1;
                 continue;
             }

@@ -16,6 +16,33 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The traces of one incident directory, relative to it and sorted: its `trace*.txt` files,
+/// and `ff/trace` when it holds a `strace -ff` set (`ff/trace.PID`).
+pub fn incident_traces(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir:?}: {e}"))
+        .map(|e| e.expect("dir entry").file_name().into_string().expect("utf-8 name"))
+        .filter(|n| n.starts_with("trace") && n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    if dir.join("ff").is_dir() {
+        names.push("ff/trace".into());
+    }
+    assert!(!names.is_empty(), "{dir:?}: no trace*.txt and no ff/");
+    names
+}
+
+/// Every incident directory under fixtures/incidents, sorted.
+pub fn incident_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures().join("incidents"))
+        .expect("fixtures/incidents")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 pub fn straceback() -> Command {
     let mut c = Command::cargo_bin("straceback").expect("binary");
     c.env_remove("NO_COLOR").timeout(RUN_LIMIT);

@@ -4,6 +4,7 @@
 
 mod claims;
 mod cli;
+mod corpus;
 mod edges;
 mod explain;
 mod fast_path;

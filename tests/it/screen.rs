@@ -4,16 +4,15 @@
 
 use serde_json::Value;
 
-use crate::harness::{fixtures, straceback};
+use crate::harness::{incident_dirs, incident_traces, straceback};
 
 #[test]
 fn every_incident_report_fits_one_screen_with_the_answer_first() {
     let mut seen = 0;
-    for entry in std::fs::read_dir(fixtures().join("incidents")).expect("incidents").flatten() {
-        let dir = entry.path();
+    for dir in incident_dirs() {
         let truth: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth")).expect("json");
-        let trace = dir.join("trace.txt");
+        let trace = dir.join(&incident_traces(&dir)[0]);
         let out = straceback()
             .env("COLUMNS", "120")
             .args(["--color", "never", "--root"])
@@ -35,15 +34,19 @@ fn every_incident_report_fits_one_screen_with_the_answer_first() {
             trace.to_str().expect("utf-8"),
         ]);
         let Some(s1) = json["suspects"].get(0) else { continue };
-        let path = s1["path"].as_str().expect("path");
+        // the terminal sees control bytes escaped
+        let path = s1["path"].as_str().expect("path").replace('\r', "\\r");
         let first = lines.iter().find(|l| l.starts_with(" 1. ")).unwrap_or_else(|| panic!("{text}"));
         assert!(first.starts_with(&format!(" 1. {path}  ")), "{}: {first}", trace.display());
         let knows_fix = !s1["suggestion"].is_null() || !s1["referenced_from"].is_null();
         assert_eq!(lines.iter().any(|l| l.starts_with("    fix: ")), knows_fix, "{}\n{text}", trace.display());
-        // where suspect 1 is the truth, the truth's fix is there
+        // where suspect 1 is the truth, the truth's fix is there (for the incidents whose fix
+        // pointer the corpus test does not list as not found yet)
         let rc = &truth["root_cause"];
-        let truth_first = rc["path"].as_str().or(rc["address"].as_str()) == Some(path);
-        if truth_first && (!truth["suggestion"].is_null() || !truth["referenced_from"].is_null()) {
+        let truth_first = rc["path"].as_str().or(rc["address"].as_str()) == Some(path.as_str());
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let known_gap = crate::corpus::KNOWN_GAPS.iter().any(|(n, what)| *n == name && *what == "fix pointer");
+        if truth_first && !known_gap && (!truth["suggestion"].is_null() || !truth["referenced_from"].is_null()) {
             assert!(knows_fix, "{}: no fix line\n{text}", trace.display());
         }
         seen += 1;

@@ -175,7 +175,9 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         Why::HttpError { server: false, count } => format!("{} followed", count_word(*count, "HTTP 4xx response")),
         Why::Killed { signal } => format!("the process was then killed by {signal}"),
         Why::ExitStatus { code } => format!("the process then exited with status {code}"),
-        Why::ClientRequest { count } => format!("{} for a file the client asked for", count_word(*count, "HTTP 4xx response")),
+        Why::ClientRequest { count } => {
+            format!("{} for a file the client asked for", count_word(*count, "HTTP 4xx response"))
+        }
         Why::PathsBelow { paths, .. } => format!("{} below it failed", count_word(*paths as u64, "path")),
         Why::ClientTypo { url } => format!("a client asked for {}", shown(url)),
         Why::ProcessWide { errno } => format!("{errno} affects the whole process"),
