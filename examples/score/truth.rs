@@ -91,7 +91,8 @@ pub struct Judged {
     pub typo: Option<bool>,
     /// Suspect 1's fix pointer is the truth's (when the truth has one).
     pub pointer: Option<bool>,
-    /// "A clear cause" was said and it is wrong (or there are several independent causes).
+    /// "A clear cause" (or "independent problems") was said and suspect 1 is wrong, or a clear
+    /// cause was said where there are several; for a healthy run: either was said at all.
     pub false_clear: bool,
     /// With several independent causes: each is a suspect, reported as independent.
     pub independent: Option<bool>,
@@ -135,9 +136,11 @@ pub fn judge(truth: &Value, report: &Value) -> Judged {
     let empty = Vec::new();
     let suspects = report["suspects"].as_array().unwrap_or(&empty);
     let clear = report["confidence"] == "clear";
+    // "a clear cause" or "independent problems": the report says what is wrong
+    let claims = clear || report["confidence"] == "independent";
     let said = suspects.first().and_then(|s| s["path"].as_str()).unwrap_or("(none)").to_string();
     if kind(truth) != Kind::Failure {
-        return Judged { first: !clear, top3: !clear, false_clear: clear, said, ..Judged::default() };
+        return Judged { first: !claims, top3: !claims, false_clear: claims, said, ..Judged::default() };
     }
     let causes = causes(truth);
     let main = &causes[0];
@@ -168,6 +171,6 @@ pub fn judge(truth: &Value, report: &Value) -> Judged {
             suspects.iter().any(|s| names(s, rc) && listed.contains(&s["rank"]))
         })
     });
-    let false_clear = clear && (!first || causes.len() > 1);
+    let false_clear = (claims && !first) || (clear && causes.len() > 1);
     Judged { first, top3, typo, pointer, false_clear, independent, said }
 }

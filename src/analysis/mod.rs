@@ -492,14 +492,20 @@ impl Analyzer {
     }
 }
 
-/// Whether request path `url` names file `path` by its last segment: the same name, or the
-/// same without an extension (`/items/C999` and `/srv/shop/items/C999.json`).
+/// Whether request path `url` names file `path`: by its last segment (the same name, or the
+/// same without an extension: `/items/C999` and `/srv/shop/items/C999.json`), or as a
+/// directory on the way to what was asked (`/.git/config` and `/var/www/site/.git`).
 fn names_file(url: &[u8], path: &[u8]) -> bool {
     let last = |p: &[u8]| p.rsplit(|&c| c == b'/').next().unwrap_or(p).to_vec();
     let stem = |n: &[u8]| n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec();
     let url = url.strip_suffix(b"/").unwrap_or(url);
     let (u, p) = (last(url), last(path));
-    u.len() >= 2 && (u == p || stem(&u) == stem(&p))
+    let by_name = u.len() >= 2 && (u == p || stem(&u) == stem(&p));
+    let on_the_way = path.iter().enumerate().filter(|(_, &c)| c == b'/').any(|(i, _)| {
+        let tail = &path[i..];
+        tail.len() > 1 && url.starts_with(tail) && url.get(tail.len()).is_some_and(|&c| c == b'/')
+    });
+    by_name || on_the_way
 }
 
 /// Out of descriptors: a condition of the whole process, whatever path it was opening when

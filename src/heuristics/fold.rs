@@ -272,6 +272,8 @@ pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
                 by_dir.insert(dir.clone(), out.len());
                 if r.path.is_none() {
                     r.folded.below.insert(0, r.group);
+                    // a line naming one file of it is no fix for the directory
+                    r.referenced_from = None;
                 }
                 r.path = Some(dir);
                 out.push(r);

@@ -125,6 +125,10 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     for r in &mut suspects {
         if r.path.is_none() && groups[r.group].main_errno() == "ENOTDIR" {
             r.path = groups[r.group].target.fs_path().and_then(|p| not_a_directory(p, disk));
+            if r.path.is_some() {
+                // the line that named the path names no file in the way
+                r.referenced_from = None;
+            }
         }
     }
     let mut suspects = fold::into_directories(suspects, groups);

@@ -109,17 +109,20 @@ pub(crate) const WEIGHTS: Weights = Weights {
 };
 
 /// How severe the symptoms a failure explains are: 4 a crash, 3 a bad exit or an HTTP 5xx,
-/// 2 error text, 1 an HTTP 4xx of the application's own (not a file the client asked for),
-/// 0 none. Suspects are ordered by it before their score: symptoms first, then causes.
+/// 2 error text, 1 an HTTP 4xx of the application's own, 0 none. A file the client asked for
+/// that is missing explains its 404 and the server's log line about it: the server working, 0.
+/// Suspects are ordered by it before their score: symptoms first, then causes.
 pub(crate) fn tier(f: &Failure, e: Option<&Explains>) -> u8 {
     let Some(e) = e else { return 0 };
     if e.killed.is_some() {
         4
     } else if !e.exits.is_empty() || e.server_errors() > 0 {
         3
+    } else if f.asked_for {
+        0
     } else if e.errors > 0 {
         2
-    } else if e.client_errors() > 0 && !f.asked_for {
+    } else if e.client_errors() > 0 {
         1
     } else {
         0

@@ -71,6 +71,7 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("python-emfile-leak", "fix pointer"),
     ("python-exdev", "fix pointer"),
     ("python-ulimit-v-enomem", "fix pointer"),
+    ("python-upload-enotdir", "fix pointer"),
     ("redis-down-attach", "fix pointer"),
     ("rotate-stale-pid", "fix pointer"),
 ];

@@ -237,10 +237,12 @@ fn a_header_above_the_shebang_and_what_sh_did_after_the_failed_exec() {
         "/srv/payroll/bin/export-ledger: its #! is on line 2, not line 1, where the kernel looks for it"
     );
     // without the disk nothing shows the file was meant to be run by its #!: a file without one
-    // is a shell script by design, so its lookups stay suspects of their own
+    // is a shell script by design, so its lookups stay suspects of their own (the failed exec
+    // still explains the exit)
     let dir = fixtures().join("incidents/shebang-not-first");
     let r = report(&["--no-disk", s(&dir.join("trace.txt"))]);
-    assert_eq!(r["suspects"][0]["path"], "/usr/local/sbin/import");
+    let paths: Vec<&Value> = r["suspects"].as_array().expect("suspects").iter().map(|s| &s["path"]).collect();
+    assert!(paths.contains(&&Value::from("/usr/local/sbin/import")), "{paths:?}");
 }
 
 #[test]

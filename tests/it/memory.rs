@@ -89,7 +89,8 @@ fn issue16_many_processes_are_forgotten_least_recently_active_first() {
         "[pid 1] execve(\"/usr/bin/app\", [\"app\", \"--reload\"], 0x7ffd /* 3 vars */) = 0",
         "[pid 1] openat(AT_FDCWD, \"/srv/app/data/41.db\", O_RDONLY) = 41",
         "[pid 1] openat(AT_FDCWD, \"/srv/app/data/42.db\", O_RDONLY) = -1 EMFILE (Too many open files)",
-        "[pid 2] openat(AT_FDCWD, \"/srv/app/cache.db\", O_RDONLY) = -1 EMFILE (Too many open files)",
+        // another call: out of descriptors is one group per call, whatever the path
+        "[pid 2] open(\"/srv/app/cache.db\", O_RDONLY) = -1 EMFILE (Too many open files)",
     ];
     let others = 300_000;
     let dir = tempfile::tempdir().expect("tmp");
@@ -106,12 +107,12 @@ fn issue16_many_processes_are_forgotten_least_recently_active_first() {
         all.iter().find(|s| s["path"] == path).cloned().unwrap_or_else(|| panic!("{path}: {all:?}"))
     };
     assert_eq!(
-        suspect("/srv/app/data/42.db")["explanation"]["text"],
+        suspect("openat EMFILE")["explanation"]["text"],
         "out of file descriptors: the process held at least 42 when openat failed"
     );
     assert_eq!(
-        suspect("/srv/app/cache.db")["explanation"]["text"],
-        "out of file descriptors when openat failed",
+        suspect("open EMFILE")["explanation"]["text"],
+        "out of file descriptors when open failed",
         "nothing is known of what it held"
     );
     assert!(rss < 120, "peak RSS {rss} MiB");
