@@ -139,13 +139,16 @@ fn fix(s: &Suspect) -> Option<String> {
         ));
     }
     let Some(t) = &s.typo else {
-        let (link, new) = s.explanation.as_ref().and_then(words::relink)?;
-        return Some(format!(
-            "- Point {} at {}: {}",
-            md(&link),
-            code_span(&new),
-            code_span(&format!("ln -sfn {new} {link}"))
-        ));
+        if let Some((link, new)) = s.explanation.as_ref().and_then(words::relink) {
+            return Some(format!(
+                "- Point {} at {}: {}",
+                md(&link),
+                code_span(&new),
+                code_span(&format!("ln -sfn {new} {link}"))
+            ));
+        }
+        // every other change the text report names (a file or command line that names the path)
+        return words::fix(s).map(|f| format!("- {}", md(&f)));
     };
     let (wrong, right) = words::differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
     let change = format!("- Change {} to {}", code_span(&shown(wrong)), code_span(&shown(right)));
