@@ -69,7 +69,15 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
         writeln!(out, "\n   Evidence ({}):\n", md(&words::location(&sus.source, sus.first_line)))?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }
-    let fixes: Vec<String> = report.suspects.iter().take(shown).filter_map(fix).collect();
+    let fixes: Vec<String> = report
+        .suspects
+        .iter()
+        .take(shown)
+        .flat_map(|s| {
+            let command = s.command.as_ref().map(|c| format!("- Suggested, not run: {}", code_span(c)));
+            fix(s).into_iter().chain(command)
+        })
+        .collect();
     if !fixes.is_empty() {
         writeln!(out, "### Fix\n")?;
         for f in fixes {

@@ -60,6 +60,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if let Some(e) = &first.explanation {
         labelled(out, "explain:".yellow().bold(), 8, &esc(&words::explanation_line(e)), w)?;
     }
+    if let Some(c) = &first.command {
+        labelled(out, "suggested:".yellow().bold(), 10, &esc(&words::command(c)), w)?;
+    }
     let because = why(first, WHY_REASONS);
     if !because.is_empty() {
         writeln!(out, "    {} {}", "why:".bold(), fit(&esc(&because), w - 9))?;

@@ -153,6 +153,9 @@ pub struct Suspect {
     /// What the trace and the disk say about the cause (who the process ran as, which
     /// directory denied it, how many descriptors it held, ...): kind, words, source.
     pub explanation: Option<Explanation>,
+    /// A command that would fix what the explanation found (`chown www-data /srv/app/uploads`),
+    /// or find what it could not (`ss -ltunp 'sport = :8080'`): a suggestion, never run.
+    pub command: Option<TraceText>,
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
     /// Failing paths below this missing directory, folded into this suspect.

@@ -21,9 +21,11 @@ use crate::text::TraceText;
 
 mod permission;
 mod program;
+mod suggest;
 
 use permission::*;
 use program::*;
+pub use suggest::suggested_command;
 
 /// Symlinks followed in one walk.
 const MAX_LINKS: usize = 40;
@@ -80,6 +82,10 @@ pub struct Denied {
     pub mode: u32,
     /// The group whose bits would allow the access, when the trace shows the process is not in it.
     pub not_in_group: Option<Id>,
+    /// The bits denied (`r` 4, `w` 2, `x` 1); 0 when ownership was needed.
+    pub bits: u32,
+    /// Which class of the mode applied to the process: `u`, `g` or `o`.
+    pub class: char,
 }
 
 /// What is wrong with a program's `#!` line.

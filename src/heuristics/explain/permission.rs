@@ -223,12 +223,19 @@ pub(super) fn permission(g: &Failure, at: &AtFailure, cx: &Context<'_>) -> Optio
         let group_would = bits != 0 && meta.mode >> 3 & bits == bits;
         let not_in_group = (creds.uid.is_some() && group_would && member(meta.gid, creds) == Some(false))
             .then(|| cx.names.group(meta.gid));
+        let class = match judged_as.uid {
+            Some(uid) if uid == meta.uid => 'u',
+            _ if member(meta.gid, judged_as) == Some(true) => 'g',
+            _ => 'o',
+        };
         Denied {
             path: p.clone(),
             owner: cx.names.user(meta.uid),
             group: cx.names.group(meta.gid),
             mode: meta.mode,
             not_in_group,
+            bits,
+            class,
         }
     });
     if denied.is_some() {
