@@ -17,6 +17,7 @@ mod live;
 mod memory;
 mod props;
 mod root_escape;
+mod schema;
 mod screen;
 mod snapshots;
 mod trace_text;
