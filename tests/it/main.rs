@@ -5,6 +5,7 @@
 mod claims;
 mod cli;
 mod edges;
+mod examples;
 mod explain;
 mod fast_path;
 mod flags;
