@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use super::escape::{code_block, code_span, markdown as md};
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
-use crate::heuristics::stall;
 use crate::report::{FollowedBy, Report, Suspect};
 use crate::text::{shown, TraceText};
 
@@ -97,7 +96,7 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
 /// The verdict when waiting is the answer, then where the time went and what was stuck.
 fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let w = &report.waiting;
-    let shown: Vec<_> = report.waits.iter().filter(|x| stall::is_notable(x)).take(WAITS_LISTED).collect();
+    let shown: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAITS_LISTED).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).collect();
     let hint = words::not_measured(w.measured).filter(|_| report.suspects.is_empty());
     if w.verdict.is_none() && shown.is_empty() && stuck.is_empty() && hint.is_none() {

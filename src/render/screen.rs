@@ -10,7 +10,7 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
-use crate::heuristics::stall::{self, Verdict};
+use crate::report::waits::Verdict;
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.
@@ -123,7 +123,7 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     if let Some(hint) = words::not_measured(report.waiting.measured).filter(|_| report.suspects.is_empty()) {
         return writeln!(out, "{}", fit(hint, w).dimmed());
     }
-    let targets: Vec<_> = report.waits.iter().filter(|x| stall::is_notable(x)).take(WAIT_LINES).collect();
+    let targets: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAIT_LINES).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
     if targets.is_empty() && stuck.is_empty() {
         return Ok(());

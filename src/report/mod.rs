@@ -1,8 +1,9 @@
 //! The report as plain data: serde types whose field names are the JSON contract
-//! (`"schema": 1`, documented in docs/json.md and docs/report.schema.json). [`build`] makes it; renderers read only it.
+//! (`"schema": 1`, documented in docs/json.md and docs/report.schema.json). `build` makes it;
+//! renderers read only it.
 //! Kinds are enums; the ones the JSON carries as sentences (reasons, explanations, what
 //! followed, noise details, network failures) are serialized with the words of
-//! [`crate::render::words`]. Every text taken from the trace or the disk is a [`TraceText`]
+//! `render::words`. Every text taken from the trace or the disk is a [`TraceText`]
 //! (printed only escaped); errno and syscall names and timestamps are tokens the grammar
 //! checked (letters, digits, `_`; digits, `:`, `.`).
 

@@ -14,6 +14,7 @@ mod hostile;
 mod incidents;
 mod interrupt;
 mod launch;
+mod layers;
 mod live;
 mod memory;
 mod props;
