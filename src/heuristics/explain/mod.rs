@@ -490,6 +490,9 @@ mod tests {
         assert_eq!(need_of("newfstatat", b"AT_FDCWD, \"/x\", {}, 0", true), Need::Search);
         assert_eq!(need_of("unlink", b"\"/x\"", true), Need::InParent);
         assert_eq!(need_of("chown32", b"\"/x\", 0, 0", true), Need::Owner);
+        assert_eq!(need_of("renameat2", b"AT_FDCWD, \"/x\", AT_FDCWD, \"/y\", 0", true), Need::InParent);
+        assert_eq!(need_of("mkdir", b"\"/x\", 0755", true), Need::InParent);
+        assert_eq!(need_of("truncate", b"\"/x\", 0", true), Need::Bits(W));
     }
 
     fn judged(g: &Failure, id: usize, evidence: &PathEvidence, disk: &dyn Disk) -> Option<Explanation> {
