@@ -134,10 +134,12 @@ fn incidents_suggest_the_command_that_fixes_them_and_never_run_it() {
         ("create-eacces", Some("chown 33 /srv/shop/var/log")),
         ("socket-perm", Some("chown www-data /run/php/php8.2-fpm.sock")),
         ("port-in-use", Some("ss -ltunp 'sport = :8099'")),
+        // a recorded root: no mount to measure, so the command that names it
+        ("enospc", Some("df -h /srv/meter/data")),
         // the recorded roots do not hold the denying directory or config file
         ("perm-dir-0700", None),
         ("config-eacces", None),
-        ("enospc", None),
+        // the setting that limits descriptors is the fix: line already
         ("fd-exhausted", None),
     ];
     for (incident, want) in cases {

@@ -7,11 +7,20 @@ use crate::text::TraceText;
 /// A command for `e`: `chmod o+x /var/lib/app` for a directory the process may not search,
 /// `chown www-data /srv/app/var/uploads` for a file or directory it may not read or write,
 /// `usermod -aG docker alice` when the group's bits would allow it; `ss -ltunp 'sport = :8080'`
-/// to see who holds a port the trace does not show bound.
+/// to see who holds a port the trace does not show bound; `du` over the mount of a full
+/// filesystem for its largest directories (`df` for which mount it is, when not on the live host).
 pub fn suggested_command(e: &Explanation) -> Option<TraceText> {
     let line = match &e.what {
         Explained::Permission { denied: Some(d), user } => permission(d, user.as_ref())?,
         Explained::PortInUse { port, holder: None } => format!("ss -ltunp 'sport = :{port}'"),
+        Explained::DiskFull { filesystem: Some(fs), quota: false, .. } => {
+            let mount = quoted(std::str::from_utf8(&fs.mount_point).ok()?);
+            format!("du -xh --max-depth=2 {mount} | sort -h | tail -n 10")
+        }
+        Explained::DiskFull { path: Some(p), filesystem: None, quota: false } => {
+            let dir = p.iter().rposition(|&c| c == b'/').map_or(&p[..], |i| &p[..i.max(1)]);
+            format!("df -h {}", quoted(std::str::from_utf8(dir).ok()?))
+        }
         _ => return None,
     };
     Some(line.into())
@@ -86,5 +95,20 @@ mod tests {
         assert_eq!(perm("/srv/a", 4, 'o', None, Some(Id { id: 999, name: None })).as_deref(), Some("chown 999 /srv/a"));
         assert_eq!(perm("/srv/a", 4, 'o', None, None), None);
         assert_eq!(perm("/srv/a", 0, 'o', None, www()), None);
+    }
+
+    #[test]
+    fn a_full_disk_gets_the_command_that_finds_what_fills_it() {
+        let full = |path: &str, mount: Option<&str>| {
+            let filesystem = mount.map(|m| crate::disk::Filesystem { mount_point: m.into(), free: 0, total: 1 << 20 });
+            let what = Explained::DiskFull { path: Some(path.into()), quota: false, filesystem };
+            suggested_command(&Explanation { what, source: Source::default() }).map(|c| c.to_string())
+        };
+        assert_eq!(
+            full("/srv/m/data/x.csv", Some("/srv/m")).as_deref(),
+            Some("du -xh --max-depth=2 /srv/m | sort -h | tail -n 10")
+        );
+        assert_eq!(full("/srv/m/data/x.csv", None).as_deref(), Some("df -h /srv/m/data"));
+        assert_eq!(full("/x.csv", None).as_deref(), Some("df -h /"));
     }
 }
