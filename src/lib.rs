@@ -1,15 +1,17 @@
-//! straceback: reads strace output and ranks what the traced processes are failing on.
+//! straceback: reads strace output and ranks what the traced processes are failing on, and
+//! what they are waiting on.
 //!
-//! The stages, each importing only the ones before it: [`input`] (files, stdin, gzip, -ff
-//! sets) -> [`parse`] (lines -> records, by the `syscalls` table) -> `flow`
-//! (records paired into events, one input or a merged `-ff` set) -> `analysis` (collects process state, failure
-//! groups, evidence, reactions, waits) -> `heuristics` (judges noise, typos, scores, whether waiting is
-//! the answer) -> [`report`]
-//! (plain data) -> `render` (every sentence, every format). `drive` wires them.
+//! The stages, each importing only the ones before it (`tests/it/layers.rs` checks it):
+//! `input` (files, stdin, gzip, -ff sets) -> [`parse`] (lines -> records, by the `syscalls`
+//! table) -> `flow` (records paired into events, one input or a merged `-ff` set) -> `analysis`
+//! (process state, failure groups, evidence, reactions, waits) -> `heuristics` (judges noise,
+//! typos, scores, explanations, fix pointers, suggested commands) -> [`report`] (plain data, and
+//! whether waiting is the answer) -> `render` (every sentence, every format) -> `options` ->
+//! `tracer` -> `drive`, which wires them.
 //!
 //! The public API is what the binary, the tests, the benches and the fuzz targets use: [`run`]
 //! with [`options::Options`], the parser ([`parse`], [`event`], [`pair`]), and
-//! [`analyze_lines`] for a whole report from a reader.
+//! [`analyze_reader`] for a whole report from a reader.
 
 mod analysis;
 mod bytes;

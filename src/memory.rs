@@ -4,7 +4,7 @@
 //! slots around it. A table at its budget drops what the analysis can best do without (the
 //! oldest waiting call, the least recently active process, a new group), counts it, and the
 //! report says so (`summary.memory_caps`). Dropping never makes a fact wrong, only unknown.
-//! The figures these budgets give are in the README (section "Memory").
+//! The figures these budgets give are in docs/memory.md.
 
 /// Overhead counted per entry of a table: its hash slot, its allocation headers.
 pub const ENTRY: usize = 64;

@@ -1,10 +1,11 @@
 //! The one table of what each system call means to straceback: where its path, descriptor and
-//! socket-address arguments are, and what a successful call does (looks a path up, creates it,
-//! opens or closes a descriptor, writes data, forks, ...).
+//! socket-address arguments are, and what a call does (looks a path up, creates it, changes an
+//! entry of its directory, opens or closes a descriptor, writes data, forks, ...).
 //!
 //! The parser decodes arguments by it, its fast path skips the successful calls nothing here
-//! gives a meaning to, the process table tracks descriptors and cwd by it, and the analysis
-//! reads existence, creation and output from it. A call missing from the table is only counted.
+//! gives a meaning to, the process table tracks descriptors and cwd by it, the analysis reads
+//! existence, creation and output from it, and a permission explanation the access a failing
+//! call needed. A call missing from the table is only counted.
 
 /// Where a call's arguments are: `(dirfd argument, path argument)` for each path, the index of
 /// a descriptor argument, the index of a socket address.
@@ -32,7 +33,7 @@ impl Shape {
 
 /// What a successful call does, as a set of [`Does`] bits.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(crate) struct Does(u32);
+pub(crate) struct Does(u64);
 
 impl Does {
     pub const NOTHING: Does = Does(0);
@@ -98,6 +99,13 @@ impl Does {
     /// Sets or reads a resource limit (`prlimit64`, `setrlimit`, `getrlimit`): the descriptor
     /// limit (`RLIMIT_NOFILE`) is kept.
     pub const LIMITS: Does = Does(1 << 30);
+    /// Adds, removes or renames an entry of its path's directory: needs write on that directory
+    /// (unlink, rmdir, rename, link, symlink, and the calls that create their path).
+    pub const ENTRY: Does = Does(1 << 31);
+    /// Writes its path's content without opening it (truncate): needs write on it.
+    pub const TRUNCATE: Does = Does(1 << 32);
+    /// Changes its path's mode, owner or times: only its owner (or root) may.
+    pub const OWNER_ONLY: Does = Does(1 << 33);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -153,26 +161,32 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"chdir" => row(PATH, D::LOOKUP.and(D::CHDIR)),
         b"fchdir" => row(FD, D::CHDIR),
         b"getcwd" => row(NONE, D::GETCWD),
-        b"mkdir" | b"mknod" => row(PATH, D::CREATE),
-        b"mkdirat" | b"mknodat" => row(AT_PATH, D::CREATE),
+        b"mkdir" | b"mknod" => row(PATH, D::CREATE.and(D::ENTRY)),
+        b"mkdirat" | b"mknodat" => row(AT_PATH, D::CREATE.and(D::ENTRY)),
         b"inotify_add_watch" => row(Shape { path: p(1), fd: Some(0), ..NONE }, D::LOOKUP),
         // a path and nothing the analysis needs beyond it
-        b"oldstat" | b"oldlstat" | b"rmdir" | b"unlink" | b"truncate" | b"truncate64" | b"statfs64" | b"chmod"
-        | b"chown" | b"chown32" | b"lchown" | b"lchown32" | b"utime" | b"utimes" | b"chroot" | b"acct" | b"swapon"
-        | b"swapoff" | b"uselib" | b"setxattr" | b"lsetxattr" | b"listxattr" | b"llistxattr" | b"removexattr"
-        | b"lremovexattr" | b"umount" | b"umount2" | b"pivot_root" => row(PATH, D::NOTHING),
-        b"unlinkat" | b"fchmodat" | b"fchmodat2" | b"fchownat" | b"futimesat" | b"utimensat" | b"utimensat_time64"
-        | b"name_to_handle_at" | b"open_tree" | b"mount_setattr" | b"fspick" => row(AT_PATH, D::NOTHING),
+        b"oldstat" | b"oldlstat" | b"statfs64" | b"chroot" | b"acct" | b"swapon" | b"swapoff" | b"uselib"
+        | b"setxattr" | b"lsetxattr" | b"listxattr" | b"llistxattr" | b"removexattr" | b"lremovexattr" | b"umount"
+        | b"umount2" | b"pivot_root" => row(PATH, D::NOTHING),
+        b"rmdir" | b"unlink" => row(PATH, D::ENTRY),
+        b"truncate" | b"truncate64" => row(PATH, D::TRUNCATE),
+        b"chmod" | b"chown" | b"chown32" | b"lchown" | b"lchown32" | b"utime" | b"utimes" => row(PATH, D::OWNER_ONLY),
+        b"unlinkat" => row(AT_PATH, D::ENTRY),
+        b"fchmodat" | b"fchmodat2" | b"fchownat" | b"futimesat" | b"utimensat" | b"utimensat_time64" => {
+            row(AT_PATH, D::OWNER_ONLY)
+        }
+        b"name_to_handle_at" | b"open_tree" | b"mount_setattr" | b"fspick" => row(AT_PATH, D::NOTHING),
         b"fanotify_mark" => row(Shape { path: at(3, 4), fd: Some(0), ..NONE }, D::NOTHING),
-        b"rename" | b"link" | b"symlink" => row(TWO_PATHS, D::NOTHING),
-        b"renameat" | b"renameat2" | b"linkat" | b"move_mount" => row(TWO_AT_PATHS, D::NOTHING),
-        b"symlinkat" => row(Shape { path: p(0), path2: at(1, 2), ..NONE }, D::NOTHING),
+        b"rename" | b"link" | b"symlink" => row(TWO_PATHS, D::ENTRY),
+        b"renameat" | b"renameat2" | b"linkat" => row(TWO_AT_PATHS, D::ENTRY),
+        b"move_mount" => row(TWO_AT_PATHS, D::NOTHING),
+        b"symlinkat" => row(Shape { path: p(0), path2: at(1, 2), ..NONE }, D::ENTRY),
         b"mount" => row(Shape { path: p(1), path2: p(0), ..NONE }, D::NOTHING),
         // sockets
         b"socket" => row(NONE, D::OPEN_SOCKET),
         b"connect" => row(FD_ADDR, D::CONNECT),
         // binding a unix socket creates its file
-        b"bind" => row(FD_ADDR, D::BIND.and(D::CREATE)),
+        b"bind" => row(FD_ADDR, D::BIND.and(D::CREATE).and(D::ENTRY)),
         b"accept" | b"accept4" => row(FD, D::ACCEPT.and(D::OPEN_SOCKET)),
         b"getsockopt" => row(FD, D::SOCKET_ERROR),
         b"sendto" => row(FD_ADDR4, D::WRITE),

@@ -3,7 +3,7 @@
 //!
 //! [`TraceText`] has no `&str` view: its `Display` writes it terminal-safe (control bytes,
 //! escape sequences, bidi and line-separator characters and bytes that are not UTF-8 written as
-//! `\xNN` / `\u{N}`), and its `Serialize` writes the JSON form the README documents (the text
+//! `\xNN` / `\u{N}`), and its `Serialize` writes the JSON form docs/json.md documents (the text
 //! as it was when it is UTF-8, each byte that is not written `\xNN`). A renderer cannot print
 //! it raw by mistake: [`TraceText::as_bytes`] is for comparing, and bytes do not `Display`.
 

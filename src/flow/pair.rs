@@ -4,7 +4,7 @@
 //! pid prefix may be missing where its head had one (strace prints prefixes only while more than
 //! one process is traced), so an unprefixed tail takes the only waiting head of that name.
 //!
-//! Waiting heads are owned copies: past [`memory::PENDING`] bytes the oldest is given up and
+//! Waiting heads are owned copies: past `memory::PENDING` bytes the oldest is given up and
 //! handed on as a call that never finished (its tail, if it comes, stands alone, as when the
 //! capture started mid-call). Once one was given up, a tail takes only its own pid's head:
 //! the only head of its name might not be its own any more.
@@ -53,7 +53,7 @@ pub struct Pairer {
     seq: u64,
     bytes: usize,
     budget: usize,
-    /// Heads given up to stay within [`memory::PENDING`].
+    /// Heads given up to stay within `memory::PENDING`.
     pub dropped: u64,
 }
 

@@ -9,7 +9,6 @@ pub(crate) mod fix_pointer;
 pub(crate) mod fold;
 pub(crate) mod noise;
 pub(crate) mod rank;
-pub mod stall;
 pub(crate) mod typo;
 
 use rustc_hash::FxHashMap as HashMap;

@@ -10,7 +10,7 @@ pub(crate) fn write(event: &Event<'_>, source: &str, out: &mut dyn Write) -> io:
     out.write_all(b"\n")
 }
 
-/// The `events` NDJSON object (the README's schema): every field present, null where absent.
+/// The `events` NDJSON object (docs/events.schema.json): every field present, null where absent.
 #[derive(Debug, serde::Serialize)]
 struct EventJson<'a> {
     #[serde(rename = "type")]

@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use super::escape::{code_block, code_span, markdown as md};
 use super::words;
 use crate::heuristics::fix_pointer::Reference;
-use crate::heuristics::stall;
 use crate::report::{FollowedBy, Report, Suspect};
 use crate::text::{shown, TraceText};
 
@@ -69,7 +68,15 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
         writeln!(out, "\n   Evidence ({}):\n", md(&words::location(&sus.source, sus.first_line)))?;
         writeln!(out, "   ```text\n   {}\n   ```\n", code_block(&sus.evidence))?;
     }
-    let fixes: Vec<String> = report.suspects.iter().take(shown).filter_map(fix).collect();
+    let fixes: Vec<String> = report
+        .suspects
+        .iter()
+        .take(shown)
+        .flat_map(|s| {
+            let command = s.command.as_ref().map(|c| format!("- Suggested, not run: {}", code_span(c)));
+            fix(s).into_iter().chain(command)
+        })
+        .collect();
     if !fixes.is_empty() {
         writeln!(out, "### Fix\n")?;
         for f in fixes {
@@ -89,7 +96,7 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
 /// The verdict when waiting is the answer, then where the time went and what was stuck.
 fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let w = &report.waiting;
-    let shown: Vec<_> = report.waits.iter().filter(|x| stall::is_notable(x)).take(WAITS_LISTED).collect();
+    let shown: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAITS_LISTED).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).collect();
     let hint = words::not_measured(w.measured).filter(|_| report.suspects.is_empty());
     if w.verdict.is_none() && shown.is_empty() && stuck.is_empty() && hint.is_none() {
@@ -139,13 +146,16 @@ fn fix(s: &Suspect) -> Option<String> {
         ));
     }
     let Some(t) = &s.typo else {
-        let (link, new) = s.explanation.as_ref().and_then(words::relink)?;
-        return Some(format!(
-            "- Point {} at {}: {}",
-            md(&link),
-            code_span(&new),
-            code_span(&format!("ln -sfn {new} {link}"))
-        ));
+        if let Some((link, new)) = s.explanation.as_ref().and_then(words::relink) {
+            return Some(format!(
+                "- Point {} at {}: {}",
+                md(&link),
+                code_span(&new),
+                code_span(&format!("ln -sfn {new} {link}"))
+            ));
+        }
+        // every other change the text report names (a file or command line that names the path)
+        return words::fix(s).map(|f| format!("- {}", md(&f)));
     };
     let (wrong, right) = words::differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
     let change = format!("- Change {} to {}", code_span(&shown(wrong)), code_span(&shown(right)));

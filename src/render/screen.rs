@@ -1,7 +1,8 @@
 //! The default text report: the answer on one screen. The verdict first (summary, symptoms,
 //! how clear the cause is), suspect 1 with the change to make and why, at most two more
 //! suspects in a line each, and how to see more. `--verbose` prints the detail instead
-//! ([`super::text`]). Every line fits the width it is given; long ones are cut with `…`.
+//! ([`super::text`]). Every line fits the width it is given: `fix:`, `explain:`, stuck and slow lines continue on
+//! indented lines (at most 3), other long ones are cut with `…`.
 
 use std::io::{self, Write};
 
@@ -9,7 +10,7 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
-use crate::heuristics::stall::{self, Verdict};
+use crate::report::waits::Verdict;
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.
@@ -79,10 +80,13 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
 fn suspect_block(first: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<()> {
     suspect_head(first, w, out)?;
     if let Some(fix) = words::fix(first) {
-        writeln!(out, "    {} {}", "fix:".green().bold(), fit(&esc(&fix), w - 9))?;
+        labelled(out, "fix:".green().bold(), 4, &esc(&fix), w)?;
     }
     if let Some(e) = &first.explanation {
-        writeln!(out, "    {} {}", "explain:".yellow().bold(), fit(&esc(&words::explanation_line(e)), w - 13))?;
+        labelled(out, "explain:".yellow().bold(), 8, &esc(&words::explanation_line(e)), w)?;
+    }
+    if let Some(c) = &first.command {
+        labelled(out, "suggested:".yellow().bold(), 10, &esc(&words::command(c)), w)?;
     }
     let because = why(first, WHY_REASONS);
     if !because.is_empty() {
@@ -108,18 +112,18 @@ fn verdict(report: &Report, v: &Verdict, w: usize, out: &mut dyn Write) -> io::R
     match v {
         Verdict::Stuck { .. } => {
             for s in report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES) {
-                writeln!(out, "    {}", fit(&esc(&words::stuck_line(s)), w - 4))?;
+                indented(out, &esc(&words::stuck_line(s)), w)?;
             }
         }
         Verdict::Slow { .. } => {
             if let Some(r) = &report.waiting.requests {
                 if let Some(slow) = r.slowest.first() {
-                    writeln!(out, "    {}", fit(&esc(&words::slow_request(slow)), w - 4))?;
+                    indented(out, &esc(&words::slow_request(slow)), w)?;
                 }
                 // the server errors may not be the slowest requests: what they waited on
                 if let Some(e) = r.slowest_error.as_ref().filter(|e| r.slowest.first().is_none_or(|s| s.line != e.line))
                 {
-                    writeln!(out, "    {}", fit(&esc(&words::slow_error(e)), w - 4))?;
+                    indented(out, &esc(&words::slow_error(e)), w)?;
                 }
             }
         }
@@ -136,7 +140,7 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     if let Some(hint) = words::not_measured(report.waiting.measured).filter(|_| report.suspects.is_empty()) {
         return writeln!(out, "{}", fit(hint, w).dimmed());
     }
-    let targets: Vec<_> = report.waits.iter().filter(|x| stall::is_notable(x)).take(WAIT_LINES).collect();
+    let targets: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAIT_LINES).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
     if targets.is_empty() && stuck.is_empty() {
         return Ok(());
@@ -147,7 +151,7 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "    {}", fit(&esc(&words::wait_line(t)), w - 4))?;
     }
     for s in stuck {
-        writeln!(out, "    {}", fit(&esc(&words::stuck_line(s)), w - 4))?;
+        indented(out, &esc(&words::stuck_line(s)), w)?;
     }
     Ok(())
 }
@@ -185,6 +189,54 @@ fn why(s: &Suspect, n: usize) -> String {
     parts.join("; ")
 }
 
+/// Continuation lines a long `fix:`, `explain:`, stuck or slow line may take: their tail (the
+/// free space now, the file and line) is often the part that matters, and the screen still fits.
+const MORE_LINES: usize = 3;
+
+/// `    fix: TEXT`, TEXT wrapped onto lines indented under its start.
+fn labelled(
+    out: &mut dyn Write,
+    label: colored::ColoredString,
+    label_len: usize,
+    text: &str,
+    w: usize,
+) -> io::Result<()> {
+    let indent = 4 + label_len + 1;
+    let mut lines = wrap(text, w - indent).into_iter();
+    writeln!(out, "    {label} {}", lines.next().unwrap_or_default())?;
+    for l in lines {
+        writeln!(out, "{:indent$}{l}", "")?;
+    }
+    Ok(())
+}
+
+/// `    TEXT`, continued on lines indented two more.
+fn indented(out: &mut dyn Write, text: &str, w: usize) -> io::Result<()> {
+    let mut lines = wrap(text, w - 6).into_iter();
+    writeln!(out, "    {}", lines.next().unwrap_or_default())?;
+    for l in lines {
+        writeln!(out, "      {l}")?;
+    }
+    Ok(())
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces where there is one (a long path
+/// is broken inside), at most 1 + [`MORE_LINES`] of them; what is left is cut with `…`.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width && lines.len() < MORE_LINES {
+        // the last space that keeps the line within the width, unless it would leave it nearly empty
+        let at = rest[..=width].iter().rposition(|&c| c == ' ').filter(|&i| i > width / 2).unwrap_or(width);
+        lines.push(rest[..at].iter().collect::<String>().trim_end().to_string());
+        let skip = if rest.get(at) == Some(&' ') { at + 1 } else { at };
+        rest.drain(..skip);
+    }
+    lines.push(fit(&rest.iter().collect::<String>(), width));
+    lines
+}
+
 /// `line` cut at the end to `width` characters.
 fn fit(line: &str, width: usize) -> String {
     if line.chars().count() <= width {
@@ -218,5 +270,17 @@ mod tests {
         assert_eq!(fit("abc", 4), "abc");
         assert_eq!(fit_middle("0123456789", 5), "01…89");
         assert_eq!(fit_middle("héllo wörld", 7), "hél…rld");
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_onto_at_most_three_more() {
+        assert_eq!(wrap("short", 20), ["short"]);
+        assert_eq!(wrap("0123456789 abcdefghij klmno", 12), ["0123456789", "abcdefghij", "klmno"]);
+        // no space in the second half: broken inside the word
+        assert_eq!(wrap("/srv/app/var/uploads/x", 10), ["/srv/app/v", "ar/uploads", "/x"]);
+        let long = "word ".repeat(40);
+        let lines = wrap(&long, 12);
+        assert_eq!(lines.len(), 1 + MORE_LINES);
+        assert!(lines[MORE_LINES].ends_with('…') && lines.iter().all(|l| l.chars().count() <= 12), "{lines:?}");
     }
 }

@@ -54,6 +54,7 @@ fn suspect() -> Suspect {
         suggestion: Some("/srv/app/conf.yaml".into()),
         referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
         explanation: None,
+        command: None,
         followed_by: vec![
             FollowedBy::Http { code: 500, count: 3, all: 4 },
             FollowedBy::ErrorOutput("cannot open /srv/app/conf.yml".into()),
@@ -103,6 +104,8 @@ fn explained_suspect() -> Suspect {
         group: id(0, "root"),
         mode: 0o700,
         not_in_group: None,
+        bits: 1,
+        class: 'o',
     };
     s.explanation = Some(Explanation {
         what: Explained::Permission { denied: Some(denied), user: Some(id(33, "www-data")) },
@@ -287,6 +290,8 @@ fn explanation_sentences() {
         group: id(999, "docker"),
         mode: 0o660,
         not_in_group,
+        bits: 2,
+        class: 'o',
     };
     let cases = [
         (

@@ -158,6 +158,9 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    {} {}", "suggested:".yellow().bold(), esc(&relink))?;
         }
     }
+    if let Some(c) = &s.command {
+        writeln!(out, "    {} {}", "suggested:".yellow().bold(), esc(&words::command(c)))?;
+    }
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;
     }

@@ -8,7 +8,7 @@ use super::{
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;
-use crate::heuristics::explain::Explained;
+use crate::heuristics::explain::{self, Explained};
 use crate::heuristics::noise::Noise;
 use crate::heuristics::typo::Typo;
 use crate::heuristics::Judgement;
@@ -52,6 +52,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 typo: r.typo.as_ref().map(TypoReport::from),
                 suggestion: suggestion.map(|s| TraceText::from(s.as_slice())),
                 referenced_from: r.referenced_from,
+                command: r.explanation.as_ref().and_then(explain::suggested_command),
                 explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),
                 paths_below: r.folded.below.iter().map(|&c| groups[c].target.text()).collect(),

@@ -1,8 +1,9 @@
 //! The report as plain data: serde types whose field names are the JSON contract
-//! (`"schema": 1`, documented in the README). [`build`] makes it; renderers read only it.
+//! (`"schema": 1`, documented in docs/json.md and docs/report.schema.json). `build` makes it;
+//! renderers read only it.
 //! Kinds are enums; the ones the JSON carries as sentences (reasons, explanations, what
 //! followed, noise details, network failures) are serialized with the words of
-//! [`crate::render::words`]. Every text taken from the trace or the disk is a [`TraceText`]
+//! `render::words`. Every text taken from the trace or the disk is a [`TraceText`]
 //! (printed only escaped); errno and syscall names and timestamps are tokens the grammar
 //! checked (letters, digits, `_`; digits, `:`, `.`).
 
@@ -168,6 +169,9 @@ pub struct Suspect {
     /// What the trace and the disk say about the cause (who the process ran as, which
     /// directory denied it, how many descriptors it held, ...): kind, words, source.
     pub explanation: Option<Explanation>,
+    /// A command that would fix what the explanation found (`chown www-data /srv/app/uploads`),
+    /// or find what it could not (`ss -ltunp 'sport = :8080'`): a suggestion, never run.
+    pub command: Option<TraceText>,
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
     /// Failing paths below this missing directory, folded into this suspect.

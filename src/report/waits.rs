@@ -1,5 +1,9 @@
-//! The waits part of the report (JSON `waits`, `stuck`, `waiting`; additive to schema 1) and how
-//! it is built from what the analysis measured.
+//! The waits part of the report (JSON `waits`, `stuck`, `waiting`; additive to schema 1), how
+//! it is built from what the analysis measured, and whether waiting is the answer: a call stuck
+//! when the trace ended (deadlock, hung request), or one non-idle target holding most of the time
+//! of the requests or processes that waited on it. Idle waits (a server waiting for clients, or
+//! between requests) never make a verdict. (The verdict is judged here, on the rows it reads,
+//! so that nothing before the report imports the report.)
 
 use std::collections::BTreeMap;
 
@@ -9,7 +13,6 @@ use crate::analysis::waits::on::On;
 use crate::analysis::waits::requests::Done;
 use crate::analysis::waits::{Stuck, Totals, Waits};
 use crate::event::Pid;
-use crate::heuristics::stall::{self, Verdict};
 use crate::text::TraceText;
 
 /// Targets listed in `waits` (the ones with most stall time, then most time)...
@@ -85,6 +88,10 @@ pub struct WaitReport {
     /// The shortest and the longest wait that ended by its timeout.
     pub timeout_min_s: Option<f64>,
     pub timeout_s: Option<f64>,
+    /// Held something up long enough to be worth a line of its own when waiting is not the
+    /// verdict (not in the JSON: `idle`, `stalled_s` and `longest_s` say it).
+    #[serde(skip)]
+    pub notable: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -172,7 +179,7 @@ pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckR
         slowest: w.requests.slowest.iter().take(SLOWEST).map(|d| slow_request(w, d)).collect(),
         slowest_error: w.requests.slowest_error.as_ref().map(|d| slow_request(w, d)),
     });
-    let verdict = stall::verdict(&waits, &stuck);
+    let verdict = verdict(&waits, &stuck);
     (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow })
 }
 
@@ -199,7 +206,7 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
             }
         }
     };
-    WaitReport {
+    let mut r = WaitReport {
         target: t.on.label(),
         kind: kind(&t.on),
         idle: t.stalled == 0.0,
@@ -216,7 +223,10 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
         timeouts: t.timeouts,
         timeout_min_s: (t.timeouts > 0).then(|| micros(t.timeout_min)),
         timeout_s: (t.timeouts > 0).then(|| micros(t.timeout_secs)),
-    }
+        notable: false,
+    };
+    r.notable = is_notable(&r);
+    r
 }
 
 fn stuck_report(s: &Stuck, end: Option<f64>) -> StuckReport {
@@ -229,4 +239,83 @@ fn stuck_report(s: &Stuck, end: Option<f64>) -> StuckReport {
         waited_s: s.since.zip(end).map(|(since, end)| micros((end - since).max(0.0))),
         line: s.line,
     }
+}
+
+/// A stuck call counts once it had waited this long when the trace ended.
+const STUCK_SECS: f64 = 1.0;
+/// Waits are the answer when one target holds at least this share of the time...
+const DOMINANT_SHARE: f64 = 0.5;
+/// ...and at least this much time in all (half of 4 ms is nobody's page).
+const DOMINANT_SECS: f64 = 1.0;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Calls still waiting at the end of the trace, longest first.
+    Stuck { calls: Vec<StuckCall> },
+    /// One target held most of the time.
+    Slow {
+        target: TraceText,
+        share: f64,
+        share_of: ShareOf,
+        stalled_s: f64,
+        count: u64,
+        longest_s: f64,
+        /// The calls that waited on it, most frequent first, with their counts.
+        syscalls: Vec<(String, u64)>,
+        timeouts: u64,
+        pids: Vec<Pid>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StuckCall {
+    pub pid: Pid,
+    pub syscall: String,
+    pub target: TraceText,
+    pub waited_s: f64,
+}
+
+/// A target is worth a line of its own once it held something up this long...
+const NOTABLE_SECS: f64 = 0.1;
+/// ...with one wait at least this long: thousands of calls of microseconds each are the cost
+/// of tracing every call, not a wait.
+const NOTICED_SECS: f64 = 0.01;
+
+/// Whether a target's stall is worth showing when waiting is not the verdict.
+fn is_notable(w: &WaitReport) -> bool {
+    !w.idle && w.stalled_s >= NOTABLE_SECS && w.longest_s >= NOTICED_SECS
+}
+
+fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Verdict> {
+    let mut calls: Vec<StuckCall> = stuck
+        .iter()
+        .filter(|s| !s.idle)
+        .filter_map(|s| {
+            let waited = s.waited_s.filter(|&w| w >= STUCK_SECS)?;
+            Some(StuckCall { pid: s.pid, syscall: s.syscall.clone(), target: s.target.clone(), waited_s: waited })
+        })
+        .collect();
+    if !calls.is_empty() {
+        calls.sort_by(|a, b| b.waited_s.total_cmp(&a.waited_s).then(a.pid.cmp(&b.pid)));
+        return Some(Verdict::Stuck { calls });
+    }
+    let top = waits.iter().filter(|w| !w.idle).max_by(|a, b| a.stalled_s.total_cmp(&b.stalled_s))?;
+    let (share, share_of) = (top.share?, top.share_of?);
+    if share < DOMINANT_SHARE || top.stalled_s < DOMINANT_SECS {
+        return None;
+    }
+    let mut syscalls: Vec<(String, u64)> = top.syscalls.iter().map(|(s, &n)| (s.clone(), n)).collect();
+    syscalls.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Some(Verdict::Slow {
+        target: top.target.clone(),
+        share,
+        share_of,
+        stalled_s: top.stalled_s,
+        count: top.count,
+        longest_s: top.longest_s,
+        syscalls,
+        timeouts: top.timeouts,
+        pids: top.pids.clone(),
+    })
 }

@@ -98,6 +98,9 @@ fn perm_dir_0700_names_the_directory_and_the_user() {
     let r = json(&t, Some(&root));
     let e = &first_suspect(&r)["explanation"];
     assert_eq!((e["kind"].as_str(), e["source"].as_str()), (Some("permission"), Some("trace and disk")));
+    // the directory on the way only needs its search bit opened to others
+    assert_eq!(first_suspect(&r)["command"], "chmod o+x /srv/app/data");
+    assert!(out.contains("suggested: chmod o+x /srv/app/data  (a suggestion: not run)"), "{out}");
     // without the disk: only what the trace shows (no name: etc/passwd is not read)
     let r = json(&t, None);
     assert_eq!(first_suspect(&r)["explanation"]["text"], "the process runs as uid 33");
@@ -119,6 +122,32 @@ fn socket_perm_says_the_process_is_not_in_the_group() {
         ),
         "{out}"
     );
+    // the group's bits would allow it: membership is the change
+    assert!(out.contains("suggested: usermod -aG owner www-data  (a suggestion: not run)"), "{out}");
+}
+
+/// The command suggested for suspect 1 of each incident, from what its explanation found (and
+/// none where nothing safe can be said: as root, or no denying component on the disk).
+#[test]
+fn incidents_suggest_the_command_that_fixes_them_and_never_run_it() {
+    let cases = [
+        ("create-eacces", Some("chown 33 /srv/shop/var/log")),
+        ("socket-perm", Some("chown www-data /run/php/php8.2-fpm.sock")),
+        ("port-in-use", Some("ss -ltunp 'sport = :8099'")),
+        // a recorded root: no mount to measure, so the command that names it
+        ("enospc", Some("df -h /srv/meter/data")),
+        // the recorded roots do not hold the denying directory or config file
+        ("perm-dir-0700", None),
+        ("config-eacces", None),
+        // the setting that limits descriptors is the fix: line already
+        ("fd-exhausted", None),
+    ];
+    for (incident, want) in cases {
+        let dir = fixtures().join("incidents").join(incident);
+        let (root, t) = (dir.join("root"), dir.join("trace.txt"));
+        let r = report(&["--root", root.to_str().expect("utf-8"), t.to_str().expect("utf-8")]);
+        assert_eq!(first_suspect(&r)["command"].as_str(), want, "{incident}");
+    }
 }
 
 /// Copies the tree `from` to `to`, symlinks as symlinks.

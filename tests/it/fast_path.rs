@@ -12,7 +12,7 @@ fn report(text: &[u8], fast: bool) -> String {
     serde_json::to_string_pretty(&report).expect("json")
 }
 
-fn traces() -> Vec<std::path::PathBuf> {
+pub fn traces() -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     let mut dirs = vec![fixtures()];
     while let Some(dir) = dirs.pop() {

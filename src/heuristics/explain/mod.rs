@@ -21,9 +21,11 @@ use crate::text::TraceText;
 
 mod permission;
 mod program;
+mod suggest;
 
 use permission::*;
 use program::*;
+pub use suggest::suggested_command;
 
 /// Symlinks followed in one walk.
 const MAX_LINKS: usize = 40;
@@ -80,6 +82,10 @@ pub struct Denied {
     pub mode: u32,
     /// The group whose bits would allow the access, when the trace shows the process is not in it.
     pub not_in_group: Option<Id>,
+    /// The bits denied (`r` 4, `w` 2, `x` 1); 0 when ownership was needed.
+    pub bits: u32,
+    /// Which class of the mode applied to the process: `u`, `g` or `o`.
+    pub class: char,
 }
 
 /// What is wrong with a program's `#!` line.
@@ -484,6 +490,9 @@ mod tests {
         assert_eq!(need_of("newfstatat", b"AT_FDCWD, \"/x\", {}, 0", true), Need::Search);
         assert_eq!(need_of("unlink", b"\"/x\"", true), Need::InParent);
         assert_eq!(need_of("chown32", b"\"/x\", 0, 0", true), Need::Owner);
+        assert_eq!(need_of("renameat2", b"AT_FDCWD, \"/x\", AT_FDCWD, \"/y\", 0", true), Need::InParent);
+        assert_eq!(need_of("mkdir", b"\"/x\", 0755", true), Need::InParent);
+        assert_eq!(need_of("truncate", b"\"/x\", 0", true), Need::Bits(W));
     }
 
     fn judged(g: &Failure, id: usize, evidence: &PathEvidence, disk: &dyn Disk) -> Option<Explanation> {

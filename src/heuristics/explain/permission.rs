@@ -25,7 +25,6 @@ pub(super) const X: u32 = 1;
 pub(super) fn need_of(syscall: &str, args: &[u8], exists: bool) -> Need {
     let has = |flag: &[u8]| crate::bytes::contains(args, flag);
     let info = syscalls::info(syscall.as_bytes());
-    let base = syscall.strip_suffix("32").unwrap_or(syscall);
     if info.does.has(Does::EXEC) {
         return Need::Bits(X);
     }
@@ -52,13 +51,14 @@ pub(super) fn need_of(syscall: &str, args: &[u8], exists: bool) -> Need {
     if info.does.has(Does::CHDIR) {
         return Need::Bits(X);
     }
-    match base {
-        "truncate" | "truncate64" => Need::Bits(W),
-        "unlink" | "unlinkat" | "rmdir" | "rename" | "renameat" | "renameat2" | "link" | "linkat" | "symlink"
-        | "symlinkat" | "mkdir" | "mkdirat" | "mknod" | "mknodat" | "bind" => Need::InParent,
-        "chmod" | "fchmodat" | "fchmodat2" | "chown" | "lchown" | "fchownat" | "utime" | "utimes" | "utimensat"
-        | "futimesat" => Need::Owner,
-        _ => Need::Search,
+    if info.does.has(Does::TRUNCATE) {
+        Need::Bits(W)
+    } else if info.does.has(Does::ENTRY) {
+        Need::InParent
+    } else if info.does.has(Does::OWNER_ONLY) {
+        Need::Owner
+    } else {
+        Need::Search
     }
 }
 
@@ -223,12 +223,19 @@ pub(super) fn permission(g: &Failure, at: &AtFailure, cx: &Context<'_>) -> Optio
         let group_would = bits != 0 && meta.mode >> 3 & bits == bits;
         let not_in_group = (creds.uid.is_some() && group_would && member(meta.gid, creds) == Some(false))
             .then(|| cx.names.group(meta.gid));
+        let class = match judged_as.uid {
+            Some(uid) if uid == meta.uid => 'u',
+            _ if member(meta.gid, judged_as) == Some(true) => 'g',
+            _ => 'o',
+        };
         Denied {
             path: p.clone(),
             owner: cx.names.user(meta.uid),
             group: cx.names.group(meta.gid),
             mode: meta.mode,
             not_in_group,
+            bits,
+            class,
         }
     });
     if denied.is_some() {

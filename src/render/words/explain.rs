@@ -103,6 +103,11 @@ pub(crate) fn relink_line(e: &Explanation) -> Option<String> {
     Some(format!("point {link} at {new}: ln -sfn {new} {link}"))
 }
 
+/// `chown www-data /srv/app/uploads  (a suggestion: not run)`.
+pub(crate) fn command(c: &TraceText) -> String {
+    format!("{c}  (a suggestion: not run)")
+}
+
 fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {
     let id = |i: &Id| i.name.as_ref().map_or_else(|| i.id.to_string(), ToString::to_string);
     let runs = user.map(|u| match &u.name {

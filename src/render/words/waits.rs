@@ -3,7 +3,7 @@
 
 use super::screen::number;
 use crate::event::Pid;
-use crate::heuristics::stall::Verdict;
+use crate::report::waits::Verdict;
 use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
