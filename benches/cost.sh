@@ -20,23 +20,8 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# allocation entry points of jemalloc (the binary's allocator); realloc counts as one
-ALLOC_FNS='^_rjem_(malloc|mallocx|calloc|realloc|rallocx)$'
-measure() { # FILE -> "instructions allocations"
-    valgrind --tool=callgrind --callgrind-out-file="$TMP/cg" \
-        "$BIN" --threads 1 --format json --no-disk "$1" > /dev/null 2> "$TMP/err" || true
-    local ir
-    ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$TMP/err")
-    [ -n "$ir" ] || { cat "$TMP/err" >&2; echo "callgrind gave no count" >&2; exit 2; }
-    # calls= lines follow the cfn= line naming the callee; a name is given once (by fn= or cfn=),
-    # then only its id
-    awk -v re="$ALLOC_FNS" '
-        /^c?fn=/ { s = $0; sub(/^c?fn=/, "", s); id = s; sub(/ .*/, "", id); nm = s; sub(/^\([0-9]+\) ?/, "", nm)
-                   if (nm != "") name[id] = nm; if ($0 ~ /^cfn=/) cur = name[id]; next }
-        /^calls=/ { if (cur ~ re) { split(substr($0, 7), c, " "); n += c[1] } cur = ""; next }
-        END { print n + 0 }' "$TMP/cg" > "$TMP/allocs"
-    echo "$ir $(cat "$TMP/allocs")"
-}
+CG_TMP=$TMP
+. benches/lib-cost.sh
 
 printf '%-8s %9s %15s %12s %11s %10s %9s\n' shape bytes instructions "instr/MB" allocations "allocs/MB" "vs base"
 : > "$TMP/now"
@@ -44,7 +29,7 @@ total_b=0; total_i=0; total_a=0; fail=0
 for f in benches/sample/*.txt; do
     shape=$(basename "$f" .txt)
     b=$(stat -c %s "$f")
-    read -r i a <<< "$(measure "$f")"
+    read -r i a <<< "$(cg_counts "$BIN" "$f")"
     echo "$shape $b $i $a" >> "$TMP/now"
     total_b=$((total_b + b)); total_i=$((total_i + i)); total_a=$((total_a + a))
 done

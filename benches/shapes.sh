@@ -19,14 +19,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 bins=(BIN); [ -n "${BIN_B:-}" ] && bins+=(BIN_B)
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-counts() { # BINARY INPUT... -> "instructions allocations"
-    valgrind --tool=callgrind --callgrind-out-file="$T/cg" "$1" --threads 1 --format json --no-disk "${@:2}" > /dev/null 2> "$T/cg.err" || true
-    printf '%s ' "$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$T/cg.err")"
-    awk '/^c?fn=/ { s = $0; sub(/^c?fn=/, "", s); id = s; sub(/ .*/, "", id); nm = s; sub(/^\([0-9]+\) ?/, "", nm)
-                    if (nm != "") name[id] = nm; if ($0 ~ /^cfn=/) cur = name[id]; next }
-         /^calls=/ { if (cur ~ /^_rjem_(malloc|mallocx|calloc|realloc|rallocx)$/) { split(substr($0, 7), c, " "); n += c[1] } cur = ""; next }
-         END { print n + 0 }' "$T/cg"
-}
+CG_TMP=$T
+. benches/lib-cost.sh
 printf '| shape | MB | %s |\n' "$(for b in "${bins[@]}"; do printf '%s CPU s | %s MB/s (CPU) | %s wall s | %s instr/MB | %s allocs/MB | ' "$b" "$b" "$b" "$b" "$b"; done | sed 's/ | $//')"
 printf '|---|---|%s\n' "$(for b in "${bins[@]}"; do printf -- '---|---|---|---|---|'; done)"
 for shape in plain rich futex nginx ff bigwrite; do
@@ -54,7 +48,7 @@ for shape in plain rich futex nginx ff bigwrite; do
     sb=$(stat -c %s "${sample[0]}" 2> /dev/null || echo "$size")
     row="| $shape | $(awk -v s="$size" 'BEGIN { printf "%.0f", s / 1e6 }') |"
     for b in "${bins[@]}"; do
-        c=$(echo "${cpu[$b]}" | median); w=$(echo "${wall[$b]}" | median); read -r i a <<< "$(counts "${!b}" "${sample[@]}")"
+        c=$(echo "${cpu[$b]}" | median); w=$(echo "${wall[$b]}" | median); read -r i a <<< "$(cg_counts "${!b}" "${sample[@]}")"
         row="$row $c | $(awk -v s="$size" -v t="$c" 'BEGIN { printf "%.0f", s / 1e6 / t }') | $w | $(awk -v i="$i" -v s="$sb" 'BEGIN { printf "%.1f M", i / s }') | $(awk -v a="$a" -v s="$sb" 'BEGIN { printf "%.0f", a * 1e6 / s }') |"
     done
     echo "$row"
