@@ -315,7 +315,7 @@ impl Info {
             || (self.does.has(Does::DUP_IF_F_DUPFD) && crate::bytes::contains(call, b"F_DUPFD"))
             || (self.does.has(Does::LIMITS) && crate::bytes::contains(call, b"RLIMIT_NOFILE"))
             // an HTTP request read: the path a client asked for
-            || (self.does.has(Does::READ) && crate::bytes::contains(call, b" HTTP/1."))
+            || (self.does.has(Does::READ) && http_finder().find(call).is_some())
     }
 
     /// Whether this call, with argument text `args`, creates its path.
@@ -334,6 +334,13 @@ impl Info {
     pub fn opens_file(&self, args: &[u8]) -> bool {
         self.does.has(Does::LOOKUP) && self.does.has(Does::OPEN_FD) && !crate::bytes::contains(args, b"O_DIRECTORY")
     }
+}
+
+/// ` HTTP/1.` looked for in every successful read's buffer: a searcher built once (its first
+/// byte, a space, is too common for a byte-then-compare search on file contents).
+fn http_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(b" HTTP/1."))
 }
 
 #[cfg(test)]

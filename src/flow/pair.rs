@@ -17,6 +17,23 @@ use crate::memory;
 use crate::parse::{build_syscall, Record};
 use rustc_hash::FxHashMap as HashMap;
 
+/// Entries of [`Pairer::names`] kept when no head of their name waits (syscall names are few;
+/// a hostile trace inventing names gets its emptied entries dropped past this many).
+const MAX_IDLE_NAMES: usize = 1024;
+
+/// A head's argument text, owned, with room for a short tail (`) = 0`, a fd's count) so that
+/// joining them does not reallocate. The room is not counted in [`Head::bytes`]: it is at most
+/// 64 bytes beside the two index entries each head is charged.
+fn with_room(args: &[u8]) -> Vec<u8> {
+    if args.is_empty() {
+        // `sched_yield( <unfinished ...>`: its tail is `) = 0`, nothing to join
+        return Vec::new();
+    }
+    let mut v = Vec::with_capacity(args.len() + 64);
+    v.extend_from_slice(args);
+    v
+}
+
 /// A head waiting for its tail: owned, it outlives its line.
 struct Head {
     /// Arrival number: the oldest is given up first.
@@ -105,7 +122,7 @@ impl Pairer {
                     line,
                     time: time.map(Timestamp::into_owned),
                     name: name.into_owned(),
-                    args: args.into_owned(),
+                    args: with_room(&args),
                 };
                 if let Some(old) = self.take(pid) {
                     flush_head(pid, old, emit);
@@ -176,7 +193,9 @@ impl Pairer {
         self.bytes -= head.bytes();
         if let Some(n) = self.names.get_mut(&head.name) {
             *n = (n.0 - 1, n.1 ^ key_bits(key));
-            if n.0 == 0 {
+            // an emptied entry (0, 0) is kept for the next head of that name (one waits at a
+            // time in most traces: no key copy per call), unless names pile up
+            if n.0 == 0 && self.names.len() > MAX_IDLE_NAMES {
                 self.names.remove(&head.name);
             }
         }

@@ -207,12 +207,27 @@ pub fn angle_end(i: In) -> Option<usize> {
 
 // ---------------------------------------------------------------- call
 
+/// `[A-Za-z0-9_]`, as a table: one load per byte instead of three range tests.
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// A syscall name: `[A-Za-z_][A-Za-z0-9_]*` (by hand: it runs several times per line).
 pub fn parse_name(i: In) -> IResult<In, In> {
     if !i.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
         return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Alpha)));
     }
-    let n = 1 + i[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+    let mut n = 1;
+    while n < i.len() && NAME_BYTE[usize::from(i[n])] {
+        n += 1;
+    }
     Ok((&i[n..], &i[..n]))
 }
 
