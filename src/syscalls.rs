@@ -98,6 +98,9 @@ impl Does {
     /// Sets or reads a resource limit (`prlimit64`, `setrlimit`, `getrlimit`): the descriptor
     /// limit (`RLIMIT_NOFILE`) is kept.
     pub const LIMITS: Does = Does(1 << 30);
+    /// `restart_syscall`: a call interrupted by a stop (strace attaching, a signal) goes on
+    /// waiting.
+    pub const RESUME: Does = Does(1 << 31);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -206,6 +209,7 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"clone" | b"clone3" | b"fork" | b"vfork" => row(NONE, D::FORK),
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),
         b"nanosleep" | b"clock_nanosleep" | b"clock_nanosleep_time64" => row(NONE, D::SLEEP),
+        b"restart_syscall" => row(NONE, D::RESUME),
         // descriptors of no path (counted: a process out of descriptors says how many it held)
         b"pipe" | b"pipe2" | b"socketpair" | b"eventfd" | b"eventfd2" | b"epoll_create" | b"epoll_create1"
         | b"timerfd_create" | b"signalfd" | b"signalfd4" | b"inotify_init" | b"inotify_init1" | b"memfd_create"
@@ -250,7 +254,8 @@ const WAITS: Does = Does::READ
     .and(Does::SLEEP)
     .and(Does::FUTEX)
     .and(Does::SYNC)
-    .and(Does::EPOLL_CTL);
+    .and(Does::EPOLL_CTL)
+    .and(Does::RESUME);
 
 /// Waits that leave no state behind (no answer owed on a descriptor, no poll resolved by
 /// them): one shorter than [`BRIEF_WAIT`] is not a wait, and the fast path skips it.

@@ -85,6 +85,8 @@ pub struct Analyzer {
     symptoms: Symptoms,
     waits: Waits,
     pids: HashSet<Pid>,
+    /// Processes strace said it attached to that have made no call yet.
+    announced: HashSet<Pid>,
     /// The pid of the previous event (consecutive events mostly share one).
     last_pid: Option<Pid>,
     syscalls: u64,
@@ -108,6 +110,7 @@ impl Analyzer {
             symptoms: Symptoms::default(),
             waits: Waits::default(),
             pids: HashSet::default(),
+            announced: HashSet::default(),
             last_pid: None,
             syscalls: 0,
             failed: 0,
@@ -124,8 +127,9 @@ impl Analyzer {
         let pid = ev.pid.unwrap_or(0);
         let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
         if counted && self.last_pid != Some(pid) && self.pids.len() < MAX_PIDS {
-            if self.pids.insert(pid) {
-                self.waits.begun(pid, secs(ev));
+            // a process strace announced is begun by its first event
+            if self.pids.insert(pid) || (!self.announced.is_empty() && self.announced.remove(&pid)) {
+                self.waits.begun(pid, ev.line, secs(ev));
             }
             self.last_pid = Some(pid);
         }
@@ -189,8 +193,11 @@ impl Analyzer {
         self.waits.went_on(pid);
         // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
         let brief = info.brief_is_nothing() && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
-        if info.waits(&sc.args) && !brief {
+        if (info.waits(&sc.args) && !brief) || Waits::open_blocked(info, sc) {
             self.waits.call(pid, ev, sc, info, &mut self.procs);
+        }
+        if info.does.has(Does::LOCK) {
+            self.waits.lock_taken(pid, sc, &mut self.procs);
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
@@ -392,9 +399,19 @@ impl Analyzer {
 
     /// Counts `pid` as traced even if it makes no call (strace said it attached to it).
     pub(crate) fn add_process(&mut self, pid: Pid) {
-        if self.pids.len() < MAX_PIDS {
-            self.pids.insert(pid);
+        if self.pids.len() < MAX_PIDS && self.pids.insert(pid) {
+            self.announced.insert(pid);
         }
+    }
+
+    /// A live trace stopped at `t` (time of day, the clock of `-tt`).
+    pub(crate) fn traced_until(&mut self, t: f64) {
+        self.waits.traced_until = Some(t);
+    }
+
+    /// `/proc` showed `pid` blocked in a call when tracing began.
+    pub(crate) fn in_flight(&mut self, pid: Pid, call: waits::InFlight) {
+        self.waits.in_flight(pid, call);
     }
 
     /// Whether an event of `pid` was seen (or it was added as traced).

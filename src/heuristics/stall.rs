@@ -41,6 +41,9 @@ pub struct StuckCall {
     pub syscall: String,
     pub target: TraceText,
     pub waited_s: f64,
+    /// In progress when tracing began: `waited_s` is the part the trace saw.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_attach: bool,
 }
 
 /// A target is worth a line of its own once it held something up this long...
@@ -60,11 +63,24 @@ pub(crate) fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Ver
         .filter(|s| !s.idle)
         .filter_map(|s| {
             let waited = s.waited_s.filter(|&w| w >= STUCK_SECS)?;
-            Some(StuckCall { pid: s.pid, syscall: s.syscall.clone(), target: s.target.clone(), waited_s: waited })
+            Some(StuckCall {
+                pid: s.pid,
+                syscall: s.syscall.clone(),
+                target: s.target.clone(),
+                waited_s: waited,
+                before_attach: s.before_attach,
+            })
         })
         .collect();
     if !calls.is_empty() {
-        calls.sort_by(|a, b| b.waited_s.total_cmp(&a.waited_s).then(a.pid.cmp(&b.pid)));
+        // the target most calls wait behind first (a pool hung on one backend), then the
+        // longest wait
+        let behind = |c: &StuckCall| calls.iter().filter(|o| o.target == c.target).count();
+        let mut keyed: Vec<(usize, StuckCall)> = calls.iter().map(|c| (behind(c), c.clone())).collect();
+        keyed.sort_by(|(n, a), (m, b)| {
+            m.cmp(n).then(b.waited_s.total_cmp(&a.waited_s)).then(a.target.cmp(&b.target)).then(a.pid.cmp(&b.pid))
+        });
+        calls = keyed.into_iter().map(|(_, c)| c).collect();
         return Some(Verdict::Stuck { calls });
     }
     let top = waits.iter().filter(|w| !w.idle).max_by(|a, b| a.stalled_s.total_cmp(&b.stalled_s))?;

@@ -94,14 +94,21 @@ pub enum ShareOf {
     Processes,
 }
 
+/// The `since` of a call in progress when tracing began.
+pub const BEFORE_ATTACH: &str = "before the attach";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StuckReport {
     pub pid: Pid,
     pub syscall: String,
     pub target: TraceText,
     pub idle: bool,
-    /// The timestamp of the call, as printed.
+    /// The timestamp of the call, as printed; `before the attach` for a call in progress when
+    /// tracing began.
     pub since: Option<String>,
+    /// In progress when tracing began: `waited_s` is the part the trace saw.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_attach: bool,
     /// From the call to the last timestamp of the trace.
     pub waited_s: Option<f64>,
     pub line: u64,
@@ -225,7 +232,8 @@ fn stuck_report(s: &Stuck, end: Option<f64>) -> StuckReport {
         syscall: s.syscall.clone(),
         target: s.on.label(),
         idle: s.idle,
-        since: s.since_text.clone(),
+        since: if s.before { Some(BEFORE_ATTACH.to_string()) } else { s.since_text.clone() },
+        before_attach: s.before,
         waited_s: s.since.zip(end).map(|(since, end)| micros((end - since).max(0.0))),
         line: s.line,
     }
