@@ -228,7 +228,7 @@ pub(crate) fn info(name: &[u8]) -> Info {
 }
 
 /// What a successful call changes that the analysis keeps: process, descriptor and cwd state,
-/// credentials, descriptors held, output (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
+/// credentials, descriptors held, output, locks taken (the holder of a later lock wait) (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
 /// counted: the parser's fast path never decodes them.
 const EXAMINED: Does = Does::WRITE
     .and(Does::CLOSE)
@@ -240,7 +240,8 @@ const EXAMINED: Does = Does::WRITE
     .and(Does::FORK)
     .and(Does::OPEN_ANON)
     .and(Does::CREDENTIALS)
-    .and(Does::LISTEN);
+    .and(Does::LISTEN)
+    .and(Does::LOCK);
 
 /// What a call may block on: with `-T` or timestamps, these calls' durations are waits (see
 /// `analysis::waits`), so the fast path leaves them to the full parse.

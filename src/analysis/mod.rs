@@ -147,7 +147,7 @@ impl Analyzer {
                     self.symptoms.add_exit(pid, *code);
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
-                self.waits.ended(pid, secs(ev), false);
+                self.waits.ended(pid, ev.line, secs(ev), false);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -159,7 +159,7 @@ impl Analyzer {
                 if symptom::is_crash_signal(signal) {
                     self.react(pid, |r| r.killed_by = Some(signal.to_string()), true, None);
                 }
-                self.waits.ended(pid, secs(ev), true);
+                self.waits.ended(pid, ev.line, secs(ev), true);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -192,12 +192,14 @@ impl Analyzer {
         let info = syscalls::info(sc.name.as_bytes());
         self.waits.went_on(pid);
         // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
-        let brief = info.brief_is_nothing() && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
+        // (a lock taken at once is no wait either, though the lock's holder is kept)
+        let brief = (info.brief_is_nothing() || info.does.has(Does::LOCK))
+            && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
         if (info.waits(&sc.args) && !brief) || Waits::open_blocked(info, sc) {
             self.waits.call(pid, ev, sc, info, &mut self.procs);
         }
         if info.does.has(Does::LOCK) {
-            self.waits.lock_taken(pid, sc, &mut self.procs);
+            self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {

@@ -66,7 +66,7 @@ impl Waits {
             None => {
                 let resumed = sc.headless || does.has(Does::RESUME);
                 let name = if does.has(Does::RESUME) { interrupted(&sc.args) } else { sc.name.to_string() };
-                let on = if resumed { None } else { self.target(pid, sc, does, procs).map(|(on, _)| on) };
+                let on = if resumed { None } else { self.target(pid, ev.line, sc, does, procs).map(|(on, _)| on) };
                 let idle = on.as_ref().is_none_or(|on| !owed_since_before(on));
                 (name, on, idle)
             }

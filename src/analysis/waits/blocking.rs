@@ -20,11 +20,17 @@ impl Waits {
             && (sc.duration.is_some_and(|d| d >= OPEN_WAIT) || matches!(sc.ret, Return::Unfinished))
     }
 
-    /// A sleep right after a failed `connect` of the same process is part of a retry loop:
-    /// returns the target it keeps trying, taken from the loop's state.
-    pub(super) fn retried(&mut self, pid: Pid, does: Does) -> Option<On> {
-        let on = self.retrying.remove(&pid)?;
-        does.has(Does::SLEEP).then_some(on)
+    /// A sleep after a failed `connect` of the same process, before its next attempt or a
+    /// read that got data, is part of a retry loop: the target it keeps trying.
+    pub(super) fn retried(&mut self, pid: Pid, sc: &Syscall, does: Does) -> Option<On> {
+        if does.has(Does::SLEEP) {
+            return self.retrying.get(&pid).cloned();
+        }
+        let got_data = does.has(Does::READ) && matches!(sc.ret, Return::Value { value, .. } if value > 0);
+        if does.has(Does::CONNECT) || got_data {
+            self.retrying.remove(&pid);
+        }
+        None
     }
 
     /// A `connect` that failed outright (refused, unreachable, timed out): the sleep that
@@ -37,39 +43,55 @@ impl Waits {
         }
     }
 
-    /// `flock(fd, LOCK_EX|LOCK_SH)` succeeded: `pid` holds the lock on that file until it
-    /// unlocks it or exits.
-    pub fn lock_taken(&mut self, pid: Pid, sc: &Syscall, procs: &mut ProcessTable) {
+    /// `flock(fd, LOCK_EX|LOCK_SH)` succeeded on `line`: `pid` holds the lock on that file
+    /// until it unlocks it or exits.
+    pub fn lock_taken(&mut self, pid: Pid, line: u64, sc: &Syscall, procs: &mut ProcessTable) {
         if !matches!(sc.ret, Return::Value { .. }) || sc.name != "flock" {
             return;
         }
         let Some(fd) = sc.fd.as_ref() else { return };
         let On::File(path) = super::on::of_process(fd, procs, pid) else { return };
         if contains(&sc.args, b"LOCK_UN") {
-            self.holders.retain(|p, h| !(p == &path && *h == pid));
+            if let Some(h) = self.holders.get_mut(&path).filter(|h| h.pid == pid) {
+                h.freed = Some(line);
+            }
         } else if self.holders.len() < MAX_OPEN || self.holders.contains_key(&path) {
-            self.holders.insert(path, pid);
+            self.holders.insert(path, Holder { pid, taken: line, freed: None });
         }
     }
 
-    /// `pid` exited: the locks it held are free.
-    pub(super) fn locks_freed(&mut self, pid: Pid) {
+    /// `pid` exited on `line`: the locks it held are free from there.
+    pub(super) fn locks_freed(&mut self, pid: Pid, line: u64) {
         if !self.holders.is_empty() {
-            self.holders.retain(|_, h| *h != pid);
+            for h in self.holders.values_mut().filter(|h| h.pid == pid && h.freed.is_none()) {
+                h.freed = Some(line);
+            }
         }
     }
 
-    /// A lock wait's target, with the process that holds the lock when the trace showed it
-    /// take it: `lock /run/x.lock (held by pid 812)`.
-    pub(super) fn with_holder(&self, pid: Pid, on: On) -> On {
+    /// A lock wait's target, with the process that held the lock when the wait began (on
+    /// `line`: a wait is seen whole only when it ends, maybe after its holder exited):
+    /// `lock /run/x.lock (held by pid 812)`.
+    pub(super) fn with_holder(&self, pid: Pid, line: u64, on: On) -> On {
         match on {
-            On::Lock(path) => match self.holders.get(&path).filter(|&&h| h != pid) {
-                Some(h) => On::Lock([path, format!(" (held by pid {h})").into_bytes()].concat()),
-                None => On::Lock(path),
-            },
+            On::Lock(path) => {
+                let held = |h: &&Holder| h.pid != pid && h.taken < line && h.freed.is_none_or(|f| f > line);
+                match self.holders.get(&path).filter(held) {
+                    Some(h) => On::Lock([path, format!(" (held by pid {})", h.pid).into_bytes()].concat()),
+                    None => On::Lock(path),
+                }
+            }
             other => other,
         }
     }
+}
+
+/// Who took a lock, on which line, and where it let it go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Holder {
+    pid: Pid,
+    taken: u64,
+    freed: Option<u64>,
 }
 
 /// The path of a blocking open, as the process named it (resolved against its cwd when it

@@ -127,7 +127,7 @@ pub(crate) struct Waits {
     /// Processes whose last wait was a failed `connect`, and its target (see [`blocking`]).
     retrying: HashMap<Pid, On>,
     /// Locked files (`flock`), by the process holding each.
-    holders: HashMap<Vec<u8>, Pid>,
+    holders: HashMap<Vec<u8>, blocking::Holder>,
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
@@ -153,11 +153,11 @@ impl Waits {
 
     /// The process ended at `t` (`killed`: by a signal, which leaves the call it interrupted
     /// stuck to the end): an unfinished call did not outlive an exit.
-    pub fn ended(&mut self, pid: Pid, t: Option<f64>, killed: bool) {
+    pub fn ended(&mut self, pid: Pid, line: u64, t: Option<f64>, killed: bool) {
         if !killed {
             self.open.remove(&pid);
         }
-        self.locks_freed(pid);
+        self.locks_freed(pid, line);
         if !self.retrying.is_empty() {
             self.retrying.remove(&pid);
         }
@@ -210,7 +210,7 @@ impl Waits {
             if !info.waits(&sc.args) || info.does.has(Does::EPOLL_CTL) {
                 continue;
             }
-            let Some((on, fd)) = self.target(pid, sc, info.does, procs) else { continue };
+            let Some((on, fd)) = self.target(pid, ev.line, sc, info.does, procs) else { continue };
             let since = t.secs();
             if !self.is_idle(pid, &on, fd, info.does) && best.as_ref().is_none_or(|b| since < b.1) {
                 best = Some((on.label(), since));
@@ -233,7 +233,7 @@ impl Waits {
             return;
         }
         if !self.retrying.is_empty() {
-            if let Some(on) = self.retried(pid, info.does) {
+            if let Some(on) = self.retried(pid, sc, info.does) {
                 if let Some(secs) = sc.duration.or(sc.span) {
                     self.add(pid, on, &sc.name, secs, ev.line, false, false);
                 }
@@ -242,7 +242,7 @@ impl Waits {
         }
         self.measure(pid, ev, sc, info.does, procs);
         if info.does.has(Does::CONNECT) && matches!(sc.ret, Return::Error { .. }) {
-            if let Some((on, _)) = self.target(pid, sc, info.does, procs) {
+            if let Some((on, _)) = self.target(pid, ev.line, sc, info.does, procs) {
                 self.note_retry(pid, sc, info.does, &on);
             }
         }
@@ -265,7 +265,7 @@ impl Waits {
             let untimed = self.pending.get(&pid).is_some_and(|p| p.started.is_some());
             self.settle(pid, if untimed { time() } else { None }, on);
         }
-        let Some((on, fd)) = self.target(pid, sc, does, procs) else { return };
+        let Some((on, fd)) = self.target(pid, ev.line, sc, does, procs) else { return };
         let secs = sc.duration.or(sc.span);
         self.timing.durations |= sc.duration.is_some();
         self.timing.timestamps |= stamped;

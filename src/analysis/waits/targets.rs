@@ -13,6 +13,7 @@ impl Waits {
     pub(super) fn target(
         &self,
         pid: Pid,
+        line: u64,
         sc: &Syscall,
         does: Does,
         procs: &mut ProcessTable,
@@ -46,10 +47,10 @@ impl Waits {
             };
             return Some((on.bounded(), fd));
         }
-        self.target_of_call(pid, sc, does, procs).map(|on| (on.bounded(), fd))
+        self.target_of_call(pid, line, sc, does, procs).map(|on| (on.bounded(), fd))
     }
 
-    fn target_of_call(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
+    fn target_of_call(&self, pid: Pid, line: u64, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
         if does.has(Does::FUTEX) {
             return calls::futex_wait(sc).map(On::Futex);
         }
@@ -68,7 +69,7 @@ impl Waits {
                 On::File(p) => On::Lock(p),
                 other => On::Lock(other.label().as_bytes().to_vec()),
             };
-            return Some(self.with_holder(pid, on));
+            return Some(self.with_holder(pid, line, on));
         }
         if let (true, Some(addr)) = (does.has(Does::CONNECT), &sc.addr) {
             return Some(on::peer(addr, fd, fd.num.and_then(|n| procs.fd(pid, n))));
