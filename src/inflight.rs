@@ -202,13 +202,52 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
         for tid in tids {
             let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")) else { continue };
             let Some((name, args)) = parse_syscall(&text) else { continue };
-            let Some((syscall, waits)) = call_of(name) else { continue };
-            let on = target(pid, waits, &args, &sockets, &locks);
+            let resumed = if name == RESTART_SYSCALL { restarted(pid, tid) } else { None };
+            let Some((syscall, waits)) = resumed.or_else(|| call_of(name)) else { continue };
+            let on = match (resumed, waits) {
+                // the poll set of a restarted call is the kernel's: the process's one connection
+                (Some(_), Waits::PollSet) => match connections(pid, &sockets) {
+                    fds if fds.is_empty() => On::Other(crate::analysis::waits::UNKNOWN.into()),
+                    fds => set(pid, fds, &sockets),
+                },
+                _ => target(pid, waits, &args, &sockets, &locks),
+            };
             let idle = is_idle(&on, waits);
-            out.blocked.push(Blocked { tid, comm: comm.clone(), call: InFlight { syscall: syscall.to_string(), on, idle } });
+            out.blocked.push(Blocked {
+                tid,
+                comm: comm.clone(),
+                call: InFlight { syscall: syscall.to_string(), on, idle },
+            });
         }
     }
     out
+}
+
+/// `restart_syscall` on x86_64: a call interrupted by a stop (an earlier strace, a SIGSTOP)
+/// goes on; its arguments are gone.
+const RESTART_SYSCALL: i64 = 219;
+
+/// The call a thread in `restart_syscall` goes on with, from where it sleeps in the kernel
+/// (`/proc/PID/task/TID/wchan`).
+fn restarted(pid: Pid, tid: Pid) -> Option<(&'static str, Waits)> {
+    let wchan = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/wchan")).ok()?;
+    if wchan.contains("poll") || wchan.contains("select") {
+        Some(("poll", Waits::PollSet))
+    } else if wchan.contains("nanosleep") {
+        Some(("nanosleep", Waits::Sleep))
+    } else {
+        None
+    }
+}
+
+/// The descriptors of `pid` connected to a peer (tcp, udp, unix).
+fn connections(pid: Pid, sockets: &Sockets) -> Vec<i64> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return Vec::new() };
+    let mut fds: Vec<i64> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    fds.sort_unstable();
+    fds.retain(|&fd| matches!(descriptor(pid, fd, sockets), On::Peer { .. }));
+    fds.truncate(SET);
+    fds
 }
 
 /// `7 0x7fd3bf94c750 0x1 0x7530 …`: the call's number and its six arguments (`running` and
@@ -293,10 +332,7 @@ fn epoll_fds(pid: Pid, ep: i64) -> Vec<i64> {
     if read.is_err() {
         return Vec::new();
     }
-    text.lines()
-        .filter_map(|l| l.strip_prefix("tfd:")?.split_whitespace().next()?.parse().ok())
-        .take(SET)
-        .collect()
+    text.lines().filter_map(|l| l.strip_prefix("tfd:")?.split_whitespace().next()?.parse().ok()).take(SET).collect()
 }
 
 /// A lock wait on `fd`: its file, with the pid holding it (`/proc/locks`, by inode).
@@ -346,7 +382,8 @@ mod tests {
 
     #[test]
     fn proc_syscall_lines() {
-        let (nr, args) = parse_syscall("7 0x7fd3bf94c750 0x1 0x7530 0x1 0x0 0x0 0x7ffe844c4c38 0x7fd3bfb1a230\n").unwrap();
+        let (nr, args) =
+            parse_syscall("7 0x7fd3bf94c750 0x1 0x7530 0x1 0x0 0x0 0x7ffe844c4c38 0x7fd3bfb1a230\n").unwrap();
         assert_eq!((nr, args[1], args[2]), (7, 1, 30_000));
         assert!(parse_syscall("running\n").is_none());
         assert!(parse_syscall("-1 0x7ffe 0x7f\n").is_none());
@@ -361,7 +398,8 @@ mod tests {
 
     #[test]
     fn the_lock_holder_is_the_line_without_an_arrow() {
-        let locks = "1: FLOCK  ADVISORY  WRITE 4100 08:01:5678 0 EOF\n1: -> FLOCK  ADVISORY  WRITE 4200 08:01:5678 0 EOF\n";
+        let locks =
+            "1: FLOCK  ADVISORY  WRITE 4100 08:01:5678 0 EOF\n1: -> FLOCK  ADVISORY  WRITE 4200 08:01:5678 0 EOF\n";
         assert_eq!(holder_of(locks, 5678, 4200), Some(4100));
         assert_eq!(holder_of(locks, 9, 4200), None);
     }

@@ -6,8 +6,24 @@ use serde_json::Value;
 
 use crate::harness::{fixtures, report, run};
 
-const CAPTURES: &[&str] =
-    &["db-no-answer", "resolver-timeout", "lock-held", "fsync-per-record", "deadlock", "slow-upstream", "healthy-busy"];
+const CAPTURES: &[&str] = &[
+    "db-no-answer",
+    "resolver-timeout",
+    "lock-held",
+    "fsync-per-record",
+    "deadlock",
+    "slow-upstream",
+    "healthy-busy",
+    // issue 21: hangs attached mid-call, retry loops, blocking opens, lock holders, chains
+    "hang-pool-attach",
+    "hang-client-attach",
+    "hang-retry-loop",
+    "hang-fifo-open",
+    "hang-lock-holder",
+    "hang-lock-attach",
+    "hang-chain-child",
+    "hang-chain-pipe",
+];
 
 fn truth(name: &str) -> Value {
     let text = std::fs::read_to_string(fixtures().join("incidents").join(name).join("truth.json")).expect("truth");

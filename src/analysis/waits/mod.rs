@@ -335,7 +335,8 @@ impl Waits {
         };
         let (on, idle) = match next {
             Some((on, fd)) => {
-                let idle = if p.before { !attach::owed_since_before(&on) } else { self.is_idle(pid, &on, fd, Does::NOTHING) };
+                let idle =
+                    if p.before { !attach::owed_since_before(&on) } else { self.is_idle(pid, &on, fd, Does::NOTHING) };
                 (on, idle)
             }
             None => (p.fallback, p.idle_fallback),
