@@ -109,6 +109,9 @@ pub struct StuckReport {
     /// In progress when tracing began: `waited_s` is the part the trace saw.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub before_attach: bool,
+    /// A call in progress when tracing began: the timestamp of the line that first showed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
     /// From the call to the last timestamp of the trace.
     pub waited_s: Option<f64>,
     pub line: u64,
@@ -234,6 +237,7 @@ fn stuck_report(s: &Stuck, end: Option<f64>) -> StuckReport {
         idle: s.idle,
         since: if s.before { Some(BEFORE_ATTACH.to_string()) } else { s.since_text.clone() },
         before_attach: s.before,
+        seen_at: if s.before { s.since_text.clone() } else { None },
         waited_s: s.since.zip(end).map(|(since, end)| micros((end - since).max(0.0))),
         line: s.line,
     }
