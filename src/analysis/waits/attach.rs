@@ -91,8 +91,12 @@ impl Waits {
             return;
         }
         let Some(secs) = sc.duration.or(sc.span) else { return };
+        // a resumed call that returned nothing ready (a sleep, a wait that timed out) served
+        // no descriptor next
+        let ready = matches!(sc.ret, Return::Value { value, .. } if value > 0);
         match on {
-            Some(on) => self.add(pid, on, &syscall, secs, ev.line, idle, false),
+            Some(on) => self.add(pid, on, &syscall, secs, ev.line, idle, super::timed_out(sc, does, Some(secs))),
+            None if !ready => self.add(pid, On::Other(UNKNOWN.to_string()), &syscall, secs, ev.line, true, false),
             None if self.pending.len() < MAX_OPEN => {
                 let pending = Pending {
                     fallback: On::Other(UNKNOWN.to_string()),

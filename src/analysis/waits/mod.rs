@@ -291,13 +291,7 @@ impl Waits {
                 return;
             }
         }
-        let timeout = match &sc.ret {
-            Return::Value { value: 0, .. } => does.has(Does::POLL),
-            Return::Error { errno, .. } => {
-                &**errno == "ETIMEDOUT" || (&**errno == "EAGAIN" && secs.is_some_and(|s| s >= TIMED_OUT_AGAIN))
-            }
-            _ => false,
-        };
+        let timeout = timed_out(sc, does, secs);
         // a poll that returned ready over several descriptors: the next call says which
         let several = does.has(Does::POLL) && !timeout && matches!(on, On::Other(_));
         if several || (secs.is_none() && stamped) {
@@ -444,5 +438,17 @@ impl Waits {
         if !w.pids.contains(&pid) && w.pids.len() < PIDS {
             w.pids.push(pid);
         }
+    }
+}
+
+/// Whether a wait of `secs` ended by its timeout: a poll that found nothing ready, `ETIMEDOUT`,
+/// or `EAGAIN` after a receive timeout.
+fn timed_out(sc: &Syscall, does: Does, secs: Option<f64>) -> bool {
+    match &sc.ret {
+        Return::Value { value: 0, .. } => does.has(Does::POLL),
+        Return::Error { errno, .. } => {
+            &**errno == "ETIMEDOUT" || (&**errno == "EAGAIN" && secs.is_some_and(|s| s >= TIMED_OUT_AGAIN))
+        }
+        _ => false,
     }
 }

@@ -145,6 +145,9 @@ fn stuck_verdict(calls: &[StuckCall]) -> String {
         1 => format!("stuck: 1 call was still waiting when the trace ended, for {}", secs(longest)),
         n => format!("stuck: {n} calls were still waiting when the trace ended, the longest for {}", secs(longest)),
     };
+    if calls.len() == 1 {
+        return format!("{head}, on {} {pids}", first.target);
+    }
     format!("{head}; {} on {} {pids}", on.len(), first.target)
 }
 
