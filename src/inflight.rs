@@ -271,14 +271,15 @@ fn is_idle(on: &On, waits: Waits) -> bool {
 }
 
 fn target(pid: Pid, waits: Waits, args: &[u64; 6], sockets: &Sockets, locks: &str) -> On {
-    let fd = |k: usize| i64::try_from(args[k] as i32).ok();
+    // descriptors and pids are C ints: the low 32 bits of the register
+    let fd = |k: usize| Some(i64::from(args[k] as i32));
     match waits {
         Waits::Fd => fd(0).map_or_else(|| On::Other("a descriptor".into()), |fd| descriptor(pid, fd, sockets)),
         Waits::PollSet => set(pid, poll_fds(pid, args[0], args[1]), sockets),
         Waits::EpollSet => set(pid, fd(0).map(|ep| epoll_fds(pid, ep)).unwrap_or_default(), sockets),
         Waits::Futex => On::Futex(format!("futex {:#x}", args[0])),
         Waits::Sleep => On::Sleep,
-        Waits::Child => On::Child(i32::try_from(args[0] as i64).ok().filter(|&p| p > 0).map(|p| p.unsigned_abs())),
+        Waits::Child => On::Child(Some(args[0] as i32).filter(|&p| p > 0).map(i32::unsigned_abs)),
         Waits::Lock => lock(pid, fd(0), sockets, locks),
         Waits::Signal => On::Other("a signal".into()),
         Waits::Other => On::Other(crate::analysis::waits::UNKNOWN.into()),

@@ -39,7 +39,7 @@ impl Waits {
         if sc.headless {
             return true;
         }
-        if !self.first_lines.get(&pid).is_some_and(|&l| l == ev.line) {
+        if self.first_lines.get(&pid).is_none_or(|&l| l != ev.line) {
             return false;
         }
         if does.has(Does::RESUME) {

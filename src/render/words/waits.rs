@@ -190,19 +190,6 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
         .then_some("waits not measured: the trace has no durations or timestamps (trace with strace -tt -T)")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_strace_users_think_of_them() {
-        assert_eq!(secs(30.1234), "30.1 s");
-        assert_eq!(secs(5.0), "5.00 s");
-        assert_eq!(secs(0.0123), "12 ms");
-        assert_eq!(secs(0.00031), "310 µs");
-    }
-}
-
 /// `attach`, before the trace: what the threads were blocked in. Threads of one program on one
 /// target make one line (`3 of 3 php-fpm8.2 blocked on tcp 127.0.0.1:5433 in poll (pids 7, 8,
 /// 9), since before the attach`), the most numerous first; one thread is
@@ -222,7 +209,7 @@ pub(crate) fn blocked_lines(snapshot: &crate::inflight::Snapshot) -> Vec<String>
             None => groups.push((&b.comm, label, vec![b])),
         }
     }
-    groups.sort_by(|a, b| b.2.len().cmp(&a.2.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2.len()));
     let mut lines: Vec<String> = groups
         .iter()
         .map(|(comm, on, threads)| match threads.as_slice() {
@@ -247,4 +234,17 @@ pub(crate) fn blocked_lines(snapshot: &crate::inflight::Snapshot) -> Vec<String>
         lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer)"));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_strace_users_think_of_them() {
+        assert_eq!(secs(30.1234), "30.1 s");
+        assert_eq!(secs(5.0), "5.00 s");
+        assert_eq!(secs(0.0123), "12 ms");
+        assert_eq!(secs(0.00031), "310 µs");
+    }
 }
