@@ -202,7 +202,7 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>) -> (i32, Vec<Reason>) {
     let mut reasons = Vec::new();
     let mut add = |points: i32, why: Why| reasons.push(Reason { why, points });
     let errno = f.main_errno();
-    let class = classify(errno);
+    let class = class_of(f, errno);
     let class_points = match class {
         ErrnoClass::Permission => w.permission,
         ErrnoClass::Network => w.network,
@@ -335,6 +335,15 @@ pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure]) {
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(groups[a.1].first.line.cmp(&groups[b.1].first.line)).then(a.1.cmp(&b.1)));
 }
 
+/// The errno's class, where the target changes it: `EPIPE` on a pipe is its reader gone (a
+/// consequence of that process's end), not a network error.
+fn class_of(f: &Failure, errno: &str) -> ErrnoClass {
+    match &f.target {
+        Target::Path { path, .. } if errno == "EPIPE" && path.starts_with(b"pipe:[") => ErrnoClass::Other,
+        _ => classify(errno),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +379,17 @@ mod tests {
         assert_eq!(reasons(&f, None), [("errno_class", 20), ("never_resolved", 10), ("system_tree", -10)]);
         let f = Failure::path_example("/tmp/x", "EIO");
         assert_eq!(reasons(&f, None), [("errno_class", 10), ("never_resolved", 10)]);
+    }
+
+    #[test]
+    fn epipe_on_a_pipe_is_no_network_error() {
+        let pipe = Failure::path_example("pipe:[8812]", "EPIPE");
+        let (_, why) = score(&pipe, None);
+        assert!(matches!(why[0].why, Why::ErrnoClass { class: ErrnoClass::Other, .. }), "{:?}", why[0].why);
+        let socket =
+            Failure { target: Target::Address { proto: "tcp", addr: "10.0.0.5:80".into(), unix_path: None }, ..pipe };
+        let (_, why) = score(&socket, None);
+        assert!(matches!(why[0].why, Why::ErrnoClass { class: ErrnoClass::Network, .. }));
     }
 
     #[test]
