@@ -201,6 +201,11 @@ impl Analyzer {
         if info.does.has(Does::LOCK) {
             self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
         }
+        if let (true, Return::Value { value, .. }) = (info.does.has(Does::FORK), &sc.ret) {
+            if let Ok(child) = Pid::try_from(*value) {
+                self.waits.forked(child);
+            }
+        }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {

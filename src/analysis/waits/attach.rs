@@ -47,7 +47,16 @@ impl Waits {
         }
         match self.at_attach.get(&pid) {
             Some(c) => c.syscall == sc.name,
-            None => self.in_opening(ev.line),
+            // a child forked in the trace (each of a `-ff` set's files starts at line 1) began
+            // its calls in it
+            None => self.in_opening(ev.line) && !self.born.contains(&pid),
+        }
+    }
+
+    /// `child` was forked in the trace: none of its calls began before it.
+    pub fn forked(&mut self, child: Pid) {
+        if self.born.len() < MAX_PROCS {
+            self.born.insert(child);
         }
     }
 

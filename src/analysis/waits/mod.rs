@@ -128,6 +128,8 @@ pub(crate) struct Waits {
     retrying: HashMap<Pid, On>,
     /// Locked files (`flock`), by the process holding each.
     holders: HashMap<Vec<u8>, blocking::Holder>,
+    /// Processes forked in the trace.
+    born: rustc_hash::FxHashSet<Pid>,
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
