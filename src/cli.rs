@@ -20,7 +20,8 @@ pub const EXAMPLES: &str =
 
 /// The exit statuses, for `--help`, the man page and the README (`src/exit.rs` has them).
 pub const EXIT_STATUS: &str = "  0    the report was printed
-  1    suspects were found (only with --exit-code)
+  1    suspects were found, or waiting was the answer (a slow: or stuck: verdict); only
+       with --exit-code
   2    usage or input error: a missing file, an input with no strace line (other inputs are
        still analysed); no report when no input could be read
   N    run: the command failed with status N (128+S when killed by signal S), as time and env
@@ -93,6 +94,10 @@ pub struct RunArgs {
     /// "-e trace=%file"; -o, -ff and -c are refused (straceback reads the trace itself).
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub strace_args: Option<String>,
+    /// Stop by itself after DURATION (`20s`, `2m`, `500ms`; a bare number is seconds) and
+    /// print the report, as Ctrl-C would.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub for_duration: Option<String>,
     /// The command to trace.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub cmd: Vec<String>,
@@ -106,6 +111,10 @@ pub struct AttachArgs {
     /// "-e trace=%file"; -o, -ff and -c are refused (straceback reads the trace itself).
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub strace_args: Option<String>,
+    /// Detach by itself after DURATION (`20s`, `2m`, `500ms`; a bare number is seconds) and
+    /// print the report, as Ctrl-C would.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub for_duration: Option<String>,
     /// Processes to attach to, with their threads and every live descendant (children forked
     /// later are followed too).
     #[arg(required = true, value_name = "PID")]
@@ -150,8 +159,8 @@ pub struct ReportArgs {
     /// At most this many failure groups are kept; the rest are counted as overflow.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub max_groups: usize,
-    /// Exit with status 1 when suspects were found (for run, a failing command's status
-    /// comes first).
+    /// Exit with status 1 when suspects were found or waiting was the answer (a slow: or
+    /// stuck: verdict; for run, a failing command's status comes first).
     #[arg(long)]
     pub exit_code: bool,
     /// Print each new suspect the moment it appears (default for run and attach), then the report.

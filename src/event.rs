@@ -114,6 +114,9 @@ pub struct Syscall<'a> {
     pub span: Option<f64>,
     /// True when strace's printed path was cut (`"..."...`).
     pub path_truncated: bool,
+    /// A `<... X resumed>` tail whose head the trace never showed: the call was in progress
+    /// when tracing began.
+    pub headless: bool,
 }
 
 /// A descriptor argument: its number (or `AT_FDCWD`) and the `-y` decoration if printed.
@@ -216,6 +219,7 @@ impl Syscall<'_> {
             duration: self.duration,
             span: self.span,
             path_truncated: self.path_truncated,
+            headless: self.headless,
         }
     }
 }

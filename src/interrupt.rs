@@ -59,6 +59,19 @@ fn stop_now(strace: i32, tree: bool) {
     }
 }
 
+/// `--for` ran out: the same as a first Ctrl-C (strace asked to stop, the report follows).
+pub fn request() {
+    if COUNT.fetch_add(1, Ordering::SeqCst) == 0 {
+        let child = CHILD.load(Ordering::SeqCst);
+        if child > 0 {
+            // SAFETY: kill(2) with a pid we spawned; no memory is involved.
+            unsafe {
+                libc::kill(child, libc::SIGINT);
+            }
+        }
+    }
+}
+
 /// How many interrupts arrived.
 pub fn count() -> usize {
     COUNT.load(Ordering::SeqCst)

@@ -25,6 +25,7 @@ pub mod exit;
 mod flow;
 mod heuristics;
 mod host;
+mod inflight;
 mod input;
 mod interrupt;
 mod memory;
@@ -124,7 +125,9 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
         }
         None => command,
     };
-    Ok(Ran { reported: true, suspects: report.suspects.len(), command })
+    // a slow or stuck verdict is a finding as much as a suspect
+    let suspects = report.suspects.len() + usize::from(report.waiting.verdict.is_some());
+    Ok(Ran { reported: true, suspects, command })
 }
 
 /// Columns of the terminal on stdout (`COLUMNS` first), else 120.

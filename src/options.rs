@@ -29,6 +29,8 @@ pub struct Options {
     pub inputs: Vec<Input>,
     pub launch: Option<Launch>,
     pub strace_args: Vec<String>,
+    /// `run`/`attach --for`: stop tracing by itself after this long.
+    pub stop_after: Option<std::time::Duration>,
     pub format: Format,
     /// `None`: show everything.
     pub top: Option<usize>,
@@ -56,6 +58,7 @@ impl Options {
         // with a subcommand, clap leaves the analysis flags at their defaults
         let mut launch = None;
         let mut strace_args = None;
+        let mut stop_after = None;
         let (mode, files, r) = match cli.command {
             Some(Command::Events(e)) => (Mode::Events, e.files, cli.analyze.report),
             Some(Command::Completions { shell }) => (Mode::Completions(shell), vec![], cli.analyze.report),
@@ -63,11 +66,13 @@ impl Options {
             Some(Command::Run(run)) => {
                 launch = Some(Launch::Run(run.cmd));
                 strace_args = run.strace_args;
+                stop_after = run.for_duration;
                 (Mode::Analyze, vec![], run.report)
             }
             Some(Command::Attach(a)) => {
                 launch = Some(Launch::Attach(a.pids));
                 strace_args = a.strace_args;
+                stop_after = a.for_duration;
                 (Mode::Analyze, vec![], a.report)
             }
             None => (Mode::Analyze, cli.analyze.files, cli.analyze.report),
@@ -83,7 +88,9 @@ impl Options {
             ));
         }
         let inputs = if files.is_empty() { vec![Input::stdin()] } else { expand(&files) };
-        Self::validated(mode, inputs, launch, strace_args, r)
+        let mut options = Self::validated(mode, inputs, launch, strace_args, r)?;
+        options.stop_after = stop_after.as_deref().map(duration).transpose()?;
+        Ok(options)
     }
 
     fn validated(
@@ -125,6 +132,7 @@ impl Options {
             inputs,
             launch,
             strace_args,
+            stop_after: None,
             format: r.format,
             top: if r.all { None } else { Some(r.top) },
             verbose: r.verbose || r.all,
@@ -151,6 +159,26 @@ fn strace_words(text: &str) -> Result<Vec<String>, Error> {
         Some(flag) => Err(Error::Usage(words::strace_arg_refused(&flag))),
         None => Ok(words),
     }
+}
+
+/// `--for`: `20s`, `2m`, `500ms`, `1h`, or a bare number of seconds.
+fn duration(text: &str) -> Result<std::time::Duration, Error> {
+    let t = text.trim();
+    let (number, unit) = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or((t, ""), |k| t.split_at(k));
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => -1.0,
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| Error::Usage(format!("--for {text}: not a duration (examples: 20s, 2m, 500ms)")))
 }
 
 /// Splits `text` into words as a POSIX shell does (blanks, '…', "…" with \\ \" \$ \` escapes,
@@ -258,6 +286,19 @@ mod tests {
 
     fn words(text: &str) -> Vec<String> {
         shell_words(text).unwrap()
+    }
+
+    #[test]
+    fn issue21_for_takes_a_duration() {
+        let secs = |t: &str| duration(t).map(|d| d.as_secs_f64()).ok();
+        assert_eq!(secs("20s"), Some(20.0));
+        assert_eq!(secs("2m"), Some(120.0));
+        assert_eq!(secs("500ms"), Some(0.5));
+        assert_eq!(secs("3"), Some(3.0));
+        assert_eq!(secs("1.5s"), Some(1.5));
+        for bad in ["", "0", "-2s", "2x", "s", "2 weeks"] {
+            assert_eq!(secs(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -106,6 +106,9 @@ impl Does {
     pub const TRUNCATE: Does = Does(1 << 32);
     /// Changes its path's mode, owner or times: only its owner (or root) may.
     pub const OWNER_ONLY: Does = Does(1 << 33);
+    /// `restart_syscall`: a call interrupted by a stop (strace attaching, a signal) goes on
+    /// waiting.
+    pub const RESUME: Does = Does(1 << 34);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -220,6 +223,7 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"clone" | b"clone3" | b"fork" | b"vfork" => row(NONE, D::FORK),
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),
         b"nanosleep" | b"clock_nanosleep" | b"clock_nanosleep_time64" => row(NONE, D::SLEEP),
+        b"restart_syscall" => row(NONE, D::RESUME),
         // descriptors of no path (counted: a process out of descriptors says how many it held)
         b"pipe" | b"pipe2" | b"socketpair" | b"eventfd" | b"eventfd2" | b"epoll_create" | b"epoll_create1"
         | b"timerfd_create" | b"signalfd" | b"signalfd4" | b"inotify_init" | b"inotify_init1" | b"memfd_create"
@@ -260,7 +264,7 @@ pub fn timed_wait_expired(name: &[u8], errno: &str) -> bool {
 }
 
 /// What a successful call changes that the analysis keeps: process, descriptor and cwd state,
-/// credentials, descriptors held, output (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
+/// credentials, descriptors held, output, locks taken (the holder of a later lock wait) (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
 /// counted: the parser's fast path never decodes them.
 const EXAMINED: Does = Does::WRITE
     .and(Does::CLOSE)
@@ -272,7 +276,8 @@ const EXAMINED: Does = Does::WRITE
     .and(Does::FORK)
     .and(Does::OPEN_ANON)
     .and(Does::CREDENTIALS)
-    .and(Does::LISTEN);
+    .and(Does::LISTEN)
+    .and(Does::LOCK);
 
 /// What a call may block on: with `-T` or timestamps, these calls' durations are waits (see
 /// `analysis::waits`), so the fast path leaves them to the full parse.
@@ -286,7 +291,8 @@ const WAITS: Does = Does::READ
     .and(Does::SLEEP)
     .and(Does::FUTEX)
     .and(Does::SYNC)
-    .and(Does::EPOLL_CTL);
+    .and(Does::EPOLL_CTL)
+    .and(Does::RESUME);
 
 /// Waits that leave no state behind (no answer owed on a descriptor, no poll resolved by
 /// them): one shorter than [`BRIEF_WAIT`] is not a wait, and the fast path skips it.

@@ -160,15 +160,17 @@ impl Failure {
     }
 
     /// What kind of trouble its headline errno means here: as [`classify`] says, except that a
-    /// fork refused with EAGAIN (elsewhere "try again") means the process limit was reached.
+    /// fork refused with EAGAIN (elsewhere "try again") means the process limit was reached,
+    /// and EPIPE on a pipe is its reader gone (a consequence of that process's end), not a
+    /// network error.
     pub fn class(&self) -> ErrnoClass {
+        use crate::syscalls::{info, Does};
         let errno = self.main_errno();
-        if errno == "EAGAIN"
-            && self.syscalls.keys().any(|s| crate::syscalls::info(s.as_bytes()).does.has(crate::syscalls::Does::FORK))
-        {
-            ErrnoClass::Resource
-        } else {
-            classify(errno)
+        let forks = || self.syscalls.keys().any(|s| info(s.as_bytes()).does.has(Does::FORK));
+        match &self.target {
+            _ if errno == "EAGAIN" && forks() => ErrnoClass::Resource,
+            Target::Path { path, .. } if errno == "EPIPE" && path.starts_with(b"pipe:[") => ErrnoClass::Other,
+            _ => classify(errno),
         }
     }
 

@@ -92,6 +92,8 @@ pub struct Analyzer {
     waits: Waits,
     blames: Blames,
     pids: HashSet<Pid>,
+    /// Processes strace said it attached to that have made no call yet.
+    announced: HashSet<Pid>,
     /// The pid of the previous event (consecutive events mostly share one).
     last_pid: Option<Pid>,
     syscalls: u64,
@@ -116,6 +118,7 @@ impl Analyzer {
             waits: Waits::default(),
             blames: Blames::default(),
             pids: HashSet::default(),
+            announced: HashSet::default(),
             last_pid: None,
             syscalls: 0,
             failed: 0,
@@ -132,8 +135,9 @@ impl Analyzer {
         let pid = ev.pid.unwrap_or(0);
         let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
         if counted && self.last_pid != Some(pid) && self.pids.len() < MAX_PIDS {
-            if self.pids.insert(pid) {
-                self.waits.begun(pid, secs(ev));
+            // a process strace announced is begun by its first event
+            if self.pids.insert(pid) || (!self.announced.is_empty() && self.announced.remove(&pid)) {
+                self.waits.begun(pid, ev.line, secs(ev));
             }
             self.last_pid = Some(pid);
         }
@@ -156,7 +160,7 @@ impl Analyzer {
                     let causes = self.blame(pid, SymptomKind::Exit(*code), Candidates::new());
                     self.state.blame_parent(pid, &causes);
                 }
-                self.waits.ended(pid, secs(ev), false);
+                self.waits.ended(pid, ev.line, secs(ev), false);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -170,7 +174,7 @@ impl Analyzer {
                     let causes = self.blame(pid, SymptomKind::Killed(signal.to_string()), Candidates::new());
                     self.state.blame_parent(pid, &causes);
                 }
-                self.waits.ended(pid, secs(ev), true);
+                self.waits.ended(pid, ev.line, secs(ev), true);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -203,11 +207,21 @@ impl Analyzer {
         let info = syscalls::info(sc.name.as_bytes());
         self.waits.went_on(pid);
         // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
-        let brief = info.brief_is_nothing() && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
-        if info.waits(&sc.args) && !brief {
+        // (a lock taken at once is no wait either, though the lock's holder is kept)
+        let brief = (info.brief_is_nothing() || info.does.has(Does::LOCK))
+            && sc.duration.is_some_and(|d| d < syscalls::BRIEF_WAIT);
+        if (info.waits(&sc.args) && !brief) || Waits::open_blocked(info, sc) {
             self.waits.call(pid, ev, sc, info, &mut self.procs);
             if sc.duration.is_some_and(|d| d >= state::LONG_WAIT) {
                 self.state.waited(pid);
+            }
+        }
+        if info.does.has(Does::LOCK) {
+            self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
+        }
+        if let (true, Return::Value { value, .. }) = (info.does.has(Does::FORK), &sc.ret) {
+            if let Ok(child) = Pid::try_from(*value) {
+                self.waits.forked(child);
             }
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
@@ -445,9 +459,19 @@ impl Analyzer {
 
     /// Counts `pid` as traced even if it makes no call (strace said it attached to it).
     pub(crate) fn add_process(&mut self, pid: Pid) {
-        if self.pids.len() < MAX_PIDS {
-            self.pids.insert(pid);
+        if self.pids.len() < MAX_PIDS && self.pids.insert(pid) {
+            self.announced.insert(pid);
         }
+    }
+
+    /// A live trace stopped at `t` (time of day, the clock of `-tt`).
+    pub(crate) fn traced_until(&mut self, t: f64) {
+        self.waits.traced_until = Some(t);
+    }
+
+    /// `/proc` showed `pid` blocked in a call when tracing began.
+    pub(crate) fn in_flight(&mut self, pid: Pid, call: waits::InFlight) {
+        self.waits.in_flight(pid, call);
     }
 
     /// Whether an event of `pid` was seen (or it was added as traced).

@@ -43,6 +43,7 @@ impl Session<'_> {
         errors: &mut Vec<Error>,
     ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
         interrupt::install();
+        self.note_blocked(launch);
         let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args)?;
         // the traced pids are this host's: who a process runs as is in /proc when the trace
         // does not say
@@ -70,6 +71,7 @@ impl Session<'_> {
         // a traced command keeps its terminal until it ends; an attached one is let go
         let patience = matches!(launch, Launch::Attach(_)).then_some(DETACH);
         let ended = stop(&mut child, patience);
+        self.note_stopped();
         if let Some(m) = messages.as_mut() {
             m.relay(self, Wait::End);
         }
@@ -130,7 +132,11 @@ impl Session<'_> {
         let mut last_draw = Instant::now() - REDRAW;
         let mut interrupted_at: Option<Instant> = None;
         let mut last_lines = (0u64, Instant::now());
+        let stop_at = self.options.stop_after.map(|d| Instant::now() + d);
         loop {
+            if stop_at.is_some_and(|at| Instant::now() >= at) {
+                interrupt::request();
+            }
             if let Some(m) = messages.as_deref_mut() {
                 m.relay(self, Wait::No);
             }

@@ -34,6 +34,7 @@ use crate::render::live::ERASE_LINE;
 use crate::report::{self, Report};
 use crate::{interrupt, render, tracer};
 
+mod blocked;
 mod live;
 
 use live::{fresh_lines, StatusLine};

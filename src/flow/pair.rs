@@ -152,7 +152,8 @@ impl Pairer {
                     }
                     None => {
                         // a tail without its head: the capture started mid-call
-                        let sc = build_syscall(name, args, ret, duration);
+                        let mut sc = build_syscall(name, args, ret, duration);
+                        sc.headless = self.dropped == 0;
                         emit(Event { line, pid, time, kind: EventKind::Syscall(sc) });
                     }
                 }

@@ -433,6 +433,17 @@ mod tests {
     }
 
     #[test]
+    fn epipe_on_a_pipe_is_no_network_error() {
+        let pipe = Failure::path_example("pipe:[8812]", "EPIPE");
+        let (_, why) = score(&pipe, None);
+        assert!(matches!(why[0].why, Why::ErrnoClass { class: ErrnoClass::Other, .. }), "{:?}", why[0].why);
+        let socket =
+            Failure { target: Target::Address { proto: "tcp", addr: "10.0.0.5:80".into(), unix_path: None }, ..pipe };
+        let (_, why) = score(&socket, None);
+        assert!(matches!(why[0].why, Why::ErrnoClass { class: ErrnoClass::Network, .. }));
+    }
+
+    #[test]
     fn a_typo_counts_by_its_distance() {
         let f = Failure::path_example("/srv/app/config.yml", "ENOENT");
         let mut t = Typo {

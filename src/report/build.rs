@@ -107,6 +107,11 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         overlong: stats.overlong,
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
+    // a live trace went on after its last line, until strace stopped
+    let end = match (end, waits.traced_until) {
+        (Some(e), Some(u)) if u > e && u - e < 86_400.0 => Some(u),
+        _ => end,
+    };
     let mut report = Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms);
     report.independent = independent.into_iter().map(|k| k + 1).collect();
     report.unexplained_crash =

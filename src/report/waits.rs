@@ -101,14 +101,24 @@ pub enum ShareOf {
     Processes,
 }
 
+/// The `since` of a call in progress when tracing began.
+pub const BEFORE_ATTACH: &str = "before the attach";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StuckReport {
     pub pid: Pid,
     pub syscall: String,
     pub target: TraceText,
     pub idle: bool,
-    /// The timestamp of the call, as printed.
+    /// The timestamp of the call, as printed; `before the attach` for a call in progress when
+    /// tracing began.
     pub since: Option<String>,
+    /// In progress when tracing began: `waited_s` is the part the trace saw.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_attach: bool,
+    /// A call in progress when tracing began: the timestamp of the line that first showed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
     /// From the call to the last timestamp of the trace.
     pub waited_s: Option<f64>,
     pub line: u64,
@@ -235,7 +245,9 @@ fn stuck_report(s: &Stuck, end: Option<f64>) -> StuckReport {
         syscall: s.syscall.clone(),
         target: s.on.label(),
         idle: s.idle,
-        since: s.since_text.clone(),
+        since: if s.before { Some(BEFORE_ATTACH.to_string()) } else { s.since_text.clone() },
+        before_attach: s.before,
+        seen_at: if s.before { s.since_text.clone() } else { None },
         waited_s: s.since.zip(end).map(|(since, end)| micros((end - since).max(0.0))),
         line: s.line,
     }
@@ -274,6 +286,9 @@ pub struct StuckCall {
     pub syscall: String,
     pub target: TraceText,
     pub waited_s: f64,
+    /// In progress when tracing began: `waited_s` is the part the trace saw.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_attach: bool,
 }
 
 /// A target is worth a line of its own once it held something up this long...
@@ -293,11 +308,24 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Verdict> {
         .filter(|s| !s.idle)
         .filter_map(|s| {
             let waited = s.waited_s.filter(|&w| w >= STUCK_SECS)?;
-            Some(StuckCall { pid: s.pid, syscall: s.syscall.clone(), target: s.target.clone(), waited_s: waited })
+            Some(StuckCall {
+                pid: s.pid,
+                syscall: s.syscall.clone(),
+                target: s.target.clone(),
+                waited_s: waited,
+                before_attach: s.before_attach,
+            })
         })
         .collect();
     if !calls.is_empty() {
-        calls.sort_by(|a, b| b.waited_s.total_cmp(&a.waited_s).then(a.pid.cmp(&b.pid)));
+        // the target most calls wait behind first (a pool hung on one backend), then the
+        // longest wait
+        let behind = |c: &StuckCall| calls.iter().filter(|o| o.target == c.target).count();
+        let mut keyed: Vec<(usize, StuckCall)> = calls.iter().map(|c| (behind(c), c.clone())).collect();
+        keyed.sort_by(|(n, a), (m, b)| {
+            m.cmp(n).then(b.waited_s.total_cmp(&a.waited_s)).then(a.target.cmp(&b.target)).then(a.pid.cmp(&b.pid))
+        });
+        calls = keyed.into_iter().map(|(_, c)| c).collect();
         return Some(Verdict::Stuck { calls });
     }
     let top = waits.iter().filter(|w| !w.idle).max_by(|a, b| a.stalled_s.total_cmp(&b.stalled_s))?;

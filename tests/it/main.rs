@@ -10,6 +10,7 @@ mod examples;
 mod explain;
 mod fast_path;
 mod flags;
+mod hangs;
 mod harness;
 mod hostile;
 mod incidents;

@@ -205,6 +205,14 @@ incidents! {
     sqlite_journal_dir => "sqlite-journal-dir",
     stale_lockfile => "stale-lockfile",
     wrong_soname => "wrong-soname",
+    hang_chain_child => "hang-chain-child",
+    hang_chain_pipe => "hang-chain-pipe",
+    hang_client_attach => "hang-client-attach",
+    hang_fifo_open => "hang-fifo-open",
+    hang_lock_attach => "hang-lock-attach",
+    hang_lock_holder => "hang-lock-holder",
+    hang_pool_attach => "hang-pool-attach",
+    hang_retry_loop => "hang-retry-loop",
 }
 
 /// A new incident directory needs a line in `incidents!` above.

@@ -6,8 +6,24 @@ use serde_json::Value;
 
 use crate::harness::{fixtures, report, run};
 
-const CAPTURES: &[&str] =
-    &["db-no-answer", "resolver-timeout", "lock-held", "fsync-per-record", "deadlock", "slow-upstream", "healthy-busy"];
+const CAPTURES: &[&str] = &[
+    "db-no-answer",
+    "resolver-timeout",
+    "lock-held",
+    "fsync-per-record",
+    "deadlock",
+    "slow-upstream",
+    "healthy-busy",
+    // issue 21: hangs attached mid-call, retry loops, blocking opens, lock holders, chains
+    "hang-pool-attach",
+    "hang-client-attach",
+    "hang-retry-loop",
+    "hang-fifo-open",
+    "hang-lock-holder",
+    "hang-lock-attach",
+    "hang-chain-child",
+    "hang-chain-pipe",
+];
 
 fn truth(name: &str) -> Value {
     let text = std::fs::read_to_string(fixtures().join("incidents").join(name).join("truth.json")).expect("truth");
@@ -72,9 +88,12 @@ fn stuck_calls_say_since_when_and_on_what() {
         .unwrap()
         .iter()
         .filter(|s| s["idle"] == false)
-        .map(|s| (s["pid"].as_u64().unwrap(), s["target"].as_str().unwrap(), s["since"].as_str().unwrap()))
+        .map(|s| (s["pid"].as_u64().unwrap(), s["target"].as_str().unwrap(), s["seen_at"].as_str().unwrap()))
         .collect();
     assert_eq!(got, want);
+    // strace attached to the deadlocked program: its first lines show the waits in progress
+    let locked: Vec<&Value> = r["stuck"].as_array().unwrap().iter().filter(|s| s["idle"] == false).collect();
+    assert!(locked.len() == 3 && locked.iter().all(|s| s["since"] == "before the attach"));
     // the main thread's sleep is stuck too, but idle
     assert!(r["stuck"].as_array().unwrap().iter().any(|s| s["idle"] == true && s["syscall"] == "clock_nanosleep"));
 }

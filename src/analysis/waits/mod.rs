@@ -15,6 +15,8 @@
 //! tell where the time went), except that futexes still waiting at the end are a hang when
 //! nothing else was waiting for input.
 
+mod attach;
+mod blocking;
 mod calls;
 pub(crate) mod on;
 pub(crate) mod requests;
@@ -25,6 +27,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::event::{Event, FdArg, Pid, Return, Syscall};
 use crate::syscalls::{Does, Info};
 use crate::text::TraceText;
+pub(crate) use attach::{InFlight, UNKNOWN};
 use on::On;
 use requests::Requests;
 
@@ -77,6 +80,8 @@ pub(crate) struct Stuck {
     pub since_text: Option<String>,
     pub line: u64,
     pub idle: bool,
+    /// Begun before tracing began (`since` is when the trace first showed it).
+    pub before: bool,
 }
 
 /// A wait whose target is told by what the process does next.
@@ -88,6 +93,8 @@ struct Pending {
     idle_fallback: bool,
     /// Without a duration: when it started (ended by the process's next line).
     started: Option<f64>,
+    /// Begun before the trace (see [`attach`]): whether an answer was owed is not known.
+    before: bool,
 }
 
 /// How the trace lets waits be measured.
@@ -112,11 +119,28 @@ pub(crate) struct Waits {
     ends: HashMap<Pid, f64>,
     pub requests: Requests,
     pub timing: Timing,
+    /// A live trace: when strace stopped, on the clock of the trace's timestamps (its calls
+    /// still in progress waited until then, not only until the last line).
+    pub traced_until: Option<f64>,
+    /// What `/proc` showed each thread blocked in when tracing began (see [`attach`]).
+    at_attach: HashMap<Pid, InFlight>,
+    /// Processes whose last wait was a failed `connect`, and its target (see [`blocking`]).
+    retrying: HashMap<Pid, On>,
+    /// Locked files (`flock`), by the process holding each.
+    holders: HashMap<Vec<u8>, blocking::Holder>,
+    /// Processes forked in the trace.
+    born: rustc_hash::FxHashSet<Pid>,
+    /// The line of each process's first event: a `restart_syscall` there resumes a call the
+    /// trace never saw begin.
+    first_lines: HashMap<Pid, u64>,
 }
 
 impl Waits {
-    /// A process seen for the first time, at `t`.
-    pub fn begun(&mut self, pid: Pid, t: Option<f64>) {
+    /// A process seen for the first time, on `line` at `t`.
+    pub fn begun(&mut self, pid: Pid, line: u64, t: Option<f64>) {
+        if self.first_lines.len() < MAX_PROCS {
+            self.first_lines.insert(pid, line);
+        }
         if let Some(t) = t.filter(|_| self.starts.len() < MAX_PROCS) {
             self.starts.entry(pid).or_insert(t);
         }
@@ -131,9 +155,13 @@ impl Waits {
 
     /// The process ended at `t` (`killed`: by a signal, which leaves the call it interrupted
     /// stuck to the end): an unfinished call did not outlive an exit.
-    pub fn ended(&mut self, pid: Pid, t: Option<f64>, killed: bool) {
+    pub fn ended(&mut self, pid: Pid, line: u64, t: Option<f64>, killed: bool) {
         if !killed {
             self.open.remove(&pid);
+        }
+        self.locks_freed(pid, line);
+        if !self.retrying.is_empty() {
+            self.retrying.remove(&pid);
         }
         self.requests.ended(pid);
         if let Some(t) = t.filter(|_| self.ends.len() < MAX_PROCS) {
@@ -165,7 +193,9 @@ impl Waits {
         // threads waiting on futexes, locks or timers, none on a descriptor: a deadlock or a
         // hang, not a pool waiting for work beside a thread waiting for input
         let hung = v.iter().all(|s| matches!(s.on, On::Futex(_) | On::Lock(_) | On::Sleep | On::Child(_)));
-        for s in v.iter_mut().filter(|s| hung && matches!(s.on, On::Futex(_))) {
+        // a sleep that began before the trace and outlasted it is the process doing nothing
+        // else the whole time
+        for s in v.iter_mut().filter(|s| hung && (matches!(s.on, On::Futex(_)) || (s.before && s.on == On::Sleep))) {
             s.idle = false;
         }
         v
@@ -182,7 +212,7 @@ impl Waits {
             if !info.waits(&sc.args) || info.does.has(Does::EPOLL_CTL) {
                 continue;
             }
-            let Some((on, fd)) = self.target(pid, sc, info.does, procs) else { continue };
+            let Some((on, fd)) = self.target(pid, ev.line, sc, info.does, procs) else { continue };
             let since = t.secs();
             if !self.is_idle(pid, &on, fd, info.does) && best.as_ref().is_none_or(|b| since < b.1) {
                 best = Some((on.label(), since));
@@ -193,7 +223,31 @@ impl Waits {
 
     /// A waiting call of `pid` (`info` is its row): measured, attributed, counted.
     pub fn call(&mut self, pid: Pid, ev: &Event, sc: &Syscall, info: Info, procs: &mut ProcessTable) {
+        let resumed = sc.headless || info.does.has(Does::RESUME);
+        if (resumed || !self.at_attach.is_empty() || self.in_opening(ev.line))
+            && self.began_before(pid, ev, sc, info.does)
+        {
+            self.before(pid, ev, sc, info.does, procs);
+            return;
+        }
+        if info.does.has(Does::RESUME) {
+            // a call the trace saw begin, resumed after a stop: its wait goes on
+            return;
+        }
+        if !self.retrying.is_empty() {
+            if let Some(on) = self.retried(pid, sc, info.does) {
+                if let Some(secs) = sc.duration.or(sc.span) {
+                    self.add(pid, on, &sc.name, secs, ev.line, false, false);
+                }
+                return;
+            }
+        }
         self.measure(pid, ev, sc, info.does, procs);
+        if info.does.has(Does::CONNECT) && matches!(sc.ret, Return::Error { .. }) {
+            if let Some((on, _)) = self.target(pid, ev.line, sc, info.does, procs) {
+                self.note_retry(pid, sc, info.does, &on);
+            }
+        }
         // after the wait is judged: the read that waited for an answer was owed it
         self.note_owed(pid, sc.fd.as_ref().and_then(|f| f.num), sc, info.does);
     }
@@ -213,7 +267,7 @@ impl Waits {
             let untimed = self.pending.get(&pid).is_some_and(|p| p.started.is_some());
             self.settle(pid, if untimed { time() } else { None }, on);
         }
-        let Some((on, fd)) = self.target(pid, sc, does, procs) else { return };
+        let Some((on, fd)) = self.target(pid, ev.line, sc, does, procs) else { return };
         let secs = sc.duration.or(sc.span);
         self.timing.durations |= sc.duration.is_some();
         self.timing.timestamps |= stamped;
@@ -231,6 +285,7 @@ impl Waits {
                     since_text,
                     line: ev.line,
                     idle,
+                    before: false,
                 };
                 self.open.insert(pid, stuck);
             }
@@ -238,13 +293,7 @@ impl Waits {
                 return;
             }
         }
-        let timeout = match &sc.ret {
-            Return::Value { value: 0, .. } => does.has(Does::POLL),
-            Return::Error { errno, .. } => {
-                &**errno == "ETIMEDOUT" || (&**errno == "EAGAIN" && secs.is_some_and(|s| s >= TIMED_OUT_AGAIN))
-            }
-            _ => false,
-        };
+        let timeout = timed_out(sc, does, secs);
         // a poll that returned ready over several descriptors: the next call says which
         let several = does.has(Does::POLL) && !timeout && matches!(on, On::Other(_));
         if several || (secs.is_none() && stamped) {
@@ -258,6 +307,7 @@ impl Waits {
                     line: ev.line,
                     idle_fallback,
                     started,
+                    before: false,
                 };
                 self.pending.insert(pid, pending);
             }
@@ -281,7 +331,8 @@ impl Waits {
         };
         let (on, idle) = match next {
             Some((on, fd)) => {
-                let idle = self.is_idle(pid, &on, fd, Does::NOTHING);
+                let idle =
+                    if p.before { !attach::owed_since_before(&on) } else { self.is_idle(pid, &on, fd, Does::NOTHING) };
                 (on, idle)
             }
             None => (p.fallback, p.idle_fallback),
@@ -389,5 +440,17 @@ impl Waits {
         if !w.pids.contains(&pid) && w.pids.len() < PIDS {
             w.pids.push(pid);
         }
+    }
+}
+
+/// Whether a wait of `secs` ended by its timeout: a poll that found nothing ready, `ETIMEDOUT`,
+/// or `EAGAIN` after a receive timeout.
+fn timed_out(sc: &Syscall, does: Does, secs: Option<f64>) -> bool {
+    match &sc.ret {
+        Return::Value { value: 0, .. } => does.has(Does::POLL),
+        Return::Error { errno, .. } => {
+            &**errno == "ETIMEDOUT" || (&**errno == "EAGAIN" && secs.is_some_and(|s| s >= TIMED_OUT_AGAIN))
+        }
+        _ => false,
     }
 }

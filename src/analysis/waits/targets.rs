@@ -2,7 +2,7 @@
 //! and what the process table knows of its descriptors.
 
 use super::on::{self, On};
-use super::{calls, Waits, MAX_OPEN, REGISTERED_NAME, SET};
+use super::{blocking, calls, Waits, MAX_OPEN, REGISTERED_NAME, SET};
 use crate::analysis::process::ProcessTable;
 use crate::event::{FdArg, Pid, Syscall};
 use crate::syscalls::Does;
@@ -13,6 +13,7 @@ impl Waits {
     pub(super) fn target(
         &self,
         pid: Pid,
+        line: u64,
         sc: &Syscall,
         does: Does,
         procs: &mut ProcessTable,
@@ -46,10 +47,10 @@ impl Waits {
             };
             return Some((on.bounded(), fd));
         }
-        self.target_of_call(pid, sc, does, procs).map(|on| (on.bounded(), fd))
+        self.target_of_call(pid, line, sc, does, procs).map(|on| (on.bounded(), fd))
     }
 
-    fn target_of_call(&self, pid: Pid, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
+    fn target_of_call(&self, pid: Pid, line: u64, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {
         if does.has(Does::FUTEX) {
             return calls::futex_wait(sc).map(On::Futex);
         }
@@ -59,12 +60,16 @@ impl Waits {
         if does.has(Does::SLEEP) {
             return Some(On::Sleep);
         }
+        if does.has(Does::OPEN_FD.and(Does::LOOKUP)) {
+            return blocking::opened(pid, sc, procs);
+        }
         let fd = sc.fd.as_ref()?;
         if does.has(Does::LOCK.and(Does::LOCK_IF_SETLKW)) {
-            return Some(match on::of_process(fd, procs, pid) {
+            let on = match on::of_process(fd, procs, pid) {
                 On::File(p) => On::Lock(p),
                 other => On::Lock(other.label().as_bytes().to_vec()),
-            });
+            };
+            return Some(self.with_holder(pid, line, on));
         }
         if let (true, Some(addr)) = (does.has(Does::CONNECT), &sc.addr) {
             return Some(on::peer(addr, fd, fd.num.and_then(|n| procs.fd(pid, n))));

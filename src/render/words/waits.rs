@@ -3,8 +3,9 @@
 
 use super::screen::number;
 use crate::event::Pid;
-use crate::report::waits::Verdict;
+use crate::report::waits::{StuckCall, Verdict};
 use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
+use crate::text::TraceText;
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
 pub(crate) fn secs(s: f64) -> String {
@@ -27,7 +28,14 @@ fn share_of(of: ShareOf, pids: &[Pid]) -> String {
     match (of, pids) {
         (ShareOf::Requests, _) => "of request time".to_string(),
         (ShareOf::Processes, [pid]) => format!("of pid {pid}'s time"),
-        (ShareOf::Processes, _) => "of its processes' time".to_string(),
+        // a pool hung on one backend: how many of its processes, and which
+        (ShareOf::Processes, many) => {
+            let mut sorted = many.to_vec();
+            sorted.sort_unstable();
+            let shown: Vec<String> = sorted.iter().map(ToString::to_string).collect();
+            let more = if many.len() >= PIDS_KEPT { ", …" } else { "" };
+            format!("of the time of {} processes (pids {}{more})", many.len(), shown.join(", "))
+        }
     }
 }
 
@@ -78,16 +86,7 @@ pub(crate) fn verdict(v: &Verdict) -> String {
                 calls(syscalls),
             )
         }
-        Verdict::Stuck { calls } => {
-            let longest = calls.iter().map(|c| c.waited_s).fold(0.0, f64::max);
-            match calls.len() {
-                1 => format!("stuck: 1 call was still waiting when the trace ended, for {}", secs(longest)),
-                n => format!(
-                    "stuck: {n} calls were still waiting when the trace ended, the longest for {}",
-                    secs(longest)
-                ),
-            }
-        }
+        Verdict::Stuck { calls } => stuck_verdict(calls),
     }
 }
 
@@ -116,9 +115,51 @@ pub(crate) fn wait_line(w: &WaitReport) -> String {
     line
 }
 
+/// The stuck verdict, the target most calls wait behind first (the first call's, see
+/// `stall::verdict`) with their count and pids: `stuck: 3 calls were still waiting when the
+/// trace ended, the longest for 4.02 s; 3 on tcp 127.0.0.1:5433 (pids 7, 8, 9)`; calls in
+/// progress at the attach say so first: `stuck: 3 calls on tcp 127.0.0.1:5433 since before the
+/// attach (pids 7, 8, 9), the longest for at least 2.01 s`.
+fn stuck_verdict(calls: &[StuckCall]) -> String {
+    let longest = calls.iter().map(|c| c.waited_s).fold(0.0, f64::max);
+    let Some(first) = calls.first() else { return "stuck:".to_string() };
+    let on: Vec<&StuckCall> = calls.iter().filter(|c| c.target == first.target).collect();
+    let mut pids: Vec<Pid> = on.iter().map(|c| c.pid).collect();
+    pids.sort_unstable();
+    let shown: Vec<String> = pids.iter().take(PIDS_NAMED).map(Pid::to_string).collect();
+    let more = if pids.len() > PIDS_NAMED { ", …" } else { "" };
+    let pid_word = if pids.len() == 1 { "pid" } else { "pids" };
+    let pids = format!("({pid_word} {}{more})", shown.join(", "));
+    let of = if on.len() < calls.len() { format!("{} of {}", on.len(), calls.len()) } else { on.len().to_string() };
+    let call_word = if calls.len() == 1 { "call" } else { "calls" };
+    if on.iter().all(|c| c.before_attach) {
+        let longest_on = on.iter().map(|c| c.waited_s).fold(0.0, f64::max);
+        let the_longest = if on.len() == 1 { "" } else { "the longest " };
+        return format!(
+            "stuck: {of} {call_word} on {} since before the attach {pids}, {the_longest}for at least {}",
+            first.target,
+            secs(longest_on)
+        );
+    }
+    let head = match calls.len() {
+        1 => format!("stuck: 1 call was still waiting when the trace ended, for {}", secs(longest)),
+        n => format!("stuck: {n} calls were still waiting when the trace ended, the longest for {}", secs(longest)),
+    };
+    if calls.len() == 1 {
+        return format!("{head}, on {} {pids}", first.target);
+    }
+    format!("{head}; {} on {} {pids}", on.len(), first.target)
+}
+
+/// Pids named in a stuck verdict.
+const PIDS_NAMED: usize = 8;
+/// Pids a wait target keeps (`analysis::waits`): as many named means there may be more.
+const PIDS_KEPT: usize = 8;
+
 /// `pid 812 futex on futex 0x55d0c0a0: waiting 3.02 s (since 10:15:02.412345)`.
 pub(crate) fn stuck_line(s: &StuckReport) -> String {
-    let waited = s.waited_s.map_or_else(|| "still waiting".to_string(), |w| format!("waiting {}", secs(w)));
+    let at_least = if s.before_attach { "at least " } else { "" };
+    let waited = s.waited_s.map_or_else(|| "still waiting".to_string(), |w| format!("waiting {at_least}{}", secs(w)));
     let since = s.since.as_deref().map_or_else(String::new, |t| format!(" (since {t})"));
     let idle = if s.idle { ", idle" } else { "" };
     format!("pid {} {} on {}: {waited}{since}{idle}", s.pid, s.syscall, s.target)
@@ -147,6 +188,52 @@ fn request_line(which: &str, r: &SlowRequest) -> String {
 pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
     (m == Measured::None)
         .then_some("waits not measured: the trace has no durations or timestamps (trace with strace -tt -T)")
+}
+
+/// `attach`, before the trace: what the threads were blocked in. Threads of one program on one
+/// target make one line (`3 of 3 php-fpm8.2 blocked on tcp 127.0.0.1:5433 in poll (pids 7, 8,
+/// 9), since before the attach`), the most numerous first; one thread is
+/// `26061 read on tcp 127.0.0.1:5433 (since before the attach)`; idle ones (waiting for
+/// clients, work or a timer) are one count at the end.
+pub(crate) fn blocked_lines(snapshot: &crate::inflight::Snapshot) -> Vec<String> {
+    let mut groups: Vec<(&str, TraceText, Vec<&crate::inflight::Blocked>)> = Vec::new();
+    let mut idle = 0;
+    for b in &snapshot.blocked {
+        if b.call.idle {
+            idle += 1;
+            continue;
+        }
+        let label = b.call.on.label();
+        match groups.iter_mut().find(|(comm, on, _)| *comm == b.comm && *on == label) {
+            Some(g) => g.2.push(b),
+            None => groups.push((&b.comm, label, vec![b])),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2.len()));
+    let mut lines: Vec<String> = groups
+        .iter()
+        .map(|(comm, on, threads)| match threads.as_slice() {
+            [one] => format!("{} {} on {on} (since before the attach)", one.tid, one.call.syscall),
+            many => {
+                let of = snapshot.processes.get(*comm).copied().unwrap_or(0).max(many.len());
+                let mut calls: Vec<&str> = many.iter().map(|b| b.call.syscall.as_str()).collect();
+                calls.dedup();
+                let pids: Vec<String> = many.iter().take(PIDS_NAMED).map(|b| b.tid.to_string()).collect();
+                let more = if many.len() > PIDS_NAMED { ", …" } else { "" };
+                format!(
+                    "{} of {of} {comm} blocked on {on} in {} (pids {}{more}), since before the attach",
+                    many.len(),
+                    calls.join(", "),
+                    pids.join(", ")
+                )
+            }
+        })
+        .collect();
+    if idle > 0 {
+        let threads = if idle == 1 { "1 more thread was" } else { &format!("{idle} more threads were") };
+        lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer)"));
+    }
+    lines
 }
 
 #[cfg(test)]

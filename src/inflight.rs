@@ -1,0 +1,407 @@
+//! What each thread is blocked in when `attach` begins, read from `/proc` before strace stops
+//! it: once strace attached, a call in progress shows only as `restart_syscall` (or not at
+//! all until it returns), and the descriptors it waits on are lost. `/proc/PID/task/TID/syscall`
+//! gives the call and its arguments, `/proc/PID/fd` and `/proc/net/{tcp,tcp6,udp,udp6,unix}`
+//! what a descriptor is connected to, `/proc/PID/mem` a `poll` set, `/proc/PID/fdinfo` an
+//! epoll set, `/proc/locks` who holds a lock.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+
+use crate::analysis::waits::on::{self, On};
+use crate::analysis::waits::InFlight;
+use crate::event::{FdArg, Pid};
+
+/// Descriptors read from one poll or epoll set.
+const SET: usize = 16;
+/// Threads read per process (a JVM has hundreds; the first are the ones that serve).
+const THREADS: usize = 256;
+
+/// One thread blocked in a call when the snapshot was taken.
+#[derive(Debug, Clone)]
+pub(crate) struct Blocked {
+    pub tid: Pid,
+    /// The process's name (`/proc/PID/comm`).
+    pub comm: String,
+    pub call: InFlight,
+}
+
+/// What `/proc` showed of the processes about to be traced.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub blocked: Vec<Blocked>,
+    /// Processes read, by name: `3 of 3 php-fpm8.2` counts against it.
+    pub processes: HashMap<String, usize>,
+}
+
+/// How a blocking call names what it waits on: by the argument that holds it.
+#[derive(Clone, Copy)]
+enum Waits {
+    Fd,
+    PollSet,
+    EpollSet,
+    Futex,
+    Sleep,
+    Child,
+    Lock,
+    Signal,
+    Other,
+}
+
+/// The blocking calls of x86_64, by number (other architectures: none are read).
+fn call_of(nr: i64) -> Option<(&'static str, Waits)> {
+    if !cfg!(target_arch = "x86_64") {
+        return None;
+    }
+    Some(match nr {
+        0 => ("read", Waits::Fd),
+        1 => ("write", Waits::Fd),
+        2 => ("open", Waits::Other),
+        7 => ("poll", Waits::PollSet),
+        17 => ("pread64", Waits::Fd),
+        19 => ("readv", Waits::Fd),
+        23 => ("select", Waits::Other),
+        34 => ("pause", Waits::Signal),
+        35 => ("nanosleep", Waits::Sleep),
+        42 => ("connect", Waits::Fd),
+        43 => ("accept", Waits::Fd),
+        44 => ("sendto", Waits::Fd),
+        45 => ("recvfrom", Waits::Fd),
+        46 => ("sendmsg", Waits::Fd),
+        47 => ("recvmsg", Waits::Fd),
+        61 => ("wait4", Waits::Child),
+        65 => ("semop", Waits::Other),
+        69 => ("msgsnd", Waits::Other),
+        70 => ("msgrcv", Waits::Other),
+        72 => ("fcntl", Waits::Lock),
+        73 => ("flock", Waits::Lock),
+        128 => ("rt_sigtimedwait", Waits::Signal),
+        130 => ("rt_sigsuspend", Waits::Signal),
+        202 => ("futex", Waits::Futex),
+        208 => ("io_getevents", Waits::Other),
+        220 => ("semtimedop", Waits::Other),
+        230 => ("clock_nanosleep", Waits::Sleep),
+        232 => ("epoll_wait", Waits::EpollSet),
+        247 => ("waitid", Waits::Child),
+        257 => ("openat", Waits::Other),
+        270 => ("pselect6", Waits::Other),
+        271 => ("ppoll", Waits::PollSet),
+        281 => ("epoll_pwait", Waits::EpollSet),
+        288 => ("accept4", Waits::Fd),
+        299 => ("recvmmsg", Waits::Fd),
+        426 => ("io_uring_enter", Waits::Other),
+        441 => ("epoll_pwait2", Waits::EpollSet),
+        _ => return None,
+    })
+}
+
+/// The sockets of this host by inode: what each is bound and connected to.
+#[derive(Default)]
+struct Sockets {
+    inet: HashMap<u64, (&'static str, String, Option<String>)>,
+    /// Local ports listening (tcp): a connection on one of them was accepted, not made.
+    listening: std::collections::HashSet<String>,
+    unix: HashMap<u64, (String, bool)>,
+}
+
+impl Sockets {
+    fn read() -> Sockets {
+        let mut s = Sockets::default();
+        for (file, proto, v6) in
+            [("tcp", "tcp", false), ("tcp6", "tcp", true), ("udp", "udp", false), ("udp6", "udp", true)]
+        {
+            let Ok(text) = std::fs::read_to_string(format!("/proc/net/{file}")) else { continue };
+            for line in text.lines().skip(1) {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let (Some(local), Some(remote), Some(state), Some(inode)) = (f.get(1), f.get(2), f.get(3), f.get(9))
+                else {
+                    continue;
+                };
+                let (Some(local), Some(remote), Ok(inode)) = (address(local, v6), address(remote, v6), inode.parse())
+                else {
+                    continue;
+                };
+                // tcp LISTEN is 0A; an unconnected udp socket has a zero peer
+                let connected = !(*state == "0A" || remote.ends_with(":0"));
+                if proto == "tcp" && *state == "0A" {
+                    s.listening.insert(port_of(&local).to_string());
+                }
+                s.inet.insert(inode, (proto, local, connected.then_some(remote)));
+            }
+        }
+        if let Ok(text) = std::fs::read_to_string("/proc/net/unix") {
+            for line in text.lines().skip(1) {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let (Some(flags), Some(inode)) = (f.get(3), f.get(6)) else { continue };
+                let Ok(inode) = inode.parse() else { continue };
+                // __SO_ACCEPTCON: a listening socket
+                let listening = u32::from_str_radix(flags, 16).is_ok_and(|f| f & 0x10000 != 0);
+                s.unix.insert(inode, (f.get(7).map_or_else(String::new, |p| (*p).to_string()), listening));
+            }
+        }
+        s
+    }
+
+    /// What socket `inode` is, as a wait target.
+    fn target(&self, inode: u64) -> On {
+        if let Some((proto, local, remote)) = self.inet.get(&inode) {
+            return match remote {
+                None => On::Listening { proto, local: local.clone() },
+                Some(_) if *proto == "tcp" && self.listening.contains(port_of(local)) => {
+                    On::Clients { proto, local: local.clone() }
+                }
+                Some(remote) => On::Peer { proto, addr: remote.clone() },
+            };
+        }
+        match self.unix.get(&inode) {
+            Some((path, true)) => On::Listening { proto: "unix", local: path.clone() },
+            Some((path, false)) if !path.is_empty() => On::Peer { proto: "unix", addr: path.clone() },
+            _ => On::Peer { proto: "unix", addr: format!("socket:[{inode}]") },
+        }
+    }
+}
+
+fn port_of(addr: &str) -> &str {
+    addr.rsplit_once(':').map_or(addr, |(_, p)| p)
+}
+
+/// `0100007F:1539` → `127.0.0.1:5433`; v6: `[::1]:5433`.
+fn address(hex: &str, v6: bool) -> Option<String> {
+    let (ip, port) = hex.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    if !v6 {
+        let ip = u32::from_str_radix(ip, 16).ok()?;
+        return Some(format!("{}:{port}", std::net::Ipv4Addr::from(ip.to_le_bytes())));
+    }
+    let mut bytes = [0u8; 16];
+    for (k, word) in bytes.chunks_mut(4).enumerate() {
+        let w = u32::from_str_radix(ip.get(k * 8..k * 8 + 8)?, 16).ok()?;
+        word.copy_from_slice(&w.to_le_bytes());
+    }
+    let ip = std::net::Ipv6Addr::from(bytes);
+    Some(match ip.to_ipv4_mapped() {
+        Some(v4) => format!("{v4}:{port}"),
+        None => format!("[{ip}]:{port}"),
+    })
+}
+
+/// The threads of `pids` blocked in a call now, in pid order.
+pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
+    let sockets = Sockets::read();
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    let mut out = Snapshot::default();
+    for &pid in pids {
+        let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) else { continue };
+        let comm = comm.trim().to_string();
+        *out.processes.entry(comm.clone()).or_default() += 1;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+        let mut tids: Vec<Pid> = tasks.filter_map(|t| t.ok()?.file_name().to_str()?.parse().ok()).collect();
+        tids.sort_unstable();
+        tids.truncate(THREADS);
+        for tid in tids {
+            let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")) else { continue };
+            let Some((name, args)) = parse_syscall(&text) else { continue };
+            let resumed = if name == RESTART_SYSCALL { restarted(pid, tid) } else { None };
+            let Some((syscall, waits)) = resumed.or_else(|| call_of(name)) else { continue };
+            let on = match (resumed, waits) {
+                // the poll set of a restarted call is the kernel's: the process's one connection
+                (Some(_), Waits::PollSet) => match connections(pid, &sockets) {
+                    fds if fds.is_empty() => On::Other(crate::analysis::waits::UNKNOWN.into()),
+                    fds => set(pid, fds, &sockets),
+                },
+                _ => target(pid, waits, &args, &sockets, &locks),
+            };
+            let idle = is_idle(&on, waits);
+            out.blocked.push(Blocked {
+                tid,
+                comm: comm.clone(),
+                call: InFlight { syscall: syscall.to_string(), on, idle },
+            });
+        }
+    }
+    out
+}
+
+/// `restart_syscall` on x86_64: a call interrupted by a stop (an earlier strace, a SIGSTOP)
+/// goes on; its arguments are gone.
+const RESTART_SYSCALL: i64 = 219;
+
+/// The call a thread in `restart_syscall` goes on with, from where it sleeps in the kernel
+/// (`/proc/PID/task/TID/wchan`).
+fn restarted(pid: Pid, tid: Pid) -> Option<(&'static str, Waits)> {
+    let wchan = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/wchan")).ok()?;
+    if wchan.contains("poll") || wchan.contains("select") {
+        Some(("poll", Waits::PollSet))
+    } else if wchan.contains("nanosleep") {
+        Some(("nanosleep", Waits::Sleep))
+    } else {
+        None
+    }
+}
+
+/// The descriptors of `pid` connected to a peer (tcp, udp, unix).
+fn connections(pid: Pid, sockets: &Sockets) -> Vec<i64> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return Vec::new() };
+    let mut fds: Vec<i64> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    fds.sort_unstable();
+    fds.retain(|&fd| matches!(descriptor(pid, fd, sockets), On::Peer { .. }));
+    fds.truncate(SET);
+    fds
+}
+
+/// `7 0x7fd3bf94c750 0x1 0x7530 …`: the call's number and its six arguments (`running` and
+/// `-1 …`, a thread outside any call, are none).
+fn parse_syscall(text: &str) -> Option<(i64, [u64; 6])> {
+    let mut words = text.split_whitespace();
+    let nr: i64 = words.next()?.parse().ok()?;
+    let mut args = [0u64; 6];
+    for a in &mut args {
+        *a = u64::from_str_radix(words.next()?.trim_start_matches("0x"), 16).ok()?;
+    }
+    (nr >= 0).then_some((nr, args))
+}
+
+/// Waits owed nothing: a server waiting for clients, a terminal, a child's own waits telling
+/// where the time went, a pool thread waiting for work, a sleep (see `analysis::waits`).
+fn is_idle(on: &On, waits: Waits) -> bool {
+    on.is_idle()
+        || matches!(waits, Waits::Child | Waits::Futex | Waits::Sleep | Waits::Signal)
+        || matches!(on, On::Pipe(_) | On::Other(_))
+}
+
+fn target(pid: Pid, waits: Waits, args: &[u64; 6], sockets: &Sockets, locks: &str) -> On {
+    // descriptors and pids are C ints: the low 32 bits of the register
+    let fd = |k: usize| Some(i64::from(args[k] as i32));
+    match waits {
+        Waits::Fd => fd(0).map_or_else(|| On::Other("a descriptor".into()), |fd| descriptor(pid, fd, sockets)),
+        Waits::PollSet => set(pid, poll_fds(pid, args[0], args[1]), sockets),
+        Waits::EpollSet => set(pid, fd(0).map(|ep| epoll_fds(pid, ep)).unwrap_or_default(), sockets),
+        Waits::Futex => On::Futex(format!("futex {:#x}", args[0])),
+        Waits::Sleep => On::Sleep,
+        Waits::Child => On::Child(Some(args[0] as i32).filter(|&p| p > 0).map(i32::unsigned_abs)),
+        Waits::Lock => lock(pid, fd(0), sockets, locks),
+        Waits::Signal => On::Other("a signal".into()),
+        Waits::Other => On::Other(crate::analysis::waits::UNKNOWN.into()),
+    }
+}
+
+/// Descriptor `fd` of `pid`, named as a trace's `-yy` decoration would name it.
+fn descriptor(pid: Pid, fd: i64, sockets: &Sockets) -> On {
+    let Ok(link) = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) else { return On::Other(format!("fd {fd}")) };
+    let link = link.to_string_lossy().into_owned();
+    if let Some(inode) = link.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')).and_then(|i| i.parse().ok()) {
+        return sockets.target(inode);
+    }
+    let arg = FdArg { num: Some(fd), decoration: Some(std::borrow::Cow::Owned(link.into_bytes())) };
+    on::descriptor(&arg, None).bounded()
+}
+
+/// A wait on several descriptors: the one connection among them (what a client waits on),
+/// else the one descriptor, else a count.
+fn set(pid: Pid, fds: Vec<i64>, sockets: &Sockets) -> On {
+    let ons: Vec<On> = fds.iter().map(|&fd| descriptor(pid, fd, sockets)).collect();
+    let mut peers = ons.iter().filter(|o| matches!(o, On::Peer { .. }));
+    match (peers.next(), peers.next(), ons.as_slice()) {
+        (Some(one), None, _) | (_, _, [one]) => one.clone(),
+        (_, _, []) => On::Sleep,
+        (_, _, many) => {
+            let first = String::from_utf8_lossy(many[0].label().as_bytes()).into_owned();
+            On::Other(format!("{} descriptors ({first}, …)", many.len()))
+        }
+    }
+}
+
+/// The descriptors of the `poll` array at `addr` (`struct pollfd`: int fd, short, short).
+fn poll_fds(pid: Pid, addr: u64, n: u64) -> Vec<i64> {
+    let n = usize::try_from(n).unwrap_or(0).min(SET);
+    let Ok(mem) = std::fs::File::open(format!("/proc/{pid}/mem")) else { return Vec::new() };
+    let mut buf = vec![0u8; n * 8];
+    if mem.read_exact_at(&mut buf, addr).is_err() {
+        return Vec::new();
+    }
+    buf.chunks(8)
+        .filter_map(|c| Some(i64::from(i32::from_ne_bytes(c.get(..4)?.try_into().ok()?))))
+        .filter(|&fd| fd >= 0)
+        .collect()
+}
+
+/// The descriptors registered in epoll instance `ep` (`tfd:` lines of its fdinfo).
+fn epoll_fds(pid: Pid, ep: i64) -> Vec<i64> {
+    let mut text = String::new();
+    let read = std::fs::File::open(format!("/proc/{pid}/fdinfo/{ep}")).and_then(|mut f| f.read_to_string(&mut text));
+    if read.is_err() {
+        return Vec::new();
+    }
+    text.lines().filter_map(|l| l.strip_prefix("tfd:")?.split_whitespace().next()?.parse().ok()).take(SET).collect()
+}
+
+/// A lock wait on `fd`: its file, with the pid holding it (`/proc/locks`, by inode).
+fn lock(pid: Pid, fd: Option<i64>, sockets: &Sockets, locks: &str) -> On {
+    let Some(fd) = fd else { return On::Lock(b"a file".to_vec()) };
+    let path = match descriptor(pid, fd, sockets) {
+        On::File(p) => p,
+        other => other.label().as_bytes().to_vec(),
+    };
+    let inode = std::fs::metadata(format!("/proc/{pid}/fd/{fd}")).ok().map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+    let holder = inode.and_then(|ino| holder_of(locks, ino, pid));
+    match holder {
+        Some(h) => On::Lock([path, format!(" (held by pid {h})").into_bytes()].concat()),
+        None => On::Lock(path),
+    }
+}
+
+/// `1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF`: the pid holding a lock on inode `ino`
+/// (waiters' lines have `->`), other than `waiter`.
+fn holder_of(locks: &str, ino: u64, waiter: Pid) -> Option<Pid> {
+    locks.lines().filter(|l| !l.contains("->")).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let holder: Pid = f.get(4)?.parse().ok()?;
+        let inode: u64 = f.get(5)?.rsplit(':').next()?.parse().ok()?;
+        (inode == ino && holder != waiter).then_some(holder)
+    })
+}
+
+/// The time of day now in seconds, on the clock of strace's `-tt` timestamps (local time).
+pub(crate) fn clock_of_day() -> Option<f64> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    let secs = libc::time_t::try_from(now.as_secs()).ok()?;
+    // SAFETY: localtime_r(3) writes only into `tm`, which lives on this stack.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return None;
+        }
+        tm
+    };
+    Some(f64::from(tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) + f64::from(now.subsec_micros()) / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_syscall_lines() {
+        let (nr, args) =
+            parse_syscall("7 0x7fd3bf94c750 0x1 0x7530 0x1 0x0 0x0 0x7ffe844c4c38 0x7fd3bfb1a230\n").unwrap();
+        assert_eq!((nr, args[1], args[2]), (7, 1, 30_000));
+        assert!(parse_syscall("running\n").is_none());
+        assert!(parse_syscall("-1 0x7ffe 0x7f\n").is_none());
+    }
+
+    #[test]
+    fn proc_net_addresses() {
+        assert_eq!(address("0100007F:1539", false).as_deref(), Some("127.0.0.1:5433"));
+        assert_eq!(address("00000000000000000000000001000000:0050", true).as_deref(), Some("[::1]:80"));
+        assert_eq!(address("0000000000000000FFFF00000100007F:1F90", true).as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn the_lock_holder_is_the_line_without_an_arrow() {
+        let locks =
+            "1: FLOCK  ADVISORY  WRITE 4100 08:01:5678 0 EOF\n1: -> FLOCK  ADVISORY  WRITE 4200 08:01:5678 0 EOF\n";
+        assert_eq!(holder_of(locks, 5678, 4200), Some(4100));
+        assert_eq!(holder_of(locks, 9, 4200), None);
+    }
+}

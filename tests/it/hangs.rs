@@ -1,0 +1,151 @@
+//! Hangs from the moment of the attach (issue 21): with the real strace, a process already
+//! blocked in `poll` with a timeout on a socket to a silent loopback server, and one already
+//! asleep, are named in `stuck` "since before the attach" by `attach --for`; the exit status
+//! follows `--exit-code`. On the captures: the pool hung on one backend names its 3 workers.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{fixtures, report, run};
+
+/// Kills a helper process when the test ends, passed or failed.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cmd` and waits until its main thread is blocked in syscall `nr` (x86_64 numbers).
+fn blocked_in(cmd: &mut Command, nr: &str) -> KillOnDrop {
+    let child = KillOnDrop(cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn"));
+    let path = format!("/proc/{}/syscall", child.0.id());
+    let since = Instant::now();
+    while since.elapsed() < Duration::from_secs(20) {
+        let now = std::fs::read_to_string(&path).unwrap_or_default();
+        if now.split_whitespace().next() == Some(nr) {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{cmd:?} never blocked in syscall {nr}");
+}
+
+fn attach_for(pid: u32, extra: &[&str]) -> Output {
+    let pid = pid.to_string();
+    let mut args = vec!["attach", "--for", "2s", "--no-disk", "--color", "never"];
+    args.extend_from_slice(extra);
+    args.push(&pid);
+    run(&args)
+}
+
+/// The stuck call of `pid` in a JSON report.
+fn stuck_of(r: &Value, pid: u32) -> Value {
+    r["stuck"].as_array().expect("stuck").iter().find(|s| s["pid"] == pid).cloned().unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_client_blocked_in_poll_before_the_attach_is_stuck_on_its_peer() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let server = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = server.local_addr().expect("addr").port();
+    let client = format!(
+        "import select, socket\nc = socket.create_connection(('127.0.0.1', {port}))\nc.sendall(b'SELECT 1')\n\
+         p = select.poll()\np.register(c, select.POLLIN)\nwhile True:\n    p.poll(30000)\n"
+    );
+    // poll is syscall 7: blocked in it with a timeout, as database drivers wait
+    let client = blocked_in(Command::new("python3").args(["-c", &client]), "7");
+    let (_conn, _) = server.accept().expect("accept");
+    let pid = client.0.id();
+
+    let out = attach_for(pid, &["--format", "json", "--exit-code"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a stuck verdict with --exit-code: {err}");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = stuck_of(&r, pid);
+    assert_eq!(s["target"], format!("tcp 127.0.0.1:{port}"), "{r}");
+    assert_eq!(
+        (s["syscall"].as_str(), s["since"].as_str(), s["idle"].as_bool()),
+        (Some("poll"), Some("before the attach"), Some(false))
+    );
+    assert!(s["waited_s"].as_f64().unwrap() >= 1.5, "{s}");
+    assert_eq!(r["waiting"]["verdict"]["kind"], "stuck");
+    // said at once on stderr, from /proc, before any trace line
+    assert!(err.contains(&format!("{pid} poll on tcp 127.0.0.1:{port} (since before the attach)")), "{err}");
+
+    // the text report says so in its first lines; without --exit-code the status is 0
+    let out = attach_for(pid, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head: Vec<&str> = text.lines().filter(|l| !l.is_empty()).take(4).collect();
+    let verdict = head.iter().find(|l| l.starts_with("stuck:")).unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        verdict.starts_with(&format!("stuck: 1 call on tcp 127.0.0.1:{port} since before the attach (pid {pid})")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_sleep_in_progress_at_the_attach_is_stuck_since_before_it() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    // sleep(1) sleeps in clock_nanosleep (230); after the attach strace shows restart_syscall
+    let sleeper = blocked_in(Command::new("sleep").arg("300"), "230");
+    let pid = sleeper.0.id();
+    let out = attach_for(pid, &["--format", "json", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = stuck_of(&r, pid);
+    assert_eq!((s["target"].as_str(), s["since"].as_str()), (Some("sleep"), Some("before the attach")), "{r}");
+    assert_eq!(s["syscall"], "clock_nanosleep");
+    // a second sleeper: once strace detached, the first one's sleep goes on as restart_syscall,
+    // whose arguments /proc does not show
+    let sleeper = blocked_in(Command::new("sleep").arg("300"), "230");
+    let pid = sleeper.0.id();
+    let text = String::from_utf8_lossy(&attach_for(pid, &[]).stdout).into_owned();
+    let verdict = text.lines().find(|l| l.starts_with("stuck:")).unwrap_or_else(|| panic!("{text}"));
+    assert!(verdict.starts_with(&format!("stuck: 1 call on sleep since before the attach (pid {pid})")), "{text}");
+}
+
+#[test]
+fn for_needs_a_duration() {
+    let out = run(&["attach", "--for", "soon", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--for soon: not a duration"));
+}
+
+#[test]
+fn the_pool_hung_on_one_backend_names_every_worker() {
+    let dir = fixtures().join("incidents").join("hang-pool-attach");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let v = &r["waiting"]["verdict"];
+    let mut pids: Vec<u64> = v["pids"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap()).collect();
+    pids.sort_unstable();
+    let workers: Vec<u64> = truth["facts"]["workers"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap()).collect();
+    assert_eq!(pids, workers);
+    // the first screen says how many wait on what
+    let out = run(&["--no-disk", "--color", "never", trace]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().find(|l| !l.is_empty() && !l.starts_with("straceback:")).unwrap();
+    assert!(first.starts_with("slow: 100 % of the time of 3 processes (pids "), "{text}");
+    assert!(first.contains("waiting on tcp 127.0.0.1:18410"), "{text}");
+}
+
+#[test]
+fn a_lock_wait_names_its_holder() {
+    let trace = fixtures().join("incidents").join("hang-lock-holder").join("trace.txt");
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    let target = r["waiting"]["verdict"]["target"].as_str().unwrap();
+    assert!(target.starts_with("lock /srv/hangs/nightly.lock (held by pid "), "{target}");
+}
