@@ -139,8 +139,17 @@ pub fn judge(truth: &Value, report: &Value) -> Judged {
     // "a clear cause" or "independent problems": the report says what is wrong
     let claims = clear || report["confidence"] == "independent";
     let said = suspects.first().and_then(|s| s["path"].as_str()).unwrap_or("(none)").to_string();
-    if kind(truth) != Kind::Failure {
-        return Judged { first: !claims, top3: !claims, false_clear: claims, said, ..Judged::default() };
+    // a wait is the answer: a cause may be claimed only if it is what the processes waited on
+    let waited_on = suspects.first().is_some_and(|s| s["path"] == truth["waits"]["top_target"]);
+    match kind(truth) {
+        Kind::Healthy => {
+            return Judged { first: !claims, top3: !claims, false_clear: claims, said, ..Judged::default() }
+        }
+        Kind::Waits => {
+            let ok = !claims || waited_on;
+            return Judged { first: ok, top3: ok, false_clear: !ok, said, ..Judged::default() };
+        }
+        Kind::Failure => {}
     }
     let causes = causes(truth);
     let main = &causes[0];

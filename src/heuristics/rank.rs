@@ -435,11 +435,11 @@ mod tests {
     #[test]
     fn epipe_on_a_pipe_is_no_network_error() {
         let pipe = Failure::path_example("pipe:[8812]", "EPIPE");
-        let (_, why) = score(&pipe, None);
+        let (_, why) = score(&pipe, None, None);
         assert!(matches!(why[0].why, Why::ErrnoClass { class: ErrnoClass::Other, .. }), "{:?}", why[0].why);
         let socket =
             Failure { target: Target::Address { proto: "tcp", addr: "10.0.0.5:80".into(), unix_path: None }, ..pipe };
-        let (_, why) = score(&socket, None);
+        let (_, why) = score(&socket, None, None);
         assert!(matches!(why[0].why, Why::ErrnoClass { class: ErrnoClass::Network, .. }));
     }
 

@@ -1,5 +1,5 @@
 //! The report as plain data: serde types whose field names are the JSON contract
-//! (`"schema": 1`, documented in docs/json.md and docs/report.schema.json). `build` makes it;
+//! (`"schema": 2`, documented in docs/json.md and docs/report.schema.json). `build` makes it;
 //! renderers read only it.
 //! Kinds are enums; the ones the JSON carries as sentences (reasons, explanations, what
 //! followed, noise details, network failures) are serialized with the words of
@@ -30,7 +30,7 @@ use crate::heuristics::typo::{Evidence, Typo, TypoKind};
 pub use crate::memory::Dropped as MemoryCaps;
 pub use crate::text::TraceText;
 
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

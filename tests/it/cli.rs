@@ -15,7 +15,7 @@ fn missing_input_is_reported_and_the_others_still_analysed() {
     assert!(err.starts_with("straceback: /nonexistent/trace.txt: No such file or directory"), "{err}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report still printed");
     assert!(report["summary"]["lines"].as_u64().unwrap_or(0) > 10);
-    assert_eq!(report["schema"], 1);
+    assert_eq!(report["schema"], 2);
 }
 
 #[test]

@@ -10,7 +10,7 @@ const STAGES: [&[&str]; 10] = [
     &["input", "disk", "host", "syscalls"],
     &["parse", "interrupt"],
     &["flow", "analysis"],
-    &["heuristics"],
+    &["heuristics", "inflight"],
     &["report"],
     &["render"],
     &["options"],

@@ -3,8 +3,8 @@
 
 use super::screen::number;
 use crate::event::Pid;
-use crate::report::waits::{StuckCall, Verdict};
 use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
+use crate::report::waits::{StuckCall, Verdict};
 use crate::text::TraceText;
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
