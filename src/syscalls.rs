@@ -223,6 +223,28 @@ pub(crate) fn info(name: &[u8]) -> Info {
     }
 }
 
+/// Whether `errno` from call `name` is the end of a timed wait rather than a failure: a futex
+/// wait with a timeout (condition variables, JVM and Go parkers), a semaphore, message queue or
+/// signal wait that gave up at its deadline, as the program asked. Connections time out
+/// with ETIMEDOUT too, and those are failures: only waits on no peer are listed here.
+pub fn timed_wait_expired(name: &[u8], errno: &str) -> bool {
+    errno == "ETIMEDOUT"
+        && matches!(
+            name,
+            b"futex"
+                | b"futex_time64"
+                | b"futex_waitv"
+                | b"semtimedop"
+                | b"semtimedop_time64"
+                | b"mq_timedreceive"
+                | b"mq_timedreceive_time64"
+                | b"mq_timedsend"
+                | b"mq_timedsend_time64"
+                | b"rt_sigtimedwait"
+                | b"rt_sigtimedwait_time64"
+        )
+}
+
 /// What a successful call changes that the analysis keeps: process, descriptor and cwd state,
 /// credentials, descriptors held, output (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
 /// counted: the parser's fast path never decodes them.

@@ -195,7 +195,7 @@ impl Analyzer {
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
         match &sc.ret {
             Return::Error { errno, message } => {
-                if classify(errno) == ErrnoClass::Transient {
+                if classify(errno) == ErrnoClass::Transient || syscalls::timed_wait_expired(sc.name.as_bytes(), errno) {
                     self.interruptions += 1;
                     if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);

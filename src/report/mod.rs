@@ -81,7 +81,8 @@ pub struct Summary {
     pub syscalls: u64,
     /// Failed syscalls (interruptions excluded).
     pub failures: u64,
-    /// EINTR, EAGAIN, EINPROGRESS, ERESTART*: counted, not failures.
+    /// EINTR, EAGAIN, EINPROGRESS, ERESTART*, and timed waits that reached their deadline
+    /// (`syscalls::timed_wait_expired`): counted, not failures.
     pub interruptions: u64,
     pub groups: u64,
     pub noise_groups: u64,

@@ -8,6 +8,7 @@ mod edges;
 mod explain;
 mod fast_path;
 mod flags;
+mod harden;
 mod harness;
 mod hostile;
 mod incidents;
