@@ -18,8 +18,9 @@ const DOMINANT_SECS: f64 = 1.0;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
-    /// Calls still waiting at the end of the trace, longest first.
-    Stuck { calls: Vec<StuckCall> },
+    /// Calls still waiting at the end of the trace, longest first; `not_kept` calls began
+    /// waiting past the table's cap and were not followed (`calls` is then a lower bound).
+    Stuck { calls: Vec<StuckCall>, not_kept: u64 },
     /// One target held most of the time.
     Slow {
         target: TraceText,
@@ -54,7 +55,7 @@ pub(crate) fn is_notable(w: &WaitReport) -> bool {
     !w.idle && w.stalled_s >= NOTABLE_SECS && w.longest_s >= NOTICED_SECS
 }
 
-pub(crate) fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Verdict> {
+pub(crate) fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option<Verdict> {
     let mut calls: Vec<StuckCall> = stuck
         .iter()
         .filter(|s| !s.idle)
@@ -65,7 +66,7 @@ pub(crate) fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Ver
         .collect();
     if !calls.is_empty() {
         calls.sort_by(|a, b| b.waited_s.total_cmp(&a.waited_s).then(a.pid.cmp(&b.pid)));
-        return Some(Verdict::Stuck { calls });
+        return Some(Verdict::Stuck { calls, not_kept });
     }
     let top = waits.iter().filter(|w| !w.idle).max_by(|a, b| a.stalled_s.total_cmp(&b.stalled_s))?;
     let (share, share_of) = (top.share?, top.share_of?);

@@ -98,7 +98,12 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         suspects: suspects.len() as u64,
         overflow_failures: failures.overflow,
         typo_budget_spent,
-        memory_caps: MemoryCaps { unfinished_calls: stats.unfinished_dropped, ..dropped },
+        memory_caps: MemoryCaps {
+            unfinished_calls: stats.unfinished_dropped,
+            stuck_calls: waits.stuck_overflow,
+            wait_targets: waits.overflow,
+            ..dropped
+        },
         first_time: stats.first_time.as_ref().map(|t| t.text().to_string()),
         last_time: stats.last_time.as_ref().map(|t| t.text().to_string()),
         unparsed: stats.unparsed,

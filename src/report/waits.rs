@@ -32,6 +32,9 @@ pub struct Waiting {
     pub requests: Option<RequestTimes>,
     /// Waits not attributed because too many targets were seen.
     pub overflow: u64,
+    /// Calls that began waiting while 4,096 others were followed: not kept (`stuck` is then a
+    /// lower bound).
+    pub stuck_overflow: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -172,8 +175,8 @@ pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckR
         slowest: w.requests.slowest.iter().take(SLOWEST).map(|d| slow_request(w, d)).collect(),
         slowest_error: w.requests.slowest_error.as_ref().map(|d| slow_request(w, d)),
     });
-    let verdict = stall::verdict(&waits, &stuck);
-    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow })
+    let verdict = stall::verdict(&waits, &stuck, w.stuck_overflow);
+    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow, stuck_overflow: w.stuck_overflow })
 }
 
 fn slow_request(w: &Waits, d: &Done) -> SlowRequest {

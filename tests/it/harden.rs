@@ -54,3 +54,75 @@ fn issue22_item7_a_connection_that_times_out_is_still_a_failure() {
     assert_eq!(r["summary"]["failures"], 1, "{}", r["summary"]);
     assert_eq!(r["suspects"][0]["errno"], "ETIMEDOUT");
 }
+
+#[test]
+fn issue22_item5_stuck_calls_past_the_cap_are_not_shown_as_exact() {
+    // 5,000 threads blocked in futex when the trace ends, 10 s later: 4,096 are followed
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut t: String = (1..=5000)
+        .map(|p| format!("{p} 10:00:00.{p:06} futex(0x7f{p:010x}, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n"))
+        .collect();
+    t.push_str("9999 10:00:10.000000 getpid() = 9999\n");
+    let f = trace(&dir, "t.txt", &t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["stuck"].as_array().expect("stuck").len(), 4096);
+    assert_eq!(r["waiting"]["stuck_overflow"], 5000 - 4096, "{}", r["waiting"]);
+    assert_eq!(r["summary"]["memory_caps"]["stuck_calls"], 5000 - 4096, "{}", r["summary"]);
+    assert_eq!(r["waiting"]["verdict"]["not_kept"], 5000 - 4096);
+    let floor = "stuck: ≥ 4,096 calls were still waiting when the trace ended";
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(screen.contains(floor) && screen.contains("(904 more not followed: memory cap)"), "{screen}");
+    assert!(screen.contains("memory caps hit (-v says what was dropped): stuck calls"), "{screen}");
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(verbose.contains(floor), "{verbose}");
+    assert_eq!(verbose.lines().filter(|l| l.starts_with("  stuck: ")).count(), 20, "-v cuts the list");
+    assert!(verbose.contains("… and 4,076 more stuck calls"), "{verbose}");
+    assert!(verbose.contains("904 waiting calls not followed"), "{verbose}");
+    let md = text(&["--no-disk", "--format", "markdown", &f]);
+    assert!(md.contains(floor), "{md}");
+    assert_eq!(md.lines().filter(|l| l.starts_with("- stuck: ")).count(), 10, "markdown cuts the list");
+    assert!(md.contains("… and 4,086 more stuck calls"), "{md}");
+}
+
+#[test]
+fn issue22_item5_stuck_calls_under_the_cap_are_exact() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut t: String = (1..=30)
+        .map(|p| format!("{p} 10:00:00.{p:06} futex(0x7f{p:010x}, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n"))
+        .collect();
+    t.push_str("9999 10:00:10.000000 getpid() = 9999\n");
+    let f = trace(&dir, "t.txt", &t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["waiting"]["stuck_overflow"], 0);
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(screen.contains("stuck: 30 calls were still waiting when the trace ended"), "{screen}");
+    assert!(!screen.contains("memory caps"), "{screen}");
+}
+
+#[test]
+fn issue22_item5_waits_on_targets_past_the_cap_are_counted() {
+    // 5,000 reads of distinct files, 10 ms each: 4,096 targets are kept
+    let dir = tempfile::tempdir().expect("tmp");
+    let t: String = (0..5000)
+        .map(|i| format!("7 10:00:{:02}.{:06} read(3</srv/data/f{i}.bin>, \"x\", 1) = 1 <0.010000>\n", i / 1000, (i % 1000) * 1000))
+        .collect();
+    let f = trace(&dir, "t.txt", &t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["waiting"]["overflow"], 5000 - 4096, "{}", r["waiting"]);
+    assert_eq!(r["summary"]["memory_caps"]["wait_targets"], 5000 - 4096);
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(verbose.contains("904 waits on more targets not attributed"), "{verbose}");
+    assert!(verbose.contains("904 waits on targets past the 4,096 kept"), "{verbose}");
+}
+
+#[test]
+fn issue22_item11_verbose_prints_no_empty_waits_header() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = trace(
+        &dir,
+        "t.txt",
+        "7 10:00:00.000000 openat(AT_FDCWD, \"/srv/app/a.conf\", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000010>\n",
+    );
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(!verbose.contains("Waits (0 of 0 targets)"), "{verbose}");
+}

@@ -215,7 +215,16 @@ fn unparsed_lines_kept_for_show_unparsed_are_cut() {
 fn nothing_is_said_about_memory_when_no_cap_was_reached() {
     let f = crate::harness::fixtures().join("incidents/seed/trace.txt");
     let r = measured(&f);
-    for what in ["unfinished_calls", "processes", "descriptor_tables", "failures", "evidence", "known_paths"] {
+    for what in [
+        "unfinished_calls",
+        "processes",
+        "descriptor_tables",
+        "failures",
+        "evidence",
+        "known_paths",
+        "stuck_calls",
+        "wait_targets",
+    ] {
         assert_eq!(caps(&r, what), 0, "{what}");
     }
     assert!(!text(&f, false).contains("memory caps") && !text(&f, true).contains("memory caps"));

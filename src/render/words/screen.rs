@@ -65,6 +65,8 @@ pub(crate) fn memory_caps_short(c: &crate::report::MemoryCaps) -> Option<String>
         (c.failures, "failure groups"),
         (c.evidence, "evidence"),
         (c.known_paths, "known paths"),
+        (c.stuck_calls, "stuck calls"),
+        (c.wait_targets, "wait targets"),
     ];
     let hit: Vec<&str> = tables.iter().filter(|(n, _)| *n > 0).map(|(_, t)| *t).collect();
     (!hit.is_empty()).then(|| format!("memory caps hit (-v says what was dropped): {}", hit.join(", ")))
@@ -81,6 +83,8 @@ pub(crate) fn memory_caps(c: &crate::report::MemoryCaps) -> Option<String> {
         (c.evidence, "group without all its evidence", "groups without all their evidence"),
         // a path not remembered is not remembered as seen either: counted per call
         (c.known_paths, "successful path call not remembered", "successful path calls not remembered"),
+        (c.stuck_calls, "waiting call not followed", "waiting calls not followed"),
+        (c.wait_targets, "wait on a target past the 4,096 kept", "waits on targets past the 4,096 kept"),
     ]
     .into_iter()
     .filter(|(n, ..)| *n > 0)

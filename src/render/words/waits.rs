@@ -78,12 +78,22 @@ pub(crate) fn verdict(v: &Verdict) -> String {
                 calls(syscalls),
             )
         }
-        Verdict::Stuck { calls } => {
+        Verdict::Stuck { calls, not_kept } => {
             let longest = calls.iter().map(|c| c.waited_s).fold(0.0, f64::max);
+            if *not_kept > 0 {
+                // the table of waiting calls was full: the count is a floor, never exact
+                return format!(
+                    "stuck: ≥ {} calls were still waiting when the trace ended ({} more not followed: memory cap), the longest for {}",
+                    number(calls.len() as u64),
+                    number(*not_kept),
+                    secs(longest),
+                );
+            }
             match calls.len() {
                 1 => format!("stuck: 1 call was still waiting when the trace ended, for {}", secs(longest)),
                 n => format!(
-                    "stuck: {n} calls were still waiting when the trace ended, the longest for {}",
+                    "stuck: {} calls were still waiting when the trace ended, the longest for {}",
+                    number(n as u64),
                     secs(longest)
                 ),
             }
@@ -114,6 +124,26 @@ pub(crate) fn wait_line(w: &WaitReport) -> String {
         line.push_str(" (idle)");
     }
     line
+}
+
+/// `waits on 195,904 more targets not attributed (4,096 targets kept: memory cap)`.
+pub(crate) fn waits_overflow(n: u64) -> String {
+    format!("{} waits on more targets not attributed (the first 4,096 targets kept: memory cap)", number(n))
+}
+
+/// `… and 4,090 more stuck calls (JSON lists them)`: the tail of a list cut at `shown`;
+/// `not_kept` more were not followed at all (memory cap).
+pub(crate) fn more_stuck(listed: usize, shown: usize, not_kept: u64) -> Option<String> {
+    let more = listed.saturating_sub(shown) as u64;
+    match (more, not_kept) {
+        (0, 0) => None,
+        (m, 0) => Some(format!("… and {} more stuck calls (`--format json` lists them)", number(m))),
+        (m, n) => Some(format!(
+            "… and {} more stuck calls (`--format json` lists them), and {} waiting calls not followed (memory cap)",
+            number(m),
+            number(n)
+        )),
+    }
 }
 
 /// `pid 812 futex on futex 0x55d0c0a0: waiting 3.02 s (since 10:15:02.412345)`.
