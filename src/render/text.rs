@@ -118,6 +118,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.typo_budget_spent {
         writeln!(out, "{}", words::TYPO_BUDGET_SPENT.yellow())?;
     }
+    if let Some(ignored) = words::ignored_times(s.ignored_durations, s.ignored_timestamps) {
+        writeln!(out, "{}", ignored.yellow())?;
+    }
     let parts = words::symptom_parts(report);
     if !parts.is_empty() {
         // only what went wrong is red: `HTTP 200 ×3` is not a failure

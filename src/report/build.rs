@@ -19,7 +19,19 @@ use crate::text::TraceText;
 const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
-    let Collected { failures, symptoms: seen, waits, processes, syscalls, failed, interruptions, dropped, .. } = c;
+    let Collected {
+        failures,
+        symptoms: seen,
+        waits,
+        processes,
+        syscalls,
+        failed,
+        interruptions,
+        dropped,
+        ignored_durations,
+        ignored_times,
+        ..
+    } = c;
     let Judgement { typo_budget_spent, noise, confidence, suspects } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
@@ -109,6 +121,8 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         unparsed: stats.unparsed,
         skipped: stats.skipped,
         overlong: stats.overlong,
+        ignored_durations,
+        ignored_timestamps: ignored_times,
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
     let mut report = Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms);

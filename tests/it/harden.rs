@@ -37,7 +37,11 @@ fn issue22_item7_timed_waits_are_not_failures() {
     let suspects = r["suspects"].as_array().expect("suspects");
     assert_eq!(suspects.len(), 1, "{suspects:?}");
     assert_eq!(suspects[0]["path"], "/srv/app/settings.ini");
-    assert!(r["failures"].as_array().expect("failures").iter().all(|g| g["errnos"].to_string().find("ETIMEDOUT").is_none()));
+    assert!(r["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .all(|g| g["errnos"].to_string().find("ETIMEDOUT").is_none()));
     let screen = text(&["--no-disk", "--color", "never", &f]);
     assert!(!screen.contains("ETIMEDOUT") && !screen.contains("network error"), "{screen}");
 }
@@ -104,7 +108,13 @@ fn issue22_item5_waits_on_targets_past_the_cap_are_counted() {
     // 5,000 reads of distinct files, 10 ms each: 4,096 targets are kept
     let dir = tempfile::tempdir().expect("tmp");
     let t: String = (0..5000)
-        .map(|i| format!("7 10:00:{:02}.{:06} read(3</srv/data/f{i}.bin>, \"x\", 1) = 1 <0.010000>\n", i / 1000, (i % 1000) * 1000))
+        .map(|i| {
+            format!(
+                "7 10:00:{:02}.{:06} read(3</srv/data/f{i}.bin>, \"x\", 1) = 1 <0.010000>\n",
+                i / 1000,
+                (i % 1000) * 1000
+            )
+        })
         .collect();
     let f = trace(&dir, "t.txt", &t);
     let r = report(&["--no-disk", &f]);
@@ -125,4 +135,49 @@ fn issue22_item11_verbose_prints_no_empty_waits_header() {
     );
     let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
     assert!(!verbose.contains("Waits (0 of 0 targets)"), "{verbose}");
+}
+
+#[test]
+fn issue22_item6_impossible_durations_are_dropped_and_their_calls_kept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let connect = "connect(3, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 ETIMEDOUT (Connection timed out)";
+    let t = [
+        format!("9 10:00:00.000000 {connect} <99999999999999999999.000000>"),
+        format!("9 10:00:01.000000 {connect} <-5.000000>"),
+        format!("9 10:00:02.000000 {connect} <nan>"),
+        "9 10:00:03.000000 openat(AT_FDCWD, \"/srv/a\", O_RDONLY) = -1 ENOENT (No such file or directory) <1e308>"
+            .into(),
+        "9 10:00:04.000000 read(4, \"x\", 1) = 1 <inf>".into(),
+        "9 10:00:05.000000 read(4, \"x\", 1) = 1 <0.500000>".into(),
+    ];
+    let f = trace(&dir, "t.txt", &(t.join("\n") + "\n"));
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["unparsed"], 0, "{}", r["summary"]);
+    assert_eq!(r["summary"]["failures"], 4, "every failure counts: {}", r["summary"]);
+    assert_eq!(r["summary"]["ignored_durations"], 5, "{}", r["summary"]);
+    let waits = r["waits"].as_array().expect("waits");
+    assert!(waits.iter().all(|w| w["longest_s"].as_f64().unwrap_or(0.0) < 10.0), "{waits:?}");
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("e20") && !screen.contains("100000000"), "{screen}");
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(verbose.contains("ignored as impossible, their calls kept: 5 durations"), "{verbose}");
+}
+
+#[test]
+fn issue22_item6_a_timestamp_of_another_format_is_ignored() {
+    // a `-ttt` line inside a `-tt` trace: never a wait of 1.8e19 s, never the trace's end
+    let dir = tempfile::tempdir().expect("tmp");
+    let t = "9 23:59:59.900000 futex(0x7f00, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n\
+             8 23:59:59.950000 openat(AT_FDCWD, \"/srv/a\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+             8 18446744073709551615.000000 getpid() = 8\n\
+             8 1733560000.000000 getpid() = 8\n";
+    let f = trace(&dir, "t.txt", t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["ignored_timestamps"], 2, "{}", r["summary"]);
+    assert_eq!(r["summary"]["last_time"], "23:59:59.950000", "{}", r["summary"]);
+    for s in r["stuck"].as_array().expect("stuck") {
+        assert!(s["waited_s"].as_f64().unwrap_or(0.0) < 1.0, "{s}");
+    }
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("18446744073709551615") && !screen.contains("e19"), "{screen}");
 }

@@ -72,6 +72,23 @@ pub(crate) fn memory_caps_short(c: &crate::report::MemoryCaps) -> Option<String>
     (!hit.is_empty()).then(|| format!("memory caps hit (-v says what was dropped): {}", hit.join(", ")))
 }
 
+/// `ignored as impossible: 3 durations, 1 timestamp of another format`.
+pub(crate) fn ignored_times(durations: u64, timestamps: u64) -> Option<String> {
+    let parts: Vec<String> = [
+        (
+            durations,
+            "duration (negative, not a number or over 116 days)",
+            "durations (negative, not a number or over 116 days)",
+        ),
+        (timestamps, "timestamp of another format", "timestamps of another format"),
+    ]
+    .into_iter()
+    .filter(|(n, ..)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    (!parts.is_empty()).then(|| format!("ignored as impossible, their calls kept: {}", parts.join(", ")))
+}
+
 /// What the memory caps dropped, when they dropped anything.
 pub(crate) fn memory_caps(c: &crate::report::MemoryCaps) -> Option<String> {
     let parts: Vec<String> = [
