@@ -181,3 +181,31 @@ fn issue22_item6_a_timestamp_of_another_format_is_ignored() {
     let screen = text(&["--no-disk", "--color", "never", &f]);
     assert!(!screen.contains("18446744073709551615") && !screen.contains("e19"), "{screen}");
 }
+
+#[test]
+fn issue22_item3_attach_refuses_straceback_itself() {
+    // bash execs a lone last command: `$$` is straceback's own pid
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let out = std::process::Command::new("bash")
+        .args(["-c", &format!("exec {} attach $$", sb.display())])
+        .output()
+        .expect("bash");
+    let err = crate::harness::input_error(&out);
+    assert!(err.contains("that is straceback itself"), "{err}");
+}
+
+#[test]
+fn issue22_item3_attach_leaves_out_straceback_and_its_ancestors() {
+    // the outer shell is given; the shell between it and straceback is straceback's ancestor
+    // (tracing what runs, or draws, straceback would feed its own output back to it)
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let script = format!("A=$$; sh -c \"timeout -s INT 3 {} attach --no-disk $A; echo done\"; true", sb.display());
+    let out = std::process::Command::new("sh").args(["-c", &script]).output().expect("sh");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ptrace") && err.contains("restricted") {
+        return; // this host forbids ptrace: nothing to check
+    }
+    let line = err.lines().find(|l| l.starts_with("straceback: attached to ")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with("straceback: attached to 1 process ("), "{line}");
+    assert!(line.contains("left out: straceback itself and "), "{line}");
+}
