@@ -23,11 +23,17 @@
 #                 item 6: time and RSS)
 #   deep-path     one failing path of 500 KB (`/a/a/…`), --no-disk (item 3: time)
 #   deep-dirs     20 failing directories at /a×2000, --no-disk and --root (item 3: time)
+#   urandom       200 MiB of random bytes (moved here from tests/it/hostile.rs: RSS is measured,
+#                 never asserted in tests)
+#   giant-line    one 200 MiB line, then a call (likewise)
+#   stuck         3,000,000 threads left in futex when the trace ends (issue 22 item 5: the
+#                 4,096 followed, the rest counted)
+#   ff-many       a -ff set of 40,000 one-line files (issue 22 item 2, open: memory grows per file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/straceback}
 OUT=${OUT:-/tmp/straceback-hostile}
-CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff deep-path deep-dirs}
+CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff deep-path deep-dirs urandom giant-line stuck ff-many}
 mkdir -p "$OUT"
 
 generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
@@ -40,6 +46,8 @@ generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
             mv "$f.tmp" "$f"
             return 0 ;;
         ff) f="$OUT/ff/trace.10000"; mkdir -p "$OUT/ff" ;;
+        ff-many) f="$OUT/ff-many/t.40000"; mkdir -p "$OUT/ff-many" ;;
+        urandom) [ -s "$f" ] || head -c $((200 << 20)) /dev/urandom > "$f"; return 0 ;;
         deep-dirs) mkdir -p "$OUT/root/a/a/a" ;;
     esac
     [ -s "$f" ] && return 0
@@ -91,6 +99,21 @@ with open(path, "w", buffering=1 << 20) as f:
                     f'{t(9)} exit_group(1) = ?\n'
                     f'{t(10)} +++ exited with 1 +++\n'
                 )
+    elif case == "ff-many":
+        import os
+        d = os.path.dirname(path)
+        for pid in range(1, 40_001):
+            with open(f"{d}/t.{pid}", "w") as g:
+                g.write(f"10:00:00.{pid % 1_000_000:06} getpid() = {pid}\n")
+    elif case == "giant-line":
+        chunk = "a" * (1 << 20)
+        for _ in range(200):
+            w(chunk)
+        w("\nclose(3) = 0\n")
+    elif case == "stuck":
+        for p in range(1, 3_000_001):
+            w(f"{p} 10:00:00.{p % 1_000_000:06} futex(0x7f{p:010x}, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n")
+        w("9999999 10:00:10.000000 getpid() = 9999999\n")
     elif case == "deep-path":
         w(f'1 openat(AT_FDCWD, "{"/a" * 250_000}/x", O_RDONLY) = -1 ENOENT (No such file or directory)\n')
     elif case == "deep-dirs":
@@ -105,7 +128,7 @@ with open(path, "w", buffering=1 << 20) as f:
             w(f'[pid {pid}] execve("/usr/bin/tool", [{argv}], 0x7ffd /* 3 vars */) = 0\n')
             w(f'[pid {pid}] openat(AT_FDCWD, "/srv/app/missing-{pid}", O_RDONLY) = -1 ENOENT (No such file or directory)\n')
 EOF
-    if [ "$1" = ff ]; then rm -f "$f.tmp"; else mv "$f.tmp" "$f"; fi
+    case $1 in ff|ff-many) rm -f "$f.tmp" ;; *) mv "$f.tmp" "$f" ;; esac
 }
 
 measure() { # binary, args... -> "wall rss_mib" (with a descriptor limit of 1024, as item 6 asks)
@@ -118,6 +141,8 @@ measure() { # binary, args... -> "wall rss_mib" (with a descriptor limit of 1024
 args() { # case -> the inputs and options it is run with, one per line
     case $1 in
         ff) printf '%s\n' --no-disk "$OUT/ff/trace" ;;
+        ff-many) printf '%s\n' --no-disk "$OUT/ff-many/t" ;;
+        urandom) printf '%s\n' --no-disk "$OUT/urandom.txt" ;;
         deep-dirs) printf '%s\n' --root "$OUT/root" "$OUT/$1.txt" ;;
         *) printf '%s\n' --no-disk "$OUT/$1.txt" ;;
     esac
@@ -137,7 +162,11 @@ echo "$header" | sed 's/[^|][^|]*|/---|/g'
 for c in $CASES; do
     generate "$c"
     mapfile -t a < <(args "$c")
-    if [ "$c" = ff ]; then size=$(( $(cat "$OUT"/ff/trace.* | wc -c) / 1048576 )); else size=$(( $(stat -c %s "$OUT/$c.txt") / 1048576 )); fi
+    case $c in
+        ff|ff-many) size=$(( $(du -sb "$OUT/$c" | cut -f1) / 1048576 )) ;;
+        urandom) size=200 ;;
+        *) size=$(( $(stat -c %s "$OUT/$c.txt") / 1048576 )) ;;
+    esac
     before=""
     if [ -n "${BIN_B:-}" ]; then
         read -r bw br <<< "$(measure "$BIN_B" "${a[@]}")"

@@ -24,6 +24,12 @@ pub struct Timestamp<'a> {
     pub relative: bool,
 }
 
+/// The shape of a timestamp's text: `HH:MM:SS[.frac]` (seconds since midnight) or
+/// `SECS.frac` (since the epoch). Two shapes in one trace cannot be compared.
+pub fn clock_shape(text: &[u8]) -> bool {
+    text.contains(&b':')
+}
+
 impl Timestamp<'_> {
     pub fn text(&self) -> &str {
         std::str::from_utf8(&self.text).unwrap_or_default()

@@ -25,23 +25,51 @@ pub fn children(pid: Pid) -> Vec<Pid> {
 }
 
 /// Every live descendant of `pid` (children, their children, ...), in the order found, without
-/// this process and what it started (attaching to an ancestor of straceback must not trace
-/// straceback itself).
+/// this process and what it started, nor its ancestors (attaching to an ancestor of straceback
+/// must not trace straceback itself, nor what draws its output).
 pub fn descendants(pid: Pid) -> Vec<Pid> {
+    walk(pid, &my_ancestors()).0
+}
+
+/// The parent of `pid` (`/proc/PID/stat` field 4), if it has a live one.
+fn parent(pid: Pid) -> Option<Pid> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_ascii_whitespace().nth(1)?.parse().ok().filter(|&p| p != 0)
+}
+
+/// straceback's ancestors, its parent first (a bounded walk: pid namespaces are shallow).
+pub fn my_ancestors() -> BTreeSet<Pid> {
+    let mut out = BTreeSet::new();
+    let mut p = std::process::id();
+    while let Some(up) = parent(p).filter(|&up| out.len() < 4096 && out.insert(up)) {
+        p = up;
+    }
+    out
+}
+
+/// [`descendants`] of `pid`, and how many of them were left out because they are in `skip`
+/// (walked through, never listed: attaching to straceback's terminal multiplexer or login shell
+/// would trace the process that draws straceback's own output, a loop without end).
+fn walk(pid: Pid, skip: &BTreeSet<Pid>) -> (Vec<Pid>, usize) {
     let me = std::process::id();
     let mut seen = BTreeSet::from([pid]);
     let mut out = Vec::new();
+    let mut skipped = 0;
     let mut next = vec![pid];
     while let Some(p) = next.pop() {
         for c in children(p) {
             if c == me || !seen.insert(c) || out.len() >= MAX_DESCENDANTS {
                 continue;
             }
-            out.push(c);
+            if skip.contains(&c) {
+                skipped += 1;
+            } else {
+                out.push(c);
+            }
             next.push(c);
         }
     }
-    out
+    (out, skipped)
 }
 
 /// A process and the live processes below it.
@@ -51,15 +79,17 @@ pub struct Tree {
     pub below: Vec<Pid>,
     /// Every one below is a child of `root` (else some are grandchildren).
     pub children_only: bool,
+    /// straceback's own ancestors found below `root`, left out (see [`walk`]).
+    pub left_out: usize,
 }
 
 impl Tree {
-    /// `root` and its live descendants.
+    /// `root` and its live descendants but straceback's ancestors.
     pub fn of(root: Pid) -> Tree {
-        let below = descendants(root);
+        let (below, left_out) = walk(root, &my_ancestors());
         let direct = children(root);
         let children_only = below.iter().all(|p| direct.contains(p));
-        Tree { root, below, children_only }
+        Tree { root, below, children_only, left_out }
     }
 
     /// Only the processes `keep` accepts (a tree whose root goes keeps the rest).

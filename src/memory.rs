@@ -71,4 +71,8 @@ pub struct Dropped {
     pub evidence: u64,
     /// Successful path calls whose path was not remembered as existing.
     pub known_paths: u64,
+    /// Calls that began waiting while 4,096 others were followed (`stuck` is a lower bound).
+    pub stuck_calls: u64,
+    /// Waits on more targets than the 4,096 kept (not attributed to any).
+    pub wait_targets: u64,
 }

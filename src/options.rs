@@ -156,6 +156,8 @@ impl Options {
 fn strace_words(text: &str) -> Result<Vec<String>, Error> {
     let words = shell_words(text).ok_or_else(|| Error::Usage(words::strace_args_unbalanced(text)))?;
     match refused_flag(&words) {
+        // strace takes `--` or a word that is no option's value for the command to trace
+        Some(word) if word == "--" || !word.starts_with('-') => Err(Error::Usage(words::strace_arg_not_option(&word))),
         Some(flag) => Err(Error::Usage(words::strace_arg_refused(&flag))),
         None => Ok(words),
     }
@@ -232,11 +234,21 @@ fn shell_words(text: &str) -> Option<Vec<String>> {
 const STRACE_VALUED: &str = "abeEIoOpPsSuUX";
 
 /// The first flag of `words` that redirects strace's trace (`-o FILE`, `--output`, `-ff`,
-/// `--output-separately`) or replaces it with a summary (`-c`, `--summary-only`).
+/// `--output-separately`) or replaces it with a summary (`-c`, `--summary-only`), or the first
+/// word that is not an option (`--`, a command).
 fn refused_flag(words: &[String]) -> Option<String> {
     let mut value_next = false;
+    // after a long option without `=`: a word that is not an option is its value
+    let mut long_value = false;
     for w in words {
         if std::mem::take(&mut value_next) {
+            continue;
+        }
+        let may_be_value = std::mem::take(&mut long_value);
+        if w == "--" || (!w.starts_with('-') && !may_be_value) {
+            return Some(w.clone());
+        }
+        if !w.starts_with('-') {
             continue;
         }
         if let Some(long) = w.strip_prefix("--") {
@@ -244,6 +256,8 @@ fn refused_flag(words: &[String]) -> Option<String> {
             if matches!(name, "output" | "output-separately" | "summary-only") {
                 return Some(w.clone());
             }
+            // `--trace file`: a long option may take the next word as its value
+            long_value = !long.contains('=');
             continue;
         }
         let Some(short) = w.strip_prefix('-') else { continue };
@@ -327,11 +341,22 @@ mod tests {
             "--output-separately",
             "--summary-only",
             "-e trace=open -c",
+            "--seccomp-bpf -o /tmp/t",
         ] {
             assert!(strace_words(refused).is_err(), "{refused}");
         }
-        for kept in ["-e trace=%file", "-f", "-s 512", "-e o", "-P /tmp/-o", "-e trace=open -C", "-X verbose"] {
+        for kept in
+            ["-e trace=%file", "-f", "-s 512", "-e o", "-P /tmp/-o", "-e trace=open -C", "-X verbose", "--trace file"]
+        {
             assert!(strace_words(kept).is_ok(), "{kept}");
+        }
+    }
+
+    #[test]
+    fn issue22_item11_strace_args_holding_a_command_are_refused() {
+        for stray in ["--", "-f -- true", "-e trace=%file ls", "true"] {
+            let e = strace_words(stray).map_err(|e| e.to_string());
+            assert!(e.as_ref().is_err_and(|e| e.contains("is not a strace option")), "{stray}: {e:?}");
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn start(launch: &Launch, extra: &[String]) -> Result<Tracer, Error> {
     let trees = match launch {
         Launch::Attach(pids) => {
             for pid in pids {
+                check_not_self(*pid)?;
                 check_attachable(*pid)?;
             }
             trees_of(pids)
@@ -138,6 +139,19 @@ pub fn command_exists(launch: &Launch) -> bool {
         Launch::Run(argv) => argv.first().is_some_and(|c| host::command_exists(c)),
         Launch::Attach(_) => true,
     }
+}
+
+/// Refuses straceback's own pid or one of its threads (`exec straceback attach $$` in a
+/// wrapper, or `bash -c 'straceback attach $$'`, which execs): strace would trace straceback
+/// reading strace's lines about itself, without end.
+fn check_not_self(pid: u32) -> Result<(), Error> {
+    let own_thread = std::path::Path::new(&format!("/proc/self/task/{pid}")).exists();
+    if pid == std::process::id() || own_thread {
+        return Err(Error::Usage(format!(
+            "attach {pid}: that is straceback itself (a shell that runs `straceback attach $$` as its last command execs it): give the pid of the process to trace"
+        )));
+    }
+    Ok(())
 }
 
 /// Explains, before strace tries, why attaching to `pid` would be refused.

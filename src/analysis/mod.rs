@@ -8,6 +8,7 @@
 //! budgets are in [`crate::memory`]), and what a table dropped is counted for the report.
 
 pub(crate) mod blame;
+mod clock;
 mod credentials;
 mod dns;
 pub(crate) mod evidence;
@@ -69,6 +70,9 @@ pub(crate) struct Collected {
     pub syscalls: u64,
     pub failed: u64,
     pub interruptions: u64,
+    /// Durations and timestamps dropped as impossible (see [`clock`]).
+    pub ignored_durations: u64,
+    pub ignored_times: u64,
     /// What the memory caps dropped (the pairer's count aside).
     pub dropped: Dropped,
 }
@@ -103,6 +107,7 @@ pub struct Analyzer {
     /// Times a process was forgotten to stay within the memory caps.
     forgotten: u64,
     live: Option<LiveQueue>,
+    clock: clock::Clock,
 }
 
 impl Analyzer {
@@ -126,11 +131,14 @@ impl Analyzer {
             exits: 0,
             forgotten: 0,
             live: None,
+            clock: clock::Clock::default(),
         }
     }
 
     /// Takes one event (in input order) read from `source`.
     pub fn push(&mut self, source: &str, ev: &Event) {
+        let sane = self.clock.sane(ev);
+        let ev = sane.as_ref().unwrap_or(ev);
         // lines without a pid prefix come from one process strace did not name
         let pid = ev.pid.unwrap_or(0);
         let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
@@ -511,6 +519,8 @@ impl Analyzer {
             syscalls: self.syscalls,
             failed: self.failed,
             interruptions: self.interruptions,
+            ignored_durations: self.clock.ignored_durations,
+            ignored_times: self.clock.ignored_times,
             dropped,
         }
     }

@@ -55,8 +55,11 @@ impl Assembler {
 
     fn note_time(&mut self, text: Option<&[u8]>) {
         if let Some(text) = text {
-            if self.stats.first_time.is_none() {
-                self.stats.first_time = Some(absolute_timestamp(text));
+            match &self.stats.first_time {
+                None => self.stats.first_time = Some(absolute_timestamp(text)),
+                // a `-ttt` stamp in a `-tt` trace (or the reverse) is not a time of this trace
+                Some(first) if crate::event::clock_shape(&first.text) != crate::event::clock_shape(text) => return,
+                Some(_) => {}
             }
             self.last_time.clear();
             self.last_time.extend_from_slice(text);

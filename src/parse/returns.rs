@@ -32,6 +32,11 @@ pub fn parse_return_part(i: In<'_>) -> IResult<In<'_>, (Return<'_>, Option<f64>)
     let (i, _) = nom::multi::many0(preceded(space1, alt((tag("(INJECTED)"), tag("(DELAYED)")))))(i)?;
     let (i, duration) = opt(preceded(space1, parse_duration))(i)?;
     let (i, _) = space0(i)?;
+    // `<-5.000000>`, `<nan>`, `<1e308>`: not a duration strace prints; the call stands, its
+    // duration marked impossible (infinite) for the analysis to drop and count
+    if duration.is_none() && i.first() == Some(&b'<') && i.last() == Some(&b'>') && !i[1..i.len() - 1].contains(&b'<') {
+        return Ok((&i[i.len()..], (ret, Some(f64::INFINITY))));
+    }
     Ok((i, (ret, duration)))
 }
 
@@ -51,6 +56,10 @@ fn plain_value_return(i: In<'_>) -> Option<(Return<'_>, Option<f64>)> {
         [] => None,
         [b' ', d @ ..] => match parse_duration(d) {
             Ok((b"", d)) => Some(d),
+            // not a duration strace prints (`<-5.0>`, `<nan>`): marked impossible, as above
+            _ if d.first() == Some(&b'<') && d.last() == Some(&b'>') && !d[1..d.len() - 1].contains(&b'<') => {
+                Some(f64::INFINITY)
+            }
             _ => return None,
         },
         _ => return None,

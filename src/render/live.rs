@@ -74,7 +74,12 @@ pub(crate) fn attached(trees: &[Tree]) -> String {
             format!("{} and its {what} {}", t.root, pid_list(&t.below))
         })
         .collect();
-    format!("attached to {} ({})", words::count(total as u64, "process", "processes"), parts.join("; "))
+    let left_out: usize = trees.iter().map(|t| t.left_out).sum();
+    let mine = match left_out {
+        0 => String::new(),
+        n => format!("; left out: straceback itself and {} above it", words::count(n as u64, "process", "processes")),
+    };
+    format!("attached to {} ({}{mine})", words::count(total as u64, "process", "processes"), parts.join("; "))
 }
 
 /// A piped or saved trace that shows `pid` attached, while processes below it, alive on this

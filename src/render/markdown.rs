@@ -112,8 +112,11 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for x in shown {
         writeln!(out, "- {}", md(&words::wait_line(x)))?;
     }
-    for s in stuck {
+    for s in stuck.iter().take(STUCK_LISTED) {
         writeln!(out, "- stuck: {}", md(&words::stuck_line(s)))?;
+    }
+    if let Some(more) = words::more_stuck(stuck.len(), STUCK_LISTED, w.stuck_overflow) {
+        writeln!(out, "- {}", md(&more))?;
     }
     if let Some(r) = &w.requests {
         if let Some(slow) = r.slowest.first() {
@@ -128,6 +131,8 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// Wait targets listed in the Waits section.
 const WAITS_LISTED: usize = 5;
+/// Stuck calls listed in the Waits section (JSON has them all).
+const STUCK_LISTED: usize = 10;
 
 /// `- Change `x.phpp` to `x.php` in /srv/app/settings.php, line 112`; `- Change
 /// `ulimit -n 32` in /srv/app/run, line 3: it sets the descriptor limit`; `- Point

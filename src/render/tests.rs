@@ -221,7 +221,7 @@ fn live_lines() {
 #[test]
 fn what_was_attached_and_what_was_missed() {
     use crate::host::Tree;
-    let tree = |root, below: &[u32], children_only| Tree { root, below: below.to_vec(), children_only };
+    let tree = |root, below: &[u32], children_only| Tree { root, below: below.to_vec(), children_only, left_out: 0 };
     assert_eq!(
         super::live::attached(&[tree(2341, &[2342, 2343], true)]),
         "attached to 3 processes (2341 and its 2 children 2342 2343)"

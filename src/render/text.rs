@@ -48,6 +48,9 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     )
 }
 
+/// Stuck calls listed by `-v` (JSON has them all).
+const STUCK_LISTED: usize = 20;
+
 /// Where the time went, every target (idle ones marked), the calls stuck at the end, the
 /// slowest requests.
 fn waits(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
@@ -60,12 +63,21 @@ fn waits(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result
         writeln!(out, "{}", esc(&words::verdict(v)).red().bold())?;
     }
     let shown = top.unwrap_or(usize::MAX).min(report.waits.len());
-    writeln!(out, "{}", format!("Waits ({shown} of {} targets)", report.waits.len()).bold())?;
+    // no target, no stuck call, no request: a header over nothing says nothing
+    if shown > 0 || !report.stuck.is_empty() || w.requests.is_some() || w.overflow > 0 {
+        writeln!(out, "{}", format!("Waits ({shown} of {} targets)", report.waits.len()).bold())?;
+    }
     for x in report.waits.iter().take(shown) {
         writeln!(out, "  {}  (longest at line {})", esc(&words::wait_line(x)), x.longest_line)?;
     }
-    for s in &report.stuck {
+    if w.overflow > 0 {
+        writeln!(out, "  {}", words::waits_overflow(w.overflow).yellow())?;
+    }
+    for s in report.stuck.iter().take(STUCK_LISTED) {
         writeln!(out, "  stuck: {}  (line {})", esc(&words::stuck_line(s)), s.line)?;
+    }
+    if let Some(more) = words::more_stuck(report.stuck.len(), STUCK_LISTED, w.stuck_overflow) {
+        writeln!(out, "  {}", more.yellow())?;
     }
     if let Some(r) = &w.requests {
         writeln!(out, "  requests: {} timed, {} in all", words::number(r.count), words::secs(r.total_s))?;
@@ -105,6 +117,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if s.typo_budget_spent {
         writeln!(out, "{}", words::TYPO_BUDGET_SPENT.yellow())?;
+    }
+    if let Some(ignored) = words::ignored_times(s.ignored_durations, s.ignored_timestamps) {
+        writeln!(out, "{}", ignored.yellow())?;
     }
     let parts = words::symptom_parts(report);
     if !parts.is_empty() {

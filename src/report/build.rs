@@ -19,7 +19,19 @@ use crate::text::TraceText;
 const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
-    let Collected { failures, symptoms: seen, waits, processes, syscalls, failed, interruptions, dropped, .. } = c;
+    let Collected {
+        failures,
+        symptoms: seen,
+        waits,
+        processes,
+        syscalls,
+        failed,
+        interruptions,
+        dropped,
+        ignored_durations,
+        ignored_times,
+        ..
+    } = c;
     let Judgement { typo_budget_spent, noise, confidence, suspects, independent, unexplained_crashes } = judged;
     let groups = &failures.groups;
     let suspects: Vec<Suspect> = suspects
@@ -99,12 +111,19 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         suspects: suspects.len() as u64,
         overflow_failures: failures.overflow,
         typo_budget_spent,
-        memory_caps: MemoryCaps { unfinished_calls: stats.unfinished_dropped, ..dropped },
+        memory_caps: MemoryCaps {
+            unfinished_calls: stats.unfinished_dropped,
+            stuck_calls: waits.stuck_overflow,
+            wait_targets: waits.overflow,
+            ..dropped
+        },
         first_time: stats.first_time.as_ref().map(|t| t.text().to_string()),
         last_time: stats.last_time.as_ref().map(|t| t.text().to_string()),
         unparsed: stats.unparsed,
         skipped: stats.skipped,
         overlong: stats.overlong,
+        ignored_durations,
+        ignored_timestamps: ignored_times,
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
     // a live trace went on after its last line, until strace stopped

@@ -114,6 +114,12 @@ pub struct Summary {
     pub unparsed: u64,
     pub skipped: u64,
     pub overlong: u64,
+    /// `-T` durations dropped as impossible (negative, not a number, over 116 days): their
+    /// calls counted without them.
+    pub ignored_durations: u64,
+    /// Timestamps of another shape than the trace's first (`-ttt` in a `-tt` trace): their
+    /// lines counted as untimed.
+    pub ignored_timestamps: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -35,6 +35,9 @@ pub struct Waiting {
     pub requests: Option<RequestTimes>,
     /// Waits not attributed because too many targets were seen.
     pub overflow: u64,
+    /// Calls that began waiting while 4,096 others were followed: not kept (`stuck` is then a
+    /// lower bound).
+    pub stuck_overflow: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -189,8 +192,8 @@ pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckR
         slowest: w.requests.slowest.iter().take(SLOWEST).map(|d| slow_request(w, d)).collect(),
         slowest_error: w.requests.slowest_error.as_ref().map(|d| slow_request(w, d)),
     });
-    let verdict = verdict(&waits, &stuck);
-    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow })
+    let verdict = verdict(&waits, &stuck, w.stuck_overflow);
+    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow, stuck_overflow: w.stuck_overflow })
 }
 
 fn slow_request(w: &Waits, d: &Done) -> SlowRequest {
@@ -263,8 +266,10 @@ const DOMINANT_SECS: f64 = 1.0;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
-    /// Calls still waiting at the end of the trace, longest first.
-    Stuck { calls: Vec<StuckCall> },
+    /// Calls still waiting at the end of the trace, the target most wait behind first;
+    /// `not_kept` calls began waiting past the table's cap and were not followed (`calls` is
+    /// then a lower bound).
+    Stuck { calls: Vec<StuckCall>, not_kept: u64 },
     /// One target held most of the time.
     Slow {
         target: TraceText,
@@ -302,7 +307,7 @@ fn is_notable(w: &WaitReport) -> bool {
     !w.idle && w.stalled_s >= NOTABLE_SECS && w.longest_s >= NOTICED_SECS
 }
 
-fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Verdict> {
+fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option<Verdict> {
     let mut calls: Vec<StuckCall> = stuck
         .iter()
         .filter(|s| !s.idle)
@@ -326,7 +331,7 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport]) -> Option<Verdict> {
             m.cmp(n).then(b.waited_s.total_cmp(&a.waited_s)).then(a.target.cmp(&b.target)).then(a.pid.cmp(&b.pid))
         });
         calls = keyed.into_iter().map(|(_, c)| c).collect();
-        return Some(Verdict::Stuck { calls });
+        return Some(Verdict::Stuck { calls, not_kept });
     }
     let top = waits.iter().filter(|w| !w.idle).max_by(|a, b| a.stalled_s.total_cmp(&b.stalled_s))?;
     let (share, share_of) = (top.share?, top.share_of?);

@@ -61,24 +61,6 @@ pub fn input_error(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Runs straceback with `args` under GNU time; returns (status, stdout, stderr, peak RSS in KiB).
-pub fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, String, i64) {
-    // GNU time forks straceback from its own small process: the peak it reports is
-    // straceback's. (A child spawned from this test process starts as a copy of it, and
-    // getrusage/wait4 count that copy: the test process's own size.)
-    let dir = tempfile::tempdir().expect("tmp");
-    let rss_file = dir.path().join("rss");
-    let out = std::process::Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
-        .arg(&rss_file)
-        .arg(assert_cmd::cargo::cargo_bin("straceback"))
-        .args(args)
-        .output()
-        .expect("run /usr/bin/time (apt-get install time)");
-    let rss = std::fs::read_to_string(&rss_file).ok().and_then(|s| s.lines().last()?.trim().parse().ok());
-    (out.status.code(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned(), rss.expect("peak RSS"))
-}
-
 /// `straceback events FILE` as parsed JSON objects.
 pub fn events(file: &Path) -> Vec<serde_json::Value> {
     let out = run(&["events", file.to_str().expect("utf-8 path")]);

@@ -276,8 +276,10 @@ fn the_status_line_is_erased_before_a_suspect_line() {
     let before = &bytes[..at];
     assert!(String::from_utf8_lossy(before).contains("Ctrl-C for the report"), "the status line was drawn: {before:?}");
     assert!(before.ends_with(b"\r\x1b[2K"), "erased before the suspect: {:?}", String::from_utf8_lossy(before));
-    let _ = out.read_to_end(WAIT);
-    assert!(pty.wait(WAIT).is_some(), "the pipeline ended");
+    // the pipeline's end is not checked: how long strace takes to detach from a shell forking
+    // in a loop depends on the machine's load (a minute at a load of 20), not on straceback;
+    // dropping the group kills it
+    drop(pty);
 }
 
 #[test]

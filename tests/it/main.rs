@@ -11,6 +11,7 @@ mod explain;
 mod fast_path;
 mod flags;
 mod hangs;
+mod harden;
 mod harness;
 mod hostile;
 mod incidents;

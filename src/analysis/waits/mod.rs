@@ -109,6 +109,9 @@ pub(crate) struct Waits {
     index: HashMap<On, usize>,
     pub targets: Vec<Totals>,
     pub overflow: u64,
+    /// Calls that began waiting while [`MAX_OPEN`] others were followed: not kept, so whether
+    /// they were still waiting at the end is unknown.
+    pub stuck_overflow: u64,
     pending: HashMap<Pid, Pending>,
     open: HashMap<Pid, Stuck>,
     epoll: HashMap<(Pid, i64), Vec<FdArg<'static>>>,
@@ -288,6 +291,8 @@ impl Waits {
                     before: false,
                 };
                 self.open.insert(pid, stuck);
+            } else {
+                self.stuck_overflow += 1;
             }
             if !interrupted {
                 return;

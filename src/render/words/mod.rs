@@ -387,6 +387,15 @@ pub(crate) fn strace_arg_refused(flag: &str) -> String {
     )
 }
 
+/// `--strace-args` holding `--` or a command: strace would trace that instead.
+pub(crate) fn strace_arg_not_option(word: &str) -> String {
+    format!(
+        "--strace-args: {} is not a strace option (strace would take it for the command to trace); \
+         give the command after straceback's own `--`",
+        esc(word)
+    )
+}
+
 /// `--strace-args` that cannot be split into words.
 pub(crate) fn strace_args_unbalanced(args: &str) -> String {
     format!("--strace-args: unbalanced quote or trailing backslash in {}", esc(args))

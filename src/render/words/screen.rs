@@ -65,9 +65,28 @@ pub(crate) fn memory_caps_short(c: &crate::report::MemoryCaps) -> Option<String>
         (c.failures, "failure groups"),
         (c.evidence, "evidence"),
         (c.known_paths, "known paths"),
+        (c.stuck_calls, "stuck calls"),
+        (c.wait_targets, "wait targets"),
     ];
     let hit: Vec<&str> = tables.iter().filter(|(n, _)| *n > 0).map(|(_, t)| *t).collect();
     (!hit.is_empty()).then(|| format!("memory caps hit (-v says what was dropped): {}", hit.join(", ")))
+}
+
+/// `ignored as impossible: 3 durations, 1 timestamp of another format`.
+pub(crate) fn ignored_times(durations: u64, timestamps: u64) -> Option<String> {
+    let parts: Vec<String> = [
+        (
+            durations,
+            "duration (negative, not a number or over 116 days)",
+            "durations (negative, not a number or over 116 days)",
+        ),
+        (timestamps, "timestamp of another format", "timestamps of another format"),
+    ]
+    .into_iter()
+    .filter(|(n, ..)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    (!parts.is_empty()).then(|| format!("ignored as impossible, their calls kept: {}", parts.join(", ")))
 }
 
 /// What the memory caps dropped, when they dropped anything.
@@ -81,6 +100,8 @@ pub(crate) fn memory_caps(c: &crate::report::MemoryCaps) -> Option<String> {
         (c.evidence, "group without all its evidence", "groups without all their evidence"),
         // a path not remembered is not remembered as seen either: counted per call
         (c.known_paths, "successful path call not remembered", "successful path calls not remembered"),
+        (c.stuck_calls, "waiting call not followed", "waiting calls not followed"),
+        (c.wait_targets, "wait on a target past the 4,096 kept", "waits on targets past the 4,096 kept"),
     ]
     .into_iter()
     .filter(|(n, ..)| *n > 0)

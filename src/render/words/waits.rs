@@ -86,7 +86,7 @@ pub(crate) fn verdict(v: &Verdict) -> String {
                 calls(syscalls),
             )
         }
-        Verdict::Stuck { calls } => stuck_verdict(calls),
+        Verdict::Stuck { calls, not_kept } => stuck_verdict(calls, *not_kept),
     }
 }
 
@@ -120,8 +120,17 @@ pub(crate) fn wait_line(w: &WaitReport) -> String {
 /// trace ended, the longest for 4.02 s; 3 on tcp 127.0.0.1:5433 (pids 7, 8, 9)`; calls in
 /// progress at the attach say so first: `stuck: 3 calls on tcp 127.0.0.1:5433 since before the
 /// attach (pids 7, 8, 9), the longest for at least 2.01 s`.
-fn stuck_verdict(calls: &[StuckCall]) -> String {
+fn stuck_verdict(calls: &[StuckCall], not_kept: u64) -> String {
     let longest = calls.iter().map(|c| c.waited_s).fold(0.0, f64::max);
+    if not_kept > 0 {
+        // the table of waiting calls was full: the count is a floor, never exact
+        return format!(
+            "stuck: ≥ {} calls were still waiting when the trace ended ({} more not followed: memory cap), the longest for {}",
+            number(calls.len() as u64),
+            number(not_kept),
+            secs(longest),
+        );
+    }
     let Some(first) = calls.first() else { return "stuck:".to_string() };
     let on: Vec<&StuckCall> = calls.iter().filter(|c| c.target == first.target).collect();
     let mut pids: Vec<Pid> = on.iter().map(|c| c.pid).collect();
@@ -143,7 +152,11 @@ fn stuck_verdict(calls: &[StuckCall]) -> String {
     }
     let head = match calls.len() {
         1 => format!("stuck: 1 call was still waiting when the trace ended, for {}", secs(longest)),
-        n => format!("stuck: {n} calls were still waiting when the trace ended, the longest for {}", secs(longest)),
+        n => format!(
+            "stuck: {} calls were still waiting when the trace ended, the longest for {}",
+            number(n as u64),
+            secs(longest)
+        ),
     };
     if calls.len() == 1 {
         return format!("{head}, on {} {pids}", first.target);
@@ -246,5 +259,25 @@ mod tests {
         assert_eq!(secs(5.0), "5.00 s");
         assert_eq!(secs(0.0123), "12 ms");
         assert_eq!(secs(0.00031), "310 µs");
+    }
+}
+
+/// `waits on 195,904 more targets not attributed (4,096 targets kept: memory cap)`.
+pub(crate) fn waits_overflow(n: u64) -> String {
+    format!("{} waits on more targets not attributed (the first 4,096 targets kept: memory cap)", number(n))
+}
+
+/// `… and 4,090 more stuck calls (JSON lists them)`: the tail of a list cut at `shown`;
+/// `not_kept` more were not followed at all (memory cap).
+pub(crate) fn more_stuck(listed: usize, shown: usize, not_kept: u64) -> Option<String> {
+    let more = listed.saturating_sub(shown) as u64;
+    match (more, not_kept) {
+        (0, 0) => None,
+        (m, 0) => Some(format!("… and {} more stuck calls (`--format json` lists them)", number(m))),
+        (m, n) => Some(format!(
+            "… and {} more stuck calls (`--format json` lists them), and {} waiting calls not followed (memory cap)",
+            number(m),
+            number(n)
+        )),
     }
 }

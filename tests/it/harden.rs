@@ -1,0 +1,211 @@
+//! Hardening, round 2 (issue 22): timed waits, capped counts, impossible durations, attach's
+//! own process, the small edges. Each test is named after the item it checks.
+
+use crate::harness::{report, run};
+
+/// Writes `text` to `name` in `dir`; returns its path.
+fn trace(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).expect("write");
+    p.display().to_string()
+}
+
+fn text(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn issue22_item7_timed_waits_are_not_failures() {
+    // a condition variable waited on with a deadline (glibc, JVM and Go parkers) times out
+    // twice, a semaphore and a signal wait reach theirs; the one failure is the missing file
+    let dir = tempfile::tempdir().expect("tmp");
+    let futex = "futex(0x7f3a2c0a1b40, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, {tv_sec=1733560000, tv_nsec=0}, FUTEX_BITSET_MATCH_ANY) = -1 ETIMEDOUT (Connection timed out) <1.000100>";
+    let lines = [
+        format!("9 10:00:00.000000 {futex}"),
+        format!("9 10:00:01.000200 {futex}"),
+        "9 10:00:02.000300 semtimedop(3, [{sem_num=0, sem_op=-1, sem_flg=0}], 1, {tv_sec=1, tv_nsec=0}) = -1 ETIMEDOUT (Connection timed out) <1.000100>".into(),
+        "9 10:00:03.000500 rt_sigtimedwait([USR1], NULL, {tv_sec=1, tv_nsec=0}, 8) = -1 EAGAIN (Resource temporarily unavailable) <1.000100>".into(),
+        "9 10:00:04.000700 poll([{fd=5, events=POLLIN}], 1, 1000) = 0 (Timeout) <1.000100>".into(),
+        "9 10:00:05.000800 openat(AT_FDCWD, \"/srv/app/settings.ini\", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000010>".into(),
+    ];
+    let f = trace(&dir, "t.txt", &(lines.join("\n") + "\n"));
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["failures"], 1, "{}", r["summary"]);
+    assert_eq!(r["summary"]["interruptions"], 4, "{}", r["summary"]);
+    let suspects = r["suspects"].as_array().expect("suspects");
+    assert_eq!(suspects.len(), 1, "{suspects:?}");
+    assert_eq!(suspects[0]["path"], "/srv/app/settings.ini");
+    assert!(r["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .all(|g| g["errnos"].to_string().find("ETIMEDOUT").is_none()));
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("ETIMEDOUT") && !screen.contains("network error"), "{screen}");
+}
+
+#[test]
+fn issue22_item7_a_connection_that_times_out_is_still_a_failure() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = trace(
+        &dir,
+        "t.txt",
+        "9 10:00:00.000000 connect(3, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr(\"10.0.0.5\")}, 16) = -1 ETIMEDOUT (Connection timed out) <2.000100>\n",
+    );
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["failures"], 1, "{}", r["summary"]);
+    assert_eq!(r["suspects"][0]["errno"], "ETIMEDOUT");
+}
+
+#[test]
+fn issue22_item5_stuck_calls_past_the_cap_are_not_shown_as_exact() {
+    // 5,000 threads blocked in futex when the trace ends, 10 s later: 4,096 are followed
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut t: String = (1..=5000)
+        .map(|p| format!("{p} 10:00:00.{p:06} futex(0x7f{p:010x}, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n"))
+        .collect();
+    t.push_str("9999 10:00:10.000000 getpid() = 9999\n");
+    let f = trace(&dir, "t.txt", &t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["stuck"].as_array().expect("stuck").len(), 4096);
+    assert_eq!(r["waiting"]["stuck_overflow"], 5000 - 4096, "{}", r["waiting"]);
+    assert_eq!(r["summary"]["memory_caps"]["stuck_calls"], 5000 - 4096, "{}", r["summary"]);
+    assert_eq!(r["waiting"]["verdict"]["not_kept"], 5000 - 4096);
+    let floor = "stuck: ≥ 4,096 calls were still waiting when the trace ended";
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(screen.contains(floor) && screen.contains("(904 more not followed: memory cap)"), "{screen}");
+    assert!(screen.contains("memory caps hit (-v says what was dropped): stuck calls"), "{screen}");
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(verbose.contains(floor), "{verbose}");
+    assert_eq!(verbose.lines().filter(|l| l.starts_with("  stuck: ")).count(), 20, "-v cuts the list");
+    assert!(verbose.contains("… and 4,076 more stuck calls"), "{verbose}");
+    assert!(verbose.contains("904 waiting calls not followed"), "{verbose}");
+    let md = text(&["--no-disk", "--format", "markdown", &f]);
+    assert!(md.contains(floor), "{md}");
+    assert_eq!(md.lines().filter(|l| l.starts_with("- stuck: ")).count(), 10, "markdown cuts the list");
+    assert!(md.contains("… and 4,086 more stuck calls"), "{md}");
+}
+
+#[test]
+fn issue22_item5_stuck_calls_under_the_cap_are_exact() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut t: String = (1..=30)
+        .map(|p| format!("{p} 10:00:00.{p:06} futex(0x7f{p:010x}, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n"))
+        .collect();
+    t.push_str("9999 10:00:10.000000 getpid() = 9999\n");
+    let f = trace(&dir, "t.txt", &t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["waiting"]["stuck_overflow"], 0);
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(screen.contains("stuck: 30 calls were still waiting when the trace ended"), "{screen}");
+    assert!(!screen.contains("memory caps"), "{screen}");
+}
+
+#[test]
+fn issue22_item5_waits_on_targets_past_the_cap_are_counted() {
+    // 5,000 reads of distinct files, 10 ms each: 4,096 targets are kept
+    let dir = tempfile::tempdir().expect("tmp");
+    let t: String = (0..5000)
+        .map(|i| {
+            format!(
+                "7 10:00:{:02}.{:06} read(3</srv/data/f{i}.bin>, \"x\", 1) = 1 <0.010000>\n",
+                i / 1000,
+                (i % 1000) * 1000
+            )
+        })
+        .collect();
+    let f = trace(&dir, "t.txt", &t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["waiting"]["overflow"], 5000 - 4096, "{}", r["waiting"]);
+    assert_eq!(r["summary"]["memory_caps"]["wait_targets"], 5000 - 4096);
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(verbose.contains("904 waits on more targets not attributed"), "{verbose}");
+    assert!(verbose.contains("904 waits on targets past the 4,096 kept"), "{verbose}");
+}
+
+#[test]
+fn issue22_item11_verbose_prints_no_empty_waits_header() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = trace(
+        &dir,
+        "t.txt",
+        "7 10:00:00.000000 openat(AT_FDCWD, \"/srv/app/a.conf\", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000010>\n",
+    );
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(!verbose.contains("Waits (0 of 0 targets)"), "{verbose}");
+}
+
+#[test]
+fn issue22_item6_impossible_durations_are_dropped_and_their_calls_kept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let connect = "connect(3, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 ETIMEDOUT (Connection timed out)";
+    let t = [
+        format!("9 10:00:00.000000 {connect} <99999999999999999999.000000>"),
+        format!("9 10:00:01.000000 {connect} <-5.000000>"),
+        format!("9 10:00:02.000000 {connect} <nan>"),
+        "9 10:00:03.000000 openat(AT_FDCWD, \"/srv/a\", O_RDONLY) = -1 ENOENT (No such file or directory) <1e308>"
+            .into(),
+        "9 10:00:04.000000 read(4, \"x\", 1) = 1 <inf>".into(),
+        "9 10:00:05.000000 read(4, \"x\", 1) = 1 <0.500000>".into(),
+    ];
+    let f = trace(&dir, "t.txt", &(t.join("\n") + "\n"));
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["unparsed"], 0, "{}", r["summary"]);
+    assert_eq!(r["summary"]["failures"], 4, "every failure counts: {}", r["summary"]);
+    assert_eq!(r["summary"]["ignored_durations"], 5, "{}", r["summary"]);
+    let waits = r["waits"].as_array().expect("waits");
+    assert!(waits.iter().all(|w| w["longest_s"].as_f64().unwrap_or(0.0) < 10.0), "{waits:?}");
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("e20") && !screen.contains("100000000"), "{screen}");
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &f]);
+    assert!(verbose.contains("ignored as impossible, their calls kept: 5 durations"), "{verbose}");
+}
+
+#[test]
+fn issue22_item6_a_timestamp_of_another_format_is_ignored() {
+    // a `-ttt` line inside a `-tt` trace: never a wait of 1.8e19 s, never the trace's end
+    let dir = tempfile::tempdir().expect("tmp");
+    let t = "9 23:59:59.900000 futex(0x7f00, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n\
+             8 23:59:59.950000 openat(AT_FDCWD, \"/srv/a\", O_RDONLY) = -1 ENOENT (No such file or directory)\n\
+             8 18446744073709551615.000000 getpid() = 8\n\
+             8 1733560000.000000 getpid() = 8\n";
+    let f = trace(&dir, "t.txt", t);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["ignored_timestamps"], 2, "{}", r["summary"]);
+    assert_eq!(r["summary"]["last_time"], "23:59:59.950000", "{}", r["summary"]);
+    for s in r["stuck"].as_array().expect("stuck") {
+        assert!(s["waited_s"].as_f64().unwrap_or(0.0) < 1.0, "{s}");
+    }
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("18446744073709551615") && !screen.contains("e19"), "{screen}");
+}
+
+#[test]
+fn issue22_item3_attach_refuses_straceback_itself() {
+    // bash execs a lone last command: `$$` is straceback's own pid
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let out = std::process::Command::new("bash")
+        .args(["-c", &format!("exec {} attach $$", sb.display())])
+        .output()
+        .expect("bash");
+    let err = crate::harness::input_error(&out);
+    assert!(err.contains("that is straceback itself"), "{err}");
+}
+
+#[test]
+fn issue22_item3_attach_leaves_out_straceback_and_its_ancestors() {
+    // the outer shell is given; the shell between it and straceback is straceback's ancestor
+    // (tracing what runs, or draws, straceback would feed its own output back to it)
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let script = format!("A=$$; sh -c \"timeout -s INT 3 {} attach --no-disk $A; echo done\"; true", sb.display());
+    let out = std::process::Command::new("sh").args(["-c", &script]).output().expect("sh");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ptrace") && err.contains("restricted") {
+        return; // this host forbids ptrace: nothing to check
+    }
+    let line = err.lines().find(|l| l.starts_with("straceback: attached to ")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with("straceback: attached to 1 process ("), "{line}");
+    assert!(line.contains("left out: straceback itself and "), "{line}");
+}
