@@ -99,7 +99,9 @@ fn issue22_item5_stuck_calls_under_the_cap_are_exact() {
     let r = report(&["--no-disk", &f]);
     assert_eq!(r["waiting"]["stuck_overflow"], 0);
     let screen = text(&["--no-disk", "--color", "never", &f]);
-    assert!(screen.contains("stuck: 30 calls were still waiting when the trace ended"), "{screen}");
+    // each began before the trace (its process's first line): said so, and counted exactly
+    assert!(screen.contains("stuck: 1 of 30 calls on futex 0x7f0000000001 since before the attach"), "{screen}");
+    assert_eq!(r["stuck"].as_array().map(Vec::len), Some(30));
     assert!(!screen.contains("memory caps"), "{screen}");
 }
 

@@ -96,6 +96,8 @@ impl Waits {
                     before: true,
                 };
                 self.open.insert(pid, stuck);
+            } else {
+                self.stuck_overflow += 1;
             }
             return;
         }
