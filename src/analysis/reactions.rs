@@ -44,7 +44,7 @@ impl Analyzer {
                 if let (Some(t), Some(fd)) = (t(), sc.fd.as_ref().and_then(|f| f.num)) {
                     self.waits.requests.request(pid, fd, t, ev.line);
                 }
-            } else if self.from_nameserver(pid, sc) {
+            } else if self.reads_nameserver(pid, sc) {
                 if let Some(answer) = dns::answer(&read) {
                     self.name_answer(source, ev, pid, sc, answer);
                 }
@@ -87,7 +87,7 @@ impl Analyzer {
     }
 
     /// Whether `sc` reads from a name server: its socket's peer is port 53.
-    fn from_nameserver(&mut self, pid: Pid, sc: &Syscall) -> bool {
+    fn reads_nameserver(&mut self, pid: Pid, sc: &Syscall) -> bool {
         let port53 = |a: &SockAddr| matches!(a, SockAddr::Inet { port: 53, .. } | SockAddr::Inet6 { port: 53, .. });
         let fd = sc.fd.as_ref();
         if sc.addr.as_ref().is_some_and(port53)

@@ -249,19 +249,6 @@ pub(crate) fn blocked_lines(snapshot: &crate::inflight::Snapshot) -> Vec<String>
     lines
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_strace_users_think_of_them() {
-        assert_eq!(secs(30.1234), "30.1 s");
-        assert_eq!(secs(5.0), "5.00 s");
-        assert_eq!(secs(0.0123), "12 ms");
-        assert_eq!(secs(0.00031), "310 µs");
-    }
-}
-
 /// `waits on 195,904 more targets not attributed (4,096 targets kept: memory cap)`.
 pub(crate) fn waits_overflow(n: u64) -> String {
     format!("{} waits on more targets not attributed (the first 4,096 targets kept: memory cap)", number(n))
@@ -279,5 +266,18 @@ pub(crate) fn more_stuck(listed: usize, shown: usize, not_kept: u64) -> Option<S
             number(m),
             number(n)
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_strace_users_think_of_them() {
+        assert_eq!(secs(30.1234), "30.1 s");
+        assert_eq!(secs(5.0), "5.00 s");
+        assert_eq!(secs(0.0123), "12 ms");
+        assert_eq!(secs(0.00031), "310 µs");
     }
 }
