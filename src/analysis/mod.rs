@@ -548,6 +548,17 @@ fn process_wide(errno: &str) -> bool {
     matches!(errno, "EMFILE" | "ENFILE")
 }
 
+impl Collected {
+    /// The trace shows failed calls only (`strace -Z`, `--failed-only`): of a number of calls
+    /// enough to tell, none succeeded. What succeeded — the lookups that found a file, the
+    /// answers and writes — is not in it.
+    pub(crate) fn failures_only(&self) -> bool {
+        /// Fewer calls than this tell nothing (a short trace of one failing command).
+        const ENOUGH: u64 = 20;
+        self.syscalls >= ENOUGH && self.syscalls <= self.failed + self.interruptions
+    }
+}
+
 /// The event's absolute timestamp in seconds (`-r` deltas are none).
 pub(crate) fn secs(ev: &Event) -> Option<f64> {
     ev.time.as_ref().filter(|t| !t.relative).map(Timestamp::secs)

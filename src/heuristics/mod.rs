@@ -91,6 +91,16 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         .collect();
     // the member of a search with the best evidence takes the others (and what they explain)
     rank::sort(&mut scored, groups, &|_| 0);
+    if c.failures_only() {
+        // a success would not have been printed: "never succeeded later" says nothing
+        for (score, _, reasons) in &mut scored {
+            reasons.retain(|r| {
+                let keep = r.why != rank::Why::NeverResolved;
+                *score -= if keep { 0 } else { r.points };
+                keep
+            });
+        }
+    }
     let (scored, mut folded) = fold::fold(scored, groups);
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };

@@ -109,6 +109,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         words::number(s.noise_groups),
         words::number(s.interruptions)
     )?;
+    if s.failures_only {
+        writeln!(out, "{}", words::FAILURES_ONLY.yellow())?;
+    }
     if s.overflow_failures > 0 {
         writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
     }

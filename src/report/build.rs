@@ -19,6 +19,7 @@ use crate::text::TraceText;
 const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
+    let failures_only = c.failures_only();
     let Collected {
         failures,
         symptoms: seen,
@@ -124,6 +125,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         overlong: stats.overlong,
         ignored_durations,
         ignored_timestamps: ignored_times,
+        failures_only,
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
     // a live trace went on after its last line, until strace stopped

@@ -114,6 +114,8 @@ pub struct Summary {
     pub unparsed: u64,
     pub skipped: u64,
     pub overlong: u64,
+    /// The trace shows failed calls only (`strace -Z`): "never succeeded" is not claimed.
+    pub failures_only: bool,
     /// `-T` durations dropped as impossible (negative, not a number, over 116 days): their
     /// calls counted without them.
     pub ignored_durations: u64,

@@ -37,6 +37,10 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     )
 }
 
+/// The header's note on a trace of failed calls only.
+pub(crate) const FAILURES_ONLY: &str =
+    "this trace shows failed calls only (strace -Z): what succeeded after them is not in it";
+
 /// `2 processes`; `≥ 1,000,000 processes` once the count reached its cap.
 pub(crate) fn processes(n: u64) -> String {
     let counted = count(n, "process", "processes");
