@@ -39,10 +39,8 @@ pub enum SymptomKind {
     Killed(String),
     Exit(i32),
     Http(u16),
-    /// A line of error text (to stderr or a log); `named` when it names the candidate.
-    ErrorText {
-        named: bool,
-    },
+    /// A line of error text (to stderr or a log).
+    ErrorText,
 }
 
 /// Candidate causes, latest first (group ids).
@@ -89,7 +87,7 @@ impl Blames {
     /// bad exit its parent went on from to exit 0.
     pub fn handled(&self, b: &Blame) -> bool {
         match b.symptom {
-            SymptomKind::ErrorText { .. } => self.succeeded.contains(&b.pid),
+            SymptomKind::ErrorText => self.succeeded.contains(&b.pid),
             SymptomKind::Exit(_) => self.parents.get(&b.pid).is_some_and(|p| self.succeeded.contains(p)),
             _ => false,
         }

@@ -142,7 +142,7 @@ impl Analyzer {
             if naming::is_error_level(line) {
                 self.symptoms.add_error_text(pid, &naming::excerpt(line, None));
                 let named = self.react(pid, |_| {}, true, Some(line));
-                self.blame(pid, SymptomKind::ErrorText { named: !named.is_empty() }, named);
+                self.blame(pid, SymptomKind::ErrorText, named);
             }
         }
     }
@@ -196,7 +196,7 @@ impl Analyzer {
             let course = if crash { CRASH_COURSE } else { COURSE };
             self.state.candidates(pid, course, crash, |id| routine(&groups[id]))
         };
-        if matches!(symptom, SymptomKind::ErrorText { .. }) {
+        if matches!(symptom, SymptomKind::ErrorText) {
             self.state.blame_text(pid, candidates.clone(), by_name);
         }
         let window = self.state.window(pid);

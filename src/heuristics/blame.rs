@@ -25,9 +25,8 @@ pub struct Explains {
     pub exits: BTreeMap<i32, u64>,
     /// Error responses, with counts.
     pub http: BTreeMap<u16, u64>,
-    /// Lines of error text, and whether one named it.
+    /// Lines of error text.
     pub errors: u64,
-    pub named: bool,
     /// Where the symptoms happened.
     pub places: BTreeSet<(Pid, u64)>,
 }
@@ -38,10 +37,7 @@ impl Explains {
             SymptomKind::Killed(signal) => self.killed = Some(signal.clone()),
             SymptomKind::Exit(code) => *self.exits.entry(*code).or_default() += b.count,
             SymptomKind::Http(code) => *self.http.entry(*code).or_default() += b.count,
-            SymptomKind::ErrorText { named } => {
-                self.errors += b.count;
-                self.named |= named;
-            }
+            SymptomKind::ErrorText => self.errors += b.count,
         }
         if self.places.len() < PLACES {
             self.places.insert((b.pid, b.window));
@@ -58,7 +54,6 @@ impl Explains {
             *self.http.entry(*code).or_default() += n;
         }
         self.errors += other.errors;
-        self.named |= other.named;
         for p in other.places.iter().take(PLACES.saturating_sub(self.places.len())) {
             self.places.insert(*p);
         }

@@ -309,7 +309,7 @@ mod tests {
     fn scored(groups: &[Failure]) -> Vec<Scored> {
         let mut s: Vec<Scored> =
             (0..groups.len()).map(|i| (rank::score(&groups[i], None, None).0, i, Vec::new())).collect();
-        rank::sort(&mut s, groups, &|_| 0);
+        rank::sort(&mut s, groups);
         s
     }
 

@@ -72,7 +72,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     }
     let explains = |i: usize| blamed.by_group.get(&i);
     let mut order: Vec<usize> = (0..groups.len()).filter(|&i| noise[i].is_none()).collect();
-    order.sort_by_key(|&i| {
+    order.sort_by_cached_key(|&i| {
         std::cmp::Reverse((rank::tier(&groups[i], explains(i)), rank::score(&groups[i], None, explains(i)).0))
     });
     let mut budget = typo::Budget::default();
@@ -89,18 +89,15 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             (score, i, reasons)
         })
         .collect();
-    // the member of a search with the best evidence takes the others (and what they explain)
-    rank::sort(&mut scored, groups, &|_| 0);
     if c.failures_only() {
         // a success would not have been printed: "never succeeded later" says nothing
         for (score, _, reasons) in &mut scored {
-            reasons.retain(|r| {
-                let keep = r.why != rank::Why::NeverResolved;
-                *score -= if keep { 0 } else { r.points };
-                keep
-            });
+            reasons.retain(|r| r.why != rank::Why::NeverResolved);
+            *score = reasons.iter().map(|r| r.points).sum();
         }
     }
+    // the member of a search with the best evidence takes the others (and what they explain)
+    rank::sort(&mut scored, groups);
     let (scored, mut folded) = fold::fold(scored, groups);
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
@@ -131,6 +128,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         })
         .collect();
     let mut suspects = fold::into_links(fold::after_failed_exec(suspects, groups), groups);
+    // the file in the way of an ENOTDIR, as the disk shows it
     for r in &mut suspects {
         if r.path.is_none() && groups[r.group].main_errno() == "ENOTDIR" {
             r.path = groups[r.group].target.fs_path().and_then(|p| not_a_directory(p, disk));
@@ -140,16 +138,20 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
             }
         }
     }
-    let mut suspects = fold::into_directories(suspects, groups);
-    // a suspect explains what was folded into it too
-    let merged: Vec<Explains> = suspects.iter().map(|r| merged_explains(r, &blamed.by_group)).collect();
-    let tiers: Vec<u8> = suspects.iter().zip(&merged).map(|(r, e)| rank::tier(&groups[r.group], Some(e))).collect();
-    let mut order: Vec<usize> = (0..suspects.len()).collect();
-    order.sort_by_key(|&k| (std::cmp::Reverse(tiers[k]), std::cmp::Reverse(suspects[k].score)));
-    let mut slots: Vec<Option<Ranked>> = suspects.into_iter().map(Some).collect();
-    suspects = order.iter().filter_map(|&k| slots[k].take()).collect();
-    let ranked: Vec<(i32, u8)> = suspects.iter().zip(&order).map(|(r, &k)| (r.score, tiers[k])).collect();
-    let independent = independent(&order.iter().map(|&k| (&merged[k], tiers[k])).collect::<Vec<_>>());
+    // symptoms first: a suspect explains what was folded into it too; stable, so equal keys
+    // keep the evidence order
+    let mut by_tier: Vec<(Ranked, Explains, u8)> = fold::into_directories(suspects, groups)
+        .into_iter()
+        .map(|r| {
+            let e = merged_explains(&r, &blamed.by_group);
+            let tier = rank::tier(&groups[r.group], Some(&e));
+            (r, e, tier)
+        })
+        .collect();
+    by_tier.sort_by_key(|(r, _, tier)| (std::cmp::Reverse(*tier), std::cmp::Reverse(r.score)));
+    let ranked: Vec<(i32, u8)> = by_tier.iter().map(|(r, _, tier)| (r.score, *tier)).collect();
+    let independent = independent(&by_tier.iter().map(|(_, e, tier)| (e, *tier)).collect::<Vec<_>>());
+    let suspects: Vec<Ranked> = by_tier.into_iter().map(|(r, ..)| r).collect();
     // a crash nothing explains is the answer; the failures are footnotes to it
     let crash = !blamed.unexplained_crashes.is_empty() && ranked.first().map(|r| r.1) != Some(4);
     let confidence = if crash {

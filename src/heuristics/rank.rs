@@ -383,16 +383,11 @@ pub(crate) fn confidence(ranked: &[(i32, u8)], independent: usize, symptoms: boo
 /// A scored group: (score, group id, reasons).
 pub(crate) type Scored = (i32, usize, Vec<Reason>);
 
-/// Suspect order: the most severe symptom explained first ([`tier`] of each group), then the
-/// higher score, then the earlier first failure, then the group made first.
-pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure], tier: &dyn Fn(usize) -> u8) {
-    scored.sort_by(|a, b| {
-        tier(b.1)
-            .cmp(&tier(a.1))
-            .then(b.0.cmp(&a.0))
-            .then(groups[a.1].first.line.cmp(&groups[b.1].first.line))
-            .then(a.1.cmp(&b.1))
-    });
+/// Evidence order (the order folding takes the best member of a search by): higher score
+/// first, then the earlier first failure, then the group made first. The suspects' final
+/// order puts the [`tier`] before the score (`heuristics::judge`).
+pub(crate) fn sort(scored: &mut [Scored], groups: &[Failure]) {
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(groups[a.1].first.line.cmp(&groups[b.1].first.line)).then(a.1.cmp(&b.1)));
 }
 
 #[cfg(test)]
@@ -467,7 +462,7 @@ mod tests {
         f.reactions.exit_code = Some(1);
         let r = reasons(&f, None, None);
         assert!(!r.iter().any(|(k, _)| ["http_error", "exit_status", "killed"].contains(k)), "{r:?}");
-        let mut e = Explains { killed: Some("SIGSEGV".into()), errors: 2, named: true, ..Explains::default() };
+        let mut e = Explains { killed: Some("SIGSEGV".into()), errors: 2, ..Explains::default() };
         e.http.insert(500, 2);
         e.http.insert(404, 1);
         e.exits.insert(1, 1);
