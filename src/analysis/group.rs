@@ -213,8 +213,6 @@ pub struct Reactions {
     pub http: BTreeMap<u16, u64>,
     pub exit_code: Option<i32>,
     pub killed_by: Option<String>,
-    /// True when this failure was the process's last one before the reaction.
-    pub last_before: bool,
 }
 
 impl Reactions {

@@ -236,9 +236,6 @@ impl Analyzer {
                 g.reactions.error_text.get_or_insert_with(|| t.clone());
             }
             let mut telling = bad && Some(id) == last && g.reactions.is_failure_reaction();
-            if bad && Some(id) == last {
-                g.reactions.last_before = true;
-            }
             if let Some(new) = named {
                 // the latest named failures that are not routine, latest first
                 if !routine {

@@ -205,19 +205,25 @@ pub(crate) fn into_links(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranke
         }
     }
     for r in out.iter_mut().filter(|r| r.path.is_some()) {
-        let failures: u64 = r.folded.below.iter().map(|&c| groups[c].count).sum();
-        let why = Why::PathsBelow { paths: r.folded.below.len(), failures };
-        match r.reasons.iter_mut().find(|x| matches!(x.why, Why::PathsBelow { .. })) {
-            Some(reason) => reason.why = why,
-            None => {
-                r.score += WEIGHTS.paths_below;
-                r.reasons.push(Reason { why, points: WEIGHTS.paths_below });
-            }
-        }
+        count_paths_below(r, groups);
     }
     // stable: equal scores keep the order [`rank::sort`] gave them
     out.sort_by_key(|r| std::cmp::Reverse(r.score));
     out
+}
+
+/// Sets suspect `r`'s `paths_below` reason to what is folded below it now, giving
+/// [`WEIGHTS`]`.paths_below` the first time.
+fn count_paths_below(r: &mut Ranked, groups: &[Failure]) {
+    let failures: u64 = r.folded.below.iter().map(|&c| groups[c].count).sum();
+    let why = Why::PathsBelow { paths: r.folded.below.len(), failures };
+    match r.reasons.iter_mut().find(|x| matches!(x.why, Why::PathsBelow { .. })) {
+        Some(reason) => reason.why = why,
+        None => {
+            r.score += WEIGHTS.paths_below;
+            r.reasons.push(Reason { why, points: WEIGHTS.paths_below });
+        }
+    }
 }
 
 /// Whether the directory holding `g`'s path refuses it as it refuses any name: its filesystem is
@@ -281,15 +287,7 @@ pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
         }
     }
     for r in out.iter_mut().filter(|r| r.path.is_some() && r.folded.below.len() > 1) {
-        let failures: u64 = r.folded.below.iter().map(|&c| groups[c].count).sum();
-        let why = Why::PathsBelow { paths: r.folded.below.len(), failures };
-        match r.reasons.iter_mut().find(|x| matches!(x.why, Why::PathsBelow { .. })) {
-            Some(reason) => reason.why = why,
-            None => {
-                r.score += WEIGHTS.paths_below;
-                r.reasons.push(Reason { why, points: WEIGHTS.paths_below });
-            }
-        }
+        count_paths_below(r, groups);
     }
     out
 }

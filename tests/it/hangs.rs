@@ -25,8 +25,9 @@ impl Drop for KillOnDrop {
 fn blocked_in(cmd: &mut Command, nr: &str) -> KillOnDrop {
     let child = KillOnDrop(cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn"));
     let path = format!("/proc/{}/syscall", child.0.id());
+    // a bound against hanging, not a figure: a loaded machine may be slow to start it
     let since = Instant::now();
-    while since.elapsed() < Duration::from_secs(20) {
+    while since.elapsed() < crate::harness::RUN_LIMIT {
         let now = std::fs::read_to_string(&path).unwrap_or_default();
         if now.split_whitespace().next() == Some(nr) {
             return child;
