@@ -7,8 +7,10 @@
 //! Each event is looked at once; what is kept is bounded in bytes, table by table (the
 //! budgets are in [`crate::memory`]), and what a table dropped is counted for the report.
 
+pub(crate) mod answers;
 pub(crate) mod blame;
 mod clock;
+mod coverage;
 mod credentials;
 mod dns;
 pub(crate) mod evidence;
@@ -70,6 +72,8 @@ pub(crate) struct Collected {
     pub syscalls: u64,
     pub failed: u64,
     pub interruptions: u64,
+    /// Which calls the trace shows at all.
+    pub coverage: coverage::Coverage,
     /// Durations and timestamps dropped as impossible (see [`clock`]).
     pub ignored_durations: u64,
     pub ignored_times: u64,
@@ -108,6 +112,7 @@ pub struct Analyzer {
     forgotten: u64,
     live: Option<LiveQueue>,
     clock: clock::Clock,
+    coverage: coverage::Coverage,
 }
 
 impl Analyzer {
@@ -125,6 +130,7 @@ impl Analyzer {
             pids: HashSet::default(),
             announced: HashSet::default(),
             last_pid: None,
+            coverage: coverage::Coverage::default(),
             syscalls: 0,
             failed: 0,
             interruptions: 0,
@@ -213,6 +219,7 @@ impl Analyzer {
         self.syscalls += 1;
         self.state.tick(pid);
         let info = syscalls::info(sc.name.as_bytes());
+        self.coverage.call(info);
         self.waits.went_on(pid);
         // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
         // (a lock taken at once is no wait either, though the lock's holder is kept)
@@ -513,6 +520,7 @@ impl Analyzer {
             failures: self.failures,
             evidence: self.evidence,
             symptoms: self.symptoms,
+            coverage: self.coverage,
             waits: self.waits,
             blames: self.blames,
             processes: self.pids.len() as u64,
@@ -556,6 +564,11 @@ impl Collected {
         /// Fewer calls than this tell nothing (a short trace of one failing command).
         const ENOUGH: u64 = 20;
         self.syscalls >= ENOUGH && self.syscalls <= self.failed + self.interruptions
+    }
+
+    /// Whether the trace shows some syscalls only (`strace -e trace=...`, see [`coverage`]).
+    pub(crate) fn some_syscalls_only(&self) -> bool {
+        !self.failures_only() && self.coverage.some_syscalls_only(self.syscalls)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::answers::Answers;
 use super::blame::{Candidates, SymptomKind, CANDIDATES, COURSE, CRASH_COURSE};
 use super::dns;
 use super::group::Target;
@@ -24,8 +25,11 @@ impl Analyzer {
         if does.has(Does::ACCEPT) {
             // a new request: earlier failures do not explain what follows
             self.state.clear_recent(pid);
-            if let (Some(t), Return::Value { value, .. }) = (t(), &sc.ret) {
-                self.waits.requests.accepted(pid, *value, t, ev.line);
+            if let Return::Value { value, .. } = &sc.ret {
+                self.symptoms.answers.accepted(pid, *value);
+                if let Some(t) = t() {
+                    self.waits.requests.accepted(pid, *value, t, ev.line);
+                }
             }
         } else if does.has(Does::SOCKET_ERROR) {
             self.connect_result(source, ev, pid, sc);
@@ -40,8 +44,12 @@ impl Analyzer {
         } else if does.has(Does::READ) && self.sink(pid, sc) == Some(Sink::Socket) {
             let read = symptom::written_text(sc).bytes;
             if let Some(path) = symptom::http_request(&read) {
+                let fd = sc.fd.as_ref().and_then(|f| f.num);
+                if let Some(fd) = fd {
+                    self.symptoms.answers.request(pid, fd, &path);
+                }
                 self.state.request(pid, path);
-                if let (Some(t), Some(fd)) = (t(), sc.fd.as_ref().and_then(|f| f.num)) {
+                if let (Some(t), Some(fd)) = (t(), fd) {
                     self.waits.requests.request(pid, fd, t, ev.line);
                 }
             } else if self.reads_nameserver(pid, sc) {
@@ -67,10 +75,18 @@ impl Analyzer {
                     self.error_text(pid, &errors);
                 }
                 if let Some(code) = symptom::http_status(&response) {
-                    if let (Some(t), Some(fd)) = (t(), sc.fd.as_ref().and_then(|f| f.num)) {
+                    let fd = sc.fd.as_ref().and_then(|f| f.num);
+                    if let (Some(t), Some(fd)) = (t(), fd) {
                         self.waits.requests.answered(pid, fd, t, code);
                     }
-                    self.symptoms.add_http(pid, code);
+                    // a backend's `Status:` goes to its web server, which answers the client
+                    // itself (counted there when traced)
+                    if response.starts_with(b"HTTP/") {
+                        self.symptoms.add_http(pid, code);
+                        self.symptoms.answers.answered(pid, fd, code);
+                    } else {
+                        *self.symptoms.backend_http.entry(code).or_default() += 1;
+                    }
                     self.react(pid, |r| r.add_http(code), code >= 400, None);
                     if code >= 400 {
                         self.blame(pid, SymptomKind::Http(code), Candidates::new());
@@ -263,7 +279,12 @@ impl Analyzer {
 /// failed connections).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Symptoms {
+    /// Responses to clients (`HTTP/1.1 500 ...`), by status.
     pub http: BTreeMap<u16, u64>,
+    /// A backend's answers to its web server (FastCGI or CGI `Status: 500`), by status.
+    pub backend_http: BTreeMap<u16, u64>,
+    /// The responses to clients with their URLs.
+    pub answers: Answers,
     pub http_by_pid: BTreeMap<Pid, BTreeMap<u16, u64>>,
     pub exits: BTreeMap<i32, u64>,
     pub exit_pids: Vec<Pid>,

@@ -37,9 +37,16 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
     if s.failures_only {
         writeln!(out, "- {}", words::FAILURES_ONLY)?;
     }
+    if s.some_syscalls_only {
+        writeln!(out, "- {}", words::SOME_SYSCALLS_ONLY)?;
+    }
     let symptoms = words::symptom_line(report);
     if !symptoms.is_empty() {
         writeln!(out, "- symptoms: {}", md(&symptoms))?;
+    }
+    let (heading, answered) = words::answered_parts(report);
+    if !answered.is_empty() {
+        writeln!(out, "- {heading} {}", md(&words::join_symptoms(&[answered], |p| p.text.clone())))?;
     }
     waits(report, out)?;
     writeln!(out, "\n### Root-cause candidates\n")?;

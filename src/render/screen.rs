@@ -20,11 +20,30 @@ const WHY_REASONS: usize = 3;
 /// Wait targets and stuck calls shown, each.
 const WAIT_LINES: usize = 3;
 
+/// A line of symptoms after `heading`, only what went wrong in red (a line too long for the
+/// screen is cut and loses its colours); nothing when `parts` are empty.
+fn symptom_line(out: &mut dyn Write, heading: &str, parts: &[Vec<words::SymptomPart>], w: usize) -> io::Result<()> {
+    if parts.iter().all(Vec::is_empty) {
+        return Ok(());
+    }
+    let room = w.saturating_sub(heading.chars().count() + 1).max(10);
+    let plain = words::join_symptoms(parts, |p| p.text.clone());
+    let line = if plain.chars().count() <= room {
+        words::join_symptoms(parts, |p| if p.failure { p.text.red().to_string() } else { p.text.clone() })
+    } else {
+        fit(&plain, room)
+    };
+    writeln!(out, "{} {line}", heading.bold())
+}
+
 pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<()> {
     let w = width.max(40);
     writeln!(out, "{}", fit(&words::summary_line(&report.summary), w).bold())?;
     if report.summary.failures_only {
         writeln!(out, "{}", fit(words::FAILURES_ONLY, w).yellow())?;
+    }
+    if report.summary.some_syscalls_only {
+        writeln!(out, "{}", fit(words::SOME_SYSCALLS_ONLY, w).yellow())?;
     }
     if report.summary.overflow_failures > 0 {
         writeln!(out, "{}", fit(&words::overflow(report.summary.overflow_failures), w).yellow())?;
@@ -32,17 +51,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if let Some(caps) = words::memory_caps_short(&report.summary.memory_caps) {
         writeln!(out, "{}", fit(&caps, w).yellow())?;
     }
-    let parts = words::symptom_parts(report);
-    if !parts.is_empty() {
-        // only what went wrong is red; a line too long for the screen loses its colours
-        let plain = words::join_symptoms(&parts, |p| p.text.clone());
-        let line = if plain.chars().count() <= w - 10 {
-            words::join_symptoms(&parts, |p| if p.failure { p.text.red().to_string() } else { p.text.clone() })
-        } else {
-            fit(&plain, w - 10)
-        };
-        writeln!(out, "{} {line}", "symptoms:".bold())?;
-    }
+    symptom_line(out, "symptoms:", &words::symptom_parts(report), w)?;
+    let (heading, answered) = words::answered_parts(report);
+    symptom_line(out, heading, &[answered], w)?;
     writeln!(out)?;
     if let Some(v) = &report.waiting.verdict {
         verdict(report, v, w, out)?;

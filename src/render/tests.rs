@@ -12,7 +12,7 @@ use crate::heuristics::noise::{Noise, NoiseReason};
 use crate::heuristics::rank::{Confidence, Reason, Why};
 use crate::heuristics::typo::{Evidence, TypoKind};
 use crate::report::{
-    FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
+    Answered, FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
 };
 
 fn suspect() -> Suspect {
@@ -150,6 +150,10 @@ fn report() -> Report {
     };
     let symptoms = Symptoms {
         http: [(500, 4), (200, 2)].into(),
+        answered: vec![
+            Answered { code: 500, count: 4, urls: Some("*.php".into()) },
+            Answered { code: 200, count: 2, urls: None },
+        ],
         network: vec![NetworkFailure {
             address: "tcp 127.0.0.1:5432".into(),
             errno: "ECONNREFUSED".into(),
@@ -268,14 +272,10 @@ fn first_seen_gives_no_line_of_a_stream_nobody_kept() {
 fn only_failures_are_marked_in_the_symptoms() {
     let parts = super::words::symptom_parts(&report());
     let marked: Vec<(&str, bool)> = parts.iter().flatten().map(|p| (p.text.as_str(), p.failure)).collect();
-    assert_eq!(
-        marked,
-        [("HTTP 500 ×4", true), ("HTTP 200 ×2", false), ("connection refused: tcp 127.0.0.1:5432 ×2", true)]
-    );
-    assert_eq!(
-        super::words::symptom_line(&report()),
-        "HTTP 500 ×4, HTTP 200 ×2; connection refused: tcp 127.0.0.1:5432 ×2"
-    );
+    assert_eq!(marked, [("connection refused: tcp 127.0.0.1:5432 ×2", true)]);
+    let (heading, answered) = super::words::answered_parts(&report());
+    let marked: Vec<(&str, bool)> = answered.iter().map(|p| (p.text.as_str(), p.failure)).collect();
+    assert_eq!((heading, marked), ("answered:", vec![("4×500 *.php", true), ("2×200", false)]));
 }
 
 #[test]

@@ -112,6 +112,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.failures_only {
         writeln!(out, "{}", words::FAILURES_ONLY.yellow())?;
     }
+    if s.some_syscalls_only {
+        writeln!(out, "{}", words::SOME_SYSCALLS_ONLY.yellow())?;
+    }
     if s.overflow_failures > 0 {
         writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
     }
@@ -124,12 +127,14 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let Some(ignored) = words::ignored_times(s.ignored_durations, s.ignored_timestamps) {
         writeln!(out, "{}", ignored.yellow())?;
     }
+    let paint = |p: &words::SymptomPart| if p.failure { p.text.red().to_string() } else { p.text.clone() };
     let parts = words::symptom_parts(report);
     if !parts.is_empty() {
-        // only what went wrong is red: `HTTP 200 ×3` is not a failure
-        let symptoms =
-            words::join_symptoms(&parts, |p| if p.failure { p.text.red().to_string() } else { p.text.clone() });
-        writeln!(out, "{} {symptoms}", "symptoms:".bold())?;
+        writeln!(out, "{} {}", "symptoms:".bold(), words::join_symptoms(&parts, paint))?;
+    }
+    let (heading, answered) = words::answered_parts(report);
+    if !answered.is_empty() {
+        writeln!(out, "{} {}", heading.bold(), words::join_symptoms(&[answered], paint))?;
     }
     Ok(())
 }

@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::{
-    FailureReport, FollowedBy, MemoryCaps, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
+    Answered, FailureReport, FollowedBy, MemoryCaps, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind,
+    TypoReport,
 };
+use crate::analysis::answers::Answers;
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::Collected;
 use crate::event::Pid;
@@ -20,6 +22,7 @@ const NETWORK_LISTED: usize = 20;
 
 pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Report {
     let failures_only = c.failures_only();
+    let some_syscalls_only = c.some_syscalls_only();
     let Collected {
         failures,
         symptoms: seen,
@@ -87,8 +90,10 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
     };
     let symptoms = Symptoms {
         network: network_failures(groups, &noise),
+        answered: answered(&seen.answers),
         http: seen.http,
         http_by_pid: seen.http_by_pid,
+        backend_http: seen.backend_http,
         exits: seen.exits,
         exit_pids: seen.exit_pids,
         killed: seen.killed,
@@ -126,6 +131,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         ignored_durations,
         ignored_timestamps: ignored_times,
         failures_only,
+        some_syscalls_only,
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
     // a live trace went on after its last line, until strace stopped
@@ -197,6 +203,23 @@ fn failure_report(g: &Failure, noise: Option<Noise>) -> FailureReport {
 }
 
 /// Connections that failed, most frequent first (not those explained as noise).
+/// The responses by status, errors first (5xx, then 4xx), then the most frequent.
+fn answered(answers: &Answers) -> Vec<Answered> {
+    let mut out: Vec<Answered> = answers
+        .by_code
+        .iter()
+        .map(|(&code, urls)| Answered {
+            code,
+            count: urls.known + urls.unknown,
+            urls: urls.pattern().map(TraceText::from),
+        })
+        .collect();
+    out.sort_by_key(|a| {
+        (std::cmp::Reverse(a.code / 100 * u16::from(a.code >= 400)), std::cmp::Reverse(a.count), a.code)
+    });
+    out
+}
+
 fn network_failures(groups: &[Failure], noise: &[Option<Noise>]) -> Vec<NetworkFailure> {
     let mut out: Vec<NetworkFailure> = groups
         .iter()

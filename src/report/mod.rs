@@ -116,6 +116,9 @@ pub struct Summary {
     pub overlong: u64,
     /// The trace shows failed calls only (`strace -Z`): "never succeeded" is not claimed.
     pub failures_only: bool,
+    /// The trace shows some syscalls only (`strace -e trace=%file` and the like: calls that
+    /// open paths, none that close or write).
+    pub some_syscalls_only: bool,
     /// `-T` durations dropped as impossible (negative, not a number, over 116 days): their
     /// calls counted without them.
     pub ignored_durations: u64,
@@ -238,9 +241,14 @@ pub struct FailureReport {
 /// What the failures caused, for the whole trace.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Symptoms {
-    /// HTTP responses written, by status code.
+    /// HTTP responses written to clients, by status code.
     pub http: BTreeMap<u16, u64>,
     pub http_by_pid: BTreeMap<Pid, BTreeMap<u16, u64>>,
+    /// What the service answered its clients: each status with what its URLs have in common,
+    /// errors first (5xx, then 4xx), then by count.
+    pub answered: Vec<Answered>,
+    /// A backend's answers to its web server (FastCGI or CGI `Status:`), by status code.
+    pub backend_http: BTreeMap<u16, u64>,
     /// Non-zero exit statuses, by status.
     pub exits: BTreeMap<i32, u64>,
     pub exit_pids: Vec<Pid>,
@@ -249,6 +257,16 @@ pub struct Symptoms {
     pub errors: Vec<ErrorText>,
     /// Failed connections, by address.
     pub network: Vec<NetworkFailure>,
+}
+
+/// Responses with one status code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answered {
+    pub code: u16,
+    pub count: u64,
+    /// What their URLs have in common (`/index.php`, `*.php`, `/admin/`, `/admin/*.php`);
+    /// `None` when they share nothing or some response's request was not in the trace.
+    pub urls: Option<TraceText>,
 }
 
 /// A failed connection; serialized with `what` in words (`connection refused`, ...).

@@ -126,6 +126,52 @@ fn the_trial_cases_are_met() {
 }
 
 #[test]
+fn what_the_service_answered_with_its_url_patterns() {
+    let dir = crate::harness::fixtures().join("incidents/nginx-htpasswd-and-pool-socket");
+    let (root, trace) = (dir.join("root"), dir.join("trace.txt"));
+    let args = ["--root", root.to_str().expect("utf-8"), trace.to_str().expect("utf-8")];
+    let out = crate::harness::run(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "answered: 4×502 *.php, 4×403 /admin/, 2×200"), "{text}");
+    let answered = &report(&args)["symptoms"]["answered"];
+    assert_eq!(answered[0]["code"], 502);
+    assert_eq!(answered[0]["urls"], "*.php");
+    assert_eq!(answered[2]["urls"], serde_json::Value::Null, "/ and /healthz share nothing");
+    // apache proxying to php-fpm, both traced: the backend's `Status: 500` to apache is no
+    // second response to the client
+    let dir = crate::harness::fixtures().join("incidents/apache-fpm-cache-eacces");
+    let r =
+        report(&["--root", dir.join("root").to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+    assert_eq!(r["symptoms"]["http"]["500"], 4, "{}", r["symptoms"]);
+    assert_eq!(r["symptoms"]["http"]["404"], 6);
+    assert!(r["symptoms"]["backend_http"]["500"].as_u64().is_some_and(|n| n > 0), "{}", r["symptoms"]);
+}
+
+#[test]
+fn a_trace_of_some_syscalls_only_says_so() {
+    // told from the lines, never from the flags: exactly the captures made with
+    // `-e trace=<a set>` (not `-e trace=!<a set>`, which hides little) are said to be filtered
+    let mut judged = 0;
+    for dir in incident_dirs() {
+        let truth: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth")).expect("json");
+        let flavour = truth["flavour"].as_array().cloned().unwrap_or_default();
+        let filtered =
+            flavour.iter().filter_map(|f| f.as_str()).any(|f| f.starts_with("-e trace=") && !f.contains('!'));
+        for trace in incident_traces(&dir) {
+            let r = report(&["--no-disk", dir.join(&trace).to_str().expect("utf-8")]);
+            assert_eq!(r["summary"]["some_syscalls_only"], filtered, "{}/{trace}", dir.display());
+            judged += usize::from(filtered);
+        }
+    }
+    assert!(judged >= 4, "{judged} filtered captures");
+    let dir = crate::harness::fixtures().join("incidents/stale-lockfile");
+    let out = crate::harness::run(&["--no-disk", dir.join("trace.txt").to_str().expect("utf-8")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("this trace shows some syscalls only")), "{text}");
+}
+
+#[test]
 fn a_trace_of_failed_calls_only_says_so_and_claims_no_never_succeeded() {
     let dir = crate::harness::fixtures().join("incidents/python-config-typo-z");
     let trace = dir.join("trace.txt");

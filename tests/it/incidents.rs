@@ -74,7 +74,7 @@ fn seed_text_report_opens_with_the_answer() {
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[1].contains("HTTP 500 ×5"), "{trace}: symptom line {}", lines[1]);
+        assert!(lines[1].starts_with("answered: 5×500"), "{trace}: answered line {}", lines[1]);
         assert_eq!(lines[3], "A clear cause:", "{trace}");
         assert!(
             lines[4].starts_with(" 1. /var/www/html/wp-includes/class-wp-locale.phpp  ENOENT ×"),

@@ -219,13 +219,10 @@ pub(crate) struct SymptomPart {
     pub failure: bool,
 }
 
-/// The symptoms line in parts, grouped by kind (HTTP, exits, connections, kills).
+/// The symptoms line in parts, grouped by kind (exits, connections, kills); HTTP responses
+/// have their own line ([`answered_parts`]).
 pub(crate) fn symptom_parts(report: &Report) -> Vec<Vec<SymptomPart>> {
     let sy = &report.symptoms;
-    let mut http: Vec<_> = sy.http.iter().collect();
-    http.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let http: Vec<SymptomPart> =
-        http.iter().map(|(c, n)| SymptomPart { text: format!("HTTP {c} ×{n}"), failure: **c >= 400 }).collect();
     let exits = sy.exits.iter().map(|(c, n)| SymptomPart { text: format!("exit status {c} ×{n}"), failure: true });
     let net = sy.network.iter().take(3).map(|n| SymptomPart {
         text: format!("{}: {} ×{}", connection(&n.errno, &n.message), n.address, n.count),
@@ -237,11 +234,29 @@ pub(crate) fn symptom_parts(report: &Report) -> Vec<Vec<SymptomPart>> {
         *kills.entry(format!("killed by {}{core}", k.signal)).or_default() += 1;
     }
     let kills = kills.iter().map(|(k, n)| SymptomPart { text: format!("{k} ×{n}"), failure: true });
-    let groups = vec![http, exits.collect(), net.collect(), kills.collect()];
+    let groups: Vec<Vec<SymptomPart>> = vec![exits.collect(), net.collect(), kills.collect()];
     groups.into_iter().filter(|g| !g.is_empty()).collect()
 }
 
-/// `HTTP 500 ×5, HTTP 200 ×3; exit status 1 ×2; killed by SIGSEGV ×1`, each part through
+/// What the service answered, errors first: `4×502 *.php`, `2×200`; with no response to a
+/// client in the trace, a backend's answers to its web server (`FastCGI`), uncounted as client
+/// responses. Empty when nothing was answered.
+pub(crate) fn answered_parts(report: &Report) -> (&'static str, Vec<SymptomPart>) {
+    let sy = &report.symptoms;
+    if sy.answered.is_empty() && !sy.backend_http.is_empty() {
+        let mut codes: Vec<_> = sy.backend_http.iter().collect();
+        codes.sort_by_key(|(c, n)| (std::cmp::Reverse(**c / 100 * u16::from(**c >= 400)), std::cmp::Reverse(**n)));
+        let parts = codes.iter().map(|(c, n)| SymptomPart { text: format!("{n}×{c}"), failure: **c >= 400 });
+        return ("backend answered its web server:", parts.collect());
+    }
+    let parts = sy.answered.iter().map(|a| {
+        let urls = a.urls.as_ref().map(|u| format!(" {u}")).unwrap_or_default();
+        SymptomPart { text: format!("{}×{}{urls}", a.count, a.code), failure: a.code >= 400 }
+    });
+    ("answered:", parts.collect())
+}
+
+/// `exit status 1 ×2; killed by SIGSEGV ×1`, each part through
 /// `paint`.
 pub(crate) fn join_symptoms(parts: &[Vec<SymptomPart>], paint: impl Fn(&SymptomPart) -> String) -> String {
     let groups: Vec<String> = parts.iter().map(|g| g.iter().map(&paint).collect::<Vec<_>>().join(", ")).collect();

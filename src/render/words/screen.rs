@@ -37,6 +37,10 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     )
 }
 
+/// The header's note on a trace that shows some syscalls only.
+pub(crate) const SOME_SYSCALLS_ONLY: &str =
+    "this trace shows some syscalls only (no close or write: strace -e trace=...): what the filter hid is not in it";
+
 /// The header's note on a trace of failed calls only.
 pub(crate) const FAILURES_ONLY: &str =
     "this trace shows failed calls only (strace -Z): what succeeded after them is not in it";
