@@ -165,13 +165,22 @@ impl Analyzer {
             EventKind::Syscall(sc) => self.syscall(source, ev, pid, sc),
             EventKind::Exit { code } => {
                 self.flush_error_text(pid);
-                if *code != 0 {
+                // a thread ends with its process: the process's exit is the symptom, and the
+                // thread's failures go to the thread that made it
+                let thread = self.state.is_thread(pid);
+                if *code != 0 && !thread {
                     self.symptoms.add_exit(pid, *code);
                 }
                 self.react(pid, |r| r.exit_code = Some(*code), *code != 0, None);
-                self.blames.exited(pid, self.state.parent(pid), *code);
+                if !thread {
+                    self.blames.exited(pid, self.state.parent(pid), *code);
+                }
                 if *code != 0 {
-                    let causes = self.blame(pid, SymptomKind::Exit(*code), Candidates::new());
+                    let causes = if thread {
+                        self.candidates(pid, false)
+                    } else {
+                        self.blame(pid, SymptomKind::Exit(*code), Candidates::new())
+                    };
                     self.state.blame_parent(pid, &causes);
                 }
                 self.waits.ended(pid, ev.line, secs(ev), false);
@@ -394,7 +403,7 @@ impl Analyzer {
         }
         if is_new {
             let g = &mut self.failures.groups[id];
-            let url = self.state.requested(pid);
+            let url = self.state.request_of(pid);
             g.requested =
                 url.filter(|u| u.len() > 1 && g.target.fs_path().is_some_and(|p| p.ends_with(u))).map(<[u8]>::to_vec);
             g.asked_for = g.requested.is_some() || url.zip(g.target.fs_path()).is_some_and(|(u, p)| names_file(u, p));

@@ -13,6 +13,8 @@ pub const EXCERPT: usize = 160;
 /// Where and how strongly error `text` names `target`: (strength, byte range of the match).
 pub fn naming(text: &[u8], target: &Target) -> Option<(Naming, Range<usize>)> {
     match target {
+        // `/` (or a path of slashes) names nothing: every path holds it
+        Target::Path { path, .. } if path.iter().all(|&c| c == b'/') => None,
         Target::Path { path, .. } => {
             // the path itself, not a directory of a longer path the text names
             let whole = find_all(text, path).find(|r| text.get(r.end) != Some(&b'/')).map(|r| (Naming::Path, r));
@@ -24,7 +26,12 @@ pub fn naming(text: &[u8], target: &Target) -> Option<(Naming, Range<usize>)> {
                 starts.into_iter().find_map(|k| bounded(text, &path[k..]).map(|r| (Naming::Path, r)))
             };
             let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
-            let name = || (base.len() >= 3).then(|| bounded(text, base)).flatten().map(|r| (Naming::Name, r));
+            // a bare word before a colon is a label or the writer's own name (`node:internal`,
+            // `nginx: [emerg]`), not the file: a name with an extension still names it
+            let label = |r: &Range<usize>| !base.contains(&b'.') && text.get(r.end) == Some(&b':');
+            let name = || {
+                (base.len() >= 3).then(|| bounded_where(text, base, |r| !label(r))).flatten().map(|r| (Naming::Name, r))
+            };
             let stem = || {
                 let stem = base.iter().position(|&c| c == b'.').filter(|&i| i >= 4).map(|i| &base[..i])?;
                 (!is_ordinary_word(stem)).then(|| bounded(text, stem)).flatten().map(|r| (Naming::Stem, r))
@@ -50,6 +57,11 @@ fn find(text: &[u8], needle: &[u8]) -> Option<Range<usize>> {
 /// `needle` where it stands as a whole name: not inside a longer one (`db.php` in `wp-db.php`,
 /// `5432` in `15432`).
 pub fn bounded(text: &[u8], needle: &[u8]) -> Option<Range<usize>> {
+    bounded_where(text, needle, |_| true)
+}
+
+/// The first place where `needle` stands as a whole name (as [`bounded`]) and `keep` accepts.
+fn bounded_where(text: &[u8], needle: &[u8], keep: impl Fn(&Range<usize>) -> bool) -> Option<Range<usize>> {
     let is_name = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
     let mut from = 0;
     while let Some(i) = memchr::memmem::find(&text[from..], needle).map(|i| i + from) {
@@ -59,7 +71,7 @@ pub fn bounded(text: &[u8], needle: &[u8]) -> Option<Range<usize>> {
         let after = end == text.len()
             || !is_name(text[end])
             || (text[end] == b'.' && !text.get(end + 1).is_some_and(|&c| is_name(c)));
-        if before && after {
+        if before && after && keep(&(i..end)) {
             return Some(i..end);
         }
         from = i + 1;
@@ -399,6 +411,12 @@ mod tests {
         assert_eq!(named("svcd: cannot read /srv/app/con", &path("/srv/app/config.yaml")), None);
         assert_eq!(named("see the index of the manual", &path("/var/www/index.html")), None);
         assert_eq!(named("GET /about/ 404", &path("/var/www/htlm/about.html")), None);
+        // a bare word before a colon is a label or the writer's name, not the file
+        assert_eq!(named("node:internal/modules/cjs/loader:1210", &path("/usr/lib/node")), None);
+        assert_eq!(named("nginx: [emerg] open() failed", &path("/etc/nginx")), None);
+        assert_eq!(named("cannot load node: missing", &path("/usr/lib/node")), None);
+        assert_eq!(named("no such directory: node", &path("/usr/lib/node")), Some(Naming::Name));
+        assert_eq!(named("Unable to write in the cache directory (/srv/crm/tpl).", &path("/")), None);
     }
 
     #[test]

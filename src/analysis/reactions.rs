@@ -8,7 +8,7 @@ use super::answers::Answers;
 use super::blame::{Candidates, SymptomKind, CANDIDATES, COURSE, CRASH_COURSE};
 use super::dns;
 use super::group::Target;
-use super::group::{Named, Reactions};
+use super::group::{Named, Naming, Reactions};
 use super::naming;
 use super::process::{FdTarget, SocketRole};
 use super::symptom::{self, Sink};
@@ -36,7 +36,7 @@ impl Analyzer {
         } else if does.has(Does::FORK) {
             if let Return::Value { value, .. } = &sc.ret {
                 if let Ok(child) = u32::try_from(*value) {
-                    self.state.inherit(pid, child);
+                    self.state.inherit(pid, child, crate::bytes::contains(&sc.args, b"CLONE_THREAD"));
                 }
             }
         } else if does.has(Does::EXEC) {
@@ -157,7 +157,10 @@ impl Analyzer {
         for line in text.split(|&c| c == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
             if naming::is_error_level(line) {
                 self.symptoms.add_error_text(pid, &naming::excerpt(line, None));
-                let named = self.react(pid, |_| {}, true, Some(line));
+                let mut named = self.react(pid, |_| {}, true, Some(line));
+                if named.is_empty() {
+                    named = self.named_elsewhere(pid, line);
+                }
                 self.blame(pid, SymptomKind::ErrorText, named);
             }
         }
@@ -204,20 +207,44 @@ impl Analyzer {
     /// [`super::blame`]): those its text `named`, else the process's candidates. Returns them.
     pub(super) fn blame(&mut self, pid: Pid, symptom: SymptomKind, named: Candidates) -> Candidates {
         let by_name = !named.is_empty();
-        let candidates = if by_name {
-            named
-        } else {
-            let (groups, routine) = (&self.failures.groups, &self.is_routine);
-            let crash = matches!(symptom, SymptomKind::Killed(_));
-            let course = if crash { CRASH_COURSE } else { COURSE };
-            self.state.candidates(pid, course, crash, |id| routine(&groups[id]))
-        };
+        let candidates = if by_name { named } else { self.candidates(pid, matches!(symptom, SymptomKind::Killed(_))) };
         if matches!(symptom, SymptomKind::ErrorText) {
             self.state.blame_text(pid, candidates.clone(), by_name);
         }
         let window = self.state.window(pid);
         self.blames.add(symptom, candidates.clone(), pid, window, self.state.requested(pid));
         candidates
+    }
+
+    /// The latest failures of other processes that error `text` of `pid` names by their
+    /// whole path or address: a thread the trace does not show as one (attached to a running
+    /// process) or a logger reports what another ran into. Each is marked as named.
+    fn named_elsewhere(&mut self, pid: Pid, text: &[u8]) -> Candidates {
+        let ids: Vec<usize> = self.state.failed_elsewhere(pid).collect();
+        let mut named = Candidates::new();
+        for id in ids {
+            let g = &mut self.failures.groups[id];
+            let Some((Naming::Path, at)) = naming::naming(text, &g.target) else { continue };
+            if (self.is_routine)(g) {
+                continue;
+            }
+            g.reactions
+                .named_in_error
+                .get_or_insert(Named { excerpt: naming::excerpt(text, Some(at)), by: Naming::Path });
+            named.push(id);
+            if named.len() == CANDIDATES {
+                break;
+            }
+        }
+        named
+    }
+
+    /// The failures that may explain what `pid` does now (`crash`: it was killed), latest
+    /// first (see [`super::blame`]).
+    pub(super) fn candidates(&self, pid: Pid, crash: bool) -> Candidates {
+        let (groups, routine) = (&self.failures.groups, &self.is_routine);
+        let course = if crash { CRASH_COURSE } else { COURSE };
+        self.state.candidates(pid, course, crash, |id| routine(&groups[id]))
     }
 
     /// Attributes a reaction to the recent failures of `pid`; `text` is a line of error output:
@@ -253,8 +280,10 @@ impl Analyzer {
             }
             let mut telling = bad && Some(id) == last && g.reactions.is_failure_reaction();
             if let Some(new) = named {
-                // the latest named failures that are not routine, latest first
-                if !routine {
+                // the latest named failures, latest first: a routine probe only when the text
+                // names it by its name or path (a program says which name it could not find),
+                // not by a stem alone
+                if !routine || new.by >= Naming::Name {
                     named_ids.insert(0, id);
                     named_ids.truncate(CANDIDATES);
                 }

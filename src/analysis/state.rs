@@ -12,6 +12,9 @@ use crate::memory;
 
 /// How many recent failures of a process a reaction is attributed to.
 const RECENT: usize = 64;
+/// The latest failures of the whole trace kept, for error text that another process (or a
+/// thread the trace does not show as one) writes about them.
+const LATELY: usize = 32;
 /// A reaction more than this many events of the same process after a failure is unrelated.
 const REACTION_WINDOW: u64 = 5000;
 /// Error text gathered per process before a line is complete.
@@ -40,6 +43,8 @@ struct ProcState {
     blamed: Option<(Candidates, u64, bool)>,
     /// The process that forked it.
     parent: Option<Pid>,
+    /// It is a thread (`CLONE_THREAD`): it ends with its process, whose exit is the symptom.
+    thread: bool,
     /// Its event number at its last long wait: failures before it do not explain what
     /// follows (the wait does).
     waited: u64,
@@ -67,6 +72,8 @@ impl ProcState {
 #[derive(Default)]
 pub(super) struct Processes {
     procs: HashMap<Pid, ProcState>,
+    /// The latest failures of every process, latest last: (pid, group).
+    lately: VecDeque<(Pid, usize)>,
     /// The sum of their [`ProcState::size`].
     bytes: usize,
 }
@@ -127,8 +134,22 @@ impl Processes {
         n
     }
 
-    /// `pid` failed in group `id` now.
+    /// `pid` failed in group `id` now. A thread's failure is its process's main thread's too:
+    /// an event loop reports what its pool threads ran into (node's libuv, Go, a JVM), so
+    /// what the main thread answers or writes next may follow from it.
     pub fn failed(&mut self, pid: Pid, id: usize) {
+        self.lately.retain(|&(_, g)| g != id);
+        self.lately.push_back((pid, id));
+        if self.lately.len() > LATELY {
+            self.lately.pop_front();
+        }
+        self.push_recent(pid, id);
+        if let Some(main) = self.main_thread(pid) {
+            self.push_recent(main, id);
+        }
+    }
+
+    fn push_recent(&mut self, pid: Pid, id: usize) {
         let st = self.entry(pid);
         let seq = st.seq;
         st.recent.retain(|(g, _)| *g != id);
@@ -137,6 +158,27 @@ impl Processes {
             st.recent.pop_front();
         }
         self.resize(pid);
+    }
+
+    /// The thread that made the thread `pid`, and so on up to the one that is no thread (the
+    /// process's main thread, as far as the trace shows); `None` when `pid` is no thread.
+    fn main_thread(&self, pid: Pid) -> Option<Pid> {
+        /// Threads made by threads, followed at most this far.
+        const DEPTH: usize = 16;
+        let mut at = pid;
+        for _ in 0..DEPTH {
+            let st = self.procs.get(&at)?;
+            if !st.thread {
+                return (at != pid).then_some(at);
+            }
+            at = st.parent?;
+        }
+        None
+    }
+
+    /// The groups other processes than `pid` failed in lately, latest first.
+    pub fn failed_elsewhere(&self, pid: Pid) -> impl Iterator<Item = usize> + '_ {
+        self.lately.iter().rev().filter(move |&&(p, _)| p != pid).map(|&(_, g)| g)
     }
 
     /// The groups `pid` failed in lately, oldest first.
@@ -222,6 +264,10 @@ impl Processes {
     /// `pid` ended badly because of `candidates`: its parent saw it (a shell runs the next
     /// command or exits with its status), so they become the parent's latest failures.
     pub fn blame_parent(&mut self, pid: Pid, candidates: &Candidates) {
+        // a child that ended badly for no failure of its own tells the parent nothing new
+        if candidates.is_empty() {
+            return;
+        }
         let Some(parent) = self.procs.get(&pid).and_then(|st| st.parent) else { return };
         if let Some(st) = self.procs.get_mut(&parent) {
             let seq = st.seq;
@@ -240,6 +286,12 @@ impl Processes {
     /// The path of the HTTP request `pid` is serving.
     pub fn requested(&self, pid: Pid) -> Option<&[u8]> {
         self.procs.get(&pid)?.request.as_deref()
+    }
+
+    /// The path of the HTTP request `pid` works for: its own, else, for a thread, its main
+    /// thread's (an event loop reads the request, a pool thread looks up the file).
+    pub fn request_of(&self, pid: Pid) -> Option<&[u8]> {
+        self.requested(pid).or_else(|| self.requested(self.main_thread(pid)?))
     }
 
     /// The regular files `pid` has opened, oldest first.
@@ -263,14 +315,20 @@ impl Processes {
     }
 
     /// A child starts with what its parent had read (nginx workers, apache children) and with
-    /// its command line.
-    pub fn inherit(&mut self, parent: Pid, child: Pid) {
+    /// its command line; `thread`: it is a thread of its parent's process.
+    pub fn inherit(&mut self, parent: Pid, child: Pid, thread: bool) {
         if let Some((opened, argv)) = self.procs.get(&parent).map(|p| (p.opened.clone(), p.argv.clone())) {
             let c = self.entry(child);
             (c.opened, c.argv) = (opened, argv);
             self.resize(child);
         }
-        self.entry(child).parent = Some(parent);
+        let c = self.entry(child);
+        (c.parent, c.thread) = (Some(parent), thread);
+    }
+
+    /// Whether `pid` is a thread of another process.
+    pub fn is_thread(&self, pid: Pid) -> bool {
+        self.procs.get(&pid).is_some_and(|st| st.thread)
     }
 
     /// `pid` now runs the command line `argv`.

@@ -292,6 +292,75 @@ pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
     out
 }
 
+/// Suspects that their filesystem refused alike (read-only, full, over quota: `EROFS`, `ENOSPC`,
+/// `EDQUOT`) in several directories below one directory are one suspect about that directory:
+/// a filesystem is full or read-only as a whole, not directory by directory (nginx's body
+/// buffers in `client_body_temp/2/00`, `3/00`, ...). Not above a directory of two components
+/// (`/srv/app`): `/var` or `/` may hold several filesystems.
+pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+    let errno = |r: &Ranked| Some(groups[r.group].main_errno()).filter(|e| matches!(*e, "EROFS" | "ENOSPC" | "EDQUOT"));
+    let place = |r: &Ranked| -> Option<Vec<u8>> {
+        r.path.clone().or_else(|| Some(split(groups[r.group].target.fs_path()?)?.0.to_vec()))
+    };
+    let mut common: HashMap<String, (Vec<u8>, usize)> = HashMap::default();
+    for r in &suspects {
+        if let (Some(e), Some(p)) = (errno(r), place(r)) {
+            let c = common.entry(e.to_string()).or_insert_with(|| (p.clone(), 0));
+            c.0 = common_dir(&c.0, &p);
+            c.1 += 1;
+        }
+    }
+    common.retain(|_, (dir, n)| *n >= 2 && dir.split(|&c| c == b'/').filter(|s| !s.is_empty()).count() >= 2);
+    let mut out: Vec<Ranked> = Vec::with_capacity(suspects.len());
+    let mut head: HashMap<String, usize> = HashMap::default();
+    for mut r in suspects {
+        let Some((e, dir)) = errno(&r).and_then(|e| Some((e.to_string(), common.get(e)?.0.clone()))) else {
+            out.push(r);
+            continue;
+        };
+        match head.get(&e) {
+            Some(&k) => {
+                let to = &mut out[k].folded;
+                if r.path.is_none() {
+                    to.below.push(r.group);
+                }
+                to.below.append(&mut r.folded.below);
+                to.elsewhere.append(&mut r.folded.elsewhere);
+            }
+            None => {
+                head.insert(e, out.len());
+                if r.path.is_none() {
+                    r.folded.below.insert(0, r.group);
+                    r.referenced_from = None;
+                }
+                r.path = Some(dir);
+                out.push(r);
+            }
+        }
+    }
+    for &k in head.values() {
+        count_paths_below(&mut out[k], groups);
+    }
+    out
+}
+
+/// The deepest directory holding both `a` and `b` (directories themselves).
+fn common_dir(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let (a, b) = (a.strip_suffix(b"/").unwrap_or(a), b.strip_suffix(b"/").unwrap_or(b));
+    if a == b {
+        return a.to_vec();
+    }
+    let n = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    // whole components only: `/srv/a` and `/srv/ab` share `/srv`
+    let whole = |k: usize| k == a.len() && b.get(k) == Some(&b'/') || k == b.len() && a.get(k) == Some(&b'/');
+    let end = if whole(n) { n } else { a[..n].iter().rposition(|&c| c == b'/').unwrap_or(0) };
+    if end == 0 {
+        b"/".to_vec()
+    } else {
+        a[..end].to_vec()
+    }
+}
+
 /// Two failures of one name in different directories, by one process (a trace without pids
 /// has one), close together.
 fn probes_of_one_name(a: &Failure, b: &Failure) -> bool {
@@ -302,6 +371,16 @@ fn probes_of_one_name(a: &Failure, b: &Failure) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_directory_two_directories_share() {
+        let c = |a: &str, b: &str| String::from_utf8(common_dir(a.as_bytes(), b.as_bytes())).unwrap();
+        assert_eq!(c("/srv/nginx-body/2/00", "/srv/nginx-body/3/00"), "/srv/nginx-body");
+        assert_eq!(c("/srv/a", "/srv/ab"), "/srv");
+        assert_eq!(c("/srv/a", "/srv/a/b"), "/srv/a");
+        assert_eq!(c("/srv/a/b", "/srv/a"), "/srv/a");
+        assert_eq!(c("/var/x", "/srv/y"), "/");
+    }
     use crate::heuristics::rank;
 
     fn scored(groups: &[Failure]) -> Vec<Scored> {

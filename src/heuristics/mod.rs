@@ -140,14 +140,15 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     }
     // symptoms first: a suspect explains what was folded into it too; stable, so equal keys
     // keep the evidence order
-    let mut by_tier: Vec<(Ranked, Explains, u8)> = fold::into_directories(suspects, groups)
-        .into_iter()
-        .map(|r| {
-            let e = merged_explains(&r, &blamed.by_group);
-            let tier = rank::tier(&groups[r.group], Some(&e));
-            (r, e, tier)
-        })
-        .collect();
+    let mut by_tier: Vec<(Ranked, Explains, u8)> =
+        fold::into_filesystems(fold::into_directories(suspects, groups), groups)
+            .into_iter()
+            .map(|r| {
+                let e = merged_explains(&r, &blamed.by_group);
+                let tier = rank::tier(&groups[r.group], Some(&e));
+                (r, e, tier)
+            })
+            .collect();
     by_tier.sort_by_key(|(r, _, tier)| (std::cmp::Reverse(*tier), std::cmp::Reverse(r.score)));
     let ranked: Vec<(i32, u8)> = by_tier.iter().map(|(r, _, tier)| (r.score, *tier)).collect();
     let independent = independent(&by_tier.iter().map(|(_, e, tier)| (e, *tier)).collect::<Vec<_>>());
