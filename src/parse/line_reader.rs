@@ -54,7 +54,8 @@ impl<R: Read> LineReader<R> {
         LineReader {
             inner,
             read,
-            buf: vec![0; 2 * read],
+            // grown by the first read: a member of a `-ff` set of thousands zeroes only what it reads
+            buf: Vec::new(),
             start: 0,
             scanned: 0,
             end: 0,
