@@ -37,6 +37,10 @@ pub fn classify_sink(fd: Option<i64>, decoration: Option<&[u8]>, tracked: Option
 /// A log file, but not an access log (it records every request, failed or not).
 fn is_log_path(p: &[u8]) -> bool {
     let has = |s: &[u8]| crate::bytes::contains(p, s);
+    // every shape below holds `log`: most paths are ruled out by one search
+    if !has(b"log") {
+        return false;
+    }
     let logish = p.ends_with(b".log") || has(b"/log/") || has(b"/logs/") || has(b"error_log") || has(b"error.log");
     logish && !has(b"access")
 }

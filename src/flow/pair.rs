@@ -21,33 +21,49 @@ use rustc_hash::FxHashMap as HashMap;
 /// a hostile trace inventing names gets its emptied entries dropped past this many).
 const MAX_IDLE_NAMES: usize = 1024;
 
-/// A head's argument text, owned, with room for a short tail (`) = 0`, a fd's count) so that
-/// joining them does not reallocate. The room is not counted in [`Head::bytes`]: it is at most
-/// 64 bytes beside the two index entries each head is charged.
-fn with_room(args: &[u8]) -> Vec<u8> {
-    if args.is_empty() {
-        // `sched_yield( <unfinished ...>`: its tail is `) = 0`, nothing to join
-        return Vec::new();
-    }
-    let mut v = Vec::with_capacity(args.len() + 64);
-    v.extend_from_slice(args);
-    v
-}
+/// Spare head buffers kept for reuse, and the largest capacity kept: in steady state a pair
+/// costs no allocation for its head.
+const SPARE_BUFFERS: usize = 64;
+const SPARE_CAPACITY: usize = 4096;
+/// Room left after a head's argument text for a short tail (`) = 0`, a fd's count), so that
+/// joining them does not reallocate. Not counted in [`Head::bytes`]: it is at most this many
+/// bytes beside the two index entries each head is charged.
+const TAIL_ROOM: usize = 64;
 
-/// A head waiting for its tail: owned, it outlives its line.
+/// A head waiting for its tail: owned, it outlives its line. Its timestamp, name and argument
+/// text share one buffer (reused from pair to pair).
 struct Head {
     /// Arrival number: the oldest is given up first.
     seq: u64,
     line: u64,
-    time: Option<Timestamp<'static>>,
-    name: String,
-    args: Vec<u8>,
+    /// `time ++ name ++ args`.
+    buf: Vec<u8>,
+    /// The timestamp's length and whether it is relative (`-r`).
+    time: Option<(usize, bool)>,
+    name_len: usize,
 }
 
 impl Head {
+    fn time_len(&self) -> usize {
+        self.time.map_or(0, |(n, _)| n)
+    }
+
+    fn name(&self) -> &[u8] {
+        let t = self.time_len();
+        &self.buf[t..t + self.name_len]
+    }
+
+    fn args(&self) -> &[u8] {
+        &self.buf[self.time_len() + self.name_len..]
+    }
+
+    fn timestamp(&self) -> Option<Timestamp<'_>> {
+        self.time.map(|(n, relative)| Timestamp { text: Cow::Borrowed(&self.buf[..n]), relative })
+    }
+
     fn bytes(&self) -> usize {
         // a head is a large record, in three indexes
-        2 * memory::ENTRY + self.name.len() + self.args.len() + self.time.as_ref().map_or(0, |t| t.text.len())
+        2 * memory::ENTRY + self.buf.len()
     }
 }
 
@@ -64,12 +80,14 @@ pub struct Pairer {
     open: HashMap<Option<Pid>, Head>,
     /// Per name of a waiting head: how many wait, and their keys XORed together (the key
     /// itself when one waits), so that a tail finds the only head of its name at once.
-    names: HashMap<String, (u32, u64)>,
+    names: HashMap<Box<[u8]>, (u32, u64)>,
     /// (seq, key) of the heads in arrival order; entries whose head left are skipped.
     order: VecDeque<(u64, Option<Pid>)>,
     seq: u64,
     bytes: usize,
     budget: usize,
+    /// Buffers of heads that left, for the next heads.
+    spare: Vec<Vec<u8>>,
     /// Heads given up to stay within `memory::PENDING`.
     pub dropped: u64,
 }
@@ -94,61 +112,71 @@ impl Pairer {
             seq: 0,
             bytes: 0,
             budget,
+            spare: Vec::new(),
             dropped: 0,
         }
     }
 
-    /// Feeds one record; completed events are appended to `out`.
+    /// Feeds one record; completed events are appended to `out` (as copies: an event of a
+    /// pair borrows the pairer's buffers only while it is handed on).
     pub fn push<'a>(&mut self, rec: Record<'a>, out: &mut Vec<Event<'a>>) {
-        self.push_with(rec, &mut |e| out.push(e));
+        self.push_with(rec, &mut |e| out.push(e.into_owned()));
     }
 
-    /// Feeds one record; completed events go to `emit`.
-    pub fn push_with<'a>(&mut self, rec: Record<'a>, emit: &mut dyn FnMut(Event<'a>)) {
+    /// Feeds one record; completed events go to `emit`, borrowed from their lines or, for a
+    /// pair, from the pairer (copy what is kept).
+    pub fn push_with(&mut self, rec: Record<'_>, emit: &mut dyn FnMut(Event<'_>)) {
         match rec {
             Record::Event(e) => {
                 // a process that exits or is killed ends its pending call
                 if matches!(e.kind, EventKind::Exit { .. } | EventKind::Killed { .. }) {
                     if let Some(head) = self.take(e.pid) {
-                        flush_head(e.pid, head, emit);
+                        self.flush_head(e.pid, head, emit);
                     }
                 }
                 emit(e);
             }
             Record::Head { line, pid, time, name, args } => {
                 self.seq += 1;
-                let head = Head {
-                    seq: self.seq,
-                    line,
-                    time: time.map(Timestamp::into_owned),
-                    name: name.into_owned(),
-                    args: with_room(&args),
-                };
+                let mut buf = self.spare.pop().unwrap_or_default();
+                let time_len = time.as_ref().map_or(0, |t| t.text.len());
+                buf.reserve(time_len + name.len() + args.len() + if args.is_empty() { 0 } else { TAIL_ROOM });
+                if let Some(t) = &time {
+                    buf.extend_from_slice(&t.text);
+                }
+                buf.extend_from_slice(name.as_bytes());
+                buf.extend_from_slice(&args);
+                let head =
+                    Head { seq: self.seq, line, buf, time: time.map(|t| (time_len, t.relative)), name_len: name.len() };
                 if let Some(old) = self.take(pid) {
-                    flush_head(pid, old, emit);
+                    self.flush_head(pid, old, emit);
                 }
                 self.put(pid, head, emit);
             }
             Record::Tail { line, pid, time, name, args, ret, duration } => {
                 let key = self.find_head(pid, &name);
                 match key.and_then(|k| self.take(k).map(|h| (k, h))) {
-                    Some((key, head)) => {
-                        let mut all = head.args;
+                    Some((key, mut head)) => {
                         // the head was trimmed before ` <unfinished ...>`
-                        if all.ends_with(b",") && !args.is_empty() {
-                            all.push(b' ');
+                        if head.args().ends_with(b",") && !args.is_empty() {
+                            head.buf.push(b' ');
                         }
-                        all.extend_from_slice(&args);
-                        let mut sc = build_syscall(name, Cow::Owned(all), ret, duration);
-                        if duration.is_none() {
-                            sc.span = span(head.time.as_ref(), time.as_ref());
+                        head.buf.extend_from_slice(&args);
+                        {
+                            // the tail's name is the head's (found by it)
+                            let mut sc = build_syscall(name, Cow::Borrowed(head.args()), ret, duration);
+                            let head_time = head.timestamp();
+                            if duration.is_none() {
+                                sc.span = span(head_time.as_ref(), time.as_ref());
+                            }
+                            emit(Event {
+                                line: head.line,
+                                pid: key.or(pid), // the event stands on the head's line: its pid, else the tail's
+                                time: head_time.or(time),
+                                kind: EventKind::Syscall(sc),
+                            });
                         }
-                        emit(Event {
-                            line: head.line,
-                            pid: key.or(pid), // the event stands on the head's line: its pid, else the tail's
-                            time: head.time.or(time),
-                            kind: EventKind::Syscall(sc),
-                        });
+                        self.recycle(head.buf);
                     }
                     None => {
                         // a tail without its head: the capture started mid-call
@@ -161,13 +189,21 @@ impl Pairer {
         }
     }
 
+    /// Keeps a head's buffer for a later head, unless enough are kept or it grew large.
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < SPARE_BUFFERS && buf.capacity() <= SPARE_CAPACITY {
+            buf.clear();
+            self.spare.push(buf);
+        }
+    }
+
     /// Makes `head` wait under `key`, giving up the oldest heads past the budget.
-    fn put<'a>(&mut self, key: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
+    fn put(&mut self, key: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'_>)) {
         self.bytes += head.bytes();
-        match self.names.get_mut(&head.name) {
+        match self.names.get_mut(head.name()) {
             Some(n) => *n = (n.0 + 1, n.1 ^ key_bits(key)),
             None => {
-                self.names.insert(head.name.clone(), (1, key_bits(key)));
+                self.names.insert(head.name().into(), (1, key_bits(key)));
             }
         }
         self.order.push_back((head.seq, key));
@@ -177,7 +213,7 @@ impl Pairer {
             if self.open.get(&k).is_some_and(|h| h.seq == seq) {
                 if let Some(old) = self.take(k) {
                     self.dropped += 1;
-                    flush_head(k, old, emit);
+                    self.flush_head(k, old, emit);
                 }
             }
         }
@@ -192,19 +228,20 @@ impl Pairer {
     fn take(&mut self, key: Option<Pid>) -> Option<Head> {
         let head = self.open.remove(&key)?;
         self.bytes -= head.bytes();
-        if let Some(n) = self.names.get_mut(&head.name) {
+        if let Some(n) = self.names.get_mut(head.name()) {
             *n = (n.0 - 1, n.1 ^ key_bits(key));
             // an emptied entry (0, 0) is kept for the next head of that name (one waits at a
             // time in most traces: no key copy per call), unless names pile up
             if n.0 == 0 && self.names.len() > MAX_IDLE_NAMES {
-                self.names.remove(&head.name);
+                self.names.remove(head.name());
             }
         }
         Some(head)
     }
 
     fn find_head(&self, pid: Option<Pid>, name: &str) -> Option<Option<Pid>> {
-        if self.open.get(&pid).is_some_and(|h| &*h.name == name) {
+        let name = name.as_bytes();
+        if self.open.get(&pid).is_some_and(|h| h.name() == name) {
             return Some(pid);
         }
         if self.dropped > 0 {
@@ -212,10 +249,10 @@ impl Pairer {
         }
         // prefixes may differ between head and tail, and an execve by a thread resumes under
         // the leader's pid: match by name when unambiguous
-        let any_pid = crate::syscalls::info(name.as_bytes()).does.has(crate::syscalls::Does::EXEC);
+        let any_pid = crate::syscalls::info(name).does.has(crate::syscalls::Does::EXEC);
         if pid.is_some() && !any_pid {
             // only an unprefixed head (there is at most one) may be this prefixed tail's
-            return self.open.get(&None).filter(|h| &*h.name == name).map(|_| None);
+            return self.open.get(&None).filter(|h| h.name() == name).map(|_| None);
         }
         match self.names.get(name) {
             Some(&(1, bits)) => Some(key_of(bits)),
@@ -226,33 +263,38 @@ impl Pairer {
     /// The calls begun and not yet resumed, as unfinished events (what a live trace is
     /// waiting on now).
     pub fn open_calls(&self) -> Vec<Event<'static>> {
-        let mut v: Vec<Event<'static>> = self
-            .open
-            .iter()
-            .map(|(pid, h)| {
-                let sc =
-                    build_syscall(Cow::Owned(h.name.clone()), Cow::Owned(h.args.clone()), Return::Unfinished, None);
-                Event { line: h.line, pid: *pid, time: h.time.clone(), kind: EventKind::Syscall(sc) }
-            })
-            .collect();
+        let mut v: Vec<Event<'static>> = self.open.iter().map(|(pid, h)| unfinished(*pid, h).into_owned()).collect();
         v.sort_by_key(|e| e.line);
         v
     }
 
     /// Emits the heads still waiting at the end of the input, in line order.
     pub fn finish<'a>(&mut self, out: &mut Vec<Event<'a>>) {
-        self.finish_with(&mut |e| out.push(e));
+        self.finish_with(&mut |e| out.push(e.into_owned()));
     }
 
     /// [`Pairer::finish`], the events going to `emit`.
-    pub fn finish_with<'a>(&mut self, emit: &mut dyn FnMut(Event<'a>)) {
+    pub fn finish_with(&mut self, emit: &mut dyn FnMut(Event<'_>)) {
         let mut heads: Vec<_> = self.open.drain().collect();
         (self.names, self.order, self.bytes) = Default::default();
         heads.sort_by_key(|(_, h)| h.line);
         for (pid, head) in heads {
-            flush_head(pid, head, emit);
+            self.flush_head(pid, head, emit);
         }
     }
+
+    /// A head that will not get its tail: a call that never finished.
+    fn flush_head(&mut self, pid: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'_>)) {
+        emit(unfinished(pid, &head));
+        self.recycle(head.buf);
+    }
+}
+
+/// A head as a call that never finished, borrowed from it.
+fn unfinished(pid: Option<Pid>, head: &Head) -> Event<'_> {
+    let name = String::from_utf8_lossy(head.name());
+    let sc = build_syscall(name, Cow::Borrowed(head.args()), Return::Unfinished, None);
+    Event { line: head.line, pid, time: head.timestamp(), kind: EventKind::Syscall(sc) }
 }
 
 /// Without `-T`, a paired call's wait is the time from its head to its tail (absolute
@@ -264,12 +306,6 @@ fn span(head: Option<&Timestamp>, tail: Option<&Timestamp>) -> Option<f64> {
     }
     let d = tail.secs() - head.secs();
     Some(if d < 0.0 && head.text().contains(':') { d + 86_400.0 } else { d }).filter(|d| *d >= 0.0)
-}
-
-/// A head that will not get its tail: a call that never finished.
-fn flush_head<'a>(pid: Option<Pid>, head: Head, emit: &mut dyn FnMut(Event<'a>)) {
-    let sc = build_syscall(Cow::Owned(head.name), Cow::Owned(head.args), Return::Unfinished, None);
-    emit(Event { line: head.line, pid, time: head.time, kind: EventKind::Syscall(sc) });
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub struct Assembler {
     fast: bool,
     /// The latest absolute timestamp's text (reused buffer; made a Timestamp in `stats`).
     last_time: Vec<u8>,
+    /// The [`crate::event::clock_shape`] of the first absolute timestamp (`stats.first_time`).
+    first_shape: Option<bool>,
     /// Start of a call waiting for the rest of its line: (line number, text, lines waited).
     pending: Option<(u64, Vec<u8>, u32)>,
     pub stats: ParseStats,
@@ -36,7 +38,14 @@ pub struct Assembler {
 
 impl Assembler {
     pub fn new(default_pid: Option<Pid>) -> Self {
-        Assembler { default_pid, fast: false, last_time: Vec::new(), pending: None, stats: ParseStats::default() }
+        Assembler {
+            default_pid,
+            fast: false,
+            last_time: Vec::new(),
+            first_shape: None,
+            pending: None,
+            stats: ParseStats::default(),
+        }
     }
 
     /// An assembler for the analysis: routine successful calls become [`EventKind::Routine`].
@@ -55,10 +64,14 @@ impl Assembler {
 
     fn note_time(&mut self, text: Option<&[u8]>) {
         if let Some(text) = text {
-            match &self.stats.first_time {
-                None => self.stats.first_time = Some(absolute_timestamp(text)),
+            let shape = crate::event::clock_shape(text);
+            match self.first_shape {
+                None => {
+                    self.stats.first_time = Some(absolute_timestamp(text));
+                    self.first_shape = Some(shape);
+                }
                 // a `-ttt` stamp in a `-tt` trace (or the reverse) is not a time of this trace
-                Some(first) if crate::event::clock_shape(&first.text) != crate::event::clock_shape(text) => return,
+                Some(first) if first != shape => return,
                 Some(_) => {}
             }
             self.last_time.clear();

@@ -33,14 +33,14 @@ pub fn pid_prefix(i: In) -> Option<(usize, Pid)> {
             n => 4 + n,
         };
     }
-    // one to ten digits that fit a u32
-    let start = k;
-    let mut v: u64 = 0;
-    while k < i.len() && k - start < 10 && i[k].is_ascii_digit() {
-        v = v * 10 + u64::from(i[k] - b'0');
-        k += 1;
+    // one to ten digits that fit a u32 (iterators: no bounds check per digit)
+    let digits = i[k..].iter().take(10).take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
     }
-    let pid = u32::try_from(v).ok().filter(|_| k > start)?;
+    let v = i[k..k + digits].iter().fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
+    k += digits;
+    let pid = u32::try_from(v).ok()?;
     if i.get(k) == Some(&b'<') {
         let (rest, _) = parse_angle(&i[k..]).ok()?;
         k = i.len() - rest.len();
@@ -59,20 +59,12 @@ pub fn pid_prefix(i: In) -> Option<(usize, Pid)> {
 
 /// How many spaces and tabs `i` starts with.
 pub fn blanks(i: In) -> usize {
-    let mut k = 0;
-    while k < i.len() && matches!(i[k], b' ' | b'\t') {
-        k += 1;
-    }
-    k
+    i.iter().take_while(|c| matches!(c, b' ' | b'\t')).count()
 }
 
 /// How many digits `t` has from `from` on (0 past its end).
 pub fn digits_at(t: In, from: usize) -> usize {
-    let mut k = from;
-    while k < t.len() && t[k].is_ascii_digit() {
-        k += 1;
-    }
-    k.saturating_sub(from)
+    t.get(from..).map_or(0, |s| s.iter().take_while(|c| c.is_ascii_digit()).count())
 }
 
 /// Where a timestamp prefix's text is, where the prefix ends (after its blanks), and whether

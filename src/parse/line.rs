@@ -306,7 +306,8 @@ fn is_skippable(line: &[u8]) -> bool {
 
 /// A `-c` table row: numbers and one syscall name (`-U` may put the name first), or its header.
 fn is_summary_row(body: &[u8]) -> bool {
-    if body.contains(&b'(') || body.contains(&b'=') {
+    // one pass for both (a resumed tail without `(` comes here, and scans its whole line)
+    if memchr::memchr2(b'(', b'=', body).is_some() {
         return false;
     }
     let words: Vec<&[u8]> = body.split(|c| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect();

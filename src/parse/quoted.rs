@@ -30,7 +30,14 @@ pub fn decode(input: &[u8]) -> Option<Quoted<'_>> {
     let mut i = 0;
     while i < body.len() {
         let b = body[i];
-        if b != b'\\' || i + 1 >= body.len() {
+        if b != b'\\' {
+            // the text up to the next escape in one copy (written text has long runs)
+            let run = memchr::memchr(b'\\', &body[i..]).unwrap_or(body.len() - i);
+            bytes.extend_from_slice(&body[i..i + run]);
+            i += run;
+            continue;
+        }
+        if i + 1 >= body.len() {
             bytes.push(b);
             i += 1;
             continue;

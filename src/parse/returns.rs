@@ -11,7 +11,7 @@ use nom::combinator::{opt, recognize};
 use nom::sequence::{delimited, pair, preceded, tuple};
 use nom::IResult;
 
-use super::grammar::{angle_end, blanks, decimal_int, digits_at, parse_angle, scan_args, ArgsEnd, In};
+use super::grammar::{angle_end, blanks, decimal_int, parse_angle, scan_args, ArgsEnd, In};
 use super::text::lossy;
 use crate::event::Return;
 
@@ -80,12 +80,45 @@ pub(super) fn trailing_duration(line: &[u8]) -> Option<f64> {
 fn parse_duration(i: In) -> IResult<In, f64> {
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Digit));
     let t = i.strip_prefix(b"<").ok_or_else(fail)?;
-    let int = digits_at(t, 0);
-    let frac = digits_at(t, int + 1);
+    // the digits are read as they are counted (one pass; `decimal` for long ones)
+    let (int, whole) = digits_value(t);
+    let (frac, part) = t.get(int + 1..).map_or((0, 0), digits_value);
     if int == 0 || t.get(int) != Some(&b'.') || frac == 0 || t.get(int + 1 + frac) != Some(&b'>') {
         return Err(fail());
     }
-    Ok((&t[int + frac + 2..], decimal(&t[..int], &t[int + 1..int + 1 + frac])))
+    let secs = if int + frac > 15 {
+        decimal(&t[..int], &t[int + 1..int + 1 + frac])
+    } else {
+        const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+        // both parts as one exact integer (at most 15 digits), as `decimal` does
+        (whole * POW10_U64[frac] + part) as f64 / POW10[frac]
+    };
+    Ok((&t[int + frac + 2..], secs))
+}
+
+const POW10_U64: [u64; 16] = {
+    let mut t = [1u64; 16];
+    let mut k = 1;
+    while k < 16 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// How many digits `t` starts with and their value (wrapping past 19 digits: callers use the
+/// value only for 15 digits or fewer).
+fn digits_value(t: &[u8]) -> (usize, u64) {
+    let mut v = 0u64;
+    let mut n = 0;
+    for &c in t {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+        n += 1;
+    }
+    (n, v)
 }
 
 /// `int.frac` as the nearest f64, like `str::parse` but without it: both parts as one exact
