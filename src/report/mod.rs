@@ -32,27 +32,29 @@ pub use crate::text::TraceText;
 
 pub const SCHEMA: u32 = 2;
 
+/// One analysis: what failed, what it caused, what was waited on, and the suspects in order.
+/// Its JSON form is the contract (docs/json.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub schema: u32,
-    pub summary: Summary,
+    pub(crate) schema: u32,
+    pub(crate) summary: Summary,
     /// How clearly suspect 1 stands out: `clear`, `several` (candidates), `unclear`.
-    pub confidence: Confidence,
-    pub suspects: Vec<Suspect>,
-    pub failures: Vec<FailureReport>,
+    pub(crate) confidence: Confidence,
+    pub(crate) suspects: Vec<Suspect>,
+    pub(crate) failures: Vec<FailureReport>,
     /// Failures classified as noise, counted by reason.
-    pub noise: BTreeMap<NoiseReason, u64>,
-    pub symptoms: Symptoms,
+    pub(crate) noise: BTreeMap<NoiseReason, u64>,
+    pub(crate) symptoms: Symptoms,
     /// Where the time went, by target (most stall time first).
-    pub waits: Vec<waits::WaitReport>,
+    pub(crate) waits: Vec<waits::WaitReport>,
     /// Calls still waiting when the trace ended.
-    pub stuck: Vec<waits::StuckReport>,
-    pub waiting: waits::Waiting,
+    pub(crate) stuck: Vec<waits::StuckReport>,
+    pub(crate) waiting: waits::Waiting,
     /// Ranks of the suspects that each explain symptoms of their own (other processes or
     /// requests): independent problems, the largest first (`confidence` is `independent`).
-    pub independent: Vec<usize>,
+    pub(crate) independent: Vec<usize>,
     /// A crash that no failure explains, if any.
-    pub unexplained_crash: Option<Crash>,
+    pub(crate) unexplained_crash: Option<Crash>,
 }
 
 /// A process killed by a crash signal.
@@ -63,7 +65,7 @@ pub struct Crash {
 }
 
 impl Report {
-    pub fn new(
+    pub(crate) fn new(
         summary: Summary,
         confidence: Confidence,
         suspects: Vec<Suspect>,
