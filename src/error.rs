@@ -21,7 +21,7 @@ pub enum Error {
     /// An input with no trace line: empty, or `lines` of summary tables and blanks (`piped`:
     /// stdin).
     NoTrace {
-        /// The input as given.
+        /// The input as named in messages (`stdin` for `-`).
         name: String,
         /// It was stdin.
         piped: bool,
@@ -30,7 +30,7 @@ pub enum Error {
     },
     /// An input whose every line is unparsed.
     NotStrace {
-        /// The input as given.
+        /// The input as named in messages (`stdin` for `-`).
         name: String,
         /// Lines it held.
         lines: u64,

@@ -16,7 +16,7 @@ pub use super::credentials::Credentials;
 use super::fds::fd_pair;
 use super::fds::FdTable;
 pub use super::fds::{proto, FdTarget, Held, SocketRole};
-pub use super::limits::NoFile;
+pub use super::limits::{HostNoFile, Limit, NoFile};
 use crate::event::{Event, EventKind, Pid, Return, Syscall};
 use crate::memory;
 use crate::path::{is_normal, normalize};
@@ -538,9 +538,9 @@ mod tests {
     fn the_descriptor_limit_set_or_read_and_inherited() {
         let mut t = ProcessTable::new();
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=20000, rlim_max=20000}) = 0"));
-        assert_eq!(t.nofile(1), Some(NoFile { soft: 20000, call: "prlimit64".into(), set: false }));
+        assert_eq!(t.nofile(1), Some(NoFile { soft: Limit::At(20000), call: "prlimit64".into(), set: false }));
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}, NULL) = 0"));
-        let set = NoFile { soft: 32, call: "prlimit64".into(), set: true };
+        let set = NoFile { soft: Limit::At(32), call: "prlimit64".into(), set: true };
         assert_eq!(t.nofile(1), Some(set.clone()));
         t.apply_ev(&ev(1, "getrlimit(RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}) = 0"));
         assert_eq!(t.nofile(1), Some(set.clone()), "read back: still the one set");
@@ -553,13 +553,13 @@ mod tests {
         t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 2"));
         assert_eq!(t.nofile(2), Some(set));
         t.apply_ev(&ev(2, "setrlimit(RLIMIT_NOFILE, {rlim_cur=8*1024, rlim_max=RLIM_INFINITY}) = 0"));
-        assert_eq!(t.nofile(2), Some(NoFile { soft: 8192, call: "setrlimit".into(), set: true }));
+        assert_eq!(t.nofile(2), Some(NoFile { soft: Limit::At(8192), call: "setrlimit".into(), set: true }));
         t.apply_ev(&ev(
             1,
             "prlimit64(7, RLIMIT_NOFILE, {rlim_cur=RLIM64_INFINITY, rlim_max=RLIM64_INFINITY}, NULL) = 0",
         ));
-        assert_eq!(t.nofile(7).map(|l| l.soft), Some(u64::MAX), "prlimit of another process sets its limit");
-        assert_eq!(t.nofile(1).map(|l| l.soft), Some(32));
+        assert_eq!(t.nofile(7).map(|l| l.soft), Some(Limit::Unlimited), "prlimit of another process sets its limit");
+        assert_eq!(t.nofile(1).map(|l| l.soft), Some(Limit::At(32)));
     }
 
     #[test]

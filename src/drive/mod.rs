@@ -344,9 +344,9 @@ impl Session<'_> {
         if trace_lines(stats) > 0 {
             self.traced += 1;
         } else if stats.unparsed > 0 {
-            errors.push(Error::NotStrace { name: name.to_string(), lines: stats.lines, unparsed: stats.unparsed });
+            errors.push(Error::NotStrace { name: input::shown_name(name).to_string(), lines: stats.lines, unparsed: stats.unparsed });
         } else {
-            errors.push(Error::NoTrace { name: name.to_string(), piped, lines: stats.lines });
+            errors.push(Error::NoTrace { name: input::shown_name(name).to_string(), piped, lines: stats.lines });
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::words;
 use crate::event::Pid;
-use crate::host::Tree;
+use crate::report::Tree;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
 use crate::text::TraceText;

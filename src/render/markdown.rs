@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::escape::{code_block, code_span, markdown as md};
 use super::words;
-use crate::heuristics::fix_pointer::Reference;
+use crate::report::Reference;
 use crate::report::{FollowedBy, Report, Suspect};
 use crate::text::{shown, TraceText};
 

@@ -16,11 +16,20 @@ use serde::Serialize;
 
 pub use crate::analysis::reactions::{ErrorText, Killed};
 use crate::event::Pid;
-use crate::heuristics::explain::Explanation;
-use crate::heuristics::fix_pointer::Reference;
-use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::{Confidence, Reason};
-use crate::heuristics::typo::{Evidence, Typo, TypoKind};
+use crate::heuristics::typo::Typo;
+// The judgements' kinds the report holds, re-exported: a renderer imports the report and the
+// plain types only, never an analysis or heuristics module (tests/it/layers.rs holds it to it).
+pub(crate) use crate::analysis::process::Limit;
+pub(crate) use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
+pub(crate) use crate::heuristics::fix_pointer::{Reference, Sets};
+pub(crate) use crate::heuristics::noise::{Noise, NoiseReason};
+pub(crate) use crate::heuristics::rank::{Confidence, Reason, Why};
+pub(crate) use crate::heuristics::typo::{Evidence, TypoKind};
+/// What the live status line shows: the processes attached to, the calls in progress.
+pub(crate) use crate::host::Tree;
+pub(crate) use crate::inflight::{Blocked, Snapshot};
+/// Lines longer than this are counted (`summary.overlong`), not parsed.
+pub(crate) use crate::parse::MAX_LINE;
 /// What the memory caps dropped: `unfinished_calls` (calls given up before their tail came,
 /// reported as never finished), `processes` (times a process was forgotten: cwd,
 /// descriptors, credentials, recent failures), `descriptor_tables` (emptied: one process held
@@ -29,6 +38,39 @@ use crate::heuristics::typo::{Evidence, Typo, TypoKind};
 /// not remembered as existing).
 pub use crate::memory::Dropped as MemoryCaps;
 pub use crate::text::TraceText;
+
+/// Which input a line was read from, and whether it can be read again (its line numbers then
+/// point somewhere). Serialized as the name: a file's as given, `-` for stdin, `strace` for
+/// the pipe from strace that `run`/`attach` read without `--save`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file, kept: its name as given (or `--save`'s).
+    File(String),
+    /// stdin, gone once read.
+    Stdin,
+    /// strace's pipe, gone once read.
+    Strace,
+}
+
+impl From<&str> for Origin {
+    fn from(name: &str) -> Origin {
+        match name {
+            crate::input::STDIN_NAME => Origin::Stdin,
+            crate::input::STRACE_NAME => Origin::Strace,
+            file => Origin::File(file.to_string()),
+        }
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            Origin::File(name) => name,
+            Origin::Stdin => crate::input::STDIN_NAME,
+            Origin::Strace => crate::input::STRACE_NAME,
+        })
+    }
+}
 
 pub const SCHEMA: u32 = 2;
 
@@ -95,6 +137,9 @@ pub struct Summary {
     pub lines: u64,
     pub bytes: u64,
     pub processes: u64,
+    /// `processes` reached the count's cap (`analysis::MAX_PIDS`): there were at least as many.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub processes_capped: bool,
     pub syscalls: u64,
     /// Failed syscalls (interruptions excluded).
     pub failures: u64,
@@ -190,7 +235,7 @@ pub struct Suspect {
     pub also_looked_in: Vec<TraceText>,
     /// What the same process failed on after this failed exec, folded into this suspect.
     pub after_exec: Vec<TraceText>,
-    pub source: String,
+    pub source: Origin,
     pub first_line: u64,
     pub last_line: u64,
     pub first_time: Option<String>,
@@ -229,7 +274,7 @@ pub struct FailureReport {
     pub syscalls: BTreeMap<String, u64>,
     pub count: u64,
     pub pids: Vec<Pid>,
-    pub source: String,
+    pub source: Origin,
     pub first_line: u64,
     pub last_line: u64,
     pub first_time: Option<String>,

@@ -92,7 +92,7 @@ pub(crate) fn locate(
             }
         }
         Some(Explained::OutOfDescriptors { system_wide: false, limit, .. }) => {
-            return descriptor_limit(opened, limit.as_ref().map(|l| l.soft), disk);
+            return descriptor_limit(opened, limit.as_ref().and_then(|l| l.soft.value()), disk);
         }
         _ => {}
     }

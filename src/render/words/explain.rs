@@ -25,7 +25,7 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             s
         }
         Explained::InotifyLimit => "out of inotify watches: the per-user limit (fs.inotify.max_user_watches)".into(),
-        Explained::OutOfDescriptors { held, at_least, syscall, system_wide, limit } => {
+        Explained::OutOfDescriptors { held, at_least, syscall, system_wide, limit, now } => {
             let what =
                 if *system_wide { "the system is out of file descriptors (ENFILE)" } else { "out of file descriptors" };
             let mut s = match (held, at_least) {
@@ -34,9 +34,16 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 (n, false) => format!("{what}: the process held {n} when {syscall} failed"),
             };
             if let Some(l) = limit {
-                let value = if l.soft == u64::MAX { "unlimited".to_string() } else { number(l.soft) };
                 let how = if l.set { "set" } else { "read" };
-                s.push_str(&format!("; limit {value} ({how} by {})", l.call));
+                s.push_str(&format!("; limit {} ({how} by {})", limit_value(l.soft), l.call));
+            }
+            if let Some(n) = now {
+                s.push_str(&format!(
+                    "; limit {}, hard limit {} (/proc/{}/limits at the failure)",
+                    limit_value(n.soft),
+                    limit_value(n.hard),
+                    n.pid
+                ));
             }
             s
         }
@@ -167,4 +174,12 @@ pub(crate) fn source(s: Source) -> String {
 /// An explanation with its source, as the text and markdown reports print it.
 pub(crate) fn explanation_line(e: &Explanation) -> String {
     format!("{} (from {})", explanation(e), source(e.source))
+}
+
+/// `1,024`, `unlimited`.
+fn limit_value(l: Limit) -> String {
+    match l {
+        Limit::At(n) => number(n),
+        Limit::Unlimited => "unlimited".into(),
+    }
 }
