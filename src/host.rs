@@ -275,7 +275,9 @@ mod tests {
         py.wait().unwrap();
         let (pid, argv) = found.expect("the listener's holder");
         assert_eq!(pid, py.id(), "{argv:?}");
-        assert!(argv.first().is_some_and(|a| a.ends_with(b"python3")) && argv.last().is_some_and(|a| a == code.as_bytes()));
+        assert!(
+            argv.first().is_some_and(|a| a.ends_with(b"python3")) && argv.last().is_some_and(|a| a == code.as_bytes())
+        );
     }
 
     #[test]

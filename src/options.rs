@@ -41,6 +41,10 @@ pub struct Options {
     pub(crate) colored: bool,
     /// Filesystem root for disk lookups; `None` with `--no-disk`.
     pub(crate) root: Option<PathBuf>,
+    /// The disk may be walked to say what fills a full filesystem: the trace is this host's
+    /// (`run`, `attach`), or `--root` says which disk it is about (a saved trace may come from
+    /// another machine).
+    pub(crate) walk_disk: bool,
     pub(crate) ignore: Vec<String>,
     pub(crate) default_ignores: bool,
     pub(crate) show_unparsed: bool,
@@ -123,6 +127,7 @@ impl Options {
             }
         }
         let live = r.live || launch.is_some();
+        let walk_disk = root.is_some() && (launch.is_some() || r.root.is_some());
         // --save keeps a stream read once; a file is kept already
         if r.save.is_some() && launch.is_none() && !inputs.iter().all(Input::is_stdin) {
             return Err(Error::Usage(words::SAVE_FILES.into()));
@@ -141,6 +146,7 @@ impl Options {
             top: if r.all { None } else { Some(r.top) },
             verbose: r.verbose || r.all,
             colored: colored && r.format == Format::Text,
+            walk_disk,
             root,
             ignore: r.ignore,
             default_ignores: !r.no_default_ignores,

@@ -13,6 +13,10 @@ pub struct NoFile {
     pub call: String,
     /// The call set the limit (else it only read it).
     pub set: bool,
+    /// The files the setting process had read when it set the limit, newest last (a script's
+    /// `ulimit -n`, a server's configuration): kept with the limit, since a process out of
+    /// descriptors goes on to open many more.
+    pub read_before: std::rc::Rc<[Vec<u8>]>,
 }
 
 /// A resource limit's value.
@@ -83,7 +87,7 @@ impl NoFile {
             ("prlimit64", Some(old)) => (false, *old),
             (_, _) => (false, *new),
         };
-        Some((of, NoFile { soft: rlim_cur(limit)?, call: name.to_string(), set }))
+        Some((of, NoFile { soft: rlim_cur(limit)?, call: name.to_string(), set, read_before: std::rc::Rc::new([]) }))
     }
 }
 

@@ -39,6 +39,8 @@ use waits::Waits;
 
 /// Distinct pids counted for the summary.
 pub(crate) const MAX_PIDS: usize = 1_000_000;
+/// Files kept, the newest, of those read before a descriptor limit was set.
+const LIMIT_READ: usize = 4;
 /// Tables of exited processes are dropped every this many exits.
 const GC_EXITS: u64 = 4096;
 
@@ -297,6 +299,11 @@ impl Analyzer {
             _ => {}
         }
         self.procs.apply(pid, ev);
+        if let Some((setter, of)) = self.procs.take_limit_set() {
+            let mut read = self.state.opened(setter);
+            read.drain(..read.len().saturating_sub(LIMIT_READ));
+            self.procs.limit_read_before(of, read);
+        }
     }
 
     /// Past the budget of the process table or of the per-process history: the tables of

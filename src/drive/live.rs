@@ -345,4 +345,3 @@ impl LiveHost for ProcHost {
         found
     }
 }
-

@@ -8,9 +8,9 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use super::words;
 use crate::report::Explanation;
 use crate::report::Reference;
-use crate::report::{Noise, NoiseReason};
 use crate::report::{Confidence, Reason};
 use crate::report::{FollowedBy, NetworkFailure, Report};
+use crate::report::{Noise, NoiseReason};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use crate::analysis::process::{HostNoFile, Limit, NoFile};
 use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
-use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::report::{Reference, Sets};
-use crate::report::{Noise, NoiseReason};
 use crate::report::{Confidence, Reason, Why};
+use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
 use crate::report::{Evidence, TypoKind};
 use crate::report::{
     FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
 };
+use crate::report::{Noise, NoiseReason};
+use crate::report::{Reference, Sets};
 
 fn suspect() -> Suspect {
     let why = [
@@ -55,6 +55,7 @@ fn suspect() -> Suspect {
         referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
         explanation: None,
         command: None,
+        disk_usage: None,
         followed_by: vec![
             FollowedBy::Http { code: 500, count: 3, all: 4 },
             FollowedBy::ErrorOutput("cannot open /srv/app/conf.yml".into()),
@@ -342,7 +343,7 @@ fn explanation_sentences() {
                 at_least: false,
                 syscall: "accept4".into(),
                 system_wide: false,
-                limit: Some(NoFile { soft: Limit::At(1024), call: "getrlimit".into(), set: false }),
+                limit: Some(NoFile { soft: Limit::At(1024), call: "getrlimit".into(), set: false, read_before: Default::default() }),
                 now: None,
             },
             true,

@@ -179,6 +179,13 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     if let Some(c) = &s.command {
         writeln!(out, "    {} {}", "suggested:".yellow().bold(), esc(&words::command(c)))?;
     }
+    if let Some(u) = &s.disk_usage {
+        let (largest, stale) = words::disk_usage(u);
+        writeln!(out, "    {} {}", "largest:".yellow().bold(), esc(&largest))?;
+        if let Some(stale) = stale {
+            writeln!(out, "    {} {}", "stale:".yellow().bold(), esc(&stale))?;
+        }
+    }
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;
     }

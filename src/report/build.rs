@@ -68,6 +68,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 suggestion: suggestion.map(|s| TraceText::from(s.as_slice())),
                 referenced_from: r.referenced_from,
                 command,
+                disk_usage: r.usage.as_ref().map(Into::into),
                 explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),
                 paths_below: r.folded.below.iter().map(|&c| groups[c].target.text()).collect(),

@@ -28,8 +28,6 @@ pub(crate) use crate::heuristics::typo::{Evidence, TypoKind};
 /// What the live status line shows: the processes attached to, the calls in progress.
 pub(crate) use crate::host::Tree;
 pub(crate) use crate::inflight::{Blocked, Snapshot};
-/// Lines longer than this are counted (`summary.overlong`), not parsed.
-pub(crate) use crate::parse::MAX_LINE;
 /// What the memory caps dropped: `unfinished_calls` (calls given up before their tail came,
 /// reported as never finished), `processes` (times a process was forgotten: cwd,
 /// descriptors, credentials, recent failures), `descriptor_tables` (emptied: one process held
@@ -37,6 +35,8 @@ pub(crate) use crate::parse::MAX_LINE;
 /// some of whose evidence was not kept), `known_paths` (successful path calls whose path was
 /// not remembered as existing).
 pub use crate::memory::Dropped as MemoryCaps;
+/// Lines longer than this are counted (`summary.overlong`), not parsed.
+pub(crate) use crate::parse::MAX_LINE;
 pub use crate::text::TraceText;
 
 /// Which input a line was read from, and whether it can be read again (its line numbers then
@@ -227,6 +227,9 @@ pub struct Suspect {
     /// A command that would fix what the explanation found (`chown www-data /srv/app/uploads`),
     /// or find what it could not (`ss -ltunp 'sport = :8080'`): a suggestion, never run.
     pub command: Option<TraceText>,
+    /// Disk full, on the live host: what fills the filesystem (present only then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_usage: Option<DiskUsage>,
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
     /// Failing paths below this missing directory, folded into this suspect.
@@ -242,6 +245,64 @@ pub struct Suspect {
     pub last_time: Option<String>,
     /// The first failing call as a line.
     pub evidence: TraceText,
+}
+
+/// What fills a full filesystem: a bounded walk of its mount on the live host (`run`/`attach`,
+/// or a disk `--root` names), metadata only; a suggestion of where to make room, nothing
+/// removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiskUsage {
+    /// The mount point walked.
+    pub mount: TraceText,
+    /// Entries looked at.
+    pub walked: u64,
+    /// Every entry was looked at; else the walk stopped at its budget and the figures are of
+    /// what it saw.
+    pub complete: bool,
+    /// Directories one or two levels below the mount, largest first (bytes allocated).
+    pub largest: Vec<DirUsage>,
+    /// Files unchanged for `stale_days` or more, of a kind nothing reads again (rotated or
+    /// compressed logs, archives, backups, dumps, core and temporary files), largest first.
+    pub stale: Vec<StaleFile>,
+    /// How long unchanged makes a file stale.
+    pub stale_days: u64,
+}
+
+/// A directory and the bytes of the files below it that the walk saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirUsage {
+    /// The directory.
+    pub path: TraceText,
+    /// Bytes allocated below it.
+    pub bytes: u64,
+}
+
+/// A stale file.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleFile {
+    /// The file.
+    pub path: TraceText,
+    /// Bytes allocated.
+    pub bytes: u64,
+    /// Whole days since it last changed.
+    pub days: u64,
+}
+
+impl From<&crate::disk::Usage> for DiskUsage {
+    fn from(u: &crate::disk::Usage) -> Self {
+        DiskUsage {
+            mount: u.mount.as_slice().into(),
+            walked: u.walked as u64,
+            complete: u.complete,
+            largest: u.largest.iter().map(|(p, b)| DirUsage { path: p.as_slice().into(), bytes: *b }).collect(),
+            stale: u
+                .stale
+                .iter()
+                .map(|s| StaleFile { path: s.path.as_slice().into(), bytes: s.bytes, days: s.days })
+                .collect(),
+            stale_days: crate::disk::STALE_DAYS,
+        }
+    }
 }
 
 /// What followed a failure in the same process.

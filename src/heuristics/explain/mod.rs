@@ -542,7 +542,8 @@ mod tests {
         };
         assert_eq!(e.what, want);
         assert!(!e.source.host);
-        let limit = NoFile { soft: Limit::At(16), call: "setrlimit".into(), set: true };
+        let limit =
+            NoFile { soft: Limit::At(16), call: "setrlimit".into(), set: true, read_before: Default::default() };
         at.limit = Some(limit.clone());
         assert!(
             matches!(descriptors("EMFILE", &at).unwrap().what, Explained::OutOfDescriptors { limit: Some(l), .. } if l == limit)

@@ -115,6 +115,38 @@ pub(crate) fn command(c: &TraceText) -> String {
     format!("{c}  (a suggestion: not run)")
 }
 
+/// What fills a full filesystem: `/srv/m/logs 812 MiB, /srv/m/cache 150 MiB (largest
+/// directories; all 12,345 entries of /srv/m walked on the live host)`, then when stale files
+/// were found `/srv/m/logs/app.log.1 (300 MiB, unchanged 40 days), … — unchanged 7 days or
+/// more: remove or move what is no longer needed (a suggestion: nothing removed)`.
+pub(crate) fn disk_usage(u: &DiskUsage) -> (String, Option<String>) {
+    let walked = if u.complete {
+        format!("all {} of {} walked on the live host", count(u.walked, "entry", "entries"), u.mount)
+    } else {
+        format!(
+            "the first {} of {} walked on the live host, then the budget ran out",
+            count(u.walked, "entry", "entries"),
+            u.mount
+        )
+    };
+    let largest = if u.largest.is_empty() {
+        format!("no file found below {} ({walked})", u.mount)
+    } else {
+        let dirs: Vec<String> = u.largest.iter().map(|d| format!("{} {}", d.path, bytes(d.bytes))).collect();
+        format!("{} (largest directories; {walked})", dirs.join(", "))
+    };
+    let stale = (!u.stale.is_empty()).then(|| {
+        let files: Vec<String> =
+            u.stale.iter().map(|f| format!("{} ({}, unchanged {} days)", f.path, bytes(f.bytes), f.days)).collect();
+        format!(
+            "{}: old logs, archives, backups or dumps unchanged {} days or more: remove or move what is no longer needed (a suggestion: nothing removed)",
+            files.join(", "),
+            u.stale_days
+        )
+    });
+    (largest, stale)
+}
+
 fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {
     let id = |i: &Id| i.name.as_ref().map_or_else(|| i.id.to_string(), ToString::to_string);
     let runs = user.map(|u| match &u.name {

@@ -3,14 +3,14 @@
 //! Text, markdown, the live lines and the JSON's sentence fields all take their words from here.
 
 use crate::errno::ErrnoClass;
-use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::report::{Reference, Sets};
-use crate::report::{Noise, NoiseReason};
+use crate::render::escape::terminal as esc;
 use crate::report::Confidence;
 use crate::report::Why;
+use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
+use crate::report::{DiskUsage, FollowedBy, Limit, Origin, Report, Summary, Suspect};
 use crate::report::{Evidence, TypoKind};
-use crate::render::escape::terminal as esc;
-use crate::report::{FollowedBy, Limit, Origin, Report, Summary, Suspect};
+use crate::report::{Noise, NoiseReason};
+use crate::report::{Reference, Sets};
 use crate::text::{shown, TraceText};
 
 mod explain;
@@ -302,10 +302,7 @@ pub(crate) fn no_trace(name: &str, piped: bool, lines: u64) -> String {
 
 /// An input none of whose lines strace wrote.
 pub(crate) fn not_strace(name: &str, lines: u64, unparsed: u64) -> String {
-    format!(
-        "{name} does not look like strace output ({unparsed} of {} unparsed)",
-        count(lines, "line", "lines")
-    )
+    format!("{name} does not look like strace output ({unparsed} of {} unparsed)", count(lines, "line", "lines"))
 }
 
 /// How a process ended: `exit status 1`, `killed by signal 9`.

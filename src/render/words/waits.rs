@@ -76,7 +76,16 @@ fn threads(w: &WaitReport) -> String {
 pub(crate) fn verdict(v: &Verdict) -> String {
     match v {
         Verdict::Slow {
-            target, share, share_of: of, stalled_s, longest_s, syscalls, timeouts: t, pids, pids_more, ..
+            target,
+            share,
+            share_of: of,
+            stalled_s,
+            longest_s,
+            syscalls,
+            timeouts: t,
+            pids,
+            pids_more,
+            ..
         } => {
             format!(
                 "slow: {} {} waiting on {target} ({} in all, longest {}{}: {})",
