@@ -91,10 +91,12 @@ pub(crate) trait LiveHost {
     fn ids(&self, pid: Pid) -> Option<process::Credentials>;
     /// `pid`'s descriptor limits now.
     fn nofile(&self, pid: Pid) -> Option<process::HostNoFile>;
-    /// The process holding a socket bound to `port` (tcp or udp, v4 or v6), with its command
-    /// line.
-    fn port_holder(&self, port: u16) -> Option<(Pid, Vec<Vec<u8>>)>;
+    /// The process holding a socket bound to `port` (tcp or udp, v4 or v6).
+    fn port_holder(&self, port: u16) -> Option<PortHolder>;
 }
+
+/// A process holding a port: its pid and command line.
+pub(crate) type PortHolder = (Pid, Vec<Vec<u8>>);
 
 pub struct Analyzer {
     is_routine: IsRoutine,

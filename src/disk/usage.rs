@@ -87,7 +87,7 @@ pub(super) fn walk(root: &Root, mount: &[u8], allowance: Allowance, now: SystemT
             if name == b"." || name == b".." {
                 continue;
             }
-            if walked >= allowance.entries || (walked % 256 == 0 && Instant::now() >= allowance.until) {
+            if walked >= allowance.entries || (walked.is_multiple_of(256) && Instant::now() >= allowance.until) {
                 complete = false;
                 break 'walk;
             }

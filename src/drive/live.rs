@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::analysis::process::{Credentials, HostNoFile};
-use crate::analysis::LiveHost;
+use crate::analysis::{LiveHost, PortHolder};
 
 /// Ends the strace we started: on SIGINT it detaches (attach) or lets the command finish its
 /// exit (run). One still there after `patience` (a tracee stuck in a stop) is killed, so that
@@ -320,7 +320,7 @@ const PORT_LOOKUPS: usize = 16;
 #[derive(Default)]
 struct ProcHost {
     /// Ports looked up so far, with what was found.
-    ports: std::cell::RefCell<Vec<(u16, Option<(Pid, Vec<Vec<u8>>)>)>>,
+    ports: std::cell::RefCell<Vec<(u16, Option<PortHolder>)>>,
 }
 
 impl LiveHost for ProcHost {
@@ -332,7 +332,7 @@ impl LiveHost for ProcHost {
         HostNoFile::from_proc(pid, &host::limits(pid)?)
     }
 
-    fn port_holder(&self, port: u16) -> Option<(Pid, Vec<Vec<u8>>)> {
+    fn port_holder(&self, port: u16) -> Option<PortHolder> {
         let mut ports = self.ports.borrow_mut();
         if let Some((_, found)) = ports.iter().find(|(p, _)| *p == port) {
             return found.clone();

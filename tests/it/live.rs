@@ -351,13 +351,13 @@ fn run_reads_who_the_process_runs_as_from_the_live_host() {
     assert!(e["source"].as_str().is_some_and(|s| s.contains("live host") && !s.contains("trace")), "{e}");
 }
 
-/// The report of `straceback run -- ARGS` as JSON, and its one-screen text (`COLUMNS=200`: no
-/// wrapping), the command run in a plain environment.
+/// The report of `straceback run -- ARGS` as JSON, and its detailed text (`-v`: every suspect's
+/// explanation), the command run in a plain environment.
 fn run_both(args: &[&str]) -> (serde_json::Value, String) {
     let json = [&["run", "--format", "json", "--"][..], args].concat();
     let out = straceback().env_clear().env("PATH", "/usr/bin:/bin").args(&json).output().expect("run");
     let r = serde_json::from_slice(&out.stdout).expect("report JSON");
-    let text = [&["run", "--color", "never", "--"][..], args].concat();
+    let text = [&["run", "-v", "--color", "never", "--"][..], args].concat();
     let out =
         straceback().env_clear().env("PATH", "/usr/bin:/bin").env("COLUMNS", "200").args(&text).output().expect("run");
     (r, String::from_utf8_lossy(&out.stdout).into_owned())
@@ -367,24 +367,33 @@ fn run_both(args: &[&str]) -> (serde_json::Value, String) {
 /// names it from the live host's sockets (`/proc/net/tcp` inode, then the process holding it).
 #[test]
 fn issue23_run_names_the_holder_of_a_port_in_use_from_the_live_host() {
-    let listen = "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)";
-    let mut holder =
-        Command::new("/usr/bin/python3").args(["-c", listen]).stdout(Stdio::piped()).spawn().expect("listener");
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.take().expect("stdout")), &mut line)
-        .expect("port");
-    let port = line.trim().to_string();
-    let bind = format!("import socket,time\ns=socket.socket()\ntry:\n s.bind(('127.0.0.1',{port}))\nexcept OSError as e:\n print(e)\n time.sleep(0.5)\n raise SystemExit(1)");
+    // a port of this helper's range (18600-18649), held by a server started before the trace
+    const PORT: u16 = 18601;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut holder = Command::new("/usr/bin/python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &PORT.to_string()])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", PORT)).is_err() {
+        assert!(started.elapsed() < WAIT, "the server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let bind = format!("import socket\nsocket.socket().bind(('127.0.0.1', {PORT}))");
     let (r, text) = run_both(&["/usr/bin/python3", "-c", &bind]);
     holder.kill().expect("kill");
     holder.wait().expect("wait");
-    let e = &r["suspects"][0]["explanation"];
-    assert_eq!(e["kind"], "port_in_use", "{r}");
-    let held = format!("port {port} is already in use, held by pid {} (python3 -c import socket,time", holder.id());
+    let suspects = r["suspects"].as_array().expect("suspects");
+    let s = suspects.iter().find(|s| s["errno"] == "EADDRINUSE").unwrap_or_else(|| panic!("{r}"));
+    let e = &s["explanation"];
+    let held = format!("port {PORT} is already in use, held by pid {} (python3 -m http.server", holder.id());
     assert!(e["text"].as_str().is_some_and(|t| t.starts_with(&held)), "{e}");
-    assert_eq!(e["source"], "trace and live host");
+    assert_eq!((&e["kind"], &e["source"]), (&"port_in_use".into(), &"trace and live host".into()));
     // the holder is named: no command to find it
-    assert!(r["suspects"][0]["command"].is_null(), "{r}");
+    assert!(s["command"].is_null(), "{s}");
     assert!(text.contains(&format!("explain: {held}")), "{text}");
 }
 
