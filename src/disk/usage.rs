@@ -18,6 +18,8 @@ use super::walk::Root;
 
 /// A file is stale once unchanged this long.
 pub const STALE_DAYS: u64 = 7;
+/// Entries of one directory listed at least, however many lanes share the allowance.
+const MIN_SHARE: usize = 256;
 /// Directories and stale files named, largest first.
 const LARGEST: usize = 5;
 const STALE: usize = 5;
@@ -73,27 +75,99 @@ pub(super) fn walk(root: &Root, mount: &[u8], allowance: Allowance, now: SystemT
     let start = root.dir(mount)?;
     let device = fstat(&start).ok()?.st_dev;
     drop(start);
-    let mut totals: Vec<(Vec<u8>, u64)> = Vec::new();
-    let mut stale: Vec<Stale> = Vec::new();
-    let mut walked = 0usize;
-    let mut complete = true;
-    let mut queue = VecDeque::from([Pending { path: mount.to_vec(), depth: 0, totals: [None, None] }]);
-    'walk: while let Some(dir) = queue.pop_front() {
-        let Some(fd) = root.dir(&dir.path) else { continue };
-        let Ok(listing) = openat(&fd, ".", LIST, Mode::empty()) else { continue };
-        let Ok(entries) = rustix::fs::Dir::new(listing) else { continue };
-        for entry in entries.flatten() {
+    let mut w = Walk {
+        root,
+        device,
+        now,
+        allowance,
+        totals: Vec::new(),
+        stale: Vec::new(),
+        walked: 0,
+        spent: false,
+        cut: false,
+    };
+    // one lane per directory below the mount, taken in turn, and no directory listed past its
+    // lane's share of the allowance: a walk cut short has seen some of every one, not all of
+    // the first
+    let top = w.list(&Pending { path: mount.to_vec(), depth: 0, totals: [None, None] }, allowance.entries);
+    let mut lanes: VecDeque<VecDeque<Pending>> = top.into_iter().map(|p| VecDeque::from([p])).collect();
+    while let Some(mut lane) = lanes.pop_front() {
+        if w.spent {
+            break;
+        }
+        let Some(dir) = lane.pop_front() else { continue };
+        // what is left, split evenly between the directory and the other lanes' next ones
+        let share = (allowance.entries.saturating_sub(w.walked) / (lanes.len() + 1)).max(MIN_SHARE);
+        lane.extend(w.list(&dir, share));
+        if !lane.is_empty() {
+            lanes.push_back(lane);
+        }
+    }
+    let Walk { mut totals, mut stale, walked, spent, cut, .. } = w;
+    let complete = !spent && !cut;
+    totals.retain(|(_, b)| *b > 0);
+    // a directory whose one subdirectory holds all of it is named by that subdirectory
+    let whole: Vec<bool> = totals
+        .iter()
+        .map(|(p, b)| {
+            totals.iter().any(|(c, cb)| cb == b && c.len() > p.len() + 1 && c.starts_with(p) && c[p.len()] == b'/')
+        })
+        .collect();
+    let mut k = 0;
+    totals.retain(|_| {
+        k += 1;
+        !whole[k - 1]
+    });
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    totals.truncate(LARGEST);
+    stale.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+    stale.truncate(STALE);
+    Some(Usage { mount: mount.to_vec(), largest: totals, stale, walked, complete })
+}
+
+/// One walk's state.
+struct Walk<'a> {
+    root: &'a Root,
+    /// The filesystem walked: entries of another are left out.
+    device: u64,
+    now: SystemTime,
+    allowance: Allowance,
+    /// Directories one or two levels below the mount, and the bytes seen below them.
+    totals: Vec<(Vec<u8>, u64)>,
+    stale: Vec<Stale>,
+    walked: usize,
+    /// The allowance ran out.
+    spent: bool,
+    /// Some directory was listed only in part (its share).
+    cut: bool,
+}
+
+impl Walk<'_> {
+    /// Lists `dir`, at most `share` of its entries: its files go to the totals it lies in and
+    /// to the stale ones; returns its directories on the same filesystem. Stops when the
+    /// allowance runs out.
+    fn list(&mut self, dir: &Pending, share: usize) -> Vec<Pending> {
+        let mut below = Vec::new();
+        let Some(fd) = self.root.dir(&dir.path) else { return below };
+        let Ok(listing) = openat(&fd, ".", LIST, Mode::empty()) else { return below };
+        let Ok(entries) = rustix::fs::Dir::new(listing) else { return below };
+        for (k, entry) in entries.flatten().enumerate() {
             let name = entry.file_name().to_bytes();
             if name == b"." || name == b".." {
                 continue;
             }
-            if walked >= allowance.entries || (walked.is_multiple_of(256) && Instant::now() >= allowance.until) {
-                complete = false;
-                break 'walk;
+            let n = self.walked;
+            if n >= self.allowance.entries || (n.is_multiple_of(256) && Instant::now() >= self.allowance.until) {
+                self.spent = true;
+                return below;
             }
-            walked += 1;
+            if k >= share {
+                self.cut = true;
+                return below;
+            }
+            self.walked += 1;
             let Ok(st) = statat(&fd, name, AtFlags::SYMLINK_NOFOLLOW) else { continue };
-            if st.st_dev != device {
+            if st.st_dev != self.device {
                 continue;
             }
             let path = crate::path::join(&dir.path, name);
@@ -101,34 +175,28 @@ pub(super) fn walk(root: &Root, mount: &[u8], allowance: Allowance, now: SystemT
                 FileType::Directory => {
                     let mut inner = dir.totals;
                     if dir.depth < 2 {
-                        inner[dir.depth] = Some(totals.len());
-                        totals.push((path.clone(), 0));
+                        inner[dir.depth] = Some(self.totals.len());
+                        self.totals.push((path.clone(), 0));
                     }
-                    queue.push_back(Pending { path, depth: dir.depth + 1, totals: inner });
+                    below.push(Pending { path, depth: dir.depth + 1, totals: inner });
                 }
                 FileType::RegularFile => {
                     let bytes = u64::try_from(st.st_blocks).unwrap_or(0).saturating_mul(512);
                     for t in dir.totals.iter().flatten() {
-                        totals[*t].1 += bytes;
+                        self.totals[*t].1 += bytes;
                     }
                     let modified = u64::try_from(st.st_mtime).unwrap_or(0);
-                    let age =
-                        now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()).saturating_sub(modified);
-                    let days = age / 86_400;
+                    let now = self.now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                    let days = now.saturating_sub(modified) / 86_400;
                     if days >= STALE_DAYS && bytes > 0 && disposable(name) {
-                        stale.push(Stale { path, bytes, days });
+                        self.stale.push(Stale { path, bytes, days });
                     }
                 }
                 _ => {}
             }
         }
+        below
     }
-    totals.retain(|(_, b)| *b > 0);
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    totals.truncate(LARGEST);
-    stale.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-    stale.truncate(STALE);
-    Some(Usage { mount: mount.to_vec(), largest: totals, stale, walked, complete })
 }
 
 /// Listing a directory: `O_NOFOLLOW` (reached by hand), `O_CLOEXEC`.
@@ -211,5 +279,31 @@ mod tests {
         let part = walk(&walk_root, b"/data", few, SystemTime::now()).unwrap();
         assert!(!part.complete && part.walked == 3);
         assert!(walk(&walk_root, b"/nope", all, SystemTime::now()).is_none());
+    }
+
+    /// Cut short by its allowance, the walk has taken every directory below the mount in turn:
+    /// a large old file in the second is found though the first alone would spend it all.
+    #[test]
+    fn a_walk_cut_short_has_seen_every_directory_below_the_mount() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        for d in 0..20 {
+            for f in 0..10 {
+                let dir = r.join(format!("m/a/x{d}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join(format!("f{f}")), "x").unwrap();
+            }
+        }
+        std::fs::create_dir_all(r.join("m/b/old")).unwrap();
+        let big = r.join("m/b/old/dump.sql.gz");
+        std::fs::write(&big, vec![1u8; 1 << 20]).unwrap();
+        let when = SystemTime::now() - Duration::from_secs(30 * 86_400);
+        std::fs::File::options().write(true).open(&big).unwrap().set_modified(when).unwrap();
+        let few = Allowance { entries: 60, until: Instant::now() + Duration::from_secs(60) };
+        let u = walk(&Root::open(r).unwrap(), b"/m", few, SystemTime::now()).unwrap();
+        assert!(!u.complete && u.walked == 60);
+        assert_eq!(u.stale.first().map(|s| s.path.as_slice()), Some(&b"/m/b/old/dump.sql.gz"[..]));
+        // /m/b holds nothing but /m/b/old: named by it
+        assert_eq!(u.largest.first().map(|d| d.0.as_slice()), Some(&b"/m/b/old"[..]));
     }
 }

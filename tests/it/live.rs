@@ -461,7 +461,7 @@ fn issue23_a_full_disk_is_walked_on_the_live_host_only() {
     assert!(!without.contains("largest:"), "{without}");
     let with = text(&["--root", "/"]);
     let walked = regex::Regex::new(
-        r"\n    largest: no file found below /dev \(all [\d,]+ entries of /dev walked on the live host\)\n",
+        r"\n    largest: nothing walked takes space below /dev \(all [\d,]+ entries of /dev walked on the live host\)\n",
     )
     .expect("regex");
     assert!(walked.is_match(&with), "{with}");

@@ -124,13 +124,13 @@ pub(crate) fn disk_usage(u: &DiskUsage) -> (String, Option<String>) {
         format!("all {} of {} walked on the live host", count(u.walked, "entry", "entries"), u.mount)
     } else {
         format!(
-            "the first {} of {} walked on the live host, then the budget ran out",
+            "{} of {} walked on the live host, not all: the walk is bounded",
             count(u.walked, "entry", "entries"),
             u.mount
         )
     };
     let largest = if u.largest.is_empty() {
-        format!("no file found below {} ({walked})", u.mount)
+        format!("nothing walked takes space below {} ({walked})", u.mount)
     } else {
         let dirs: Vec<String> = u.largest.iter().map(|d| format!("{} {}", d.path, bytes(d.bytes))).collect();
         format!("{} (largest directories; {walked})", dirs.join(", "))
