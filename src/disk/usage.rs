@@ -1,7 +1,9 @@
 //! What fills a filesystem: one bounded walk of a mount, as `du -x` would do it, for a disk-full
-//! suspect. Breadth first from the mount point, never crossing into another filesystem, never
-//! following a symlink, every directory reached through the root (see `walk`); it stops when
-//! its [`Allowance`] of entries or time is spent, and says so. It reads metadata only (no file
+//! suspect. One lane per directory below the mount, taken in turn, each listing at most an even
+//! share of what is left (a walk cut short has seen some of every directory, not all of the
+//! first); never crossing into another filesystem, never following a symlink, every directory
+//! reached through the root (see `walk`); it stops when its [`Allowance`] of entries or time is
+//! spent, and says so. It reads metadata only (no file
 //! is opened), and it suggests, never removes.
 //!
 //! Found: the largest directories one or two levels below the mount (bytes allocated, as `du`
