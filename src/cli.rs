@@ -38,17 +38,18 @@ fn after_help() -> String {
     format!("Examples:\n{EXAMPLES}\n\nExit status:\n{EXIT_STATUS}\n\nEnvironment:\n{ENVIRONMENT}")
 }
 
+/// The whole command line: a subcommand, or the analysis of trace files.
 #[derive(Debug, Parser)]
 #[command(name = "straceback", version, about = "Reads strace output and tells you what the process is failing on, and what to change to fix it.", after_help = after_help(), args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
     #[command(flatten)]
-    pub analyze: AnalyzeArgs,
+    pub(crate) analyze: AnalyzeArgs,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Print every event as one NDJSON object per line (the parser's view of the trace).
     Events(EventsArgs),
     /// Run a command under strace (with the recommended flags) and analyse it live; exit
@@ -73,118 +74,138 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct EventsArgs {
+pub(crate) struct EventsArgs {
     /// Trace files (`-` for stdin; gzip is detected; NAME finds the NAME.PID files of -ff).
-    pub files: Vec<String>,
+    pub(crate) files: Vec<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     /// Trace files (`-` or none for stdin; gzip is detected; NAME finds the NAME.PID files of -ff).
-    pub files: Vec<String>,
+    pub(crate) files: Vec<String>,
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub(crate) report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub(crate) report: ReportArgs,
     /// Extra strace flags, split into words as a shell would (quotes, backslashes), e.g.
     /// "-e trace=%file"; -o, -ff and -c are refused (straceback reads the trace itself).
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
-    pub strace_args: Option<String>,
+    pub(crate) strace_args: Option<String>,
     /// Stop by itself after DURATION (`20s`, `2m`, `500ms`; a bare number is seconds) and
     /// print the report, as Ctrl-C would.
     #[arg(long = "for", value_name = "DURATION")]
-    pub for_duration: Option<String>,
+    pub(crate) for_duration: Option<String>,
     /// The command to trace.
     #[arg(last = true, required = true, value_name = "CMD")]
-    pub cmd: Vec<String>,
+    pub(crate) cmd: Vec<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct AttachArgs {
+pub(crate) struct AttachArgs {
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub(crate) report: ReportArgs,
     /// Extra strace flags, split into words as a shell would (quotes, backslashes), e.g.
     /// "-e trace=%file"; -o, -ff and -c are refused (straceback reads the trace itself).
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
-    pub strace_args: Option<String>,
+    pub(crate) strace_args: Option<String>,
     /// Detach by itself after DURATION (`20s`, `2m`, `500ms`; a bare number is seconds) and
     /// print the report, as Ctrl-C would.
     #[arg(long = "for", value_name = "DURATION")]
-    pub for_duration: Option<String>,
+    pub(crate) for_duration: Option<String>,
     /// Processes to attach to, with their threads and every live descendant (children forked
     /// later are followed too).
     #[arg(required = true, value_name = "PID")]
-    pub pids: Vec<u32>,
+    pub(crate) pids: Vec<u32>,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Report format. With json and markdown, stdout holds the report alone (--live lines go to
     /// stderr).
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// How many suspects to show.
     #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    pub(crate) top: usize,
     /// Show every suspect and every failure group, noise included (implies --verbose).
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// The detailed text report: every reason with its points, the failures by path, the
     /// noise by reason (the default fits the answer on one screen).
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Colour in the text report (`auto`: on a terminal, unless NO_COLOR is set or TERM=dumb).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
     /// Directory used as the filesystem root for typo and fix lookups (a container rootfs, a
     /// copied tree).
     #[arg(long, value_name = "DIR", conflicts_with = "no_disk")]
-    pub root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
     /// Never look at the disk: typos come only from paths the trace shows existing.
     #[arg(long)]
-    pub no_disk: bool,
+    pub(crate) no_disk: bool,
     /// Treat failures on paths matching REGEX as noise (repeatable).
     #[arg(long, value_name = "REGEX")]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// Drop the built-in list of well-known benign paths.
     #[arg(long)]
-    pub no_default_ignores: bool,
+    pub(crate) no_default_ignores: bool,
     /// List the lines that could not be parsed.
     #[arg(long)]
-    pub show_unparsed: bool,
+    pub(crate) show_unparsed: bool,
     /// At most this many failure groups are kept; the rest are counted as overflow.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
-    pub max_groups: usize,
+    pub(crate) max_groups: usize,
     /// Exit with status 1 when suspects were found or waiting was the answer (a slow: or
     /// stuck: verdict; for run, a failing command's status comes first).
     #[arg(long)]
-    pub exit_code: bool,
+    pub(crate) exit_code: bool,
     /// Print each new suspect the moment it appears (default for run and attach), then the report.
     #[arg(long)]
-    pub live: bool,
+    pub(crate) live: bool,
     /// Threads for a trace file (default: one parser per core, at most 4, plus the analysis).
     /// 1: read, parse and analyse one line after the other; N: batches of lines are read and
     /// parsed (N-1 parsers) while one thread analyses them. Same report either way.
     #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
     /// Also write the raw trace read from stdin or strace to FILE.
     #[arg(long, value_name = "FILE")]
-    pub save: Option<PathBuf>,
+    pub(crate) save: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// How the report is written (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// The answer on one screen (`-v`: every reason, failure and noise).
     Text,
+    /// The report as data (docs/json.md, docs/report.schema.json).
     Json,
+    /// For an incident ticket.
     Markdown,
 }
 
+// by hand, not derived: a derive would print the variants' docs in `--help`, turning its short
+// option list into the long form
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Text, Format::Json, Format::Markdown]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+        }))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,

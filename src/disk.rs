@@ -9,6 +9,7 @@
 //! directory is listed only up to [`MAX_ENTRIES`]. When the root is `/` the disk is the live
 //! host: then (only then) the filesystem holding a path and its free space are told.
 
+mod usage;
 mod walk;
 
 use std::cell::RefCell;
@@ -19,6 +20,7 @@ use std::rc::Rc;
 
 use rustix::fs::{fstat, fstatvfs, openat, readlinkat, statat, AtFlags, FileType, Mode, OFlags, Stat};
 
+pub use usage::{Allowance, Usage, STALE_DAYS};
 use walk::{Located, Root};
 
 const MAX_ENTRIES: usize = 200_000;
@@ -77,6 +79,9 @@ pub trait Disk {
     fn is_live_host(&self) -> bool;
     /// The filesystem holding `path` and its free space now: on the live host only.
     fn filesystem(&self, path: &[u8]) -> Option<Filesystem>;
+    /// What fills the filesystem mounted at `mount`: a walk within `allowance` (see
+    /// `usage`).
+    fn usage(&self, mount: &[u8], allowance: Allowance) -> Option<Usage>;
 }
 
 /// `--no-disk`: nothing is ever looked at.
@@ -102,6 +107,9 @@ impl Disk for NoDisk {
         false
     }
     fn filesystem(&self, _: &[u8]) -> Option<Filesystem> {
+        None
+    }
+    fn usage(&self, _: &[u8], _: Allowance) -> Option<Usage> {
         None
     }
 }
@@ -238,6 +246,10 @@ impl Disk for RootDisk {
             free: st.f_bavail.saturating_mul(unit),
             total: st.f_blocks.saturating_mul(unit),
         })
+    }
+
+    fn usage(&self, mount: &[u8], allowance: Allowance) -> Option<Usage> {
+        usage::walk(self.root.as_ref()?, mount, allowance, std::time::SystemTime::now())
     }
 }
 

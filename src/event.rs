@@ -10,6 +10,7 @@ use std::fmt;
 /// Bytes borrowed from the line being read, or owned once an event outlives its line (a
 /// paired call, a queued event).
 pub type Bytes<'a> = Cow<'a, [u8]>;
+/// Text the grammar checked (names, errnos, numbers), borrowed or owned as [`Bytes`].
 pub type Text<'a> = Cow<'a, str>;
 
 /// A process or thread id as strace prints it.
@@ -21,6 +22,7 @@ pub struct Timestamp<'a> {
     /// The text strace printed, e.g. `10:15:02.412345` or `1795711850.219217734` (ASCII: the
     /// parser accepts only digits, `:` and `.`; kept as bytes so that no line pays a UTF-8 check).
     pub text: Bytes<'a>,
+    /// `-r`: seconds since the previous line, not a time of day.
     pub relative: bool,
 }
 
@@ -31,6 +33,7 @@ pub fn clock_shape(text: &[u8]) -> bool {
 }
 
 impl Timestamp<'_> {
+    /// The text as printed (empty if it were not ASCII, which the parser never lets through).
     pub fn text(&self) -> &str {
         std::str::from_utf8(&self.text).unwrap_or_default()
     }
@@ -59,6 +62,7 @@ impl Timestamp<'_> {
         whole.saturating_add(field) as f64 + frac as f64 / scale as f64
     }
 
+    /// The timestamp detached from its line.
     pub fn into_owned(self) -> Timestamp<'static> {
         Timestamp { text: Cow::Owned(self.text.into_owned()), relative: self.relative }
     }
@@ -71,26 +75,48 @@ pub struct Event<'a> {
     pub line: u64,
     /// The pid the line shows, else the `-ff` file suffix, else none.
     pub pid: Option<Pid>,
+    /// The timestamp prefix, when strace printed one (`-t`, `-tt`, `-ttt`, `-r`).
     pub time: Option<Timestamp<'a>>,
+    /// What the line says.
     pub kind: EventKind<'a>,
 }
 
+/// The kinds of line strace writes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind<'a> {
     /// Boxed: events move through the parser, the pairer and the analysis, and a small event
     /// moves cheaply.
     Syscall(Box<Syscall<'a>>),
     /// `--- SIGNAME {siginfo} ---` or `--- stopped by SIGNAME ---`.
-    Signal { signal: Box<str>, info: Box<[u8]> },
+    Signal {
+        /// `SIGCHLD`, `SIGSEGV`, ...
+        signal: Box<str>,
+        /// The siginfo braces as printed (empty for `stopped by`).
+        info: Box<[u8]>,
+    },
     /// `+++ exited with N +++`.
-    Exit { code: i32 },
+    Exit {
+        /// The exit status.
+        code: i32,
+    },
     /// `+++ killed by SIGNAME [(core dumped)] +++`.
-    Killed { signal: Box<str>, core_dumped: bool },
+    Killed {
+        /// The signal's name.
+        signal: Box<str>,
+        /// strace said `(core dumped)`.
+        core_dumped: bool,
+    },
     /// strace's own messages (`strace: Process N attached`, `+++ superseded ... +++`,
     /// `[ Process PID=N runs in 32 bit mode. ]`).
-    Strace { message: Box<[u8]> },
+    Strace {
+        /// The message without its brackets or `strace: ` prefix.
+        message: Box<[u8]>,
+    },
     /// A line that is not a trace line (program output mixed in, garbage).
-    Unparsed { text: Box<[u8]> },
+    Unparsed {
+        /// The line as read.
+        text: Box<[u8]>,
+    },
     /// A call that succeeded and that the analysis does not look into, only counted (the
     /// parser's fast path; never produced for `events`).
     Routine,
@@ -99,6 +125,7 @@ pub enum EventKind<'a> {
 /// One system call with its arguments and outcome.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Syscall<'a> {
+    /// The syscall's name as printed (`openat`, `read`).
     pub name: Text<'a>,
     /// The raw argument text between the parentheses (head and tail joined for a pair).
     pub args: Bytes<'a>,
@@ -113,6 +140,7 @@ pub struct Syscall<'a> {
     pub fd: Option<FdArg<'a>>,
     /// Socket address of connect/bind/sendto/recvfrom/sendmsg.
     pub addr: Option<SockAddr>,
+    /// What it returned.
     pub ret: Return<'a>,
     /// `-T` duration in seconds.
     pub duration: Option<f64>,
@@ -130,14 +158,17 @@ pub struct Syscall<'a> {
 pub struct FdArg<'a> {
     /// `None` for `AT_FDCWD` (or `-100` under `-X raw`).
     pub num: Option<i64>,
+    /// What `-y`/`-yy` printed in `<...>` after it: a path, `TCP:[a->b]`, `pipe:[ino]`.
     pub decoration: Option<Bytes<'a>>,
 }
 
 impl FdArg<'_> {
+    /// It is `AT_FDCWD`: a relative path is resolved against the cwd.
     pub fn is_cwd(&self) -> bool {
         self.num.is_none()
     }
 
+    /// The argument detached from its line.
     pub fn into_owned(self) -> FdArg<'static> {
         FdArg { num: self.num, decoration: self.decoration.map(own) }
     }
@@ -151,11 +182,30 @@ fn own_text(t: Text<'_>) -> Text<'static> {
     Cow::Owned(t.into_owned())
 }
 
+/// A socket address decoded from `sa_family=...` arguments.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SockAddr {
-    Unix { path: Box<[u8]>, abstract_ns: bool },
-    Inet { ip: Box<str>, port: u16 },
-    Inet6 { ip: Box<str>, port: u16 },
+    /// `AF_UNIX`.
+    Unix {
+        /// `sun_path`, decoded (without the leading NUL of an abstract name).
+        path: Box<[u8]>,
+        /// An abstract name (`@name`), not a file.
+        abstract_ns: bool,
+    },
+    /// `AF_INET`.
+    Inet {
+        /// Dotted quad as printed.
+        ip: Box<str>,
+        /// The port.
+        port: u16,
+    },
+    /// `AF_INET6`.
+    Inet6 {
+        /// The address as printed.
+        ip: Box<str>,
+        /// The port.
+        port: u16,
+    },
 }
 
 impl fmt::Display for SockAddr {
@@ -176,13 +226,31 @@ impl fmt::Display for SockAddr {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Return<'a> {
     /// A number (decimal or hex) with its `-y`/`-Y` decoration if any.
-    Value { value: i64, decoration: Option<Bytes<'a>> },
+    Value {
+        /// The number.
+        value: i64,
+        /// What `-y` printed after a returned descriptor (`<path>`).
+        decoration: Option<Bytes<'a>>,
+    },
     /// A hex value (an address or flag word) or one that does not fit i64, as printed.
-    Other { text: Text<'a> },
+    Other {
+        /// As printed.
+        text: Text<'a>,
+    },
     /// `-1 ENAME (message)` or `-1 (errno N)` (then `errno` holds the digits).
-    Error { errno: Text<'a>, message: Text<'a> },
+    Error {
+        /// `ENOENT`, ... (or the digits of `errno N`).
+        errno: Text<'a>,
+        /// strace's text for it (`No such file or directory`).
+        message: Text<'a>,
+    },
     /// `? ERESTARTSYS (message)` and its siblings: interrupted, to be restarted.
-    Restart { code: Text<'a>, message: Text<'a> },
+    Restart {
+        /// `ERESTARTSYS`, `ERESTARTNOHAND`, ...
+        code: Text<'a>,
+        /// strace's text for it.
+        message: Text<'a>,
+    },
     /// `= ?`: the call did not return (exit, exec, kill).
     NoReturn,
     /// The call never completed in the trace (head without tail, `<detached ...>`).
@@ -191,6 +259,7 @@ pub enum Return<'a> {
 }
 
 impl Return<'_> {
+    /// The errno (or restart code) name, when the call failed or was interrupted.
     pub fn errno(&self) -> Option<&str> {
         match self {
             Return::Error { errno, .. } => Some(errno),
@@ -199,6 +268,7 @@ impl Return<'_> {
         }
     }
 
+    /// The return detached from its line.
     pub fn into_owned(self) -> Return<'static> {
         match self {
             Return::Value { value, decoration } => Return::Value { value, decoration: decoration.map(own) },
@@ -212,6 +282,7 @@ impl Return<'_> {
 }
 
 impl Syscall<'_> {
+    /// The call detached from its line.
     pub fn into_owned(self) -> Syscall<'static> {
         Syscall {
             name: own_text(self.name),
@@ -231,6 +302,7 @@ impl Syscall<'_> {
 }
 
 impl<'a> Event<'a> {
+    /// The call, when the event is one.
     pub fn syscall(&self) -> Option<&Syscall<'a>> {
         match &self.kind {
             EventKind::Syscall(s) => Some(s),

@@ -5,6 +5,7 @@
 //! still works. Otherwise: 2 for a usage or input error, 1 with `--exit-code` when suspects were
 //! found, 0. 127: strace could not find the command (as a shell says). 130: a second Ctrl-C.
 
+/// How the process exits; [`ExitStatus::of_run`] picks one by the precedence above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     /// The report was printed.

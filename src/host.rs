@@ -160,9 +160,125 @@ pub fn command_exists(name: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| !name.is_empty() && dir.join(name).is_file()))
 }
 
+/// `/proc/PID/limits` of a live `pid` (its descriptor limits are read from it).
+pub fn limits(pid: Pid) -> Option<String> {
+    is_alive(pid).then(|| std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()).flatten()
+}
+
+/// Descriptor links read looking for a socket's holder: a host with a million open
+/// descriptors must not stall the report.
+const MAX_FD_LINKS: usize = 200_000;
+
+/// The process holding a socket bound to local `port` (tcp or udp, v4 or v6, in this network
+/// namespace), and its command line: the socket's inode from `/proc/net/*`, then the first
+/// process (lowest pid) with a descriptor on it. `None` when not found, or when the descriptors
+/// of other users' processes cannot be read (not root).
+pub fn port_holder(port: u16) -> Option<(Pid, Vec<Vec<u8>>)> {
+    let mut inodes = Vec::new();
+    for table in ["tcp", "tcp6", "udp", "udp6"] {
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/net/{table}")) {
+            inodes.extend(socket_inodes(&text, port));
+        }
+    }
+    if inodes.is_empty() {
+        return None;
+    }
+    let wanted: BTreeSet<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
+    let me = std::process::id();
+    let mut pids: Vec<Pid> = std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|&p| p != me)
+        .collect();
+    pids.sort_unstable();
+    let mut links = 0;
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
+        for fd in fds.flatten() {
+            links += 1;
+            if links > MAX_FD_LINKS {
+                return None;
+            }
+            let held = std::fs::read_link(fd.path()).is_ok_and(|t| t.to_str().is_some_and(|t| wanted.contains(t)));
+            if held {
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let argv = cmdline.split(|&c| c == 0).filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect();
+                return Some((pid, argv));
+            }
+        }
+    }
+    None
+}
+
+/// The inodes of the sockets bound to local `port` in one `/proc/net/{tcp,udp}[6]` table
+/// (`text`), listening ones first; sockets without one (`TIME_WAIT`) left out.
+fn socket_inodes(text: &str, port: u16) -> Vec<u64> {
+    // a local address is `0100007F:1F90` (v4) or 32 hex digits and the port (v6); state `0A`
+    // is a listening tcp socket
+    let mut found: Vec<(bool, u64)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_ascii_whitespace().collect();
+            let local_port = u16::from_str_radix(f.get(1)?.rsplit_once(':')?.1, 16).ok()?;
+            let inode: u64 = f.get(9)?.parse().ok()?;
+            (local_port == port && inode != 0).then_some((*f.get(3)? != "0A", inode))
+        })
+        .collect();
+    found.sort_unstable();
+    found.into_iter().map(|(_, inode)| inode).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sockets_bound_to_a_port() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 222 1 0 20 4 30 10 -1
+   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1 0 100 0 0 10 0
+   2: 0100007F:1F90 0100007F:C351 06 00000000:00000000 03:00001234 00000000     0        0 0 3 0
+   3: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1 0 100 0 0 10 0
+";
+        assert_eq!(socket_inodes(tcp, 8080), vec![111, 222], "the listening one first; TIME_WAIT has none");
+        assert_eq!(socket_inodes(tcp, 80), vec![333]);
+        assert_eq!(socket_inodes(tcp, 443), Vec::<u64>::new());
+        let tcp6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 444 1 0 100 0 0 10 0
+";
+        assert_eq!(socket_inodes(tcp6, 8080), vec![444]);
+        assert_eq!(socket_inodes("garbage\nmore garbage", 8080), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn the_holder_of_a_port_this_process_bound_is_found_elsewhere_only() {
+        // a socket this process holds: the walk skips straceback itself
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(port_holder(port).map(|(p, _)| p), None);
+        assert!(limits(std::process::id()).is_some_and(|l| l.contains("Max open files")));
+        drop(listener);
+        // another process's is found, with its command line
+        let code = "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)";
+        let mut py = std::process::Command::new("python3")
+            .args(["-c", code])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(py.stdout.take().unwrap()), &mut line).unwrap();
+        let port: u16 = line.trim().parse().unwrap();
+        let found = port_holder(port);
+        py.kill().unwrap();
+        py.wait().unwrap();
+        let (pid, argv) = found.expect("the listener's holder");
+        assert_eq!(pid, py.id(), "{argv:?}");
+        assert!(
+            argv.first().is_some_and(|a| a.ends_with(b"python3")) && argv.last().is_some_and(|a| a == code.as_bytes())
+        );
+    }
 
     #[test]
     fn descendants_are_found_with_their_start_time() {

@@ -1,17 +1,23 @@
 //! straceback: reads strace output and ranks what the traced processes are failing on, and
 //! what they are waiting on.
 //!
-//! The stages, each importing only the ones before it (`tests/it/layers.rs` checks it):
-//! `input` (files, stdin, gzip, -ff sets) -> [`parse`] (lines -> records, by the `syscalls`
-//! table) -> `flow` (records paired into events, one input or a merged `-ff` set) -> `analysis`
-//! (process state, failure groups, evidence, reactions, waits) -> `heuristics` (judges noise,
-//! typos, scores, explanations, fix pointers, suggested commands) -> [`report`] (plain data, and
-//! whether waiting is the answer) -> `render` (every sentence, every format) -> `options` ->
-//! `tracer` -> `drive`, which wires them.
+//! The stages, each importing only the ones before it (`tests/it/layers.rs` checks it): the
+//! plain types (`event`, `text`, `error`, `cli`, ...); what is read: `input` (files, stdin,
+//! gzip, -ff sets), `disk` (confined to `--root`), `host` (`/proc`), `syscalls` (what each call
+//! means); [`parse`] (lines -> records, by that table); `flow` (records paired into events, one
+//! input or a merged `-ff` set) and `analysis` (process state, failure groups, evidence,
+//! reactions, waits); `heuristics` (noise, typos, scores, explanations, fix pointers, suggested
+//! commands); `report` (plain data: every decision made, nothing left to judge); `render`
+//! (every sentence, every format: it only formats); `options`, `tracer` (strace started by
+//! `run`/`attach`) and `drive`, which wires them.
 //!
 //! The public API is what the binary, the tests, the benches and the fuzz targets use: [`run`]
-//! with [`options::Options`], the parser ([`parse`], [`event`], [`pair`]), and
-//! [`analyze_reader`] for a whole report from a reader.
+//! with [`options::Options`] (from [`cli::Cli`]), [`analyze_reader`] for a whole [`Report`]
+//! from a reader and [`render_report`] to write it, the parser ([`parse`], [`event`], [`pair`],
+//! [`write_event`]), [`error::Error`] and [`exit::ExitStatus`].
+
+// every public item says what it is and why (CI turns warnings into errors)
+#![warn(missing_docs)]
 
 mod analysis;
 mod bytes;
@@ -33,7 +39,7 @@ pub mod options;
 pub mod parse;
 mod path;
 mod render;
-pub mod report;
+mod report;
 mod syscalls;
 pub mod text;
 mod tracer;
@@ -45,6 +51,7 @@ use error::Error;
 use exit::ExitStatus;
 pub use flow::pair;
 use options::{Mode, Options};
+pub use report::Report;
 
 /// Runs one invocation; prints to stdout and stderr; returns the exit status (precedence in
 /// [`exit`]).
@@ -89,6 +96,7 @@ pub fn run(options: &Options) -> ExitStatus {
 pub struct Ran {
     /// A report was printed (some input held a strace line).
     pub reported: bool,
+    /// Suspects found, plus one for a slow or stuck verdict (`--exit-code` exits 1 then).
     pub suspects: usize,
     /// `run`: the status of the command when it failed.
     pub command: Option<ExitStatus>,
@@ -151,12 +159,7 @@ pub fn write_event(event: &event::Event<'_>, source: &str, out: &mut dyn Write) 
 }
 
 /// Writes `report` in `format`, with at most `top` suspects (the detailed text, and markdown).
-pub fn render_report(
-    report: &report::Report,
-    format: cli::Format,
-    top: Option<usize>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn render_report(report: &Report, format: cli::Format, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         cli::Format::Text => render::text::render(report, top, out),
         cli::Format::Json => render::json::render(report, out),

@@ -8,8 +8,9 @@ use crate::error::Error;
 use crate::input::{expand, Input};
 use crate::render::words;
 
+/// What one invocation does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Analyze,
     Events,
     Completions(clap_complete::Shell),
@@ -18,42 +19,49 @@ pub enum Mode {
 
 /// strace started by straceback itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Launch {
+pub(crate) enum Launch {
     Run(Vec<String>),
     Attach(Vec<u32>),
 }
 
+/// One run's settings, validated from the command line by [`Options::from_cli`].
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub mode: Mode,
-    pub inputs: Vec<Input>,
-    pub launch: Option<Launch>,
-    pub strace_args: Vec<String>,
+    pub(crate) mode: Mode,
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) launch: Option<Launch>,
+    pub(crate) strace_args: Vec<String>,
     /// `run`/`attach --for`: stop tracing by itself after this long.
-    pub stop_after: Option<std::time::Duration>,
-    pub format: Format,
+    pub(crate) stop_after: Option<std::time::Duration>,
+    pub(crate) format: Format,
     /// `None`: show everything.
-    pub top: Option<usize>,
+    pub(crate) top: Option<usize>,
     /// The detailed text report instead of the one-screen answer.
-    pub verbose: bool,
-    pub colored: bool,
+    pub(crate) verbose: bool,
+    pub(crate) colored: bool,
     /// Filesystem root for disk lookups; `None` with `--no-disk`.
-    pub root: Option<PathBuf>,
-    pub ignore: Vec<String>,
-    pub default_ignores: bool,
-    pub show_unparsed: bool,
-    pub max_groups: usize,
-    pub exit_code: bool,
-    pub live: bool,
-    pub save: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
+    /// The disk may be walked to say what fills a full filesystem: the trace is this host's
+    /// (`run`, `attach`), or `--root` says which disk it is about (a saved trace may come from
+    /// another machine).
+    pub(crate) walk_disk: bool,
+    pub(crate) ignore: Vec<String>,
+    pub(crate) default_ignores: bool,
+    pub(crate) show_unparsed: bool,
+    pub(crate) max_groups: usize,
+    pub(crate) exit_code: bool,
+    pub(crate) live: bool,
+    pub(crate) save: Option<PathBuf>,
     /// Threads for a single trace file (1: sequential; see `flow::pipeline`).
-    pub threads: usize,
+    pub(crate) threads: usize,
     /// stderr is a terminal that takes control sequences (not `TERM=dumb`): status line and
     /// progress bars go there.
-    pub stderr_tty: bool,
+    pub(crate) stderr_tty: bool,
 }
 
 impl Options {
+    /// Validates the command line once: inputs expanded (`-ff` sets), the root checked, colour
+    /// and width decided; a usage error names what is wrong.
     pub fn from_cli(cli: Cli) -> Result<Options, Error> {
         // with a subcommand, clap leaves the analysis flags at their defaults
         let mut launch = None;
@@ -119,6 +127,7 @@ impl Options {
             }
         }
         let live = r.live || launch.is_some();
+        let walk_disk = root.is_some() && (launch.is_some() || r.root.is_some());
         // --save keeps a stream read once; a file is kept already
         if r.save.is_some() && launch.is_none() && !inputs.iter().all(Input::is_stdin) {
             return Err(Error::Usage(words::SAVE_FILES.into()));
@@ -137,6 +146,7 @@ impl Options {
             top: if r.all { None } else { Some(r.top) },
             verbose: r.verbose || r.all,
             colored: colored && r.format == Format::Text,
+            walk_disk,
             root,
             ignore: r.ignore,
             default_ignores: !r.no_default_ignores,

@@ -10,14 +10,17 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 
+/// Bytes from the trace or the disk, printed only escaped (see the module).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TraceText(Vec<u8>);
 
 impl TraceText {
+    /// The bytes, for comparing (never for printing).
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
+    /// No bytes at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -10,7 +10,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::group::{Failures, Target};
-use super::process::{Credentials, Held, NoFile};
+use super::process::{Credentials, Held, HostNoFile, NoFile};
 use super::state::Processes;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
@@ -40,9 +40,15 @@ pub struct AtFailure {
     /// The descriptors it held and its descriptor limit (recorded for EMFILE and ENFILE).
     pub held: Option<Held>,
     pub limit: Option<NoFile>,
-    /// Another process of the trace that had bound the port (recorded for EADDRINUSE): its
-    /// pid and command line.
+    /// EMFILE under `run`/`attach`: its descriptor limits, read from the live host at the
+    /// failure.
+    pub limit_now: Option<HostNoFile>,
+    /// The process that holds the port (recorded for EADDRINUSE): its pid and command line;
+    /// another process of the trace that had bound it, else (`holder_from_host`) the one the
+    /// live host shows holding it at the failure.
     pub port_holder: Option<(Pid, Vec<Vec<u8>>)>,
+    /// `port_holder` was read from the live host.
+    pub holder_from_host: bool,
 }
 
 /// Whether the process at a failure with `errno` is worth remembering: a permission or

@@ -16,7 +16,7 @@ mod dns;
 pub(crate) mod evidence;
 mod fds;
 pub(crate) mod group;
-mod limits;
+pub(crate) mod limits;
 pub(crate) mod naming;
 pub(crate) mod process;
 pub(crate) mod reactions;
@@ -41,6 +41,8 @@ use waits::Waits;
 
 /// Distinct pids counted for the summary.
 pub(crate) const MAX_PIDS: usize = 1_000_000;
+/// Files kept, the newest, of those read before a descriptor limit was set.
+const LIMIT_READ: usize = 4;
 /// Tables of exited processes are dropped every this many exits.
 const GC_EXITS: u64 = 4096;
 
@@ -85,13 +87,24 @@ pub(crate) struct Collected {
 /// process's reaction is never attributed to one).
 pub(crate) type IsRoutine = Box<dyn Fn(&Failure) -> bool>;
 
-/// The ids a live process acts with now, read from the host (for `run` and `attach`, whose
-/// pids are this host's).
-pub(crate) type LiveIds = Box<dyn Fn(Pid) -> Option<process::Credentials>>;
+/// What the live host says about a traced process at its failure, for `run` and `attach`:
+/// their pids are this host's, and a process is still there while it reports the error.
+/// `drive` reads `/proc` for it; the analysis never reads the host itself.
+pub(crate) trait LiveHost {
+    /// The ids `pid` acts with now.
+    fn ids(&self, pid: Pid) -> Option<process::Credentials>;
+    /// `pid`'s descriptor limits now.
+    fn nofile(&self, pid: Pid) -> Option<process::HostNoFile>;
+    /// The process holding a socket bound to `port` (tcp or udp, v4 or v6).
+    fn port_holder(&self, port: u16) -> Option<PortHolder>;
+}
+
+/// A process holding a port: its pid and command line.
+pub(crate) type PortHolder = (Pid, Vec<Vec<u8>>);
 
 pub struct Analyzer {
     is_routine: IsRoutine,
-    live_ids: Option<LiveIds>,
+    live_host: Option<Box<dyn LiveHost>>,
     procs: ProcessTable,
     state: Processes,
     failures: Failures,
@@ -119,7 +132,7 @@ impl Analyzer {
     pub(crate) fn new(max_groups: usize, is_routine: IsRoutine) -> Self {
         Analyzer {
             is_routine,
-            live_ids: None,
+            live_host: None,
             procs: ProcessTable::new(),
             state: Processes::default(),
             failures: Failures::new(max_groups),
@@ -304,6 +317,11 @@ impl Analyzer {
             _ => {}
         }
         self.procs.apply(pid, ev);
+        if let Some((setter, of)) = self.procs.take_limit_set() {
+            let mut read = self.state.opened(setter);
+            read.drain(..read.len().saturating_sub(LIMIT_READ));
+            self.procs.limit_read_before(of, read);
+        }
     }
 
     /// Past the budget of the process table or of the per-process history: the tables of
@@ -416,18 +434,29 @@ impl Analyzer {
         let descriptors = matches!(errno, "EMFILE" | "ENFILE");
         let held = descriptors.then(|| self.procs.fds_held(pid));
         let limit = if descriptors { self.procs.nofile(pid) } else { None };
+        let limit_now = match &self.live_host {
+            Some(host) if errno == "EMFILE" => host.nofile(pid),
+            _ => None,
+        };
         let port = match &sc.addr {
             Some(SockAddr::Inet { port, .. } | SockAddr::Inet6 { port, .. }) if errno == "EADDRINUSE" => Some(*port),
             _ => None,
         };
-        let port_holder = port
+        let traced_holder = port
             .and_then(|p| self.evidence.port_holder(p))
             .filter(|&holder| holder != pid)
             .map(|holder| (holder, self.state.argv(holder)));
+        // a holder the trace does not show (started before it, or not traced): the host knows
+        let host_holder = match (&traced_holder, port, &self.live_host) {
+            (None, Some(p), Some(host)) => host.port_holder(p).filter(|(holder, _)| *holder != pid),
+            _ => None,
+        };
+        let holder_from_host = host_holder.is_some();
+        let port_holder = traced_holder.or(host_holder);
         let mut credentials = self.procs.credentials(pid);
         // read at the failure: the process is still there (it is reporting the error)
-        let from_host = match &self.live_ids {
-            Some(ids) if credentials.uid.is_none() && classify(errno) == ErrnoClass::Permission => ids(pid),
+        let from_host = match &self.live_host {
+            Some(host) if credentials.uid.is_none() && classify(errno) == ErrnoClass::Permission => host.ids(pid),
             _ => None,
         };
         let ids_from_host = from_host.is_some();
@@ -443,7 +472,9 @@ impl Analyzer {
             ids_from_host,
             held,
             limit,
+            limit_now,
             port_holder,
+            holder_from_host,
         }
     }
 
@@ -457,10 +488,11 @@ impl Analyzer {
         self.live.as_mut().map(|l| std::mem::take(&mut l.fresh)).unwrap_or_default()
     }
 
-    /// Asks `ids` for the ids of a process that failed on a permission when the trace has not
-    /// shown them (no `set*id` call of its own or its parents').
-    pub(crate) fn read_live_ids(&mut self, ids: LiveIds) {
-        self.live_ids = Some(ids);
+    /// Asks `host`, at a failure, for what the trace does not show: the ids of a process that
+    /// failed on a permission (no `set*id` call of its own or its parents'), the descriptor
+    /// limits of one out of descriptors, the holder of a port in use.
+    pub(crate) fn ask_live_host(&mut self, host: Box<dyn LiveHost>) {
+        self.live_host = Some(host);
     }
 
     /// Starts collecting groups for [`Analyzer::take_fresh`].

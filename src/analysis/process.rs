@@ -16,7 +16,7 @@ pub use super::credentials::Credentials;
 use super::fds::fd_pair;
 use super::fds::FdTable;
 pub use super::fds::{proto, FdTarget, Held, SocketRole};
-pub use super::limits::NoFile;
+pub use super::limits::{HostNoFile, Limit, NoFile};
 use crate::event::{Event, EventKind, Pid, Return, Syscall};
 use crate::memory;
 use crate::path::{is_normal, normalize};
@@ -48,6 +48,8 @@ pub struct ProcessTable {
     cwds: HashMap<usize, Option<Vec<u8>>>,
     creds: HashMap<Pid, Credentials>,
     nofile: HashMap<Pid, NoFile>,
+    /// Set by the last call when it set a descriptor limit: (setter, of).
+    limit_set_by: Option<(Pid, Pid)>,
     next_id: usize,
     /// Events applied.
     clock: u64,
@@ -179,6 +181,18 @@ impl ProcessTable {
     /// The descriptor limit of `pid`, as far as the trace shows it.
     pub fn nofile(&self, pid: Pid) -> Option<NoFile> {
         self.nofile.get(&pid).cloned()
+    }
+
+    /// After a call set a descriptor limit: (the process that set it, the one it is of).
+    pub fn take_limit_set(&mut self) -> Option<(Pid, Pid)> {
+        self.limit_set_by.take()
+    }
+
+    /// The files read before `of`'s descriptor limit was set (see [`NoFile::read_before`]).
+    pub fn limit_read_before(&mut self, of: Pid, files: Vec<Vec<u8>>) {
+        if let Some(l) = self.nofile.get_mut(&of) {
+            l.read_before = files.into();
+        }
     }
 
     /// The descriptors `pid` holds: those its table knows, or more when a higher number is in
@@ -357,6 +371,9 @@ impl ProcessTable {
                 // a limit set stays known as set when it is only read back later
                 let known_set = self.nofile.get(&of).filter(|l| l.set && !limit.set);
                 if known_set.is_none_or(|l| l.soft != limit.soft) {
+                    if limit.set {
+                        self.limit_set_by = Some((pid, of));
+                    }
                     self.nofile.insert(of, limit);
                 }
             }
@@ -538,9 +555,17 @@ mod tests {
     fn the_descriptor_limit_set_or_read_and_inherited() {
         let mut t = ProcessTable::new();
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=20000, rlim_max=20000}) = 0"));
-        assert_eq!(t.nofile(1), Some(NoFile { soft: 20000, call: "prlimit64".into(), set: false }));
+        assert_eq!(
+            t.nofile(1),
+            Some(NoFile {
+                soft: Limit::At(20000),
+                call: "prlimit64".into(),
+                set: false,
+                read_before: Default::default()
+            })
+        );
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}, NULL) = 0"));
-        let set = NoFile { soft: 32, call: "prlimit64".into(), set: true };
+        let set = NoFile { soft: Limit::At(32), call: "prlimit64".into(), set: true, read_before: Default::default() };
         assert_eq!(t.nofile(1), Some(set.clone()));
         t.apply_ev(&ev(1, "getrlimit(RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}) = 0"));
         assert_eq!(t.nofile(1), Some(set.clone()), "read back: still the one set");
@@ -553,13 +578,21 @@ mod tests {
         t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 2"));
         assert_eq!(t.nofile(2), Some(set));
         t.apply_ev(&ev(2, "setrlimit(RLIMIT_NOFILE, {rlim_cur=8*1024, rlim_max=RLIM_INFINITY}) = 0"));
-        assert_eq!(t.nofile(2), Some(NoFile { soft: 8192, call: "setrlimit".into(), set: true }));
+        assert_eq!(
+            t.nofile(2),
+            Some(NoFile {
+                soft: Limit::At(8192),
+                call: "setrlimit".into(),
+                set: true,
+                read_before: Default::default()
+            })
+        );
         t.apply_ev(&ev(
             1,
             "prlimit64(7, RLIMIT_NOFILE, {rlim_cur=RLIM64_INFINITY, rlim_max=RLIM64_INFINITY}, NULL) = 0",
         ));
-        assert_eq!(t.nofile(7).map(|l| l.soft), Some(u64::MAX), "prlimit of another process sets its limit");
-        assert_eq!(t.nofile(1).map(|l| l.soft), Some(32));
+        assert_eq!(t.nofile(7).map(|l| l.soft), Some(Limit::Unlimited), "prlimit of another process sets its limit");
+        assert_eq!(t.nofile(1).map(|l| l.soft), Some(Limit::At(32)));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! lines, and Ctrl-C; and stopping the strace we started.
 
 use super::*;
-use crate::analysis::process::Credentials;
+use crate::analysis::process::{Credentials, HostNoFile};
+use crate::analysis::{LiveHost, PortHolder};
 
 /// Ends the strace we started: on SIGINT it detaches (attach) or lets the command finish its
 /// exit (run). One still there after `patience` (a tracee stuck in a stop) is killed, so that
@@ -47,9 +48,7 @@ impl Session<'_> {
         let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args)?;
         // the traced pids are this host's: who a process runs as is in /proc when the trace
         // does not say
-        self.analyzer.read_live_ids(Box::new(|pid| {
-            host::ids(pid).map(|i| Credentials { uid: Some(i.uid), gid: Some(i.gid), groups: Some(i.groups) })
-        }));
+        self.analyzer.ask_live_host(Box::new(ProcHost::default()));
         let run = matches!(launch, Launch::Run(_));
         interrupt::forward_to(child.id(), run);
         let input = Input { path: Some(input::STRACE_NAME.into()), pid: None, set: None };
@@ -312,4 +311,37 @@ pub(super) fn fresh_lines(
         analyzer.mark_shown();
     }
     lines
+}
+
+/// Ports whose holder is looked for in `/proc` (each look reads every process's descriptors).
+const PORT_LOOKUPS: usize = 16;
+
+/// The live host as `/proc` shows it, for `run` and `attach` (their pids are this host's).
+#[derive(Default)]
+struct ProcHost {
+    /// Ports looked up so far, with what was found.
+    ports: std::cell::RefCell<Vec<(u16, Option<PortHolder>)>>,
+}
+
+impl LiveHost for ProcHost {
+    fn ids(&self, pid: Pid) -> Option<Credentials> {
+        host::ids(pid).map(|i| Credentials { uid: Some(i.uid), gid: Some(i.gid), groups: Some(i.groups) })
+    }
+
+    fn nofile(&self, pid: Pid) -> Option<HostNoFile> {
+        HostNoFile::from_proc(pid, &host::limits(pid)?)
+    }
+
+    fn port_holder(&self, port: u16) -> Option<PortHolder> {
+        let mut ports = self.ports.borrow_mut();
+        if let Some((_, found)) = ports.iter().find(|(p, _)| *p == port) {
+            return found.clone();
+        }
+        if ports.len() >= PORT_LOOKUPS {
+            return None;
+        }
+        let found = host::port_holder(port);
+        ports.push((port, found.clone()));
+        found
+    }
 }

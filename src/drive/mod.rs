@@ -145,7 +145,7 @@ pub fn analyze(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) 
         return Ok(Analysis { report: None, unparsed, command, lingering });
     }
     let collected = analyzer.finish();
-    let judged = heuristics::judge(&collected, &ignores, disk.as_ref());
+    let judged = heuristics::judge(&collected, &ignores, disk.as_ref(), options.walk_disk);
     Ok(Analysis { report: Some(report::build::report(collected, judged, &stats)), unparsed, command, lingering })
 }
 
@@ -344,9 +344,13 @@ impl Session<'_> {
         if trace_lines(stats) > 0 {
             self.traced += 1;
         } else if stats.unparsed > 0 {
-            errors.push(Error::NotStrace { name: name.to_string(), lines: stats.lines, unparsed: stats.unparsed });
+            errors.push(Error::NotStrace {
+                name: input::shown_name(name).to_string(),
+                lines: stats.lines,
+                unparsed: stats.unparsed,
+            });
         } else {
-            errors.push(Error::NoTrace { name: name.to_string(), piped, lines: stats.lines });
+            errors.push(Error::NoTrace { name: input::shown_name(name).to_string(), piped, lines: stats.lines });
         }
     }
 
@@ -400,6 +404,6 @@ pub fn analyze_reader(
         }
     }
     let collected = analyzer.finish();
-    let judged = heuristics::judge(&collected, &ignores, &NoDisk);
+    let judged = heuristics::judge(&collected, &ignores, &NoDisk, false);
     Ok(report::build::report(collected, judged, &stream.stats()))
 }

@@ -76,6 +76,8 @@ fn key_of(bits: u64) -> Option<Pid> {
     Pid::try_from(bits).ok()
 }
 
+/// Joins each `<unfinished ...>` head with its `<... resumed>` tail (same pid and syscall) into
+/// one call, within a memory budget.
 pub struct Pairer {
     open: HashMap<Option<Pid>, Head>,
     /// Per name of a waiting head: how many wait, and their keys XORed together (the key
@@ -99,6 +101,7 @@ impl Default for Pairer {
 }
 
 impl Pairer {
+    /// A pairer with the default budget (`memory::PENDING` bytes of waiting heads).
     pub fn new() -> Self {
         Self::default()
     }

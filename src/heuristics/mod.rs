@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
-use crate::disk::Disk;
+use crate::disk::{Disk, Usage};
 use crate::event::Pid;
 use blame::Explains;
 use explain::Explanation;
@@ -43,6 +43,8 @@ pub(crate) struct Ranked {
     /// Failures that follow from this one, folded into it.
     pub folded: fold::Folded,
     pub explanation: Option<Explanation>,
+    /// What fills the full filesystem of a disk-full suspect, walked on the live host.
+    pub usage: Option<Usage>,
 }
 
 pub(crate) struct Judgement {
@@ -59,8 +61,10 @@ pub(crate) struct Judgement {
     pub unexplained_crashes: Vec<(Pid, String)>,
 }
 
-/// Judges what the analysis collected; `disk` is where typos and fix pointers are looked up.
-pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgement {
+/// Judges what the analysis collected; `disk` is where typos and fix pointers are looked up;
+/// with `walk_disk` (the disk is the one the trace is about) a full filesystem is walked for
+/// what fills it.
+pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk: bool) -> Judgement {
     let groups = &c.failures.groups;
     // noise first, then which failure explains each symptom, then typos for the most
     // promising of the rest, then scores
@@ -102,6 +106,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let mut search = fix_pointer::SearchBudget::default();
+    let mut walked: Vec<Vec<u8>> = Vec::new();
     let suspects = scored
         .into_iter()
         .enumerate()
@@ -115,6 +120,8 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                     fix_pointer::locate(g, explanation.as_ref(), opened, argv, disk, &mut search)
                 })
                 .flatten();
+            let usage =
+                explanation.as_ref().filter(|_| walk_disk).and_then(|e| what_fills(e, disk, &mut walked, &mut search));
             Ranked {
                 group: i,
                 path: None,
@@ -124,6 +131,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
                 referenced_from,
                 folded: folded.remove(&i).unwrap_or_default(),
                 explanation,
+                usage,
             }
         })
         .collect();
@@ -168,6 +176,25 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk) -> Judgem
         independent,
         unexplained_crashes: blamed.unexplained_crashes,
     }
+}
+
+/// What fills the full filesystem a disk-full explanation found on the live host (its mount
+/// known): walked once per mount (`walked`), within what is left of the judgement's disk
+/// `budget`, which it is charged to.
+fn what_fills(
+    e: &Explanation,
+    disk: &dyn Disk,
+    walked: &mut Vec<Vec<u8>>,
+    budget: &mut fix_pointer::SearchBudget,
+) -> Option<Usage> {
+    let explain::Explained::DiskFull { filesystem: Some(fs), quota: false, .. } = &e.what else { return None };
+    if walked.contains(&fs.mount_point) {
+        return None;
+    }
+    walked.push(fs.mount_point.clone());
+    let usage = disk.usage(&fs.mount_point, budget.allowance()?)?;
+    budget.charge(usage.walked);
+    Some(usage)
 }
 
 /// The component of `path` that is a file where a directory was needed (ENOTDIR), as the disk

@@ -352,6 +352,9 @@ mod tests {
         fn filesystem(&self, path: &[u8]) -> Option<crate::disk::Filesystem> {
             self.0.filesystem(path)
         }
+        fn usage(&self, mount: &[u8], allowance: crate::disk::Allowance) -> Option<crate::disk::Usage> {
+            self.0.usage(mount, allowance)
+        }
     }
 
     /// issue 16 item 3: a 500 KB `/a/a/…` path costs a few lookups, not one per component.

@@ -21,7 +21,7 @@ pub fn expand(names: &[String]) -> Vec<Input> {
             out.push(Input::stdin());
             continue;
         }
-        // a file named like strace's pipe keeps a name of its own (see `is_kept`)
+        // a file named like strace's pipe keeps a name of its own (see `report::Origin`)
         let path = if name == super::STRACE_NAME { Path::new(".").join(name) } else { PathBuf::from(name) };
         if !path.exists() {
             let members = set_members(&path);

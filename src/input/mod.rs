@@ -21,10 +21,13 @@ pub const STDIN_NAME: &str = "-";
 /// keeps it in a file (whose name it then takes).
 pub const STRACE_NAME: &str = "strace";
 
-/// Whether the input named `name` can be read again (a file), so that its line numbers mean
-/// something; stdin and strace's pipe are gone once read.
-pub fn is_kept(name: &str) -> bool {
-    name != STDIN_NAME && name != STRACE_NAME
+/// How an input is named in a message: `stdin` for `-`.
+pub fn shown_name(name: &str) -> &str {
+    if name == STDIN_NAME {
+        "stdin"
+    } else {
+        name
+    }
 }
 
 /// 128 KiB reads: measured fastest here for large files (1 MiB reads cost more system time).

@@ -33,10 +33,13 @@ pub struct Assembler {
     first_shape: Option<bool>,
     /// Start of a call waiting for the rest of its line: (line number, text, lines waited).
     pending: Option<(u64, Vec<u8>, u32)>,
+    /// What was read so far.
     pub stats: ParseStats,
 }
 
 impl Assembler {
+    /// An assembler giving every call as an event (`events`); lines without a pid prefix get
+    /// `default_pid`.
     pub fn new(default_pid: Option<Pid>) -> Self {
         Assembler {
             default_pid,
@@ -270,23 +273,36 @@ impl Assembler {
 #[allow(clippy::large_enum_variant)] // made and consumed in one batch, never kept
 pub enum Prepared<'a> {
     /// A routine successful call (fast path).
-    Routine { pid: Option<Pid>, time: Option<(usize, usize)> },
+    Routine {
+        /// The pid prefix, if any.
+        pid: Option<Pid>,
+        /// Where its timestamp stands.
+        time: Option<(usize, usize)>,
+    },
     /// A complete event, a head or a tail.
-    Parsed { time: Option<(usize, usize)>, record: Record<'a> },
+    Parsed {
+        /// Where its timestamp stands.
+        time: Option<(usize, usize)>,
+        /// The line parsed.
+        record: Record<'a>,
+    },
     /// Blank, frame, dump, table, tip box.
-    Skip { time: Option<(usize, usize)> },
+    Skip {
+        /// Where its timestamp stands.
+        time: Option<(usize, usize)>,
+    },
     /// Needs the stateful path: glue, colour, a mid-line message, garbage.
     Raw,
 }
 
-/// Prepares one physical line (without its newline) for [`Assembler::push_prepared`].
-/// `line_no` goes into the record; `fast` as in [`Assembler::fast`].
 /// A routine call's absolute timestamp, borrowed (waits measured to a process's next line
 /// need it).
 fn stamp(text: Option<&[u8]>) -> Option<Timestamp<'_>> {
     text.map(|t| Timestamp { text: Cow::Borrowed(t), relative: false })
 }
 
+/// Prepares one physical line (without its newline) for [`Assembler::push_prepared`].
+/// `line_no` goes into the record; `fast` as in [`Assembler::fast`].
 pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     let line = raw.strip_suffix(b"\r").unwrap_or(raw);
     if memchr::memchr(0x1b, line).is_some() {

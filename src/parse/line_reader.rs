@@ -43,6 +43,7 @@ pub struct LineReader<R> {
 }
 
 impl<R: Read> LineReader<R> {
+    /// Lines of `inner`, read in blocks into one reused buffer.
     pub fn new(inner: R) -> Self {
         Self::with_read_size(inner, READ)
     }
@@ -184,6 +185,7 @@ impl<R: Read> LineReader<R> {
         self.line_no
     }
 
+    /// The reader underneath (a live source keeps its `--save` write error there).
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }

@@ -55,23 +55,36 @@ use crate::event::{Bytes, Event, Pid, Return, Text, Timestamp};
 /// One physical line (or a glued group of them) before pairing; borrows the line.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record<'a> {
+    /// A complete line: nothing to pair.
     Event(Event<'a>),
     /// `name(args <unfinished ...>`: waits for its tail.
     Head {
+        /// Its line number.
         line: u64,
+        /// As [`Event::pid`].
         pid: Option<Pid>,
+        /// Its timestamp, if printed.
         time: Option<Timestamp<'a>>,
+        /// The syscall's name.
         name: Text<'a>,
+        /// The arguments printed before `<unfinished ...>`.
         args: Bytes<'a>,
     },
     /// `<... name resumed>args) = ret`.
     Tail {
+        /// Its line number.
         line: u64,
+        /// As [`Event::pid`].
         pid: Option<Pid>,
+        /// Its timestamp, if printed.
         time: Option<Timestamp<'a>>,
+        /// The syscall's name.
         name: Text<'a>,
+        /// The arguments printed after `resumed>`.
         args: Bytes<'a>,
+        /// What it returned.
         ret: Return<'a>,
+        /// `-T` duration in seconds.
         duration: Option<f64>,
     },
 }
@@ -105,8 +118,11 @@ impl Record<'_> {
 /// Counts the parser keeps about its input.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParseStats {
+    /// Lines read.
     pub lines: u64,
+    /// Bytes read.
     pub bytes: u64,
+    /// Lines that were no strace line (program output mixed in, garbage).
     pub unparsed: u64,
     /// Blank lines, `-k` frames, data dumps, summary tables, tip boxes.
     pub skipped: u64,
@@ -116,10 +132,12 @@ pub struct ParseStats {
     pub unfinished_dropped: u64,
     /// The earliest and latest absolute timestamps seen.
     pub first_time: Option<Timestamp<'static>>,
+    /// See `first_time`.
     pub last_time: Option<Timestamp<'static>>,
 }
 
 impl ParseStats {
+    /// Adds the counts of another input (of an `-ff` set) to these.
     pub fn merge(&mut self, o: &ParseStats) {
         self.lines += o.lines;
         self.bytes += o.bytes;

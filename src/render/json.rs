@@ -6,11 +6,11 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::words;
-use crate::heuristics::explain::Explanation;
-use crate::heuristics::fix_pointer::Reference;
-use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::{Confidence, Reason};
+use crate::report::Explanation;
+use crate::report::Reference;
+use crate::report::{Confidence, Reason};
 use crate::report::{FollowedBy, NetworkFailure, Report};
+use crate::report::{Noise, NoiseReason};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;

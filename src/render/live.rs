@@ -3,9 +3,9 @@
 
 use super::words;
 use crate::event::Pid;
-use crate::host::Tree;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
+use crate::report::Tree;
 use crate::text::TraceText;
 
 /// `suspect: /etc/x.conf  ENOENT  openat pid 42  likely typo: /etc/x.cnf exists  → HTTP 500`.

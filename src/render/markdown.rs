@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::escape::{code_block, code_span, markdown as md};
 use super::words;
-use crate::heuristics::fix_pointer::Reference;
+use crate::report::Reference;
 use crate::report::{FollowedBy, Report, Suspect};
 use crate::text::{shown, TraceText};
 
@@ -84,7 +84,14 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
         .take(shown)
         .flat_map(|s| {
             let command = s.command.as_ref().map(|c| format!("- Suggested, not run: {}", code_span(c)));
-            fix(s).into_iter().chain(command)
+            let usage = s.disk_usage.as_ref().map(words::disk_usage);
+            let (largest, stale) = match usage {
+                Some((largest, stale)) => {
+                    (Some(format!("- Largest: {}", md(&largest))), stale.map(|s| format!("- Stale: {}", md(&s))))
+                }
+                None => (None, None),
+            };
+            fix(s).into_iter().chain(command).chain(largest).chain(stale)
         })
         .collect();
     if !fixes.is_empty() {

@@ -102,6 +102,13 @@ fn suspect_block(first: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<(
     if let Some(c) = &first.command {
         labelled(out, "suggested:".yellow().bold(), 10, &esc(&words::command(c)), w)?;
     }
+    if let Some(u) = &first.disk_usage {
+        let (largest, stale) = words::disk_usage(u);
+        labelled(out, "largest:".yellow().bold(), 8, &esc(&largest), w)?;
+        if let Some(stale) = stale {
+            labelled(out, "stale:".yellow().bold(), 6, &esc(&stale), w)?;
+        }
+    }
     let because = why(first, WHY_REASONS);
     if !because.is_empty() {
         writeln!(out, "    {} {}", "why:".bold(), fit(&esc(&because), w - 9))?;

@@ -3,17 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::process::NoFile;
+use crate::analysis::process::{HostNoFile, Limit, NoFile};
 use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
-use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::heuristics::fix_pointer::{Reference, Sets};
-use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::{Confidence, Reason, Why};
-use crate::heuristics::typo::{Evidence, TypoKind};
+use crate::report::{Confidence, Reason, Why};
+use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
+use crate::report::{Evidence, TypoKind};
 use crate::report::{
     Answered, FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
 };
+use crate::report::{Noise, NoiseReason};
+use crate::report::{Reference, Sets};
 
 fn suspect() -> Suspect {
     let why = [
@@ -55,6 +55,7 @@ fn suspect() -> Suspect {
         referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
         explanation: None,
         command: None,
+        disk_usage: None,
         followed_by: vec![
             FollowedBy::Http { code: 500, count: 3, all: 4 },
             FollowedBy::ErrorOutput("cannot open /srv/app/conf.yml".into()),
@@ -224,7 +225,7 @@ fn live_lines() {
 
 #[test]
 fn what_was_attached_and_what_was_missed() {
-    use crate::host::Tree;
+    use crate::report::Tree;
     let tree = |root, below: &[u32], children_only| Tree { root, below: below.to_vec(), children_only, left_out: 0 };
     assert_eq!(
         super::live::attached(&[tree(2341, &[2342, 2343], true)]),
@@ -260,12 +261,12 @@ fn no_suspects_says_whether_anything_failed() {
 #[test]
 fn first_seen_gives_no_line_of_a_stream_nobody_kept() {
     use super::words::first_seen;
-    assert_eq!(first_seen("raw.txt", 12, Some("10:00:00.1")), "first seen raw.txt:12 at 10:00:00.1");
+    assert_eq!(first_seen(&"raw.txt".into(), 12, Some("10:00:00.1")), "first seen raw.txt:12 at 10:00:00.1");
     assert_eq!(
-        first_seen("-", 12, Some("10:00:00.1")),
+        first_seen(&"-".into(), 12, Some("10:00:00.1")),
         "first seen at 10:00:00.1 (stdin, not saved: --save FILE keeps it)"
     );
-    assert_eq!(first_seen("strace", 12, None), "first seen (strace's output, not saved: --save FILE keeps it)");
+    assert_eq!(first_seen(&"strace".into(), 12, None), "first seen (strace's output, not saved: --save FILE keeps it)");
 }
 
 #[test]
@@ -324,7 +325,14 @@ fn explanation_sentences() {
         ),
         (Explained::DiskFull { path: None, quota: true, filesystem: None }, true, None, "disk quota exceeded on the filesystem written to (from trace)"),
         (
-            Explained::OutOfDescriptors { held: 1024, at_least: true, syscall: "accept4".into(), system_wide: false, limit: None },
+            Explained::OutOfDescriptors {
+                held: 1024,
+                at_least: true,
+                syscall: "accept4".into(),
+                system_wide: false,
+                limit: None,
+                now: None,
+            },
             true,
             None,
             "out of file descriptors: the process held at least 1024 when accept4 failed (from trace)",
@@ -335,11 +343,25 @@ fn explanation_sentences() {
                 at_least: false,
                 syscall: "accept4".into(),
                 system_wide: false,
-                limit: Some(NoFile { soft: 1024, call: "getrlimit".into(), set: false }),
+                limit: Some(NoFile { soft: Limit::At(1024), call: "getrlimit".into(), set: false, read_before: Default::default() }),
+                now: None,
             },
             true,
             None,
             "out of file descriptors: the process held 1024 when accept4 failed; limit 1,024 (read by getrlimit) (from trace)",
+        ),
+        (
+            Explained::OutOfDescriptors {
+                held: 64,
+                at_least: true,
+                syscall: "openat".into(),
+                system_wide: false,
+                limit: None,
+                now: Some(HostNoFile { pid: 4242, soft: Limit::At(64), hard: Limit::Unlimited }),
+            },
+            true,
+            None,
+            "out of file descriptors: the process held at least 64 when openat failed; limit 64, hard limit unlimited (/proc/4242/limits at the failure) (from trace)",
         ),
         (
             Explained::PortInUse { port: 3000, holder: Some((812, "node server.js".into())) },
@@ -380,7 +402,7 @@ fn explanation_sentences() {
 
 #[test]
 fn issue16_the_process_count_at_its_cap_is_a_lower_bound() {
-    let s = Summary { processes: crate::analysis::MAX_PIDS as u64, ..Summary::default() };
+    let s = Summary { processes: 1_000_000, processes_capped: true, ..Summary::default() };
     assert!(super::words::summary_line(&s).contains(", ≥ 1,000,000 processes,"), "{}", super::words::summary_line(&s));
     let s = Summary { processes: 999_999, ..Summary::default() };
     assert!(super::words::summary_line(&s).contains(", 999,999 processes,"));

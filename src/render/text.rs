@@ -7,7 +7,7 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
-use crate::heuristics::fix_pointer::Reference;
+use crate::report::Reference;
 use crate::report::{FailureReport, Report, Suspect};
 use crate::text::shown;
 
@@ -42,7 +42,7 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
             s.unparsed,
             s.skipped,
             s.overlong,
-            crate::parse::MAX_LINE >> 20
+            crate::report::MAX_LINE >> 20
         )
         .dimmed()
     )
@@ -102,7 +102,7 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "{} {}, {}, {}, {} failed in {} ({} noise), {} interrupted{span}",
         "straceback:".bold(),
         words::count(s.lines, "line", "lines"),
-        words::processes(s.processes),
+        words::processes(s.processes, s.processes_capped),
         words::count(s.syscalls, "syscall", "syscalls"),
         words::number(s.failures),
         words::count(s.groups, "group", "groups"),
@@ -183,6 +183,13 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
     }
     if let Some(c) = &s.command {
         writeln!(out, "    {} {}", "suggested:".yellow().bold(), esc(&words::command(c)))?;
+    }
+    if let Some(u) = &s.disk_usage {
+        let (largest, stale) = words::disk_usage(u);
+        writeln!(out, "    {} {}", "largest:".yellow().bold(), esc(&largest))?;
+        if let Some(stale) = stale {
+            writeln!(out, "    {} {}", "stale:".yellow().bold(), esc(&stale))?;
+        }
     }
     if !s.also_looked_in.is_empty() {
         writeln!(out, "    {}", esc(&words::also_looked_in(&s.also_looked_in)))?;

@@ -48,6 +48,8 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                     Explained::DanglingLink { suggested, .. } => suggested.as_ref(),
                     _ => None,
                 }));
+            let command =
+                r.explanation.as_ref().and_then(|e| explain::suggested_command(e, r.referenced_from.as_ref()));
             Suspect {
                 rank: k + 1,
                 // a suspect about a dangling link is named by the link, not the path through it
@@ -68,13 +70,14 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 typo: r.typo.as_ref().map(TypoReport::from),
                 suggestion: suggestion.map(|s| TraceText::from(s.as_slice())),
                 referenced_from: r.referenced_from,
-                command: r.explanation.as_ref().and_then(explain::suggested_command),
+                command,
+                disk_usage: r.usage.as_ref().map(Into::into),
                 explanation: r.explanation,
                 followed_by: followed_by(g, &seen.http),
                 paths_below: r.folded.below.iter().map(|&c| groups[c].target.text()).collect(),
                 also_looked_in: r.folded.elsewhere.iter().map(|&c| groups[c].target.text()).collect(),
                 after_exec: r.folded.after_exec.iter().map(|&c| groups[c].target.text()).collect(),
-                source: g.first.source.clone(),
+                source: g.first.source.as_str().into(),
                 first_line: g.first.line,
                 last_line: g.last.line,
                 first_time: g.first.time.clone(),
@@ -109,6 +112,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         lines: stats.lines,
         bytes: stats.bytes,
         processes,
+        processes_capped: processes >= crate::analysis::MAX_PIDS as u64,
         syscalls,
         failures: failed,
         interruptions,
@@ -193,7 +197,7 @@ fn failure_report(g: &Failure, noise: Option<Noise>) -> FailureReport {
         syscalls: g.syscalls.clone(),
         count: g.count,
         pids: g.pids.iter().copied().collect(),
-        source: g.first.source.clone(),
+        source: g.first.source.as_str().into(),
         first_line: g.first.line,
         last_line: g.last.line,
         first_time: g.first.time.clone(),

@@ -16,11 +16,18 @@ use serde::Serialize;
 
 pub use crate::analysis::reactions::{ErrorText, Killed};
 use crate::event::Pid;
-use crate::heuristics::explain::Explanation;
-use crate::heuristics::fix_pointer::Reference;
-use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::{Confidence, Reason};
-use crate::heuristics::typo::{Evidence, Typo, TypoKind};
+use crate::heuristics::typo::Typo;
+// The judgements' kinds the report holds, re-exported: a renderer imports the report and the
+// plain types only, never an analysis or heuristics module (tests/it/layers.rs holds it to it).
+pub(crate) use crate::analysis::process::Limit;
+pub(crate) use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
+pub(crate) use crate::heuristics::fix_pointer::{Reference, Sets};
+pub(crate) use crate::heuristics::noise::{Noise, NoiseReason};
+pub(crate) use crate::heuristics::rank::{Confidence, Reason, Why};
+pub(crate) use crate::heuristics::typo::{Evidence, TypoKind};
+/// What the live status line shows: the processes attached to, the calls in progress.
+pub(crate) use crate::host::Tree;
+pub(crate) use crate::inflight::{Blocked, Snapshot};
 /// What the memory caps dropped: `unfinished_calls` (calls given up before their tail came,
 /// reported as never finished), `processes` (times a process was forgotten: cwd,
 /// descriptors, credentials, recent failures), `descriptor_tables` (emptied: one process held
@@ -28,31 +35,68 @@ use crate::heuristics::typo::{Evidence, Typo, TypoKind};
 /// some of whose evidence was not kept), `known_paths` (successful path calls whose path was
 /// not remembered as existing).
 pub use crate::memory::Dropped as MemoryCaps;
+/// Lines longer than this are counted (`summary.overlong`), not parsed.
+pub(crate) use crate::parse::MAX_LINE;
 pub use crate::text::TraceText;
+
+/// Which input a line was read from, and whether it can be read again (its line numbers then
+/// point somewhere). Serialized as the name: a file's as given, `-` for stdin, `strace` for
+/// the pipe from strace that `run`/`attach` read without `--save`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file, kept: its name as given (or `--save`'s).
+    File(String),
+    /// stdin, gone once read.
+    Stdin,
+    /// strace's pipe, gone once read.
+    Strace,
+}
+
+impl From<&str> for Origin {
+    fn from(name: &str) -> Origin {
+        match name {
+            crate::input::STDIN_NAME => Origin::Stdin,
+            crate::input::STRACE_NAME => Origin::Strace,
+            file => Origin::File(file.to_string()),
+        }
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            Origin::File(name) => name,
+            Origin::Stdin => crate::input::STDIN_NAME,
+            Origin::Strace => crate::input::STRACE_NAME,
+        })
+    }
+}
 
 pub const SCHEMA: u32 = 2;
 
+/// One analysis: what failed, what it caused, what was waited on, and the suspects in order.
+/// Its JSON form is the contract (docs/json.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub schema: u32,
-    pub summary: Summary,
+    pub(crate) schema: u32,
+    pub(crate) summary: Summary,
     /// How clearly suspect 1 stands out: `clear`, `several` (candidates), `unclear`.
-    pub confidence: Confidence,
-    pub suspects: Vec<Suspect>,
-    pub failures: Vec<FailureReport>,
+    pub(crate) confidence: Confidence,
+    pub(crate) suspects: Vec<Suspect>,
+    pub(crate) failures: Vec<FailureReport>,
     /// Failures classified as noise, counted by reason.
-    pub noise: BTreeMap<NoiseReason, u64>,
-    pub symptoms: Symptoms,
+    pub(crate) noise: BTreeMap<NoiseReason, u64>,
+    pub(crate) symptoms: Symptoms,
     /// Where the time went, by target (most stall time first).
-    pub waits: Vec<waits::WaitReport>,
+    pub(crate) waits: Vec<waits::WaitReport>,
     /// Calls still waiting when the trace ended.
-    pub stuck: Vec<waits::StuckReport>,
-    pub waiting: waits::Waiting,
+    pub(crate) stuck: Vec<waits::StuckReport>,
+    pub(crate) waiting: waits::Waiting,
     /// Ranks of the suspects that each explain symptoms of their own (other processes or
     /// requests): independent problems, the largest first (`confidence` is `independent`).
-    pub independent: Vec<usize>,
+    pub(crate) independent: Vec<usize>,
     /// A crash that no failure explains, if any.
-    pub unexplained_crash: Option<Crash>,
+    pub(crate) unexplained_crash: Option<Crash>,
 }
 
 /// A process killed by a crash signal.
@@ -63,7 +107,7 @@ pub struct Crash {
 }
 
 impl Report {
-    pub fn new(
+    pub(crate) fn new(
         summary: Summary,
         confidence: Confidence,
         suspects: Vec<Suspect>,
@@ -93,6 +137,9 @@ pub struct Summary {
     pub lines: u64,
     pub bytes: u64,
     pub processes: u64,
+    /// `processes` reached the count's cap (`analysis::MAX_PIDS`): there were at least as many.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub processes_capped: bool,
     pub syscalls: u64,
     /// Failed syscalls (interruptions excluded).
     pub failures: u64,
@@ -183,6 +230,9 @@ pub struct Suspect {
     /// A command that would fix what the explanation found (`chown www-data /srv/app/uploads`),
     /// or find what it could not (`ss -ltunp 'sport = :8080'`): a suggestion, never run.
     pub command: Option<TraceText>,
+    /// Disk full, on the live host: what fills the filesystem (present only then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_usage: Option<DiskUsage>,
     /// What followed the failure in the same process.
     pub followed_by: Vec<FollowedBy>,
     /// Failing paths below this missing directory, folded into this suspect.
@@ -191,13 +241,71 @@ pub struct Suspect {
     pub also_looked_in: Vec<TraceText>,
     /// What the same process failed on after this failed exec, folded into this suspect.
     pub after_exec: Vec<TraceText>,
-    pub source: String,
+    pub source: Origin,
     pub first_line: u64,
     pub last_line: u64,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     /// The first failing call as a line.
     pub evidence: TraceText,
+}
+
+/// What fills a full filesystem: a bounded walk of its mount on the live host (`run`/`attach`,
+/// or a disk `--root` names), metadata only; a suggestion of where to make room, nothing
+/// removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiskUsage {
+    /// The mount point walked.
+    pub mount: TraceText,
+    /// Entries looked at.
+    pub walked: u64,
+    /// Every entry was looked at; else the walk stopped at its budget and the figures are of
+    /// what it saw.
+    pub complete: bool,
+    /// Directories one or two levels below the mount, largest first (bytes allocated).
+    pub largest: Vec<DirUsage>,
+    /// Files unchanged for `stale_days` or more, of a kind nothing reads again (rotated or
+    /// compressed logs, archives, backups, dumps, core and temporary files), largest first.
+    pub stale: Vec<StaleFile>,
+    /// How long unchanged makes a file stale.
+    pub stale_days: u64,
+}
+
+/// A directory and the bytes of the files below it that the walk saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirUsage {
+    /// The directory.
+    pub path: TraceText,
+    /// Bytes allocated below it.
+    pub bytes: u64,
+}
+
+/// A stale file.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleFile {
+    /// The file.
+    pub path: TraceText,
+    /// Bytes allocated.
+    pub bytes: u64,
+    /// Whole days since it last changed.
+    pub days: u64,
+}
+
+impl From<&crate::disk::Usage> for DiskUsage {
+    fn from(u: &crate::disk::Usage) -> Self {
+        DiskUsage {
+            mount: u.mount.as_slice().into(),
+            walked: u.walked as u64,
+            complete: u.complete,
+            largest: u.largest.iter().map(|(p, b)| DirUsage { path: p.as_slice().into(), bytes: *b }).collect(),
+            stale: u
+                .stale
+                .iter()
+                .map(|s| StaleFile { path: s.path.as_slice().into(), bytes: s.bytes, days: s.days })
+                .collect(),
+            stale_days: crate::disk::STALE_DAYS,
+        }
+    }
 }
 
 /// What followed a failure in the same process.
@@ -230,7 +338,7 @@ pub struct FailureReport {
     pub syscalls: BTreeMap<String, u64>,
     pub count: u64,
     pub pids: Vec<Pid>,
-    pub source: String,
+    pub source: Origin,
     pub first_line: u64,
     pub last_line: u64,
     pub first_time: Option<String>,

@@ -83,6 +83,9 @@ pub struct WaitReport {
     pub longest_line: u64,
     pub syscalls: BTreeMap<String, u64>,
     pub pids: Vec<Pid>,
+    /// `pids` is at its cap: more processes may have waited on it (present only then).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pids_more: bool,
     /// `stalled_s` over the time of the requests (when requests were timed) or of the
     /// processes involved.
     pub share: Option<f64>,
@@ -231,6 +234,7 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
         longest_line: t.longest_line,
         syscalls: t.syscalls.iter().cloned().collect(),
         pids: t.pids.clone(),
+        pids_more: t.pids.len() >= crate::analysis::waits::PIDS,
         share: share.map(|s| (s.min(1.0) * 1000.0).round() / 1000.0),
         share_of,
         timeouts: t.timeouts,
@@ -282,6 +286,9 @@ pub enum Verdict {
         syscalls: Vec<(String, u64)>,
         timeouts: u64,
         pids: Vec<Pid>,
+        /// As [`WaitReport::pids_more`].
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pids_more: bool,
     },
 }
 
@@ -350,5 +357,6 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option
         syscalls,
         timeouts: top.timeouts,
         pids: top.pids.clone(),
+        pids_more: top.pids_more,
     })
 }

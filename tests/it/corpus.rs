@@ -65,7 +65,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("php-session-save-path-perm", "fix pointer"),
     ("php-view-cache-touch-eperm", "fix pointer"),
     ("pipe-dump-dir", "fix pointer"),
-    ("python-emfile-leak", "fix pointer"),
     ("python-exdev", "fix pointer"),
     ("python-ulimit-v-enomem", "fix pointer"),
     ("python-upload-enotdir", "fix pointer"),

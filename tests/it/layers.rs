@@ -1,6 +1,7 @@
 //! The stages of `src/` import only earlier ones: a file of one stage that names a later stage
 //! (`crate::render` from `heuristics/`, `crate::report` from `analysis/`) fails here, as the
-//! fast-path test guards the syscall table. Comments and `#[cfg(test)]` code are not imports.
+//! fast-path test guards the syscall table; a renderer names only the report and the plain types.
+//! Comments and `#[cfg(test)]` code are not imports.
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +70,30 @@ fn no_stage_imports_a_later_one() {
     }
     assert!(files.len() > 50, "{} files", files.len());
     assert!(wrong.is_empty(), "imports from a later stage:\n{}", wrong.join("\n"));
+}
+
+/// Renderers only format: they read the report and the plain types, never a stage that
+/// judges or reads input (an input sentinel, a cap, a heuristic is decided in the report).
+#[test]
+fn renderers_read_only_the_report() {
+    let render = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render");
+    let mut files = Vec::new();
+    sources(&render, &mut files);
+    files.sort();
+    let mut wrong = Vec::new();
+    for f in &files {
+        if f.ends_with("tests.rs") {
+            continue;
+        }
+        let code = std::fs::read_to_string(f).expect("read");
+        for name in imports(&code) {
+            if !(STAGES[0].contains(&name.as_str()) || name == "report" || name == "render") {
+                wrong.push(format!("{} imports crate::{name}", f.display()));
+            }
+        }
+    }
+    assert!(files.len() > 10, "{} files", files.len());
+    assert!(wrong.is_empty(), "renderers reading more than the report:\n{}", wrong.join("\n"));
 }
 
 #[test]

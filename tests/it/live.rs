@@ -350,3 +350,119 @@ fn run_reads_who_the_process_runs_as_from_the_live_host() {
     assert!(e["text"].as_str().is_some_and(|t| t.contains(&format!("the process runs as uid {uid}"))), "{e}");
     assert!(e["source"].as_str().is_some_and(|s| s.contains("live host") && !s.contains("trace")), "{e}");
 }
+
+/// The report of `straceback run -- ARGS` as JSON, and its detailed text (`-v`: every suspect's
+/// explanation), the command run in a plain environment.
+fn run_both(args: &[&str]) -> (serde_json::Value, String) {
+    let json = [&["run", "--format", "json", "--"][..], args].concat();
+    let out = straceback().env_clear().env("PATH", "/usr/bin:/bin").args(&json).output().expect("run");
+    let r = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let text = [&["run", "-v", "--color", "never", "--"][..], args].concat();
+    let out =
+        straceback().env_clear().env("PATH", "/usr/bin:/bin").env("COLUMNS", "200").args(&text).output().expect("run");
+    (r, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// issue 23: a port in use whose holder the trace does not show (it started before): `run`
+/// names it from the live host's sockets (`/proc/net/tcp` inode, then the process holding it).
+#[test]
+fn issue23_run_names_the_holder_of_a_port_in_use_from_the_live_host() {
+    // a port of this helper's range (18600-18649), held by a server started before the trace
+    const PORT: u16 = 18601;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut holder = Command::new("/usr/bin/python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &PORT.to_string()])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", PORT)).is_err() {
+        assert!(started.elapsed() < WAIT, "the server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let bind = format!("import socket\nsocket.socket().bind(('127.0.0.1', {PORT}))");
+    let (r, text) = run_both(&["/usr/bin/python3", "-c", &bind]);
+    holder.kill().expect("kill");
+    holder.wait().expect("wait");
+    let suspects = r["suspects"].as_array().expect("suspects");
+    let s = suspects.iter().find(|s| s["errno"] == "EADDRINUSE").unwrap_or_else(|| panic!("{r}"));
+    let e = &s["explanation"];
+    let held = format!("port {PORT} is already in use, held by pid {} (python3 -m http.server", holder.id());
+    assert!(e["text"].as_str().is_some_and(|t| t.starts_with(&held)), "{e}");
+    assert_eq!((&e["kind"], &e["source"]), (&"port_in_use".into(), &"trace and live host".into()));
+    // the holder is named: no command to find it
+    assert!(s["command"].is_null(), "{s}");
+    assert!(text.contains(&format!("explain: {held}")), "{text}");
+}
+
+/// issue 23: out of descriptors under a limit the trace does not show being set (inherited):
+/// `run` reads it from `/proc/PID/limits` at the failure, and suggests where a service's limit
+/// is set, since no file the process read sets it.
+#[test]
+fn issue23_run_reads_the_descriptor_limit_from_the_live_host() {
+    let leak = "import time\nkept=[]\ntry:\n while True: kept.append(open('/dev/null'))\nexcept OSError as e:\n print(e)\n time.sleep(0.5)\n raise SystemExit(1)";
+    let bin = env!("CARGO_BIN_EXE_straceback");
+    let script = r#"ulimit -n 48; exec "$0" run "$@""#;
+    let out = |format: &str| {
+        let args = [script, bin, "--format", format, "--", "/usr/bin/python3", "-c", leak];
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("COLUMNS", "200")
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let json = out("json");
+    let r: serde_json::Value = serde_json::from_str(&json).expect("report JSON");
+    let first = &r["suspects"][0];
+    let e = &first["explanation"];
+    assert_eq!((&first["errno"], &e["kind"]), (&"EMFILE".into(), &"out_of_descriptors".into()), "{r}");
+    let limits = regex::Regex::new(r"; limit 48, hard limit 48 \(/proc/\d+/limits at the failure\)").expect("regex");
+    assert!(e["text"].as_str().is_some_and(|t| limits.is_match(t)), "{e}");
+    assert_eq!(e["source"], "trace and live host");
+    assert!(first["command"].as_str().is_some_and(|c| c.starts_with("grep -rsn -e LimitNOFILE")), "{first}");
+    let text = out("text");
+    assert!(text.lines().any(|l| l.starts_with("    explain: ") && limits.is_match(l)), "{text}");
+    assert!(text.contains("suggested: grep -rsn -e LimitNOFILE -e nofile"), "{text}");
+}
+
+/// issue 23: a full filesystem is walked for what fills it only when the disk is the one the
+/// trace is about: under `run` (this host, now), or a saved trace given `--root`; the same
+/// saved trace read without `--root` may come from another machine, and gets no walk.
+#[test]
+fn issue23_a_full_disk_is_walked_on_the_live_host_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("raw.txt");
+    let saved = saved.to_str().expect("utf-8");
+    let out = straceback()
+        .args(["run", "--format", "json", "--save", saved, "--", "/bin/sh", "-c", "echo x > /dev/full"])
+        .output()
+        .expect("run");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let first = &r["suspects"][0];
+    assert_eq!((&first["path"], &first["errno"]), (&"/dev/full".into(), &"ENOSPC".into()), "{r}");
+    let usage = &first["disk_usage"];
+    assert_eq!((&usage["mount"], &usage["complete"], &usage["stale_days"]), (&"/dev".into(), &true.into(), &7.into()));
+    assert!(usage["walked"].as_u64().is_some_and(|n| n > 0), "{usage}");
+    let (schemas, index) = crate::schema::compile("report.schema.json");
+    crate::schema::check(&schemas, index, &r, "a report with disk_usage");
+    let text = |args: &[&str]| {
+        let args = [&["--color", "never"][..], args, &[saved]].concat();
+        String::from_utf8_lossy(&straceback().env("COLUMNS", "200").args(&args).output().expect("run").stdout)
+            .into_owned()
+    };
+    let without = text(&[]);
+    assert!(without.contains("explain: disk full on the filesystem holding /dev/full"), "{without}");
+    assert!(!without.contains("largest:"), "{without}");
+    let with = text(&["--root", "/"]);
+    let walked = regex::Regex::new(
+        r"\n    largest: nothing walked takes space below /dev \(all [\d,]+ entries of /dev walked on the live host\)\n",
+    )
+    .expect("regex");
+    assert!(walked.is_match(&with), "{with}");
+}

@@ -10,7 +10,7 @@ use crate::harness::{fixtures, straceback};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn compile(name: &str) -> (boon::Schemas, boon::SchemaIndex) {
+pub(crate) fn compile(name: &str) -> (boon::Schemas, boon::SchemaIndex) {
     let path = Path::new(ROOT).join("docs").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let json: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
@@ -21,7 +21,7 @@ fn compile(name: &str) -> (boon::Schemas, boon::SchemaIndex) {
     (schemas, index)
 }
 
-fn check(schemas: &boon::Schemas, index: boon::SchemaIndex, json: &serde_json::Value, what: &str) {
+pub(crate) fn check(schemas: &boon::Schemas, index: boon::SchemaIndex, json: &serde_json::Value, what: &str) {
     if let Err(e) = schemas.validate(json, index) {
         panic!("{what} does not match its schema: {e:#}");
     }

@@ -41,7 +41,7 @@ const MAX_PROCS: usize = 100_000;
 /// 4 KiB).
 const MAX_OPEN: usize = 4096;
 /// Pids and syscall names kept per target.
-const PIDS: usize = 8;
+pub(crate) const PIDS: usize = 8;
 const SYSCALLS: usize = 6;
 /// Descriptors read from a poll set or remembered per epoll set, and the bytes of each
 /// registered descriptor's decoration kept.

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
 use crate::analysis::group::{Failure, Target};
-use crate::analysis::process::{Credentials, NoFile};
+use crate::analysis::process::{Credentials, HostNoFile, NoFile};
 use crate::disk::{Disk, FileKind, Filesystem, Meta};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
@@ -119,9 +119,17 @@ pub enum Explained {
     InotifyLimit,
     /// EMFILE/ENFILE: the descriptors the process held when `syscall` failed (`at_least`: the
     /// trace began after the process did), and its descriptor limit when the trace shows it
-    /// (EMFILE); `system_wide` for ENFILE.
-    OutOfDescriptors { held: usize, at_least: bool, syscall: String, system_wide: bool, limit: Option<NoFile> },
-    /// EADDRINUSE on an inet bind, with the traced process that had bound the port.
+    /// (EMFILE) and (`now`) as the live host showed it at the failure; `system_wide` for ENFILE.
+    OutOfDescriptors {
+        held: usize,
+        at_least: bool,
+        syscall: String,
+        system_wide: bool,
+        limit: Option<NoFile>,
+        now: Option<HostNoFile>,
+    },
+    /// EADDRINUSE on an inet bind, with the process that holds the port: a traced one that had
+    /// bound it, else the one the live host showed holding it (`run`/`attach`).
     PortInUse { port: u16, holder: Option<(Pid, TraceText)> },
     /// EADDRINUSE binding a unix socket: its file exists already.
     SocketFileExists { path: Vec<u8> },
@@ -244,8 +252,10 @@ fn descriptors(errno: &str, at: &AtFailure) -> Option<Explanation> {
         syscall: at.syscall.clone(),
         system_wide,
         limit: at.limit.clone().filter(|_| !system_wide),
+        now: at.limit_now.clone(),
     };
-    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
+    let host = at.limit_now.is_some();
+    Some(Explanation { what, source: Source { trace: true, disk: None, host } })
 }
 
 /// **Address in use** (EADDRINUSE on bind): the port, and the traced process that had bound it
@@ -254,6 +264,7 @@ fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
     if !g.syscalls.contains_key("bind") {
         return None;
     }
+    let host = at.is_some_and(|a| a.holder_from_host);
     let what = match &g.target {
         Target::Address { unix_path: Some(p), .. } => Explained::SocketFileExists { path: p.clone() },
         Target::Address { addr, unix_path: None, .. } => {
@@ -263,7 +274,7 @@ fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
         }
         _ => return None,
     };
-    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
+    Some(Explanation { what, source: Source { trace: true, disk: None, host } })
 }
 
 /// A command line in short: the program's name and its arguments, at most 60 characters.
@@ -283,7 +294,7 @@ mod tests {
     use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
     use super::*;
-    use crate::analysis::process::Held;
+    use crate::analysis::process::{Held, Limit};
     use crate::disk::{NoDisk, RootDisk};
 
     /// A temporary root: directories with modes, files with contents, links, and an
@@ -347,7 +358,9 @@ mod tests {
             ids_from_host: false,
             held: None,
             limit: None,
+            limit_now: None,
             port_holder: None,
+            holder_from_host: false,
         }
     }
 
@@ -525,9 +538,12 @@ mod tests {
             syscall: "accept4".into(),
             system_wide: false,
             limit: None,
+            now: None,
         };
         assert_eq!(e.what, want);
-        let limit = NoFile { soft: 16, call: "setrlimit".into(), set: true };
+        assert!(!e.source.host);
+        let limit =
+            NoFile { soft: Limit::At(16), call: "setrlimit".into(), set: true, read_before: Default::default() };
         at.limit = Some(limit.clone());
         assert!(
             matches!(descriptors("EMFILE", &at).unwrap().what, Explained::OutOfDescriptors { limit: Some(l), .. } if l == limit)
@@ -537,6 +553,12 @@ mod tests {
             descriptors("ENFILE", &at).unwrap().what,
             Explained::OutOfDescriptors { held: 13, at_least: true, system_wide: true, limit: None, .. }
         ));
+        // the limits the live host showed at the failure, said to come from it
+        let now = HostNoFile { pid: 1, soft: Limit::At(16), hard: Limit::Unlimited };
+        at.limit_now = Some(now.clone());
+        let e = descriptors("EMFILE", &at).unwrap();
+        assert!(matches!(&e.what, Explained::OutOfDescriptors { now: Some(n), .. } if *n == now));
+        assert!(e.source.host && e.source.trace);
         at.held = None;
         assert_eq!(descriptors("EMFILE", &at), None);
     }
@@ -549,6 +571,10 @@ mod tests {
         at.port_holder = Some((812, vec![b"/usr/bin/python3".to_vec(), b"-S".to_vec(), b"listen.py".to_vec()]));
         let e = address_in_use(&g, Some(&at)).unwrap();
         assert_eq!(e.what, Explained::PortInUse { port: 3000, holder: Some((812, "python3 -S listen.py".into())) });
+        assert!(!e.source.host);
+        // a holder the live host showed: said so
+        at.holder_from_host = true;
+        assert!(address_in_use(&g, Some(&at)).unwrap().source.host);
         assert_eq!(address_in_use(&g, None).unwrap().what, Explained::PortInUse { port: 3000, holder: None });
         let target =
             Target::Address { proto: "unix", addr: "/run/a.sock".into(), unix_path: Some(b"/run/a.sock".to_vec()) };

@@ -2,15 +2,29 @@
 //! what the explanation found wrong, for the user the process ran as. Suggested, never run.
 
 use super::{Denied, Explained, Explanation, Id};
+use crate::heuristics::fix_pointer::{Reference, Sets};
 use crate::text::TraceText;
+
+/// Where a service's descriptor limit is set when no file the process read sets it: its
+/// systemd unit (`LimitNOFILE=`) or PAM's limits (`nofile`). Read-only.
+const WHERE_NOFILE_IS_SET: &str = "grep -rsn -e LimitNOFILE -e nofile /etc/systemd /lib/systemd/system /etc/security";
+/// The whole system's descriptor table: in use, and its size.
+const SYSTEM_FILES: &str = "sysctl fs.file-nr fs.file-max";
 
 /// A command for `e`: `chmod o+x /var/lib/app` for a directory the process may not search,
 /// `chown www-data /srv/app/var/uploads` for a file or directory it may not read or write,
 /// `usermod -aG docker alice` when the group's bits would allow it; `ss -ltunp 'sport = :8080'`
 /// to see who holds a port the trace does not show bound; `du` over the mount of a full
-/// filesystem for its largest directories (`df` for which mount it is, when not on the live host).
-pub fn suggested_command(e: &Explanation) -> Option<TraceText> {
+/// filesystem for its largest directories (`df` for which mount it is, when not on the live host);
+/// for a descriptor limit no file the process read sets (`pointer`), the search of where a
+/// service's is set, and for the system's table, its size.
+pub fn suggested_command(e: &Explanation, pointer: Option<&Reference>) -> Option<TraceText> {
     let line = match &e.what {
+        Explained::OutOfDescriptors { system_wide: true, .. } => SYSTEM_FILES.to_string(),
+        Explained::OutOfDescriptors { .. } => match pointer {
+            Some(Reference::Setting { sets: Sets::DescriptorLimit, .. }) => return None,
+            _ => WHERE_NOFILE_IS_SET.to_string(),
+        },
         Explained::Permission { denied: Some(d), user } => permission(d, user.as_ref())?,
         Explained::PortInUse { port, holder: None } => format!("ss -ltunp 'sport = :{port}'"),
         Explained::DiskFull { filesystem: Some(fs), quota: false, .. } => {
@@ -76,7 +90,7 @@ mod tests {
             class,
         };
         let e = Explanation { what: Explained::Permission { denied: Some(denied), user }, source: Source::default() };
-        suggested_command(&e).map(|c| c.to_string())
+        suggested_command(&e, None).map(|c| c.to_string())
     }
 
     #[test]
@@ -102,7 +116,7 @@ mod tests {
         let full = |path: &str, mount: Option<&str>| {
             let filesystem = mount.map(|m| crate::disk::Filesystem { mount_point: m.into(), free: 0, total: 1 << 20 });
             let what = Explained::DiskFull { path: Some(path.into()), quota: false, filesystem };
-            suggested_command(&Explanation { what, source: Source::default() }).map(|c| c.to_string())
+            suggested_command(&Explanation { what, source: Source::default() }, None).map(|c| c.to_string())
         };
         assert_eq!(
             full("/srv/m/data/x.csv", Some("/srv/m")).as_deref(),
@@ -110,5 +124,29 @@ mod tests {
         );
         assert_eq!(full("/srv/m/data/x.csv", None).as_deref(), Some("df -h /srv/m/data"));
         assert_eq!(full("/x.csv", None).as_deref(), Some("df -h /"));
+    }
+
+    #[test]
+    fn a_descriptor_limit_no_file_read_sets_is_looked_for_where_services_set_it() {
+        let what = |system_wide| Explained::OutOfDescriptors {
+            held: 64,
+            at_least: false,
+            syscall: "openat".into(),
+            system_wide,
+            limit: None,
+            now: None,
+        };
+        let e = Explanation { what: what(false), source: Source::default() };
+        assert_eq!(suggested_command(&e, None).map(|c| c.to_string()).as_deref(), Some(WHERE_NOFILE_IS_SET));
+        let set = Reference::Setting {
+            path: "/srv/app/run.sh".into(),
+            line: 3,
+            searched: None,
+            sets: Sets::DescriptorLimit,
+            text: "ulimit -n 64".into(),
+        };
+        assert_eq!(suggested_command(&e, Some(&set)), None, "the file that sets it is the fix");
+        let e = Explanation { what: what(true), source: Source::default() };
+        assert_eq!(suggested_command(&e, None).map(|c| c.to_string()).as_deref(), Some(SYSTEM_FILES));
     }
 }

@@ -21,6 +21,7 @@ mod setting;
 
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::naming::{bounded, is_ordinary_word};
+use crate::analysis::process::NoFile;
 use crate::disk::Disk;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
@@ -92,7 +93,7 @@ pub(crate) fn locate(
             }
         }
         Some(Explained::OutOfDescriptors { system_wide: false, limit, .. }) => {
-            return descriptor_limit(opened, limit.as_ref().map(|l| l.soft), disk);
+            return descriptor_limit(opened, limit.as_ref(), disk);
         }
         _ => {}
     }
@@ -120,12 +121,14 @@ fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
     })
 }
 
-/// The line of a file the process read (most recent first) that set its descriptor limit
-/// (`limit`, when the trace shows it).
-fn descriptor_limit(opened: &[Vec<u8>], limit: Option<u64>, disk: &dyn Disk) -> Option<Reference> {
-    opened.iter().rev().take(MAX_FILES).find_map(|p| {
+/// The line that set the process's descriptor limit (`limit`, when the trace shows it): in a
+/// file read before the call that set it, else in one the process read (most recent first).
+fn descriptor_limit(opened: &[Vec<u8>], limit: Option<&NoFile>, disk: &dyn Disk) -> Option<Reference> {
+    let value = limit.and_then(|l| l.soft.value());
+    let before = limit.map_or(&[][..], |l| &l.read_before[..]);
+    before.iter().rev().chain(opened.iter().rev().take(MAX_FILES)).find_map(|p| {
         let content = disk.read_regular(p, MAX_FILE).filter(|c| !c.contains(&0))?;
-        let (line, text) = setting::descriptor_limit(&content, limit)?;
+        let (line, text) = setting::descriptor_limit(&content, value)?;
         let path = TraceText::from(p.as_slice());
         Some(Reference::Setting { path, line, searched: None, sets: Sets::DescriptorLimit, text: text.into() })
     })

@@ -41,6 +41,20 @@ impl SearchBudget {
         self.files == 0 || self.entries == 0 || Instant::now() >= deadline
     }
 
+    /// What is left, for a walk of its own (`disk::usage`); `None` once spent.
+    pub(crate) fn allowance(&mut self) -> Option<crate::disk::Allowance> {
+        if self.spent() {
+            return None;
+        }
+        let until = self.deadline.unwrap_or_else(Instant::now);
+        Some(crate::disk::Allowance { entries: self.entries, until })
+    }
+
+    /// A walk of its own looked at `entries`.
+    pub(crate) fn charge(&mut self, entries: usize) {
+        self.entries = self.entries.saturating_sub(entries);
+    }
+
     #[cfg(test)]
     pub(super) fn files(files: usize) -> SearchBudget {
         SearchBudget { files, ..SearchBudget::default() }

@@ -86,7 +86,7 @@ pub(super) fn naming_line(content: &[u8], sock: &[u8]) -> Option<(u64, String)> 
 /// or a key or word holding `nofile` (`LimitNOFILE=`, `worker_rlimit_nofile`,
 /// limits.conf's `nofile`, `RLIMIT_NOFILE` in code); with `value`, only one holding that number.
 pub(super) fn descriptor_limit(content: &[u8], value: Option<u64>) -> Option<(u64, String)> {
-    let digits = value.filter(|&v| v != u64::MAX).map(|v| v.to_string());
+    let digits = value.map(|v| v.to_string());
     lines(content)
         .filter(|(_, l)| !is_comment(l))
         .find(|(_, l)| {

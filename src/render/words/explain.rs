@@ -25,7 +25,7 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             s
         }
         Explained::InotifyLimit => "out of inotify watches: the per-user limit (fs.inotify.max_user_watches)".into(),
-        Explained::OutOfDescriptors { held, at_least, syscall, system_wide, limit } => {
+        Explained::OutOfDescriptors { held, at_least, syscall, system_wide, limit, now } => {
             let what =
                 if *system_wide { "the system is out of file descriptors (ENFILE)" } else { "out of file descriptors" };
             let mut s = match (held, at_least) {
@@ -34,9 +34,16 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 (n, false) => format!("{what}: the process held {n} when {syscall} failed"),
             };
             if let Some(l) = limit {
-                let value = if l.soft == u64::MAX { "unlimited".to_string() } else { number(l.soft) };
                 let how = if l.set { "set" } else { "read" };
-                s.push_str(&format!("; limit {value} ({how} by {})", l.call));
+                s.push_str(&format!("; limit {} ({how} by {})", limit_value(l.soft), l.call));
+            }
+            if let Some(n) = now {
+                s.push_str(&format!(
+                    "; limit {}, hard limit {} (/proc/{}/limits at the failure)",
+                    limit_value(n.soft),
+                    limit_value(n.hard),
+                    n.pid
+                ));
             }
             s
         }
@@ -108,6 +115,38 @@ pub(crate) fn command(c: &TraceText) -> String {
     format!("{c}  (a suggestion: not run)")
 }
 
+/// What fills a full filesystem: `/srv/m/logs 812 MiB, /srv/m/cache 150 MiB (largest
+/// directories; all 12,345 entries of /srv/m walked on the live host)`, then when stale files
+/// were found `/srv/m/logs/app.log.1 (300 MiB, unchanged 40 days), … — unchanged 7 days or
+/// more: remove or move what is no longer needed (a suggestion: nothing removed)`.
+pub(crate) fn disk_usage(u: &DiskUsage) -> (String, Option<String>) {
+    let walked = if u.complete {
+        format!("all {} of {} walked on the live host", count(u.walked, "entry", "entries"), u.mount)
+    } else {
+        format!(
+            "{} of {} walked on the live host, not all: the walk is bounded",
+            count(u.walked, "entry", "entries"),
+            u.mount
+        )
+    };
+    let largest = if u.largest.is_empty() {
+        format!("nothing walked takes space below {} ({walked})", u.mount)
+    } else {
+        let dirs: Vec<String> = u.largest.iter().map(|d| format!("{} {}", d.path, bytes(d.bytes))).collect();
+        format!("{} (largest directories; {walked})", dirs.join(", "))
+    };
+    let stale = (!u.stale.is_empty()).then(|| {
+        let files: Vec<String> =
+            u.stale.iter().map(|f| format!("{} ({}, unchanged {} days)", f.path, bytes(f.bytes), f.days)).collect();
+        format!(
+            "{}: old logs, archives, backups or dumps unchanged {} days or more: remove or move what is no longer needed (a suggestion: nothing removed)",
+            files.join(", "),
+            u.stale_days
+        )
+    });
+    (largest, stale)
+}
+
 fn permission(denied: Option<&Denied>, user: Option<&Id>) -> String {
     let id = |i: &Id| i.name.as_ref().map_or_else(|| i.id.to_string(), ToString::to_string);
     let runs = user.map(|u| match &u.name {
@@ -167,4 +206,12 @@ pub(crate) fn source(s: Source) -> String {
 /// An explanation with its source, as the text and markdown reports print it.
 pub(crate) fn explanation_line(e: &Explanation) -> String {
     format!("{} (from {})", explanation(e), source(e.source))
+}
+
+/// `1,024`, `unlimited`.
+fn limit_value(l: Limit) -> String {
+    match l {
+        Limit::At(n) => number(n),
+        Limit::Unlimited => "unlimited".into(),
+    }
 }

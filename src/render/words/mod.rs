@@ -3,14 +3,14 @@
 //! Text, markdown, the live lines and the JSON's sentence fields all take their words from here.
 
 use crate::errno::ErrnoClass;
-use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::heuristics::fix_pointer::{Reference, Sets};
-use crate::heuristics::noise::{Noise, NoiseReason};
-use crate::heuristics::rank::Confidence;
-use crate::heuristics::rank::Why;
-use crate::heuristics::typo::{Evidence, TypoKind};
 use crate::render::escape::terminal as esc;
-use crate::report::{FollowedBy, Report, Summary, Suspect};
+use crate::report::Confidence;
+use crate::report::Why;
+use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
+use crate::report::{DiskUsage, FollowedBy, Limit, Origin, Report, Summary, Suspect};
+use crate::report::{Evidence, TypoKind};
+use crate::report::{Noise, NoiseReason};
+use crate::report::{Reference, Sets};
 use crate::text::{shown, TraceText};
 
 mod explain;
@@ -278,33 +278,23 @@ pub(crate) fn no_suspects(summary: &Summary, noise_shown: bool) -> String {
     format!("No suspects: every failure looks like normal probing{see}.")
 }
 
-/// How an input is named in a sentence (`-` is stdin).
-fn input_name(name: &str) -> &str {
-    if name == crate::input::STDIN_NAME {
-        "stdin"
-    } else {
-        name
-    }
-}
-
 /// Where a line is: `trace.txt:12`; for a stream nobody kept (stdin, strace's pipe without
 /// `--save`) no line number, which would point nowhere.
-pub(crate) fn location(source: &str, line: u64) -> String {
-    if crate::input::is_kept(source) {
-        return format!("{source}:{line}");
+pub(crate) fn location(source: &Origin, line: u64) -> String {
+    match source {
+        Origin::File(name) => format!("{name}:{line}"),
+        Origin::Stdin => "stdin, not saved".into(),
+        Origin::Strace => "strace's output, not saved".into(),
     }
-    let what = if source == crate::input::STRACE_NAME { "strace's output" } else { input_name(source) };
-    format!("{what}, not saved")
 }
 
 /// `first seen trace.txt:12 at 10:15:02.412345`, `first seen at 10:15:02.412345 (stdin, not
 /// saved: --save FILE keeps it)`.
-pub(crate) fn first_seen(source: &str, line: u64, time: Option<&str>) -> String {
+pub(crate) fn first_seen(source: &Origin, line: u64, time: Option<&str>) -> String {
     let at = time.map(|t| format!(" at {t}")).unwrap_or_default();
-    if crate::input::is_kept(source) {
-        format!("first seen {}{at}", location(source, line))
-    } else {
-        format!("first seen{at} ({}: --save FILE keeps it)", location(source, line))
+    match source {
+        Origin::File(_) => format!("first seen {}{at}", location(source, line)),
+        _ => format!("first seen{at} ({}: --save FILE keeps it)", location(source, line)),
     }
 }
 
@@ -314,7 +304,7 @@ pub(crate) fn no_trace(name: &str, piped: bool, lines: u64) -> String {
     if lines > 0 {
         return format!(
             "{}: no trace line in it, only {} of summaries or blanks (strace -c writes no trace: use -C, or leave -c out)",
-            input_name(name),
+            name,
             count(lines, "line", "lines")
         );
     }
@@ -327,11 +317,7 @@ pub(crate) fn no_trace(name: &str, piped: bool, lines: u64) -> String {
 
 /// An input none of whose lines strace wrote.
 pub(crate) fn not_strace(name: &str, lines: u64, unparsed: u64) -> String {
-    format!(
-        "{} does not look like strace output ({unparsed} of {} unparsed)",
-        input_name(name),
-        count(lines, "line", "lines")
-    )
+    format!("{name} does not look like strace output ({unparsed} of {} unparsed)", count(lines, "line", "lines"))
 }
 
 /// How a process ended: `exit status 1`, `killed by signal 9`.

@@ -30,7 +30,7 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     format!(
         "straceback: {}, {}, {} in {} ({} noise){span}",
         count(s.lines, "line", "lines"),
-        processes(s.processes),
+        processes(s.processes, s.processes_capped),
         count(s.failures, "failed syscall", "failed syscalls"),
         count(s.groups, "group", "groups"),
         number(s.noise_groups),
@@ -46,9 +46,9 @@ pub(crate) const FAILURES_ONLY: &str =
     "this trace shows failed calls only (strace -Z): what succeeded after them is not in it";
 
 /// `2 processes`; `≥ 1,000,000 processes` once the count reached its cap.
-pub(crate) fn processes(n: u64) -> String {
+pub(crate) fn processes(n: u64, capped: bool) -> String {
     let counted = count(n, "process", "processes");
-    if n >= crate::analysis::MAX_PIDS as u64 {
+    if capped {
         format!("≥ {counted}")
     } else {
         counted

@@ -24,7 +24,7 @@ fn percent(share: f64) -> String {
     format!("{:.0} %", share * 100.0)
 }
 
-fn share_of(of: ShareOf, pids: &[Pid]) -> String {
+fn share_of(of: ShareOf, pids: &[Pid], more: bool) -> String {
     match (of, pids) {
         (ShareOf::Requests, _) => "of request time".to_string(),
         (ShareOf::Processes, [pid]) => format!("of pid {pid}'s time"),
@@ -33,7 +33,7 @@ fn share_of(of: ShareOf, pids: &[Pid]) -> String {
             let mut sorted = many.to_vec();
             sorted.sort_unstable();
             let shown: Vec<String> = sorted.iter().map(ToString::to_string).collect();
-            let more = if many.len() >= PIDS_KEPT { ", …" } else { "" };
+            let more = if more { ", …" } else { "" };
             format!("of the time of {} processes (pids {}{more})", many.len(), shown.join(", "))
         }
     }
@@ -75,11 +75,22 @@ fn threads(w: &WaitReport) -> String {
 /// The first line of the report when waiting is the answer.
 pub(crate) fn verdict(v: &Verdict) -> String {
     match v {
-        Verdict::Slow { target, share, share_of: of, stalled_s, longest_s, syscalls, timeouts: t, pids, .. } => {
+        Verdict::Slow {
+            target,
+            share,
+            share_of: of,
+            stalled_s,
+            longest_s,
+            syscalls,
+            timeouts: t,
+            pids,
+            pids_more,
+            ..
+        } => {
             format!(
                 "slow: {} {} waiting on {target} ({} in all, longest {}{}: {})",
                 percent(*share),
-                share_of(*of, pids),
+                share_of(*of, pids, *pids_more),
                 secs(*stalled_s),
                 secs(*longest_s),
                 timeouts(*t),
@@ -107,7 +118,7 @@ pub(crate) fn wait_line(w: &WaitReport) -> String {
         threads(w)
     );
     if let (Some(share), Some(of)) = (w.share, w.share_of) {
-        line.push_str(&format!("; {} {}", percent(share), share_of(of, &w.pids)));
+        line.push_str(&format!("; {} {}", percent(share), share_of(of, &w.pids, w.pids_more)));
     }
     if w.idle {
         line.push_str(" (idle)");
@@ -166,8 +177,6 @@ fn stuck_verdict(calls: &[StuckCall], not_kept: u64) -> String {
 
 /// Pids named in a stuck verdict.
 const PIDS_NAMED: usize = 8;
-/// Pids a wait target keeps (`analysis::waits`): as many named means there may be more.
-const PIDS_KEPT: usize = 8;
 
 /// `pid 812 futex on futex 0x55d0c0a0: waiting 3.02 s (since 10:15:02.412345)`.
 pub(crate) fn stuck_line(s: &StuckReport) -> String {
@@ -208,8 +217,8 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
 /// 9), since before the attach`), the most numerous first; one thread is
 /// `26061 read on tcp 127.0.0.1:5433 (since before the attach)`; idle ones (waiting for
 /// clients, work or a timer) are one count at the end.
-pub(crate) fn blocked_lines(snapshot: &crate::inflight::Snapshot) -> Vec<String> {
-    let mut groups: Vec<(&str, TraceText, Vec<&crate::inflight::Blocked>)> = Vec::new();
+pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
+    let mut groups: Vec<(&str, TraceText, Vec<&crate::report::Blocked>)> = Vec::new();
     let mut idle = 0;
     for b in &snapshot.blocked {
         if b.call.idle {
