@@ -346,7 +346,7 @@ fn lock(pid: Pid, fd: Option<i64>, sockets: &Sockets, locks: &str) -> On {
     let inode = std::fs::metadata(format!("/proc/{pid}/fd/{fd}")).ok().map(|m| std::os::unix::fs::MetadataExt::ino(&m));
     let holder = inode.and_then(|ino| holder_of(locks, ino, pid));
     match holder {
-        Some(h) => On::Lock([path, format!(" (held by pid {h})").into_bytes()].concat()),
+        Some(h) => On::Lock([&path[..], on::HELD_BY, format!("{h})").as_bytes()].concat()),
         None => On::Lock(path),
     }
 }

@@ -227,9 +227,12 @@ impl Analyzer {
         if info.does.has(Does::LOCK) {
             self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
         }
+        if self.waits.touches_pipes(pid, sc, info.does) {
+            self.waits.pipe_call(pid, sc, info.does);
+        }
         if let (true, Return::Value { value, .. }) = (info.does.has(Does::FORK), &sc.ret) {
             if let Ok(child) = Pid::try_from(*value) {
-                self.waits.forked(child);
+                self.waits.forked(pid, child);
             }
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));

@@ -77,7 +77,7 @@ impl Waits {
             On::Lock(path) => {
                 let held = |h: &&Holder| h.pid != pid && h.taken < line && h.freed.is_none_or(|f| f > line);
                 match self.holders.get(&path).filter(held) {
-                    Some(h) => On::Lock([path, format!(" (held by pid {})", h.pid).into_bytes()].concat()),
+                    Some(h) => On::Lock([&path[..], super::on::HELD_BY, format!("{})", h.pid).as_bytes()].concat()),
                     None => On::Lock(path),
                 }
             }

@@ -18,7 +18,9 @@
 mod attach;
 mod blocking;
 mod calls;
+pub(crate) mod chain;
 pub(crate) mod on;
+mod pipes;
 pub(crate) mod requests;
 mod targets;
 
@@ -131,8 +133,11 @@ pub(crate) struct Waits {
     retrying: HashMap<Pid, On>,
     /// Locked files (`flock`), by the process holding each.
     holders: HashMap<Vec<u8>, blocking::Holder>,
-    /// Processes forked in the trace.
-    born: rustc_hash::FxHashSet<Pid>,
+    /// Processes forked in the trace, with their parents.
+    born: HashMap<Pid, Pid>,
+    /// Who holds each pipe end, and each process's longest wait: for wait chains.
+    pipes: pipes::Pipes,
+    longest: chain::Longest,
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
@@ -163,6 +168,7 @@ impl Waits {
             self.open.remove(&pid);
         }
         self.locks_freed(pid, line);
+        self.pipes_freed(pid);
         if !self.retrying.is_empty() {
             self.retrying.remove(&pid);
         }
@@ -390,6 +396,7 @@ impl Waits {
 
     #[allow(clippy::too_many_arguments)] // one wait's facts
     fn add(&mut self, pid: Pid, on: On, syscall: &str, secs: f64, line: u64, idle: bool, timeout: bool) {
+        self.note_longest(pid, &on, syscall, secs);
         let id = match self.index.get(&on) {
             Some(&id) => id,
             None if self.targets.len() < MAX_TARGETS => {

@@ -1,0 +1,182 @@
+//! Wait chains: a process waiting on a child, on a pipe or on a lock waits on another
+//! process, and that process on something else. Followed to the end, the chain names what the
+//! first one really waits on (`pid 100 waits on child 101 → 101 recvfrom on tcp 10.0.0.5:5432`),
+//! or comes back to a process already in it (a deadlock). Each process's wait is the one it is
+//! still in when the trace ended, else the longest it finished.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::on::On;
+use super::pipes::{self, End};
+use super::{Stuck, Waits, MAX_PROCS};
+use crate::event::Pid;
+use crate::syscalls::{self, Does};
+
+/// A wait is kept for chains from this long (shorter ones pass nothing on worth naming).
+const LINK_SECS: f64 = 0.1;
+/// A chain starts at a wait at least this long (as a stuck call or a slow verdict counts).
+const CHAIN_SECS: f64 = 1.0;
+/// Processes followed in one chain, and chains kept.
+const LINKS: usize = 8;
+const CHAINS: usize = 5;
+
+/// A wait a chain passes through.
+#[derive(Debug, Clone)]
+pub(crate) struct Wait {
+    pub on: On,
+    pub syscall: String,
+    pub secs: f64,
+    /// Still waiting when the trace ended (`secs` is up to the end).
+    pub stuck: bool,
+    /// Begun before tracing began: `secs` is the part the trace saw.
+    pub before: bool,
+    /// The process at the other end of a pipe when the wait was measured.
+    pipe_peer: Option<(Via, Pid)>,
+}
+
+/// How the next process of a chain holds up the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// It is the child waited for.
+    Child,
+    /// It holds the write end of the pipe read from (the read end of the pipe written to).
+    WriteEnd,
+    ReadEnd,
+    /// It holds the lock waited for.
+    Holder,
+}
+
+/// One process of a chain: what it waits in (`None`: no wait of it was seen), and through what
+/// the next process holds it up.
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
+    pub pid: Pid,
+    pub wait: Option<Wait>,
+    pub next: Option<(Via, Pid)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Chain {
+    pub links: Vec<Link>,
+    /// The last link's next process is already in the chain: each waits on the next.
+    pub deadlock: bool,
+}
+
+/// The longest wait of each process, for chains.
+#[derive(Default)]
+pub(crate) struct Longest {
+    by_pid: HashMap<Pid, Wait>,
+}
+
+impl Waits {
+    /// A wait of `pid` was measured: kept when it is the process's longest.
+    pub(super) fn note_longest(&mut self, pid: Pid, on: &On, syscall: &str, secs: f64) {
+        if secs < LINK_SECS || self.longest.by_pid.get(&pid).is_some_and(|w| w.secs >= secs) {
+            return;
+        }
+        if !self.longest.by_pid.contains_key(&pid) && self.longest.by_pid.len() >= MAX_PROCS {
+            return;
+        }
+        let pipe_peer = self.pipe_peer(pid, on, syscall);
+        let wait = Wait { on: on.clone(), syscall: syscall.to_string(), secs, stuck: false, before: false, pipe_peer };
+        self.longest.by_pid.insert(pid, wait);
+    }
+
+    /// The process at the other end of a pipe `pid` waits on in `syscall`, as the trace last
+    /// showed the pipe's ends.
+    fn pipe_peer(&self, pid: Pid, on: &On, syscall: &str) -> Option<(Via, Pid)> {
+        let On::Pipe(name) = on else { return None };
+        let inode = pipes::inode(name.as_bytes())?;
+        // a writer waits for the reader to make room; everything else waits for data
+        let writes = syscalls::info(syscall.as_bytes()).does.has(Does::WRITE);
+        let (end, via) = if writes { (End::Read, Via::ReadEnd) } else { (End::Write, Via::WriteEnd) };
+        self.pipes.holders(inode, end, pid).first().map(|&p| (via, p))
+    }
+
+    /// What `pid` waits in: the call still in progress at the end, else its longest wait.
+    fn current(&self, pid: Pid, end: Option<f64>) -> Option<Wait> {
+        if let Some(s) = self.open.get(&pid) {
+            return Some(stuck_wait(s, end));
+        }
+        self.longest.by_pid.get(&pid).cloned()
+    }
+
+    /// The process holding up `pid` in `wait`.
+    fn next(&self, pid: Pid, wait: &Wait, end: Option<f64>) -> Option<(Via, Pid)> {
+        match &wait.on {
+            On::Child(Some(c)) => Some((Via::Child, *c)),
+            // any child: the one still running that waits longest
+            On::Child(None) if wait.stuck => self
+                .born
+                .iter()
+                .filter(|(&c, &parent)| parent == pid && !self.ends.contains_key(&c))
+                .filter_map(|(&c, _)| Some((self.current(c, end)?.secs, c)))
+                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+                .map(|(_, c)| (Via::Child, c)),
+            On::Pipe(_) if wait.stuck => self.pipe_peer(pid, &wait.on, &wait.syscall),
+            On::Pipe(_) => wait.pipe_peer,
+            On::Lock(_) => wait.on.lock_holder().map(|h| (Via::Holder, h)),
+            _ => None,
+        }
+    }
+
+    /// The wait chains of the trace (`end`: its last timestamp), the longest first.
+    pub fn chains(&self, end: Option<f64>) -> Vec<Chain> {
+        let mut starts: Vec<Pid> = self.open.keys().chain(self.longest.by_pid.keys()).copied().collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let mut chains: Vec<Chain> = Vec::new();
+        for pid in starts {
+            let Some(first) = self.current(pid, end).filter(|w| w.secs >= CHAIN_SECS) else { continue };
+            if self.next(pid, &first, end).is_none() {
+                continue;
+            }
+            chains.push(self.follow(pid, first, end));
+        }
+        // a chain that is the tail of another says nothing more
+        let tails: Vec<bool> = chains
+            .iter()
+            .map(|c| chains.iter().any(|o| o.links.len() > c.links.len() && is_tail(&o.links, &c.links)))
+            .collect();
+        let mut kept: Vec<Chain> = chains.into_iter().zip(tails).filter(|(_, t)| !t).map(|(c, _)| c).collect();
+        let secs = |c: &Chain| c.links.first().and_then(|l| l.wait.as_ref()).map_or(0.0, |w| w.secs);
+        kept.sort_by(|a, b| {
+            b.deadlock.cmp(&a.deadlock).then(b.links.len().cmp(&a.links.len())).then(secs(b).total_cmp(&secs(a)))
+        });
+        kept.truncate(CHAINS);
+        kept
+    }
+
+    fn follow(&self, pid: Pid, first: Wait, end: Option<f64>) -> Chain {
+        let mut links: Vec<Link> = Vec::new();
+        let (mut pid, mut wait) = (pid, Some(first));
+        loop {
+            let next = wait.as_ref().and_then(|w| self.next(pid, w, end));
+            links.push(Link { pid, wait, next });
+            let Some((_, n)) = next else { return Chain { links, deadlock: false } };
+            if links.iter().any(|l| l.pid == n) {
+                return Chain { links, deadlock: true };
+            }
+            if links.len() >= LINKS {
+                return Chain { links, deadlock: false };
+            }
+            (pid, wait) = (n, self.current(n, end));
+        }
+    }
+}
+
+fn stuck_wait(s: &Stuck, end: Option<f64>) -> Wait {
+    Wait {
+        on: s.on.clone(),
+        syscall: s.syscall.clone(),
+        secs: s.since.zip(end).map_or(0.0, |(since, end)| (end - since).max(0.0)),
+        stuck: true,
+        before: s.before,
+        pipe_peer: None,
+    }
+}
+
+/// Whether the pids of chain `of` end with those of `tail`.
+fn is_tail(of: &[Link], tail: &[Link]) -> bool {
+    of.len() >= tail.len() && of[of.len() - tail.len()..].iter().zip(tail).all(|(a, b)| a.pid == b.pid)
+}
