@@ -30,6 +30,8 @@ pub(crate) struct Wait {
     pub stuck: bool,
     /// Begun before tracing began: `secs` is the part the trace saw.
     pub before: bool,
+    /// Owed nothing (see the module notes of `waits`).
+    pub idle: bool,
     /// The process at the other end of a pipe when the wait was measured.
     pipe_peer: Option<(Via, Pid)>,
 }
@@ -70,7 +72,7 @@ pub(crate) struct Longest {
 
 impl Waits {
     /// A wait of `pid` was measured: kept when it is the process's longest.
-    pub(super) fn note_longest(&mut self, pid: Pid, on: &On, syscall: &str, secs: f64) {
+    pub(super) fn note_longest(&mut self, pid: Pid, on: &On, syscall: &str, secs: f64, idle: bool) {
         if secs < LINK_SECS || self.longest.by_pid.get(&pid).is_some_and(|w| w.secs >= secs) {
             return;
         }
@@ -78,7 +80,8 @@ impl Waits {
             return;
         }
         let pipe_peer = self.pipe_peer(pid, on, syscall);
-        let wait = Wait { on: on.clone(), syscall: syscall.to_string(), secs, stuck: false, before: false, pipe_peer };
+        let syscall = syscall.to_string();
+        let wait = Wait { on: on.clone(), syscall, secs, stuck: false, before: false, idle, pipe_peer };
         self.longest.by_pid.insert(pid, wait);
     }
 
@@ -120,7 +123,8 @@ impl Waits {
         }
     }
 
-    /// The wait chains of the trace (`end`: its last timestamp), the longest first.
+    /// The wait chains of the trace (`end`: its last timestamp) that hold a stall or a
+    /// deadlock, the longest first.
     pub fn chains(&self, end: Option<f64>) -> Vec<Chain> {
         let mut starts: Vec<Pid> = self.open.keys().chain(self.longest.by_pid.keys()).copied().collect();
         starts.sort_unstable();
@@ -131,7 +135,12 @@ impl Waits {
             if self.next(pid, &first, end).is_none() {
                 continue;
             }
-            chains.push(self.follow(pid, first, end));
+            let chain = self.follow(pid, first, end);
+            // a chain of idle waits (workers reading their master's pipe while it sleeps) is
+            // a service at rest, not a hang
+            if chain.deadlock || chain.links.iter().any(|l| l.wait.as_ref().is_some_and(|w| !w.idle)) {
+                chains.push(chain);
+            }
         }
         // a chain that is the tail of another says nothing more
         let tails: Vec<bool> = chains
@@ -172,6 +181,7 @@ fn stuck_wait(s: &Stuck, end: Option<f64>) -> Wait {
         secs: s.since.zip(end).map_or(0.0, |(since, end)| (end - since).max(0.0)),
         stuck: true,
         before: s.before,
+        idle: s.idle,
         pipe_peer: None,
     }
 }

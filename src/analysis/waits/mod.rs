@@ -396,7 +396,7 @@ impl Waits {
 
     #[allow(clippy::too_many_arguments)] // one wait's facts
     fn add(&mut self, pid: Pid, on: On, syscall: &str, secs: f64, line: u64, idle: bool, timeout: bool) {
-        self.note_longest(pid, &on, syscall, secs);
+        self.note_longest(pid, &on, syscall, secs, idle);
         let id = match self.index.get(&on) {
             Some(&id) => id,
             None if self.targets.len() < MAX_TARGETS => {
