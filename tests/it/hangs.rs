@@ -150,3 +150,89 @@ fn a_lock_wait_names_its_holder() {
     let target = r["waiting"]["verdict"]["target"].as_str().unwrap();
     assert!(target.starts_with("lock /srv/hangs/nightly.lock (held by pid "), "{target}");
 }
+
+/// The chain of a capture whose truth names the end of it: the JSON chain through the truth's
+/// waiting pid to its target, and the same chain in the first lines of the screen and in the
+/// markdown.
+fn chain_to_truth(name: &str, first_via: &str) -> Value {
+    let dir = fixtures().join("incidents").join(name);
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let end = truth["waits"]["top_target"].as_str().unwrap();
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let chains = r["waiting"]["chains"].as_array().unwrap();
+    let chain = chains
+        .iter()
+        .find(|c| c["links"][0]["next"] == first_via)
+        .unwrap_or_else(|| panic!("{name}: no chain through {first_via}: {chains:?}"));
+    let links = chain["links"].as_array().unwrap();
+    assert!(links.len() >= 2, "{chain}");
+    assert!(
+        links.iter().any(|l| l["target"] == end && truth["waits"]["pids"].as_array().unwrap().contains(&l["pid"])),
+        "{name}: the chain reaches {end}: {chain}"
+    );
+    let screen = run(&["--no-disk", "--color", "never", trace]);
+    let text = String::from_utf8_lossy(&screen.stdout);
+    let first_pid = links[0]["pid"].to_string();
+    let line = text.lines().take(8).find(|l| l.trim_start().starts_with(&format!("chain: {first_pid} ")));
+    assert!(line.is_some_and(|l| l.contains(" → ")), "{name}: the chain is in the first screen lines:\n{text}");
+    let md = run(&["--no-disk", "--format", "markdown", trace]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains(&format!("- chain: {first_pid} ")), "{name}: markdown has the chain:\n{md}");
+    chain.clone()
+}
+
+#[test]
+fn a_wait_for_a_child_names_what_the_child_waits_on() {
+    let chain = chain_to_truth("hang-chain-child", "child");
+    assert_eq!(chain["links"][0]["syscall"], "wait4");
+    assert_eq!(chain["links"][1]["target"], "tcp 127.0.0.1:18413");
+}
+
+#[test]
+fn a_pipe_read_names_the_writer_and_what_it_waits_on() {
+    let chain = chain_to_truth("hang-chain-pipe", "write_end");
+    assert_eq!(chain["links"][0]["target"], "pipe:[279669]");
+    assert_eq!(chain["links"][1]["syscall"], "recvfrom");
+    assert_eq!(chain["deadlock"], false);
+}
+
+#[test]
+fn a_lock_wait_names_what_its_holder_is_doing() {
+    let chain = chain_to_truth("hang-lock-holder", "lock_holder");
+    // the holder (pid 31206, truth's notes) waits for its child, which sleeps with the lock held
+    assert_eq!(chain["links"][1]["pid"], 31206);
+    assert_eq!(chain["links"][1]["next"], "child");
+    assert_eq!(chain["links"][2]["target"], "sleep");
+}
+
+#[test]
+fn threads_stuck_on_each_others_futexes_are_one_deadlock() {
+    let dir = fixtures().join("incidents").join("deadlock");
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let chain = &r["waiting"]["chains"][0];
+    assert_eq!(chain["deadlock"], true, "{r}");
+    let mut pids: Vec<u64> = chain["links"].as_array().unwrap().iter().map(|l| l["pid"].as_u64().unwrap()).collect();
+    pids.sort_unstable();
+    // report, api and ingest (truth.json facts); the main thread only sleeps
+    assert_eq!(pids, vec![25063, 25064, 25065]);
+    let screen = run(&["--no-disk", "--color", "never", trace]);
+    let text = String::from_utf8_lossy(&screen.stdout);
+    let line = text.lines().take(6).find(|l| l.trim_start().starts_with("deadlock: threads 25064, 25065 wait on futex"));
+    assert!(line.is_some_and(|l| l.contains("25063 on futex 0x55a2a09000c0")), "{text}");
+    let md = run(&["--no-disk", "--format", "markdown", trace]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("- deadlock: threads 25064, 25065"));
+}
+
+#[test]
+fn under_a_wait_verdict_failures_that_explain_nothing_are_not_listed() {
+    let trace = fixtures().join("incidents").join("hang-chain-child").join("trace.txt");
+    let out = run(&["--no-disk", "--color", "never", trace.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nslow: "), "{text}");
+    assert!(!text.contains("likeliest failures"), "{text}");
+    assert!(text.contains("No failed call explains the wait; -v lists the 1 failure that explains nothing"), "{text}");
+}
