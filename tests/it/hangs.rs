@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{fixtures, report, run};
+use crate::harness::{fixtures, report, run, straceback};
 
 /// Kills a helper process when the test ends, passed or failed.
 struct KillOnDrop(Child);
@@ -235,4 +235,28 @@ fn under_a_wait_verdict_failures_that_explain_nothing_are_not_listed() {
     assert!(text.contains("\nslow: "), "{text}");
     assert!(!text.contains("likeliest failures"), "{text}");
     assert!(text.contains("No failed call explains the wait; -v lists the 1 failure that explains nothing"), "{text}");
+}
+
+#[test]
+fn a_parent_waiting_on_a_child_that_fills_its_pipe_is_a_deadlock() {
+    let dir = fixtures().join("incidents").join("hang-pipe-deadlock");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let (job, seq) = (&truth["facts"]["job"], &truth["facts"]["seq"]);
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let chains = r["waiting"]["chains"].as_array().unwrap();
+    assert_eq!(chains.len(), 1, "one cycle, told once: {chains:?}");
+    let c = &chains[0];
+    assert_eq!(c["deadlock"], true);
+    assert_eq!(c["back_to"], *job);
+    let links = c["links"].as_array().unwrap();
+    assert_eq!((&links[0]["pid"], &links[0]["next"]), (job, &Value::from("child")));
+    assert_eq!((&links[1]["pid"], &links[1]["next"]), (seq, &Value::from("read_end")));
+    assert_eq!(links[1]["target"], truth["waits"]["top_target"]);
+    let screen = straceback().env("COLUMNS", "400").args(["--no-disk", "--color", "never", trace]).output().unwrap();
+    let text = String::from_utf8_lossy(&screen.stdout);
+    let want = format!("chain: {job} wait4 on child {seq} for ");
+    let line = text.lines().take(6).find(|l| l.trim_start().starts_with(&want)).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(&format!("→ read end held by {job} (a deadlock)")), "{line}");
 }

@@ -73,16 +73,30 @@ pub(crate) struct Longest {
 impl Waits {
     /// A wait of `pid` was measured: kept when it is the process's longest.
     pub(super) fn note_longest(&mut self, pid: Pid, on: &On, syscall: &str, secs: f64, idle: bool) {
+        let head = if self.pipe_heads.is_empty() { None } else { self.pipe_heads.remove(&pid) };
         if secs < LINK_SECS || self.longest.by_pid.get(&pid).is_some_and(|w| w.secs >= secs) {
             return;
         }
         if !self.longest.by_pid.contains_key(&pid) && self.longest.by_pid.len() >= MAX_PROCS {
             return;
         }
-        let pipe_peer = self.pipe_peer(pid, on, syscall);
+        // who held the other end when the wait began: it may have let go since (exited)
+        let pipe_peer = head.or_else(|| self.pipe_peer(pid, on, syscall));
         let syscall = syscall.to_string();
         let wait = Wait { on: on.clone(), syscall, secs, stuck: false, before: false, idle, pipe_peer };
         self.longest.by_pid.insert(pid, wait);
+    }
+
+    /// A wait of `pid` on `on` began and did not return at once: who holds the other end of
+    /// its pipe now is kept for when it ends.
+    pub(super) fn note_head(&mut self, pid: Pid, on: &On, syscall: &str) {
+        if !matches!(on, On::Pipe(_)) || (self.pipe_heads.len() >= MAX_PROCS && !self.pipe_heads.contains_key(&pid)) {
+            return;
+        }
+        match self.pipe_peer(pid, on, syscall) {
+            Some(peer) => self.pipe_heads.insert(pid, peer),
+            None => self.pipe_heads.remove(&pid),
+        };
     }
 
     /// The process at the other end of a pipe `pid` waits on in `syscall`, as the trace last
@@ -116,7 +130,13 @@ impl Waits {
                 .filter_map(|(&c, _)| Some((self.current(c, end)?.secs, c)))
                 .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
                 .map(|(_, c)| (Via::Child, c)),
-            On::Pipe(_) if wait.stuck => self.pipe_peer(pid, &wait.on, &wait.syscall),
+            // an interrupted call is measured (with its peer) and stays stuck
+            On::Pipe(_) if wait.stuck => self
+                .pipe_heads
+                .get(&pid)
+                .copied()
+                .or_else(|| self.longest.by_pid.get(&pid).filter(|l| l.on == wait.on).and_then(|l| l.pipe_peer))
+                .or_else(|| self.pipe_peer(pid, &wait.on, &wait.syscall)),
             On::Pipe(_) => wait.pipe_peer,
             On::Lock(_) => wait.on.lock_holder().map(|h| (Via::Holder, h)),
             _ => None,
@@ -142,6 +162,24 @@ impl Waits {
                 chains.push(chain);
             }
         }
+        // one cycle is one deadlock, told from the parent waiting on its child where there is one
+        let pids = |c: &Chain| {
+            let mut p: Vec<Pid> = c.links.iter().map(|l| l.pid).collect();
+            p.sort_unstable();
+            p
+        };
+        let from_parent = |c: &Chain| c.links.first().is_some_and(|l| matches!(l.next, Some((Via::Child, _))));
+        chains.sort_by_key(|c| !from_parent(c));
+        let mut cycles: Vec<Vec<Pid>> = Vec::new();
+        chains.retain(|c| {
+            if !c.deadlock || !c.links.last().is_some_and(|l| l.next.map(|(_, p)| p) == Some(c.links[0].pid)) {
+                return true;
+            }
+            let set = pids(c);
+            let seen = cycles.contains(&set);
+            cycles.push(set);
+            !seen
+        });
         // a chain that is the tail of another says nothing more
         let tails: Vec<bool> = chains
             .iter()

@@ -138,6 +138,8 @@ pub(crate) struct Waits {
     /// Who holds each pipe end, and each process's longest wait: for wait chains.
     pipes: pipes::Pipes,
     longest: chain::Longest,
+    /// Of pipe waits begun and not yet ended, who held the other end when each began.
+    pipe_heads: HashMap<Pid, (chain::Via, Pid)>,
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
@@ -283,6 +285,7 @@ impl Waits {
         // interrupted (`? ERESTARTSYS`): stuck if the signal then ends the process
         let interrupted = matches!(sc.ret, Return::Restart { .. });
         if interrupted || matches!(sc.ret, Return::Unfinished) {
+            self.note_head(pid, &on, &sc.name);
             if self.open.len() < MAX_OPEN || self.open.contains_key(&pid) {
                 let idle = self.is_idle(pid, &on, fd, does);
                 let since_text = ev.time.as_ref().map(|t| t.text().to_string());

@@ -26,6 +26,8 @@ pub(crate) struct PipeFd {
     inode: u64,
     /// `None` until the process read from it or wrote to it, or it came from `pipe2`.
     end: Option<End>,
+    /// Closed by the next exec (`pipe2(…, O_CLOEXEC)`; a `dup` of it is not).
+    cloexec: bool,
 }
 
 /// Pipe descriptors by process.
@@ -41,7 +43,7 @@ pub(crate) fn inode(decoration: &[u8]) -> Option<u64> {
 }
 
 impl Pipes {
-    fn set(&mut self, pid: Pid, fd: i64, inode: u64, end: Option<End>) {
+    fn set(&mut self, pid: Pid, fd: i64, inode: u64, end: Option<End>, cloexec: bool) {
         if !self.held.contains_key(&pid) && self.held.len() >= MAX_PROCS {
             return;
         }
@@ -49,8 +51,8 @@ impl Pipes {
         let full = fds.len() >= PER_PROCESS;
         match fds.iter_mut().find(|p| p.fd == fd) {
             Some(p) if p.inode == inode => p.end = end.or(p.end),
-            Some(p) => *p = PipeFd { fd, inode, end },
-            None if !full => fds.push(PipeFd { fd, inode, end }),
+            Some(p) => *p = PipeFd { fd, inode, end, cloexec },
+            None if !full => fds.push(PipeFd { fd, inode, end, cloexec }),
             None => {}
         }
     }
@@ -98,12 +100,18 @@ impl Waits {
         let decorated = sc.fd.as_ref().and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.starts_with(b"pipe:["));
         decorated
             || (does.has(Does::OPEN_ANON) && sc.name.starts_with("pipe"))
-            || (does.has(Does::CLOSE) && !self.pipes.held.is_empty() && self.pipes.held.contains_key(&pid))
+            || (does.has(Does::CLOSE.and(Does::EXEC)) && !self.pipes.held.is_empty() && self.pipes.held.contains_key(&pid))
     }
 
     /// A call of `pid` on a pipe descriptor (see [`Waits::touches_pipes`]).
     pub fn pipe_call(&mut self, pid: Pid, sc: &Syscall, does: Does) {
         if !matches!(sc.ret, Return::Value { .. }) && !matches!(sc.ret, Return::Unfinished) {
+            return;
+        }
+        if does.has(Does::EXEC) {
+            if matches!(sc.ret, Return::Value { .. }) {
+                self.pipes_exec(pid);
+            }
             return;
         }
         if does.has(Does::OPEN_ANON) {
@@ -116,7 +124,8 @@ impl Waits {
                 .enumerate()
             {
                 let end = if k == 0 { End::Read } else { End::Write };
-                self.pipes.set(pid, fd.0, fd.1, Some(end));
+                let cloexec = crate::bytes::contains(&sc.args, b"O_CLOEXEC");
+                self.pipes.set(pid, fd.0, fd.1, Some(end), cloexec);
             }
             return;
         }
@@ -134,12 +143,12 @@ impl Waits {
         } else {
             None
         };
-        self.pipes.set(pid, fd, ino, end);
+        self.pipes.set(pid, fd, ino, end, false);
         // dup2(4<pipe:[812]>, 1) = 1<pipe:[812]>: the new descriptor is the same end
         if let (true, Return::Value { value, decoration: Some(d) }) = (does.has(Does::DUP), &sc.ret) {
             if inode(d) == Some(ino) {
                 let end = self.pipes.end_of(pid, fd);
-                self.pipes.set(pid, *value, ino, end);
+                self.pipes.set(pid, *value, ino, end, false);
             }
         }
     }
@@ -151,8 +160,15 @@ impl Waits {
             // the child may have shown its descriptors before the fork returned in the parent
             let had = self.pipes.held.get(&child).is_some_and(|c| c.iter().any(|q| q.fd == p.fd));
             if !had {
-                self.pipes.set(child, p.fd, p.inode, p.end);
+                self.pipes.set(child, p.fd, p.inode, p.end, p.cloexec);
             }
+        }
+    }
+
+    /// `pid` ran a new program: its close-on-exec pipe ends are closed.
+    fn pipes_exec(&mut self, pid: Pid) {
+        if let Some(fds) = self.pipes.held.get_mut(&pid) {
+            fds.retain(|p| !p.cloexec);
         }
     }
 
@@ -194,10 +210,10 @@ mod tests {
     #[test]
     fn holders_of_an_end_known_first() {
         let mut p = Pipes::default();
-        p.set(1, 3, 9, Some(End::Read));
-        p.set(1, 4, 9, Some(End::Write));
-        p.set(2, 1, 9, Some(End::Write));
-        p.set(3, 0, 9, None);
+        p.set(1, 3, 9, Some(End::Read), false);
+        p.set(1, 4, 9, Some(End::Write), true);
+        p.set(2, 1, 9, Some(End::Write), false);
+        p.set(3, 0, 9, None, false);
         assert_eq!(p.holders(9, End::Write, 1), vec![2, 3]);
         p.closed(2, 1);
         assert_eq!(p.holders(9, End::Write, 1), vec![3]);
