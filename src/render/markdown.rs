@@ -111,6 +111,9 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if let Some(v) = &w.verdict {
         writeln!(out, "**{}**\n", md(&words::verdict(v)))?;
+        if let Some(retry) = words::verdict_retry(v) {
+            writeln!(out, "- {}", md(&retry))?;
+        }
     }
     for c in &w.chains {
         writeln!(out, "- {}", md(&words::chain_line(c)))?;

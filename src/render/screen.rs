@@ -123,6 +123,9 @@ fn suspect_block(first: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<(
 /// Waiting as the answer: the verdict, the calls stuck or the slowest request behind it.
 fn verdict(report: &Report, v: &Verdict, w: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", fit(&esc(&words::verdict(v)), w).red().bold())?;
+    if let Some(retry) = words::verdict_retry(v) {
+        indented(out, &esc(&retry), w)?;
+    }
     chains(report, w, out)?;
     match v {
         Verdict::Stuck { .. } => {

@@ -136,10 +136,24 @@ pub struct WaitReport {
     /// The shortest and the longest wait that ended by its timeout.
     pub timeout_min_s: Option<f64>,
     pub timeout_s: Option<f64>,
+    /// The process kept trying it, sleeping between failed attempts (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
     /// Held something up long enough to be worth a line of its own when waiting is not the
     /// verdict (not in the JSON: `idle`, `stalled_s` and `longest_s` say it).
     #[serde(skip)]
     pub notable: bool,
+}
+
+/// A retry loop: failed attempts with sleeps between them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Retry {
+    pub attempts: u64,
+    /// From the first attempt to the end of the last.
+    pub over_s: Option<f64>,
+    /// The error of the last attempt, and strace's message for it.
+    pub errno: String,
+    pub errmsg: TraceText,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -352,6 +366,12 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
         timeouts: t.timeouts,
         timeout_min_s: (t.timeouts > 0).then(|| micros(t.timeout_min)),
         timeout_s: (t.timeouts > 0).then(|| micros(t.timeout_secs)),
+        retry: w.retry_loop(&t.on, &t.syscalls).map(|a| Retry {
+            attempts: a.count,
+            over_s: a.first.zip(a.last).map(|(f, l)| micros((l - f).max(0.0))),
+            errno: a.errno.clone(),
+            errmsg: TraceText::from(a.message.as_bytes().to_vec()),
+        }),
         notable: false,
     };
     r.notable = is_notable(&r);
@@ -398,6 +418,9 @@ pub enum Verdict {
         syscalls: Vec<(String, u64)>,
         timeouts: u64,
         pids: Vec<Pid>,
+        /// The target's retry loop, when the process kept trying it (additive).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry: Option<Retry>,
     },
 }
 
@@ -466,5 +489,6 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option
         syscalls,
         timeouts: top.timeouts,
         pids: top.pids.clone(),
+        retry: top.retry.clone(),
     })
 }

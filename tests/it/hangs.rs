@@ -260,3 +260,31 @@ fn a_parent_waiting_on_a_child_that_fills_its_pipe_is_a_deadlock() {
     let line = text.lines().take(6).find(|l| l.trim_start().starts_with(&want)).unwrap_or_else(|| panic!("{text}"));
     assert!(line.ends_with(&format!("→ read end held by {job} (a deadlock)")), "{line}");
 }
+
+#[test]
+fn a_retry_loop_says_how_many_attempts_over_how_long() {
+    let trace = fixtures().join("incidents").join("hang-retry-loop").join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // counted apart from the analysis: the connects to the backend's port, and the span from
+    // the first of them to the end of the last sleep (its start plus its -T duration)
+    let attempts = text.lines().filter(|l| l.contains("connect(") && l.contains("htons(18412)")).count();
+    let secs = |l: &str| {
+        let t = l.split_whitespace().nth(1).unwrap();
+        let p: Vec<f64> = t.split(':').map(|x| x.parse().unwrap()).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2]
+    };
+    let first = secs(text.lines().find(|l| l.contains("htons(18412)")).unwrap());
+    let last = text.lines().filter(|l| l.contains("clock_nanosleep")).last().unwrap();
+    let dur: f64 = last.rsplit('<').next().unwrap().trim_end_matches('>').parse().unwrap();
+    let over = secs(last) + dur - first;
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let retry = &r["waiting"]["verdict"]["retry"];
+    assert_eq!(retry["attempts"].as_u64(), Some(attempts as u64), "{retry}");
+    assert!((retry["over_s"].as_f64().unwrap() - over).abs() < 0.001, "{retry} vs {over}");
+    assert_eq!(retry["errno"], "ECONNREFUSED");
+    let screen = run(&["--no-disk", "--color", "never", trace]);
+    let screen = String::from_utf8_lossy(&screen.stdout);
+    let want = format!("retrying tcp 127.0.0.1:18412: {attempts} attempts over {over:.2} s, connection refused");
+    assert!(screen.lines().take(6).any(|l| l.trim() == want), "{want}\n{screen}");
+}

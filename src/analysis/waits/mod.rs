@@ -131,6 +131,8 @@ pub(crate) struct Waits {
     at_attach: HashMap<Pid, InFlight>,
     /// Processes whose last wait was a failed `connect`, and its target (see [`blocking`]).
     retrying: HashMap<Pid, On>,
+    /// Failed connects by target, for retry loops.
+    attempts: HashMap<On, blocking::Attempts>,
     /// Locked files (`flock`), by the process holding each.
     holders: HashMap<Vec<u8>, blocking::Holder>,
     /// Processes forked in the trace, with their parents.
@@ -248,6 +250,10 @@ impl Waits {
         if !self.retrying.is_empty() {
             if let Some(on) = self.retried(pid, sc, info.does) {
                 if let Some(secs) = sc.duration.or(sc.span) {
+                    // the loop's time runs to the end of its last sleep
+                    if let (Some(a), Some(t)) = (self.attempts.get_mut(&on), super::secs(ev)) {
+                        a.last = Some(t + secs);
+                    }
                     self.add(pid, on, &sc.name, secs, ev.line, false, false);
                 }
                 return;
@@ -256,7 +262,7 @@ impl Waits {
         self.measure(pid, ev, sc, info.does, procs);
         if info.does.has(Does::CONNECT) && matches!(sc.ret, Return::Error { .. }) {
             if let Some((on, _)) = self.target(pid, ev.line, sc, info.does, procs) {
-                self.note_retry(pid, sc, info.does, &on);
+                self.note_retry(pid, sc, info.does, &on, super::secs(ev));
             }
         }
         // after the wait is judged: the read that waited for an answer was owed it

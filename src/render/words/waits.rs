@@ -3,7 +3,7 @@
 
 use super::screen::number;
 use crate::event::Pid;
-use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
+use crate::report::waits::{Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 use crate::report::waits::{ChainLink, ChainReport, ChainVia, StuckCall, Verdict};
 use crate::text::TraceText;
 
@@ -361,4 +361,18 @@ fn futex_deadlock(c: &ChainReport) -> String {
         parts.join(" and "),
         secs(least)
     )
+}
+
+/// `retrying tcp 127.0.0.1:6379: 7 attempts over 12.4 s, connection refused`.
+pub(crate) fn retry_line(target: &TraceText, r: &Retry) -> String {
+    let over = r.over_s.map_or_else(String::new, |s| format!(" over {}", secs(s)));
+    format!("retrying {target}: {} attempts{over}, {}", number(r.attempts), super::connection(&r.errno, &r.errmsg))
+}
+
+/// The retry line of a verdict, when its target was retried.
+pub(crate) fn verdict_retry(v: &Verdict) -> Option<String> {
+    match v {
+        Verdict::Slow { target, retry: Some(r), .. } => Some(retry_line(target, r)),
+        _ => None,
+    }
 }
