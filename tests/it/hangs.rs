@@ -288,3 +288,29 @@ fn a_retry_loop_says_how_many_attempts_over_how_long() {
     let want = format!("retrying tcp 127.0.0.1:18412: {attempts} attempts over {over:.2} s, connection refused");
     assert!(screen.lines().take(6).any(|l| l.trim() == want), "{want}\n{screen}");
 }
+
+#[test]
+fn semaphores_message_queues_and_signals_are_waits() {
+    let dir = fixtures().join("incidents").join("hang-ipc-waits");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let trace = dir.join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // the -T of the resumed line of each call, read apart from the analysis
+    let took = |call: &str| -> f64 {
+        let l = text.lines().find(|l| l.contains(&format!("<... {call} resumed>"))).unwrap();
+        l.rsplit('<').next().unwrap().trim_end_matches('>').parse().unwrap()
+    };
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    let waits = r["waits"].as_array().unwrap();
+    let total = |target: &str| {
+        waits.iter().find(|w| w["target"] == target).unwrap_or_else(|| panic!("{target}: {waits:?}"))["total_s"]
+            .as_f64()
+            .unwrap()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= b * 0.05;
+    let sem = truth["waits"]["top_target"].as_str().unwrap();
+    assert!(close(total(sem), truth["waits"]["top_total_s"].as_f64().unwrap()), "{sem}");
+    let queue = sem.replace("semaphore set", "message queue");
+    assert!(close(total(&queue), took("msgrcv")), "{queue}");
+    assert!(close(total("a signal"), took("pause")));
+}
