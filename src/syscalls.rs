@@ -227,10 +227,23 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),
         b"nanosleep" | b"clock_nanosleep" | b"clock_nanosleep_time64" => row(NONE, D::SLEEP),
         b"restart_syscall" => row(NONE, D::RESUME),
-        b"semop" | b"semtimedop" | b"semtimedop_time64" | b"msgrcv" | b"msgsnd" | b"pause" | b"sigsuspend"
-        | b"rt_sigsuspend" | b"rt_sigtimedwait" | b"rt_sigtimedwait_time64" | b"io_getevents" | b"io_pgetevents"
+        b"semop"
+        | b"semtimedop"
+        | b"semtimedop_time64"
+        | b"msgrcv"
+        | b"msgsnd"
+        | b"pause"
+        | b"sigsuspend"
+        | b"rt_sigsuspend"
+        | b"rt_sigtimedwait"
+        | b"rt_sigtimedwait_time64"
+        | b"io_getevents"
+        | b"io_pgetevents"
         | b"io_pgetevents_time64" => row(NONE, D::BLOCKS),
-        b"mq_timedreceive" | b"mq_timedreceive_time64" | b"mq_timedsend" | b"mq_timedsend_time64"
+        b"mq_timedreceive"
+        | b"mq_timedreceive_time64"
+        | b"mq_timedsend"
+        | b"mq_timedsend_time64"
         | b"io_uring_enter" => row(FD, D::BLOCKS),
         // descriptors of no path (counted: a process out of descriptors says how many it held)
         b"pipe" | b"pipe2" | b"socketpair" | b"eventfd" | b"eventfd2" | b"epoll_create" | b"epoll_create1"

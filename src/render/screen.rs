@@ -10,8 +10,8 @@ use colored::Colorize;
 
 use super::escape::terminal as esc;
 use super::words;
-use crate::report::waits::Verdict;
 use crate::heuristics::rank::Confidence;
+use crate::report::waits::Verdict;
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.

@@ -308,7 +308,9 @@ fn futex_deadlock(stuck: &[StuckReport]) -> Option<ChainReport> {
     }
     let behind = |t: &TraceText| waiting.iter().filter(|s| &s.target == t).count();
     let mut order = waiting.clone();
-    order.sort_by(|a, b| behind(&b.target).cmp(&behind(&a.target)).then(a.target.cmp(&b.target)).then(a.pid.cmp(&b.pid)));
+    order.sort_by(|a, b| {
+        behind(&b.target).cmp(&behind(&a.target)).then(a.target.cmp(&b.target)).then(a.pid.cmp(&b.pid))
+    });
     let last = order.len() - 1;
     let links = order
         .iter()

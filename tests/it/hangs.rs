@@ -221,7 +221,8 @@ fn threads_stuck_on_each_others_futexes_are_one_deadlock() {
     assert_eq!(pids, vec![25063, 25064, 25065]);
     let screen = run(&["--no-disk", "--color", "never", trace]);
     let text = String::from_utf8_lossy(&screen.stdout);
-    let line = text.lines().take(6).find(|l| l.trim_start().starts_with("deadlock: threads 25064, 25065 wait on futex"));
+    let line =
+        text.lines().take(6).find(|l| l.trim_start().starts_with("deadlock: threads 25064, 25065 wait on futex"));
     assert!(line.is_some_and(|l| l.contains("25063 on futex 0x55a2a09000c0")), "{text}");
     let md = run(&["--no-disk", "--format", "markdown", trace]);
     assert!(String::from_utf8_lossy(&md.stdout).contains("- deadlock: threads 25064, 25065"));
@@ -274,7 +275,7 @@ fn a_retry_loop_says_how_many_attempts_over_how_long() {
         p[0] * 3600.0 + p[1] * 60.0 + p[2]
     };
     let first = secs(text.lines().find(|l| l.contains("htons(18412)")).unwrap());
-    let last = text.lines().filter(|l| l.contains("clock_nanosleep")).last().unwrap();
+    let last = text.lines().rfind(|l| l.contains("clock_nanosleep")).unwrap();
     let dur: f64 = last.rsplit('<').next().unwrap().trim_end_matches('>').parse().unwrap();
     let over = secs(last) + dur - first;
     let trace = trace.to_str().unwrap();

@@ -35,7 +35,9 @@ fn every_incident_report_fits_one_screen_with_the_answer_first() {
         ]);
         let Some(s1) = json["suspects"].get(0) else { continue };
         // waiting is the answer and no failure explains anything: the failures are counted only
-        if json["confidence"] == "unclear" && !json["waiting"]["verdict"].is_null() && json["unexplained_crash"].is_null()
+        if json["confidence"] == "unclear"
+            && !json["waiting"]["verdict"].is_null()
+            && json["unexplained_crash"].is_null()
         {
             assert!(!lines.iter().any(|l| l.starts_with(" 1. ")), "{}\n{text}", trace.display());
             assert!(lines.iter().any(|l| l.starts_with("No failed call explains the wait")), "{text}");

@@ -116,9 +116,15 @@ mod tests {
 
     #[test]
     fn semaphores_queues_signals_and_aio() {
-        assert_eq!(blocked_on(&call("semop", "32768, [{sem_num=0, sem_op=-1, sem_flg=0}], 1", value(0))), "semaphore set 32768");
+        assert_eq!(
+            blocked_on(&call("semop", "32768, [{sem_num=0, sem_op=-1, sem_flg=0}], 1", value(0))),
+            "semaphore set 32768"
+        );
         assert_eq!(blocked_on(&call("msgrcv", "5, {1, \"x\"}, 64, 0, 0", value(1))), "message queue 5");
-        assert_eq!(blocked_on(&call("io_getevents", "0x7f3a10000, 1, 1, [], NULL", value(1))), "aio context 0x7f3a10000");
+        assert_eq!(
+            blocked_on(&call("io_getevents", "0x7f3a10000, 1, 1, [], NULL", value(1))),
+            "aio context 0x7f3a10000"
+        );
         assert_eq!(blocked_on(&call("pause", "", Return::Unfinished)), "a signal");
     }
 

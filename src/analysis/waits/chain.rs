@@ -172,7 +172,7 @@ impl Waits {
         chains.sort_by_key(|c| !from_parent(c));
         let mut cycles: Vec<Vec<Pid>> = Vec::new();
         chains.retain(|c| {
-            if !c.deadlock || !c.links.last().is_some_and(|l| l.next.map(|(_, p)| p) == Some(c.links[0].pid)) {
+            if !c.deadlock || c.links.last().is_none_or(|l| l.next.map(|(_, p)| p) != Some(c.links[0].pid)) {
                 return true;
             }
             let set = pids(c);

@@ -100,7 +100,9 @@ impl Waits {
         let decorated = sc.fd.as_ref().and_then(|f| f.decoration.as_deref()).is_some_and(|d| d.starts_with(b"pipe:["));
         decorated
             || (does.has(Does::OPEN_ANON) && sc.name.starts_with("pipe"))
-            || (does.has(Does::CLOSE.and(Does::EXEC)) && !self.pipes.held.is_empty() && self.pipes.held.contains_key(&pid))
+            || (does.has(Does::CLOSE.and(Does::EXEC))
+                && !self.pipes.held.is_empty()
+                && self.pipes.held.contains_key(&pid))
     }
 
     /// A call of `pid` on a pipe descriptor (see [`Waits::touches_pipes`]).

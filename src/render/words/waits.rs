@@ -3,8 +3,8 @@
 
 use super::screen::number;
 use crate::event::Pid;
-use crate::report::waits::{Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 use crate::report::waits::{ChainLink, ChainReport, ChainVia, StuckCall, Verdict};
+use crate::report::waits::{Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 use crate::text::TraceText;
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
@@ -269,19 +269,6 @@ pub(crate) fn more_stuck(listed: usize, shown: usize, not_kept: u64) -> Option<S
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_strace_users_think_of_them() {
-        assert_eq!(secs(30.1234), "30.1 s");
-        assert_eq!(secs(5.0), "5.00 s");
-        assert_eq!(secs(0.0123), "12 ms");
-        assert_eq!(secs(0.00031), "310 µs");
-    }
-}
-
 /// A wait chain in one line: `chain: 100 wait4 on child 101 for 3.94 s → 101 write on
 /// pipe:[812], still waiting after 2.10 s → read end held by 100 (a deadlock)`; threads stuck
 /// on each other's futexes: `deadlock: threads 7, 8 wait on futex 0x55a0 and 9 on futex 0x55c0,
@@ -346,7 +333,13 @@ fn futex_deadlock(c: &ChainReport) -> String {
         .map(|(k, (t, pids))| {
             let names: Vec<String> = pids.iter().map(Pid::to_string).collect();
             let verb = if pids.len() == 1 { "waits" } else { "wait" };
-            let who = if k == 0 && pids.len() > 1 { "threads " } else if k == 0 { "thread " } else { "" };
+            let who = if k == 0 && pids.len() > 1 {
+                "threads "
+            } else if k == 0 {
+                "thread "
+            } else {
+                ""
+            };
             if k == 0 {
                 format!("{who}{} {verb} on {t}", names.join(", "))
             } else {
@@ -374,5 +367,18 @@ pub(crate) fn verdict_retry(v: &Verdict) -> Option<String> {
     match v {
         Verdict::Slow { target, retry: Some(r), .. } => Some(retry_line(target, r)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_strace_users_think_of_them() {
+        assert_eq!(secs(30.1234), "30.1 s");
+        assert_eq!(secs(5.0), "5.00 s");
+        assert_eq!(secs(0.0123), "12 ms");
+        assert_eq!(secs(0.00031), "310 µs");
     }
 }
