@@ -383,6 +383,9 @@ impl Analyzer {
             },
         };
         self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
+        if errno == "EPIPE" && self.failures.groups[id].after_reader.is_none() {
+            self.failures.groups[id].after_reader = self.waits.reader_gone(pid, sc);
+        }
         self.state.failed(pid, id);
         if self.evidence.wants_at_failure(id, errno) {
             let at = self.at_failure(pid, sc, errno);

@@ -315,3 +315,15 @@ fn semaphores_message_queues_and_signals_are_waits() {
     assert!(close(total(&queue), took("msgrcv")), "{queue}");
     assert!(close(total("a signal"), took("pause")));
 }
+
+#[test]
+fn an_epipe_after_the_reader_exited_is_its_consequence_not_a_rival() {
+    // `export-contacts | gzip > DIR/file` with DIR missing: the reader's shell (pid 1252) fails
+    // to create the file and exits, then the writer (pid 1251) gets EPIPE (truth.json)
+    let trace = fixtures().join("incidents").join("pipe-dump-dir").join("trace.txt");
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    assert_eq!(r["confidence"], "clear", "{}", r["suspects"]);
+    assert!(r["suspects"].as_array().unwrap().iter().all(|s| s["errno"] != "EPIPE"), "{}", r["suspects"]);
+    let epipe = r["failures"].as_array().unwrap().iter().find(|f| f["errnos"]["EPIPE"].is_u64()).unwrap();
+    assert_eq!(epipe["noise"]["detail"], "the pipe's reader (pid 1252) had exited: a consequence of its end");
+}

@@ -34,6 +34,8 @@ pub(crate) struct PipeFd {
 #[derive(Default)]
 pub(crate) struct Pipes {
     held: HashMap<Pid, Vec<PipeFd>>,
+    /// Pipes by inode whose read end a process held when it exited: the last such process.
+    gone_readers: HashMap<u64, Pid>,
 }
 
 /// `pipe:[812]` → 812.
@@ -176,9 +178,22 @@ impl Waits {
 
     /// `pid` exited: it holds no pipe end any more.
     pub(super) fn pipes_freed(&mut self, pid: Pid) {
-        if !self.pipes.held.is_empty() {
-            self.pipes.held.remove(&pid);
+        if self.pipes.held.is_empty() {
+            return;
         }
+        for p in self.pipes.held.remove(&pid).unwrap_or_default() {
+            if p.end == Some(End::Read) && self.pipes.gone_readers.len() < MAX_PROCS {
+                self.pipes.gone_readers.insert(p.inode, pid);
+            }
+        }
+    }
+
+    /// `sc` of `pid` failed with `EPIPE` on a pipe: the process that held its read end last
+    /// and exited, when no process holds it any more.
+    pub fn reader_gone(&self, pid: Pid, sc: &Syscall) -> Option<Pid> {
+        let ino = inode(sc.fd.as_ref()?.decoration.as_deref()?)?;
+        let reader = *self.pipes.gone_readers.get(&ino)?;
+        self.pipes.holders(ino, End::Read, pid).is_empty().then_some(reader)
     }
 }
 
