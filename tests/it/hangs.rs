@@ -327,3 +327,30 @@ fn an_epipe_after_the_reader_exited_is_its_consequence_not_a_rival() {
     let epipe = r["failures"].as_array().unwrap().iter().find(|f| f["errnos"]["EPIPE"].is_u64()).unwrap();
     assert_eq!(epipe["noise"]["detail"], "the pipe's reader (pid 1252) had exited: a consequence of its end");
 }
+
+/// A process already waiting for a lock when `attach` begins: the holder (not traced) is named
+/// with what it is doing now, read from /proc.
+#[test]
+fn attach_names_what_a_lock_holder_is_doing_now() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let lock = dir.path().join("job.lock");
+    let lock = lock.to_str().unwrap();
+    // flock(1) takes the lock, then waits for its child, a sleep (61 = wait4); in a process
+    // group of its own, so that the sleep goes too when the test ends
+    let holder = crate::harness::Group::spawn(
+        Command::new("flock").args([lock, "sleep", "300"]).stdin(Stdio::null()).stdout(Stdio::null()),
+    );
+    let since = Instant::now();
+    let state = format!("/proc/{}/syscall", holder.pid());
+    while std::fs::read_to_string(&state).unwrap_or_default().split_whitespace().next() != Some("61") {
+        assert!(since.elapsed() < crate::harness::RUN_LIMIT, "flock never waited for its child");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // 73 = flock
+    let waiter = blocked_in(Command::new("flock").args([lock, "true"]), "73");
+    let out = attach_for(waiter.0.id(), &["--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!("lock holder {} is in wait4 on child ", holder.pid());
+    assert!(err.lines().any(|l| l.contains(&want) && l.ends_with(" now (from /proc)")), "{err}");
+    assert!(err.contains(&format!("flock on lock {lock} (held by pid {})", holder.pid())), "{err}");
+}

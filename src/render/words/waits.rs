@@ -242,6 +242,9 @@ pub(crate) fn blocked_lines(snapshot: &crate::inflight::Snapshot) -> Vec<String>
             }
         })
         .collect();
+    for (pid, doing) in &snapshot.holders {
+        lines.push(format!("lock holder {pid} is in {doing} now (from /proc)"));
+    }
     if idle > 0 {
         let threads = if idle == 1 { "1 more thread was" } else { &format!("{idle} more threads were") };
         lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer)"));
