@@ -33,6 +33,9 @@ pub(crate) struct Snapshot {
     pub blocked: Vec<Blocked>,
     /// Processes read, by name: `3 of 3 php-fpm8.2` counts against it.
     pub processes: HashMap<String, usize>,
+    /// The holders of the locks waited on, with what each is doing now (`wait4 on child 813`,
+    /// `running`): the next link of the chain, traced or not.
+    pub holders: Vec<(Pid, String)>,
 }
 
 /// How a blocking call names what it waits on: by the argument that holds it.
@@ -220,7 +223,21 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
             });
         }
     }
+    let mut holders: Vec<Pid> = out.blocked.iter().filter_map(|b| b.call.on.lock_holder()).collect();
+    holders.sort_unstable();
+    holders.dedup();
+    out.holders = holders.into_iter().map(|h| (h, doing(h, &sockets, &locks))).collect();
     out
+}
+
+/// What process `pid` is doing now: the call it is blocked in and on what, else `running`.
+fn doing(pid: Pid, sockets: &Sockets, locks: &str) -> String {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/syscall")) else { return "gone".to_string() };
+    let Some((nr, args)) = parse_syscall(&text) else { return "running".to_string() };
+    match call_of(nr) {
+        Some((name, waits)) => format!("{name} on {}", target(pid, waits, &args, sockets, locks).label()),
+        None => "running".to_string(),
+    }
 }
 
 /// `restart_syscall` on x86_64: a call interrupted by a stop (an earlier strace, a SIGSTOP)
@@ -346,7 +363,7 @@ fn lock(pid: Pid, fd: Option<i64>, sockets: &Sockets, locks: &str) -> On {
     let inode = std::fs::metadata(format!("/proc/{pid}/fd/{fd}")).ok().map(|m| std::os::unix::fs::MetadataExt::ino(&m));
     let holder = inode.and_then(|ino| holder_of(locks, ino, pid));
     match holder {
-        Some(h) => On::Lock([path, format!(" (held by pid {h})").into_bytes()].concat()),
+        Some(h) => On::Lock([&path[..], on::HELD_BY, format!("{h})").as_bytes()].concat()),
         None => On::Lock(path),
     }
 }

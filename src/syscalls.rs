@@ -109,6 +109,9 @@ impl Does {
     /// `restart_syscall`: a call interrupted by a stop (strace attaching, a signal) goes on
     /// waiting.
     pub const RESUME: Does = Does(1 << 34);
+    /// Blocks on what the call itself names: a System V semaphore set or message queue, a
+    /// POSIX message queue, a signal, asynchronous I/O.
+    pub const BLOCKS: Does = Does(1 << 35);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -224,6 +227,24 @@ pub(crate) fn info(name: &[u8]) -> Info {
         b"wait4" | b"waitid" | b"waitpid" => row(NONE, D::WAIT_CHILD),
         b"nanosleep" | b"clock_nanosleep" | b"clock_nanosleep_time64" => row(NONE, D::SLEEP),
         b"restart_syscall" => row(NONE, D::RESUME),
+        b"semop"
+        | b"semtimedop"
+        | b"semtimedop_time64"
+        | b"msgrcv"
+        | b"msgsnd"
+        | b"pause"
+        | b"sigsuspend"
+        | b"rt_sigsuspend"
+        | b"rt_sigtimedwait"
+        | b"rt_sigtimedwait_time64"
+        | b"io_getevents"
+        | b"io_pgetevents"
+        | b"io_pgetevents_time64" => row(NONE, D::BLOCKS),
+        b"mq_timedreceive"
+        | b"mq_timedreceive_time64"
+        | b"mq_timedsend"
+        | b"mq_timedsend_time64"
+        | b"io_uring_enter" => row(FD, D::BLOCKS),
         // descriptors of no path (counted: a process out of descriptors says how many it held)
         b"pipe" | b"pipe2" | b"socketpair" | b"eventfd" | b"eventfd2" | b"epoll_create" | b"epoll_create1"
         | b"timerfd_create" | b"signalfd" | b"signalfd4" | b"inotify_init" | b"inotify_init1" | b"memfd_create"
@@ -292,11 +313,13 @@ const WAITS: Does = Does::READ
     .and(Does::FUTEX)
     .and(Does::SYNC)
     .and(Does::EPOLL_CTL)
-    .and(Does::RESUME);
+    .and(Does::RESUME)
+    .and(Does::BLOCKS);
 
 /// Waits that leave no state behind (no answer owed on a descriptor, no poll resolved by
 /// them): one shorter than [`BRIEF_WAIT`] is not a wait, and the fast path skips it.
-const STATELESS_WAITS: Does = Does::FUTEX.and(Does::SLEEP).and(Does::WAIT_CHILD).and(Does::LOCK).and(Does::SYNC);
+const STATELESS_WAITS: Does =
+    Does::FUTEX.and(Does::SLEEP).and(Does::WAIT_CHILD).and(Does::LOCK).and(Does::SYNC).and(Does::BLOCKS);
 /// Seconds under which a stateless wait did not wait (a futex taken uncontended, a lock free).
 pub(crate) const BRIEF_WAIT: f64 = 0.0001;
 

@@ -146,6 +146,9 @@ pub struct Failure {
     pub asked_for: bool,
     /// Reactions of the process after this failure (filled by [`super::reactions`]).
     pub reactions: Reactions,
+    /// An `EPIPE` on a pipe whose every reader had exited: this process (the last to hold the
+    /// read end) ended first, and the failure is a consequence of that.
+    pub after_reader: Option<crate::event::Pid>,
 }
 
 impl Failure {
@@ -322,6 +325,7 @@ impl Failures {
             succeeded_later: false,
             found_elsewhere: None,
             asked_for: false,
+            after_reader: None,
             requested: None,
             reactions: Reactions::default(),
         });

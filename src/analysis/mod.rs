@@ -256,9 +256,12 @@ impl Analyzer {
         if info.does.has(Does::LOCK) {
             self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
         }
+        if self.waits.touches_pipes(pid, sc, info.does) {
+            self.waits.pipe_call(pid, sc, info.does);
+        }
         if let (true, Return::Value { value, .. }) = (info.does.has(Does::FORK), &sc.ret) {
             if let Ok(child) = Pid::try_from(*value) {
-                self.waits.forked(child);
+                self.waits.forked(pid, child);
             }
         }
         let resolve = |procs: &mut ProcessTable| sc.path.as_deref().map(|p| procs.resolve(Some(pid), sc, p));
@@ -414,6 +417,9 @@ impl Analyzer {
             },
         };
         self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
+        if errno == "EPIPE" && self.failures.groups[id].after_reader.is_none() {
+            self.failures.groups[id].after_reader = self.waits.reader_gone(pid, sc);
+        }
         self.state.failed(pid, id);
         if self.evidence.wants_at_failure(id, errno) {
             let at = self.at_failure(pid, sc, errno);

@@ -101,7 +101,7 @@ impl Session<'_> {
     /// host and older than the trace, which never appear in it.
     pub(super) fn warn_untraced(&mut self) {
         let mut warned = BTreeSet::new();
-        for &(pid, since) in &self.attached {
+        for &(pid, since) in &self.attached[self.untraced_checked..] {
             if !warned.insert(pid) || !host::is_alive(pid) {
                 continue;
             }
@@ -114,6 +114,18 @@ impl Session<'_> {
                 self.status.clear();
                 eprintln!("straceback: {}", render::live::untraced(pid, &missing));
             }
+        }
+    }
+
+    /// A live source: once strace's `Process N attached` lines have stopped coming (none for
+    /// [`ATTACHED_SETTLE`]), the processes they named are checked for untraced children at
+    /// once, not only at the end.
+    fn warn_untraced_early(&mut self) {
+        let settled = self.last_attached.is_some_and(|at| at.elapsed() >= ATTACHED_SETTLE);
+        if settled && self.untraced_checked < self.attached.len() {
+            self.warn_untraced();
+            self.untraced_checked = self.attached.len();
+            self.last_attached = None;
         }
     }
 
@@ -139,6 +151,7 @@ impl Session<'_> {
             if let Some(m) = messages.as_deref_mut() {
                 m.relay(self, Wait::No);
             }
+            self.warn_untraced_early();
             let end = match self.pump(stream, source, LIVE_LINES, Some(Instant::now() + LIVE_TICK), out)? {
                 Ok(Pumped::End) => true,
                 Ok(Pumped::More | Pumped::Pending) => false,

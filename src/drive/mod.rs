@@ -59,6 +59,9 @@ const UNPARSED_TEXT: usize = 4096;
 /// Processes strace said it attached to that are checked for untraced children (each check
 /// reads /proc).
 const ATTACHED_CHECKED: usize = 1024;
+/// How long after strace's last `Process N attached` line its processes are checked for
+/// untraced children (the lines of one start come together).
+const ATTACHED_SETTLE: Duration = Duration::from_millis(300);
 /// `attach`: how long to wait for strace to confirm every process before saying what it
 /// attached to so far.
 const ATTACH_WAIT: Duration = Duration::from_secs(1);
@@ -113,6 +116,8 @@ pub fn analyze(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) 
         budget: typo::Budget::default(),
         status: StatusLine::new(options.stderr_tty && !matches!(options.launch, Some(Launch::Run(_)))),
         attached: Vec::new(),
+        untraced_checked: 0,
+        last_attached: None,
         trace_start: SystemTime::now(),
         traced: 0,
     };
@@ -211,8 +216,11 @@ struct Session<'a> {
     /// Typo comparisons left for the `--live` lines.
     budget: typo::Budget,
     status: StatusLine,
-    /// Processes strace said it attached to, with the start of the trace that said so.
+    /// Processes strace said it attached to, with the start of the trace that said so; how
+    /// many of them were checked for untraced children, and when the last was said.
     attached: Vec<(Pid, SystemTime)>,
+    untraced_checked: usize,
+    last_attached: Option<Instant>,
     /// When the input being read began to be traced (its children older than that were
     /// running before strace attached).
     trace_start: SystemTime,
@@ -245,6 +253,7 @@ impl Session<'_> {
     fn note_attached(&mut self, pid: Pid) {
         if self.attached.len() < ATTACHED_CHECKED {
             self.attached.push((pid, self.trace_start));
+            self.last_attached = Some(Instant::now());
         }
     }
 

@@ -70,6 +70,9 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
         return None;
     }
     let errno = g.main_errno();
+    if let Some(reader) = g.after_reader {
+        return Some(Noise::KnownBenign { why: consequence_of_reader(reader) });
+    }
     if let Some(why) = g.target.fs_path().and_then(|p| ignores.matches(p)) {
         return Some(Noise::KnownBenign { why: why.to_string() });
     }
@@ -100,7 +103,15 @@ pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
         ErrnoClass::Probe => !may_be_the_cause(errno),
         _ => false,
     };
-    provoked || asks_only(g) || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+    provoked
+        || asks_only(g)
+        || g.after_reader.is_some()
+        || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+}
+
+/// An `EPIPE` after the pipe's reader ended: the reader's end is the cause, this its echo.
+fn consequence_of_reader(reader: crate::event::Pid) -> String {
+    format!("the pipe's reader (pid {reader}) had exited: a consequence of its end")
 }
 
 /// Calls whose every failure is an answer to a question the program asked: an event loop

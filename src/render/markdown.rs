@@ -116,7 +116,7 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAITS_LISTED).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).collect();
     let hint = words::not_measured(w.measured).filter(|_| report.suspects.is_empty());
-    if w.verdict.is_none() && shown.is_empty() && stuck.is_empty() && hint.is_none() {
+    if w.verdict.is_none() && shown.is_empty() && stuck.is_empty() && hint.is_none() && w.chains.is_empty() {
         return Ok(());
     }
     writeln!(out, "\n### Waits\n")?;
@@ -125,6 +125,12 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if let Some(v) = &w.verdict {
         writeln!(out, "**{}**\n", md(&words::verdict(v)))?;
+        if let Some(retry) = words::verdict_retry(v) {
+            writeln!(out, "- {}", md(&retry))?;
+        }
+    }
+    for c in &w.chains {
+        writeln!(out, "- {}", md(&words::chain_line(c)))?;
     }
     for x in shown {
         writeln!(out, "- {}", md(&words::wait_line(x)))?;

@@ -11,6 +11,7 @@ use colored::Colorize;
 use super::escape::terminal as esc;
 use super::words;
 use crate::report::waits::Verdict;
+use crate::report::Confidence;
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.
@@ -19,6 +20,8 @@ const MORE_SUSPECTS: usize = 2;
 const WHY_REASONS: usize = 3;
 /// Wait targets and stuck calls shown, each.
 const WAIT_LINES: usize = 3;
+/// Wait chains shown.
+const CHAIN_LINES: usize = 2;
 
 /// A line of symptoms after `heading`, only what went wrong in red (a line too long for the
 /// screen is cut and loses its colours); nothing when `parts` are empty.
@@ -66,6 +69,14 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
         }
         return Ok(());
     };
+    // waiting is the answer and no failure explains anything: a list of them would read as
+    // rivals of the wait
+    if report.waiting.verdict.is_some()
+        && report.confidence == Confidence::Unclear
+        && report.unexplained_crash.is_none()
+    {
+        return writeln!(out, "{}", fit(&words::failures_beside_wait(report.suspects.len()), w).dimmed());
+    }
     if let Some(c) = &report.unexplained_crash {
         writeln!(out, "{}", fit(&esc(&words::unexplained_crash(c)), w).red().bold())?;
     }
@@ -130,6 +141,10 @@ fn suspect_block(first: &Suspect, w: usize, out: &mut dyn Write) -> io::Result<(
 /// Waiting as the answer: the verdict, the calls stuck or the slowest request behind it.
 fn verdict(report: &Report, v: &Verdict, w: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", fit(&esc(&words::verdict(v)), w).red().bold())?;
+    if let Some(retry) = words::verdict_retry(v) {
+        indented(out, &esc(&retry), w)?;
+    }
+    chains(report, w, out)?;
     match v {
         Verdict::Stuck { .. } => {
             for s in report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES) {
@@ -173,6 +188,14 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     }
     for s in stuck {
         indented(out, &esc(&words::stuck_line(s)), w)?;
+    }
+    chains(report, w, out)
+}
+
+/// The wait chains, right under what is waited on: who holds up whom, to the end.
+fn chains(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
+    for c in report.waiting.chains.iter().take(CHAIN_LINES) {
+        indented(out, &esc(&words::chain_line(c)), w)?;
     }
     Ok(())
 }

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use crate::analysis::process::{HostNoFile, Limit, NoFile};
 use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
-use crate::report::{Confidence, Reason, Why};
-use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::report::{Evidence, TypoKind};
 use crate::report::{
     Answered, FailureReport, FollowedBy, NetworkFailure, Report, Summary, Suspect, Symptoms, TargetKind, TypoReport,
 };
+use crate::report::{Confidence, Reason, Why};
+use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
+use crate::report::{Evidence, TypoKind};
 use crate::report::{Noise, NoiseReason};
 use crate::report::{Reference, Sets};
 

@@ -62,6 +62,12 @@ fn waits(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result
     if let Some(v) = &w.verdict {
         writeln!(out, "{}", esc(&words::verdict(v)).red().bold())?;
     }
+    for x in report.waits.iter().filter_map(|x| Some(words::retry_line(&x.target, x.retry.as_ref()?))) {
+        writeln!(out, "  {}", esc(&x))?;
+    }
+    for c in &w.chains {
+        writeln!(out, "  {}", esc(&words::chain_line(c)))?;
+    }
     let shown = top.unwrap_or(usize::MAX).min(report.waits.len());
     // no target, no stuck call, no request: a header over nothing says nothing
     if shown > 0 || !report.stuck.is_empty() || w.requests.is_some() || w.overflow > 0 {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::analysis::waits::chain::{Chain, Via};
 use crate::analysis::waits::on::On;
 use crate::analysis::waits::requests::Done;
 use crate::analysis::waits::{Stuck, Totals, Waits};
@@ -38,6 +39,50 @@ pub struct Waiting {
     /// Calls that began waiting while 4,096 others were followed: not kept (`stuck` is then a
     /// lower bound).
     pub stuck_overflow: u64,
+    /// Wait chains: a process waiting on a child, a pipe or a lock, followed through the
+    /// processes that hold it up to what the last one waits on; or threads stuck on futexes
+    /// with no thread left to wake them. A deadlock first, then the longest.
+    pub chains: Vec<ChainReport>,
+}
+
+/// One wait chain (see [`Waiting::chains`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainReport {
+    pub links: Vec<ChainLink>,
+    /// The chain comes back to a process already in it, or its threads wait on each other's
+    /// futexes.
+    pub deadlock: bool,
+    /// The process of the chain a deadlock comes back to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back_to: Option<Pid>,
+}
+
+/// One process of a chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainLink {
+    pub pid: Pid,
+    /// The call it waits in (none: no wait of it was seen).
+    pub syscall: Option<String>,
+    pub target: Option<TraceText>,
+    /// Still waiting when the trace ended, else its longest wait.
+    pub waited_s: Option<f64>,
+    pub stuck: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_attach: bool,
+    /// How the next link's process holds this one up: `child` (the child waited for),
+    /// `write_end` / `read_end` (it holds the other end of the pipe), `lock_holder`, `futex`
+    /// (a deadlock of futexes: the next thread waits too); none for the last.
+    pub next: Option<ChainVia>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainVia {
+    Child,
+    WriteEnd,
+    ReadEnd,
+    LockHolder,
+    Futex,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -94,10 +139,24 @@ pub struct WaitReport {
     /// The shortest and the longest wait that ended by its timeout.
     pub timeout_min_s: Option<f64>,
     pub timeout_s: Option<f64>,
+    /// The process kept trying it, sleeping between failed attempts (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
     /// Held something up long enough to be worth a line of its own when waiting is not the
     /// verdict (not in the JSON: `idle`, `stalled_s` and `longest_s` say it).
     #[serde(skip)]
     pub notable: bool,
+}
+
+/// A retry loop: failed attempts with sleeps between them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Retry {
+    pub attempts: u64,
+    /// From the first attempt to the end of the last.
+    pub over_s: Option<f64>,
+    /// The error of the last attempt, and strace's message for it.
+    pub errno: String,
+    pub errmsg: TraceText,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -196,7 +255,80 @@ pub(crate) fn build(w: &Waits, end: Option<f64>) -> (Vec<WaitReport>, Vec<StuckR
         slowest_error: w.requests.slowest_error.as_ref().map(|d| slow_request(w, d)),
     });
     let verdict = verdict(&waits, &stuck, w.stuck_overflow);
-    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow, stuck_overflow: w.stuck_overflow })
+    let mut chains: Vec<ChainReport> = futex_deadlock(&stuck).into_iter().collect();
+    chains.extend(w.chains(end).iter().map(chain_report));
+    // the chains through the processes of the verdict first, the nearer their start the sooner
+    let named: Vec<Pid> = match &verdict {
+        Some(Verdict::Slow { pids, .. }) => pids.clone(),
+        Some(Verdict::Stuck { calls, .. }) => calls.iter().map(|c| c.pid).collect(),
+        None => Vec::new(),
+    };
+    let at = |c: &ChainReport| c.links.iter().position(|l| named.contains(&l.pid)).unwrap_or(usize::MAX);
+    chains.sort_by_key(|c| (!c.deadlock, at(c)));
+    let stuck_overflow = w.stuck_overflow;
+    (waits, stuck, Waiting { measured, verdict, requests, overflow: w.overflow, stuck_overflow, chains })
+}
+
+fn chain_report(c: &Chain) -> ChainReport {
+    let links = c
+        .links
+        .iter()
+        .map(|l| ChainLink {
+            pid: l.pid,
+            syscall: l.wait.as_ref().map(|w| w.syscall.clone()),
+            target: l.wait.as_ref().map(|w| w.on.label()),
+            waited_s: l.wait.as_ref().map(|w| micros(w.secs)),
+            stuck: l.wait.as_ref().is_some_and(|w| w.stuck),
+            before_attach: l.wait.as_ref().is_some_and(|w| w.before),
+            next: l.next.map(|(via, _)| match via {
+                Via::Child => ChainVia::Child,
+                Via::WriteEnd => ChainVia::WriteEnd,
+                Via::ReadEnd => ChainVia::ReadEnd,
+                Via::Holder => ChainVia::LockHolder,
+            }),
+        })
+        .collect();
+    let back_to = c.links.last().and_then(|l| l.next).map(|(_, p)| p).filter(|_| c.deadlock);
+    ChainReport { links, deadlock: c.deadlock, back_to }
+}
+
+/// Threads stuck on futexes, two locks or more, and no other call waiting but idle ones: each
+/// thread holds a lock another waits for (glibc's mutexes wait in `futex` on the lock word; the
+/// holder is not in a call the trace can show). The stuck calls on futexes, the most waited on
+/// first.
+fn futex_deadlock(stuck: &[StuckReport]) -> Option<ChainReport> {
+    let waiting: Vec<&StuckReport> =
+        stuck.iter().filter(|s| !s.idle && s.waited_s.is_some_and(|w| w >= STUCK_SECS)).collect();
+    let futex = |s: &&StuckReport| s.target.as_bytes().starts_with(b"futex ");
+    if waiting.len() < 2 || !waiting.iter().all(futex) {
+        return None;
+    }
+    let mut targets: Vec<&TraceText> = waiting.iter().map(|s| &s.target).collect();
+    targets.sort();
+    targets.dedup();
+    if targets.len() < 2 {
+        return None;
+    }
+    let behind = |t: &TraceText| waiting.iter().filter(|s| &s.target == t).count();
+    let mut order = waiting.clone();
+    order.sort_by(|a, b| {
+        behind(&b.target).cmp(&behind(&a.target)).then(a.target.cmp(&b.target)).then(a.pid.cmp(&b.pid))
+    });
+    let last = order.len() - 1;
+    let links = order
+        .iter()
+        .enumerate()
+        .map(|(k, s)| ChainLink {
+            pid: s.pid,
+            syscall: Some(s.syscall.clone()),
+            target: Some(s.target.clone()),
+            waited_s: s.waited_s,
+            stuck: true,
+            before_attach: s.before_attach,
+            next: (k < last).then_some(ChainVia::Futex),
+        })
+        .collect();
+    Some(ChainReport { links, deadlock: true, back_to: None })
 }
 
 fn slow_request(w: &Waits, d: &Done) -> SlowRequest {
@@ -240,6 +372,12 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
         timeouts: t.timeouts,
         timeout_min_s: (t.timeouts > 0).then(|| micros(t.timeout_min)),
         timeout_s: (t.timeouts > 0).then(|| micros(t.timeout_secs)),
+        retry: w.retry_loop(&t.on, &t.syscalls).map(|a| Retry {
+            attempts: a.count,
+            over_s: a.first.zip(a.last).map(|(f, l)| micros((l - f).max(0.0))),
+            errno: a.errno.clone(),
+            errmsg: TraceText::from(a.message.as_bytes().to_vec()),
+        }),
         notable: false,
     };
     r.notable = is_notable(&r);
@@ -289,6 +427,9 @@ pub enum Verdict {
         /// As [`WaitReport::pids_more`].
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         pids_more: bool,
+        /// The target's retry loop, when the process kept trying it (additive).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry: Option<Retry>,
     },
 }
 
@@ -358,5 +499,6 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option
         timeouts: top.timeouts,
         pids: top.pids.clone(),
         pids_more: top.pids_more,
+        retry: top.retry.clone(),
     })
 }

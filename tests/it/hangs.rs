@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{fixtures, report, run};
+use crate::harness::{fixtures, report, run, straceback};
 
 /// Kills a helper process when the test ends, passed or failed.
 struct KillOnDrop(Child);
@@ -149,4 +149,208 @@ fn a_lock_wait_names_its_holder() {
     let r = report(&["--no-disk", trace.to_str().unwrap()]);
     let target = r["waiting"]["verdict"]["target"].as_str().unwrap();
     assert!(target.starts_with("lock /srv/hangs/nightly.lock (held by pid "), "{target}");
+}
+
+/// The chain of a capture whose truth names the end of it: the JSON chain through the truth's
+/// waiting pid to its target, and the same chain in the first lines of the screen and in the
+/// markdown.
+fn chain_to_truth(name: &str, first_via: &str) -> Value {
+    let dir = fixtures().join("incidents").join(name);
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let end = truth["waits"]["top_target"].as_str().unwrap();
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let chains = r["waiting"]["chains"].as_array().unwrap();
+    let chain = chains
+        .iter()
+        .find(|c| c["links"][0]["next"] == first_via)
+        .unwrap_or_else(|| panic!("{name}: no chain through {first_via}: {chains:?}"));
+    let links = chain["links"].as_array().unwrap();
+    assert!(links.len() >= 2, "{chain}");
+    assert!(
+        links.iter().any(|l| l["target"] == end && truth["waits"]["pids"].as_array().unwrap().contains(&l["pid"])),
+        "{name}: the chain reaches {end}: {chain}"
+    );
+    let screen = run(&["--no-disk", "--color", "never", trace]);
+    let text = String::from_utf8_lossy(&screen.stdout);
+    let first_pid = links[0]["pid"].to_string();
+    let line = text.lines().take(8).find(|l| l.trim_start().starts_with(&format!("chain: {first_pid} ")));
+    assert!(line.is_some_and(|l| l.contains(" → ")), "{name}: the chain is in the first screen lines:\n{text}");
+    let md = run(&["--no-disk", "--format", "markdown", trace]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains(&format!("- chain: {first_pid} ")), "{name}: markdown has the chain:\n{md}");
+    chain.clone()
+}
+
+#[test]
+fn a_wait_for_a_child_names_what_the_child_waits_on() {
+    let chain = chain_to_truth("hang-chain-child", "child");
+    assert_eq!(chain["links"][0]["syscall"], "wait4");
+    assert_eq!(chain["links"][1]["target"], "tcp 127.0.0.1:18413");
+}
+
+#[test]
+fn a_pipe_read_names_the_writer_and_what_it_waits_on() {
+    let chain = chain_to_truth("hang-chain-pipe", "write_end");
+    assert_eq!(chain["links"][0]["target"], "pipe:[279669]");
+    assert_eq!(chain["links"][1]["syscall"], "recvfrom");
+    assert_eq!(chain["deadlock"], false);
+}
+
+#[test]
+fn a_lock_wait_names_what_its_holder_is_doing() {
+    let chain = chain_to_truth("hang-lock-holder", "lock_holder");
+    // the holder (pid 31206, truth's notes) waits for its child, which sleeps with the lock held
+    assert_eq!(chain["links"][1]["pid"], 31206);
+    assert_eq!(chain["links"][1]["next"], "child");
+    assert_eq!(chain["links"][2]["target"], "sleep");
+}
+
+#[test]
+fn threads_stuck_on_each_others_futexes_are_one_deadlock() {
+    let dir = fixtures().join("incidents").join("deadlock");
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let chain = &r["waiting"]["chains"][0];
+    assert_eq!(chain["deadlock"], true, "{r}");
+    let mut pids: Vec<u64> = chain["links"].as_array().unwrap().iter().map(|l| l["pid"].as_u64().unwrap()).collect();
+    pids.sort_unstable();
+    // report, api and ingest (truth.json facts); the main thread only sleeps
+    assert_eq!(pids, vec![25063, 25064, 25065]);
+    let screen = run(&["--no-disk", "--color", "never", trace]);
+    let text = String::from_utf8_lossy(&screen.stdout);
+    let line =
+        text.lines().take(6).find(|l| l.trim_start().starts_with("deadlock: threads 25064, 25065 wait on futex"));
+    assert!(line.is_some_and(|l| l.contains("25063 on futex 0x55a2a09000c0")), "{text}");
+    let md = run(&["--no-disk", "--format", "markdown", trace]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("- deadlock: threads 25064, 25065"));
+}
+
+#[test]
+fn under_a_wait_verdict_failures_that_explain_nothing_are_not_listed() {
+    let trace = fixtures().join("incidents").join("hang-chain-child").join("trace.txt");
+    let out = run(&["--no-disk", "--color", "never", trace.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nslow: "), "{text}");
+    assert!(!text.contains("likeliest failures"), "{text}");
+    assert!(text.contains("No failed call explains the wait; -v lists the 1 failure that explains nothing"), "{text}");
+}
+
+#[test]
+fn a_parent_waiting_on_a_child_that_fills_its_pipe_is_a_deadlock() {
+    let dir = fixtures().join("incidents").join("hang-pipe-deadlock");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let (job, seq) = (&truth["facts"]["job"], &truth["facts"]["seq"]);
+    let trace = dir.join("trace.txt");
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let chains = r["waiting"]["chains"].as_array().unwrap();
+    assert_eq!(chains.len(), 1, "one cycle, told once: {chains:?}");
+    let c = &chains[0];
+    assert_eq!(c["deadlock"], true);
+    assert_eq!(c["back_to"], *job);
+    let links = c["links"].as_array().unwrap();
+    assert_eq!((&links[0]["pid"], &links[0]["next"]), (job, &Value::from("child")));
+    assert_eq!((&links[1]["pid"], &links[1]["next"]), (seq, &Value::from("read_end")));
+    assert_eq!(links[1]["target"], truth["waits"]["top_target"]);
+    let screen = straceback().env("COLUMNS", "400").args(["--no-disk", "--color", "never", trace]).output().unwrap();
+    let text = String::from_utf8_lossy(&screen.stdout);
+    let want = format!("chain: {job} wait4 on child {seq} for ");
+    let line = text.lines().take(6).find(|l| l.trim_start().starts_with(&want)).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(&format!("→ read end held by {job} (a deadlock)")), "{line}");
+}
+
+#[test]
+fn a_retry_loop_says_how_many_attempts_over_how_long() {
+    let trace = fixtures().join("incidents").join("hang-retry-loop").join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // counted apart from the analysis: the connects to the backend's port, and the span from
+    // the first of them to the end of the last sleep (its start plus its -T duration)
+    let attempts = text.lines().filter(|l| l.contains("connect(") && l.contains("htons(18412)")).count();
+    let secs = |l: &str| {
+        let t = l.split_whitespace().nth(1).unwrap();
+        let p: Vec<f64> = t.split(':').map(|x| x.parse().unwrap()).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2]
+    };
+    let first = secs(text.lines().find(|l| l.contains("htons(18412)")).unwrap());
+    let last = text.lines().rfind(|l| l.contains("clock_nanosleep")).unwrap();
+    let dur: f64 = last.rsplit('<').next().unwrap().trim_end_matches('>').parse().unwrap();
+    let over = secs(last) + dur - first;
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    let retry = &r["waiting"]["verdict"]["retry"];
+    assert_eq!(retry["attempts"].as_u64(), Some(attempts as u64), "{retry}");
+    assert!((retry["over_s"].as_f64().unwrap() - over).abs() < 0.001, "{retry} vs {over}");
+    assert_eq!(retry["errno"], "ECONNREFUSED");
+    let screen = run(&["--no-disk", "--color", "never", trace]);
+    let screen = String::from_utf8_lossy(&screen.stdout);
+    let want = format!("retrying tcp 127.0.0.1:18412: {attempts} attempts over {over:.2} s, connection refused");
+    assert!(screen.lines().take(6).any(|l| l.trim() == want), "{want}\n{screen}");
+}
+
+#[test]
+fn semaphores_message_queues_and_signals_are_waits() {
+    let dir = fixtures().join("incidents").join("hang-ipc-waits");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let trace = dir.join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // the -T of the resumed line of each call, read apart from the analysis
+    let took = |call: &str| -> f64 {
+        let l = text.lines().find(|l| l.contains(&format!("<... {call} resumed>"))).unwrap();
+        l.rsplit('<').next().unwrap().trim_end_matches('>').parse().unwrap()
+    };
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    let waits = r["waits"].as_array().unwrap();
+    let total = |target: &str| {
+        waits.iter().find(|w| w["target"] == target).unwrap_or_else(|| panic!("{target}: {waits:?}"))["total_s"]
+            .as_f64()
+            .unwrap()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= b * 0.05;
+    let sem = truth["waits"]["top_target"].as_str().unwrap();
+    assert!(close(total(sem), truth["waits"]["top_total_s"].as_f64().unwrap()), "{sem}");
+    let queue = sem.replace("semaphore set", "message queue");
+    assert!(close(total(&queue), took("msgrcv")), "{queue}");
+    assert!(close(total("a signal"), took("pause")));
+}
+
+#[test]
+fn an_epipe_after_the_reader_exited_is_its_consequence_not_a_rival() {
+    // `export-contacts | gzip > DIR/file` with DIR missing: the reader's shell (pid 1252) fails
+    // to create the file and exits, then the writer (pid 1251) gets EPIPE (truth.json)
+    let trace = fixtures().join("incidents").join("pipe-dump-dir").join("trace.txt");
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    assert_eq!(r["confidence"], "clear", "{}", r["suspects"]);
+    assert!(r["suspects"].as_array().unwrap().iter().all(|s| s["errno"] != "EPIPE"), "{}", r["suspects"]);
+    let epipe = r["failures"].as_array().unwrap().iter().find(|f| f["errnos"]["EPIPE"].is_u64()).unwrap();
+    assert_eq!(epipe["noise"]["detail"], "the pipe's reader (pid 1252) had exited: a consequence of its end");
+}
+
+/// A process already waiting for a lock when `attach` begins: the holder (not traced) is named
+/// with what it is doing now, read from /proc.
+#[test]
+fn attach_names_what_a_lock_holder_is_doing_now() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let lock = dir.path().join("job.lock");
+    let lock = lock.to_str().unwrap();
+    // flock(1) takes the lock, then waits for its child, a sleep (61 = wait4); in a process
+    // group of its own, so that the sleep goes too when the test ends
+    let holder = crate::harness::Group::spawn(
+        Command::new("flock").args([lock, "sleep", "300"]).stdin(Stdio::null()).stdout(Stdio::null()),
+    );
+    let since = Instant::now();
+    let state = format!("/proc/{}/syscall", holder.pid());
+    while std::fs::read_to_string(&state).unwrap_or_default().split_whitespace().next() != Some("61") {
+        assert!(since.elapsed() < crate::harness::RUN_LIMIT, "flock never waited for its child");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // 73 = flock
+    let waiter = blocked_in(Command::new("flock").args([lock, "true"]), "73");
+    let out = attach_for(waiter.0.id(), &["--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!("lock holder {} is in wait4 on child ", holder.pid());
+    assert!(err.lines().any(|l| l.contains(&want) && l.ends_with(" now (from /proc)")), "{err}");
+    assert!(err.contains(&format!("flock on lock {lock} (held by pid {})", holder.pid())), "{err}");
 }

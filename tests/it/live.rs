@@ -141,6 +141,28 @@ fn attach_traces_the_workers_of_a_preforked_server() {
     assert!(n >= 3, "the summary counts the processes traced: {text}");
 }
 
+/// `strace -p N 2>&1 | straceback --live` while N has older children strace will never see:
+/// the warning comes while the trace goes on, not only with the report.
+#[test]
+fn untraced_children_are_warned_about_as_soon_as_strace_attached() {
+    let master = Group::spawn(Command::new("sh").args(["-c", "sleep 300 & sleep 300 & wait"]));
+    let pid = master.pid();
+    assert_eq!(children(pid, 2, WAIT).len(), 2);
+    std::thread::sleep(Duration::from_millis(100));
+    let bin = env!("CARGO_BIN_EXE_straceback");
+    let mut pipeline = Group::spawn(
+        Command::new("sh")
+            .args(["-c", &format!("strace -f -p {pid} 2>&1 | {bin} --live --no-disk --color never")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let mut err = Collected::new(pipeline.0.stderr.take().expect("stderr"));
+    let warning = format!("warning: process {pid} has 2 child processes alive on this host");
+    assert!(err.until(WAIT, |b| String::from_utf8_lossy(b).contains(&warning)), "{}", err.text());
+    // the trace is still going (strace -p runs until stopped): the warning did not wait for the end
+    assert!(pipeline.0.try_wait().expect("wait").is_none(), "{}", err.text());
+}
+
 /// A saved trace of `strace -p N` (no workers) while N has an older child that never appears
 /// in it: a warning names the child and the command that traces both.
 #[test]

@@ -211,6 +211,8 @@ incidents! {
     hang_fifo_open => "hang-fifo-open",
     hang_lock_attach => "hang-lock-attach",
     hang_lock_holder => "hang-lock-holder",
+    hang_ipc_waits => "hang-ipc-waits",
+    hang_pipe_deadlock => "hang-pipe-deadlock",
     hang_pool_attach => "hang-pool-attach",
     hang_retry_loop => "hang-retry-loop",
 }

@@ -49,15 +49,17 @@ impl Waits {
             Some(c) => c.syscall == sc.name,
             // a child forked in the trace (each of a `-ff` set's files starts at line 1) began
             // its calls in it
-            None => self.in_opening(ev.line) && !self.born.contains(&pid),
+            None => self.in_opening(ev.line) && !self.born.contains_key(&pid),
         }
     }
 
-    /// `child` was forked in the trace: none of its calls began before it.
-    pub fn forked(&mut self, child: Pid) {
+    /// `child` was forked by `parent` in the trace: none of its calls began before it, and
+    /// it holds its parent's pipe ends.
+    pub fn forked(&mut self, parent: Pid, child: Pid) {
         if self.born.len() < MAX_PROCS {
-            self.born.insert(child);
+            self.born.insert(child, parent);
         }
+        self.inherit_pipes(parent, child);
     }
 
     /// Whether the opening lines of the trace may still hold calls begun before it (a cheap

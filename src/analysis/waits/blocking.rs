@@ -35,12 +35,35 @@ impl Waits {
 
     /// A `connect` that failed outright (refused, unreachable, timed out): the sleep that
     /// follows, if any, is spent on `on`.
-    pub(super) fn note_retry(&mut self, pid: Pid, sc: &Syscall, does: Does, on: &On) {
-        let failed = matches!(&sc.ret, Return::Error { errno, .. }
-            if !matches!(&**errno, "EINPROGRESS" | "EAGAIN" | "EALREADY" | "EINTR"));
-        if does.has(Does::CONNECT) && failed && (self.retrying.len() < MAX_OPEN || self.retrying.contains_key(&pid)) {
+    /// `t`: when the call was made.
+    pub(super) fn note_retry(&mut self, pid: Pid, sc: &Syscall, does: Does, on: &On, t: Option<f64>) {
+        let Return::Error { errno, message } = &sc.ret else { return };
+        if !does.has(Does::CONNECT) || matches!(&**errno, "EINPROGRESS" | "EAGAIN" | "EALREADY" | "EINTR") {
+            return;
+        }
+        if self.retrying.len() < MAX_OPEN || self.retrying.contains_key(&pid) {
             self.retrying.insert(pid, on.clone());
         }
+        if !self.attempts.contains_key(on) && self.attempts.len() >= MAX_OPEN {
+            return;
+        }
+        let end = t.map(|t| t + sc.duration.unwrap_or(0.0));
+        let a = self.attempts.entry(on.clone()).or_insert_with(|| Attempts {
+            count: 0,
+            first: t,
+            last: end,
+            errno: errno.to_string(),
+            message: message.to_string(),
+        });
+        a.count += 1;
+        a.last = end.or(a.last);
+        (a.errno, a.message) = (errno.to_string(), message.to_string());
+    }
+
+    /// The failed attempts to reach `on`, when the process slept between them (a retry loop).
+    pub fn retry_loop(&self, on: &On, syscalls: &[(String, u64)]) -> Option<&Attempts> {
+        let slept = syscalls.iter().any(|(name, _)| crate::syscalls::info(name.as_bytes()).does.has(Does::SLEEP));
+        self.attempts.get(on).filter(|a| slept && a.count >= 2)
     }
 
     /// `flock(fd, LOCK_EX|LOCK_SH)` succeeded on `line`: `pid` holds the lock on that file
@@ -77,13 +100,24 @@ impl Waits {
             On::Lock(path) => {
                 let held = |h: &&Holder| h.pid != pid && h.taken < line && h.freed.is_none_or(|f| f > line);
                 match self.holders.get(&path).filter(held) {
-                    Some(h) => On::Lock([path, format!(" (held by pid {})", h.pid).into_bytes()].concat()),
+                    Some(h) => On::Lock([&path[..], super::on::HELD_BY, format!("{})", h.pid).as_bytes()].concat()),
                     None => On::Lock(path),
                 }
             }
             other => other,
         }
     }
+}
+
+/// The failed attempts of a retry loop on one target: how many, from the first to the end of
+/// the last (or of the sleep after it), and the error of the last.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempts {
+    pub count: u64,
+    pub first: Option<f64>,
+    pub last: Option<f64>,
+    pub errno: String,
+    pub message: String,
 }
 
 /// Who took a lock, on which line, and where it let it go.

@@ -59,6 +59,22 @@ pub(crate) fn child(sc: &Syscall) -> Option<Pid> {
     std::str::from_utf8(arg).ok()?.trim().parse::<i64>().ok().filter(|&p| p > 0).and_then(|p| u32::try_from(p).ok())
 }
 
+/// What a call that blocks on what it names itself waits on: `semaphore set 32768`,
+/// `message queue 5`, `aio context 0x7f3a…`, `a signal`.
+pub(crate) fn blocked_on(sc: &Syscall) -> String {
+    let first = split_args(&sc.args, 2).first().map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default();
+    let name = &*sc.name;
+    if name.starts_with("sem") {
+        format!("semaphore set {first}")
+    } else if name.starts_with("msg") {
+        format!("message queue {first}")
+    } else if name.starts_with("io_") {
+        format!("aio context {first}")
+    } else {
+        "a signal".to_string()
+    }
+}
+
 /// The descriptor `epoll_ctl(ep, EPOLL_CTL_ADD, fd, …)` registers.
 pub(crate) fn epoll_added(sc: &Syscall) -> Option<FdArg<'static>> {
     let args = split_args(&sc.args, 4);
@@ -96,6 +112,20 @@ mod tests {
         let s = call("select", "8, [3 7<TCP:[1.2.3.4:5->6.7.8.9:10]>], NULL, NULL, {tv_sec=5, tv_usec=0}", value(1));
         let fds = fd_set(&s, 8);
         assert_eq!(fds.iter().map(|f| f.num).collect::<Vec<_>>(), vec![Some(3), Some(7)]);
+    }
+
+    #[test]
+    fn semaphores_queues_signals_and_aio() {
+        assert_eq!(
+            blocked_on(&call("semop", "32768, [{sem_num=0, sem_op=-1, sem_flg=0}], 1", value(0))),
+            "semaphore set 32768"
+        );
+        assert_eq!(blocked_on(&call("msgrcv", "5, {1, \"x\"}, 64, 0, 0", value(1))), "message queue 5");
+        assert_eq!(
+            blocked_on(&call("io_getevents", "0x7f3a10000, 1, 1, [], NULL", value(1))),
+            "aio context 0x7f3a10000"
+        );
+        assert_eq!(blocked_on(&call("pause", "", Return::Unfinished)), "a signal");
     }
 
     #[test]

@@ -18,7 +18,9 @@
 mod attach;
 mod blocking;
 mod calls;
+pub(crate) mod chain;
 pub(crate) mod on;
+mod pipes;
 pub(crate) mod requests;
 mod targets;
 
@@ -129,10 +131,17 @@ pub(crate) struct Waits {
     at_attach: HashMap<Pid, InFlight>,
     /// Processes whose last wait was a failed `connect`, and its target (see [`blocking`]).
     retrying: HashMap<Pid, On>,
+    /// Failed connects by target, for retry loops.
+    attempts: HashMap<On, blocking::Attempts>,
     /// Locked files (`flock`), by the process holding each.
     holders: HashMap<Vec<u8>, blocking::Holder>,
-    /// Processes forked in the trace.
-    born: rustc_hash::FxHashSet<Pid>,
+    /// Processes forked in the trace, with their parents.
+    born: HashMap<Pid, Pid>,
+    /// Who holds each pipe end, and each process's longest wait: for wait chains.
+    pipes: pipes::Pipes,
+    longest: chain::Longest,
+    /// Of pipe waits begun and not yet ended, who held the other end when each began.
+    pipe_heads: HashMap<Pid, (chain::Via, Pid)>,
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
@@ -163,6 +172,7 @@ impl Waits {
             self.open.remove(&pid);
         }
         self.locks_freed(pid, line);
+        self.pipes_freed(pid);
         if !self.retrying.is_empty() {
             self.retrying.remove(&pid);
         }
@@ -240,6 +250,10 @@ impl Waits {
         if !self.retrying.is_empty() {
             if let Some(on) = self.retried(pid, sc, info.does) {
                 if let Some(secs) = sc.duration.or(sc.span) {
+                    // the loop's time runs to the end of its last sleep
+                    if let (Some(a), Some(t)) = (self.attempts.get_mut(&on), super::secs(ev)) {
+                        a.last = Some(t + secs);
+                    }
                     self.add(pid, on, &sc.name, secs, ev.line, false, false);
                 }
                 return;
@@ -248,7 +262,7 @@ impl Waits {
         self.measure(pid, ev, sc, info.does, procs);
         if info.does.has(Does::CONNECT) && matches!(sc.ret, Return::Error { .. }) {
             if let Some((on, _)) = self.target(pid, ev.line, sc, info.does, procs) {
-                self.note_retry(pid, sc, info.does, &on);
+                self.note_retry(pid, sc, info.does, &on, super::secs(ev));
             }
         }
         // after the wait is judged: the read that waited for an answer was owed it
@@ -277,6 +291,7 @@ impl Waits {
         // interrupted (`? ERESTARTSYS`): stuck if the signal then ends the process
         let interrupted = matches!(sc.ret, Return::Restart { .. });
         if interrupted || matches!(sc.ret, Return::Unfinished) {
+            self.note_head(pid, &on, &sc.name);
             if self.open.len() < MAX_OPEN || self.open.contains_key(&pid) {
                 let idle = self.is_idle(pid, &on, fd, does);
                 let since_text = ev.time.as_ref().map(|t| t.text().to_string());
@@ -390,6 +405,7 @@ impl Waits {
 
     #[allow(clippy::too_many_arguments)] // one wait's facts
     fn add(&mut self, pid: Pid, on: On, syscall: &str, secs: f64, line: u64, idle: bool, timeout: bool) {
+        self.note_longest(pid, &on, syscall, secs, idle);
         let id = match self.index.get(&on) {
             Some(&id) => id,
             None if self.targets.len() < MAX_TARGETS => {

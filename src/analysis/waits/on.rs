@@ -44,6 +44,9 @@ pub(crate) enum On {
     Other(String),
 }
 
+/// How a lock's name says who holds it: `lock /run/x.lock (held by pid 812)`.
+pub(crate) const HELD_BY: &[u8] = b" (held by pid ";
+
 /// Longest name kept (a path is at most `PATH_MAX`; a hostile trace's may be a megabyte).
 const MAX_NAME: usize = 4096;
 
@@ -93,6 +96,15 @@ impl On {
     /// A descriptor's other end, which may owe an answer (or may just have nothing to say).
     pub fn is_channel(&self) -> bool {
         matches!(self, On::Peer { .. } | On::Pipe(_) | On::Other(_))
+    }
+
+    /// The process holding a lock, as its name says it (`lock /run/x.lock (held by pid 812)`,
+    /// written from the trace's `flock`s or from `/proc/locks`).
+    pub fn lock_holder(&self) -> Option<Pid> {
+        let On::Lock(name) = self else { return None };
+        let at = memchr::memmem::rfind(name, HELD_BY)?;
+        let digits = name[at + HELD_BY.len()..].strip_suffix(b")")?;
+        std::str::from_utf8(digits).ok()?.parse().ok()
     }
 
     /// The name printed for it (paths kept as the bytes they were).

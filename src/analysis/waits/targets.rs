@@ -63,6 +63,12 @@ impl Waits {
         if does.has(Does::OPEN_FD.and(Does::LOOKUP)) {
             return blocking::opened(pid, sc, procs);
         }
+        if does.has(Does::BLOCKS) {
+            return Some(match sc.fd.as_ref() {
+                Some(fd) => on::of_process(fd, procs, pid),
+                None => On::Other(calls::blocked_on(sc)),
+            });
+        }
         let fd = sc.fd.as_ref()?;
         if does.has(Does::LOCK.and(Does::LOCK_IF_SETLKW)) {
             let on = match on::of_process(fd, procs, pid) {

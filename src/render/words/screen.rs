@@ -134,6 +134,13 @@ pub(crate) fn unexplained_crash(c: &crate::report::Crash) -> String {
 }
 
 /// The last line of the one-screen report.
+/// Under a wait verdict, the failures that explain nothing: counted, not listed.
+pub(crate) fn failures_beside_wait(suspects: usize) -> String {
+    let them = if suspects == 1 { "1 failure that explains nothing" } else { "failures that explain nothing" };
+    let n = if suspects == 1 { String::new() } else { format!("{} ", number(suspects as u64)) };
+    format!("No failed call explains the wait; -v lists the {n}{them}, --all every group")
+}
+
 pub(crate) fn see_more(more_suspects: usize) -> String {
     let more = match more_suspects {
         0 => String::new(),

@@ -3,8 +3,8 @@
 
 use super::screen::number;
 use crate::event::Pid;
-use crate::report::waits::{Measured, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
-use crate::report::waits::{StuckCall, Verdict};
+use crate::report::waits::{ChainLink, ChainReport, ChainVia, StuckCall, Verdict};
+use crate::report::waits::{Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 use crate::text::TraceText;
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
@@ -251,6 +251,9 @@ pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
             }
         })
         .collect();
+    for (pid, doing) in &snapshot.holders {
+        lines.push(format!("lock holder {pid} is in {doing} now (from /proc)"));
+    }
     if idle > 0 {
         let threads = if idle == 1 { "1 more thread was" } else { &format!("{idle} more threads were") };
         lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer)"));
@@ -275,6 +278,107 @@ pub(crate) fn more_stuck(listed: usize, shown: usize, not_kept: u64) -> Option<S
             number(m),
             number(n)
         )),
+    }
+}
+
+/// A wait chain in one line: `chain: 100 wait4 on child 101 for 3.94 s → 101 write on
+/// pipe:[812], still waiting after 2.10 s → read end held by 100 (a deadlock)`; threads stuck
+/// on each other's futexes: `deadlock: threads 7, 8 wait on futex 0x55a0 and 9 on futex 0x55c0,
+/// none returned (at least 2.60 s): …`.
+pub(crate) fn chain_line(c: &ChainReport) -> String {
+    if c.links.iter().any(|l| l.next == Some(ChainVia::Futex)) {
+        return futex_deadlock(c);
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut via: Option<ChainVia> = None;
+    for l in &c.links {
+        let held = match via {
+            Some(ChainVia::WriteEnd) => format!("write end held by {} → ", l.pid),
+            Some(ChainVia::ReadEnd) => format!("read end held by {} → ", l.pid),
+            _ => String::new(),
+        };
+        parts.push(format!("{held}{}", link_wait(l)));
+        via = l.next;
+    }
+    let mut line = format!("chain: {}", parts.join(" → "));
+    // the last link's next process is one the chain already named
+    if let (true, Some(last), Some(back)) = (c.deadlock, c.links.last(), c.back_to) {
+        let who = match last.next {
+            Some(ChainVia::WriteEnd) => "write end held by ",
+            Some(ChainVia::ReadEnd) => "read end held by ",
+            _ => "",
+        };
+        line.push_str(&format!(" → {who}{back} (a deadlock)"));
+    }
+    line
+}
+
+/// `101 recvfrom on tcp 127.0.0.1:5433 for 3.84 s`, `7 sleeps in clock_nanosleep for 4.00 s`.
+fn link_wait(l: &ChainLink) -> String {
+    let (Some(syscall), Some(target)) = (&l.syscall, &l.target) else {
+        return format!("{} (no wait of it seen)", l.pid);
+    };
+    let time = match (l.waited_s, l.stuck, l.before_attach) {
+        (Some(w), true, true) => format!(", still waiting after at least {}", secs(w)),
+        (Some(w), true, false) => format!(", still waiting after {}", secs(w)),
+        (Some(w), false, _) => format!(" for {}", secs(w)),
+        (None, ..) => String::new(),
+    };
+    if target.as_bytes() == b"sleep" {
+        return format!("{} sleeps in {syscall}{time}", l.pid);
+    }
+    format!("{} {syscall} on {target}{time}", l.pid)
+}
+
+fn futex_deadlock(c: &ChainReport) -> String {
+    let mut groups: Vec<(&TraceText, Vec<Pid>)> = Vec::new();
+    for l in &c.links {
+        let Some(t) = &l.target else { continue };
+        match groups.iter_mut().find(|(g, _)| *g == t) {
+            Some((_, pids)) => pids.push(l.pid),
+            None => groups.push((t, vec![l.pid])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .enumerate()
+        .map(|(k, (t, pids))| {
+            let names: Vec<String> = pids.iter().map(Pid::to_string).collect();
+            let verb = if pids.len() == 1 { "waits" } else { "wait" };
+            let who = if k == 0 && pids.len() > 1 {
+                "threads "
+            } else if k == 0 {
+                "thread "
+            } else {
+                ""
+            };
+            if k == 0 {
+                format!("{who}{} {verb} on {t}", names.join(", "))
+            } else {
+                format!("{} on {t}", names.join(", "))
+            }
+        })
+        .collect();
+    let least = c.links.iter().filter_map(|l| l.waited_s).fold(f64::MAX, f64::min);
+    let at_least = if c.links.iter().any(|l| l.before_attach) { "at least " } else { "" };
+    format!(
+        "deadlock: {}, none returned in {at_least}{}: each thread likely holds a lock another waits for (a debugger's `thread apply all bt` names which)",
+        parts.join(" and "),
+        secs(least)
+    )
+}
+
+/// `retrying tcp 127.0.0.1:6379: 7 attempts over 12.4 s, connection refused`.
+pub(crate) fn retry_line(target: &TraceText, r: &Retry) -> String {
+    let over = r.over_s.map_or_else(String::new, |s| format!(" over {}", secs(s)));
+    format!("retrying {target}: {} attempts{over}, {}", number(r.attempts), super::connection(&r.errno, &r.errmsg))
+}
+
+/// The retry line of a verdict, when its target was retried.
+pub(crate) fn verdict_retry(v: &Verdict) -> Option<String> {
+    match v {
+        Verdict::Slow { target, retry: Some(r), .. } => Some(retry_line(target, r)),
+        _ => None,
     }
 }
 
