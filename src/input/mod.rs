@@ -62,38 +62,47 @@ impl Input {
 
     /// Opens the stream, decompressing gzip transparently.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, Error> {
-        self.open_with(None)
-    }
-
-    /// [`Input::open`] for one member of a large set: the file is held open only while
-    /// `files` has room, else opened, sought and closed around each read (a `-ff` set of
-    /// 10,000 files under `ulimit -n 1024`).
-    pub fn open_shared(&self, files: &OpenFiles) -> Result<Box<dyn BufRead + Send>, Error> {
-        self.open_with(Some(files))
-    }
-
-    fn open_with(&self, files: Option<&OpenFiles>) -> Result<Box<dyn BufRead + Send>, Error> {
-        let raw: Box<dyn Read + Send> = match (&self.path, files) {
-            (None, _) => Box::new(io::stdin()),
-            (Some(p), None) => Box::new(open_file(p)?),
-            (Some(p), Some(files)) => {
-                drop(open_file(p)?);
-                Box::new(Reopening { path: p.clone(), file: None, offset: 0, files: files.clone() })
-            }
+        let raw: Box<dyn Read + Send> = match &self.path {
+            None => Box::new(io::stdin()),
+            Some(p) => Box::new(open_file(p)?),
         };
-        let size = if files.is_some() { SHARED_READ } else { READ_BUF };
-        let mut reader = BufReader::with_capacity(size, raw);
-        let is_gzip = reader.fill_buf().map_err(|e| self.io_error(e))?.starts_with(&[0x1f, 0x8b]);
-        if is_gzip {
-            let gz = flate2::bufread::MultiGzDecoder::new(reader);
-            return Ok(Box::new(BufReader::with_capacity(size, gz)));
+        let reader = BufReader::with_capacity(READ_BUF, raw);
+        Ok(gzip(reader, READ_BUF).map_err(|e| self.io_error(e))?.unwrap_or_else(|plain| plain))
+    }
+
+    /// [`Input::open`] for one member of a large set, from `offset` on: the file is held
+    /// open only while `files` has room, else opened, sought and closed around each read (a
+    /// `-ff` set of 10,000 files under `ulimit -n 1024`). Also says whether the file is plain
+    /// text (gzip is decompressed from its start: only a plain file is reopened at an offset).
+    pub fn open_shared(&self, files: &OpenFiles, offset: u64) -> Result<(Box<dyn BufRead + Send>, bool), Error> {
+        let Some(p) = &self.path else { return Ok((self.open()?, false)) };
+        drop(open_file(p)?);
+        let raw = Reopening { path: p.clone(), file: None, offset, files: files.clone() };
+        let reader = BufReader::with_capacity(SHARED_READ, raw);
+        if offset > 0 {
+            return Ok((Box::new(reader), true));
         }
-        Ok(Box::new(reader))
+        match gzip(reader, SHARED_READ).map_err(|e| self.io_error(e))? {
+            Ok(gz) => Ok((gz, false)),
+            Err(plain) => Ok((plain, true)),
+        }
     }
 
     pub fn io_error(&self, source: io::Error) -> Error {
         Error::Input { name: self.name(), source }
     }
+}
+
+/// `reader` decompressed (`Ok`) when it starts with gzip's magic bytes, else as it is (`Err`).
+fn gzip<R: BufRead + Send + 'static>(
+    mut reader: R,
+    size: usize,
+) -> io::Result<Result<Box<dyn BufRead + Send>, Box<dyn BufRead + Send>>> {
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(reader);
+        return Ok(Ok(Box::new(BufReader::with_capacity(size, gz))));
+    }
+    Ok(Err(Box::new(reader)))
 }
 
 /// How many files the members of a set may hold open at once, shared by them: a quarter of
