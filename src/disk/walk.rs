@@ -115,18 +115,17 @@ struct Level {
 /// open, never to what `openat(cur, "..")` finds now: a directory moved out of the root
 /// while the walk is inside it cannot take the walk along. A level whose descriptor was let
 /// go (deep walks) is found by `..` again only if it is still the same directory.
-struct Walk<'r> {
-    root: &'r Root,
+struct Walk {
     /// The root first, then each directory below it, down to the current one.
     levels: Vec<Level>,
     links: usize,
 }
 
-impl<'r> Walk<'r> {
-    fn new(root: &'r Root) -> Option<Self> {
+impl Walk {
+    fn new(root: &Root) -> Option<Self> {
         let fd = root.fd.try_clone().ok()?;
         let st = fstat(&fd).ok()?;
-        Some(Walk { root, levels: vec![Level { fd: Some(fd), dev: st.st_dev, ino: st.st_ino }], links: 0 })
+        Some(Walk { levels: vec![Level { fd: Some(fd), dev: st.st_dev, ino: st.st_ino }], links: 0 })
     }
 
     /// Walks the components of `path` (symlinks among them followed inside the root).
