@@ -396,6 +396,27 @@ mod tests {
         }
     }
 
+    /// `/proc/self` is straceback, magic links mean other namespaces: both unknown, by
+    /// `openat2` and by the walk by hand alike; a pid's directory is a directory.
+    #[test]
+    fn issue22_item9_proc_self_and_magic_links_are_unknown() {
+        let tmp = tempfile::tempdir().unwrap();
+        symlink("/proc/self/root/etc", tmp.path().join("hostetc")).unwrap();
+        symlink("/proc/self", tmp.path().join("me")).unwrap();
+        let at = |name: &str| tmp.path().join(name).as_os_str().as_encoded_bytes().to_vec();
+        let pid = format!("/proc/{}", std::process::id());
+        for disk in both(Path::new("/")) {
+            assert!(disk.list(b"/proc/self").is_none() && disk.list(b"/proc/thread-self").is_none());
+            assert!(!disk.exists(b"/proc/self/status") && disk.read_regular(b"/proc/self/status", 10).is_none());
+            assert!(disk.list(b"/proc/self/root").is_none() && disk.list(b"/proc/1/root/etc").is_none());
+            assert!(disk.list(&[at("hostetc"), b"/".to_vec()].concat()).is_none());
+            assert!(!disk.exists(&[at("hostetc"), b"/passwd".to_vec()].concat()));
+            assert!(disk.list(&at("me")).is_none() && disk.lstat(&at("me")).is_some());
+            assert!(disk.list(pid.as_bytes()).is_some_and(|l| l.names.contains(&b"status".to_vec())));
+            assert!(disk.list(b"/etc").is_some(), "the rest of the disk is as before");
+        }
+    }
+
     #[test]
     fn symlink_loops_end() {
         let root = tempfile::tempdir().unwrap();

@@ -13,7 +13,9 @@ use std::borrow::Cow;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
-use rustix::fs::{fstat, openat, openat2, readlinkat, FileType, Mode, OFlags, ResolveFlags, CWD};
+use rustix::fs::{
+    fstat, fstatfs, openat, openat2, readlinkat, FileType, Mode, OFlags, ResolveFlags, CWD, PROC_SUPER_MAGIC,
+};
 use rustix::io::Errno;
 
 pub const MAX_LINKS: usize = 40;
@@ -65,6 +67,9 @@ impl Root {
         for _ in 0..3 {
             match openat2(&self.fd, path, DIR, Mode::empty(), IN_ROOT) {
                 Err(Errno::AGAIN) => continue,
+                // openat2 follows `/proc/self` (no magic link): the walk by hand says whether
+                // the path went through a link of procfs
+                Ok(fd) if on_procfs(&fd) => return self.walk(path),
                 r => return r.ok(),
             }
         }
@@ -85,6 +90,9 @@ impl Root {
             let Some(target) = target else {
                 return Some(Located { dir, name: name.to_vec() });
             };
+            if on_procfs(&dir) {
+                return None;
+            }
             let target = target.into_bytes();
             path = Cow::Owned(if target.starts_with(b"/") { target } else { [dir_part, b"/", &target].concat() });
         }
@@ -141,6 +149,7 @@ impl Walk {
             let st = fstat(&next).ok()?;
             match FileType::from_raw_mode(st.st_mode) {
                 FileType::Directory => self.down(next, st.st_dev, st.st_ino),
+                FileType::Symlink if on_procfs(&next) => return None,
                 FileType::Symlink if self.links < MAX_LINKS => {
                     self.links += 1;
                     let target = readlinkat(&next, "", Vec::new()).ok()?.into_bytes();
@@ -189,6 +198,11 @@ impl Walk {
     fn into_dir(mut self) -> Option<OwnedFd> {
         self.levels.pop()?.fd
     }
+}
+
+/// Whether `fd` is on a procfs mount (whose symlinks are not followed).
+fn on_procfs(fd: &OwnedFd) -> bool {
+    fstatfs(fd).is_ok_and(|s| s.f_type == PROC_SUPER_MAGIC)
 }
 
 /// The non-empty components of `path` other than `.`.
