@@ -521,6 +521,12 @@ impl MergedStream {
                     continue;
                 }
             };
+            // a gzip member keeps its decoder to its end
+            let bytes = if stream.member.as_deref().is_some_and(|m| m.plain) { bytes } else { bytes + GZIP_READER };
+            if kept + bytes > budget - held_max {
+                unread += 1;
+                continue;
+            }
             kept += bytes;
             let i = m.streams.len();
             m.streams.push(stream);
@@ -559,14 +565,13 @@ impl MergedStream {
             self.last[i] = t.secs();
         }
         let s = &mut self.streams[i];
-        let reader = match (s.reading(), s.member.as_deref().is_some_and(|m| m.plain)) {
-            (false, _) => 0,
-            (true, true) => READER,
-            (true, false) => GZIP_READER,
-        };
+        // a gzip member's decoder is counted in what it keeps
+        let reader = if s.reading() && s.member.as_deref().is_some_and(|m| m.plain) { READER } else { 0 };
         let event = event_bytes(&e);
         let room = self.held_max.saturating_sub(self.held);
-        let bytes = if event + reader <= room {
+        // an untimed set reads its members one after the other: the one being read keeps its reader
+        let current = !self.timed && i == self.cursor;
+        let bytes = if event + reader <= room || current {
             event + reader
         } else if event <= room.min(SMALL_HEAD) && s.park_reader() {
             // a small event is kept, its reader reopened where it stopped
@@ -644,7 +649,9 @@ mod tests {
     fn drain(m: &mut MergedStream) -> Vec<String> {
         let mut out = Vec::new();
         while let Some((i, e)) = m.next_event().unwrap() {
-            assert!(m.held <= m.held_max, "{} bytes held, {} allowed", m.held, m.held_max);
+            // the member an untimed set is reading may hold its reader past the budget
+            let current = if m.timed { 0 } else { READER + SMALL_HEAD };
+            assert!(m.held <= m.held_max + current, "{} bytes held, {} allowed", m.held, m.held_max);
             out.push(format!("{i} {:?} {} {:?} {:?}", e.pid, e.line, e.time, e.kind));
         }
         out
@@ -685,5 +692,42 @@ mod tests {
             m.streams.iter().map(|s| ParseStats { files_unread: 0, ..s.stats() }).collect::<Vec<_>>()
         };
         assert_eq!(stats(&small), stats(&whole));
+    }
+
+    /// Untimed sets are read one member after the other (the one being read keeps its
+    /// reader); a gzip member counts its decoder in what the set keeps.
+    #[test]
+    fn issue22_item2_untimed_and_gzip_members_within_the_budget() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        for pid in 1..=6 {
+            let text: String =
+                (0..50).map(|k| format!("openat(AT_FDCWD, \"/srv/{pid}/{k}\", O_RDONLY) = 3\n")).collect();
+            std::fs::write(dir.path().join(format!("t.{pid}")), text).unwrap();
+        }
+        let inputs = crate::input::expand(&[dir.path().join("t").display().to_string()]);
+        let group: Vec<&Input> = inputs.iter().collect();
+        let kept: usize = group.iter().map(|i| member_bytes(i)).sum();
+        let mut errors = Vec::new();
+        let mut small = MergedStream::open_within(&group, true, &mut errors, kept * HELD_PART / (HELD_PART - 1) + 64);
+        let mut whole = MergedStream::open_within(&group, true, &mut errors, usize::MAX / 2);
+        assert!(!small.timed && small.streams[0].stats().files_unread == 0);
+        assert_eq!(drain(&mut small), drain(&mut whole));
+        // each member was parked at most once, at its first event, while another was read
+        assert!(small.parked <= 6, "{}", small.parked);
+
+        let gz = tempfile::tempdir().unwrap();
+        for pid in 1..=3 {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(format!("10:00:0{pid}.000000 getpid() = {pid}\n").as_bytes()).unwrap();
+            std::fs::write(gz.path().join(format!("t.{pid}")), e.finish().unwrap()).unwrap();
+        }
+        let inputs = crate::input::expand(&[gz.path().join("t").display().to_string()]);
+        let group: Vec<&Input> = inputs.iter().collect();
+        let two = member_bytes(group[0]) + member_bytes(group[1]) + 2 * GZIP_READER;
+        let mut m = MergedStream::open_within(&group, true, &mut errors, two * HELD_PART / (HELD_PART - 1) + 64);
+        assert_eq!((m.streams.len(), m.streams[0].stats().files_unread), (2, 1));
+        assert_eq!(drain(&mut m).len(), 2);
+        assert!(errors.is_empty());
     }
 }
