@@ -42,7 +42,9 @@ pub struct Spent {
 
 impl Spent {
     fn left(&self) -> Option<u64> {
-        (self.files < READ_FILES && self.time < READ_TIME).then(|| READ_BYTES - self.bytes).filter(|&b| b > 0)
+        (self.files < READ_FILES && self.time < READ_TIME)
+            .then(|| READ_BYTES.saturating_sub(self.bytes))
+            .filter(|&b| b > 0)
     }
 }
 

@@ -292,7 +292,8 @@ mod tests {
     /// fail. Every read of the report is inside one budget (64 MiB): not 12 × 80 MiB.
     #[test]
     fn issue22_item8_fix_pointer_reads_are_inside_one_budget() {
-        let blob = b"x".repeat(99).into_iter().chain([b'\n']).cycle().take(4 << 20).collect::<Vec<u8>>();
+        // just under 4 MiB, as the reproducer's: 16 of them leave a few bytes of the budget
+        let blob = b"x".repeat(99).into_iter().chain([b'\n']).cycle().take((4 << 20) - 64).collect::<Vec<u8>>();
         let files: Vec<(String, &[u8])> = (0..20).map(|i| (format!("/srv/app/f{i:02}.conf"), &blob[..])).collect();
         let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
         let (root, opened) = setup(&files);
@@ -301,9 +302,10 @@ mod tests {
             assert_eq!(find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), &opened, None, &disk), None);
         }
         let spent = disk.spent();
-        assert!(spent.bytes <= 64 << 20, "{spent:?}");
-        // 16 whole files at most (fewer if the 2 s of reading ran out first), not 12 × 20
-        assert!((1..=16).contains(&spent.files), "{spent:?}");
+        // a file cut by the budget is read one byte past it (and not used)
+        assert!(spent.bytes <= (64 << 20) + 1, "{spent:?}");
+        // 16 whole files and one cut at most (fewer if the 2 s ran out first), not 12 × 20
+        assert!((1..=17).contains(&spent.files), "{spent:?}");
     }
 
     /// A trace saying the process read a root-only file cannot make a run as root confirm a
