@@ -28,12 +28,15 @@
 #   giant-line    one 200 MiB line, then a call (likewise)
 #   stuck         3,000,000 threads left in futex when the trace ends (issue 22 item 5: the
 #                 4,096 followed, the rest counted)
-#   ff-many       a -ff set of 40,000 one-line files (issue 22 item 2, open: memory grows per file)
+#   ff-many       a -ff set of 40,000 one-line files (issue 22 item 2: one budget for all members)
+#   ff-100k       a -ff set of 100,000 one-line files (the issue's reproducer: every file read)
+#   ff-1mb        a -ff set of 2,000 files whose first line is a 1 MB write (2 GB: next events
+#                 parked, read again from their offset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/straceback}
 OUT=${OUT:-/tmp/straceback-hostile}
-CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff deep-path deep-dirs urandom giant-line stuck ff-many}
+CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff deep-path deep-dirs urandom giant-line stuck ff-many ff-100k ff-1mb}
 mkdir -p "$OUT"
 
 generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
@@ -47,6 +50,8 @@ generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
             return 0 ;;
         ff) f="$OUT/ff/trace.10000"; mkdir -p "$OUT/ff" ;;
         ff-many) f="$OUT/ff-many/t.40000"; mkdir -p "$OUT/ff-many" ;;
+        ff-100k) f="$OUT/ff-100k/t.100000"; mkdir -p "$OUT/ff-100k" ;;
+        ff-1mb) f="$OUT/ff-1mb/t.2000"; mkdir -p "$OUT/ff-1mb" ;;
         urandom) [ -s "$f" ] || head -c $((200 << 20)) /dev/urandom > "$f"; return 0 ;;
         deep-dirs) mkdir -p "$OUT/root/a/a/a" ;;
     esac
@@ -99,12 +104,20 @@ with open(path, "w", buffering=1 << 20) as f:
                     f'{t(9)} exit_group(1) = ?\n'
                     f'{t(10)} +++ exited with 1 +++\n'
                 )
-    elif case == "ff-many":
+    elif case in ("ff-many", "ff-100k"):
         import os
         d = os.path.dirname(path)
-        for pid in range(1, 40_001):
+        for pid in range(1, 40_001 if case == "ff-many" else 100_001):
             with open(f"{d}/t.{pid}", "w") as g:
                 g.write(f"10:00:00.{pid % 1_000_000:06} getpid() = {pid}\n")
+    elif case == "ff-1mb":
+        import os
+        d = os.path.dirname(path)
+        data = "x" * 1_000_000
+        for pid in range(1, 2001):
+            with open(f"{d}/t.{pid}", "w") as g:
+                g.write(f'10:00:00.{pid:06} write(1, "{data}", 1000000) = 1000000\n')
+                g.write(f'10:00:01.{pid:06} openat(AT_FDCWD, "/srv/j/{pid}", O_RDONLY) = -1 ENOENT (No such file or directory)\n')
     elif case == "giant-line":
         chunk = "a" * (1 << 20)
         for _ in range(200):
@@ -128,7 +141,7 @@ with open(path, "w", buffering=1 << 20) as f:
             w(f'[pid {pid}] execve("/usr/bin/tool", [{argv}], 0x7ffd /* 3 vars */) = 0\n')
             w(f'[pid {pid}] openat(AT_FDCWD, "/srv/app/missing-{pid}", O_RDONLY) = -1 ENOENT (No such file or directory)\n')
 EOF
-    case $1 in ff|ff-many) rm -f "$f.tmp" ;; *) mv "$f.tmp" "$f" ;; esac
+    case $1 in ff|ff-*) rm -f "$f.tmp" ;; *) mv "$f.tmp" "$f" ;; esac
 }
 
 measure() { # binary, args... -> "wall rss_mib" (with a descriptor limit of 1024, as item 6 asks)
@@ -141,7 +154,7 @@ measure() { # binary, args... -> "wall rss_mib" (with a descriptor limit of 1024
 args() { # case -> the inputs and options it is run with, one per line
     case $1 in
         ff) printf '%s\n' --no-disk "$OUT/ff/trace" ;;
-        ff-many) printf '%s\n' --no-disk "$OUT/ff-many/t" ;;
+        ff-*) printf '%s\n' --no-disk "$OUT/$1/t" ;;
         urandom) printf '%s\n' --no-disk "$OUT/urandom.txt" ;;
         deep-dirs) printf '%s\n' --root "$OUT/root" "$OUT/$1.txt" ;;
         *) printf '%s\n' --no-disk "$OUT/$1.txt" ;;
@@ -163,7 +176,7 @@ for c in $CASES; do
     generate "$c"
     mapfile -t a < <(args "$c")
     case $c in
-        ff|ff-many) size=$(( $(du -sb "$OUT/$c" | cut -f1) / 1048576 )) ;;
+        ff|ff-*) size=$(( $(du -sb "$OUT/$c" | cut -f1) / 1048576 )) ;;
         urandom) size=200 ;;
         *) size=$(( $(stat -c %s "$OUT/$c.txt") / 1048576 )) ;;
     esac

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use rustix::fs::{fstat, fstatvfs, openat, readlinkat, statat, AtFlags, FileType, Mode, OFlags, Stat};
 
@@ -25,6 +26,29 @@ use walk::{Located, Root};
 
 const MAX_ENTRIES: usize = 200_000;
 const MAX_CACHED_DIRS: usize = 4096;
+
+/// What every read of the disk for one run may spend together (fix pointers, searches,
+/// explanations, listings): files read, bytes read, time spent reading (and listing). Past it a
+/// read finds nothing (as a missing file: nothing is claimed from it).
+const READ_FILES: u64 = 4_000;
+const READ_BYTES: u64 = 64 << 20;
+const READ_TIME: Duration = Duration::from_secs(2);
+
+/// What the reads spent so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub files: u64,
+    pub bytes: u64,
+    pub time: Duration,
+}
+
+impl Spent {
+    fn left(&self) -> Option<u64> {
+        (self.files < READ_FILES && self.time < READ_TIME)
+            .then(|| READ_BYTES.saturating_sub(self.bytes))
+            .filter(|&b| b > 0)
+    }
+}
 
 /// The names in one directory.
 #[derive(Debug, Default)]
@@ -71,6 +95,12 @@ pub trait Disk {
     fn exists(&self, path: &[u8]) -> bool;
     /// The first `max` bytes of a regular file.
     fn read_regular(&self, path: &[u8], max: usize) -> Option<Vec<u8>>;
+    /// [`Disk::read_regular`] of a file only the trace says the process read: only one that
+    /// every user may read or that lies in an application tree, so that a trace cannot make a
+    /// run as root tell what a root-only file holds.
+    fn read_named(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
+        self.read_regular(path, max)
+    }
     /// What `lstat` says about `path` (symlinks before its last component followed).
     fn lstat(&self, path: &[u8]) -> Option<Meta>;
     /// The target of the symlink `path`, as written in the link.
@@ -120,12 +150,64 @@ pub struct RootDisk {
     root: Option<Root>,
     live_host: bool,
     cache: RefCell<HashMap<Vec<u8>, Option<Rc<Listing>>>>,
+    spent: std::cell::Cell<Spent>,
 }
 
 impl RootDisk {
     pub fn new(root: &Path) -> Self {
         let live_host = root.canonicalize().is_ok_and(|r| r == Path::new("/"));
-        RootDisk { root: Root::open(root), live_host, cache: RefCell::new(HashMap::new()) }
+        RootDisk { root: Root::open(root), live_host, cache: RefCell::new(HashMap::new()), spent: Default::default() }
+    }
+
+    /// What the reads spent so far (of [`READ_FILES`], [`READ_BYTES`], [`READ_TIME`]).
+    #[cfg(test)]
+    pub fn spent(&self) -> Spent {
+        self.spent.get()
+    }
+
+    /// Counts a read of `bytes` (of a file, not a listing: `file`) that took from `start`
+    /// until now.
+    fn spend(&self, file: bool, bytes: u64, start: Instant) {
+        let mut s = self.spent.get();
+        s.files += u64::from(file);
+        s.bytes += bytes;
+        s.time += start.elapsed();
+        self.spent.set(s);
+    }
+
+    /// The first `max` bytes of a regular file (only one others may read, or in an
+    /// application tree, if `named`), within the budget of reads.
+    fn read_file(&self, path: &[u8], max: usize, named: bool) -> Option<Vec<u8>> {
+        let left = self.spent.get().left()?;
+        let start = Instant::now();
+        let at = self.locate(path, true)?;
+        // checked before opening, so that no device or FIFO is ever opened; the descriptor
+        // opened is then checked to be that very file
+        let seen = statat(&at.dir, at.name.as_slice(), AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        if FileType::from_raw_mode(seen.st_mode) != FileType::RegularFile {
+            return None;
+        }
+        if named && seen.st_mode & 0o004 == 0 && !crate::path::is_app_tree(path) {
+            return None;
+        }
+        let fd = openat(&at.dir, at.name.as_slice(), READ, Mode::empty()).ok()?;
+        let opened = fstat(&fd).ok()?;
+        if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino) {
+            return None;
+        }
+        let mut buf = Vec::new();
+        let want = (max as u64).min(left);
+        // one byte more tells a file cut by the budget from one that ends there
+        let got = std::fs::File::from(fd).take(want.saturating_add(1)).read_to_end(&mut buf);
+        self.spend(true, buf.len() as u64, start);
+        got.ok()?;
+        if buf.len() as u64 > want {
+            if want < max as u64 {
+                return None; // cut by the budget: nothing is claimed from a part of it
+            }
+            buf.truncate(max);
+        }
+        Some(buf)
     }
 
     /// The same disk resolving paths by hand, as on kernels without `openat2` (tests).
@@ -173,7 +255,10 @@ impl Disk for RootDisk {
         if let Some(hit) = self.cache.borrow().get(dir) {
             return hit.clone();
         }
+        self.spent.get().left()?;
+        let start = Instant::now();
         let listing = self.read_dir(dir).map(Rc::new);
+        self.spend(false, 0, start);
         let mut cache = self.cache.borrow_mut();
         if cache.len() < MAX_CACHED_DIRS {
             cache.insert(dir.to_vec(), listing.clone());
@@ -186,21 +271,11 @@ impl Disk for RootDisk {
     }
 
     fn read_regular(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
-        let at = self.locate(path, true)?;
-        // checked before opening, so that no device or FIFO is ever opened; the descriptor
-        // opened is then checked to be that very file
-        let seen = statat(&at.dir, at.name.as_slice(), AtFlags::SYMLINK_NOFOLLOW).ok()?;
-        if FileType::from_raw_mode(seen.st_mode) != FileType::RegularFile {
-            return None;
-        }
-        let fd = openat(&at.dir, at.name.as_slice(), READ, Mode::empty()).ok()?;
-        let opened = fstat(&fd).ok()?;
-        if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino) {
-            return None;
-        }
-        let mut buf = Vec::new();
-        std::fs::File::from(fd).take(max as u64).read_to_end(&mut buf).ok()?;
-        Some(buf)
+        self.read_file(path, max, false)
+    }
+
+    fn read_named(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
+        self.read_file(path, max, true)
     }
 
     fn lstat(&self, path: &[u8]) -> Option<Meta> {
@@ -405,6 +480,27 @@ mod tests {
         for _ in 0..2 {
             let got = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("a lookup blocked on the FIFO");
             assert_eq!(got, (true, (Some(FileKind::Other), Some(FileKind::Symlink))));
+        }
+    }
+
+    /// `/proc/self` is straceback, magic links mean other namespaces: both unknown, by
+    /// `openat2` and by the walk by hand alike; a pid's directory is a directory.
+    #[test]
+    fn issue22_item9_proc_self_and_magic_links_are_unknown() {
+        let tmp = tempfile::tempdir().unwrap();
+        symlink("/proc/self/root/etc", tmp.path().join("hostetc")).unwrap();
+        symlink("/proc/self", tmp.path().join("me")).unwrap();
+        let at = |name: &str| tmp.path().join(name).as_os_str().as_encoded_bytes().to_vec();
+        let pid = format!("/proc/{}", std::process::id());
+        for disk in both(Path::new("/")) {
+            assert!(disk.list(b"/proc/self").is_none() && disk.list(b"/proc/thread-self").is_none());
+            assert!(!disk.exists(b"/proc/self/status") && disk.read_regular(b"/proc/self/status", 10).is_none());
+            assert!(disk.list(b"/proc/self/root").is_none() && disk.list(b"/proc/1/root/etc").is_none());
+            assert!(disk.list(&[at("hostetc"), b"/".to_vec()].concat()).is_none());
+            assert!(!disk.exists(&[at("hostetc"), b"/passwd".to_vec()].concat()));
+            assert!(disk.list(&at("me")).is_none() && disk.lstat(&at("me")).is_some());
+            assert!(disk.list(pid.as_bytes()).is_some_and(|l| l.names.contains(&b"status".to_vec())));
+            assert!(disk.list(b"/etc").is_some(), "the rest of the disk is as before");
         }
     }
 

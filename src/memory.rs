@@ -12,6 +12,10 @@ pub const ENTRY: usize = 64;
 /// `<unfinished ...>` calls waiting for their `resumed` tail (one input).
 pub const PENDING: usize = 16 << 20;
 
+/// The members of one `-ff` set read together: what each keeps, and the readers and next
+/// events of those held open (`flow::stream::MergedStream`).
+pub const INPUTS: usize = 128 << 20;
+
 /// The process table: per-process records, descriptor tables, cwds, credentials.
 pub const PROCESSES: usize = 32 << 20;
 /// One descriptor table (a process holding this much is emptied, its descriptors unknown).
@@ -54,6 +58,10 @@ pub fn cut(text: &str, max: usize) -> String {
     format!("{}…", &text[..end])
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// What the caps dropped, counted while reading (the report's `summary.memory_caps`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Dropped {
@@ -75,4 +83,8 @@ pub struct Dropped {
     pub stuck_calls: u64,
     /// Waits on more targets than the 4,096 kept (not attributed to any).
     pub wait_targets: u64,
+    /// Members of a `-ff` set not read: what they would keep passes `INPUTS` (absent
+    /// when 0: only a set of some 100,000 files reaches it).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub files: u64,
 }

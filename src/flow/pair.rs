@@ -107,7 +107,7 @@ impl Pairer {
     }
 
     /// A pairer keeping at most `budget` bytes of waiting heads.
-    fn with_budget(budget: usize) -> Self {
+    pub fn with_budget(budget: usize) -> Self {
         Pairer {
             open: HashMap::default(),
             names: HashMap::default(),
@@ -261,6 +261,11 @@ impl Pairer {
             Some(&(1, bits)) => Some(key_of(bits)),
             _ => None,
         }
+    }
+
+    /// Whether no call waits for its tail.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
     }
 
     /// The calls begun and not yet resumed, as unfinished events (what a live trace is

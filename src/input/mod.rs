@@ -65,38 +65,64 @@ impl Input {
 
     /// Opens the stream, decompressing gzip transparently.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, Error> {
-        self.open_with(None)
-    }
-
-    /// [`Input::open`] for one member of a large set: the file is held open only while
-    /// `files` has room, else opened, sought and closed around each read (a `-ff` set of
-    /// 10,000 files under `ulimit -n 1024`).
-    pub fn open_shared(&self, files: &OpenFiles) -> Result<Box<dyn BufRead + Send>, Error> {
-        self.open_with(Some(files))
-    }
-
-    fn open_with(&self, files: Option<&OpenFiles>) -> Result<Box<dyn BufRead + Send>, Error> {
-        let raw: Box<dyn Read + Send> = match (&self.path, files) {
-            (None, _) => Box::new(io::stdin()),
-            (Some(p), None) => Box::new(open_file(p)?),
-            (Some(p), Some(files)) => {
-                drop(open_file(p)?);
-                Box::new(Reopening { path: p.clone(), file: None, offset: 0, files: files.clone() })
-            }
+        let raw: Box<dyn Read + Send> = match &self.path {
+            None => Box::new(io::stdin()),
+            Some(p) => Box::new(open_file(p)?),
         };
-        let size = if files.is_some() { SHARED_READ } else { READ_BUF };
-        let mut reader = BufReader::with_capacity(size, raw);
-        let is_gzip = reader.fill_buf().map_err(|e| self.io_error(e))?.starts_with(&[0x1f, 0x8b]);
-        if is_gzip {
-            let gz = flate2::bufread::MultiGzDecoder::new(reader);
-            return Ok(Box::new(BufReader::with_capacity(size, gz)));
+        let reader = BufReader::with_capacity(READ_BUF, raw);
+        Ok(gzip(reader, READ_BUF).map_err(|e| self.io_error(e))?.unwrap_or_else(|plain| plain))
+    }
+
+    /// [`Input::open`] for one member of a large set, from `offset` on: the file is held
+    /// open only while `files` has room, else opened, sought and closed around each read (a
+    /// `-ff` set of 10,000 files under `ulimit -n 1024`). Also says whether the file is plain
+    /// text (gzip is decompressed from its start: only a plain file is reopened at an offset).
+    pub fn open_shared(&self, files: &OpenFiles, offset: u64) -> Result<(Box<dyn BufRead + Send>, bool), Error> {
+        use std::io::{Seek, SeekFrom};
+        let Some(p) = &self.path else { return Ok((self.open()?, false)) };
+        let mut f = open_file(p)?;
+        let err = |e| self.io_error(e);
+        if offset == 0 && is_gzip(&mut f).map_err(err)? {
+            f.seek(SeekFrom::Start(0)).map_err(err)?;
+            let raw = Reopening::new(p, f, 0, files);
+            let gz = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(SHARED_READ, raw));
+            return Ok((Box::new(BufReader::with_capacity(SHARED_READ, gz)), false));
         }
-        Ok(Box::new(reader))
+        f.seek(SeekFrom::Start(offset)).map_err(err)?;
+        // the caller's line reader is the only buffer: a parked member drops it all
+        Ok((Box::new(BufReader::with_capacity(0, Reopening::new(p, f, offset, files))), true))
     }
 
     pub fn io_error(&self, source: io::Error) -> Error {
         Error::Input { name: self.name(), source }
     }
+}
+
+/// Whether `f` starts with gzip's magic bytes (read from where it is).
+fn is_gzip(f: &mut File) -> io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < magic.len() {
+        match f.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got == magic.len() && magic == [0x1f, 0x8b])
+}
+
+/// `reader` decompressed (`Ok`) when it starts with gzip's magic bytes, else as it is (`Err`).
+fn gzip<R: BufRead + Send + 'static>(
+    mut reader: R,
+    size: usize,
+) -> io::Result<Result<Box<dyn BufRead + Send>, Box<dyn BufRead + Send>>> {
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(reader);
+        return Ok(Ok(Box::new(BufReader::with_capacity(size, gz))));
+    }
+    Ok(Err(Box::new(reader)))
 }
 
 /// How many files the members of a set may hold open at once, shared by them: a quarter of
@@ -140,31 +166,44 @@ const MAX_HELD: usize = 256;
 /// and sought for each read.
 struct Reopening {
     path: PathBuf,
-    /// Open and counted in `files`.
+    /// Open at `offset`: counted in `files` (`held`), or just opened, for one read.
     file: Option<File>,
+    held: bool,
     offset: u64,
     files: OpenFiles,
+}
+
+impl Reopening {
+    /// `file` is open at `offset`: kept for its first read, and after it if `files` has room.
+    fn new(path: &Path, file: File, offset: u64, files: &OpenFiles) -> Self {
+        Reopening { path: path.to_path_buf(), file: Some(file), held: files.take(), offset, files: files.clone() }
+    }
+
+    /// Closes the file, giving its slot back.
+    fn close(&mut self) {
+        if self.file.take().is_some() && std::mem::take(&mut self.held) {
+            self.files.give_back();
+        }
+    }
 }
 
 impl Read for Reopening {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         use std::io::{Seek, SeekFrom};
-        if let Some(f) = &mut self.file {
-            let n = f.read(buf)?;
-            self.offset += n as u64;
-            if n == 0 {
-                // at its end: the slot goes to another member
-                self.file = None;
-                self.files.give_back();
+        let f = match &mut self.file {
+            Some(f) => f,
+            None => {
+                let mut f = File::open(&self.path)?;
+                f.seek(SeekFrom::Start(self.offset))?;
+                self.held = self.files.take();
+                self.file.insert(f)
             }
-            return Ok(n);
-        }
-        let mut f = File::open(&self.path)?;
-        f.seek(SeekFrom::Start(self.offset))?;
+        };
         let n = f.read(buf)?;
         self.offset += n as u64;
-        if n > 0 && self.files.take() {
-            self.file = Some(f);
+        // at its end the slot goes to another member; without a slot, the file is closed
+        if n == 0 || !self.held {
+            self.close();
         }
         Ok(n)
     }
@@ -172,9 +211,7 @@ impl Read for Reopening {
 
 impl Drop for Reopening {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
-            self.files.give_back();
-        }
+        self.close();
     }
 }
 

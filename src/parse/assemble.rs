@@ -56,6 +56,11 @@ impl Assembler {
         Assembler { fast: true, ..Self::new(default_pid) }
     }
 
+    /// Whether a call waits for the rest of its line (the next line may complete it).
+    pub fn is_waiting(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// The counts so far, with the time span.
     pub fn stats(&self) -> ParseStats {
         let mut s = self.stats.clone();

@@ -40,6 +40,8 @@ pub struct LineReader<R> {
     read: usize,
     /// The line being read holds an ESC byte (strace `--color`).
     escaped: bool,
+    /// Bytes read from `inner` so far.
+    pulled: u64,
 }
 
 impl<R: Read> LineReader<R> {
@@ -67,6 +69,7 @@ impl<R: Read> LineReader<R> {
             line_no: 0,
             overlong: 0,
             escaped: false,
+            pulled: 0,
         }
     }
 
@@ -163,6 +166,7 @@ impl<R: Read> LineReader<R> {
             }
         };
         self.end += n;
+        self.pulled += n as u64;
         self.eof = n == 0;
         Ok(())
     }
@@ -178,6 +182,12 @@ impl<R: Read> LineReader<R> {
         (self.end, self.scanned, self.start) = (self.end - self.start, self.scanned - self.start, 0);
         self.buf.truncate(2 * read);
         self.buf.shrink_to_fit();
+    }
+
+    /// The offset in the input of the first byte not yet handed out: where the next line
+    /// starts (a member of a large `-ff` set is reopened there, see `flow::stream`).
+    pub fn consumed(&self) -> u64 {
+        self.pulled - (self.end - self.start) as u64
     }
 
     /// Lines read so far (the number of the last one).

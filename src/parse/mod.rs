@@ -130,6 +130,8 @@ pub struct ParseStats {
     pub overlong: u64,
     /// `<unfinished ...>` calls given up before their tail came (the pairer's memory cap).
     pub unfinished_dropped: u64,
+    /// Members of a `-ff` set not read (the inputs' memory cap).
+    pub files_unread: u64,
     /// The earliest and latest absolute timestamps seen.
     pub first_time: Option<Timestamp<'static>>,
     /// See `first_time`.
@@ -145,6 +147,7 @@ impl ParseStats {
         self.skipped += o.skipped;
         self.overlong += o.overlong;
         self.unfinished_dropped += o.unfinished_dropped;
+        self.files_unread += o.files_unread;
         if let Some(t) = &o.first_time {
             if self.first_time.as_ref().is_none_or(|f| t.secs() < f.secs()) {
                 self.first_time = Some(t.clone());

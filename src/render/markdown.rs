@@ -40,6 +40,9 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
     if s.some_syscalls_only {
         writeln!(out, "- {}", words::SOME_SYSCALLS_ONLY)?;
     }
+    if let Some(files) = words::files_unread(s.memory_caps.files) {
+        writeln!(out, "- {files}")?;
+    }
     let symptoms = words::symptom_line(report);
     if !symptoms.is_empty() {
         writeln!(out, "- symptoms: {}", md(&symptoms))?;

@@ -51,6 +51,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     if report.summary.overflow_failures > 0 {
         writeln!(out, "{}", fit(&words::overflow(report.summary.overflow_failures), w).yellow())?;
     }
+    if let Some(files) = words::files_unread(report.summary.memory_caps.files) {
+        writeln!(out, "{}", fit(&files, w).yellow())?;
+    }
     if let Some(caps) = words::memory_caps_short(&report.summary.memory_caps) {
         writeln!(out, "{}", fit(&caps, w).yellow())?;
     }

@@ -124,6 +124,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.overflow_failures > 0 {
         writeln!(out, "{}", words::overflow(s.overflow_failures).yellow())?;
     }
+    if let Some(files) = words::files_unread(s.memory_caps.files) {
+        writeln!(out, "{}", files.yellow())?;
+    }
     if let Some(caps) = words::memory_caps(&s.memory_caps) {
         writeln!(out, "{}", caps.yellow())?;
     }

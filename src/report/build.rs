@@ -123,6 +123,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         typo_budget_spent,
         memory_caps: MemoryCaps {
             unfinished_calls: stats.unfinished_dropped,
+            files: stats.files_unread,
             stuck_calls: waits.stuck_overflow,
             wait_targets: waits.overflow,
             ..dropped

@@ -127,7 +127,7 @@ fn descriptor_limit(opened: &[Vec<u8>], limit: Option<&NoFile>, disk: &dyn Disk)
     let value = limit.and_then(|l| l.soft.value());
     let before = limit.map_or(&[][..], |l| &l.read_before[..]);
     before.iter().rev().chain(opened.iter().rev().take(MAX_FILES)).find_map(|p| {
-        let content = disk.read_regular(p, MAX_FILE).filter(|c| !c.contains(&0))?;
+        let content = disk.read_named(p, MAX_FILE).filter(|c| !c.contains(&0))?;
         let (line, text) = setting::descriptor_limit(&content, value)?;
         let path = TraceText::from(p.as_slice());
         Some(Reference::Setting { path, line, searched: None, sets: Sets::DescriptorLimit, text: text.into() })
@@ -210,7 +210,7 @@ pub fn find_reference(
         .rev()
         .filter(|p| Some(p.as_slice()) != wrong)
         .take(MAX_FILES)
-        .filter_map(|p| disk.read_regular(p, MAX_FILE).map(|c| (p, c)))
+        .filter_map(|p| disk.read_named(p, MAX_FILE).map(|c| (p, c)))
         .filter(|(_, c)| !c.contains(&0))
         .collect();
     for needle in &needles {
@@ -289,6 +289,44 @@ mod tests {
         for wrong in ["/var/www/htlm/about.html", "/srv/uxshop/pubilc/index.html"] {
             assert_eq!(find_reference(&path(wrong), &opened, None, &disk), None, "{wrong}");
         }
+    }
+
+    /// The reproducer's shape: the process read 20 files of 4 MiB, then 12 paths it names
+    /// fail. Every read of the report is inside one budget (64 MiB): not 12 × 80 MiB.
+    #[test]
+    fn issue22_item8_fix_pointer_reads_are_inside_one_budget() {
+        // just under 4 MiB, as the reproducer's: 16 of them leave a few bytes of the budget
+        let blob = b"x".repeat(99).into_iter().chain([b'\n']).cycle().take((4 << 20) - 64).collect::<Vec<u8>>();
+        let files: Vec<(String, &[u8])> = (0..20).map(|i| (format!("/srv/app/f{i:02}.conf"), &blob[..])).collect();
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+        let (root, opened) = setup(&files);
+        let disk = RootDisk::new(root.path());
+        for k in 0..12 {
+            assert_eq!(find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), &opened, None, &disk), None);
+        }
+        let spent = disk.spent();
+        // a file cut by the budget is read one byte past it (and not used)
+        assert!(spent.bytes <= (64 << 20) + 1, "{spent:?}");
+        // 16 whole files and one cut at most (fewer if the 2 s ran out first), not 12 × 20
+        assert!((1..=17).contains(&spent.files), "{spent:?}");
+    }
+
+    /// A trace saying the process read a root-only file cannot make a run as root confirm a
+    /// word on one of its lines; a file others may read, or in an application tree, is read.
+    #[test]
+    fn issue22_item8_root_only_files_are_not_read_for_a_trace() {
+        use std::os::unix::fs::PermissionsExt;
+        let (root, opened) =
+            setup(&[("/etc/shadow", b"root:$6$x:19000:0:99999:7:::\n"), ("/srv/app/secret.ini", b"user = root\n")]);
+        for (p, mode) in [("etc/shadow", 0o640), ("srv/app/secret.ini", 0o600)] {
+            std::fs::set_permissions(root.path().join(p), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let disk = RootDisk::new(root.path());
+        let t = path("/etc/root");
+        assert_eq!(find_reference(&t, &opened[..1], None, &disk), None);
+        assert_eq!(find_reference(&t, &opened[1..], None, &disk), file("/srv/app/secret.ini", 1));
+        std::fs::set_permissions(root.path().join("etc/shadow"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(find_reference(&t, &opened[..1], None, &disk), file("/etc/shadow", 1));
     }
 
     #[test]

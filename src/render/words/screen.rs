@@ -64,6 +64,16 @@ pub(crate) fn overflow(n: u64) -> String {
     format!("{} not grouped: --max-groups reached", count(n, "failure", "failures"))
 }
 
+/// Members of a `-ff` set left unread by the inputs' memory cap.
+pub(crate) fn files_unread(n: u64) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{} of the -ff set not read: the memory cap of all inputs together (128 MiB) was reached",
+            count(n, "file", "files")
+        )
+    })
+}
+
 /// Which tables reached their memory cap, in a short line (the default screen), when one did.
 pub(crate) fn memory_caps_short(c: &crate::report::MemoryCaps) -> Option<String> {
     let tables = [
