@@ -31,6 +31,8 @@ pub struct Options {
     pub strace_args: Vec<String>,
     /// `run`/`attach --for`: stop tracing by itself after this long.
     pub stop_after: Option<std::time::Duration>,
+    /// `attach --yes`: attach to more than [`crate::tracer::ASK_ABOVE`] processes unasked.
+    pub attach_many: bool,
     pub format: Format,
     /// `None`: show everything.
     pub top: Option<usize>,
@@ -59,6 +61,7 @@ impl Options {
         let mut launch = None;
         let mut strace_args = None;
         let mut stop_after = None;
+        let mut attach_many = false;
         let (mode, files, r) = match cli.command {
             Some(Command::Events(e)) => (Mode::Events, e.files, cli.analyze.report),
             Some(Command::Completions { shell }) => (Mode::Completions(shell), vec![], cli.analyze.report),
@@ -73,6 +76,7 @@ impl Options {
                 launch = Some(Launch::Attach(a.pids));
                 strace_args = a.strace_args;
                 stop_after = a.for_duration;
+                attach_many = a.yes;
                 (Mode::Analyze, vec![], a.report)
             }
             None => (Mode::Analyze, cli.analyze.files, cli.analyze.report),
@@ -90,6 +94,7 @@ impl Options {
         let inputs = if files.is_empty() { vec![Input::stdin()] } else { expand(&files) };
         let mut options = Self::validated(mode, inputs, launch, strace_args, r)?;
         options.stop_after = stop_after.as_deref().map(duration).transpose()?;
+        options.attach_many = attach_many;
         Ok(options)
     }
 
@@ -133,6 +138,7 @@ impl Options {
             launch,
             strace_args,
             stop_after: None,
+            attach_many: false,
             format: r.format,
             top: if r.all { None } else { Some(r.top) },
             verbose: r.verbose || r.all,

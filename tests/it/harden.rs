@@ -211,3 +211,70 @@ fn issue22_item3_attach_leaves_out_straceback_and_its_ancestors() {
     assert!(line.starts_with("straceback: attached to 1 process ("), "{line}");
     assert!(line.contains("left out: straceback itself and "), "{line}");
 }
+
+#[test]
+fn issue22_item3_attach_refuses_the_process_tracing_straceback() {
+    // bash execs strace, so `$$` is the strace that traces straceback
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let script = format!("exec strace -f -o /dev/null {} attach --no-disk $$", sb.display());
+    let out = std::process::Command::new("bash").args(["-c", &script]).output().expect("bash");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ptrace") && err.contains("restricted") {
+        return; // this host forbids ptrace: nothing to check
+    }
+    let err = crate::harness::input_error(&out);
+    assert!(err.contains("that is the process tracing straceback (strace)"), "{err}");
+}
+
+/// Waits until `pid`'s status shows a tracer, at most the harness's limit.
+fn traced(pid: u32) -> bool {
+    let end = std::time::Instant::now() + crate::harness::RUN_LIMIT;
+    while std::time::Instant::now() < end {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if status.lines().any(|l| l.starts_with("TracerPid:") && l.trim_end() != "TracerPid:\t0") {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn issue22_item3_attach_asks_before_more_than_500_processes() {
+    use crate::harness::{children, Group, RUN_LIMIT};
+    let script = "i=0; while [ $i -lt 501 ]; do sleep 600 & i=$((i+1)); done; wait";
+    let shell = Group::spawn(std::process::Command::new("sh").args(["-c", script]));
+    assert_eq!(children(shell.pid(), 501, RUN_LIMIT).len(), 501);
+    // stdin is not a terminal: nobody to ask, so refused, saying how many
+    let out = run(&["attach", "--no-disk", &shell.pid().to_string()]);
+    let err = crate::harness::input_error(&out);
+    assert!(err.contains("that is 502 processes (with every live descendant), more than 500"), "{err}");
+    assert!(err.contains("Add --yes to attach them all"), "{err}");
+}
+
+#[test]
+fn issue22_item4_attach_counts_what_strace_attached_and_names_what_it_refused() {
+    use crate::harness::{children, Group, RUN_LIMIT};
+    // a shell with three children, the shell already traced by another strace
+    let shell = Group::spawn(std::process::Command::new("sh").args(["-c", "for i in 1 2 3; do sleep 600 & done; wait"]));
+    let pid = shell.pid();
+    let kids = children(pid, 3, RUN_LIMIT);
+    assert_eq!(kids.len(), 3);
+    let other = Group::spawn(
+        std::process::Command::new("strace")
+            .args(["-o", "/dev/null", "-p", &pid.to_string()])
+            .stderr(std::process::Stdio::null()),
+    );
+    assert!(traced(pid), "the other strace attached");
+    let out = run(&["attach", "--no-disk", "--color", "never", "--for", "1", &pid.to_string()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ptrace") && err.contains("restricted") {
+        return; // this host forbids ptrace: nothing to check
+    }
+    let line = err.lines().find(|l| l.starts_with("straceback: attached to ")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with(&format!("straceback: attached to 3 processes (the 3 children of {pid}: ")), "{line}");
+    let refused = format!("{pid} itself: Operation not permitted — already traced by pid {} (strace)", other.pid());
+    assert!(line.contains(&refused), "{line}");
+    assert!(err.contains("straceback: detached from 3 processes"), "{err}");
+    assert!(!err.contains("Process ") && !err.contains("PTRACE_SEIZE"), "strace's own lines are summed up: {err}");
+}
