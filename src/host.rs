@@ -103,7 +103,8 @@ impl Tree {
 pub fn tracer(pid: Pid) -> Option<(Pid, String)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let by: Pid = status.lines().find_map(|l| l.strip_prefix("TracerPid:"))?.trim().parse().ok().filter(|&p| p != 0)?;
-    let name = std::fs::read_to_string(format!("/proc/{by}/comm")).map(|c| c.trim_end().to_string()).unwrap_or_default();
+    let name =
+        std::fs::read_to_string(format!("/proc/{by}/comm")).map(|c| c.trim_end().to_string()).unwrap_or_default();
     Some((by, name))
 }
 

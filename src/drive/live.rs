@@ -45,7 +45,8 @@ impl Session<'_> {
     ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
         interrupt::install();
         self.note_blocked(launch);
-        let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args, self.options.attach_many)?;
+        let tracer::Tracer { mut child, trace, messages, trees } =
+            tracer::start(launch, &self.options.strace_args, self.options.attach_many)?;
         // the traced pids are this host's: who a process runs as is in /proc when the trace
         // does not say
         self.analyzer.read_live_ids(Box::new(|pid| {

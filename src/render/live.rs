@@ -4,10 +4,10 @@
 use super::words;
 use crate::event::Pid;
 use crate::host::Tree;
-use crate::tracer::Refusal;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
 use crate::text::TraceText;
+use crate::tracer::Refusal;
 
 /// `suspect: /etc/x.conf  ENOENT  openat pid 42  likely typo: /etc/x.cnf exists  → HTTP 500`.
 pub(crate) fn suspect_line(s: &LiveSuspect) -> String {
@@ -83,14 +83,21 @@ pub(crate) fn attached(trees: &[(Tree, bool)], refused: &[Refusal]) -> String {
     parts.extend(refusals(refused));
     let left_out: usize = trees.iter().map(|(t, _)| t.left_out).sum();
     if left_out > 0 {
-        parts.push(format!("left out: straceback itself and {} above it", words::count(left_out as u64, "process", "processes")));
+        parts.push(format!(
+            "left out: straceback itself and {} above it",
+            words::count(left_out as u64, "process", "processes")
+        ));
     }
     format!("attached to {} ({})", words::count(total as u64, "process", "processes"), parts.join("; "))
 }
 
 /// Refusals strace reported after the attached line was printed.
 pub(crate) fn refused_later(refused: &[Refusal]) -> String {
-    format!("strace could not attach to {}: {}", words::count(refused.len() as u64, "more process", "more processes"), refusals(refused).join("; "))
+    format!(
+        "strace could not attach to {}: {}",
+        words::count(refused.len() as u64, "more process", "more processes"),
+        refusals(refused).join("; ")
+    )
 }
 
 /// `detached from 1,885 processes` (strace says it once per process).
@@ -105,7 +112,12 @@ fn refusals(refused: &[Refusal]) -> Vec<String> {
         .iter()
         .filter(|r| r.asked)
         .map(|r| match &r.traced_by {
-            Some((by, name)) => format!("{} itself: {} — already traced by pid {by} ({})", r.pid, TraceText::from(r.why.as_str()), TraceText::from(name.as_str())),
+            Some((by, name)) => format!(
+                "{} itself: {} — already traced by pid {by} ({})",
+                r.pid,
+                TraceText::from(r.why.as_str()),
+                TraceText::from(name.as_str())
+            ),
             None => format!("{} itself: {}", r.pid, TraceText::from(r.why.as_str())),
         })
         .collect();
@@ -117,7 +129,12 @@ fn refusals(refused: &[Refusal]) -> Vec<String> {
         let n = pids.len() as u64;
         out.push(match why {
             "No such process" => format!("{} exited during the walk", words::count(n, "process", "processes")),
-            _ => format!("{} not attached: {} ({})", words::count(n, "process", "processes"), TraceText::from(why), pid_list(&pids)),
+            _ => format!(
+                "{} not attached: {} ({})",
+                words::count(n, "process", "processes"),
+                TraceText::from(why),
+                pid_list(&pids)
+            ),
         });
     }
     out

@@ -252,7 +252,8 @@ fn issue22_item4_refusals_are_named_and_exits_during_the_walk_counted() {
 #[test]
 fn what_was_attached_and_what_was_missed() {
     use crate::host::Tree;
-    let tree = |root, below: &[u32], children_only| (Tree { root, below: below.to_vec(), children_only, left_out: 0 }, true);
+    let tree =
+        |root, below: &[u32], children_only| (Tree { root, below: below.to_vec(), children_only, left_out: 0 }, true);
     assert_eq!(
         super::live::attached(&[tree(2341, &[2342, 2343], true)], &[]),
         "attached to 3 processes (2341 and its 2 children 2342 2343)"

@@ -126,6 +126,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         ignored_durations,
         ignored_timestamps: ignored_times,
         failures_only,
+        interrupted: None,
     };
     let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
     // a live trace went on after its last line, until strace stopped

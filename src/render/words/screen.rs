@@ -37,6 +37,15 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     )
 }
 
+/// The header's note on saved files whose reading Ctrl-C stopped.
+pub(crate) fn interrupted(cut: &crate::report::ReadCut) -> String {
+    format!(
+        "interrupted: {} of {} bytes read (Ctrl-C); the report covers those only",
+        number(cut.read_bytes),
+        number(cut.total_bytes)
+    )
+}
+
 /// The header's note on a trace of failed calls only.
 pub(crate) const FAILURES_ONLY: &str =
     "this trace shows failed calls only (strace -Z): what succeeded after them is not in it";
