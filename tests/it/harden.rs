@@ -413,3 +413,47 @@ fn issue22_item11_a_second_ctrl_c_under_run_exits_130() {
         assert_eq!(status.code(), Some(130), "not the killed command's 137");
     }
 }
+
+#[test]
+fn issue22_item6_durations_longer_than_the_process_had_are_ignored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let connect = "connect(3, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0";
+    // an hour-long connect whose process made its next call a second later
+    let hour = format!("9 10:00:00.000000 {connect} <3600.000000>\n9 10:00:01.000000 getpid() = 9\n");
+    let f = trace(&dir, "hour.txt", &hour);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["ignored_durations"], 1, "{}", r["summary"]);
+    assert!(r["waiting"]["verdict"].is_null(), "{}", r["waiting"]);
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("3600") && !screen.contains("slow:"), "{screen}");
+    // 1,000 connects of 0.1 s each, 100 µs apart: together 100 s in a 0.1 s trace
+    let many: String = (0..1000).map(|i| format!("7 10:00:00.{:06} {connect} <0.100000>\n", i * 100)).collect();
+    let f = trace(&dir, "many.txt", &many);
+    let r = report(&["--no-disk", &f]);
+    // the last one may have gone on after the trace's last line: strace printed it when it ended
+    assert_eq!(r["summary"]["ignored_durations"], 999, "{}", r["summary"]);
+    let waits = r["waits"].as_array().expect("waits");
+    assert!(waits.iter().all(|w| w["total_s"].as_f64().unwrap_or(0.0) <= 0.1 + 1e-9), "{waits:?}");
+    // a call that outlasted the line another process wrote after it
+    let past_end = format!("9 10:00:00.000000 {connect} <100.000000>\n8 10:00:02.000000 getpid() = 8\n");
+    let r = report(&["--no-disk", &trace(&dir, "end.txt", &past_end)]);
+    assert_eq!(r["summary"]["ignored_durations"], 1, "{}", r["summary"]);
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &trace(&dir, "end.txt", &past_end)]);
+    assert!(verbose.contains("past the process's next line or the trace's end"), "{verbose}");
+}
+
+#[test]
+fn issue22_item6_durations_the_trace_allows_are_kept() {
+    // each read ends before its process's next line (one 1 µs early: the two clocks differ)
+    let dir = tempfile::tempdir().expect("tmp");
+    let t = "9 10:00:00.000000 read(3</srv/db.sock>, \"x\", 1) = 1 <0.500000>\n\
+             9 10:00:00.499999 read(3</srv/db.sock>, \"x\", 1) = 1 <0.500000>\n\
+             8 10:00:00.600000 read(4</srv/b.sock>, \"x\", 1) = 1 <2.000000>\n\
+             9 23:59:59.900000 read(3</srv/db.sock>, \"x\", 1) = 1 <0.200000>\n\
+             9 00:00:00.100001 getpid() = 9\n";
+    let r = report(&["--no-disk", &trace(&dir, "t.txt", t)]);
+    assert_eq!(r["summary"]["ignored_durations"], 0, "{}", r["summary"]);
+    let db = r["waits"].as_array().expect("waits").iter().find(|w| w["target"] == "/srv/db.sock").cloned();
+    let total = db.as_ref().and_then(|w| w["total_s"].as_f64()).unwrap_or(0.0);
+    assert!((total - 1.2).abs() < 1e-6, "{db:?}");
+}

@@ -18,6 +18,7 @@
 mod attach;
 mod blocking;
 mod calls;
+mod impossible;
 pub(crate) mod on;
 pub(crate) mod requests;
 mod targets;
@@ -136,6 +137,12 @@ pub(crate) struct Waits {
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
+    /// Each process's last wait timed by `-T`, until its next line confirms the duration
+    /// (see [`impossible`]).
+    timed: HashMap<Pid, impossible::Timed>,
+    /// `-T` durations taken back: the process's next line, or the trace's end, came before
+    /// the call could have ended.
+    pub impossible: u64,
 }
 
 impl Waits {
@@ -240,7 +247,7 @@ impl Waits {
         if !self.retrying.is_empty() {
             if let Some(on) = self.retried(pid, sc, info.does) {
                 if let Some(secs) = sc.duration.or(sc.span) {
-                    self.add(pid, on, &sc.name, secs, ev.line, false, false);
+                    self.add_timed(pid, ev, sc, on, secs, false, false);
                 }
                 return;
             }
@@ -320,7 +327,15 @@ impl Waits {
         }
         let Some(secs) = secs else { return };
         let idle = self.is_idle(pid, &on, fd, does);
-        self.add(pid, on, &sc.name, secs, ev.line, idle, timeout);
+        self.add_timed(pid, ev, sc, on, secs, idle, timeout);
+    }
+
+    /// [`Waits::add`] for the call `sc` of line `ev`, its `-T` duration held until the
+    /// process's next line confirms it.
+    #[allow(clippy::too_many_arguments)]
+    fn add_timed(&mut self, pid: Pid, ev: &Event, sc: &Syscall, on: On, secs: f64, idle: bool, timeout: bool) {
+        let added = self.add(pid, on, &sc.name, secs, ev.line, idle, timeout);
+        self.held(pid, ev, sc, added);
     }
 
     /// Ends `pid`'s pending wait: attributed to `next` when the process served a descriptor
@@ -389,7 +404,16 @@ impl Waits {
     }
 
     #[allow(clippy::too_many_arguments)] // one wait's facts
-    fn add(&mut self, pid: Pid, on: On, syscall: &str, secs: f64, line: u64, idle: bool, timeout: bool) {
+    fn add(
+        &mut self,
+        pid: Pid,
+        on: On,
+        syscall: &str,
+        secs: f64,
+        line: u64,
+        idle: bool,
+        timeout: bool,
+    ) -> Option<impossible::Added> {
         let id = match self.index.get(&on) {
             Some(&id) => id,
             None if self.targets.len() < MAX_TARGETS => {
@@ -413,7 +437,7 @@ impl Waits {
             }
             None => {
                 self.overflow += 1;
-                return;
+                return None;
             }
         };
         let in_request = !idle && self.requests.in_request(pid);
@@ -421,6 +445,7 @@ impl Waits {
             self.requests.stalled(pid, id, secs);
         }
         let w = &mut self.targets[id];
+        let (longest_before, timeouts_before) = ((w.longest, w.longest_line), (w.timeout_min, w.timeout_secs));
         w.total += secs;
         w.count += 1;
         if !idle {
@@ -437,14 +462,31 @@ impl Waits {
             w.timeout_secs = w.timeout_secs.max(secs);
             w.timeout_min = w.timeout_min.min(secs);
         }
-        match w.syscalls.iter().position(|(n, _)| n == syscall) {
-            Some(k) => w.syscalls[k].1 += 1,
-            None if w.syscalls.len() < SYSCALLS => w.syscalls.push((syscall.to_string(), 1)),
-            None => {}
-        }
+        let counted = match w.syscalls.iter().position(|(n, _)| n == syscall) {
+            Some(k) => {
+                w.syscalls[k].1 += 1;
+                Some(k)
+            }
+            None if w.syscalls.len() < SYSCALLS => {
+                w.syscalls.push((syscall.to_string(), 1));
+                Some(w.syscalls.len() - 1)
+            }
+            None => None,
+        };
         if !w.pids.contains(&pid) && w.pids.len() < PIDS {
             w.pids.push(pid);
         }
+        Some(impossible::Added {
+            id,
+            secs,
+            line,
+            idle,
+            in_request,
+            timeout,
+            syscall: counted,
+            longest_before,
+            timeouts_before,
+        })
     }
 }
 

@@ -90,8 +90,8 @@ pub(crate) fn ignored_times(durations: u64, timestamps: u64) -> Option<String> {
     let parts: Vec<String> = [
         (
             durations,
-            "duration (negative, not a number or over 116 days)",
-            "durations (negative, not a number or over 116 days)",
+            "duration (negative, not a number, over 116 days, or past the process's next line or the trace's end)",
+            "durations (negative, not a number, over 116 days, or past the process's next line or the trace's end)",
         ),
         (timestamps, "timestamp of another format", "timestamps of another format"),
     ]
