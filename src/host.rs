@@ -108,6 +108,18 @@ pub fn tracer(pid: Pid) -> Option<(Pid, String)> {
     Some((by, name))
 }
 
+/// A process strace could not attach to (`strace: attach: ptrace(PTRACE_SEIZE, N): WHY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub pid: u32,
+    /// strace's reason: `Operation not permitted`, `No such process` (it exited meanwhile).
+    pub why: String,
+    /// A pid given to `attach` (else one found below one).
+    pub asked: bool,
+    /// The process that traces it already, and its name, when one does.
+    pub traced_by: Option<(u32, String)>,
+}
+
 /// Whether `pid` exists (a zombie counts as gone).
 pub fn is_alive(pid: Pid) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| stat_state(&s).is_some_and(|c| c != 'Z'))

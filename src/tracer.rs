@@ -35,18 +35,6 @@ pub struct Tracer {
     pub trees: Vec<Tree>,
 }
 
-/// A process strace could not attach to (`strace: attach: ptrace(PTRACE_SEIZE, N): WHY`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub pid: u32,
-    /// strace's reason: `Operation not permitted`, `No such process` (it exited meanwhile).
-    pub why: String,
-    /// A pid given to `attach` (else one found below one).
-    pub asked: bool,
-    /// The process that traces it already, and its name, when one does.
-    pub traced_by: Option<(u32, String)>,
-}
-
 /// Processes `attach` traces without asking: each traced call of each one stops for strace, so
 /// a whole host's worth slows every service on it (and `attach 1` in a container is that).
 pub const ASK_ABOVE: usize = 500;

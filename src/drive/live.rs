@@ -352,7 +352,7 @@ impl StraceMessages {
 
     /// The refusals from the `from`th on, each said whether it was a process asked for, and
     /// what traces it already when strace was not allowed to.
-    fn refusals(&self, from: usize) -> Vec<tracer::Refusal> {
+    fn refusals(&self, from: usize) -> Vec<host::Refusal> {
         let roots: BTreeSet<Pid> = self.trees.iter().map(|t| t.root).collect();
         self.refused
             .iter()
@@ -360,7 +360,7 @@ impl StraceMessages {
             .map(|(pid, why)| {
                 let root = roots.contains(pid);
                 let by = if root && why == "Operation not permitted" { host::tracer(*pid) } else { None };
-                tracer::Refusal { pid: *pid, why: why.clone(), asked: root, traced_by: by }
+                host::Refusal { pid: *pid, why: why.clone(), asked: root, traced_by: by }
             })
             .collect()
     }

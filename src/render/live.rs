@@ -3,11 +3,11 @@
 
 use super::words;
 use crate::event::Pid;
+use crate::host::Refusal;
 use crate::host::Tree;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
 use crate::text::TraceText;
-use crate::tracer::Refusal;
 
 /// `suspect: /etc/x.conf  ENOENT  openat pid 42  likely typo: /etc/x.cnf exists  → HTTP 500`.
 pub(crate) fn suspect_line(s: &LiveSuspect) -> String {

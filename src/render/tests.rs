@@ -220,8 +220,8 @@ fn live_lines() {
 
 #[test]
 fn issue22_item4_refusals_are_named_and_exits_during_the_walk_counted() {
+    use crate::host::Refusal;
     use crate::host::Tree;
-    use crate::tracer::Refusal;
     let refusal = |pid, why: &str, asked, traced_by: Option<(u32, &str)>| Refusal {
         pid,
         why: why.into(),

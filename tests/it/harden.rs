@@ -457,3 +457,13 @@ fn issue22_item6_durations_the_trace_allows_are_kept() {
     let total = db.as_ref().and_then(|w| w["total_s"].as_f64()).unwrap_or(0.0);
     assert!((total - 1.2).abs() < 1e-6, "{db:?}");
 }
+
+#[test]
+fn issue22_item6_whole_second_stamps_allow_their_step() {
+    // `-t`: stamps truncated to the second; a 0.5 s call and the next line in the same second
+    let dir = tempfile::tempdir().expect("tmp");
+    let t = "9 10:00:00 read(3</srv/db.sock>, \"x\", 1) = 1 <0.500000>\n9 10:00:00 getpid() = 9\n\
+             9 10:00:00 read(3</srv/db.sock>, \"x\", 1) = 1 <3.000000>\n9 10:00:01 getpid() = 9\n";
+    let r = report(&["--no-disk", &trace(&dir, "t.txt", t)]);
+    assert_eq!(r["summary"]["ignored_durations"], 1, "only the 3 s read outlasts its next line: {}", r["summary"]);
+}

@@ -8,10 +8,11 @@
 
 use super::*;
 
-/// The timestamp and the duration come from two clocks (wall and monotonic), each printed to
-/// the microsecond: a line may seem to begin this much before the call ended.
-fn slack(secs: f64) -> f64 {
-    1e-3 + secs * 1e-2
+/// The timestamp and the duration come from two clocks (wall and monotonic), and stamps are
+/// truncated to their step (`resolution`: 1 s with `-t`): a line may seem to begin this much
+/// before the call ended.
+fn slack(secs: f64, resolution: f64) -> f64 {
+    1e-3 + secs * 1e-2 + resolution
 }
 
 /// What a wait added to its target, to be taken back if its duration proves impossible.
@@ -34,8 +35,9 @@ pub(super) struct Added {
 /// A wait added from its `-T` duration, not yet confirmed by its process's next line.
 pub(super) struct Timed {
     added: Added,
-    /// When the call began (its line's timestamp).
+    /// When the call began (its line's timestamp), and the step of that clock.
     began: f64,
+    resolution: f64,
 }
 
 impl Timed {
@@ -44,7 +46,7 @@ impl Timed {
     fn outlasted_by(&self, t: f64) -> bool {
         // `-tt` times count from midnight: a line half a day "earlier" is on the next day
         let t = if t + 43_200.0 < self.began { t + 86_400.0 } else { t };
-        t + slack(self.added.secs) < self.began + self.added.secs
+        t + slack(self.added.secs, self.resolution) < self.began + self.added.secs
     }
 }
 
@@ -54,9 +56,9 @@ impl Waits {
     /// its head is stamped when it ended, and a pair's span is its own two stamps).
     pub(super) fn held(&mut self, pid: Pid, ev: &Event, sc: &Syscall, added: Option<Added>) {
         let (Some(added), Some(_), false) = (added, sc.duration, sc.headless) else { return };
-        let Some(began) = super::super::secs(ev) else { return };
+        let Some(stamp) = ev.time.as_ref().filter(|t| !t.relative) else { return };
         if self.timed.len() < MAX_PROCS || self.timed.contains_key(&pid) {
-            self.timed.insert(pid, Timed { added, began });
+            self.timed.insert(pid, Timed { added, began: stamp.secs(), resolution: stamp.resolution() });
         }
     }
 
