@@ -371,7 +371,7 @@ fn nothing_pending(pid: u32) -> bool {
         let pending = status
             .lines()
             .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
-            .any(|l| l.split_whitespace().nth(1).is_some_and(|m| m.trim_start_matches('0') != ""));
+            .any(|l| l.split_whitespace().nth(1).is_some_and(|m| !m.trim_start_matches('0').is_empty()));
         if !pending {
             return true;
         }
