@@ -31,7 +31,7 @@ pub struct Options {
     pub strace_args: Vec<String>,
     /// `run`/`attach --for`: stop tracing by itself after this long.
     pub stop_after: Option<std::time::Duration>,
-    /// `attach --yes`: attach to more than [`crate::tracer::ASK_ABOVE`] processes unasked.
+    /// `attach --yes`: attach to more than 500 processes (with their descendants) unasked.
     pub attach_many: bool,
     pub format: Format,
     /// `None`: show everything.
