@@ -56,25 +56,42 @@ impl Waits {
     /// its head is stamped when it ended, and a pair's span is its own two stamps).
     pub(super) fn held(&mut self, pid: Pid, ev: &Event, sc: &Syscall, added: Option<Added>) {
         let (Some(added), Some(_), false) = (added, sc.duration, sc.headless) else { return };
+        // a wait shorter than the least slack can never outlast a later line (most calls)
+        if added.secs <= slack(0.0, 0.0) {
+            return;
+        }
         let Some(stamp) = ev.time.as_ref().filter(|t| !t.relative) else { return };
-        if self.timed.len() < MAX_PROCS || self.timed.contains_key(&pid) {
-            self.timed.insert(pid, Timed { added, began: stamp.secs(), resolution: stamp.resolution() });
+        let timed = Timed { added, began: stamp.secs(), resolution: stamp.resolution() };
+        // the latest stays out of the map: most lines follow one of the same process
+        match self.last_timed.replace((pid, timed)) {
+            Some((before, w))
+                if before != pid && (self.timed.len() < MAX_PROCS || self.timed.contains_key(&before)) =>
+            {
+                self.timed.insert(before, w);
+            }
+            _ => {}
         }
     }
 
     /// `pid` has a wait whose duration its next line checks.
     pub fn checks_next(&self, pid: Pid) -> bool {
-        !self.timed.is_empty() && self.timed.contains_key(&pid)
+        self.last_timed.as_ref().is_some_and(|(p, _)| *p == pid)
+            || (!self.timed.is_empty() && self.timed.contains_key(&pid))
     }
 
     /// `pid`'s next line began at `t`: its last timed wait, if it had not ended by then, is
     /// taken back.
     pub fn check_next(&mut self, pid: Pid, t: Option<f64>) {
         let Some(t) = t else { return };
-        if let Some(timed) = self.timed.remove(&pid) {
-            if timed.outlasted_by(t) {
-                self.take_back(pid, timed.added);
+        let timed = match self.last_timed.take() {
+            Some((p, w)) if p == pid => Some(w),
+            other => {
+                self.last_timed = other;
+                self.timed.remove(&pid)
             }
+        };
+        if let Some(timed) = timed.filter(|w| w.outlasted_by(t)) {
+            self.take_back(pid, timed.added);
         }
     }
 
@@ -86,6 +103,7 @@ impl Waits {
         let timed = std::mem::take(&mut self.timed);
         let mut outlasted: Vec<(Pid, Added)> = timed
             .into_iter()
+            .chain(self.last_timed.take())
             .filter(|(_, w)| w.began < end && w.outlasted_by(end))
             .map(|(pid, w)| (pid, w.added))
             .collect();

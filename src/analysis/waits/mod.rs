@@ -140,6 +140,8 @@ pub(crate) struct Waits {
     /// Each process's last wait timed by `-T`, until its next line confirms the duration
     /// (see [`impossible`]).
     timed: HashMap<Pid, impossible::Timed>,
+    /// The latest of them, kept out of `timed` (see [`Waits::held`]).
+    last_timed: Option<(Pid, impossible::Timed)>,
     /// `-T` durations taken back: the process's next line, or the trace's end, came before
     /// the call could have ended.
     pub impossible: u64,
