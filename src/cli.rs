@@ -116,6 +116,10 @@ pub(crate) struct AttachArgs {
     /// print the report, as Ctrl-C would.
     #[arg(long = "for", value_name = "DURATION")]
     pub(crate) for_duration: Option<String>,
+    /// Attach even when that is more than 500 processes (without it, straceback asks on a
+    /// terminal and refuses otherwise: every traced call of each one stops for strace).
+    #[arg(long)]
+    pub(crate) yes: bool,
     /// Processes to attach to, with their threads and every live descendant (children forked
     /// later are followed too).
     #[arg(required = true, value_name = "PID")]

@@ -62,6 +62,13 @@ impl Timestamp<'_> {
         whole.saturating_add(field) as f64 + frac as f64 / scale as f64
     }
 
+    /// The step of the printed clock: 1 s for `-t`, 1 µs for `-tt` (each stamp is truncated
+    /// to it).
+    pub fn resolution(&self) -> f64 {
+        let digits = self.text.iter().position(|&c| c == b'.').map_or(0, |dot| self.text.len() - dot - 1);
+        10f64.powi(-i32::try_from(digits.min(9)).unwrap_or(9))
+    }
+
     /// The timestamp detached from its line.
     pub fn into_owned(self) -> Timestamp<'static> {
         Timestamp { text: Cow::Owned(self.text.into_owned()), relative: self.relative }

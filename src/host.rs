@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use crate::event::Pid;
 
 /// A bound on the processes walked below one root (a fork bomb must not stall us).
-const MAX_DESCENDANTS: usize = 10_000;
+pub const MAX_DESCENDANTS: usize = 10_000;
 
 /// The live children of every thread of `pid`, as `/proc/PID/task/*/children` lists them.
 pub fn children(pid: Pid) -> Vec<Pid> {
@@ -96,6 +96,28 @@ impl Tree {
     pub fn retain(&mut self, mut keep: impl FnMut(Pid) -> bool) {
         self.below.retain(|&p| keep(p));
     }
+}
+
+/// The process tracing `pid` (the `TracerPid:` of its status) and its command name, if one
+/// does.
+pub fn tracer(pid: Pid) -> Option<(Pid, String)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let by: Pid = status.lines().find_map(|l| l.strip_prefix("TracerPid:"))?.trim().parse().ok().filter(|&p| p != 0)?;
+    let name =
+        std::fs::read_to_string(format!("/proc/{by}/comm")).map(|c| c.trim_end().to_string()).unwrap_or_default();
+    Some((by, name))
+}
+
+/// A process strace could not attach to (`strace: attach: ptrace(PTRACE_SEIZE, N): WHY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub pid: u32,
+    /// strace's reason: `Operation not permitted`, `No such process` (it exited meanwhile).
+    pub why: String,
+    /// A pid given to `attach` (else one found below one).
+    pub asked: bool,
+    /// The process that traces it already, and its name, when one does.
+    pub traced_by: Option<(u32, String)>,
 }
 
 /// Whether `pid` exists (a zombie counts as gone).

@@ -79,6 +79,11 @@ pub fn run(options: &Options) -> ExitStatus {
         // nothing was read: no report, and never a success
         error = error.or(Some(ExitStatus::Error));
     }
+    if interrupt::count() >= 2 {
+        // the handler exits 130 too, but the command it killed may end first: its 137 is not
+        // ours to report
+        return ExitStatus::Interrupted;
+    }
     let status = ExitStatus::of_run(ran.command, error, options.exit_code && ran.suspects > 0);
     match result {
         Ok(()) => status,
@@ -116,6 +121,11 @@ pub fn analyze_and_render(options: &Options, out: &mut dyn Write, errors: &mut V
     colored::control::set_override(options.colored);
     if options.live && text && !report.suspects.is_empty() {
         writeln!(out).map_err(Error::Output)?;
+    }
+    let mut report = report;
+    if let (cli::Format::Json, Some(top)) = (options.format, options.top) {
+        // as in every format: summary.suspects still counts them all
+        report.suspects.truncate(top);
     }
     let rendered = match options.format {
         cli::Format::Text if !options.verbose => render::screen::render(&report, terminal_width(), out),

@@ -33,6 +33,8 @@ pub struct Options {
     pub(crate) strace_args: Vec<String>,
     /// `run`/`attach --for`: stop tracing by itself after this long.
     pub(crate) stop_after: Option<std::time::Duration>,
+    /// `attach --yes`: attach to more than 500 processes (with their descendants) unasked.
+    pub(crate) attach_many: bool,
     pub(crate) format: Format,
     /// `None`: show everything.
     pub(crate) top: Option<usize>,
@@ -67,6 +69,7 @@ impl Options {
         let mut launch = None;
         let mut strace_args = None;
         let mut stop_after = None;
+        let mut attach_many = false;
         let (mode, files, r) = match cli.command {
             Some(Command::Events(e)) => (Mode::Events, e.files, cli.analyze.report),
             Some(Command::Completions { shell }) => (Mode::Completions(shell), vec![], cli.analyze.report),
@@ -81,6 +84,7 @@ impl Options {
                 launch = Some(Launch::Attach(a.pids));
                 strace_args = a.strace_args;
                 stop_after = a.for_duration;
+                attach_many = a.yes;
                 (Mode::Analyze, vec![], a.report)
             }
             None => (Mode::Analyze, cli.analyze.files, cli.analyze.report),
@@ -98,6 +102,7 @@ impl Options {
         let inputs = if files.is_empty() { vec![Input::stdin()] } else { expand(&files) };
         let mut options = Self::validated(mode, inputs, launch, strace_args, r)?;
         options.stop_after = stop_after.as_deref().map(duration).transpose()?;
+        options.attach_many = attach_many;
         Ok(options)
     }
 
@@ -142,6 +147,7 @@ impl Options {
             launch,
             strace_args,
             stop_after: None,
+            attach_many: false,
             format: r.format,
             top: if r.all { None } else { Some(r.top) },
             verbose: r.verbose || r.all,

@@ -35,15 +35,23 @@ pub struct Tracer {
     pub trees: Vec<Tree>,
 }
 
-/// Starts strace for `launch`, with `extra` flags after the recommended ones.
-pub fn start(launch: &Launch, extra: &[String]) -> Result<Tracer, Error> {
+/// Processes `attach` traces without asking: each traced call of each one stops for strace, so
+/// a whole host's worth slows every service on it (and `attach 1` in a container is that).
+pub const ASK_ABOVE: usize = 500;
+
+/// Starts strace for `launch`, with `extra` flags after the recommended ones; `many`: attach
+/// to more than [`ASK_ABOVE`] processes without asking.
+pub fn start(launch: &Launch, extra: &[String], many: bool) -> Result<Tracer, Error> {
     let trees = match launch {
         Launch::Attach(pids) => {
             for pid in pids {
                 check_not_self(*pid)?;
+                check_not_my_tracer(*pid)?;
                 check_attachable(*pid)?;
             }
-            trees_of(pids)
+            let trees = trees_of(pids);
+            confirm_many(&trees, many)?;
+            trees
         }
         Launch::Run(_) => Vec::new(),
     };
@@ -152,6 +160,42 @@ fn check_not_self(pid: u32) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Refuses the process that traces straceback (`strace -f straceback attach <that strace>`):
+/// every line straceback reads would make its tracer report it, and strace report that.
+fn check_not_my_tracer(pid: u32) -> Result<(), Error> {
+    match host::tracer(std::process::id()) {
+        Some((by, name)) if by == pid => Err(Error::Usage(format!(
+            "attach {pid}: that is the process tracing straceback ({}): tracing it would trace straceback's own reads without end; give the pid of the process to trace",
+            crate::text::TraceText::from(name.as_str())
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// More than [`ASK_ABOVE`] processes: attached when `many`, else asked on a terminal (`y`),
+/// else refused, saying how many.
+fn confirm_many(trees: &[Tree], many: bool) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    let n: usize = trees.iter().map(|t| 1 + t.below.len()).sum();
+    if n <= ASK_ABOVE || many {
+        return Ok(());
+    }
+    let at_least = if trees.iter().any(|t| t.below.len() >= host::MAX_DESCENDANTS) { "at least " } else { "" };
+    let what = format!("{at_least}{} processes", crate::render::words::number(n as u64));
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "attach: that is {what} (with every live descendant), more than {ASK_ABOVE}: each traced call of each one stops for strace. Add --yes to attach them all, or give the pid of one service"
+        )));
+    }
+    eprint!("straceback: attach to {what} (with every live descendant)? Each traced call of each one stops for strace. [y/N] ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        return Ok(());
+    }
+    Err(Error::Usage(format!("attach: {what} not attached (not confirmed)")))
 }
 
 /// Explains, before strace tries, why attaching to `pid` would be refused.

@@ -375,7 +375,8 @@ const SAMPLE: usize = 600;
 
 /// The call rebuilt as one line, for evidence.
 pub(super) fn sample_line(sc: &Syscall) -> String {
-    let args = String::from_utf8_lossy(&sc.args);
+    // bytes that are not UTF-8 written `\xNN`, as in every other field (never `�`)
+    let args = crate::text::json(&sc.args);
     let ret = match &sc.ret {
         Return::Error { errno, message } if message.is_empty() => format!("-1 {errno}"),
         Return::Error { errno, message } => format!("-1 {errno} ({message})"),

@@ -171,6 +171,9 @@ impl Analyzer {
         if self.waits.wants_next(pid) {
             self.waits.next_line(pid, secs(ev));
         }
+        if self.waits.checks_next(pid) {
+            self.waits.check_next(pid, secs(ev));
+        }
         if !matches!(ev.kind, EventKind::Syscall(_) | EventKind::Routine) {
             self.evidence.forget_last_success();
         }

@@ -340,7 +340,8 @@ pub fn excerpt(text: &[u8], at: Option<Range<usize>>) -> String {
 
 /// `line` as text of about [`EXCERPT`] characters at most: its start, `keep`, its end.
 fn cut_middle(line: &[u8], keep: Option<Range<usize>>) -> String {
-    let text = String::from_utf8_lossy(line).into_owned();
+    // bytes that are not UTF-8 written `\xNN`, as everywhere (never `�`)
+    let text = crate::text::json(line).into_owned();
     let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
     let chars = bounds.len() - 1;
     if chars <= EXCERPT {

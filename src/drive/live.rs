@@ -5,6 +5,7 @@
 use super::*;
 use crate::analysis::process::{Credentials, HostNoFile};
 use crate::analysis::{LiveHost, PortHolder};
+use crate::parse::AttachMessage;
 
 /// Ends the strace we started: on SIGINT it detaches (attach) or lets the command finish its
 /// exit (run). One still there after `patience` (a tracee stuck in a stop) is killed, so that
@@ -45,7 +46,8 @@ impl Session<'_> {
     ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
         interrupt::install();
         self.note_blocked(launch);
-        let tracer::Tracer { mut child, trace, messages, trees } = tracer::start(launch, &self.options.strace_args)?;
+        let tracer::Tracer { mut child, trace, messages, trees } =
+            tracer::start(launch, &self.options.strace_args, self.options.attach_many)?;
         // the traced pids are this host's: who a process runs as is in /proc when the trace
         // does not say
         self.analyzer.ask_live_host(Box::new(ProcHost::default()));
@@ -241,19 +243,42 @@ impl StatusLine {
 }
 
 /// `attach`: what strace says on stderr. Its `Process N attached` lines become one line that
-/// says what was attached (once every process is, or after [`ATTACH_WAIT`]), before the trace
-/// is read; the rest is printed as strace wrote it.
+/// says what was attached (once every process is attached or refused, or after
+/// [`ATTACH_WAIT`]), before the trace is read, with the processes it could not attach named
+/// in the same line; its `Process N detached` lines become one count at the end; the rest is
+/// printed as strace wrote it.
 pub(super) struct StraceMessages {
     rx: Receiver<Vec<u8>>,
     trees: Vec<Tree>,
     confirmed: BTreeSet<Pid>,
+    /// Processes strace could not attach to, with its reason ([`REFUSALS_KEPT`] at most).
+    refused: Vec<(Pid, String)>,
+    /// Of `refused`, those the attached line already told.
+    refused_told: usize,
+    /// Processes of the trees strace has not said it attached or refused yet.
+    unanswered: BTreeSet<Pid>,
+    detached: u64,
     said: bool,
     since: Instant,
 }
 
+/// Refusals kept to be named (a walk of thousands of short-lived children can see each exit).
+const REFUSALS_KEPT: usize = 10_000;
+
 impl StraceMessages {
     pub(super) fn new(rx: Receiver<Vec<u8>>, trees: Vec<Tree>) -> Self {
-        StraceMessages { rx, trees, confirmed: BTreeSet::new(), said: false, since: Instant::now() }
+        let unanswered = trees.iter().flat_map(|t| std::iter::once(t.root).chain(t.below.iter().copied())).collect();
+        StraceMessages {
+            rx,
+            trees,
+            unanswered,
+            confirmed: BTreeSet::new(),
+            refused: Vec::new(),
+            refused_told: 0,
+            detached: 0,
+            said: false,
+            since: Instant::now(),
+        }
     }
 
     /// Prints what strace said since the last call, waiting for more as `wait` says.
@@ -261,35 +286,100 @@ impl StraceMessages {
         loop {
             let timeout = match wait {
                 Wait::No => Duration::ZERO,
-                Wait::Attached if self.all_confirmed() => Duration::ZERO,
+                Wait::Attached if self.all_answered() => Duration::ZERO,
                 Wait::Attached => ATTACH_WAIT.saturating_sub(self.since.elapsed()),
                 Wait::End => MESSAGES_WAIT,
             };
             let Ok(line) = self.rx.recv_timeout(timeout) else { break };
-            if let Some(pid) = parse::attached_pid(&line) {
-                self.confirmed.insert(pid);
-                session.analyzer.add_process(pid);
-                session.note_attached(pid);
-                continue;
+            if !self.take(session, &line) {
+                session.status.clear();
+                eprintln!("{}", String::from_utf8_lossy(&line));
             }
-            session.status.clear();
-            eprintln!("{}", String::from_utf8_lossy(&line));
         }
-        let due = self.all_confirmed() || wait == Wait::End || self.since.elapsed() >= ATTACH_WAIT;
-        if !self.said && !self.confirmed.is_empty() && due {
+        let due = self.all_answered() || wait == Wait::End || self.since.elapsed() >= ATTACH_WAIT;
+        if !self.said && (!self.confirmed.is_empty() || !self.refused.is_empty()) && due {
             self.said = true;
-            let mut trees: Vec<Tree> =
-                self.trees.iter().filter(|t| self.confirmed.contains(&t.root)).cloned().collect();
-            for t in &mut trees {
-                t.retain(|p| self.confirmed.contains(&p));
-            }
+            self.refused_told = self.refused.len();
+            let line = render::live::attached(&self.attached_trees(), &self.refusals(0));
             session.status.clear();
-            eprintln!("straceback: {}", render::live::attached(&trees));
+            eprintln!("straceback: {line}");
+        }
+        if wait == Wait::End {
+            self.tell_end(session);
         }
     }
 
-    pub(super) fn all_confirmed(&self) -> bool {
-        self.trees.iter().all(|t| std::iter::once(&t.root).chain(&t.below).all(|p| self.confirmed.contains(p)))
+    /// Takes a message about attaching or detaching (said later in one line); false for any
+    /// other, printed as it is.
+    fn take(&mut self, session: &mut Session<'_>, line: &[u8]) -> bool {
+        match parse::attach_message(line) {
+            Some(AttachMessage::Attached(pid)) => {
+                self.unanswered.remove(&pid);
+                self.confirmed.insert(pid);
+                session.analyzer.add_process(pid);
+                session.note_attached(pid);
+            }
+            Some(AttachMessage::Refused(pid, why)) => {
+                self.unanswered.remove(&pid);
+                if self.refused.len() < REFUSALS_KEPT {
+                    self.refused.push((pid, why));
+                }
+            }
+            Some(AttachMessage::Detached(_)) => self.detached += 1,
+            None => return false,
+        }
+        true
+    }
+
+    /// strace ended: refusals that came after the attached line, and how many processes it
+    /// let go, each in one line.
+    fn tell_end(&mut self, session: &mut Session<'_>) {
+        if self.said && self.refused.len() > self.refused_told {
+            let line = render::live::refused_later(&self.refusals(self.refused_told));
+            self.refused_told = self.refused.len();
+            session.status.clear();
+            eprintln!("straceback: {line}");
+        }
+        if self.detached > 0 {
+            session.status.clear();
+            eprintln!("straceback: {}", render::live::detached(self.detached));
+            self.detached = 0;
+        }
+    }
+
+    /// The trees as strace attached them: each with whether its root was attached and the
+    /// processes below it that were.
+    fn attached_trees(&self) -> Vec<(Tree, bool)> {
+        self.trees
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                t.retain(|p| self.confirmed.contains(&p));
+                let root = self.confirmed.contains(&t.root);
+                (t, root)
+            })
+            .filter(|(t, root)| *root || !t.below.is_empty())
+            .collect()
+    }
+
+    /// The refusals from the `from`th on, each said whether it was a process asked for, and
+    /// what traces it already when strace was not allowed to.
+    fn refusals(&self, from: usize) -> Vec<host::Refusal> {
+        let roots: BTreeSet<Pid> = self.trees.iter().map(|t| t.root).collect();
+        self.refused
+            .iter()
+            .skip(from)
+            .map(|(pid, why)| {
+                let root = roots.contains(pid);
+                let by = if root && why == "Operation not permitted" { host::tracer(*pid) } else { None };
+                host::Refusal { pid: *pid, why: why.clone(), asked: root, traced_by: by }
+            })
+            .collect()
+    }
+
+    /// Every process of the trees was attached or refused.
+    pub(super) fn all_answered(&self) -> bool {
+        self.unanswered.is_empty()
     }
 }
 

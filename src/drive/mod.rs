@@ -120,6 +120,7 @@ pub fn analyze(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) 
         last_attached: None,
         trace_start: SystemTime::now(),
         traced: 0,
+        cut: None,
     };
     if options.live {
         run.analyzer.watch_live();
@@ -145,13 +146,20 @@ pub fn analyze(options: &Options, out: &mut dyn Write, errors: &mut Vec<Error>) 
         }
     }
     run.warn_untraced();
-    let Session { analyzer, stats, unparsed, traced, .. } = run;
+    let Session { analyzer, stats, unparsed, traced, cut, .. } = run;
     if traced == 0 {
         return Ok(Analysis { report: None, unparsed, command, lingering });
     }
     let collected = analyzer.finish();
     let judged = heuristics::judge(&collected, &ignores, disk.as_ref(), options.walk_disk);
-    Ok(Analysis { report: Some(report::build::report(collected, judged, &stats)), unparsed, command, lingering })
+    let mut report = report::build::report(collected, judged, &stats);
+    report.summary.interrupted = cut;
+    Ok(Analysis { report: Some(report), unparsed, command, lingering })
+}
+
+/// The sizes of the files of `group` on disk.
+fn size_on_disk(group: &[&Input]) -> u64 {
+    group.iter().filter_map(|i| i.path.as_ref()).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
 }
 
 /// The lines of a stream that strace wrote as its trace (not unparsed, skipped or overlong).
@@ -226,6 +234,8 @@ struct Session<'a> {
     trace_start: SystemTime,
     /// Inputs that held a strace line.
     traced: usize,
+    /// Ctrl-C stopped the reading of saved files: bytes read, and the files' sizes.
+    cut: Option<report::ReadCut>,
 }
 
 impl Session<'_> {
@@ -305,7 +315,10 @@ impl Session<'_> {
                     p.set_position(stream.stats().bytes);
                 }
                 match pumped {
-                    Ok(Pumped::More) if interrupt::count() > 0 => break,
+                    Ok(Pumped::More) if interrupt::count() > 0 => {
+                        self.note_cut(group, stream.stats().bytes);
+                        break;
+                    }
                     Ok(Pumped::More) => {}
                     Ok(_) => break,
                     Err(e) => {
@@ -322,7 +335,10 @@ impl Session<'_> {
             let mut lines = 0u64;
             loop {
                 match merged.next_event() {
-                    Ok(Some(_)) if interrupt::count() > 0 => break,
+                    Ok(Some(_)) if interrupt::count() > 0 => {
+                        self.note_cut(group, merged.streams().iter().map(|s| s.stats().bytes).sum());
+                        break;
+                    }
                     Ok(Some((i, event))) => {
                         if let Some(p) = &progress {
                             if event.line > lines + PUMP_LINES {
@@ -347,6 +363,15 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Ctrl-C stopped the reading of `group` after `read` bytes: said in the report, which
+    /// would otherwise read as the whole of a shorter trace.
+    fn note_cut(&mut self, group: &[&Input], read: u64) {
+        let total = size_on_disk(group);
+        let cut = self.cut.get_or_insert(report::ReadCut { read_bytes: 0, total_bytes: 0 });
+        cut.read_bytes += read;
+        cut.total_bytes += total.max(read);
+    }
+
     /// Counts an input that held a strace line; one that held none is an error, never an
     /// empty report (`piped`: stdin, where the usual cause is a missing `2>&1`).
     fn check_read(&mut self, name: &str, stats: &ParseStats, piped: bool, errors: &mut Vec<Error>) {
@@ -367,12 +392,7 @@ impl Session<'_> {
         if !self.options.stderr_tty {
             return None;
         }
-        let total: u64 = group
-            .iter()
-            .filter_map(|i| i.path.as_ref())
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
+        let total = size_on_disk(group);
         if total < PROGRESS_MIN {
             return None;
         }

@@ -376,6 +376,38 @@ pub fn attached_pid(message: &[u8]) -> Option<crate::event::Pid> {
     std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
+/// What strace said on stderr about one process while attaching and detaching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachMessage {
+    /// `strace: Process N attached`.
+    Attached(crate::event::Pid),
+    /// `strace: attach: ptrace(PTRACE_SEIZE, N): Operation not permitted`, with strace's reason.
+    Refused(crate::event::Pid, String),
+    /// `strace: Process N detached`.
+    Detached(crate::event::Pid),
+}
+
+/// strace's message about attaching to or detaching from one process, if `message` is one.
+pub fn attach_message(message: &[u8]) -> Option<AttachMessage> {
+    if let Some(pid) = attached_pid(message) {
+        return Some(AttachMessage::Attached(pid));
+    }
+    let body = &message[memchr::memmem::find(message, b"strace: ")? + 8..];
+    if let Some(rest) = body.strip_prefix(b"Process ") {
+        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if rest[digits..] == *b" detached" {
+            return Some(AttachMessage::Detached(std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?));
+        }
+        return None;
+    }
+    let rest = body.strip_prefix(b"attach: ptrace(")?;
+    let comma = memchr::memchr(b',', rest)?;
+    let rest = &rest[comma + 1..];
+    let close = memchr::memmem::find(rest, b"): ")?;
+    let pid = std::str::from_utf8(&rest[..close]).ok()?.trim().parse().ok()?;
+    Some(AttachMessage::Refused(pid, String::from_utf8_lossy(&rest[close + 3..]).into_owned()))
+}
+
 /// strace names itself as it was started: `/usr/bin/strace: Process 42 attached`.
 fn is_argv0_message(body: &[u8]) -> bool {
     body.starts_with(b"/") && memchr::memmem::find(body, b"strace: ").is_some_and(|p| !body[..p].contains(&b' '))

@@ -45,7 +45,7 @@ mod text;
 pub use args::{parse_fd, split_args};
 pub use assemble::{prepare, Assembler, Prepared};
 pub(crate) use grammar::angle_end;
-pub use line::{attached_pid, build_syscall};
+pub use line::{attach_message, attached_pid, build_syscall, AttachMessage};
 pub use line_reader::{LineReader, MAX_LINE};
 
 use std::borrow::Cow;

@@ -141,6 +141,21 @@ fn the_pid_of_an_attach_message() {
 }
 
 #[test]
+fn issue22_item4_what_strace_says_about_attaching_and_detaching() {
+    use crate::parse::{attach_message, AttachMessage};
+    // strace 6.1's own words (captured: attach to a process another strace traces already)
+    let refused = attach_message(b"strace: attach: ptrace(PTRACE_SEIZE, 31973): Operation not permitted");
+    assert_eq!(refused, Some(AttachMessage::Refused(31973, "Operation not permitted".into())));
+    let gone = attach_message(b"strace: attach: ptrace(PTRACE_SEIZE, 999999): No such process");
+    assert_eq!(gone, Some(AttachMessage::Refused(999999, "No such process".into())));
+    assert_eq!(attach_message(b"strace: Process 31978 detached"), Some(AttachMessage::Detached(31978)));
+    assert_eq!(attach_message(b"/usr/bin/strace: Process 31978 attached"), Some(AttachMessage::Attached(31978)));
+    assert_eq!(attach_message(b"strace: Process 31978 detached twice"), None);
+    assert_eq!(attach_message(b"strace: attach: ptrace(PTRACE_SEIZE, x): No such process"), None);
+    assert_eq!(attach_message(b"strace: exec: No such file or directory"), None);
+}
+
+#[test]
 fn clock_times_count_seconds_since_midnight() {
     let recs = parse_line(b"10:15:02.412345 close(3) = 0");
     let [Record::Event(Event { time: Some(t), .. })] = recs.as_slice() else { panic!("{recs:?}") };

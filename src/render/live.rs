@@ -5,7 +5,7 @@ use super::words;
 use crate::event::Pid;
 use crate::report::build::LiveSuspect;
 use crate::report::FollowedBy;
-use crate::report::Tree;
+use crate::report::{Refusal, Tree};
 use crate::text::TraceText;
 
 /// `suspect: /etc/x.conf  ENOENT  openat pid 42  likely typo: /etc/x.cnf exists  → HTTP 500`.
@@ -59,27 +59,84 @@ fn pid_list(pids: &[Pid]) -> String {
     list.join(" ")
 }
 
-/// `attached to 3 processes (2341 and its 2 children 2342 2343)`.
-pub(crate) fn attached(trees: &[Tree]) -> String {
-    let total: usize = trees.iter().map(|t| 1 + t.below.len()).sum();
-    let parts: Vec<String> = trees
+/// `attached to 3 processes (2341 and its 2 children 2342 2343)`; `trees`: each with whether
+/// its root was attached (else only the processes below it were); `refused`: the processes
+/// strace could not attach to, named after them.
+pub(crate) fn attached(trees: &[(Tree, bool)], refused: &[Refusal]) -> String {
+    let total: usize = trees.iter().map(|(t, root)| usize::from(*root) + t.below.len()).sum();
+    let mut parts: Vec<String> = trees
         .iter()
-        .map(|t| {
+        .map(|(t, root)| {
             let n = t.below.len() as u64;
             let what = match (t.children_only, n) {
                 (_, 0) => return t.root.to_string(),
                 (true, _) => words::count(n, "child", "children"),
                 (false, _) => words::count(n, "descendant", "descendants"),
             };
-            format!("{} and its {what} {}", t.root, pid_list(&t.below))
+            match root {
+                true => format!("{} and its {what} {}", t.root, pid_list(&t.below)),
+                false => format!("the {what} of {}: {}", t.root, pid_list(&t.below)),
+            }
         })
         .collect();
-    let left_out: usize = trees.iter().map(|t| t.left_out).sum();
-    let mine = match left_out {
-        0 => String::new(),
-        n => format!("; left out: straceback itself and {} above it", words::count(n as u64, "process", "processes")),
-    };
-    format!("attached to {} ({}{mine})", words::count(total as u64, "process", "processes"), parts.join("; "))
+    parts.extend(refusals(refused));
+    let left_out: usize = trees.iter().map(|(t, _)| t.left_out).sum();
+    if left_out > 0 {
+        parts.push(format!(
+            "left out: straceback itself and {} above it",
+            words::count(left_out as u64, "process", "processes")
+        ));
+    }
+    format!("attached to {} ({})", words::count(total as u64, "process", "processes"), parts.join("; "))
+}
+
+/// Refusals strace reported after the attached line was printed.
+pub(crate) fn refused_later(refused: &[Refusal]) -> String {
+    format!(
+        "strace could not attach to {}: {}",
+        words::count(refused.len() as u64, "more process", "more processes"),
+        refusals(refused).join("; ")
+    )
+}
+
+/// `detached from 1,885 processes` (strace says it once per process).
+pub(crate) fn detached(n: u64) -> String {
+    format!("detached from {}", words::count(n, "process", "processes"))
+}
+
+/// Each process asked for by name (`2341 itself: Operation not permitted — already traced by
+/// pid 77 (strace)`), the others in one count per reason (`5 exited during the walk`).
+fn refusals(refused: &[Refusal]) -> Vec<String> {
+    let mut out: Vec<String> = refused
+        .iter()
+        .filter(|r| r.asked)
+        .map(|r| match &r.traced_by {
+            Some((by, name)) => format!(
+                "{} itself: {} — already traced by pid {by} ({})",
+                r.pid,
+                TraceText::from(r.why.as_str()),
+                TraceText::from(name.as_str())
+            ),
+            None => format!("{} itself: {}", r.pid, TraceText::from(r.why.as_str())),
+        })
+        .collect();
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<Pid>> = std::collections::BTreeMap::new();
+    for r in refused.iter().filter(|r| !r.asked) {
+        by_reason.entry(r.why.as_str()).or_default().push(r.pid);
+    }
+    for (why, pids) in by_reason {
+        let n = pids.len() as u64;
+        out.push(match why {
+            "No such process" => format!("{} exited during the walk", words::count(n, "process", "processes")),
+            _ => format!(
+                "{} not attached: {} ({})",
+                words::count(n, "process", "processes"),
+                TraceText::from(why),
+                pid_list(&pids)
+            ),
+        });
+    }
+    out
 }
 
 /// A piped or saved trace that shows `pid` attached, while processes below it, alive on this

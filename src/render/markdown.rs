@@ -34,6 +34,9 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
     if let (Some(a), Some(b)) = (&s.first_time, &s.last_time) {
         writeln!(out, "- time span: {} – {}", md(a), md(b))?;
     }
+    if let Some(cut) = &s.interrupted {
+        writeln!(out, "- {}", words::interrupted(cut))?;
+    }
     if s.failures_only {
         writeln!(out, "- {}", words::FAILURES_ONLY)?;
     }

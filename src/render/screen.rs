@@ -42,6 +42,9 @@ fn symptom_line(out: &mut dyn Write, heading: &str, parts: &[Vec<words::SymptomP
 pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<()> {
     let w = width.max(40);
     writeln!(out, "{}", fit(&words::summary_line(&report.summary), w).bold())?;
+    if let Some(cut) = &report.summary.interrupted {
+        writeln!(out, "{}", fit(&words::interrupted(cut), w).yellow())?;
+    }
     if report.summary.failures_only {
         writeln!(out, "{}", fit(words::FAILURES_ONLY, w).yellow())?;
     }

@@ -224,20 +224,52 @@ fn live_lines() {
 }
 
 #[test]
+fn issue22_item4_refusals_are_named_and_exits_during_the_walk_counted() {
+    use crate::host::Refusal;
+    use crate::host::Tree;
+    let refusal = |pid, why: &str, asked, traced_by: Option<(u32, &str)>| Refusal {
+        pid,
+        why: why.into(),
+        asked,
+        traced_by: traced_by.map(|(p, n)| (p, n.to_string())),
+    };
+    // the pid asked for is traced by another strace; its three children were attached
+    let children = (Tree { root: 50, below: vec![51, 52, 53], children_only: true, left_out: 0 }, false);
+    let refused = [
+        refusal(50, "Operation not permitted", true, Some((40, "strace"))),
+        refusal(54, "No such process", false, None),
+        refusal(55, "No such process", false, None),
+    ];
+    assert_eq!(
+        super::live::attached(&[children], &refused),
+        "attached to 3 processes (the 3 children of 50: 51 52 53; 50 itself: Operation not permitted — already \
+         traced by pid 40 (strace); 2 processes exited during the walk)"
+    );
+    let alone = [refusal(1, "Operation not permitted", true, None)];
+    assert_eq!(super::live::attached(&[], &alone), "attached to 0 processes (1 itself: Operation not permitted)");
+    assert_eq!(
+        super::live::refused_later(&[refusal(9, "Operation not permitted", false, None)]),
+        "strace could not attach to 1 more process: 1 process not attached: Operation not permitted (9)"
+    );
+    assert_eq!(super::live::detached(1885), "detached from 1,885 processes");
+}
+
+#[test]
 fn what_was_attached_and_what_was_missed() {
     use crate::report::Tree;
-    let tree = |root, below: &[u32], children_only| Tree { root, below: below.to_vec(), children_only, left_out: 0 };
+    let tree =
+        |root, below: &[u32], children_only| (Tree { root, below: below.to_vec(), children_only, left_out: 0 }, true);
     assert_eq!(
-        super::live::attached(&[tree(2341, &[2342, 2343], true)]),
+        super::live::attached(&[tree(2341, &[2342, 2343], true)], &[]),
         "attached to 3 processes (2341 and its 2 children 2342 2343)"
     );
     assert_eq!(
-        super::live::attached(&[tree(10, &[11], false), tree(20, &[], true)]),
+        super::live::attached(&[tree(10, &[11], false), tree(20, &[], true)], &[]),
         "attached to 3 processes (10 and its 1 descendant 11; 20)"
     );
-    assert_eq!(super::live::attached(&[tree(7, &[], true)]), "attached to 1 process (7)");
+    assert_eq!(super::live::attached(&[tree(7, &[], true)], &[]), "attached to 1 process (7)");
     let many: Vec<u32> = (1..=10).collect();
-    assert!(super::live::attached(&[tree(100, &many, true)]).ends_with("7 8 …)"));
+    assert!(super::live::attached(&[tree(100, &many, true)], &[]).ends_with("7 8 …)"));
     assert_eq!(
         super::live::untraced(2341, &[2342, 2343]),
         "warning: process 2341 has 2 child processes alive on this host that never appear in the trace \

@@ -115,6 +115,9 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         words::number(s.noise_groups),
         words::number(s.interruptions)
     )?;
+    if let Some(cut) = &s.interrupted {
+        writeln!(out, "{}", words::interrupted(cut).yellow())?;
+    }
     if s.failures_only {
         writeln!(out, "{}", words::FAILURES_ONLY.yellow())?;
     }

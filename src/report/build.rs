@@ -26,7 +26,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
     let Collected {
         failures,
         symptoms: seen,
-        waits,
+        mut waits,
         processes,
         syscalls,
         failed,
@@ -108,6 +108,14 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
             *noise_counts.entry(n.reason()).or_default() += g.count;
         }
     }
+    let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
+    // a wait that outlasted the trace's last line is impossible (that line was printed after it)
+    waits.check_end(end);
+    // a live trace went on after its last line, until strace stopped
+    let end = match (end, waits.traced_until) {
+        (Some(e), Some(u)) if u > e && u - e < 86_400.0 => Some(u),
+        _ => end,
+    };
     let summary = Summary {
         lines: stats.lines,
         bytes: stats.bytes,
@@ -133,16 +141,11 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
         unparsed: stats.unparsed,
         skipped: stats.skipped,
         overlong: stats.overlong,
-        ignored_durations,
+        ignored_durations: ignored_durations + waits.impossible,
         ignored_timestamps: ignored_times,
         failures_only,
         some_syscalls_only,
-    };
-    let end = stats.last_time.as_ref().filter(|t| !t.relative).map(|t| t.secs());
-    // a live trace went on after its last line, until strace stopped
-    let end = match (end, waits.traced_until) {
-        (Some(e), Some(u)) if u > e && u - e < 86_400.0 => Some(u),
-        _ => end,
+        interrupted: None,
     };
     let mut report = Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms);
     report.independent = independent.into_iter().map(|k| k + 1).collect();

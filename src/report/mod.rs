@@ -26,7 +26,7 @@ pub(crate) use crate::heuristics::noise::{Noise, NoiseReason};
 pub(crate) use crate::heuristics::rank::{Confidence, Reason, Why};
 pub(crate) use crate::heuristics::typo::{Evidence, TypoKind};
 /// What the live status line shows: the processes attached to, the calls in progress.
-pub(crate) use crate::host::Tree;
+pub(crate) use crate::host::{Refusal, Tree};
 pub(crate) use crate::inflight::{Blocked, Snapshot};
 /// What the memory caps dropped: `unfinished_calls` (calls given up before their tail came,
 /// reported as never finished), `processes` (times a process was forgotten: cwd,
@@ -172,6 +172,18 @@ pub struct Summary {
     /// Timestamps of another shape than the trace's first (`-ttt` in a `-tt` trace): their
     /// lines counted as untimed.
     pub ignored_timestamps: u64,
+    /// Ctrl-C stopped the reading of saved files: the report covers what was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<ReadCut>,
+}
+
+/// How much of the saved files was read when Ctrl-C stopped the reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReadCut {
+    /// Bytes of trace text read (after gzip).
+    pub read_bytes: u64,
+    /// The files' sizes on disk.
+    pub total_bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -211,3 +211,259 @@ fn issue22_item3_attach_leaves_out_straceback_and_its_ancestors() {
     assert!(line.starts_with("straceback: attached to 1 process ("), "{line}");
     assert!(line.contains("left out: straceback itself and "), "{line}");
 }
+
+#[test]
+fn issue22_item3_attach_refuses_the_process_tracing_straceback() {
+    // bash execs strace, so `$$` is the strace that traces straceback
+    let sb = assert_cmd::cargo::cargo_bin("straceback");
+    let script = format!("exec strace -f -o /dev/null {} attach --no-disk $$", sb.display());
+    let out = std::process::Command::new("bash").args(["-c", &script]).output().expect("bash");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ptrace") && err.contains("restricted") {
+        return; // this host forbids ptrace: nothing to check
+    }
+    let err = crate::harness::input_error(&out);
+    assert!(err.contains("that is the process tracing straceback (strace)"), "{err}");
+}
+
+/// Waits until `pid`'s status shows a tracer, at most the harness's limit.
+fn traced(pid: u32) -> bool {
+    let end = std::time::Instant::now() + crate::harness::RUN_LIMIT;
+    while std::time::Instant::now() < end {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if status.lines().any(|l| l.starts_with("TracerPid:") && l.trim_end() != "TracerPid:\t0") {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn issue22_item3_attach_asks_before_more_than_500_processes() {
+    use crate::harness::{children, Group, RUN_LIMIT};
+    let script = "i=0; while [ $i -lt 501 ]; do sleep 600 & i=$((i+1)); done; wait";
+    let shell = Group::spawn(std::process::Command::new("sh").args(["-c", script]));
+    assert_eq!(children(shell.pid(), 501, RUN_LIMIT).len(), 501);
+    // stdin is not a terminal: nobody to ask, so refused, saying how many
+    let out = run(&["attach", "--no-disk", &shell.pid().to_string()]);
+    let err = crate::harness::input_error(&out);
+    assert!(err.contains("that is 502 processes (with every live descendant), more than 500"), "{err}");
+    assert!(err.contains("Add --yes to attach them all"), "{err}");
+}
+
+#[test]
+fn issue22_item4_attach_counts_what_strace_attached_and_names_what_it_refused() {
+    use crate::harness::{children, Group, RUN_LIMIT};
+    // a shell with three children, the shell already traced by another strace
+    let shell =
+        Group::spawn(std::process::Command::new("sh").args(["-c", "for i in 1 2 3; do sleep 600 & done; wait"]));
+    let pid = shell.pid();
+    let kids = children(pid, 3, RUN_LIMIT);
+    assert_eq!(kids.len(), 3);
+    let other = Group::spawn(
+        std::process::Command::new("strace")
+            .args(["-o", "/dev/null", "-p", &pid.to_string()])
+            .stderr(std::process::Stdio::null()),
+    );
+    assert!(traced(pid), "the other strace attached");
+    let out = run(&["attach", "--no-disk", "--color", "never", "--for", "1", &pid.to_string()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("ptrace") && err.contains("restricted") {
+        return; // this host forbids ptrace: nothing to check
+    }
+    let line = err.lines().find(|l| l.starts_with("straceback: attached to ")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with(&format!("straceback: attached to 3 processes (the 3 children of {pid}: ")), "{line}");
+    let refused = format!("{pid} itself: Operation not permitted — already traced by pid {} (strace)", other.pid());
+    assert!(line.contains(&refused), "{line}");
+    assert!(err.contains("straceback: detached from 3 processes"), "{err}");
+    assert!(!err.contains("Process ") && !err.contains("PTRACE_SEIZE"), "strace's own lines are summed up: {err}");
+}
+
+#[test]
+fn issue22_item11_markdown_quotes_a_line_with_a_byte_not_utf8_escaped() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("t.txt");
+    let mut t =
+        b"1 03:01:00.000001 openat(AT_FDCWD, \"/etc/\xff.conf\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"
+            .to_vec();
+    t.extend_from_slice(b"1 03:01:00.000002 write(2, \"error: /etc/\\377.conf missing\\n\", 30) = 30\n");
+    t.extend_from_slice(b"1 03:01:00.000003 +++ exited with 1 +++\n");
+    std::fs::write(&p, t).expect("write");
+    let md = text(&["--no-disk", "--format", "markdown", p.to_str().expect("utf-8")]);
+    assert!(md.contains(r#"   openat(AT_FDCWD, "/etc/\xff.conf", O_RDONLY) = -1 ENOENT"#), "{md}");
+    assert!(!md.contains('\u{fffd}'), "{md}");
+}
+
+#[test]
+fn issue22_item11_top_applies_to_json() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut t: String = (0..50)
+        .map(|i| format!("1 03:01:00.{i:06} openat(AT_FDCWD, \"/srv/app/data/f{i:09}.cfg\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"))
+        .collect();
+    t.push_str("1 03:01:01.000000 +++ exited with 1 +++\n");
+    let f = trace(&dir, "t.txt", &t);
+    let shown = |args: &[&str]| {
+        let r = report(args);
+        (r["suspects"].as_array().map_or(0, Vec::len), r["summary"]["suspects"].as_u64().unwrap_or(0))
+    };
+    let (listed, all) = shown(&["--no-disk", &f]);
+    assert!(all > 10, "the trace has more suspects than the default --top: {all}");
+    assert_eq!(listed, 10, "--top 10 by default");
+    assert_eq!(shown(&["--no-disk", "--top", "3", &f]), (3, all));
+    assert_eq!(shown(&["--no-disk", "--all", &f]), (all as usize, all));
+}
+
+/// `rchar` of `/proc/PID/io`: bytes the process read so far.
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines().find_map(|l| l.strip_prefix("rchar: "))?.trim().parse().ok()
+}
+
+#[test]
+fn issue22_item11_ctrl_c_during_a_saved_file_says_how_much_was_read() {
+    use crate::harness::{Collected, Group, RUN_LIMIT};
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("big.txt");
+    let line = |i: u64| {
+        format!(
+            "1 03:01:{:02}.{:06} openat(AT_FDCWD, \"/srv/app/data/f{:09}.cfg\", O_RDONLY) = -1 ENOENT (No such file or directory)\n",
+            (i / 1_000_000) % 60,
+            i % 1_000_000,
+            i % 5000
+        )
+    };
+    let text: String = (0..500_000).map(line).collect();
+    std::fs::write(&p, &text).expect("write");
+    let size = text.len() as u64;
+    let mut sb = Group::spawn(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"))
+            .args(["--no-disk", "--format", "json", "--threads", "1", p.to_str().expect("utf-8")])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null()),
+    );
+    let mut out = Collected::new(sb.0.stdout.take().expect("stdout"));
+    // stopped once it has read a little of the file, so that the interrupt comes mid-read
+    let end = std::time::Instant::now() + RUN_LIMIT;
+    while bytes_read(sb.pid()).is_none_or(|n| n < (1 << 20)) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    sb.signal(libc::SIGSTOP);
+    let read = bytes_read(sb.pid()).expect("still running");
+    assert!(read < size, "stopped before the end of the file ({read} of {size} bytes)");
+    sb.signal(libc::SIGINT);
+    sb.signal(libc::SIGCONT);
+    assert!(sb.wait(RUN_LIMIT).is_some_and(|s| s.success()), "the report after Ctrl-C");
+    let r: serde_json::Value = serde_json::from_str(&out.read_to_end(RUN_LIMIT)).expect("report JSON");
+    let cut = &r["summary"]["interrupted"];
+    assert_eq!(cut["total_bytes"], size, "{cut}");
+    let read = cut["read_bytes"].as_u64().expect("read_bytes");
+    assert!(read > 0 && read < size, "{cut}");
+    assert_eq!(r["summary"]["bytes"], read, "{}", r["summary"]);
+}
+
+/// Waits until `pid` has no signal pending (`SigPnd` and `ShdPnd` of its status are 0), at
+/// most the harness's limit.
+fn nothing_pending(pid: u32) -> bool {
+    let end = std::time::Instant::now() + crate::harness::RUN_LIMIT;
+    while std::time::Instant::now() < end {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let pending = status
+            .lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .any(|l| l.split_whitespace().nth(1).is_some_and(|m| !m.trim_start_matches('0').is_empty()));
+        if !pending {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+#[test]
+fn issue22_item11_a_second_ctrl_c_under_run_exits_130() {
+    use crate::harness::{children, Collected, Group, RUN_LIMIT};
+    // a command that ignores Ctrl-C; the second one comes while strace is still asked to stop
+    let dir = tempfile::Builder::new().prefix("straceback-twice").tempdir_in("/tmp").expect("tmp");
+    let missing = dir.path().join("missing.conf");
+    let script = format!("trap '' INT; while :; do cat {} 2>/dev/null; sleep 0.1; done", missing.display());
+    for after_report in [false, true] {
+        let mut sb = Group::spawn(
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"))
+                .args(["run", "--no-disk", "--color", "never", "--", "sh", "-c", &script])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null()),
+        );
+        let mut out = Collected::new(sb.0.stdout.take().expect("stdout"));
+        let suspect = format!("suspect: {}", missing.display());
+        assert!(out.until(RUN_LIMIT, |b| String::from_utf8_lossy(b).contains(&suspect)), "{}", out.text());
+        let strace = children(sb.pid(), 1, RUN_LIMIT);
+        assert_eq!(children(strace[0], 1, RUN_LIMIT).len(), 1, "the command runs");
+        // as a terminal sends it: to the whole process group
+        // SAFETY: kill(2) on the process group this test created.
+        let ctrl_c = || unsafe { libc::kill(-i32::try_from(sb.pid()).expect("pid"), libc::SIGINT) };
+        ctrl_c();
+        // two signals pending at once are one: the second is sent once the first was taken
+        assert!(nothing_pending(sb.pid()), "the first Ctrl-C was taken");
+        if after_report {
+            assert!(out.until(RUN_LIMIT, |b| String::from_utf8_lossy(b).contains(" lines, ")), "{}", out.text());
+        }
+        ctrl_c();
+        let status = sb.wait(RUN_LIMIT).expect("straceback ended after the second Ctrl-C");
+        assert_eq!(status.code(), Some(130), "not the killed command's 137");
+    }
+}
+
+#[test]
+fn issue22_item6_durations_longer_than_the_process_had_are_ignored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let connect = "connect(3, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0";
+    // an hour-long connect whose process made its next call a second later
+    let hour = format!("9 10:00:00.000000 {connect} <3600.000000>\n9 10:00:01.000000 getpid() = 9\n");
+    let f = trace(&dir, "hour.txt", &hour);
+    let r = report(&["--no-disk", &f]);
+    assert_eq!(r["summary"]["ignored_durations"], 1, "{}", r["summary"]);
+    assert!(r["waiting"]["verdict"].is_null(), "{}", r["waiting"]);
+    let screen = text(&["--no-disk", "--color", "never", &f]);
+    assert!(!screen.contains("3600") && !screen.contains("slow:"), "{screen}");
+    // 1,000 connects of 0.1 s each, 100 µs apart: together 100 s in a 0.1 s trace
+    let many: String = (0..1000).map(|i| format!("7 10:00:00.{:06} {connect} <0.100000>\n", i * 100)).collect();
+    let f = trace(&dir, "many.txt", &many);
+    let r = report(&["--no-disk", &f]);
+    // the last one may have gone on after the trace's last line: strace printed it when it ended
+    assert_eq!(r["summary"]["ignored_durations"], 999, "{}", r["summary"]);
+    let waits = r["waits"].as_array().expect("waits");
+    assert!(waits.iter().all(|w| w["total_s"].as_f64().unwrap_or(0.0) <= 0.1 + 1e-9), "{waits:?}");
+    // a call that outlasted the line another process wrote after it
+    let past_end = format!("9 10:00:00.000000 {connect} <100.000000>\n8 10:00:02.000000 getpid() = 8\n");
+    let r = report(&["--no-disk", &trace(&dir, "end.txt", &past_end)]);
+    assert_eq!(r["summary"]["ignored_durations"], 1, "{}", r["summary"]);
+    let verbose = text(&["--no-disk", "--color", "never", "-v", &trace(&dir, "end.txt", &past_end)]);
+    assert!(verbose.contains("past the process's next line or the trace's end"), "{verbose}");
+}
+
+#[test]
+fn issue22_item6_durations_the_trace_allows_are_kept() {
+    // each read ends before its process's next line (one 1 µs early: the two clocks differ)
+    let dir = tempfile::tempdir().expect("tmp");
+    let t = "9 10:00:00.000000 read(3</srv/db.sock>, \"x\", 1) = 1 <0.500000>\n\
+             9 10:00:00.499999 read(3</srv/db.sock>, \"x\", 1) = 1 <0.500000>\n\
+             8 10:00:00.600000 read(4</srv/b.sock>, \"x\", 1) = 1 <2.000000>\n\
+             9 23:59:59.900000 read(3</srv/db.sock>, \"x\", 1) = 1 <0.200000>\n\
+             9 00:00:00.100001 getpid() = 9\n";
+    let r = report(&["--no-disk", &trace(&dir, "t.txt", t)]);
+    assert_eq!(r["summary"]["ignored_durations"], 0, "{}", r["summary"]);
+    let db = r["waits"].as_array().expect("waits").iter().find(|w| w["target"] == "/srv/db.sock").cloned();
+    let total = db.as_ref().and_then(|w| w["total_s"].as_f64()).unwrap_or(0.0);
+    assert!((total - 1.2).abs() < 1e-6, "{db:?}");
+}
+
+#[test]
+fn issue22_item6_whole_second_stamps_allow_their_step() {
+    // `-t`: stamps truncated to the second; a 0.5 s call and the next line in the same second
+    let dir = tempfile::tempdir().expect("tmp");
+    let t = "9 10:00:00 read(3</srv/db.sock>, \"x\", 1) = 1 <0.500000>\n9 10:00:00 getpid() = 9\n\
+             9 10:00:00 read(3</srv/db.sock>, \"x\", 1) = 1 <3.000000>\n9 10:00:01 getpid() = 9\n";
+    let r = report(&["--no-disk", &trace(&dir, "t.txt", t)]);
+    assert_eq!(r["summary"]["ignored_durations"], 1, "only the 3 s read outlasts its next line: {}", r["summary"]);
+}

@@ -108,8 +108,13 @@ impl Waits {
         // no descriptor next
         let ready = matches!(sc.ret, Return::Value { value, .. } if value > 0);
         match on {
-            Some(on) => self.add(pid, on, &syscall, secs, ev.line, idle, super::timed_out(sc, does, Some(secs))),
-            None if !ready => self.add(pid, On::Other(UNKNOWN.to_string()), &syscall, secs, ev.line, true, false),
+            Some(on) => {
+                let added = self.add(pid, on, &syscall, secs, ev.line, idle, super::timed_out(sc, does, Some(secs)));
+                self.held(pid, ev, sc, added);
+            }
+            None if !ready => {
+                self.add(pid, On::Other(UNKNOWN.to_string()), &syscall, secs, ev.line, true, false);
+            }
             None if self.pending.len() < MAX_OPEN => {
                 let pending = Pending {
                     fallback: On::Other(UNKNOWN.to_string()),

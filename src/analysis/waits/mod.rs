@@ -19,6 +19,7 @@ mod attach;
 mod blocking;
 mod calls;
 pub(crate) mod chain;
+mod impossible;
 pub(crate) mod on;
 mod pipes;
 pub(crate) mod requests;
@@ -145,6 +146,14 @@ pub(crate) struct Waits {
     /// The line of each process's first event: a `restart_syscall` there resumes a call the
     /// trace never saw begin.
     first_lines: HashMap<Pid, u64>,
+    /// Each process's last wait timed by `-T`, until its next line confirms the duration
+    /// (see [`impossible`]).
+    timed: HashMap<Pid, impossible::Timed>,
+    /// The latest of them, kept out of `timed` (see [`Waits::held`]).
+    last_timed: Option<(Pid, impossible::Timed)>,
+    /// `-T` durations taken back: the process's next line, or the trace's end, came before
+    /// the call could have ended.
+    pub impossible: u64,
 }
 
 impl Waits {
@@ -254,7 +263,7 @@ impl Waits {
                     if let (Some(a), Some(t)) = (self.attempts.get_mut(&on), super::secs(ev)) {
                         a.last = Some(t + secs);
                     }
-                    self.add(pid, on, &sc.name, secs, ev.line, false, false);
+                    self.add_timed(pid, ev, sc, on, secs, false, false);
                 }
                 return;
             }
@@ -335,7 +344,15 @@ impl Waits {
         }
         let Some(secs) = secs else { return };
         let idle = self.is_idle(pid, &on, fd, does);
-        self.add(pid, on, &sc.name, secs, ev.line, idle, timeout);
+        self.add_timed(pid, ev, sc, on, secs, idle, timeout);
+    }
+
+    /// [`Waits::add`] for the call `sc` of line `ev`, its `-T` duration held until the
+    /// process's next line confirms it.
+    #[allow(clippy::too_many_arguments)]
+    fn add_timed(&mut self, pid: Pid, ev: &Event, sc: &Syscall, on: On, secs: f64, idle: bool, timeout: bool) {
+        let added = self.add(pid, on, &sc.name, secs, ev.line, idle, timeout);
+        self.held(pid, ev, sc, added);
     }
 
     /// Ends `pid`'s pending wait: attributed to `next` when the process served a descriptor
@@ -404,7 +421,16 @@ impl Waits {
     }
 
     #[allow(clippy::too_many_arguments)] // one wait's facts
-    fn add(&mut self, pid: Pid, on: On, syscall: &str, secs: f64, line: u64, idle: bool, timeout: bool) {
+    fn add(
+        &mut self,
+        pid: Pid,
+        on: On,
+        syscall: &str,
+        secs: f64,
+        line: u64,
+        idle: bool,
+        timeout: bool,
+    ) -> Option<impossible::Added> {
         self.note_longest(pid, &on, syscall, secs, idle);
         let id = match self.index.get(&on) {
             Some(&id) => id,
@@ -429,7 +455,7 @@ impl Waits {
             }
             None => {
                 self.overflow += 1;
-                return;
+                return None;
             }
         };
         let in_request = !idle && self.requests.in_request(pid);
@@ -437,6 +463,7 @@ impl Waits {
             self.requests.stalled(pid, id, secs);
         }
         let w = &mut self.targets[id];
+        let (longest_before, timeouts_before) = ((w.longest, w.longest_line), (w.timeout_min, w.timeout_secs));
         w.total += secs;
         w.count += 1;
         if !idle {
@@ -453,14 +480,31 @@ impl Waits {
             w.timeout_secs = w.timeout_secs.max(secs);
             w.timeout_min = w.timeout_min.min(secs);
         }
-        match w.syscalls.iter().position(|(n, _)| n == syscall) {
-            Some(k) => w.syscalls[k].1 += 1,
-            None if w.syscalls.len() < SYSCALLS => w.syscalls.push((syscall.to_string(), 1)),
-            None => {}
-        }
+        let counted = match w.syscalls.iter().position(|(n, _)| n == syscall) {
+            Some(k) => {
+                w.syscalls[k].1 += 1;
+                Some(k)
+            }
+            None if w.syscalls.len() < SYSCALLS => {
+                w.syscalls.push((syscall.to_string(), 1));
+                Some(w.syscalls.len() - 1)
+            }
+            None => None,
+        };
         if !w.pids.contains(&pid) && w.pids.len() < PIDS {
             w.pids.push(pid);
         }
+        Some(impossible::Added {
+            id,
+            secs,
+            line,
+            idle,
+            in_request,
+            timeout,
+            syscall: counted,
+            longest_before,
+            timeouts_before,
+        })
     }
 }
 

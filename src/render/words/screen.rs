@@ -41,6 +41,15 @@ pub(crate) fn summary_line(s: &Summary) -> String {
 pub(crate) const SOME_SYSCALLS_ONLY: &str =
     "this trace shows some syscalls only (no close or write: strace -e trace=...): what the filter hid is not in it";
 
+/// The header's note on saved files whose reading Ctrl-C stopped.
+pub(crate) fn interrupted(cut: &crate::report::ReadCut) -> String {
+    format!(
+        "interrupted: {} of {} bytes read (Ctrl-C); the report covers those only",
+        number(cut.read_bytes),
+        number(cut.total_bytes)
+    )
+}
+
 /// The header's note on a trace of failed calls only.
 pub(crate) const FAILURES_ONLY: &str =
     "this trace shows failed calls only (strace -Z): what succeeded after them is not in it";
@@ -95,8 +104,8 @@ pub(crate) fn ignored_times(durations: u64, timestamps: u64) -> Option<String> {
     let parts: Vec<String> = [
         (
             durations,
-            "duration (negative, not a number or over 116 days)",
-            "durations (negative, not a number or over 116 days)",
+            "duration (negative, not a number, over 116 days, or past the process's next line or the trace's end)",
+            "durations (negative, not a number, over 116 days, or past the process's next line or the trace's end)",
         ),
         (timestamps, "timestamp of another format", "timestamps of another format"),
     ]
