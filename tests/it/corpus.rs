@@ -132,7 +132,7 @@ fn what_the_service_answered_with_its_url_patterns() {
     let answered = &report(&args)["symptoms"]["answered"];
     assert_eq!(answered[0]["code"], 502);
     assert_eq!(answered[0]["urls"], "*.php");
-    assert_eq!(answered[2]["urls"], serde_json::Value::Null, "/ and /healthz share nothing");
+    assert_eq!(answered[2]["urls"], serde_json::Value::Null, "/css/shop.css and /robots.txt share nothing");
     // apache proxying to php-fpm, both traced: the backend's `Status: 500` to apache is no
     // second response to the client
     let dir = crate::harness::fixtures().join("incidents/apache-fpm-cache-eacces");
