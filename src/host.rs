@@ -224,13 +224,18 @@ pub fn port_holder(port: u16) -> Option<(Pid, Vec<Vec<u8>>)> {
             }
             let held = std::fs::read_link(fd.path()).is_ok_and(|t| t.to_str().is_some_and(|t| wanted.contains(t)));
             if held {
-                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                let argv = cmdline.split(|&c| c == 0).filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect();
-                return Some((pid, argv));
+                return Some((pid, command_line(pid).unwrap_or_default()));
             }
         }
     }
     None
+}
+
+/// The command line of `pid` (`/proc/PID/cmdline`), as the process shows it now: a master
+/// process may have rewritten it into one title (`nginx: master process …`).
+pub fn command_line(pid: Pid) -> Option<Vec<Vec<u8>>> {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(cmdline.split(|&c| c == 0).filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect())
 }
 
 /// The inodes of the sockets bound to local `port` in one `/proc/net/{tcp,udp}[6]` table

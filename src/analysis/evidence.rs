@@ -116,7 +116,7 @@ pub(super) struct PathCall {
     pub creating: bool,
     /// Success shows the path exists.
     pub lookup: bool,
-    /// A regular file was opened (see [`crate::syscalls::Info::opens_file`]).
+    /// A regular file was opened for reading (see [`crate::syscalls::Info::opens_file`]).
     pub opened: bool,
 }
 

@@ -81,7 +81,13 @@ pub(crate) struct Collected {
     pub ignored_times: u64,
     /// What the memory caps dropped (the pairer's count aside).
     pub dropped: Dropped,
+    /// Command lines of the traced programs (execve, or the host's for a process attached to),
+    /// distinct, the first [`COMMAND_LINES`]: where their configuration is named.
+    pub command_lines: Vec<(Pid, Vec<Vec<u8>>)>,
 }
+
+/// Command lines kept for finding the configuration of the traced programs.
+const COMMAND_LINES: usize = 16;
 
 /// Whether a failure group is routine: one every healthy process has, whatever follows it (a
 /// process's reaction is never attributed to one).
@@ -126,6 +132,7 @@ pub struct Analyzer {
     live: Option<LiveQueue>,
     clock: clock::Clock,
     coverage: coverage::Coverage,
+    command_lines: Vec<(Pid, Vec<Vec<u8>>)>,
 }
 
 impl Analyzer {
@@ -151,6 +158,7 @@ impl Analyzer {
             forgotten: 0,
             live: None,
             clock: clock::Clock::default(),
+            command_lines: Vec::new(),
         }
     }
 
@@ -302,7 +310,11 @@ impl Analyzer {
                 let call = evidence::PathCall {
                     creating: info.creates(&sc.args),
                     lookup: info.does.has(Does::LOOKUP),
-                    opened: info.opens_file(&sc.args),
+                    // what a process writes (a log, a temporary or cache file) is not what it
+                    // was told: only files opened to be read may name a wrong path
+                    opened: info.opens_file(&sc.args)
+                        && !crate::bytes::contains(&sc.args, b"O_WRONLY")
+                        && !crate::bytes::contains(&sc.args, b"O_CREAT"),
                 };
                 if call.creating || call.lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
@@ -580,7 +592,22 @@ impl Analyzer {
             ignored_durations: self.clock.ignored_durations,
             ignored_times: self.clock.ignored_times,
             dropped,
+            command_lines: self.command_lines,
         }
+    }
+
+    /// `pid` runs the command line `argv` (from its execve, or from the host for a process
+    /// started before the trace): kept when new, up to [`COMMAND_LINES`], each argument cut to
+    /// a path's length.
+    pub(crate) fn note_command_line(&mut self, pid: Pid, argv: &[Vec<u8>]) {
+        if argv.is_empty()
+            || self.command_lines.len() >= COMMAND_LINES
+            || self.command_lines.iter().any(|(_, a)| a == argv)
+        {
+            return;
+        }
+        let argv = argv.iter().take(64).map(|a| a[..a.len().min(memory::PATH_MAX)].to_vec()).collect();
+        self.command_lines.push((pid, argv));
     }
 }
 

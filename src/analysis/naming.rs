@@ -61,7 +61,7 @@ pub fn bounded(text: &[u8], needle: &[u8]) -> Option<Range<usize>> {
 }
 
 /// The first place where `needle` stands as a whole name (as [`bounded`]) and `keep` accepts.
-fn bounded_where(text: &[u8], needle: &[u8], keep: impl Fn(&Range<usize>) -> bool) -> Option<Range<usize>> {
+pub(crate) fn bounded_where(text: &[u8], needle: &[u8], keep: impl Fn(&Range<usize>) -> bool) -> Option<Range<usize>> {
     let is_name = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
     let mut from = 0;
     while let Some(i) = memchr::memmem::find(&text[from..], needle).map(|i| i + from) {

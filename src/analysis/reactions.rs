@@ -40,7 +40,9 @@ impl Analyzer {
                 }
             }
         } else if does.has(Does::EXEC) {
-            self.state.exec(pid, symptom::command_line(sc));
+            let argv = symptom::command_line(sc);
+            self.note_command_line(pid, &argv);
+            self.state.exec(pid, argv);
         } else if does.has(Does::READ) && self.sink(pid, sc) == Some(Sink::Socket) {
             let read = symptom::written_text(sc).bytes;
             if let Some(path) = symptom::http_request(&read) {

@@ -46,6 +46,7 @@ impl Session<'_> {
     ) -> Result<(Option<ExitStatus>, Option<Lingering>), Error> {
         interrupt::install();
         self.note_blocked(launch);
+        self.note_command_lines(launch);
         let tracer::Tracer { mut child, trace, messages, trees } =
             tracer::start(launch, &self.options.strace_args, self.options.attach_many)?;
         // the traced pids are this host's: who a process runs as is in /proc when the trace
@@ -414,6 +415,19 @@ pub(super) fn fresh_lines(
         analyzer.mark_shown();
     }
     lines
+}
+
+impl Session<'_> {
+    /// The command lines of the processes attached to, from `/proc`: a service started long
+    /// before the trace names its configuration there (`nginx -c …`), and no trace line does.
+    fn note_command_lines(&mut self, launch: &Launch) {
+        let Launch::Attach(given) = launch else { return };
+        for &pid in given {
+            if let Some(argv) = host::command_line(pid) {
+                self.analyzer.note_command_line(pid, &argv);
+            }
+        }
+    }
 }
 
 /// Ports whose holder is looked for in `/proc` (each look reads every process's descriptors).

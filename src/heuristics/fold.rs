@@ -8,6 +8,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::explain::Explained;
+use super::fix_pointer::Reference;
 use super::rank::{Reason, Scored, Why, WEIGHTS};
 use super::Ranked;
 use crate::analysis::group::Failure;
@@ -279,7 +280,7 @@ pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
                 if r.path.is_none() {
                     r.folded.below.insert(0, r.group);
                     // a line naming one file of it is no fix for the directory
-                    r.referenced_from = None;
+                    keep_if_place_above(&mut r.referenced_from, &dir);
                 }
                 r.path = Some(dir);
                 out.push(r);
@@ -331,7 +332,7 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
                 head.insert(e, out.len());
                 if r.path.is_none() {
                     r.folded.below.insert(0, r.group);
-                    r.referenced_from = None;
+                    keep_if_place_above(&mut r.referenced_from, &dir);
                 }
                 r.path = Some(dir);
                 out.push(r);
@@ -366,6 +367,15 @@ fn common_dir(a: &[u8], b: &[u8]) -> Vec<u8> {
 fn probes_of_one_name(a: &Failure, b: &Failure) -> bool {
     let one_process = a.pids.iter().any(|p| b.pids.contains(p)) || (a.pids.is_empty() && b.pids.is_empty());
     one_process && a.first.line.abs_diff(b.first.line) <= PROBE_SPAN
+}
+
+/// Keeps a pointer to a line that names `dir` or a directory above it (the place the files
+/// were made in); a line naming one file below it is no fix for the directory.
+fn keep_if_place_above(reference: &mut Option<Reference>, dir: &[u8]) {
+    let above = |p: &[u8]| dir.starts_with(p) && (dir.len() == p.len() || dir[p.len()] == b'/');
+    if !matches!(reference, Some(Reference::File { place: Some(p), .. }) if above(p.as_bytes())) {
+        *reference = None;
+    }
 }
 
 #[cfg(test)]

@@ -106,6 +106,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let mut search = fix_pointer::SearchBudget::default();
+    let configs = fix_pointer::Configurations::new(&c.command_lines);
     let mut walked: Vec<Vec<u8>> = Vec::new();
     let suspects = scored
         .into_iter()
@@ -117,7 +118,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
             let referenced_from = top
                 .then(|| {
                     let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::locate(g, explanation.as_ref(), opened, argv, disk, &mut search)
+                    fix_pointer::locate(g, explanation.as_ref(), opened, argv, &configs, disk, &mut search)
                 })
                 .flatten();
             let usage =

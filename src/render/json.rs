@@ -7,9 +7,9 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::words;
 use crate::report::Explanation;
-use crate::report::Reference;
 use crate::report::{Confidence, Reason};
 use crate::report::{FollowedBy, NetworkFailure, Report};
+use crate::report::{Found, Reference};
 use crate::report::{Noise, NoiseReason};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -78,18 +78,31 @@ impl Serialize for NoiseReason {
 
 /// `{"path": "/etc/nginx/sites-enabled/default", "line": 17, "found_by": "trace"}` (a file the
 /// process read; `"found_by": "search", "searched": "/srv/app"` when found by searching the
-/// tree), with `"sets": "descriptor_limit", "text": "ulimit -n 32"` for a line that sets what
+/// tree; `"found_by": "configuration", "configuration": "/etc/nginx/nginx.conf",
+/// "configuration_of": 812` when found in the configuration a process was started with; `"names": "/srv/app/var"` when the line names the place the failing path was made
+/// from), with `"sets": "descriptor_limit", "text": "ulimit -n 32"` for a line that sets what
 /// the failure ran into, or for a command line `{"pid": 42, "argument": "/srv/app/pubilc"}`.
 impl Serialize for Reference {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut r = s.serialize_struct("Reference", 6)?;
+        let mut r = s.serialize_struct("Reference", 7)?;
         match self {
-            Reference::File { path, line, searched } | Reference::Setting { path, line, searched, .. } => {
+            Reference::File { path, line, found, .. } | Reference::Setting { path, line, found, .. } => {
                 r.serialize_field("path", path)?;
                 r.serialize_field("line", line)?;
-                r.serialize_field("found_by", if searched.is_some() { "search" } else { "trace" })?;
-                if let Some(dir) = searched {
-                    r.serialize_field("searched", dir)?;
+                match found {
+                    Found::Trace => r.serialize_field("found_by", "trace")?,
+                    Found::Searched(dir) => {
+                        r.serialize_field("found_by", "search")?;
+                        r.serialize_field("searched", dir)?;
+                    }
+                    Found::Configuration { pid, file } => {
+                        r.serialize_field("found_by", "configuration")?;
+                        r.serialize_field("configuration", file)?;
+                        r.serialize_field("configuration_of", pid)?;
+                    }
+                }
+                if let Reference::File { place: Some(place), .. } = self {
+                    r.serialize_field("names", place)?;
                 }
                 if let Reference::Setting { sets, text, .. } = self {
                     r.serialize_field("sets", sets.code())?;

@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use super::escape::{code_block, code_span, markdown as md};
 use super::words;
-use crate::report::Reference;
 use crate::report::{FollowedBy, Report, Suspect};
-use crate::text::{shown, TraceText};
+use crate::report::{Found, Reference};
+use crate::text::shown;
 
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     // sections end in a blank line: the document ends in exactly one newline
@@ -167,16 +167,14 @@ const STUCK_LISTED: usize = 10;
 /// `ulimit -n 32` in /srv/app/run, line 3: it sets the descriptor limit`; `- Point
 /// /srv/app/current at `releases/2`: `ln -sfn releases/2 /srv/app/current``.
 fn fix(s: &Suspect) -> Option<String> {
-    let how = |searched: &Option<TraceText>| {
-        searched.as_ref().map(|d| format!(" ({})", md(&words::searched(d)))).unwrap_or_default()
-    };
-    if let Some(Reference::Setting { path, line, searched, sets, text }) = &s.referenced_from {
+    let how = |found: &Found| md(&words::found(found, &None));
+    if let Some(Reference::Setting { path, line, found, sets, text }) = &s.referenced_from {
         let what = words::sets(*sets);
         return Some(format!(
             "- Change {} in {}, line {line}{}: it sets {what}",
             code_span(text),
             md(path),
-            how(searched)
+            how(found)
         ));
     }
     let Some(t) = &s.typo else {
@@ -194,8 +192,8 @@ fn fix(s: &Suspect) -> Option<String> {
     let (wrong, right) = words::differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
     let change = format!("- Change {} to {}", code_span(&shown(wrong)), code_span(&shown(right)));
     Some(match &s.referenced_from {
-        Some(Reference::File { path, line, searched }) => {
-            format!("{change} in {}, line {line}{}", md(path), how(searched))
+        Some(Reference::File { path, line, found, .. }) => {
+            format!("{change} in {}, line {line}{}", md(path), how(found))
         }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{change} on the command line of pid {pid} ({})", code_span(argument))

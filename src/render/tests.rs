@@ -12,8 +12,8 @@ use crate::report::{
 use crate::report::{Confidence, Reason, Why};
 use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
 use crate::report::{Evidence, TypoKind};
+use crate::report::{Found, Reference, Sets};
 use crate::report::{Noise, NoiseReason};
-use crate::report::{Reference, Sets};
 
 fn suspect() -> Suspect {
     let why = [
@@ -52,7 +52,12 @@ fn suspect() -> Suspect {
             kind: TypoKind::Extension,
         }),
         suggestion: Some("/srv/app/conf.yaml".into()),
-        referenced_from: Some(Reference::File { path: "/srv/app/main.py".into(), line: 7, searched: None }),
+        referenced_from: Some(Reference::File {
+            path: "/srv/app/main.py".into(),
+            line: 7,
+            found: Found::Trace,
+            place: None,
+        }),
         explanation: None,
         command: None,
         disk_usage: None,
@@ -97,8 +102,12 @@ fn explained_suspect() -> Suspect {
     s.typo = None;
     s.suggestion = None;
     s.followed_by = Vec::new();
-    s.referenced_from =
-        Some(Reference::File { path: "/srv/app/lib/settings.py".into(), line: 4, searched: Some("/srv/app".into()) });
+    s.referenced_from = Some(Reference::File {
+        path: "/srv/app/lib/settings.py".into(),
+        line: 4,
+        found: Found::Searched("/srv/app".into()),
+        place: None,
+    });
     let denied = Denied {
         path: b"/srv/app/data".to_vec(),
         owner: id(0, "root"),
@@ -459,7 +468,7 @@ fn a_line_that_sets_what_the_failure_ran_into_in_every_format() {
     s.referenced_from = Some(Reference::Setting {
         path: "/etc/php/8.2/fpm/pool.d/www.conf".into(),
         line: 53,
-        searched: Some("/etc/php".into()),
+        found: Found::Searched("/etc/php".into()),
         sets: Sets::SocketAccess,
         text: "listen.owner = root".into(),
     });

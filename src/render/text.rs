@@ -178,8 +178,8 @@ fn suspect(s: &Suspect, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "    {} {what} ({edits}, {evidence})", "likely typo:".yellow().bold())?;
     }
     match &s.referenced_from {
-        Some(Reference::File { path, line, searched }) => {
-            let how = searched.as_ref().map(|d| format!(" ({})", esc(&words::searched(d)))).unwrap_or_default();
+        Some(Reference::File { path, line, found, place }) => {
+            let how = esc(&words::found(found, place));
             writeln!(out, "    referenced from {}:{line}{how}", path.to_string().cyan())?;
         }
         Some(r @ (Reference::CommandLine { .. } | Reference::Setting { .. })) => {

@@ -21,7 +21,7 @@ use crate::heuristics::typo::Typo;
 // plain types only, never an analysis or heuristics module (tests/it/layers.rs holds it to it).
 pub(crate) use crate::analysis::process::Limit;
 pub(crate) use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-pub(crate) use crate::heuristics::fix_pointer::{Reference, Sets};
+pub(crate) use crate::heuristics::fix_pointer::{Found, Reference, Sets};
 pub(crate) use crate::heuristics::noise::{Noise, NoiseReason};
 pub(crate) use crate::heuristics::rank::{Confidence, Reason, Why};
 pub(crate) use crate::heuristics::typo::{Evidence, TypoKind};

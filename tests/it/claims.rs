@@ -119,8 +119,16 @@ fn every_claim_in_every_fixture_report_is_checkable() {
                 checked.1 += 1;
                 continue;
             }
-            let mut wanted = names(sus, true);
             let path = sus["path"].as_str().unwrap_or_default();
+            // a line naming the place the path was made from: the directory or name it gives
+            if let Some(place) = reference.get("names").and_then(Value::as_str) {
+                assert!(path.starts_with(place), "{what}: {path} is not made from {place}");
+                assert!(at.contains(place), "{what}: {file}:{line} ({at:?}) does not name {place}");
+                assert!(!at.trim_start().starts_with('#'), "{what}: {file}:{line} is a comment");
+                checked.1 += 1;
+                continue;
+            }
+            let mut wanted = names(sus, true);
             if path.starts_with("tcp ") || path.starts_with("udp ") {
                 wanted.push(path.rsplit(':').next().unwrap_or_default().to_string());
             }

@@ -488,3 +488,43 @@ fn issue23_a_full_disk_is_walked_on_the_live_host_only() {
     .expect("regex");
     assert!(walked.is_match(&with), "{with}");
 }
+
+/// issue 20: a service attached to long after it started read its configuration before the
+/// trace; the file its command line names (`--config FILE`) is read from the disk and the line
+/// naming the refused address is the fix pointer, said to come from that configuration.
+#[test]
+fn issue20_attach_finds_the_wrong_address_in_the_configuration_the_service_was_started_with() {
+    use std::os::unix::fs::PermissionsExt;
+    // a port nothing listens on: bound, then let go
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let ini = dir.path().join("app.ini");
+    std::fs::write(&ini, format!("[upstream]\n# the orders database\nhost = 127.0.0.1\nport = {port}\n")).expect("ini");
+    let service = "import configparser, socket, sys, time\n\
+        c = configparser.ConfigParser(); c.read(sys.argv[2])\n\
+        addr = (c['upstream']['host'], int(c['upstream']['port']))\n\
+        while True:\n    try:\n        socket.create_connection(addr).close()\n    except OSError as e:\n\
+        \x20       print(f'orders: cannot reach {addr[0]}:{addr[1]}: {e}', file=sys.stderr, flush=True)\n\
+        \x20   time.sleep(0.2)\n";
+    let script = dir.path().join("orders.py");
+    std::fs::write(&script, service).expect("script");
+    let ini = ini.to_str().expect("utf-8");
+    let mut svc = Command::new("/usr/bin/python3")
+        .args([script.to_str().expect("utf-8"), "--config", ini])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("service");
+    // started, and its configuration read, long before the attach
+    std::thread::sleep(Duration::from_millis(500));
+    let out = run(&["attach", "--for", "2s", "--format", "json", &svc.id().to_string()]);
+    svc.kill().expect("kill");
+    svc.wait().expect("wait");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    let s = &r["suspects"][0];
+    assert_eq!(s["path"], format!("tcp 127.0.0.1:{port}"), "{r}");
+    let want = serde_json::json!({"path": ini, "line": 4, "found_by": "configuration",
+        "configuration": ini, "configuration_of": svc.id()});
+    assert_eq!(s["referenced_from"], want, "{r}");
+}

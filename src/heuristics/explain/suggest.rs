@@ -141,7 +141,7 @@ mod tests {
         let set = Reference::Setting {
             path: "/srv/app/run.sh".into(),
             line: 3,
-            searched: None,
+            found: crate::heuristics::fix_pointer::Found::Trace,
             sets: Sets::DescriptorLimit,
             text: "ulimit -n 64".into(),
         };

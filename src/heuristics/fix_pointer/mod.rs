@@ -5,7 +5,10 @@
 //! (`wp-includes/x.phpp`), else its name, else its name without the extension
 //! (`require('./lib/utlis')`, never an ordinary word); for an address, its `host:port`, else
 //! its port. Matches in comment lines, inside longer names, or in binary files (a NUL byte) do
-//! not count. When no file names it, the command line of the process may: an argument that is
+//! not count. Where the place is what is wrong (a read-only, full or other filesystem), the
+//! line may name the directory instead (`staging = /srv/ingest/staging` for
+//! `/srv/ingest/staging/batch.csv.part`), or the name before a suffix the program adds
+//! (`state_file = /srv/app/var/sweep.state` for `sweep.state.tmp`). When no file names it, the command line of the process may: an argument that is
 //! the path or a directory above it. When neither does (the file was read before the trace
 //! began, or only its cached bytecode was), the application tree around the failure is
 //! searched on the disk ([`search::search`]) with the same needles and rules.
@@ -16,35 +19,51 @@
 //! interpreter, in a script's `#!` line. Reads go through the confined disk, only regular
 //! files, bounded in size and count.
 
+mod configured;
 mod search;
 mod setting;
 
 use crate::analysis::group::{Failure, Target};
-use crate::analysis::naming::{bounded, is_ordinary_word};
+use crate::analysis::naming::{bounded, bounded_where, is_ordinary_word};
 use crate::analysis::process::NoFile;
 use crate::disk::Disk;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::heuristics::explain::{Explained, Explanation, Interpreter};
 use crate::text::TraceText;
+pub(crate) use configured::Configurations;
 pub(crate) use search::SearchBudget;
 
 const MAX_FILE: usize = 4 << 20;
-const MAX_FILES: usize = 32;
+/// Text files read, most recent first (as many as a process remembers).
+const MAX_FILES: usize = 64;
 /// Bytes of a program read for its `#!` line.
 const HEAD: usize = 4096;
 
 /// Where to make the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
-    /// A line of a file (1-based) that names the wrong path or address: one the process read,
-    /// or, with `searched`, one found by searching that directory on the disk.
-    File { path: TraceText, line: u64, searched: Option<TraceText> },
+    /// A line of a file (1-based) that names the wrong path or address, and how the file was
+    /// found. `place`: the line names this directory or name of which the failing path is
+    /// made, not the path.
+    File { path: TraceText, line: u64, found: Found, place: Option<TraceText> },
     /// An argument of the command line a process of the group was started with.
     CommandLine { pid: Pid, argument: TraceText },
     /// A line of a file (1-based, found like [`Reference::File`]) that sets what the failure ran
     /// into; `text` is the line.
-    Setting { path: TraceText, line: u64, searched: Option<TraceText>, sets: Sets, text: TraceText },
+    Setting { path: TraceText, line: u64, found: Found, sets: Sets, text: TraceText },
+}
+
+/// How the file of a [`Reference`] was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The trace shows the process reading it.
+    Trace,
+    /// By searching this directory on the disk.
+    Searched(TraceText),
+    /// In the configuration of `pid`: `file`, which its command line names (or its program
+    /// reads by default), or a file it includes; read from the disk.
+    Configuration { pid: Pid, file: TraceText },
 }
 
 /// What a [`Reference::Setting`] line sets.
@@ -70,12 +89,14 @@ impl Sets {
 }
 
 /// Where to make the change for group `g`, explained by `explanation`; `opened` and `argv` as
-/// for [`find_reference`]. Searches spend `budget`.
+/// for [`find_reference`], then the configuration the traced services were started with
+/// (`configs`), then the application tree. Searches spend `budget`.
 pub(crate) fn locate(
     g: &Failure,
     explanation: Option<&Explanation>,
     opened: &[Vec<u8>],
     argv: Option<(Pid, &[Vec<u8>])>,
+    configs: &Configurations<'_>,
     disk: &dyn Disk,
     budget: &mut SearchBudget,
 ) -> Option<Reference> {
@@ -103,8 +124,22 @@ pub(crate) fn locate(
         // is set where the server creates the socket
         return search::server_side(sock, opened, disk, budget);
     }
-    find_reference(&g.target, opened, argv, disk)
-        .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, disk, budget)).flatten())
+    let place = g.errnos.keys().any(|e| blames_the_place(e));
+    find_reference(&g.target, place, opened, argv, disk)
+        .or_else(|| in_configuration(&g.target, place, configs.get(disk)))
+        .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, place, disk, budget)).flatten())
+}
+
+/// The line naming `target` in the configuration of a traced service (the most specific needle
+/// of the first configuration naming it).
+fn in_configuration(target: &Target, place: bool, configs: &[configured::Configuration]) -> Option<Reference> {
+    let needles = needles(target, place);
+    let wrong = target.fs_path();
+    configs.iter().find_map(|c| {
+        let (k, path, line) = c.find(&needles).filter(|(_, p, _)| Some(*p) != wrong)?;
+        let found = Found::Configuration { pid: c.pid, file: TraceText::from(c.main.as_slice()) };
+        Some(Reference::File { path: path.into(), line, found, place: needles[k].place() })
+    })
 }
 
 /// The `#!` line of `program`: line `line` (1-based, within its first 4 KiB).
@@ -114,7 +149,7 @@ fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
     Some(Reference::Setting {
         path: program.into(),
         line,
-        searched: None,
+        found: Found::Trace,
         sets: Sets::Interpreter,
         // as it is, a carriage return too (what is wrong with a CRLF #! line)
         text: setting::cut(&String::from_utf8_lossy(text)).into(),
@@ -130,20 +165,47 @@ fn descriptor_limit(opened: &[Vec<u8>], limit: Option<&NoFile>, disk: &dyn Disk)
         let content = disk.read_named(p, MAX_FILE).filter(|c| !c.contains(&0))?;
         let (line, text) = setting::descriptor_limit(&content, value)?;
         let path = TraceText::from(p.as_slice());
-        Some(Reference::Setting { path, line, searched: None, sets: Sets::DescriptorLimit, text: text.into() })
+        Some(Reference::Setting { path, line, found: Found::Trace, sets: Sets::DescriptorLimit, text: text.into() })
     })
 }
 
-/// What to look for, most specific first; `name` needles must stand as whole names.
+/// What to look for, most specific first.
 struct Needle<'a> {
     text: &'a [u8],
-    name: bool,
+    bound: Bound,
 }
 
-fn needles(target: &Target) -> Vec<Needle<'_>> {
+impl Needle<'_> {
+    /// What a line found with this needle names, when it is a place (see [`Bound::Place`]).
+    fn place(&self) -> Option<TraceText> {
+        (self.bound == Bound::Place).then(|| TraceText::from(self.text))
+    }
+}
+
+/// How a needle must stand in a line.
+#[derive(Clone, Copy, PartialEq)]
+enum Bound {
+    Anywhere,
+    /// As a whole name (not inside a longer one).
+    Name,
+    /// As the whole path the program was given: a name not followed by `/` and more (the
+    /// directory `/srv/app/var` in `dir = /srv/app/var`, not in `/srv/app/var/sessions`).
+    /// A needle so bound is a place the failing path is made from.
+    Place,
+}
+
+/// Errnos that blame where a file is, not its name: the filesystem under it is read-only, full,
+/// over quota, or another one than the rename's source.
+fn blames_the_place(errno: &str) -> bool {
+    matches!(errno, "EROFS" | "ENOSPC" | "EDQUOT" | "EXDEV")
+}
+
+/// The needles for `target`; with `place`, also the places its path is made from.
+fn needles(target: &Target, place: bool) -> Vec<Needle<'_>> {
     let mut out = Vec::new();
-    let whole = |text| Needle { text, name: false };
-    let name = |text| Needle { text, name: true };
+    let whole = |text| Needle { text, bound: Bound::Anywhere };
+    let name = |text| Needle { text, bound: Bound::Name };
+    let at = |text| Needle { text, bound: Bound::Place };
     if let Some(path) = target.fs_path() {
         out.push(whole(path));
         let starts = path.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| i + 1);
@@ -154,6 +216,16 @@ fn needles(target: &Target) -> Vec<Needle<'_>> {
             out.push(name(base));
             let stem = base.iter().position(|&c| c == b'.').filter(|&i| i >= 4).map(|i| &base[..i]);
             out.extend(stem.filter(|s| !is_ordinary_word(s)).map(name));
+        }
+        if place {
+            // programs write `NAME.tmp` or `NAME.part` next to the NAME they were given, in the
+            // directory they were given: the given name first, then the directories up to two
+            // components (`/srv/app`; above it a line names the whole application, not a place)
+            let dir_len = path.len() - base.len();
+            let given = base.iter().enumerate().rev().filter(|&(i, &c)| c == b'.' && i > 0).map(|(i, _)| dir_len + i);
+            out.extend(given.map(|end| at(&path[..end])));
+            let dirs = path.iter().enumerate().rev().filter(|&(i, &c)| c == b'/' && i > 0).map(|(i, _)| &path[..i]);
+            out.extend(dirs.filter(|d| d.iter().filter(|&&c| c == b'/').count() >= 2).map(at));
         }
     }
     if let Target::Address { addr, unix_path: None, .. } = target {
@@ -170,10 +242,10 @@ fn line_of(content: &[u8], needle: &Needle<'_>) -> Option<u64> {
     let mut from = 0;
     while from < content.len() {
         let rest = &content[from..];
-        let hit = if needle.name {
-            bounded(rest, needle.text)
-        } else {
-            memchr::memmem::find(rest, needle.text).map(|i| i..i)
+        let hit = match needle.bound {
+            Bound::Anywhere => memchr::memmem::find(rest, needle.text).map(|i| i..i),
+            Bound::Name => bounded(rest, needle.text),
+            Bound::Place => bounded_where(rest, needle.text, |r| !continues_path(&rest[r.end..])),
         };
         let at = from + hit?.start;
         let start = memchr::memrchr(b'\n', &content[..at]).map_or(0, |i| i + 1);
@@ -186,6 +258,11 @@ fn line_of(content: &[u8], needle: &Needle<'_>) -> Option<u64> {
     None
 }
 
+/// Whether text after a name goes on with more of its path (`/sessions`).
+fn continues_path(after: &[u8]) -> bool {
+    after.first() == Some(&b'/') && after.get(1).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+}
+
 /// A comment line in the usual configuration and source syntaxes.
 fn is_comment(line: &[u8]) -> bool {
     let t = line.trim_ascii_start();
@@ -193,14 +270,16 @@ fn is_comment(line: &[u8]) -> bool {
 }
 
 /// Where `target` was named: a text file of `opened` (the files the process had read, oldest
-/// first), else an argument of `argv` (the command line of `pid`).
+/// first), else an argument of `argv` (the command line of `pid`). `place`: the failure blames
+/// where the file is ([`blames_the_place`]), so a line naming its directory counts too.
 pub fn find_reference(
     target: &Target,
+    place: bool,
     opened: &[Vec<u8>],
     argv: Option<(Pid, &[Vec<u8>])>,
     disk: &dyn Disk,
 ) -> Option<Reference> {
-    let needles = needles(target);
+    let needles = needles(target, place);
     if needles.is_empty() {
         return None;
     }
@@ -209,14 +288,16 @@ pub fn find_reference(
         .iter()
         .rev()
         .filter(|p| Some(p.as_slice()) != wrong)
-        .take(MAX_FILES)
         .filter_map(|p| disk.read_named(p, MAX_FILE).map(|c| (p, c)))
         .filter(|(_, c)| !c.contains(&0))
+        // text files only: temporary files gone since, and binaries, take no place
+        .take(MAX_FILES)
         .collect();
     for needle in &needles {
         for (path, content) in &files {
             if let Some(line) = line_of(content, needle) {
-                return Some(Reference::File { path: TraceText::from(path.to_vec()), line, searched: None });
+                let path = TraceText::from(path.to_vec());
+                return Some(Reference::File { path, line, found: Found::Trace, place: needle.place() });
             }
         }
     }
@@ -264,7 +345,7 @@ mod tests {
     }
 
     fn file(path: &str, line: u64) -> Option<Reference> {
-        Some(Reference::File { path: path.into(), line, searched: None })
+        Some(Reference::File { path: path.into(), line, found: Found::Trace, place: None })
     }
 
     #[test]
@@ -275,7 +356,7 @@ mod tests {
         )]);
         let disk = RootDisk::new(root.path());
         let t = path("/var/www/html/wp-includes/class-wp-locale.phpp");
-        assert_eq!(find_reference(&t, &opened, None, &disk), file("/var/www/html/wp-settings.php", 3));
+        assert_eq!(find_reference(&t, false, &opened, None, &disk), file("/var/www/html/wp-settings.php", 3));
     }
 
     #[test]
@@ -287,7 +368,7 @@ mod tests {
         ]);
         let disk = RootDisk::new(root.path());
         for wrong in ["/var/www/htlm/about.html", "/srv/uxshop/pubilc/index.html"] {
-            assert_eq!(find_reference(&path(wrong), &opened, None, &disk), None, "{wrong}");
+            assert_eq!(find_reference(&path(wrong), false, &opened, None, &disk), None, "{wrong}");
         }
     }
 
@@ -302,7 +383,10 @@ mod tests {
         let (root, opened) = setup(&files);
         let disk = RootDisk::new(root.path());
         for k in 0..12 {
-            assert_eq!(find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), &opened, None, &disk), None);
+            assert_eq!(
+                find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), false, &opened, None, &disk),
+                None
+            );
         }
         let spent = disk.spent();
         // a file cut by the budget is read one byte past it (and not used)
@@ -323,10 +407,10 @@ mod tests {
         }
         let disk = RootDisk::new(root.path());
         let t = path("/etc/root");
-        assert_eq!(find_reference(&t, &opened[..1], None, &disk), None);
-        assert_eq!(find_reference(&t, &opened[1..], None, &disk), file("/srv/app/secret.ini", 1));
+        assert_eq!(find_reference(&t, false, &opened[..1], None, &disk), None);
+        assert_eq!(find_reference(&t, false, &opened[1..], None, &disk), file("/srv/app/secret.ini", 1));
         std::fs::set_permissions(root.path().join("etc/shadow"), std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(find_reference(&t, &opened[..1], None, &disk), file("/etc/shadow", 1));
+        assert_eq!(find_reference(&t, false, &opened[..1], None, &disk), file("/etc/shadow", 1));
     }
 
     #[test]
@@ -334,9 +418,9 @@ mod tests {
         let (root, opened) = setup(&[("/srv/shop/conf/app.ini", b"; database\ndb_host = 127.0.0.1\ndb_port = 5433\n")]);
         let disk = RootDisk::new(root.path());
         let t = Target::Address { proto: "tcp", addr: "127.0.0.1:5433".into(), unix_path: None };
-        assert_eq!(find_reference(&t, &opened, None, &disk), file("/srv/shop/conf/app.ini", 3));
+        assert_eq!(find_reference(&t, false, &opened, None, &disk), file("/srv/shop/conf/app.ini", 3));
         let t = Target::Address { proto: "tcp", addr: "127.0.0.1:543".into(), unix_path: None };
-        assert_eq!(find_reference(&t, &opened, None, &disk), None, "5433 is not port 543");
+        assert_eq!(find_reference(&t, false, &opened, None, &disk), None, "5433 is not port 543");
     }
 
     #[test]
@@ -346,7 +430,7 @@ mod tests {
             .map(|a| a.as_bytes().to_vec())
             .collect();
         let t = path("/srv/uxshop/pubilc/index.html");
-        let r = find_reference(&t, &[], Some((7, &argv)), &crate::disk::NoDisk);
+        let r = find_reference(&t, false, &[], Some((7, &argv)), &crate::disk::NoDisk);
         assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
         assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
     }

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{line_of, needles, setting, Reference, Sets, MAX_FILE};
+use super::{line_of, needles, setting, Found, Reference, Sets, MAX_FILE};
 use crate::analysis::group::Target;
 use crate::disk::{Disk, FileKind};
 use crate::path::{is_app_tree, join, split};
@@ -121,9 +121,9 @@ fn walk(
 /// `/srv/app/templates/x.html` when `templates` is missing), then the directories above it
 /// that still do. The needles and comment rules of [`super::find_reference`]; the most
 /// specific needle wins, then the nearest directory, then the first file in name order.
-pub fn search(target: &Target, disk: &dyn Disk, budget: &mut SearchBudget) -> Option<Reference> {
+pub fn search(target: &Target, place: bool, disk: &dyn Disk, budget: &mut SearchBudget) -> Option<Reference> {
     let wrong = target.fs_path()?;
-    let needles = needles(target);
+    let needles = needles(target, place);
     let mut roots = Vec::new();
     let mut p = wrong;
     while let Some((dir, _)) = split(p) {
@@ -149,8 +149,9 @@ pub fn search(target: &Target, disk: &dyn Disk, budget: &mut SearchBudget) -> Op
             }
             Walk::On
         });
-        if let Some((_, path, line)) = best {
-            return Some(Reference::File { path: path.into(), line, searched: Some(TraceText::from(root.to_vec())) });
+        if let Some((k, path, line)) = best {
+            let found = Found::Searched(TraceText::from(root.to_vec()));
+            return Some(Reference::File { path: path.into(), line, found, place: needles[k].place() });
         }
         if budget.spent() {
             return None;
@@ -184,7 +185,7 @@ pub fn server_side(sock: &[u8], read: &[Vec<u8>], disk: &dyn Disk, budget: &mut 
     roots.push(CONFIG.to_vec());
     let mut listener: Option<Reference> = None;
     for (k, root) in roots.iter().enumerate() {
-        let searched = Some(TraceText::from(root.to_vec()));
+        let searched = Found::Searched(TraceText::from(root.to_vec()));
         let mut found: Option<Reference> = None;
         let skip: Vec<&[u8]> = roots[..k].iter().map(Vec::as_slice).collect();
         walk(disk, root, &skip, budget, &mut |path, content| {
@@ -197,14 +198,14 @@ pub fn server_side(sock: &[u8], read: &[Vec<u8>], disk: &dyn Disk, budget: &mut 
                 found = Some(Reference::Setting {
                     path,
                     line,
-                    searched: searched.clone(),
+                    found: searched.clone(),
                     sets: Sets::SocketAccess,
                     text: text.into(),
                 });
                 return Walk::Stop;
             }
             if listener.is_none() && setting::is_listener(&key) {
-                listener = Some(Reference::File { path, line: named, searched: searched.clone() });
+                listener = Some(Reference::File { path, line: named, found: searched.clone(), place: None });
             }
             Walk::On
         });
@@ -272,23 +273,31 @@ mod tests {
         let disk = RootDisk::new(root.path());
         let t = path("/srv/app/templates/indx.html");
         let mut budget = SearchBudget::default();
-        let found = search(&t, &disk, &mut budget);
-        let want =
-            Reference::File { path: "/srv/app/lib/settings.py".into(), line: 4, searched: Some("/srv/app".into()) };
+        let found = search(&t, false, &disk, &mut budget);
+        let want = Reference::File {
+            path: "/srv/app/lib/settings.py".into(),
+            line: 4,
+            found: Found::Searched("/srv/app".into()),
+            place: None,
+        };
         assert_eq!(found, Some(want), "templates/ names nothing: the tree above it does");
         // a missing directory: its parent is searched, then the ones above within the tree
         let t = path("/srv/app/templatez/index.html");
-        let found = search(&t, &disk, &mut budget);
+        let found = search(&t, false, &disk, &mut budget);
         assert_eq!(found, None, "nothing names templatez");
         let t = path("/srv/app/lib/missing/indx.html");
-        let Some(Reference::File { path: p, searched, .. }) = search(&t, &disk, &mut budget) else { panic!() };
-        assert_eq!((p, searched), ("/srv/app/lib/settings.py".into(), Some("/srv/app/lib".into())), "by its name");
+        let Some(Reference::File { path: p, found, .. }) = search(&t, false, &disk, &mut budget) else { panic!() };
+        assert_eq!(
+            (p, found),
+            ("/srv/app/lib/settings.py".into(), Found::Searched("/srv/app/lib".into())),
+            "by its name"
+        );
         // outside an application tree, or with no disk: no search
-        assert_eq!(search(&path("/tmp/x/indx.html"), &disk, &mut budget), None);
-        assert_eq!(search(&path("/srv/app/templates/indx.html"), &crate::disk::NoDisk, &mut budget), None);
+        assert_eq!(search(&path("/tmp/x/indx.html"), false, &disk, &mut budget), None);
+        assert_eq!(search(&path("/srv/app/templates/indx.html"), false, &crate::disk::NoDisk, &mut budget), None);
         // a spent budget stops it
         let mut spent = SearchBudget::files(0);
-        assert_eq!(search(&path("/srv/app/templates/indx.html"), &disk, &mut spent), None);
+        assert_eq!(search(&path("/srv/app/templates/indx.html"), false, &disk, &mut spent), None);
     }
 
     const SOCK: &[u8] = b"/run/php/php8.2-fpm.sock";
@@ -316,7 +325,7 @@ mod tests {
         let want = Reference::Setting {
             path: "/etc/php/8.2/fpm/pool.d/www.conf".into(),
             line: 4,
-            searched: Some("/etc/php".into()),
+            found: Found::Searched("/etc/php".into()),
             sets: Sets::SocketAccess,
             text: "listen.owner = root".into(),
         };
@@ -331,7 +340,8 @@ mod tests {
         let want = Reference::File {
             path: "/etc/php/8.2/fpm/pool.d/www.conf".into(),
             line: 4,
-            searched: Some("/etc/php".into()),
+            found: Found::Searched("/etc/php".into()),
+            place: None,
         };
         assert_eq!(found, Some(want), "the client's copies of its own site file are not the server side");
         // within the budget only
@@ -345,12 +355,12 @@ mod tests {
             ("/etc/systemd/system/app.socket", b"[Socket]\nListenStream=/run/app/app.sock\nSocketMode=0600\n"),
         ]);
         let disk = RootDisk::new(root.path());
-        let Some(Reference::Setting { path, line, searched, .. }) =
+        let Some(Reference::Setting { path, line, found, .. }) =
             server_side(b"/run/app/app.sock", &[], &disk, &mut SearchBudget::default())
         else {
             panic!()
         };
-        assert_eq!((path, line, searched), ("/etc/systemd/system/app.socket".into(), 3, Some("/etc".into())));
+        assert_eq!((path, line, found), ("/etc/systemd/system/app.socket".into(), 3, Found::Searched("/etc".into())));
         assert_eq!(words(SOCK), [b"php".to_vec(), b"php8".to_vec(), b"fpm".to_vec()]);
         assert!(related(b"mysql", &words(b"/run/mysqld/mysqld.sock")) && !related(b"ssl", &words(SOCK)));
     }

@@ -3,7 +3,7 @@
 //! and the descriptor limit (`ulimit -n 32`, `LimitNOFILE=`, `worker_rlimit_nofile`).
 //! Configuration syntax is read loosely: a line's key is its text up to `=`, `:` or blank.
 
-use super::{is_comment, line_of, Needle};
+use super::{is_comment, line_of, Bound, Needle};
 use crate::analysis::naming::bounded;
 
 /// Longest text of a line kept for the report.
@@ -77,7 +77,7 @@ pub(super) fn socket_access(content: &[u8], named: u64) -> Option<(u64, String)>
 
 /// The line of `content` naming the socket `sock` (outside comments), with its key.
 pub(super) fn naming_line(content: &[u8], sock: &[u8]) -> Option<(u64, String)> {
-    let n = line_of(content, &Needle { text: sock, name: true })?;
+    let n = line_of(content, &Needle { text: sock, bound: Bound::Name })?;
     let line = lines(content).nth(usize::try_from(n - 1).ok()?)?.1;
     Some((n, key(line)))
 }

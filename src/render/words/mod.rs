@@ -9,8 +9,8 @@ use crate::report::Why;
 use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
 use crate::report::{DiskUsage, FollowedBy, Limit, Origin, Report, Summary, Suspect};
 use crate::report::{Evidence, TypoKind};
+use crate::report::{Found, Reference, Sets};
 use crate::report::{Noise, NoiseReason};
-use crate::report::{Reference, Sets};
 use crate::text::{shown, TraceText};
 
 mod explain;
@@ -128,13 +128,12 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
 /// pid N: ARG`; where what it ran into is set: `the descriptor limit is set in FILE:LINE: TEXT`.
 pub(crate) fn reference(r: &Reference) -> String {
     match r {
-        Reference::File { path, line, searched: None } => format!("referenced from {path}:{line}"),
-        Reference::File { path, line, searched: Some(dir) } => {
-            format!("referenced from {path}:{line} ({})", searched(dir))
+        Reference::File { path, line, found: how, place } => {
+            format!("referenced from {path}:{line}{}", found(how, place))
         }
         Reference::CommandLine { pid, argument } => format!("given on the command line of pid {pid}: {argument}"),
-        Reference::Setting { path, line, searched: found, sets: what, text } => {
-            let how = found.as_ref().map(|d| format!(" ({})", searched(d))).unwrap_or_default();
+        Reference::Setting { path, line, found: how, sets: what, text } => {
+            let how = found(how, &None);
             format!("{} is set in {path}:{line}{how}: {text}", sets(*what))
         }
     }
@@ -175,6 +174,24 @@ pub(crate) fn also_looked_in(paths: &[TraceText]) -> String {
 /// How a fix pointer was found when no file the process read named the path.
 pub(crate) fn searched(dir: &TraceText) -> String {
     format!("found by searching {dir}")
+}
+
+/// ` (names /srv/app/var; found by searching /srv/app)`: the place a line names instead of the
+/// failing path, and how a file the trace does not show read was found; empty when neither.
+pub(crate) fn found(found: &Found, place: &Option<TraceText>) -> String {
+    let how = match found {
+        Found::Trace => None,
+        Found::Searched(dir) => Some(searched(dir)),
+        Found::Configuration { pid, file } => {
+            Some(format!("in the configuration of pid {pid}: {file}, read from the disk"))
+        }
+    };
+    let parts: Vec<String> = place.iter().map(|p| format!("names {p}")).chain(how).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
 }
 
 /// A noise reason, as a heading of the noise counts.

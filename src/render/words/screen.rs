@@ -181,10 +181,16 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
             return s.explanation.as_ref().and_then(relink_line);
         }
         return s.referenced_from.as_ref().map(|r| match r {
-            Reference::File { path, line, searched } => format!("{path}:{line} names {name}{}", how_found(searched)),
+            Reference::File { path, line, found, place: None } => {
+                format!("{path}:{line} names {name}{}", how_found(found))
+            }
+            // the line names the directory (or given name) the failing path was made from
+            Reference::File { path, line, found, place: Some(place) } => {
+                format!("{path}:{line} names {place}{}", how_found(found))
+            }
             Reference::CommandLine { pid, argument } => format!("{argument} is given on the command line of pid {pid}"),
-            Reference::Setting { path, line, searched, sets: what, text } => {
-                format!("{path}:{line} sets {}: {text}{}", sets(*what), how_found(searched))
+            Reference::Setting { path, line, found, sets: what, text } => {
+                format!("{path}:{line} sets {}: {text}{}", sets(*what), how_found(found))
             }
         });
     };
@@ -192,26 +198,31 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
     let (wrong, right) = (shown(wrong), shown(right));
     let exists = format!("{right} exists ({}, {})", edits(t.distance), evidence(t.evidence));
     Some(match &s.referenced_from {
-        Some(Reference::File { path, line, searched }) => {
-            format!("{path}:{line}{} names {wrong} — {exists}", how_found(searched))
+        Some(Reference::File { path, line, found, .. }) => {
+            format!("{path}:{line}{} names {wrong} — {exists}", how_found(found))
         }
         Some(Reference::CommandLine { pid, argument }) => {
             format!("{argument} on the command line of pid {pid} — {exists}")
         }
-        Some(Reference::Setting { path, line, searched, sets: what, text }) => {
-            format!("{path}:{line} sets {}: {text}{} — {exists}", sets(*what), how_found(searched))
+        Some(Reference::Setting { path, line, found, sets: what, text }) => {
+            format!("{path}:{line} sets {}: {text}{} — {exists}", sets(*what), how_found(found))
         }
         None => format!("{wrong} → {exists}; no file the process read names it"),
     })
 }
 
 /// ` (found by searching /srv/app)` for a pointer no file of the trace gave.
-fn how_found(searched: &Option<TraceText>) -> String {
-    searched.as_ref().map(|d| format!(" ({})", self::searched(d))).unwrap_or_default()
+fn how_found(found: &Found) -> String {
+    super::found(found, &None)
 }
 
 /// The first path component where `wrong` and `right` differ (`htlm`, `html`).
 pub(crate) fn differing_component<'a>(wrong: &'a [u8], right: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+    // a socket is shown with its protocol (`unix /run/app.sock`), its suggestion is a path
+    let wrong = match memchr::memchr(b' ', wrong) {
+        Some(i) if right.starts_with(b"/") && wrong[i + 1..].starts_with(b"/") => &wrong[i + 1..],
+        _ => wrong,
+    };
     let pairs = wrong.split(|&c| c == b'/').zip(right.split(|&c| c == b'/'));
     pairs.into_iter().find(|(a, b)| a != b).unwrap_or((wrong, right))
 }
