@@ -130,9 +130,12 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
     ),
     ("glibc charset converters", r"/gconv/"),
     ("dynamic loader configuration probes", r"^/etc/ld\.so\.(preload|nohwcap|hwcap)$"),
+    // the loader tries these subdirectories of a library directory (`/lib`, `/usr/lib64`,
+    // `LD_LIBRARY_PATH`'s) for each library: a `tls` or `x86_64` directory elsewhere
+    // (`/srv/tls/site/fullchain.pem`) is an application's own
     (
         "dynamic loader hardware-capability directories",
-        r"/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])(/|$)",
+        r"/lib(32|64|x32)?(/[^/]+)*/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])(/|$)|/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])/([^/]+/)*[^/]+\.so(\.[0-9]+)*$",
     ),
     ("Apache per-directory .htaccess lookup", r"/\.htaccess$"),
     ("PHP per-directory .user.ini lookup (php-fpm, CGI)", r"/\.user\.ini$"),
@@ -196,6 +199,21 @@ mod tests {
         let g = Failure::path_example("/srv/cache/a", "ENOENT");
         assert_eq!(judge(&g, &ignores()), Some(Noise::KnownBenign { why: "matches --ignore ^/srv/cache/".into() }));
         assert!(judge(&g, &Ignores::new(false, &[]).unwrap()).is_none());
+    }
+
+    #[test]
+    fn loader_probes_are_library_directories_only() {
+        for p in [
+            "/lib/x86_64-linux-gnu/tls/x86_64/libc.so.6",
+            "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1",
+            "/opt/app/vendor/glibc-hwcaps/x86-64-v2/libfoo.so",
+            "/usr/lib64/tls",
+        ] {
+            assert!(judge(&Failure::path_example(p, "ENOENT"), &ignores()).is_some(), "{p}");
+        }
+        for p in ["/srv/tls/shop.example.internal/fullchain.pem", "/etc/nginx/tls/site.key", "/srv/build/x86_64/app"] {
+            assert_eq!(judge(&Failure::path_example(p, "ENOENT"), &ignores()), None, "{p}");
+        }
     }
 
     #[test]

@@ -22,8 +22,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("apache-settings-eisdir", "fix pointer"),
     ("apache-symlink-loop", "typo"),
     ("apache-symlink-loop", "fix pointer"),
-    ("apache-tls-cert-ext", "suspect 1"),
-    ("apache-tls-cert-ext", "fix pointer"),
     ("bind-old-ip", "fix pointer"),
     ("c-logfile-is-dir", "typo"),
     ("c-runpath-lib", "suspect 1"),
