@@ -141,7 +141,7 @@ pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
     ("PHP per-directory .user.ini lookup (php-fpm, CGI)", r"/\.user\.ini$"),
     (
         "Python bytecode caches and optional startup files",
-        r"/__pycache__(/|$)|\.pyc$|/pyvenv\.cfg$|/python3\d*\.zip$|\.pth$|/sitecustomize\.py$|/usercustomize\.py$|/\.local/lib/python3[^/]*/site-packages$",
+        r"/__pycache__(/|$)|\.pyc$|/pyvenv\.cfg$|/python3\d*\.zip$|/(site|dist)-packages/[^/]*\.pth$|/python3[.\d]*\._pth$|/pybuilddir\.txt$|/Modules/Setup\.local$|/sitecustomize\.py$|/usercustomize\.py$|/\.local/lib/python3[^/]*/site-packages$",
     ),
     ("terminal capability database", r"/terminfo/"),
     ("SELinux probes", r"^/(etc|sys/fs)/selinux"),
@@ -202,7 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn loader_probes_are_library_directories_only() {
+    fn built_in_benign_paths_are_only_what_runtimes_probe() {
         for p in [
             "/lib/x86_64-linux-gnu/tls/x86_64/libc.so.6",
             "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1",
@@ -211,7 +211,22 @@ mod tests {
         ] {
             assert!(judge(&Failure::path_example(p, "ENOENT"), &ignores()).is_some(), "{p}");
         }
-        for p in ["/srv/tls/shop.example.internal/fullchain.pem", "/etc/nginx/tls/site.key", "/srv/build/x86_64/app"] {
+        // Python's start-up looks for these next to its executable; a model checkpoint is no probe
+        for p in [
+            "/usr/bin/python3._pth",
+            "/usr/bin/pybuilddir.txt",
+            "/usr/bin/Modules/Setup.local",
+            "/usr/bin/Modules/Setup.local",
+            "/usr/lib/python3/dist-packages/x.pth",
+        ] {
+            assert!(judge(&Failure::path_example(p, "ENOENT"), &ignores()).is_some(), "{p}");
+        }
+        for p in [
+            "/srv/ml/models/resnet50.pth",
+            "/srv/tls/shop.example.internal/fullchain.pem",
+            "/etc/nginx/tls/site.key",
+            "/srv/build/x86_64/app",
+        ] {
             assert_eq!(judge(&Failure::path_example(p, "ENOENT"), &ignores()), None, "{p}");
         }
     }
