@@ -15,6 +15,10 @@ pub const PENDING: usize = 16 << 20;
 /// The members of one `-ff` set read together: what each keeps, and the readers and next
 /// events of those held open (`flow::stream::MergedStream`).
 pub const INPUTS: usize = 128 << 20;
+/// The most members of one `-ff` set listed by name: more than [`INPUTS`] lets a set read
+/// (each member keeps some 1 KiB), so the listing leaves out only members that would not be
+/// read anyway; the others are counted.
+pub const SET_FILES: usize = 1 << 17;
 
 /// The process table: per-process records, descriptor tables, cwds, credentials.
 pub const PROCESSES: usize = 32 << 20;
