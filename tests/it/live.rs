@@ -488,3 +488,33 @@ fn issue23_a_full_disk_is_walked_on_the_live_host_only() {
     .expect("regex");
     assert!(walked.is_match(&with), "{with}");
 }
+
+/// issue 22 item 8: under `run` the ids the command acted with come from `/proc` (the trace
+/// shows no setuid: `strace -u` drops to the user first): a file of its group that not every
+/// user may read, outside any application tree, is read for the fix pointer.
+#[test]
+fn issue22_item8_run_reads_the_files_the_command_could_read_for_fix_pointers() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new().prefix("straceback-ids").tempdir_in("/tmp").expect("tmp");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let conf = dir.path().join("app.conf");
+    let missing = dir.path().join("data/missing.txt");
+    std::fs::write(&conf, format!("{}\n", missing.display())).expect("write");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    // SAFETY: geteuid(2) touches no memory.
+    let strace_args = if unsafe { libc::geteuid() } == 0 {
+        // root's group would not do: www-data's group owns it, the command runs as www-data
+        std::os::unix::fs::chown(&conf, Some(0), Some(33)).expect("chown");
+        vec!["--strace-args", "-u www-data"]
+    } else {
+        vec![] // the command runs as we do: the file's owner
+    };
+    // the shell reads the path from the file, fails on it, and lives on a moment
+    let script = format!("read p < {}; true < \"$p\"; sleep 1", conf.display());
+    let args = [&["run", "--format", "json"][..], &strace_args, &["--", "sh", "-c", &script]].concat();
+    let out = straceback().env_clear().env("PATH", "/usr/bin:/bin").args(&args).output().expect("run");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let first = &r["suspects"][0];
+    assert_eq!(first["path"], missing.to_str().expect("utf-8"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(first["referenced_from"]["path"], conf.to_str().expect("utf-8"), "{first}");
+}
