@@ -380,6 +380,38 @@ fn nothing_pending(pid: u32) -> bool {
     false
 }
 
+/// A library for `LD_PRELOAD` whose `kill` pauses 300 ms after each SIGKILL sent by a thread
+/// other than the main one (straceback's Ctrl-C handler, stopping strace and the command):
+/// straceback's main thread, woken by strace's end, then ends first, every time. Built with
+/// `cc`, which linking the tests needs anyway.
+fn slow_kill_library(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = dir.join("slow_kill.c");
+    std::fs::write(
+        &src,
+        "#define _GNU_SOURCE\n#include <dlfcn.h>\n#include <signal.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n\
+         int kill(pid_t pid, int sig) {\n\
+           int (*real)(pid_t, int) = (int (*)(pid_t, int))dlsym(RTLD_NEXT, \"kill\");\n\
+           int r = real(pid, sig);\n\
+           if (sig == SIGKILL && syscall(SYS_gettid) != getpid()) usleep(300000);\n\
+           return r;\n\
+         }\n",
+    )
+    .expect("write");
+    let lib = dir.join("slow_kill.so");
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .arg("-ldl")
+        .status()
+        .expect("cc");
+    assert!(built.success(), "cc {}", src.display());
+    lib
+}
+
+/// The second Ctrl-C exits 130, not with the status of the command it killed (137): the
+/// handler's own exit and the main thread's (woken when strace ends) race; with the handler
+/// slowed down after each kill (see [`slow_kill_library`]) the main thread always ends first.
 #[test]
 fn issue22_item11_a_second_ctrl_c_under_run_exits_130() {
     use crate::harness::{children, Collected, Group, RUN_LIMIT};
@@ -387,9 +419,11 @@ fn issue22_item11_a_second_ctrl_c_under_run_exits_130() {
     let dir = tempfile::Builder::new().prefix("straceback-twice").tempdir_in("/tmp").expect("tmp");
     let missing = dir.path().join("missing.conf");
     let script = format!("trap '' INT; while :; do cat {} 2>/dev/null; sleep 0.1; done", missing.display());
+    let slow_kill = slow_kill_library(dir.path());
     for after_report in [false, true] {
         let mut sb = Group::spawn(
             std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"))
+                .env("LD_PRELOAD", &slow_kill)
                 .args(["run", "--no-disk", "--color", "never", "--", "sh", "-c", &script])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::null()),
