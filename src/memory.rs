@@ -87,8 +87,9 @@ pub struct Dropped {
     pub stuck_calls: u64,
     /// Waits on more targets than the 4,096 kept (not attributed to any).
     pub wait_targets: u64,
-    /// Members of a `-ff` set not read: what they would keep passes `INPUTS` (absent
-    /// when 0: only a set of some 100,000 files reaches it).
+    /// Members of a `-ff` set not read: what they would keep passes `INPUTS`, or they were
+    /// past the [`SET_FILES`] listed (absent when 0: only a set of some 100,000 files
+    /// reaches it).
     #[serde(skip_serializing_if = "is_zero")]
     pub files: u64,
 }
