@@ -30,8 +30,8 @@
 #                 4,096 followed, the rest counted)
 #   ff-many       a -ff set of 40,000 one-line files (issue 22 item 2: one budget for all members)
 #   ff-100k       a -ff set of 100,000 one-line files (the issue's reproducer: every file read)
-#   ff-300k       a -ff set of 300,000 one-line files (the listing stops at 131,072 names, the
-#                 budget at fewer: the rest counted, never named)
+#   ff-300k       a -ff set of 300,000 one-line files (the listing stops at 100,000 names: the
+#                 rest counted, never named)
 #   ff-1mb        a -ff set of 2,000 files whose first line is a 1 MB write (2 GB: next events
 #                 parked, read again from their offset)
 set -euo pipefail

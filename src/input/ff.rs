@@ -150,7 +150,7 @@ mod tests {
 
     /// issue 22 item 2: a set of 100,000 files listed within a cap of 10,000 names keeps the
     /// 10,000 lowest pids and counts the 90,000 others, on its first input; under the
-    /// default cap all 100,000 are listed. A glob's membership check reads two names.
+    /// default cap (100,000) all are listed. A glob's membership check reads two names.
     #[test]
     fn issue22_item2_the_listing_of_a_set_stops_at_its_cap() {
         let dir = tempfile::tempdir().unwrap();
