@@ -81,8 +81,8 @@ pub struct Meta {
 
 /// Whether the ids a process acted with may access a file or directory of this owner, group
 /// and mode for `bits` (4 read, 1 search): `None` when the ids known do not tell. Permission
-/// bits only: an ACL granting more is not seen (the file is then read by the fallback rule
-/// of [`Disk::read_named`] or not at all), never one granting less than the bits.
+/// bits only, ACLs are not read: a file that only an ACL opens to the process is not read, and
+/// one whose bits allow it is read even if an ACL closes it.
 pub type Access<'a> = &'a dyn Fn(&Meta, u32) -> Option<bool>;
 
 /// Read permission, and search permission on a directory.
@@ -110,8 +110,7 @@ pub trait Disk {
     /// (`access`), only a file they could read (its mode and the search permission of the
     /// directories above it say so); without them, or when its mode does not tell, only one
     /// that every user may read or that lies in an application tree.
-    fn read_named(&self, path: &[u8], max: usize, access: Option<Access<'_>>) -> Option<Vec<u8>> {
-        let _ = access;
+    fn read_named(&self, path: &[u8], max: usize, _access: Option<Access<'_>>) -> Option<Vec<u8>> {
         self.read_regular(path, max)
     }
     /// What `lstat` says about `path` (symlinks before its last component followed).
