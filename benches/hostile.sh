@@ -30,13 +30,15 @@
 #                 4,096 followed, the rest counted)
 #   ff-many       a -ff set of 40,000 one-line files (issue 22 item 2: one budget for all members)
 #   ff-100k       a -ff set of 100,000 one-line files (the issue's reproducer: every file read)
+#   ff-300k       a -ff set of 300,000 one-line files (the listing stops at 100,000 names: the
+#                 rest counted, never named)
 #   ff-1mb        a -ff set of 2,000 files whose first line is a 1 MB write (2 GB: next events
 #                 parked, read again from their offset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/straceback}
 OUT=${OUT:-/tmp/straceback-hostile}
-CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff deep-path deep-dirs urandom giant-line stuck ff-many ff-100k ff-1mb}
+CASES=${CASES:-unfinished unfinished64k pids fds groups evidence argv all ff deep-path deep-dirs urandom giant-line stuck ff-many ff-100k ff-300k ff-1mb}
 mkdir -p "$OUT"
 
 generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
@@ -51,6 +53,7 @@ generate() { # case -> $OUT/case.txt (ff: the directory $OUT/ff)
         ff) f="$OUT/ff/trace.10000"; mkdir -p "$OUT/ff" ;;
         ff-many) f="$OUT/ff-many/t.40000"; mkdir -p "$OUT/ff-many" ;;
         ff-100k) f="$OUT/ff-100k/t.100000"; mkdir -p "$OUT/ff-100k" ;;
+        ff-300k) f="$OUT/ff-300k/t.300000"; mkdir -p "$OUT/ff-300k" ;;
         ff-1mb) f="$OUT/ff-1mb/t.2000"; mkdir -p "$OUT/ff-1mb" ;;
         urandom) [ -s "$f" ] || head -c $((200 << 20)) /dev/urandom > "$f"; return 0 ;;
         deep-dirs) mkdir -p "$OUT/root/a/a/a" ;;
@@ -104,10 +107,10 @@ with open(path, "w", buffering=1 << 20) as f:
                     f'{t(9)} exit_group(1) = ?\n'
                     f'{t(10)} +++ exited with 1 +++\n'
                 )
-    elif case in ("ff-many", "ff-100k"):
+    elif case in ("ff-many", "ff-100k", "ff-300k"):
         import os
         d = os.path.dirname(path)
-        for pid in range(1, 40_001 if case == "ff-many" else 100_001):
+        for pid in range(1, {"ff-many": 40_001, "ff-100k": 100_001, "ff-300k": 300_001}[case]):
             with open(f"{d}/t.{pid}", "w") as g:
                 g.write(f"10:00:00.{pid % 1_000_000:06} getpid() = {pid}\n")
     elif case == "ff-1mb":

@@ -79,6 +79,16 @@ pub struct Meta {
     pub size: u64,
 }
 
+/// Whether the ids a process acted with may access a file or directory of this owner, group
+/// and mode for `bits` (4 read, 1 search): `None` when the ids known do not tell. Permission
+/// bits only, ACLs are not read: a file that only an ACL opens to the process is not read, and
+/// one whose bits allow it is read even if an ACL closes it.
+pub type Access<'a> = &'a dyn Fn(&Meta, u32) -> Option<bool>;
+
+/// Read permission, and search permission on a directory.
+const READ_BIT: u32 = 4;
+const SEARCH_BIT: u32 = 1;
+
 /// The filesystem holding a path on the live host, and its space now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filesystem {
@@ -95,10 +105,12 @@ pub trait Disk {
     fn exists(&self, path: &[u8]) -> bool;
     /// The first `max` bytes of a regular file.
     fn read_regular(&self, path: &[u8], max: usize) -> Option<Vec<u8>>;
-    /// [`Disk::read_regular`] of a file only the trace says the process read: only one that
-    /// every user may read or that lies in an application tree, so that a trace cannot make a
-    /// run as root tell what a root-only file holds.
-    fn read_named(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
+    /// [`Disk::read_regular`] of a file only the trace says the process read, so that a trace
+    /// cannot make a run as root tell what a root-only file holds: with the ids it read with
+    /// (`access`), only a file they could read (its mode and the search permission of the
+    /// directories above it say so); without them, or when its mode does not tell, only one
+    /// that every user may read or that lies in an application tree.
+    fn read_named(&self, path: &[u8], max: usize, _access: Option<Access<'_>>) -> Option<Vec<u8>> {
         self.read_regular(path, max)
     }
     /// What `lstat` says about `path` (symlinks before its last component followed).
@@ -175,9 +187,35 @@ impl RootDisk {
         self.spent.set(s);
     }
 
-    /// The first `max` bytes of a regular file (only one others may read, or in an
-    /// application tree, if `named`), within the budget of reads.
-    fn read_file(&self, path: &[u8], max: usize, named: bool) -> Option<Vec<u8>> {
+    /// Whether `access` allows reading the file `path` whose status is `seen`: its mode, and
+    /// search permission on each directory of `path` (as the process named it; those a
+    /// symlink on the way leads through are not looked at). `None` when it cannot tell.
+    fn may_read(&self, path: &[u8], seen: &Stat, access: Access<'_>) -> Option<bool> {
+        let mut unknown = false;
+        let mut check = |meta: &Meta, bits: u32| match access(meta, bits) {
+            Some(allowed) => allowed,
+            None => {
+                unknown = true;
+                true
+            }
+        };
+        // the root itself is where a copy was put, not what the host had
+        let dirs = path.iter().enumerate().filter(|&(i, &c)| c == b'/' && i > 0).map(|(i, _)| &path[..i]);
+        for dir in dirs {
+            let meta = self.stat(dir, true).map(|st| meta_of(&st))?;
+            if !check(&meta, SEARCH_BIT) {
+                return Some(false);
+            }
+        }
+        if !check(&meta_of(seen), READ_BIT) {
+            return Some(false);
+        }
+        (!unknown).then_some(true)
+    }
+
+    /// The first `max` bytes of a regular file, within the budget of reads; one the trace
+    /// names (`named`) as [`Disk::read_named`] says.
+    fn read_file(&self, path: &[u8], max: usize, named: Option<Option<Access<'_>>>) -> Option<Vec<u8>> {
         let left = self.spent.get().left()?;
         let start = Instant::now();
         let at = self.locate(path, true)?;
@@ -187,8 +225,15 @@ impl RootDisk {
         if FileType::from_raw_mode(seen.st_mode) != FileType::RegularFile {
             return None;
         }
-        if named && seen.st_mode & 0o004 == 0 && !crate::path::is_app_tree(path) {
-            return None;
+        if let Some(access) = named {
+            let shared = || seen.st_mode & 0o004 != 0 || crate::path::is_app_tree(path);
+            let readable = match access.and_then(|a| self.may_read(path, &seen, a)) {
+                Some(allowed) => allowed,
+                None => shared(),
+            };
+            if !readable {
+                return None;
+            }
         }
         let fd = openat(&at.dir, at.name.as_slice(), READ, Mode::empty()).ok()?;
         let opened = fstat(&fd).ok()?;
@@ -271,24 +316,15 @@ impl Disk for RootDisk {
     }
 
     fn read_regular(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
-        self.read_file(path, max, false)
+        self.read_file(path, max, None)
     }
 
-    fn read_named(&self, path: &[u8], max: usize) -> Option<Vec<u8>> {
-        self.read_file(path, max, true)
+    fn read_named(&self, path: &[u8], max: usize, access: Option<Access<'_>>) -> Option<Vec<u8>> {
+        self.read_file(path, max, Some(access))
     }
 
     fn lstat(&self, path: &[u8]) -> Option<Meta> {
-        let m = self.stat(path, false)?;
-        let kind = match FileType::from_raw_mode(m.st_mode) {
-            FileType::Symlink => FileKind::Symlink,
-            FileType::Directory => FileKind::Dir,
-            FileType::RegularFile => FileKind::File,
-            FileType::Socket => FileKind::Socket,
-            _ => FileKind::Other,
-        };
-        let size = u64::try_from(m.st_size).unwrap_or(0);
-        Some(Meta { kind, mode: m.st_mode & 0o7777, uid: m.st_uid, gid: m.st_gid, size })
+        self.stat(path, false).map(|m| meta_of(&m))
     }
 
     fn readlink(&self, path: &[u8]) -> Option<Vec<u8>> {
@@ -326,6 +362,19 @@ impl Disk for RootDisk {
     fn usage(&self, mount: &[u8], allowance: Allowance) -> Option<Usage> {
         usage::walk(self.root.as_ref()?, mount, allowance, std::time::SystemTime::now())
     }
+}
+
+/// What a status says, as [`Meta`].
+fn meta_of(m: &Stat) -> Meta {
+    let kind = match FileType::from_raw_mode(m.st_mode) {
+        FileType::Symlink => FileKind::Symlink,
+        FileType::Directory => FileKind::Dir,
+        FileType::RegularFile => FileKind::File,
+        FileType::Socket => FileKind::Socket,
+        _ => FileKind::Other,
+    };
+    let size = u64::try_from(m.st_size).unwrap_or(0);
+    Meta { kind, mode: m.st_mode & 0o7777, uid: m.st_uid, gid: m.st_gid, size }
 }
 
 /// The mount point of `/proc/self/mountinfo` (`mountinfo`) holding `path`: the longest one

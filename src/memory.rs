@@ -15,6 +15,11 @@ pub const PENDING: usize = 16 << 20;
 /// The members of one `-ff` set read together: what each keeps, and the readers and next
 /// events of those held open (`flow::stream::MergedStream`).
 pub const INPUTS: usize = 128 << 20;
+/// The most members of one `-ff` set listed by name, hence read (the others are counted):
+/// fewer than [`INPUTS`] alone would let a set of short names keep (some 120,000 of about
+/// 1 KB as counted there), since a member's real cost is about twice that (allocator and
+/// reader slack): 100,000 members peak near 240 MB, 120,000 near 300 MB.
+pub const SET_FILES: usize = 100_000;
 
 /// The process table: per-process records, descriptor tables, cwds, credentials.
 pub const PROCESSES: usize = 32 << 20;
@@ -83,8 +88,9 @@ pub struct Dropped {
     pub stuck_calls: u64,
     /// Waits on more targets than the 4,096 kept (not attributed to any).
     pub wait_targets: u64,
-    /// Members of a `-ff` set not read: what they would keep passes `INPUTS` (absent
-    /// when 0: only a set of some 100,000 files reaches it).
+    /// Members of a `-ff` set not read: what they would keep passes `INPUTS`, or they were
+    /// past the [`SET_FILES`] listed (absent when 0: only a set of some 100,000 files
+    /// reaches it).
     #[serde(skip_serializing_if = "is_zero")]
     pub files: u64,
 }

@@ -51,6 +51,15 @@ pub struct AtFailure {
     pub holder_from_host: bool,
 }
 
+/// The ids a process acted with when a group first failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    pub ids: Credentials,
+    /// Read from the live host's `/proc` (`run`/`attach`), not claimed by the trace's
+    /// `set*id` calls.
+    pub from_host: bool,
+}
+
 /// Whether the process at a failure with `errno` is worth remembering: a permission or
 /// resource error, a port in use.
 pub(super) fn is_explained(errno: &str) -> bool {
@@ -134,6 +143,9 @@ pub(crate) struct PathEvidence {
     argv_before: HashMap<usize, (Pid, Vec<Vec<u8>>)>,
     /// The process at the first failure of each group, per errno ([`is_explained`] ones).
     at_failure: HashMap<usize, Vec<AtFailure>>,
+    /// The ids the process of each group's first failure acted with, when known: whom the
+    /// files it had read are read for (fix pointers).
+    reader: HashMap<usize, Reader>,
     /// Bytes of the above (from `by_basename` on), as estimated (see [`memory`]).
     bytes: usize,
     /// Groups some evidence of which was not kept ([`memory::EVIDENCE`]).
@@ -161,6 +173,18 @@ impl PathEvidence {
     /// The process at group `id`'s first failure with `errno`, if remembered.
     pub fn at_failure(&self, id: usize, errno: &str) -> Option<&AtFailure> {
         self.at_failure.get(&id)?.iter().find(|a| a.errno == errno)
+    }
+
+    /// The ids the process of group `id`'s first failure acted with, if known.
+    pub fn reader(&self, id: usize) -> Option<&Reader> {
+        self.reader.get(&id)
+    }
+
+    /// Remembers `reader` for group `id` (see [`PathEvidence::reader`]).
+    pub(super) fn add_reader(&mut self, id: usize, reader: Reader) {
+        if reader.ids.uid.is_some() && self.take_budget(id, memory::ENTRY + reader.ids.bytes()) {
+            self.reader.insert(id, reader);
+        }
     }
 
     /// Groups some evidence of which was not kept.

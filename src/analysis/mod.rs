@@ -24,7 +24,7 @@ mod state;
 pub(crate) mod symptom;
 pub(crate) mod waits;
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Event, EventKind, Pid, Return, SockAddr, Syscall, Timestamp};
@@ -45,6 +45,10 @@ pub(crate) const MAX_PIDS: usize = 1_000_000;
 const LIMIT_READ: usize = 4;
 /// Tables of exited processes are dropped every this many exits.
 const GC_EXITS: u64 = 4096;
+/// Processes whose first ids are remembered at once ([`Analyzer::note_first_ids`]), and the
+/// most supplementary groups kept for one (more are not remembered: 4 MiB in all at most).
+const MAX_FIRST_IDS: usize = 4096;
+const MAX_FIRST_GROUPS: usize = 256;
 
 /// The group a failure goes to.
 enum Group {
@@ -111,6 +115,9 @@ pub(crate) type PortHolder = (Pid, Vec<Vec<u8>>);
 pub struct Analyzer {
     is_routine: IsRoutine,
     live_host: Option<Box<dyn LiveHost>>,
+    /// Under `run`/`attach`: the ids each process acted with when first seen, read from
+    /// `/proc` while it was there (else its parent's), for when it is gone by its failure.
+    first_ids: HashMap<Pid, process::Credentials>,
     procs: ProcessTable,
     state: Processes,
     failures: Failures,
@@ -140,6 +147,7 @@ impl Analyzer {
         Analyzer {
             is_routine,
             live_host: None,
+            first_ids: HashMap::default(),
             procs: ProcessTable::new(),
             state: Processes::default(),
             failures: Failures::new(max_groups),
@@ -173,6 +181,7 @@ impl Analyzer {
             // a process strace announced is begun by its first event
             if self.pids.insert(pid) || (!self.announced.is_empty() && self.announced.remove(&pid)) {
                 self.waits.begun(pid, ev.line, secs(ev));
+                self.note_first_ids(pid);
             }
             self.last_pid = Some(pid);
         }
@@ -208,6 +217,7 @@ impl Analyzer {
                     self.state.blame_parent(pid, &causes);
                 }
                 self.waits.ended(pid, ev.line, secs(ev), false);
+                self.first_ids.remove(&pid);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -222,6 +232,7 @@ impl Analyzer {
                     self.state.blame_parent(pid, &causes);
                 }
                 self.waits.ended(pid, ev.line, secs(ev), true);
+                self.first_ids.remove(&pid);
                 self.state.remove(pid);
                 self.evidence.ended(pid);
                 self.procs.apply(pid, ev);
@@ -447,6 +458,35 @@ impl Analyzer {
                 url.filter(|u| u.len() > 1 && g.target.fs_path().is_some_and(|p| p.ends_with(u))).map(<[u8]>::to_vec);
             g.asked_for = g.requested.is_some() || url.zip(g.target.fs_path()).is_some_and(|(u, p)| names_file(u, p));
             self.evidence.new_group(id, g.target.fs_path(), errno, pid, &self.state);
+            let reader = self.reader(pid);
+            self.evidence.add_reader(id, reader);
+        }
+    }
+
+    /// Under `run`/`attach`, remembers the ids `pid` acts with, first seen now.
+    fn note_first_ids(&mut self, pid: Pid) {
+        let Some(host) = &self.live_host else { return };
+        if self.first_ids.len() >= MAX_FIRST_IDS {
+            return;
+        }
+        let inherited = || self.state.parent(pid).and_then(|p| self.first_ids.get(&p).cloned());
+        let ids = host.ids(pid).or_else(inherited);
+        if let Some(ids) = ids.filter(|i| i.groups.as_ref().is_none_or(|g| g.len() <= MAX_FIRST_GROUPS)) {
+            self.first_ids.insert(pid, ids);
+        }
+    }
+
+    /// The ids `pid` acts with now: from the trace's `set*id` calls, else, under `run` and
+    /// `attach`, from `/proc` (now, or when the process was first seen).
+    fn reader(&self, pid: Pid) -> evidence::Reader {
+        let ids = self.procs.credentials(pid);
+        let host = match &self.live_host {
+            Some(host) if ids.uid.is_none() => host.ids(pid).or_else(|| self.first_ids.get(&pid).cloned()),
+            _ => None,
+        };
+        match host {
+            Some(ids) => evidence::Reader { ids, from_host: true },
+            None => evidence::Reader { ids, from_host: false },
         }
     }
 

@@ -54,7 +54,7 @@ impl Session<'_> {
         self.analyzer.ask_live_host(Box::new(ProcHost::default()));
         let run = matches!(launch, Launch::Run(_));
         interrupt::forward_to(child.id(), run);
-        let input = Input { path: Some(input::STRACE_NAME.into()), pid: None, set: None };
+        let input = Input { path: Some(input::STRACE_NAME.into()), ..Input::stdin() };
         let save = open_save(self.options, errors);
         let name = source_name(input.name(), save.is_some(), self.options);
         let mut stream = EventStream::live(&input, Box::new(trace), save);

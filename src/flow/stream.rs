@@ -507,7 +507,7 @@ impl MergedStream {
             parked: 0,
             pending_error: None,
         };
-        let (mut kept, mut unread) = (0, 0u64);
+        let (mut kept, mut unread) = (0, group.iter().map(|i| i.unlisted).sum::<u64>());
         for input in group {
             let bytes = member_bytes(input);
             if kept + bytes > budget - held_max {
@@ -729,5 +729,21 @@ mod tests {
         assert_eq!((m.streams.len(), m.streams[0].stats().files_unread), (2, 1));
         assert_eq!(drain(&mut m).len(), 2);
         assert!(errors.is_empty());
+    }
+
+    /// issue 22 item 2: the members a set's listing left out are counted as unread.
+    #[test]
+    fn issue22_item2_members_left_out_of_the_listing_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        for pid in 1..=5 {
+            std::fs::write(dir.path().join(format!("t.{pid}")), format!("10:00:0{pid}.000000 getpid() = {pid}\n"))
+                .unwrap();
+        }
+        let inputs = crate::input::expand_within(&[dir.path().join("t").display().to_string()], 3);
+        let group: Vec<&Input> = inputs.iter().collect();
+        let mut errors = Vec::new();
+        let mut m = MergedStream::open(&group, true, &mut errors);
+        assert_eq!((m.streams.len(), m.streams[0].stats().files_unread), (3, 2));
+        assert_eq!(drain(&mut m).len(), 3);
     }
 }

@@ -117,8 +117,16 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
             let explanation = top.then(|| explain::explain(g, i, &cx)).flatten();
             let referenced_from = top
                 .then(|| {
-                    let (opened, argv) = (c.evidence.opened_before(i), c.evidence.argv_before(i));
-                    fix_pointer::locate(g, explanation.as_ref(), opened, argv, &configs, disk, &mut search)
+                    let read = fix_pointer::Read { opened: c.evidence.opened_before(i), reader: c.evidence.reader(i) };
+                    fix_pointer::locate(
+                        g,
+                        explanation.as_ref(),
+                        read,
+                        c.evidence.argv_before(i),
+                        &configs,
+                        disk,
+                        &mut search,
+                    )
                 })
                 .flatten();
             let usage =

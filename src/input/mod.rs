@@ -10,6 +10,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub use ff::expand;
+#[cfg(test)]
+pub(crate) use ff::expand_within;
 pub(crate) use source::Source;
 
 use crate::error::Error;
@@ -44,11 +46,14 @@ pub struct Input {
     pub pid: Option<Pid>,
     /// Inputs with the same `set` number came from one `-ff` set and are merged by time.
     pub set: Option<usize>,
+    /// On the first input of a set: its members left out of the listing (past
+    /// [`crate::memory::SET_FILES`]), counted with those the set's budget leaves unread.
+    pub unlisted: u64,
 }
 
 impl Input {
     pub fn stdin() -> Self {
-        Input { path: None, pid: None, set: None }
+        Input { path: None, pid: None, set: None, unlisted: 0 }
     }
 
     /// The name shown in messages and in the `source` field of events.

@@ -380,6 +380,38 @@ fn nothing_pending(pid: u32) -> bool {
     false
 }
 
+/// A library for `LD_PRELOAD` whose `kill` pauses 300 ms after each SIGKILL sent by a thread
+/// other than the main one (straceback's Ctrl-C handler, stopping strace and the command):
+/// straceback's main thread, woken by strace's end, then ends first, every time. Built with
+/// `cc`, which linking the tests needs anyway.
+fn slow_kill_library(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = dir.join("slow_kill.c");
+    std::fs::write(
+        &src,
+        "#define _GNU_SOURCE\n#include <dlfcn.h>\n#include <signal.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n\
+         int kill(pid_t pid, int sig) {\n\
+           int (*real)(pid_t, int) = (int (*)(pid_t, int))dlsym(RTLD_NEXT, \"kill\");\n\
+           int r = real(pid, sig);\n\
+           if (sig == SIGKILL && syscall(SYS_gettid) != getpid()) usleep(300000);\n\
+           return r;\n\
+         }\n",
+    )
+    .expect("write");
+    let lib = dir.join("slow_kill.so");
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .arg("-ldl")
+        .status()
+        .expect("cc");
+    assert!(built.success(), "cc {}", src.display());
+    lib
+}
+
+/// The second Ctrl-C exits 130, not with the status of the command it killed (137): the
+/// handler's own exit and the main thread's (woken when strace ends) race; with the handler
+/// slowed down after each kill (see [`slow_kill_library`]) the main thread always ends first.
 #[test]
 fn issue22_item11_a_second_ctrl_c_under_run_exits_130() {
     use crate::harness::{children, Collected, Group, RUN_LIMIT};
@@ -387,9 +419,11 @@ fn issue22_item11_a_second_ctrl_c_under_run_exits_130() {
     let dir = tempfile::Builder::new().prefix("straceback-twice").tempdir_in("/tmp").expect("tmp");
     let missing = dir.path().join("missing.conf");
     let script = format!("trap '' INT; while :; do cat {} 2>/dev/null; sleep 0.1; done", missing.display());
+    let slow_kill = slow_kill_library(dir.path());
     for after_report in [false, true] {
         let mut sb = Group::spawn(
             std::process::Command::new(assert_cmd::cargo::cargo_bin("straceback"))
+                .env("LD_PRELOAD", &slow_kill)
                 .args(["run", "--no-disk", "--color", "never", "--", "sh", "-c", &script])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::null()),
@@ -466,4 +500,51 @@ fn issue22_item6_whole_second_stamps_allow_their_step() {
              9 10:00:00 read(3</srv/db.sock>, \"x\", 1) = 1 <3.000000>\n9 10:00:01 getpid() = 9\n";
     let r = report(&["--no-disk", &trace(&dir, "t.txt", t)]);
     assert_eq!(r["summary"]["ignored_durations"], 1, "only the 3 s read outlasts its next line: {}", r["summary"]);
+}
+
+/// A trace of a www-data process (its `setgroups`/`setgid`/`setuid` calls) that names a 0600
+/// root file it read last (a claim no real www-data process could make: the trace is
+/// hand-written, as a crafted one would be) and a 0640 file of its group: a run as root
+/// points at the group's file, and never confirms a word of the root-only one.
+#[test]
+fn issue22_item8_fix_pointers_read_only_what_the_traced_ids_could() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tmp");
+    let put = |p: &str, text: &str, mode| {
+        let host = root.path().join(p);
+        std::fs::create_dir_all(host.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&host, text).expect("write");
+        std::fs::set_permissions(&host, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    put("etc/app.ini", "storage = /srv/app/stor/cache\n", 0o640);
+    put("srv/app/secret.ini", "storage = /srv/app/stor/cache\n", 0o600);
+    // as root, www-data's group owns app.ini; else the group the tests run with does
+    // SAFETY: geteuid(2) and getegid(2) touch no memory.
+    let (uid, gid) = if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(root.path().join("etc/app.ini"), Some(0), Some(33)).expect("chown");
+        (33, 33)
+    } else {
+        (65534, unsafe { libc::getegid() })
+    };
+    let lines = [
+        format!("700 10:00:00.000001 setgroups(1, [{gid}]) = 0"),
+        format!("700 10:00:00.000002 setgid({gid}) = 0"),
+        format!("700 10:00:00.000003 setuid({uid}) = 0"),
+        "700 10:00:00.000010 openat(AT_FDCWD, \"/etc/app.ini\", O_RDONLY) = 3".into(),
+        "700 10:00:00.000011 read(3, \"storage = /srv/app/stor/cache\\n\", 4096) = 30".into(),
+        "700 10:00:00.000012 close(3) = 0".into(),
+        "700 10:00:00.000020 openat(AT_FDCWD, \"/srv/app/secret.ini\", O_RDONLY) = 3".into(),
+        "700 10:00:00.000021 close(3) = 0".into(),
+        "700 10:00:00.000030 openat(AT_FDCWD, \"/srv/app/stor/cache\", O_RDONLY) = -1 ENOENT (No such file or directory)".into(),
+        "700 10:00:00.000040 write(2, \"cannot open /srv/app/stor/cache\\n\", 32) = 32".into(),
+        "700 10:00:00.000050 exit_group(1) = ?".into(),
+        "700 10:00:00.000051 +++ exited with 1 +++".into(),
+    ];
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = trace(&dir, "t.txt", &(lines.join("\n") + "\n"));
+    let r = report(&["--root", root.path().to_str().expect("utf-8"), &f]);
+    let s = &r["suspects"][0];
+    assert_eq!(s["path"], "/srv/app/stor/cache", "{s}");
+    assert_eq!(s["referenced_from"]["path"], "/etc/app.ini", "{s}");
+    assert_eq!(s["referenced_from"]["line"], 1, "{s}");
 }

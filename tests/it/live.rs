@@ -340,6 +340,15 @@ fn live_lines_go_to_stderr_with_json_and_markdown() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("suspect: /var/log/ledger"));
 }
 
+/// The JSON report of `straceback run STRACE_ARGS -- sh -c SCRIPT`, and its stderr, in a plain
+/// environment (the loader and PATH of the test harness point into /root).
+fn run_script(strace_args: &[&str], script: &str) -> (serde_json::Value, String) {
+    let args = [&["run", "--format", "json"][..], strace_args, &["--", "sh", "-c", script]].concat();
+    let out = straceback().env_clear().env("PATH", "/usr/bin:/bin").args(&args).output().expect("run");
+    let r = serde_json::from_slice(&out.stdout).expect("report JSON");
+    (r, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 #[test]
 fn run_reads_who_the_process_runs_as_from_the_live_host() {
     // the trace shows no setuid (strace -u drops to the user before the trace begins, or the
@@ -361,12 +370,9 @@ fn run_reads_who_the_process_runs_as_from_the_live_host() {
     };
     // the shell opens the file itself and lives on a moment (a redirection of `:` would end it)
     let script = format!("true < {}; sleep 1", secret.display());
-    let args = [&["run", "--format", "json"][..], &strace_args, &["--", "sh", "-c", &script]].concat();
-    // a plain environment: the loader and PATH of the test harness point into /root
-    let out = straceback().env_clear().env("PATH", "/usr/bin:/bin").args(&args).output().expect("run");
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let (r, stderr) = run_script(&strace_args, &script);
     let first = &r["suspects"][0];
-    assert_eq!(first["path"], secret.to_str().expect("utf-8"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(first["path"], secret.to_str().expect("utf-8"), "{stderr}");
     let e = &first["explanation"];
     assert_eq!(e["kind"], "permission");
     assert!(e["text"].as_str().is_some_and(|t| t.contains(&format!("the process runs as uid {uid}"))), "{e}");
@@ -527,4 +533,32 @@ fn issue20_attach_finds_the_wrong_address_in_the_configuration_the_service_was_s
     let want = serde_json::json!({"path": ini, "line": 4, "found_by": "configuration",
         "configuration": ini, "configuration_of": svc.id()});
     assert_eq!(s["referenced_from"], want, "{r}");
+}
+
+/// issue 22 item 8: under `run` the ids the command acted with come from `/proc` (the trace
+/// shows no setuid: `strace -u` drops to the user first): a file of its group that not every
+/// user may read, outside any application tree, is read for the fix pointer.
+#[test]
+fn issue22_item8_run_reads_the_files_the_command_could_read_for_fix_pointers() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new().prefix("straceback-ids").tempdir_in("/tmp").expect("tmp");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let conf = dir.path().join("app.conf");
+    let missing = dir.path().join("data/missing.txt");
+    std::fs::write(&conf, format!("{}\n", missing.display())).expect("write");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    // SAFETY: geteuid(2) touches no memory.
+    let strace_args = if unsafe { libc::geteuid() } == 0 {
+        // root's group would not do: www-data's group owns it, the command runs as www-data
+        std::os::unix::fs::chown(&conf, Some(0), Some(33)).expect("chown");
+        vec!["--strace-args", "-u www-data"]
+    } else {
+        vec![] // the command runs as we do: the file's owner
+    };
+    // the shell reads the path from the file, fails on it, and lives on a moment
+    let script = format!("read p < {}; true < \"$p\"; sleep 1", conf.display());
+    let (r, stderr) = run_script(&strace_args, &script);
+    let first = &r["suspects"][0];
+    assert_eq!(first["path"], missing.to_str().expect("utf-8"), "{stderr}");
+    assert_eq!(first["referenced_from"]["path"], conf.to_str().expect("utf-8"), "{first}");
 }

@@ -23,6 +23,7 @@ mod permission;
 mod program;
 mod suggest;
 
+pub(in crate::heuristics) use permission::allows;
 use permission::*;
 use program::*;
 pub use suggest::suggested_command;

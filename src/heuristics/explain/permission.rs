@@ -133,7 +133,7 @@ pub(super) fn walk(path: &[u8], disk: &dyn Disk) -> Walk {
 
 /// The permission bits that apply to `creds` on `meta` for `bits`: whether they allow it;
 /// `None` when the trace does not show enough of the process's groups to tell.
-pub(super) fn allows(meta: &Meta, creds: &Credentials, bits: u32) -> Option<bool> {
+pub(in crate::heuristics) fn allows(meta: &Meta, creds: &Credentials, bits: u32) -> Option<bool> {
     let uid = creds.uid?;
     let ok = |class: u32| class & bits == bits;
     if meta.uid == uid {

@@ -155,7 +155,7 @@ fn with_includes(main: &[u8], disk: &dyn Disk, budget: &mut usize) -> Vec<(Vec<u
         if out.iter().any(|(p, _)| *p == path) {
             continue;
         }
-        let Some(content) = disk.read_named(&path, MAX_FILE).filter(|c| !c.contains(&0)) else { continue };
+        let Some(content) = disk.read_named(&path, MAX_FILE, None).filter(|c| !c.contains(&0)) else { continue };
         *budget -= 1;
         if depth < MAX_DEPTH {
             let mut found: Vec<Vec<u8>> = includes(&content)

@@ -23,10 +23,11 @@ mod configured;
 mod search;
 mod setting;
 
+use crate::analysis::evidence::Reader;
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::naming::{bounded, bounded_where, is_ordinary_word};
 use crate::analysis::process::NoFile;
-use crate::disk::Disk;
+use crate::disk::{Access, Disk, Meta};
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::heuristics::explain::{Explained, Explanation, Interpreter};
@@ -88,13 +89,45 @@ impl Sets {
     }
 }
 
-/// Where to make the change for group `g`, explained by `explanation`; `opened` and `argv` as
+/// The files a process read, as it read them: what its ids allow (see [`Disk::read_named`]).
+#[derive(Clone, Copy)]
+pub struct Read<'a> {
+    pub opened: &'a [Vec<u8>],
+    pub reader: Option<&'a Reader>,
+}
+
+impl Read<'_> {
+    /// Whether the process's ids may access a file for `bits`, for [`Disk::read_named`]. Ids
+    /// the trace claims (`set*id` calls) never count as root's (uid 0, or group 0): a trace
+    /// saying so could make a run as root confirm a word of any file; ids read from `/proc`
+    /// are what the process had (root's pass every check, as the kernel lets them).
+    fn access(&self, meta: &Meta, bits: u32) -> Option<bool> {
+        let r = self.reader?;
+        let ids = &r.ids;
+        let root = ids.uid == Some(0);
+        if !r.from_host && (root || ids.gid == Some(0) || ids.groups.as_ref().is_some_and(|g| g.contains(&0))) {
+            return None;
+        }
+        if root {
+            return Some(true);
+        }
+        crate::heuristics::explain::allows(meta, ids, bits)
+    }
+
+    /// The first `max` bytes of `path`, if the process could read it (see [`Read::access`]).
+    fn file(&self, path: &[u8], max: usize, disk: &dyn Disk) -> Option<Vec<u8>> {
+        let access: Access<'_> = &|meta, bits| self.access(meta, bits);
+        disk.read_named(path, max, self.reader.is_some().then_some(access))
+    }
+}
+
+/// Where to make the change for group `g`, explained by `explanation`; `read` and `argv` as
 /// for [`find_reference`], then the configuration the traced services were started with
 /// (`configs`), then the application tree. Searches spend `budget`.
 pub(crate) fn locate(
     g: &Failure,
     explanation: Option<&Explanation>,
-    opened: &[Vec<u8>],
+    read: Read<'_>,
     argv: Option<(Pid, &[Vec<u8>])>,
     configs: &Configurations<'_>,
     disk: &dyn Disk,
@@ -114,7 +147,7 @@ pub(crate) fn locate(
             }
         }
         Some(Explained::OutOfDescriptors { system_wide: false, limit, .. }) => {
-            return descriptor_limit(opened, limit.as_ref(), disk);
+            return descriptor_limit(read, limit.as_ref(), disk);
         }
         _ => {}
     }
@@ -122,10 +155,10 @@ pub(crate) fn locate(
     if let (Target::Address { unix_path: Some(sock), .. }, ErrnoClass::Permission) = (&g.target, class) {
         // the address is right (the client's configuration names it rightly): who may connect
         // is set where the server creates the socket
-        return search::server_side(sock, opened, disk, budget);
+        return search::server_side(sock, read.opened, disk, budget);
     }
     let place = g.errnos.keys().any(|e| blames_the_place(e));
-    find_reference(&g.target, place, opened, argv, disk)
+    find_reference(&g.target, place, read, argv, disk)
         .or_else(|| in_configuration(&g.target, place, configs.get(disk)))
         .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, place, disk, budget)).flatten())
 }
@@ -158,11 +191,11 @@ fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
 
 /// The line that set the process's descriptor limit (`limit`, when the trace shows it): in a
 /// file read before the call that set it, else in one the process read (most recent first).
-fn descriptor_limit(opened: &[Vec<u8>], limit: Option<&NoFile>, disk: &dyn Disk) -> Option<Reference> {
+fn descriptor_limit(read: Read<'_>, limit: Option<&NoFile>, disk: &dyn Disk) -> Option<Reference> {
     let value = limit.and_then(|l| l.soft.value());
     let before = limit.map_or(&[][..], |l| &l.read_before[..]);
-    before.iter().rev().chain(opened.iter().rev().take(MAX_FILES)).find_map(|p| {
-        let content = disk.read_named(p, MAX_FILE).filter(|c| !c.contains(&0))?;
+    before.iter().rev().chain(read.opened.iter().rev().take(MAX_FILES)).find_map(|p| {
+        let content = read.file(p, MAX_FILE, disk).filter(|c| !c.contains(&0))?;
         let (line, text) = setting::descriptor_limit(&content, value)?;
         let path = TraceText::from(p.as_slice());
         Some(Reference::Setting { path, line, found: Found::Trace, sets: Sets::DescriptorLimit, text: text.into() })
@@ -269,13 +302,14 @@ fn is_comment(line: &[u8]) -> bool {
     [&b"#"[..], b"//", b";", b"/*", b"*", b"<!--", b"--"].iter().any(|m| t.starts_with(m))
 }
 
-/// Where `target` was named: a text file of `opened` (the files the process had read, oldest
-/// first), else an argument of `argv` (the command line of `pid`). `place`: the failure blames
-/// where the file is ([`blames_the_place`]), so a line naming its directory counts too.
+/// Where `target` was named: a text file of `read` (the files the process had read, oldest
+/// first, those its ids allow), else an argument of `argv` (the command line of `pid`).
+/// `place`: the failure blames where the file is ([`blames_the_place`]), so a line naming its
+/// directory counts too.
 pub fn find_reference(
     target: &Target,
     place: bool,
-    opened: &[Vec<u8>],
+    read: Read<'_>,
     argv: Option<(Pid, &[Vec<u8>])>,
     disk: &dyn Disk,
 ) -> Option<Reference> {
@@ -284,11 +318,12 @@ pub fn find_reference(
         return None;
     }
     let wrong = target.fs_path();
-    let files: Vec<(&Vec<u8>, Vec<u8>)> = opened
+    let files: Vec<(&Vec<u8>, Vec<u8>)> = read
+        .opened
         .iter()
         .rev()
         .filter(|p| Some(p.as_slice()) != wrong)
-        .filter_map(|p| disk.read_named(p, MAX_FILE).map(|c| (p, c)))
+        .filter_map(|p| read.file(p, MAX_FILE, disk).map(|c| (p, c)))
         .filter(|(_, c)| !c.contains(&0))
         // text files only: temporary files gone since, and binaries, take no place
         .take(MAX_FILES)
@@ -344,6 +379,11 @@ mod tests {
         (root, opened)
     }
 
+    /// Files read by a process whose ids are unknown.
+    fn read(opened: &[Vec<u8>]) -> Read<'_> {
+        Read { opened, reader: None }
+    }
+
     fn file(path: &str, line: u64) -> Option<Reference> {
         Some(Reference::File { path: path.into(), line, found: Found::Trace, place: None })
     }
@@ -356,7 +396,7 @@ mod tests {
         )]);
         let disk = RootDisk::new(root.path());
         let t = path("/var/www/html/wp-includes/class-wp-locale.phpp");
-        assert_eq!(find_reference(&t, false, &opened, None, &disk), file("/var/www/html/wp-settings.php", 3));
+        assert_eq!(find_reference(&t, false, read(&opened), None, &disk), file("/var/www/html/wp-settings.php", 3));
     }
 
     #[test]
@@ -368,7 +408,7 @@ mod tests {
         ]);
         let disk = RootDisk::new(root.path());
         for wrong in ["/var/www/htlm/about.html", "/srv/uxshop/pubilc/index.html"] {
-            assert_eq!(find_reference(&path(wrong), false, &opened, None, &disk), None, "{wrong}");
+            assert_eq!(find_reference(&path(wrong), false, read(&opened), None, &disk), None, "{wrong}");
         }
     }
 
@@ -384,7 +424,7 @@ mod tests {
         let disk = RootDisk::new(root.path());
         for k in 0..12 {
             assert_eq!(
-                find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), false, &opened, None, &disk),
+                find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), false, read(&opened), None, &disk),
                 None
             );
         }
@@ -407,10 +447,57 @@ mod tests {
         }
         let disk = RootDisk::new(root.path());
         let t = path("/etc/root");
-        assert_eq!(find_reference(&t, false, &opened[..1], None, &disk), None);
-        assert_eq!(find_reference(&t, false, &opened[1..], None, &disk), file("/srv/app/secret.ini", 1));
+        assert_eq!(find_reference(&t, false, read(&opened[..1]), None, &disk), None);
+        assert_eq!(find_reference(&t, false, read(&opened[1..]), None, &disk), file("/srv/app/secret.ini", 1));
         std::fs::set_permissions(root.path().join("etc/shadow"), std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(find_reference(&t, false, &opened[..1], None, &disk), file("/etc/shadow", 1));
+        assert_eq!(find_reference(&t, false, read(&opened[..1]), None, &disk), file("/etc/shadow", 1));
+    }
+
+    /// With the ids the process acted with known, a file is read only if they could read it:
+    /// a root run over a trace of a www-data process never confirms a word in a 0600 root file
+    /// (in an application tree too), reads a 0640 file of www-data's group, and none below a
+    /// directory closed to it; ids the trace claims for root get the rule of unknown ids,
+    /// root's ids read from `/proc` read anything.
+    #[test]
+    fn issue22_item8_files_are_read_as_the_traced_ids_could() {
+        use crate::analysis::process::Credentials;
+        use std::os::unix::fs::PermissionsExt;
+        let (root, opened) = setup(&[
+            ("/srv/app/secret.ini", b"user = root\n"),
+            ("/etc/app.ini", b"user = root\n"),
+            ("/etc/private/x.ini", b"user = root\n"),
+        ]);
+        let chmod =
+            |p: &str, m| std::fs::set_permissions(root.path().join(p), std::fs::Permissions::from_mode(m)).unwrap();
+        chmod("srv/app/secret.ini", 0o600);
+        chmod("etc/app.ini", 0o640);
+        chmod("etc/private", 0o700);
+        // www-data's group owns app.ini (as root); else the group the tests run with does
+        // SAFETY: geteuid(2) and getegid(2) touch no memory.
+        let group = if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(root.path().join("etc/app.ini"), Some(0), Some(33)).unwrap();
+            33
+        } else {
+            unsafe { libc::getegid() }
+        };
+        let disk = RootDisk::new(root.path());
+        let t = path("/etc/root");
+        let as_ids = |uid, gid, from_host| Reader {
+            ids: Credentials { uid: Some(uid), gid: Some(gid), groups: Some(vec![gid]) },
+            from_host,
+        };
+        let find = |k: usize, reader: &Reader| {
+            find_reference(&t, false, Read { opened: &opened[k..=k], reader: Some(reader) }, None, &disk)
+        };
+        let www = as_ids(33, group, false);
+        assert_eq!(find(0, &www), None, "0600 root");
+        assert_eq!(find(1, &www), file("/etc/app.ini", 1), "0640 of its group");
+        assert_eq!(find(2, &www), None, "below a directory it may not search");
+        let claimed_root = as_ids(0, 0, false);
+        assert_eq!(find(0, &claimed_root), file("/srv/app/secret.ini", 1), "an application tree, as unknown ids");
+        assert_eq!(find(1, &claimed_root), None, "not for any user, not an application tree");
+        let root_live = as_ids(0, 0, true);
+        assert!((0..3).all(|k| find(k, &root_live).is_some()));
     }
 
     #[test]
@@ -418,9 +505,9 @@ mod tests {
         let (root, opened) = setup(&[("/srv/shop/conf/app.ini", b"; database\ndb_host = 127.0.0.1\ndb_port = 5433\n")]);
         let disk = RootDisk::new(root.path());
         let t = Target::Address { proto: "tcp", addr: "127.0.0.1:5433".into(), unix_path: None };
-        assert_eq!(find_reference(&t, false, &opened, None, &disk), file("/srv/shop/conf/app.ini", 3));
+        assert_eq!(find_reference(&t, false, read(&opened), None, &disk), file("/srv/shop/conf/app.ini", 3));
         let t = Target::Address { proto: "tcp", addr: "127.0.0.1:543".into(), unix_path: None };
-        assert_eq!(find_reference(&t, false, &opened, None, &disk), None, "5433 is not port 543");
+        assert_eq!(find_reference(&t, false, read(&opened), None, &disk), None, "5433 is not port 543");
     }
 
     #[test]
@@ -430,7 +517,7 @@ mod tests {
             .map(|a| a.as_bytes().to_vec())
             .collect();
         let t = path("/srv/uxshop/pubilc/index.html");
-        let r = find_reference(&t, false, &[], Some((7, &argv)), &crate::disk::NoDisk);
+        let r = find_reference(&t, false, read(&[]), Some((7, &argv)), &crate::disk::NoDisk);
         assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
         assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
     }

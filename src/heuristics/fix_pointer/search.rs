@@ -102,7 +102,8 @@ fn walk(
                 // an empty file names nothing
                 FileKind::File if meta.size > 0 && meta.size <= MAX_FILE as u64 => {
                     budget.files -= 1;
-                    let Some(content) = disk.read_named(&path, MAX_FILE).filter(|c| !c.contains(&0)) else {
+                    // found by searching, not read by the process: the rule of unknown ids
+                    let Some(content) = disk.read_named(&path, MAX_FILE, None).filter(|c| !c.contains(&0)) else {
                         continue;
                     };
                     if visit(&path, &content) == Walk::Stop {

@@ -73,11 +73,11 @@ pub(crate) fn overflow(n: u64) -> String {
     format!("{} not grouped: --max-groups reached", count(n, "failure", "failures"))
 }
 
-/// Members of a `-ff` set left unread by the inputs' memory cap.
+/// Members of a `-ff` set left unread by the inputs' memory cap or the set's listing cap.
 pub(crate) fn files_unread(n: u64) -> Option<String> {
     (n > 0).then(|| {
         format!(
-            "{} of the -ff set not read: the memory cap of all inputs together (128 MiB) was reached",
+            "{} of the -ff set not read: a set is read up to 100,000 files and 128 MiB of memory for all inputs together",
             count(n, "file", "files")
         )
     })
