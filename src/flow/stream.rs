@@ -318,8 +318,14 @@ impl EventStream {
                     let mut records = Vec::new();
                     for (n, raw, p) in prepared.drain(..) {
                         *lines = n;
-                        asm.push_prepared(n, raw, p, &mut records);
-                        pair_records(asm, pairer, false, &mut records, emit);
+                        match asm.prepared_record(n, raw, p) {
+                            Ok(Some(record)) => pairer.push_with(record, emit),
+                            Ok(None) => {}
+                            Err(()) => {
+                                asm.push(n, raw, &mut records);
+                                pair_records(asm, pairer, false, &mut records, emit);
+                            }
+                        }
                     }
                 });
                 p.recycle(batch);
@@ -339,8 +345,13 @@ impl EventStream {
         let mut read = None;
         match reader.next_marked_line() {
             Ok(Some((n, line, escaped))) => {
-                self.asm.push_marked(lines_before + n, line, escaped, &mut records);
                 read = Some(n);
+                match self.asm.push_one(lines_before + n, line, escaped) {
+                    // most lines: one record, handed on without a detour through `records`
+                    Ok(Some(record)) => self.pairer.push_with(record, emit),
+                    Ok(None) => {}
+                    Err(()) => self.asm.push_marked(lines_before + n, line, escaped, &mut records),
+                }
             }
             Ok(None) => self.done = true,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
