@@ -347,6 +347,15 @@ pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     prepare_plain(line_no, raw, fast)
 }
 
+/// [`prepare`] of a line known to hold an ESC byte or not
+/// ([`LineReader::next_span`](super::LineReader::next_span)).
+pub fn prepare_marked(line_no: u64, raw: &[u8], escaped: bool, fast: bool) -> Prepared<'_> {
+    if escaped {
+        return Prepared::Raw;
+    }
+    prepare_plain(line_no, raw, fast)
+}
+
 /// [`prepare`] of a line known to hold no ESC byte.
 fn prepare_plain(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
     let line = raw.strip_suffix(b"\r").unwrap_or(raw);
