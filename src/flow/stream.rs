@@ -129,7 +129,7 @@ impl EventStream {
         EventStream {
             feed,
             asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
-            pairer: Pairer::new(),
+            pairer: Pairer::new().routine(fast),
             records: Vec::new(),
             ready: VecDeque::new(),
             lines: 0,
@@ -147,7 +147,7 @@ impl EventStream {
         let (reader, plain) = input.open_shared(files, 0)?;
         let reader = LineReader::with_read_size(Source::Plain(reader), crate::input::SHARED_READ);
         let mut s = Self::new(input, Feed::Lines(Box::new(reader)), fast);
-        s.pairer = Pairer::with_budget(pending);
+        s.pairer = Pairer::with_budget(pending).routine(fast);
         s.member = Some(Box::new(Member {
             files: files.clone(),
             plain,
