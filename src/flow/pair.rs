@@ -321,7 +321,8 @@ impl Pairer {
 /// Those of the parser's fast path for one line (`parse::line::routine`), less the brief waits.
 fn only_counted(name: &str, args: &[u8], ret: &Return<'_>) -> bool {
     let info = crate::syscalls::info(name.as_bytes());
-    matches!(ret, Return::Value { value, .. } if *value >= 0) && !info.examined(args) && !info.waits(args)
+    // waits first: reads and writes wait, and `examined` looks for an HTTP request in a read
+    matches!(ret, Return::Value { value, .. } if *value >= 0) && !info.waits(args) && !info.examined(args)
 }
 
 /// A head as a call that never finished, borrowed from it.
