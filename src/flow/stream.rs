@@ -480,6 +480,9 @@ pub struct MergedStream {
     heads: Vec<Option<Head>>,
     /// The streams with a head, by the time of their head (timed sets).
     heap: BinaryHeap<Reverse<Key>>,
+    /// A stream whose head comes before every head in the heap (a process's next line came
+    /// before any other's): taken next without going through the heap.
+    current: Option<usize>,
     /// The last time seen per stream: an event without one sorts right after it.
     last: Vec<f64>,
     timed: bool,
@@ -510,6 +513,7 @@ impl MergedStream {
             streams: Vec::new(),
             heads: Vec::new(),
             heap: BinaryHeap::new(),
+            current: None,
             last: Vec::new(),
             timed: true,
             cursor: 0,
@@ -617,7 +621,7 @@ impl MergedStream {
             return Err(e);
         }
         let pick = if self.timed {
-            self.heap.pop().map(|Reverse(Key(_, i))| i)
+            self.current.take().or_else(|| self.heap.pop().map(|Reverse(Key(_, i))| i))
         } else {
             while self.cursor < self.heads.len() && self.heads[self.cursor].is_none() {
                 self.cursor += 1;
@@ -634,7 +638,13 @@ impl MergedStream {
             Ok(Some(next)) => {
                 self.set_head(i, next);
                 if self.timed {
-                    self.heap.push(Reverse(Key(self.last[i], i)));
+                    // what the heap would give next anyway: pushed and popped for nothing
+                    let key = Key(self.last[i], i);
+                    if self.heap.peek().is_none_or(|Reverse(top)| key < *top) {
+                        self.current = Some(i);
+                    } else {
+                        self.heap.push(Reverse(key));
+                    }
                 }
             }
             Ok(None) => {}
