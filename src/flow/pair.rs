@@ -92,6 +92,9 @@ pub struct Pairer {
     spare: Vec<Vec<u8>>,
     /// Heads given up to stay within `memory::PENDING`.
     pub dropped: u64,
+    /// Joined calls the analysis only counts become [`EventKind::Routine`] (see
+    /// [`Pairer::routine`]).
+    fast: bool,
 }
 
 impl Default for Pairer {
@@ -117,7 +120,15 @@ impl Pairer {
             budget,
             spare: Vec::new(),
             dropped: 0,
+            fast: false,
         }
+    }
+
+    /// This pairer for the analysis: a joined call that succeeded and that the syscall table
+    /// gives no meaning to is handed on as [`EventKind::Routine`], as the parser's fast path
+    /// hands on such a call printed on one line, without decoding its arguments.
+    pub fn routine(self, fast: bool) -> Self {
+        Pairer { fast, ..self }
     }
 
     /// Feeds one record; completed events are appended to `out` (as copies: an event of a
@@ -165,7 +176,14 @@ impl Pairer {
                             head.buf.push(b' ');
                         }
                         head.buf.extend_from_slice(&args);
-                        {
+                        if self.fast && only_counted(&name, head.args(), &ret) {
+                            emit(Event {
+                                line: head.line,
+                                pid: key.or(pid),
+                                time: head.timestamp().or(time),
+                                kind: EventKind::Routine,
+                            });
+                        } else {
                             // the tail's name is the head's (found by it)
                             let mut sc = build_syscall(name, Cow::Borrowed(head.args()), ret, duration);
                             let head_time = head.timestamp();
@@ -298,6 +316,15 @@ impl Pairer {
     }
 }
 
+/// Whether a joined call is one the analysis only counts: it succeeded, the syscall table gives
+/// it no meaning and it cannot wait (a wait is measured by the time between head and tail).
+/// Those of the parser's fast path for one line (`parse::line::routine`), less the brief waits.
+fn only_counted(name: &str, args: &[u8], ret: &Return<'_>) -> bool {
+    let info = crate::syscalls::info(name.as_bytes());
+    // waits first: reads and writes wait, and `examined` looks for an HTTP request in a read
+    matches!(ret, Return::Value { value, .. } if *value >= 0) && !info.waits(args) && !info.examined(args)
+}
+
 /// A head as a call that never finished, borrowed from it.
 fn unfinished(pid: Option<Pid>, head: &Head) -> Event<'_> {
     let name = String::from_utf8_lossy(head.name());
@@ -338,6 +365,27 @@ mod tests {
         }
         pairer.finish(&mut out);
         out
+    }
+
+    /// For the analysis, a joined call that succeeded and means nothing to it is only counted,
+    /// on its head's line; one that failed, waits or is examined stays a call.
+    #[test]
+    fn joined_calls_the_analysis_only_counts_are_routine() {
+        let text = concat!(
+            "[pid 7] sched_yield( <unfinished ...>\n",
+            "[pid 8] close(3 <unfinished ...>\n",
+            "[pid 7] <... sched_yield resumed>) = 0\n",
+            "[pid 8] <... close resumed>) = 0\n",
+            "[pid 7] gettid( <unfinished ...>\n",
+            "[pid 7] <... gettid resumed>) = -1 ENOSYS (Function not implemented)\n",
+            "[pid 7] read(5,  <unfinished ...>\n",
+            "[pid 7] <... read resumed>\"x\", 1) = 1\n",
+        );
+        let kinds = |ev: Vec<Event<'_>>| -> Vec<(u64, bool)> {
+            ev.iter().map(|e| (e.line, matches!(e.kind, EventKind::Routine))).collect()
+        };
+        assert_eq!(kinds(run_with(text, Pairer::new().routine(true))), [(1, true), (2, false), (5, false), (7, false)]);
+        assert_eq!(kinds(run_with(text, Pairer::new())), [(1, false), (2, false), (5, false), (7, false)]);
     }
 
     #[test]

@@ -13,11 +13,13 @@ use std::thread::JoinHandle;
 use rayon::prelude::*;
 
 use crate::input::Source;
-use crate::parse::{prepare, LineReader, Prepared};
+use crate::parse::{prepare_marked, LineReader, Prepared, Span};
 
 /// Lines per batch: large enough that hand-offs are rare, small enough for memory.
 const BATCH_LINES: usize = 4 * 1024;
 const BATCH_BYTES: usize = 512 << 10;
+/// A batch's block: its lines and the reads that found their ends.
+const BLOCK_BYTES: usize = BATCH_BYTES + (128 << 10);
 /// Batches read ahead of the analysis.
 const AHEAD: usize = 2;
 
@@ -94,20 +96,21 @@ fn produce(
     full: &SyncSender<Delivery>,
     free: &Receiver<Vec<u8>>,
 ) {
-    let mut spans: Vec<(u64, usize, usize)> = Vec::with_capacity(BATCH_LINES);
+    let mut spans: Vec<(u64, usize, usize, bool)> = Vec::with_capacity(BATCH_LINES);
     loop {
-        let mut data = free.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH_BYTES + (64 << 10)));
-        data.clear();
         spans.clear();
         let (mut last, mut error) = (false, None);
-        while spans.len() < BATCH_LINES && data.len() < BATCH_BYTES {
-            match reader.next_line() {
-                Ok(Some((n, line))) => {
-                    let start = data.len();
-                    data.extend_from_slice(line);
-                    spans.push((n, start, data.len()));
+        // the lines stay in the reader's block, which becomes the batch's: read once, not copied
+        while spans.len() < BATCH_LINES {
+            match reader.next_span(true) {
+                Ok(Span::Line(n, from, to, escaped)) => {
+                    spans.push((n, from, to, escaped));
+                    if to >= BATCH_BYTES {
+                        break;
+                    }
                 }
-                Ok(None) => {
+                Ok(Span::Full) => break,
+                Ok(Span::End) => {
                     last = true;
                     break;
                 }
@@ -117,8 +120,11 @@ fn produce(
                 }
             }
         }
+        let data = reader.take_block(free.try_recv().unwrap_or_default(), BLOCK_BYTES);
         let batch = Batch::new(data, |data| {
-            let one = |&(n, a, b): &(u64, usize, usize)| (n, &data[a..b], prepare(n, &data[a..b], fast));
+            let one = |&(n, a, b, escaped): &(u64, usize, usize, bool)| {
+                (n, &data[a..b], prepare_marked(n, &data[a..b], escaped, fast))
+            };
             match pool {
                 Some(pool) => pool.install(|| spans.par_iter().map(one).collect()),
                 None => spans.iter().map(one).collect(),

@@ -129,7 +129,7 @@ impl EventStream {
         EventStream {
             feed,
             asm: if fast { Assembler::fast(input.pid) } else { Assembler::new(input.pid) },
-            pairer: Pairer::new(),
+            pairer: Pairer::new().routine(fast),
             records: Vec::new(),
             ready: VecDeque::new(),
             lines: 0,
@@ -147,7 +147,7 @@ impl EventStream {
         let (reader, plain) = input.open_shared(files, 0)?;
         let reader = LineReader::with_read_size(Source::Plain(reader), crate::input::SHARED_READ);
         let mut s = Self::new(input, Feed::Lines(Box::new(reader)), fast);
-        s.pairer = Pairer::with_budget(pending);
+        s.pairer = Pairer::with_budget(pending).routine(fast);
         s.member = Some(Box::new(Member {
             files: files.clone(),
             plain,
@@ -318,8 +318,14 @@ impl EventStream {
                     let mut records = Vec::new();
                     for (n, raw, p) in prepared.drain(..) {
                         *lines = n;
-                        asm.push_prepared(n, raw, p, &mut records);
-                        pair_records(asm, pairer, false, &mut records, emit);
+                        match asm.prepared_record(n, raw, p) {
+                            Ok(Some(record)) => pairer.push_with(record, emit),
+                            Ok(None) => {}
+                            Err(()) => {
+                                asm.push(n, raw, &mut records);
+                                pair_records(asm, pairer, false, &mut records, emit);
+                            }
+                        }
                     }
                 });
                 p.recycle(batch);
@@ -339,8 +345,13 @@ impl EventStream {
         let mut read = None;
         match reader.next_marked_line() {
             Ok(Some((n, line, escaped))) => {
-                self.asm.push_marked(lines_before + n, line, escaped, &mut records);
                 read = Some(n);
+                match self.asm.push_one(lines_before + n, line, escaped) {
+                    // most lines: one record, handed on without a detour through `records`
+                    Ok(Some(record)) => self.pairer.push_with(record, emit),
+                    Ok(None) => {}
+                    Err(()) => self.asm.push_marked(lines_before + n, line, escaped, &mut records),
+                }
             }
             Ok(None) => self.done = true,
             Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.input.io_error(e)),
@@ -469,6 +480,9 @@ pub struct MergedStream {
     heads: Vec<Option<Head>>,
     /// The streams with a head, by the time of their head (timed sets).
     heap: BinaryHeap<Reverse<Key>>,
+    /// A stream whose head comes before every head in the heap (a process's next line came
+    /// before any other's): taken next without going through the heap.
+    current: Option<usize>,
     /// The last time seen per stream: an event without one sorts right after it.
     last: Vec<f64>,
     timed: bool,
@@ -499,6 +513,7 @@ impl MergedStream {
             streams: Vec::new(),
             heads: Vec::new(),
             heap: BinaryHeap::new(),
+            current: None,
             last: Vec::new(),
             timed: true,
             cursor: 0,
@@ -606,7 +621,7 @@ impl MergedStream {
             return Err(e);
         }
         let pick = if self.timed {
-            self.heap.pop().map(|Reverse(Key(_, i))| i)
+            self.current.take().or_else(|| self.heap.pop().map(|Reverse(Key(_, i))| i))
         } else {
             while self.cursor < self.heads.len() && self.heads[self.cursor].is_none() {
                 self.cursor += 1;
@@ -623,7 +638,13 @@ impl MergedStream {
             Ok(Some(next)) => {
                 self.set_head(i, next);
                 if self.timed {
-                    self.heap.push(Reverse(Key(self.last[i], i)));
+                    // what the heap would give next anyway: pushed and popped for nothing
+                    let key = Key(self.last[i], i);
+                    if self.heap.peek().is_none_or(|Reverse(top)| key < *top) {
+                        self.current = Some(i);
+                    } else {
+                        self.heap.push(Reverse(key));
+                    }
                 }
             }
             Ok(None) => {}

@@ -105,33 +105,65 @@ impl Assembler {
         prepared: Prepared<'a>,
         out: &mut Vec<Record<'a>>,
     ) {
+        match self.prepared_record(line_no, raw, prepared) {
+            Ok(record) => out.extend(record),
+            Err(()) => self.push(line_no, raw, out),
+        }
+    }
+
+    /// [`Assembler::push_prepared`] of a line that gives at most one record, returned instead
+    /// of pushed (a record is large: each move through a vector is a copy); `Err` when the line
+    /// needs [`Assembler::push`] (a call waits for its continuation, or the line is
+    /// [`Prepared::Raw`]), which has not been counted yet.
+    pub(crate) fn prepared_record<'a>(
+        &mut self,
+        line_no: u64,
+        raw: &'a [u8],
+        prepared: Prepared<'a>,
+    ) -> Result<Option<Record<'a>>, ()> {
         if self.pending.is_some() || matches!(prepared, Prepared::Raw) {
-            return self.push(line_no, raw, out);
+            return Err(());
         }
         self.stats.lines += 1;
         self.stats.bytes += raw.len() as u64 + 1;
         let time = |t: Option<(usize, usize)>| t.map(|(a, b)| &raw[a..b]);
-        match prepared {
+        Ok(match prepared {
             Prepared::Routine { pid, time: t } => {
                 self.note_time(time(t));
-                out.push(Record::Event(Event {
+                Some(Record::Event(Event {
                     line: line_no,
                     pid: pid.or(self.default_pid),
                     time: stamp(time(t)),
                     kind: EventKind::Routine,
-                }));
+                }))
             }
             Prepared::Parsed { time: t, mut record } => {
                 self.note_time(time(t));
                 self.own_pid(&mut record);
-                out.push(record);
+                Some(record)
             }
             Prepared::Skip { time: t } => {
                 self.note_time(time(t));
                 self.stats.skipped += 1;
+                None
             }
-            Prepared::Raw => {}
+            Prepared::Raw => None,
+        })
+    }
+
+    /// [`Assembler::push_marked`] of a line that gives at most one record, returned (see
+    /// [`Assembler::prepared_record`]); `Err` when the line needs `push_marked`, not counted yet.
+    pub(crate) fn push_one<'a>(
+        &mut self,
+        line_no: u64,
+        raw: &'a [u8],
+        escaped: bool,
+    ) -> Result<Option<Record<'a>>, ()> {
+        if escaped || self.pending.is_some() {
+            return Err(());
         }
+        let prepared = prepare_plain(line_no, raw, self.fast);
+        self.prepared_record(line_no, raw, prepared)
     }
 
     /// Feeds one physical line (without its newline); records go to `out`.
@@ -309,10 +341,24 @@ fn stamp(text: Option<&[u8]>) -> Option<Timestamp<'_>> {
 /// Prepares one physical line (without its newline) for [`Assembler::push_prepared`].
 /// `line_no` goes into the record; `fast` as in [`Assembler::fast`].
 pub fn prepare(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
-    let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-    if memchr::memchr(0x1b, line).is_some() {
+    if memchr::memchr(0x1b, raw).is_some() {
         return Prepared::Raw;
     }
+    prepare_plain(line_no, raw, fast)
+}
+
+/// [`prepare`] of a line known to hold an ESC byte or not
+/// ([`LineReader::next_span`](super::LineReader::next_span)).
+pub fn prepare_marked(line_no: u64, raw: &[u8], escaped: bool, fast: bool) -> Prepared<'_> {
+    if escaped {
+        return Prepared::Raw;
+    }
+    prepare_plain(line_no, raw, fast)
+}
+
+/// [`prepare`] of a line known to hold no ESC byte.
+fn prepare_plain(line_no: u64, raw: &[u8], fast: bool) -> Prepared<'_> {
+    let line = raw.strip_suffix(b"\r").unwrap_or(raw);
     let prefix = scan_prefix(line);
     let time = prefix.absolute_time().map(|t| {
         let start = t.as_ptr() as usize - line.as_ptr() as usize;

@@ -22,6 +22,17 @@ fn ends_in_errno(line: &[u8]) -> bool {
     head.ends_with(b"= -1 ") && (errno.is_empty() || errno[0] == b'E')
 }
 
+/// What [`LineReader::next_span`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Span {
+    /// Line number, start and end in the block, whether it holds an ESC byte.
+    Line(u64, usize, usize, bool),
+    /// The end of the input.
+    End,
+    /// The block is full: take it.
+    Full,
+}
+
 /// Lines are handed out as slices of one buffer (no copy), which is refilled in place.
 pub struct LineReader<R> {
     inner: R,
@@ -83,6 +94,17 @@ impl<R: Read> LineReader<R> {
     /// [`LineReader::next_line`], and whether the line holds an ESC byte (found in the same
     /// pass as its end, so that colour is not looked for in every line again).
     pub fn next_marked_line(&mut self) -> io::Result<Option<(u64, &[u8], bool)>> {
+        Ok(match self.next_span(false)? {
+            Span::Line(n, from, to, escaped) => Some((n, &self.buf[from..to], escaped)),
+            Span::End | Span::Full => None,
+        })
+    }
+
+    /// The next line as a range of the current block ([`LineReader::block`]) and whether it
+    /// holds an ESC byte. With `hold`, lines already handed out stay where they are: when the
+    /// block has no room left for them and more input, [`Span::Full`] says to take the block
+    /// ([`LineReader::take_block`]) before asking again.
+    pub fn next_span(&mut self, hold: bool) -> io::Result<Span> {
         loop {
             let hay = &self.buf[self.scanned..self.end];
             if let Some(i) = memchr::memchr2(b'\n', 0x1b, hay) {
@@ -101,12 +123,12 @@ impl<R: Read> LineReader<R> {
                     continue;
                 }
                 let from = from + self.bom(from, to);
-                return Ok(Some((self.line_no, &self.buf[from..to], escaped)));
+                return Ok(Span::Line(self.line_no, from, to, escaped));
             }
             self.scanned = self.end;
             if self.eof {
                 if self.start == self.end && !self.skipping {
-                    return Ok(None);
+                    return Ok(Span::End);
                 }
                 let from = self.start;
                 self.start = self.end;
@@ -114,19 +136,42 @@ impl<R: Read> LineReader<R> {
                 let escaped = std::mem::take(&mut self.escaped);
                 if std::mem::take(&mut self.skipping) || self.end - from > MAX_LINE {
                     self.overlong += 1;
-                    return Ok(None);
+                    return Ok(Span::End);
                 }
                 let from = from + self.bom(from, self.end);
-                let line = &self.buf[from..self.end];
                 // cut inside its errno (`= -1 ENOE`): not a failure of a cut errno, a blank
                 // a cut errno is dropped with its line: the ESC mark must say what is left
-                if ends_in_errno(line) {
-                    return Ok(Some((self.line_no, &line[..0], false)));
+                if ends_in_errno(&self.buf[from..self.end]) {
+                    return Ok(Span::Line(self.line_no, from, from, false));
                 }
-                return Ok(Some((self.line_no, line, escaped)));
+                return Ok(Span::Line(self.line_no, from, self.end, escaped));
             }
-            self.refill()?;
+            if hold && self.start > 0 && self.buf.len() - self.end < self.read {
+                return Ok(Span::Full);
+            }
+            self.refill(hold)?;
         }
+    }
+
+    /// The buffer the ranges of [`LineReader::next_span`] index.
+    pub fn block(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Hands out the current block (the lines of [`LineReader::next_span`] so far stand in
+    /// it, unmoved: read once, never copied) and goes on in `next`, which takes only the
+    /// start of a line not read to its end. `next` is made at least `size` bytes long (its
+    /// bytes are overwritten, not zeroed, when it is a block given back).
+    pub fn take_block(&mut self, mut next: Vec<u8>, size: usize) -> Vec<u8> {
+        let rest = self.end - self.start;
+        let want = size.max(rest + self.read);
+        if next.len() < want {
+            next.resize(want, 0);
+        }
+        next[..rest].copy_from_slice(&self.buf[self.start..self.end]);
+        (self.scanned, self.end) = (self.scanned - self.start, rest);
+        self.start = 0;
+        std::mem::replace(&mut self.buf, next)
     }
 
     /// The length of a UTF-8 byte order mark at the start of the first line (an editor's
@@ -139,8 +184,12 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    /// Makes room after the unread part and reads more.
-    fn refill(&mut self) -> io::Result<()> {
+    /// Makes room after the unread part and reads more; with `hold`, lines handed out stay
+    /// where they are (see [`LineReader::next_span`]).
+    fn refill(&mut self, hold: bool) -> io::Result<()> {
+        // lines were handed out from this block: nothing moves (a line being skipped is dropped
+        // by moving `start` only, and the block is taken before it runs out of room)
+        let holding = hold && self.start > 0;
         if self.end - self.start > MAX_LINE {
             self.skipping = true;
         }
@@ -148,13 +197,15 @@ impl<R: Read> LineReader<R> {
             self.start = self.end;
             self.scanned = self.end;
         }
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.scanned -= self.start;
-            self.start = 0;
+        if !holding {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.scanned -= self.start;
+                self.start = 0;
+            }
+            self.shrink();
         }
-        self.shrink();
         let read = self.read;
         if self.buf.len() - self.end < read {
             self.buf.resize(self.end + read, 0);
@@ -272,6 +323,44 @@ mod tests {
         assert_eq!(l[0].1, b"1 openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOE".to_vec());
         let (l, _) = lines(b"1 openat(AT_FDCWD, \"/x\", O_RDONLY) = -1 ENOENT (No such");
         assert!(!l[0].1.is_empty());
+    }
+
+    /// Lines read in blocks that are taken whole (the pipeline's way) are the lines read one
+    /// by one, with the same numbers, marks and counts, whatever the read size.
+    #[test]
+    fn lines_of_taken_blocks_are_the_lines() {
+        let mut input = b"\xEF\xBB\xBF1 a\n\x1b[31m2\x1b[0m b\n\n".to_vec();
+        for k in 0..300 {
+            input.extend_from_slice(format!("{k} close({k}) = 0\r\n").as_bytes());
+        }
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        input.extend_from_slice(b"\nok\n");
+        input.extend(std::iter::repeat_n(b'y', 3000));
+        input.extend_from_slice(b"\nlast = -1 ENOE");
+        for read in [1, 7, 64, 4096, READ] {
+            let mut one = LineReader::with_read_size(&input[..], read);
+            let mut want = Vec::new();
+            while let Some((n, l, e)) = one.next_marked_line().unwrap() {
+                want.push((n, l.to_vec(), e));
+            }
+            let mut blocks = LineReader::with_read_size(&input[..], read);
+            let (mut got, mut spans, mut spare) = (Vec::new(), Vec::new(), Vec::new());
+            loop {
+                let span = blocks.next_span(true).unwrap();
+                if let Span::Line(n, from, to, e) = span {
+                    spans.push((n, from, to, e));
+                    continue;
+                }
+                let block = blocks.take_block(std::mem::take(&mut spare), 100);
+                got.extend(spans.drain(..).map(|(n, from, to, e)| (n, block[from..to].to_vec(), e)));
+                spare = block;
+                if span == Span::End {
+                    break;
+                }
+            }
+            assert_eq!(got, want, "read size {read}");
+            assert_eq!((blocks.overlong, blocks.lines()), (one.overlong, one.lines()), "read size {read}");
+        }
     }
 
     #[test]

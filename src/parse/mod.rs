@@ -43,10 +43,10 @@ mod returns;
 mod text;
 
 pub use args::{parse_fd, split_args};
-pub use assemble::{prepare, Assembler, Prepared};
+pub use assemble::{prepare, prepare_marked, Assembler, Prepared};
 pub(crate) use grammar::angle_end;
 pub use line::{attach_message, attached_pid, build_syscall, AttachMessage};
-pub use line_reader::{LineReader, MAX_LINE};
+pub use line_reader::{LineReader, Span, MAX_LINE};
 
 use std::borrow::Cow;
 
