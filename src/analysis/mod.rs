@@ -423,6 +423,11 @@ impl Analyzer {
         if errno == "EPIPE" && self.failures.groups[id].after_reader.is_none() {
             self.failures.groups[id].after_reader = self.waits.reader_gone(pid, sc);
         }
+        if errno == "ETIMEDOUT" {
+            if let Some(on) = self.waits.timeout_failure(pid, ev.line) {
+                self.failures.groups[id].timeout_of.get_or_insert(on);
+            }
+        }
         self.state.failed(pid, id);
         if self.evidence.wants_at_failure(id, errno) {
             let at = self.at_failure(pid, sc, errno);

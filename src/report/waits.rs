@@ -142,6 +142,10 @@ pub struct WaitReport {
     /// The process kept trying it, sleeping between failed attempts (additive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<Retry>,
+    /// What the waits' timeouts were followed by: consequences of the wait, not rival causes
+    /// (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_in_timeout: Option<EndedInTimeout>,
     /// Held something up long enough to be worth a line of its own when waiting is not the
     /// verdict (not in the JSON: `idle`, `stalled_s` and `longest_s` say it).
     #[serde(skip)]
@@ -157,6 +161,17 @@ pub struct Retry {
     /// The error of the last attempt, and strace's message for it.
     pub errno: String,
     pub errmsg: TraceText,
+}
+
+/// What a target's waits that ended by their timeout were followed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EndedInTimeout {
+    /// Failed calls whose `ETIMEDOUT` was the wait's end (see `failures[].timeout_of`).
+    pub failures: u64,
+    /// Lines of error text telling of the timeout (see `symptoms.errors[].timeout_of`).
+    pub errors: u64,
+    /// `504` answers.
+    pub answers: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -378,6 +393,11 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
             errno: a.errno.clone(),
             errmsg: TraceText::from(a.message.as_bytes().to_vec()),
         }),
+        ended_in_timeout: w.ended_in_timeout(&t.on).map(|e| EndedInTimeout {
+            failures: e.failures,
+            errors: e.errors,
+            answers: e.answers,
+        }),
         notable: false,
     };
     r.notable = is_notable(&r);
@@ -430,6 +450,9 @@ pub enum Verdict {
         /// The target's retry loop, when the process kept trying it (additive).
         #[serde(skip_serializing_if = "Option::is_none")]
         retry: Option<Retry>,
+        /// As [`WaitReport::ended_in_timeout`] (additive).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ended_in_timeout: Option<EndedInTimeout>,
     },
 }
 
@@ -500,5 +523,6 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option
         pids: top.pids.clone(),
         pids_more: top.pids_more,
         retry: top.retry.clone(),
+        ended_in_timeout: top.ended_in_timeout,
     })
 }

@@ -236,6 +236,18 @@ fn under_a_wait_verdict_failures_that_explain_nothing_are_not_listed() {
     assert!(text.contains("\nslow: "), "{text}");
     assert!(!text.contains("likeliest failures"), "{text}");
     assert!(text.contains("No failed call explains the wait; -v lists the 1 failure that explains nothing"), "{text}");
+    // markdown and -v say the same: no candidate list, no score
+    let md = run(&["--no-disk", "--format", "markdown", trace.to_str().unwrap()]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    let candidates = &md[md.find("### Root-cause candidates").expect("section")..];
+    assert!(candidates.contains("No failed call explains the wait; -v lists the 1 failure"), "{md}");
+    assert!(!md.contains("1. **") && !md.contains("(score "), "{md}");
+    let verbose = run(&["--no-disk", "-v", "--color", "never", trace.to_str().unwrap()]);
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    assert!(verbose.contains("No failed call explains the wait; the failures below are listed by path"), "{verbose}");
+    assert!(!verbose.contains("Suspects (") && !verbose.contains("score "), "{verbose}");
+    // the failure itself is still listed, by path
+    assert!(verbose.contains("ENOTCONN     getpeername      tcp 127.0.0.1:18413"), "{verbose}");
 }
 
 #[test]
@@ -353,4 +365,52 @@ fn attach_names_what_a_lock_holder_is_doing_now() {
     let want = format!("lock holder {} is in wait4 on child ", holder.pid());
     assert!(err.lines().any(|l| l.contains(&want) && l.ends_with(" now (from /proc)")), "{err}");
     assert!(err.contains(&format!("flock on lock {lock} (held by pid {})", holder.pid())), "{err}");
+}
+
+/// A connect that times out (the backend's listen queue is full): each ETIMEDOUT is the end of
+/// its wait, not a rival cause; the wait's line says it ended in a timeout, and the JSON marks
+/// the failure and the error text with the wait's target.
+#[test]
+fn a_timeout_that_ends_a_wait_is_folded_into_it() {
+    let dir = fixtures().join("incidents").join("hang-connect-timeout");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let target = truth["waits"]["top_target"].as_str().unwrap();
+    let trace = dir.join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // counted apart from the analysis: the connects to the backend that timed out
+    let timed_out = text.lines().filter(|l| l.contains("htons(18420)") && l.contains("= -1 ETIMEDOUT")).count();
+    assert_eq!(timed_out, 3);
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    assert!(r["suspects"].as_array().unwrap().iter().all(|s| s["errno"] != "ETIMEDOUT"), "{}", r["suspects"]);
+    let v = &r["waiting"]["verdict"];
+    assert_eq!(v["target"], target);
+    assert_eq!(v["ended_in_timeout"]["failures"].as_u64(), Some(timed_out as u64), "{v}");
+    let failure = r["failures"].as_array().unwrap().iter().find(|f| f["path"] == target).unwrap();
+    assert_eq!(failure["timeout_of"], target);
+    assert!(failure["noise"].is_object(), "{failure}");
+    let errors = r["symptoms"]["errors"].as_array().unwrap();
+    let told = errors.iter().filter(|e| e["text"].as_str().unwrap().contains("timed out")).count();
+    assert!(told > 0 && errors.iter().all(|e| e["timeout_of"] == target), "{errors:?}");
+    let screen = straceback().env("COLUMNS", "400").args(["--no-disk", "--color", "never", trace]).output().unwrap();
+    let screen = String::from_utf8_lossy(&screen.stdout);
+    let want =
+        format!("{target} ended in a timeout: {timed_out} calls failed with ETIMEDOUT, {told} error lines said so");
+    assert!(screen.lines().take(6).any(|l| l.trim().starts_with(&want)), "{want}\n{screen}");
+    assert!(!screen.contains(" 1. "), "{screen}");
+}
+
+/// nginx's proxy_read_timeout: its "upstream timed out" line and the 504 are the upstream
+/// wait's consequences.
+#[test]
+fn a_gateway_timeout_is_the_upstream_waits_consequence() {
+    let trace = fixtures().join("incidents").join("slow-upstream").join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let answers = text.lines().filter(|l| l.contains("\"HTTP/1.1 504 ")).count() as u64;
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    let ended = &r["waiting"]["verdict"]["ended_in_timeout"];
+    assert_eq!((ended["answers"].as_u64(), ended["errors"].as_u64()), (Some(answers), Some(1)), "{ended}");
+    let md = run(&["--no-disk", "--format", "markdown", trace.to_str().unwrap()]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("- tcp 127.0.0.1:8081 ended in a timeout: 1 error line said so, 1 answer was 504"), "{md}");
 }

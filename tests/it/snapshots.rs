@@ -208,6 +208,7 @@ incidents! {
     hang_chain_child => "hang-chain-child",
     hang_chain_pipe => "hang-chain-pipe",
     hang_client_attach => "hang-client-attach",
+    hang_connect_timeout => "hang-connect-timeout",
     hang_fifo_open => "hang-fifo-open",
     hang_lock_attach => "hang-lock-attach",
     hang_lock_holder => "hang-lock-holder",

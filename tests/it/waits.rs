@@ -23,6 +23,7 @@ const CAPTURES: &[&str] = &[
     "hang-lock-attach",
     "hang-chain-child",
     "hang-chain-pipe",
+    "hang-connect-timeout",
 ];
 
 fn truth(name: &str) -> Value {

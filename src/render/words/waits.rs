@@ -4,7 +4,7 @@
 use super::screen::number;
 use crate::event::Pid;
 use crate::report::waits::{ChainLink, ChainReport, ChainVia, StuckCall, Verdict};
-use crate::report::waits::{Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
+use crate::report::waits::{EndedInTimeout, Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 use crate::text::TraceText;
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
@@ -372,6 +372,31 @@ fn futex_deadlock(c: &ChainReport) -> String {
 pub(crate) fn retry_line(target: &TraceText, r: &Retry) -> String {
     let over = r.over_s.map_or_else(String::new, |s| format!(" over {}", secs(s)));
     format!("retrying {target}: {} attempts{over}, {}", number(r.attempts), super::connection(&r.errno, &r.errmsg))
+}
+
+/// `tcp 127.0.0.1:5433 ended in a timeout: 3 calls failed with ETIMEDOUT, 2 lines of error
+/// text and 1 answer 504 followed — consequences of this wait, not causes`.
+pub(crate) fn ended_line(target: &TraceText, e: &EndedInTimeout) -> String {
+    let count = super::screen::count;
+    let mut parts = Vec::new();
+    if e.failures > 0 {
+        parts.push(format!("{} failed with ETIMEDOUT", count(e.failures, "call", "calls")));
+    }
+    if e.errors > 0 {
+        parts.push(format!("{} said so", count(e.errors, "error line", "error lines")));
+    }
+    if e.answers > 0 {
+        parts.push(format!("{} 504", count(e.answers, "answer was", "answers were")));
+    }
+    format!("{target} ended in a timeout: {} — consequences of this wait, not causes", parts.join(", "))
+}
+
+/// The timeout line of a verdict, when its waits' timeouts were followed by failures or text.
+pub(crate) fn verdict_ended(v: &Verdict) -> Option<String> {
+    match v {
+        Verdict::Slow { target, ended_in_timeout: Some(e), .. } => Some(ended_line(target, e)),
+        _ => None,
+    }
 }
 
 /// The retry line of a verdict, when its target was retried.
