@@ -7,8 +7,10 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::FileExt;
 
+use crate::analysis::waits::calls::blocked_on_named;
 use crate::analysis::waits::on::{self, On};
 use crate::analysis::waits::InFlight;
 use crate::event::{FdArg, Pid};
@@ -49,6 +51,10 @@ enum Waits {
     Child,
     Lock,
     Signal,
+    /// A System V IPC object or an aio context, by its id (the first argument).
+    Named,
+    /// A path (the first argument, or the second after a directory descriptor).
+    Path(usize),
     Other,
 }
 
@@ -60,7 +66,7 @@ fn call_of(nr: i64) -> Option<(&'static str, Waits)> {
     Some(match nr {
         0 => ("read", Waits::Fd),
         1 => ("write", Waits::Fd),
-        2 => ("open", Waits::Other),
+        2 => ("open", Waits::Path(0)),
         7 => ("poll", Waits::PollSet),
         17 => ("pread64", Waits::Fd),
         19 => ("readv", Waits::Fd),
@@ -74,26 +80,29 @@ fn call_of(nr: i64) -> Option<(&'static str, Waits)> {
         46 => ("sendmsg", Waits::Fd),
         47 => ("recvmsg", Waits::Fd),
         61 => ("wait4", Waits::Child),
-        65 => ("semop", Waits::Other),
-        69 => ("msgsnd", Waits::Other),
-        70 => ("msgrcv", Waits::Other),
+        65 => ("semop", Waits::Named),
+        69 => ("msgsnd", Waits::Named),
+        70 => ("msgrcv", Waits::Named),
         72 => ("fcntl", Waits::Lock),
         73 => ("flock", Waits::Lock),
         128 => ("rt_sigtimedwait", Waits::Signal),
         130 => ("rt_sigsuspend", Waits::Signal),
         202 => ("futex", Waits::Futex),
-        208 => ("io_getevents", Waits::Other),
-        220 => ("semtimedop", Waits::Other),
+        208 => ("io_getevents", Waits::Named),
+        220 => ("semtimedop", Waits::Named),
         230 => ("clock_nanosleep", Waits::Sleep),
         232 => ("epoll_wait", Waits::EpollSet),
+        242 => ("mq_timedsend", Waits::Fd),
+        243 => ("mq_timedreceive", Waits::Fd),
         247 => ("waitid", Waits::Child),
-        257 => ("openat", Waits::Other),
+        257 => ("openat", Waits::Path(1)),
         270 => ("pselect6", Waits::Other),
         271 => ("ppoll", Waits::PollSet),
         281 => ("epoll_pwait", Waits::EpollSet),
         288 => ("accept4", Waits::Fd),
         299 => ("recvmmsg", Waits::Fd),
-        426 => ("io_uring_enter", Waits::Other),
+        333 => ("io_pgetevents", Waits::Named),
+        426 => ("io_uring_enter", Waits::Fd),
         441 => ("epoll_pwait2", Waits::EpollSet),
         _ => return None,
     })
@@ -213,7 +222,7 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
                     fds if fds.is_empty() => On::Other(crate::analysis::waits::UNKNOWN.into()),
                     fds => set(pid, fds, &sockets),
                 },
-                _ => target(pid, waits, &args, &sockets, &locks),
+                _ => target(pid, (syscall, waits), &args, &sockets, &locks),
             };
             let idle = is_idle(&on, waits);
             out.blocked.push(Blocked {
@@ -235,7 +244,7 @@ fn doing(pid: Pid, sockets: &Sockets, locks: &str) -> String {
     let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/syscall")) else { return "gone".to_string() };
     let Some((nr, args)) = parse_syscall(&text) else { return "running".to_string() };
     match call_of(nr) {
-        Some((name, waits)) => format!("{name} on {}", target(pid, waits, &args, sockets, locks).label()),
+        Some((name, waits)) => format!("{name} on {}", target(pid, (name, waits), &args, sockets, locks).label()),
         None => "running".to_string(),
     }
 }
@@ -287,7 +296,7 @@ fn is_idle(on: &On, waits: Waits) -> bool {
         || matches!(on, On::Pipe(_) | On::Other(_))
 }
 
-fn target(pid: Pid, waits: Waits, args: &[u64; 6], sockets: &Sockets, locks: &str) -> On {
+fn target(pid: Pid, (name, waits): (&str, Waits), args: &[u64; 6], sockets: &Sockets, locks: &str) -> On {
     // descriptors and pids are C ints: the low 32 bits of the register
     let fd = |k: usize| Some(i64::from(args[k] as i32));
     match waits {
@@ -299,8 +308,44 @@ fn target(pid: Pid, waits: Waits, args: &[u64; 6], sockets: &Sockets, locks: &st
         Waits::Child => On::Child(Some(args[0] as i32).filter(|&p| p > 0).map(i32::unsigned_abs)),
         Waits::Lock => lock(pid, fd(0), sockets, locks),
         Waits::Signal => On::Other("a signal".into()),
+        // as the trace prints the id: an aio context in hex, an IPC id in decimal
+        Waits::Named if name.starts_with("io_") => On::Other(blocked_on_named(name, &format!("{:#x}", args[0]))),
+        Waits::Named => On::Other(blocked_on_named(name, &(args[0] as i32).to_string())),
+        Waits::Path(k) => match read_path(pid, args[k]) {
+            // relative to the working directory (`openat(AT_FDCWD, …)`, most opens) or to the
+            // directory descriptor
+            Some(p) if p.starts_with(b"/") => On::File(p),
+            Some(p) => {
+                let base = match k {
+                    0 => std::fs::read_link(format!("/proc/{pid}/cwd")).ok(),
+                    _ if args[0] as i32 == -100 => std::fs::read_link(format!("/proc/{pid}/cwd")).ok(),
+                    _ => std::fs::read_link(format!("/proc/{pid}/fd/{}", args[0] as i32)).ok(),
+                };
+                match base {
+                    Some(b) => On::File(b.join(std::ffi::OsStr::from_bytes(&p)).into_os_string().into_vec()),
+                    None => On::File(p),
+                }
+            }
+            None => On::Other(crate::analysis::waits::UNKNOWN.into()),
+        },
         Waits::Other => On::Other(crate::analysis::waits::UNKNOWN.into()),
     }
+}
+
+/// The path (a C string, at most 4 KiB) at `addr` in `pid`'s memory.
+fn read_path(pid: Pid, addr: u64) -> Option<Vec<u8>> {
+    const PATH_MAX: usize = 4096;
+    let mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut buf = vec![0u8; PATH_MAX];
+    // a page boundary may end the readable memory before PATH_MAX: read up to it first
+    let first = PATH_MAX.min(4096 - (addr % 4096) as usize);
+    let mut got = mem.read_at(&mut buf[..first], addr).ok()?;
+    if !buf[..got].contains(&0) && got == first {
+        got += mem.read_at(&mut buf[first..], addr + first as u64).unwrap_or(0);
+    }
+    let end = buf[..got].iter().position(|&b| b == 0)?;
+    buf.truncate(end);
+    (!buf.is_empty()).then_some(buf)
 }
 
 /// Descriptor `fd` of `pid`, named as a trace's `-yy` decoration would name it.

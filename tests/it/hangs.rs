@@ -23,7 +23,12 @@ impl Drop for KillOnDrop {
 
 /// Starts `cmd` and waits until its main thread is blocked in syscall `nr` (x86_64 numbers).
 fn blocked_in(cmd: &mut Command, nr: &str) -> KillOnDrop {
-    let child = KillOnDrop(cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn"));
+    blocked_in_spawned(cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn"), nr)
+}
+
+/// Waits until `child`'s main thread is blocked in syscall `nr`.
+fn blocked_in_spawned(child: Child, nr: &str) -> KillOnDrop {
+    let child = KillOnDrop(child);
     let path = format!("/proc/{}/syscall", child.0.id());
     // a bound against hanging, not a figure: a loaded machine may be slow to start it
     let since = Instant::now();
@@ -34,7 +39,7 @@ fn blocked_in(cmd: &mut Command, nr: &str) -> KillOnDrop {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("{cmd:?} never blocked in syscall {nr}");
+    panic!("pid {} never blocked in syscall {nr}", child.0.id());
 }
 
 fn attach_for(pid: u32, extra: &[&str]) -> Output {
@@ -413,4 +418,84 @@ fn a_gateway_timeout_is_the_upstream_waits_consequence() {
     let md = run(&["--no-disk", "--format", "markdown", trace.to_str().unwrap()]);
     let md = String::from_utf8_lossy(&md.stdout);
     assert!(md.contains("- tcp 127.0.0.1:8081 ended in a timeout: 1 error line said so, 1 answer was 504"), "{md}");
+}
+
+/// Removes a System V IPC object when the test ends (`ipcrm -s ID` or `-q ID`).
+struct IpcRm(&'static str, String);
+
+impl Drop for IpcRm {
+    fn drop(&mut self) {
+        let _ = Command::new("ipcrm").args([self.0, &self.1]).status();
+    }
+}
+
+/// Waits until `path` holds a line (the id a helper wrote before it blocked).
+fn written(path: &std::path::Path) -> String {
+    let since = Instant::now();
+    while since.elapsed() < crate::harness::RUN_LIMIT {
+        if let Ok(s) = std::fs::read_to_string(path) {
+            if s.ends_with('\n') {
+                return s.trim().to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} never written", path.display());
+}
+
+/// Calls in progress at the attach that wait on what they name: a semaphore set, a message
+/// queue (by the id the program got), a FIFO's open (by its path), named at once from /proc
+/// as the trace names them.
+#[test]
+fn the_attach_names_semaphores_queues_and_fifos_in_progress() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let (sem_id, msg_id) = (dir.path().join("sem"), dir.path().join("msg"));
+    let perl = |get: &str, call: &str, out: &std::path::Path| {
+        format!(
+            "use IPC::SysV qw(IPC_PRIVATE S_IRWXU IPC_CREAT); my $id = {get}; \
+             open(my $f, '>', '{}') or die; print $f \"$id\\n\"; close $f; \
+             until ({call}) {{ die $! unless $!{{EINTR}} }}",
+            out.display()
+        )
+    };
+    // glibc's semop is the semtimedop syscall (220); msgrcv is 70, openat 257. The object is
+    // removed when the test ends, whatever happens
+    let sem = perl("semget(IPC_PRIVATE, 1, S_IRWXU|IPC_CREAT)", "semop($id, pack('s!3', 0, -1, 0))", &sem_id);
+    let sem = Command::new("perl").args(["-e", &sem]).stdin(Stdio::null()).spawn().expect("perl");
+    let _rm_sem = IpcRm("-s", written(&sem_id));
+    let sem = blocked_in_spawned(sem, "220");
+    let msg = perl("msgget(IPC_PRIVATE, S_IRWXU|IPC_CREAT)", "msgrcv($id, my $m, 64, 0, 0)", &msg_id);
+    let msg = Command::new("perl").args(["-e", &msg]).stdin(Stdio::null()).spawn().expect("perl");
+    let _rm_msg = IpcRm("-q", written(&msg_id));
+    let msg = blocked_in_spawned(msg, "70");
+    let fifo = dir.path().join("jobs.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let open = format!("open({:?})", fifo.to_str().unwrap());
+    let reader = blocked_in(Command::new("python3").args(["-c", &open]), "257");
+
+    // a wait for a semaphore or a message is idle outside a request (as in a trace): named on
+    // the line that counts the idle threads; a blocking open is owed (the FIFO's writer). The
+    // attach ends a System V wait with EINTR: the program waits again, in the trace
+    for (child, syscall, target, owed) in [
+        (&sem, "semtimedop", format!("semaphore set {}", written(&sem_id)), false),
+        (&msg, "msgrcv", format!("message queue {}", written(&msg_id)), false),
+        (&reader, "openat", fifo.display().to_string(), true),
+    ] {
+        let pid = child.0.id();
+        let out = attach_for(pid, &["--format", "json"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let said = if owed {
+            format!("straceback: {pid} {syscall} on {target} (since before the attach)")
+        } else {
+            format!("idle at the attach (waiting for clients, work or a timer): {pid} {syscall} on {target}")
+        };
+        assert!(err.contains(&said), "{said}\n{err}");
+        assert!(!err.contains("unknown"), "{err}");
+        let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let s = stuck_of(&r, pid);
+        assert_eq!((s["syscall"].as_str(), s["target"].as_str()), (Some(syscall), Some(target.as_str())), "{r}");
+    }
 }

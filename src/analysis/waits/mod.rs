@@ -17,7 +17,7 @@
 
 mod attach;
 mod blocking;
-mod calls;
+pub(crate) mod calls;
 pub(crate) mod chain;
 mod impossible;
 pub(crate) mod on;

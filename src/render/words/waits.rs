@@ -212,6 +212,9 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
         .then_some("waits not measured: the trace has no durations or timestamps (trace with strace -tt -T)")
 }
 
+/// Idle threads named one by one on the line that counts them, when no more.
+const IDLE_NAMED: usize = 3;
+
 /// `attach`, before the trace: what the threads were blocked in. Threads of one program on one
 /// target make one line (`3 of 3 php-fpm8.2 blocked on tcp 127.0.0.1:5433 in poll (pids 7, 8,
 /// 9), since before the attach`), the most numerous first; one thread is
@@ -219,10 +222,10 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
 /// clients, work or a timer) are one count at the end.
 pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
     let mut groups: Vec<(&str, TraceText, Vec<&crate::report::Blocked>)> = Vec::new();
-    let mut idle = 0;
+    let mut idle: Vec<&crate::report::Blocked> = Vec::new();
     for b in &snapshot.blocked {
         if b.call.idle {
-            idle += 1;
+            idle.push(b);
             continue;
         }
         let label = b.call.on.label();
@@ -254,9 +257,18 @@ pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
     for (pid, doing) in &snapshot.holders {
         lines.push(format!("lock holder {pid} is in {doing} now (from /proc)"));
     }
-    if idle > 0 {
-        let threads = if idle == 1 { "1 more thread was" } else { &format!("{idle} more threads were") };
-        lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer)"));
+    if !idle.is_empty() {
+        let n = idle.len();
+        let threads = if n == 1 { "1 more thread was" } else { &format!("{n} more threads were") };
+        // a few are named: a lone process waiting on a semaphore or a queue is found by it
+        let named = if n <= IDLE_NAMED {
+            let each: Vec<String> =
+                idle.iter().map(|b| format!("{} {} on {}", b.tid, b.call.syscall, b.call.on.label())).collect();
+            format!(": {}", each.join(", "))
+        } else {
+            String::new()
+        };
+        lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer){named}"));
     }
     lines
 }
