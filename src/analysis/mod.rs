@@ -260,7 +260,7 @@ impl Analyzer {
             self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
         }
         if self.waits.touches_pipes(pid, sc, info.does) {
-            self.waits.pipe_call(pid, sc, info.does);
+            self.waits.pipe_call(pid, ev.line, sc, info.does);
         }
         if let (true, Return::Value { value, .. }) = (info.does.has(Does::FORK), &sc.ret) {
             if let Ok(child) = Pid::try_from(*value) {

@@ -203,6 +203,27 @@ fn a_pipe_read_names_the_writer_and_what_it_waits_on() {
     assert_eq!(chain["deadlock"], false);
 }
 
+/// The same pipeline traced without -y: the pipe is known by the shell's pipe2, its forks,
+/// dup2s and closes, and named by that pipe2.
+#[test]
+fn a_pipe_without_y_is_followed_through_the_shells_pipe2_and_dup2() {
+    let dir = fixtures().join("incidents").join("hang-chain-pipe-noy");
+    let text = std::fs::read_to_string(dir.join("trace.txt")).unwrap();
+    // read apart from the analysis: the shell's pipe2 line, and the pid that dup2s the pipe's
+    // write end (4) onto its stdout
+    let (n, pipe2) = text.lines().enumerate().find(|(_, l)| l.contains(" pipe2([3, 4], 0)")).unwrap();
+    let shell = pipe2.split_whitespace().next().unwrap();
+    let writer: u64 =
+        text.lines().find(|l| l.contains(" dup2(4, 1")).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let chain = chain_to_truth("hang-chain-pipe-noy", "write_end");
+    assert_eq!(chain["links"][0]["target"], format!("pipe made by {shell} at line {}", n + 1));
+    assert_eq!(chain["links"][0]["syscall"], "read");
+    assert_eq!(
+        (chain["links"][1]["pid"].as_u64(), chain["links"][1]["syscall"].as_str()),
+        (Some(writer), Some("recvfrom"))
+    );
+}
+
 #[test]
 fn a_lock_wait_names_what_its_holder_is_doing() {
     let chain = chain_to_truth("hang-lock-holder", "lock_holder");

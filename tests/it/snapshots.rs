@@ -207,6 +207,7 @@ incidents! {
     wrong_soname => "wrong-soname",
     hang_chain_child => "hang-chain-child",
     hang_chain_pipe => "hang-chain-pipe",
+    hang_chain_pipe_noy => "hang-chain-pipe-noy",
     hang_client_attach => "hang-client-attach",
     hang_connect_timeout => "hang-connect-timeout",
     hang_fifo_open => "hang-fifo-open",

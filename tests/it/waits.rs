@@ -24,6 +24,7 @@ const CAPTURES: &[&str] = &[
     "hang-chain-child",
     "hang-chain-pipe",
     "hang-connect-timeout",
+    "hang-chain-pipe-noy",
 ];
 
 fn truth(name: &str) -> Value {
