@@ -38,6 +38,19 @@ pub(crate) struct Snapshot {
     /// The holders of the locks waited on, with what each is doing now (`wait4 on child 813`,
     /// `running`): the next link of the chain, traced or not.
     pub holders: Vec<(Pid, String)>,
+    /// The processes holding the other end of each pipe waited on (`/proc/*/fd`), with what
+    /// each is doing now: the pipe's inode, whether they hold its write end, the holders.
+    pub pipe_ends: Vec<PipeEnd>,
+}
+
+/// The other end of a pipe a thread waits on, as `/proc` shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct PipeEnd {
+    pub inode: u64,
+    /// The holders hold the write end (the waiter reads), else the read end.
+    pub write_end: bool,
+    /// Each holder, with the call it is blocked in now and on what (none: running or gone).
+    pub holders: Vec<(Pid, Option<(&'static str, On)>)>,
 }
 
 /// How a blocking call names what it waits on: by the argument that holds it.
@@ -236,17 +249,85 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
     holders.sort_unstable();
     holders.dedup();
     out.holders = holders.into_iter().map(|h| (h, doing(h, &sockets, &locks))).collect();
+    out.pipe_ends = pipe_ends(&out.blocked, &sockets, &locks);
     out
+}
+
+/// Processes whose descriptors are read for pipe ends, and descriptors per process.
+const PROCESSES_READ: usize = 4096;
+const FDS_READ: usize = 1024;
+
+/// For each pipe a blocked thread waits on: the other processes holding its other end.
+fn pipe_ends(blocked: &[Blocked], sockets: &Sockets, locks: &str) -> Vec<PipeEnd> {
+    let mut wanted: Vec<(u64, bool, Pid)> = blocked
+        .iter()
+        .filter_map(|b| {
+            let On::Pipe(name) = &b.call.on else { return None };
+            let inode = crate::analysis::waits::pipe_inode(name.as_bytes())?;
+            // a writer waits for the reader to make room; everything else waits for data
+            Some((inode, !matches!(b.call.syscall.as_str(), "write" | "writev" | "pwrite64"), b.tid))
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup_by_key(|w| (w.0, w.1));
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let pids: Vec<Pid> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).take(PROCESSES_READ).collect();
+    let mut found: Vec<Vec<Pid>> = vec![Vec::new(); wanted.len()];
+    for &pid in &pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
+        for fd in fds.take(FDS_READ).filter_map(|e| e.ok()) {
+            let Ok(link) = std::fs::read_link(fd.path()) else { continue };
+            let Some(ino) = crate::analysis::waits::pipe_inode(link.as_os_str().as_bytes()) else { continue };
+            for (k, &(inode, write_end, waiter)) in wanted.iter().enumerate() {
+                if ino != inode || pid == waiter || found[k].contains(&pid) {
+                    continue;
+                }
+                let name = fd.file_name();
+                if opened_for_writing(pid, &name.to_string_lossy()) == Some(write_end) {
+                    found[k].push(pid);
+                }
+            }
+        }
+    }
+    wanted
+        .into_iter()
+        .zip(found)
+        .map(|((inode, write_end, _), holders)| PipeEnd {
+            inode,
+            write_end,
+            holders: holders.into_iter().map(|h| (h, doing_call(h, sockets, locks))).collect(),
+        })
+        .collect()
+}
+
+/// Whether descriptor `fd` of `pid` was opened for writing (`flags:` of its fdinfo).
+fn opened_for_writing(pid: Pid, fd: &str) -> Option<bool> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim();
+    let flags = u32::from_str_radix(flags, 8).ok()?;
+    Some(flags & 3 == 1)
 }
 
 /// What process `pid` is doing now: the call it is blocked in and on what, else `running`.
 fn doing(pid: Pid, sockets: &Sockets, locks: &str) -> String {
-    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/syscall")) else { return "gone".to_string() };
-    let Some((nr, args)) = parse_syscall(&text) else { return "running".to_string() };
-    match call_of(nr) {
-        Some((name, waits)) => format!("{name} on {}", target(pid, (name, waits), &args, sockets, locks).label()),
+    if std::fs::metadata(format!("/proc/{pid}")).is_err() {
+        return "gone".to_string();
+    }
+    match doing_call(pid, sockets, locks) {
+        Some((name, on)) => format!("{name} on {}", on.label()),
         None => "running".to_string(),
     }
+}
+
+/// The call `pid` is blocked in now and what it waits on (none: running, or gone).
+fn doing_call(pid: Pid, sockets: &Sockets, locks: &str) -> Option<(&'static str, On)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    let (nr, args) = parse_syscall(&text)?;
+    let (name, waits) = call_of(nr)?;
+    Some((name, target(pid, (name, waits), &args, sockets, locks)))
 }
 
 /// `restart_syscall` on x86_64: a call interrupted by a stop (an earlier strace, a SIGSTOP)

@@ -539,6 +539,17 @@ impl Analyzer {
         self.waits.traced_until = Some(t);
     }
 
+    /// `/proc` showed the processes holding the other end of pipe `inode` (its write end when
+    /// `write_end`) when tracing began, with the call each was blocked in.
+    pub(crate) fn pipe_end_live(
+        &mut self,
+        inode: u64,
+        write_end: bool,
+        holders: Vec<(Pid, Option<(&str, waits::on::On)>)>,
+    ) {
+        self.waits.pipe_end_live(inode, write_end, holders);
+    }
+
     /// `/proc` showed `pid` blocked in a call when tracing began.
     pub(crate) fn in_flight(&mut self, pid: Pid, call: waits::InFlight) {
         self.waits.in_flight(pid, call);

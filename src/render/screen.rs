@@ -183,7 +183,7 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     }
     let targets: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAIT_LINES).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
-    if targets.is_empty() && stuck.is_empty() {
+    if targets.is_empty() && stuck.is_empty() && report.waiting.chains.is_empty() {
         return Ok(());
     }
     writeln!(out)?;

@@ -69,6 +69,10 @@ pub struct ChainLink {
     pub stuck: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub before_attach: bool,
+    /// Not in the trace: what `/proc` showed it blocked in when tracing began (it holds the
+    /// other end of the pipe; `waited_s` unknown) (additive).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_proc: bool,
     /// How the next link's process holds this one up: `child` (the child waited for),
     /// `write_end` / `read_end` (it holds the other end of the pipe), `lock_holder`, `futex`
     /// (a deadlock of futexes: the next thread waits too); none for the last.
@@ -292,9 +296,10 @@ fn chain_report(c: &Chain) -> ChainReport {
             pid: l.pid,
             syscall: l.wait.as_ref().map(|w| w.syscall.clone()),
             target: l.wait.as_ref().map(|w| w.on.label()),
-            waited_s: l.wait.as_ref().map(|w| micros(w.secs)),
+            waited_s: l.wait.as_ref().filter(|w| !w.from_proc).map(|w| micros(w.secs)),
             stuck: l.wait.as_ref().is_some_and(|w| w.stuck),
             before_attach: l.wait.as_ref().is_some_and(|w| w.before),
+            from_proc: l.wait.as_ref().is_some_and(|w| w.from_proc),
             next: l.next.map(|(via, _)| match via {
                 Via::Child => ChainVia::Child,
                 Via::WriteEnd => ChainVia::WriteEnd,
@@ -340,6 +345,7 @@ fn futex_deadlock(stuck: &[StuckReport]) -> Option<ChainReport> {
             waited_s: s.waited_s,
             stuck: true,
             before_attach: s.before_attach,
+            from_proc: false,
             next: (k < last).then_some(ChainVia::Futex),
         })
         .collect();

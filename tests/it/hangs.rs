@@ -29,13 +29,19 @@ fn blocked_in(cmd: &mut Command, nr: &str) -> KillOnDrop {
 /// Waits until `child`'s main thread is blocked in syscall `nr`.
 fn blocked_in_spawned(child: Child, nr: &str) -> KillOnDrop {
     let child = KillOnDrop(child);
+    wait_blocked(&child, nr);
+    child
+}
+
+/// Waits until the main thread of `child` is blocked in syscall `nr`.
+fn wait_blocked(child: &KillOnDrop, nr: &str) {
     let path = format!("/proc/{}/syscall", child.0.id());
     // a bound against hanging, not a figure: a loaded machine may be slow to start it
     let since = Instant::now();
     while since.elapsed() < crate::harness::RUN_LIMIT {
         let now = std::fs::read_to_string(&path).unwrap_or_default();
         if now.split_whitespace().next() == Some(nr) {
-            return child;
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -519,4 +525,69 @@ fn the_attach_names_semaphores_queues_and_fifos_in_progress() {
         let s = stuck_of(&r, pid);
         assert_eq!((s["syscall"].as_str(), s["target"].as_str()), (Some(syscall), Some(target.as_str())), "{r}");
     }
+}
+
+/// `writer | reader`, attached to the reader only: the process holding the pipe's write end
+/// is found in /proc (by the pipe's inode) with what it is blocked in, and the chain goes on
+/// to it.
+#[test]
+fn attach_names_the_untraced_writer_of_a_pipe_from_proc() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let server = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = server.local_addr().expect("addr").port();
+    let fetch = format!(
+        "import socket\nc = socket.create_connection(('127.0.0.1', {port}))\nc.sendall(b'q')\nprint(c.recv(10))\n"
+    );
+    let mut writer = Command::new("python3")
+        .args(["-c", &fetch])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("writer");
+    let out = writer.stdout.take().expect("pipe");
+    let writer = KillOnDrop(writer);
+    // recvfrom is syscall 45, read 0
+    let reader = blocked_in_spawned(
+        Command::new("python3")
+            .args(["-c", "import sys; sys.stdin.read()"])
+            .stdin(out)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("reader"),
+        "0",
+    );
+    let (_conn, _) = server.accept().expect("accept");
+    wait_blocked(&writer, "45");
+    let pipe = std::fs::read_link(format!("/proc/{}/fd/0", reader.0.id())).expect("stdin");
+    let pipe = pipe.to_str().unwrap().to_string();
+    assert!(pipe.starts_with("pipe:["), "{pipe}");
+    let (r, w) = (reader.0.id(), writer.0.id());
+    let out = attach_for(r, &["--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let said = format!("{pipe} writer {w} is in recvfrom on tcp 127.0.0.1:{port} now (from /proc)");
+    assert!(err.contains(&said), "{said}\n{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let chain = &report["waiting"]["chains"][0];
+    assert_eq!(
+        (chain["links"][0]["pid"].as_u64(), chain["links"][0]["target"].as_str()),
+        (Some(u64::from(r)), Some(pipe.as_str())),
+        "{chain}"
+    );
+    assert_eq!(chain["links"][0]["next"], "write_end");
+    let end = &chain["links"][1];
+    assert_eq!((end["pid"].as_u64(), end["syscall"].as_str()), (Some(u64::from(w)), Some("recvfrom")), "{chain}");
+    assert_eq!(
+        (end["target"].as_str(), end["from_proc"].as_bool()),
+        (Some(format!("tcp 127.0.0.1:{port}").as_str()), Some(true))
+    );
+    // the screen shows the chain
+    let text = String::from_utf8_lossy(&attach_for(r, &[]).stdout).into_owned();
+    let want = format!("→ write end held by {w} → {w} recvfrom on tcp 127.0.0.1:{port} at the attach (from /proc)");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with(&format!("chain: {r} read on {pipe}")) && l.ends_with(&want))
+            || text.replace("\n      ", " ").contains(&want),
+        "{want}\n{text}"
+    );
 }

@@ -33,6 +33,7 @@ use crate::syscalls::{Does, Info};
 use crate::text::TraceText;
 pub(crate) use attach::{InFlight, UNKNOWN};
 use on::On;
+pub(crate) use pipes::inode as pipe_inode;
 use requests::Requests;
 
 use super::process::ProcessTable;

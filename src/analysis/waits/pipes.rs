@@ -15,7 +15,7 @@ use crate::syscalls::Does;
 const PER_PROCESS: usize = 16;
 
 /// Which end of a pipe a descriptor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum End {
     Read,
     Write,
@@ -40,6 +40,9 @@ pub(crate) struct Pipes {
     held: HashMap<Pid, Vec<PipeFd>>,
     /// Pipes by inode whose read end a process held when it exited: the last such process.
     gone_readers: HashMap<u64, Pid>,
+    /// Who `/proc` showed holding an end of a pipe waited on when tracing began (`attach`):
+    /// for processes the trace does not show.
+    live: HashMap<(u64, End), Vec<Pid>>,
 }
 
 /// `pipe:[812]` → 812; `pipe made by 100 at line 48` → the key of that pipe (see [`made`]).
@@ -119,6 +122,12 @@ impl Pipes {
         maybe.dedup();
         maybe.retain(|p| !known.contains(p));
         known.extend(maybe);
+        if known.is_empty() && !self.live.is_empty() {
+            known = self
+                .live
+                .get(&(inode, end))
+                .map_or_else(Vec::new, |l| l.iter().copied().filter(|&p| p != not).collect());
+        }
         known
     }
 }
@@ -201,6 +210,22 @@ impl Waits {
             if decoration.as_deref().is_none_or(|d| inode(d) == Some(key.0)) && *value != fd {
                 let end = self.pipes.get(pid, fd).and_then(|p| p.end);
                 self.pipes.set(pid, *value, key, end, false);
+            }
+        }
+    }
+
+    /// `/proc` showed `holders` holding an end of pipe `inode` when tracing began (see
+    /// [`Pipes::live`]), each with the call it was blocked in: the next links of a chain.
+    pub fn pipe_end_live(&mut self, inode: u64, write_end: bool, holders: Vec<(Pid, Option<(&str, On)>)>) {
+        let end = if write_end { End::Write } else { End::Read };
+        if self.pipes.live.len() >= MAX_PROCS {
+            return;
+        }
+        let pids = holders.iter().map(|(p, _)| *p).collect();
+        self.pipes.live.insert((inode, end), pids);
+        for (pid, doing) in holders {
+            if let Some((call, on)) = doing {
+                self.doing_live(pid, call, on);
             }
         }
     }

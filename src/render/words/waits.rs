@@ -257,6 +257,15 @@ pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
     for (pid, doing) in &snapshot.holders {
         lines.push(format!("lock holder {pid} is in {doing} now (from /proc)"));
     }
+    for end in &snapshot.pipe_ends {
+        let who = if end.write_end { "writer" } else { "reader" };
+        for (pid, doing) in &end.holders {
+            let doing = doing
+                .as_ref()
+                .map_or_else(|| "running".to_string(), |(call, on)| format!("in {call} on {}", on.label()));
+            lines.push(format!("pipe:[{}] {who} {pid} is {doing} now (from /proc)", end.inode));
+        }
+    }
     if !idle.is_empty() {
         let n = idle.len();
         let threads = if n == 1 { "1 more thread was" } else { &format!("{n} more threads were") };
@@ -334,6 +343,7 @@ fn link_wait(l: &ChainLink) -> String {
         (Some(w), true, true) => format!(", still waiting after at least {}", secs(w)),
         (Some(w), true, false) => format!(", still waiting after {}", secs(w)),
         (Some(w), false, _) => format!(" for {}", secs(w)),
+        (None, ..) if l.from_proc => " at the attach (from /proc)".to_string(),
         (None, ..) => String::new(),
     };
     if target.as_bytes() == b"sleep" {
