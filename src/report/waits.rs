@@ -367,7 +367,11 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
     let (share, share_of) = match request_time {
         Some(all) if t.in_requests > 0.0 && all > 0.0 => (Some(t.in_requests / all), Some(ShareOf::Requests)),
         _ => {
-            let wall: f64 = end.map_or(0.0, |end| t.pids.iter().filter_map(|&p| w.wall(p, end)).sum());
+            let walls: Vec<f64> =
+                end.map_or_else(Vec::new, |end| t.pids.iter().filter_map(|&p| w.wall(p, end)).collect());
+            // processes whose life the trace timed lived at least as long as they waited (a
+            // trace of one long call ends where that call began)
+            let wall = if walls.is_empty() { 0.0 } else { walls.iter().sum::<f64>().max(t.stalled) };
             if wall > 0.0 && t.stalled > 0.0 {
                 (Some(t.stalled / wall), Some(ShareOf::Processes))
             } else {

@@ -399,6 +399,11 @@ pub(crate) fn retry_line(target: &TraceText, r: &Retry) -> String {
 /// `tcp 127.0.0.1:5433 ended in a timeout: 3 calls failed with ETIMEDOUT, 2 lines of error
 /// text and 1 answer 504 followed — consequences of this wait, not causes`.
 pub(crate) fn ended_line(target: &TraceText, e: &EndedInTimeout) -> String {
+    format!("{target} ended in a timeout: {}", ended_parts(e))
+}
+
+/// `3 calls failed with ETIMEDOUT, 2 error lines said so — consequences of this wait, not causes`.
+fn ended_parts(e: &EndedInTimeout) -> String {
     let count = super::screen::count;
     let mut parts = Vec::new();
     if e.failures > 0 {
@@ -410,13 +415,15 @@ pub(crate) fn ended_line(target: &TraceText, e: &EndedInTimeout) -> String {
     if e.answers > 0 {
         parts.push(format!("{} 504", count(e.answers, "answer was", "answers were")));
     }
-    format!("{target} ended in a timeout: {} — consequences of this wait, not causes", parts.join(", "))
+    format!("{} — consequences of this wait, not causes", parts.join(", "))
 }
 
-/// The timeout line of a verdict, when its waits' timeouts were followed by failures or text.
+/// The timeout line of a verdict (`ended in a timeout: …`), when its waits' timeouts were
+/// followed by failures or text.
 pub(crate) fn verdict_ended(v: &Verdict) -> Option<String> {
     match v {
-        Verdict::Slow { target, ended_in_timeout: Some(e), .. } => Some(ended_line(target, e)),
+        // under the verdict, which names the target
+        Verdict::Slow { ended_in_timeout: Some(e), .. } => Some(format!("ended in a timeout: {}", ended_parts(e))),
         _ => None,
     }
 }
