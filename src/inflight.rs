@@ -7,8 +7,10 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::FileExt;
 
+use crate::analysis::waits::calls::blocked_on_named;
 use crate::analysis::waits::on::{self, On};
 use crate::analysis::waits::InFlight;
 use crate::event::{FdArg, Pid};
@@ -36,6 +38,19 @@ pub(crate) struct Snapshot {
     /// The holders of the locks waited on, with what each is doing now (`wait4 on child 813`,
     /// `running`): the next link of the chain, traced or not.
     pub holders: Vec<(Pid, String)>,
+    /// The processes holding the other end of each pipe waited on (`/proc/*/fd`), with what
+    /// each is doing now: the pipe's inode, whether they hold its write end, the holders.
+    pub pipe_ends: Vec<PipeEnd>,
+}
+
+/// The other end of a pipe a thread waits on, as `/proc` shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct PipeEnd {
+    pub inode: u64,
+    /// The holders hold the write end (the waiter reads), else the read end.
+    pub write_end: bool,
+    /// Each holder, with the call it is blocked in now and on what (none: running or gone).
+    pub holders: Vec<(Pid, Option<(&'static str, On)>)>,
 }
 
 /// How a blocking call names what it waits on: by the argument that holds it.
@@ -49,6 +64,10 @@ enum Waits {
     Child,
     Lock,
     Signal,
+    /// A System V IPC object or an aio context, by its id (the first argument).
+    Named,
+    /// A path (the first argument, or the second after a directory descriptor).
+    Path(usize),
     Other,
 }
 
@@ -60,7 +79,7 @@ fn call_of(nr: i64) -> Option<(&'static str, Waits)> {
     Some(match nr {
         0 => ("read", Waits::Fd),
         1 => ("write", Waits::Fd),
-        2 => ("open", Waits::Other),
+        2 => ("open", Waits::Path(0)),
         7 => ("poll", Waits::PollSet),
         17 => ("pread64", Waits::Fd),
         19 => ("readv", Waits::Fd),
@@ -74,26 +93,29 @@ fn call_of(nr: i64) -> Option<(&'static str, Waits)> {
         46 => ("sendmsg", Waits::Fd),
         47 => ("recvmsg", Waits::Fd),
         61 => ("wait4", Waits::Child),
-        65 => ("semop", Waits::Other),
-        69 => ("msgsnd", Waits::Other),
-        70 => ("msgrcv", Waits::Other),
+        65 => ("semop", Waits::Named),
+        69 => ("msgsnd", Waits::Named),
+        70 => ("msgrcv", Waits::Named),
         72 => ("fcntl", Waits::Lock),
         73 => ("flock", Waits::Lock),
         128 => ("rt_sigtimedwait", Waits::Signal),
         130 => ("rt_sigsuspend", Waits::Signal),
         202 => ("futex", Waits::Futex),
-        208 => ("io_getevents", Waits::Other),
-        220 => ("semtimedop", Waits::Other),
+        208 => ("io_getevents", Waits::Named),
+        220 => ("semtimedop", Waits::Named),
         230 => ("clock_nanosleep", Waits::Sleep),
         232 => ("epoll_wait", Waits::EpollSet),
+        242 => ("mq_timedsend", Waits::Fd),
+        243 => ("mq_timedreceive", Waits::Fd),
         247 => ("waitid", Waits::Child),
-        257 => ("openat", Waits::Other),
+        257 => ("openat", Waits::Path(1)),
         270 => ("pselect6", Waits::Other),
         271 => ("ppoll", Waits::PollSet),
         281 => ("epoll_pwait", Waits::EpollSet),
         288 => ("accept4", Waits::Fd),
         299 => ("recvmmsg", Waits::Fd),
-        426 => ("io_uring_enter", Waits::Other),
+        333 => ("io_pgetevents", Waits::Named),
+        426 => ("io_uring_enter", Waits::Fd),
         441 => ("epoll_pwait2", Waits::EpollSet),
         _ => return None,
     })
@@ -213,7 +235,7 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
                     fds if fds.is_empty() => On::Other(crate::analysis::waits::UNKNOWN.into()),
                     fds => set(pid, fds, &sockets),
                 },
-                _ => target(pid, waits, &args, &sockets, &locks),
+                _ => target(pid, (syscall, waits), &args, &sockets, &locks),
             };
             let idle = is_idle(&on, waits);
             out.blocked.push(Blocked {
@@ -227,17 +249,85 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
     holders.sort_unstable();
     holders.dedup();
     out.holders = holders.into_iter().map(|h| (h, doing(h, &sockets, &locks))).collect();
+    out.pipe_ends = pipe_ends(&out.blocked, &sockets, &locks);
     out
+}
+
+/// Processes whose descriptors are read for pipe ends, and descriptors per process.
+const PROCESSES_READ: usize = 4096;
+const FDS_READ: usize = 1024;
+
+/// For each pipe a blocked thread waits on: the other processes holding its other end.
+fn pipe_ends(blocked: &[Blocked], sockets: &Sockets, locks: &str) -> Vec<PipeEnd> {
+    let mut wanted: Vec<(u64, bool, Pid)> = blocked
+        .iter()
+        .filter_map(|b| {
+            let On::Pipe(name) = &b.call.on else { return None };
+            let inode = crate::analysis::waits::pipe_inode(name.as_bytes())?;
+            // a writer waits for the reader to make room; everything else waits for data
+            Some((inode, !matches!(b.call.syscall.as_str(), "write" | "writev" | "pwrite64"), b.tid))
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup_by_key(|w| (w.0, w.1));
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let pids: Vec<Pid> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).take(PROCESSES_READ).collect();
+    let mut found: Vec<Vec<Pid>> = vec![Vec::new(); wanted.len()];
+    for &pid in &pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
+        for fd in fds.take(FDS_READ).filter_map(|e| e.ok()) {
+            let Ok(link) = std::fs::read_link(fd.path()) else { continue };
+            let Some(ino) = crate::analysis::waits::pipe_inode(link.as_os_str().as_bytes()) else { continue };
+            for (k, &(inode, write_end, waiter)) in wanted.iter().enumerate() {
+                if ino != inode || pid == waiter || found[k].contains(&pid) {
+                    continue;
+                }
+                let name = fd.file_name();
+                if opened_for_writing(pid, &name.to_string_lossy()) == Some(write_end) {
+                    found[k].push(pid);
+                }
+            }
+        }
+    }
+    wanted
+        .into_iter()
+        .zip(found)
+        .map(|((inode, write_end, _), holders)| PipeEnd {
+            inode,
+            write_end,
+            holders: holders.into_iter().map(|h| (h, doing_call(h, sockets, locks))).collect(),
+        })
+        .collect()
+}
+
+/// Whether descriptor `fd` of `pid` was opened for writing (`flags:` of its fdinfo).
+fn opened_for_writing(pid: Pid, fd: &str) -> Option<bool> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim();
+    let flags = u32::from_str_radix(flags, 8).ok()?;
+    Some(flags & 3 == 1)
 }
 
 /// What process `pid` is doing now: the call it is blocked in and on what, else `running`.
 fn doing(pid: Pid, sockets: &Sockets, locks: &str) -> String {
-    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/syscall")) else { return "gone".to_string() };
-    let Some((nr, args)) = parse_syscall(&text) else { return "running".to_string() };
-    match call_of(nr) {
-        Some((name, waits)) => format!("{name} on {}", target(pid, waits, &args, sockets, locks).label()),
+    if std::fs::metadata(format!("/proc/{pid}")).is_err() {
+        return "gone".to_string();
+    }
+    match doing_call(pid, sockets, locks) {
+        Some((name, on)) => format!("{name} on {}", on.label()),
         None => "running".to_string(),
     }
+}
+
+/// The call `pid` is blocked in now and what it waits on (none: running, or gone).
+fn doing_call(pid: Pid, sockets: &Sockets, locks: &str) -> Option<(&'static str, On)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    let (nr, args) = parse_syscall(&text)?;
+    let (name, waits) = call_of(nr)?;
+    Some((name, target(pid, (name, waits), &args, sockets, locks)))
 }
 
 /// `restart_syscall` on x86_64: a call interrupted by a stop (an earlier strace, a SIGSTOP)
@@ -287,7 +377,7 @@ fn is_idle(on: &On, waits: Waits) -> bool {
         || matches!(on, On::Pipe(_) | On::Other(_))
 }
 
-fn target(pid: Pid, waits: Waits, args: &[u64; 6], sockets: &Sockets, locks: &str) -> On {
+fn target(pid: Pid, (name, waits): (&str, Waits), args: &[u64; 6], sockets: &Sockets, locks: &str) -> On {
     // descriptors and pids are C ints: the low 32 bits of the register
     let fd = |k: usize| Some(i64::from(args[k] as i32));
     match waits {
@@ -299,8 +389,44 @@ fn target(pid: Pid, waits: Waits, args: &[u64; 6], sockets: &Sockets, locks: &st
         Waits::Child => On::Child(Some(args[0] as i32).filter(|&p| p > 0).map(i32::unsigned_abs)),
         Waits::Lock => lock(pid, fd(0), sockets, locks),
         Waits::Signal => On::Other("a signal".into()),
+        // as the trace prints the id: an aio context in hex, an IPC id in decimal
+        Waits::Named if name.starts_with("io_") => On::Other(blocked_on_named(name, &format!("{:#x}", args[0]))),
+        Waits::Named => On::Other(blocked_on_named(name, &(args[0] as i32).to_string())),
+        Waits::Path(k) => match read_path(pid, args[k]) {
+            // relative to the working directory (`openat(AT_FDCWD, …)`, most opens) or to the
+            // directory descriptor
+            Some(p) if p.starts_with(b"/") => On::File(p),
+            Some(p) => {
+                let base = match k {
+                    0 => std::fs::read_link(format!("/proc/{pid}/cwd")).ok(),
+                    _ if args[0] as i32 == -100 => std::fs::read_link(format!("/proc/{pid}/cwd")).ok(),
+                    _ => std::fs::read_link(format!("/proc/{pid}/fd/{}", args[0] as i32)).ok(),
+                };
+                match base {
+                    Some(b) => On::File(b.join(std::ffi::OsStr::from_bytes(&p)).into_os_string().into_vec()),
+                    None => On::File(p),
+                }
+            }
+            None => On::Other(crate::analysis::waits::UNKNOWN.into()),
+        },
         Waits::Other => On::Other(crate::analysis::waits::UNKNOWN.into()),
     }
+}
+
+/// The path (a C string, at most 4 KiB) at `addr` in `pid`'s memory.
+fn read_path(pid: Pid, addr: u64) -> Option<Vec<u8>> {
+    const PATH_MAX: usize = 4096;
+    let mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut buf = vec![0u8; PATH_MAX];
+    // a page boundary may end the readable memory before PATH_MAX: read up to it first
+    let first = PATH_MAX.min(4096 - (addr % 4096) as usize);
+    let mut got = mem.read_at(&mut buf[..first], addr).ok()?;
+    if !buf[..got].contains(&0) && got == first {
+        got += mem.read_at(&mut buf[first..], addr + first as u64).unwrap_or(0);
+    }
+    let end = buf[..got].iter().position(|&b| b == 0)?;
+    buf.truncate(end);
+    (!buf.is_empty()).then_some(buf)
 }
 
 /// Descriptor `fd` of `pid`, named as a trace's `-yy` decoration would name it.

@@ -149,6 +149,9 @@ pub struct Failure {
     /// An `EPIPE` on a pipe whose every reader had exited: this process (the last to hold the
     /// read end) ended first, and the failure is a consequence of that.
     pub after_reader: Option<crate::event::Pid>,
+    /// A timeout (`ETIMEDOUT`) that ended a wait on this target (`analysis::waits::timeouts`):
+    /// a consequence of the wait.
+    pub timeout_of: Option<crate::text::TraceText>,
 }
 
 impl Failure {
@@ -326,6 +329,7 @@ impl Failures {
             found_elsewhere: None,
             asked_for: false,
             after_reader: None,
+            timeout_of: None,
             requested: None,
             reactions: Reactions::default(),
         });

@@ -279,7 +279,7 @@ impl Analyzer {
             self.waits.lock_taken(pid, ev.line, sc, &mut self.procs);
         }
         if self.waits.touches_pipes(pid, sc, info.does) {
-            self.waits.pipe_call(pid, sc, info.does);
+            self.waits.pipe_call(pid, ev.line, sc, info.does);
         }
         if let (true, Return::Value { value, .. }) = (info.does.has(Does::FORK), &sc.ret) {
             if let Ok(child) = Pid::try_from(*value) {
@@ -446,6 +446,11 @@ impl Analyzer {
         if errno == "EPIPE" && self.failures.groups[id].after_reader.is_none() {
             self.failures.groups[id].after_reader = self.waits.reader_gone(pid, sc);
         }
+        if errno == "ETIMEDOUT" {
+            if let Some(on) = self.waits.timeout_failure(pid, ev.line) {
+                self.failures.groups[id].timeout_of.get_or_insert(on);
+            }
+        }
         self.state.failed(pid, id);
         if self.evidence.wants_at_failure(id, errno) {
             let at = self.at_failure(pid, sc, errno);
@@ -584,6 +589,17 @@ impl Analyzer {
     /// A live trace stopped at `t` (time of day, the clock of `-tt`).
     pub(crate) fn traced_until(&mut self, t: f64) {
         self.waits.traced_until = Some(t);
+    }
+
+    /// `/proc` showed the processes holding the other end of pipe `inode` (its write end when
+    /// `write_end`) when tracing began, with the call each was blocked in.
+    pub(crate) fn pipe_end_live(
+        &mut self,
+        inode: u64,
+        write_end: bool,
+        holders: Vec<(Pid, Option<(&str, waits::on::On)>)>,
+    ) {
+        self.waits.pipe_end_live(inode, write_end, holders);
     }
 
     /// `/proc` showed `pid` blocked in a call when tracing began.

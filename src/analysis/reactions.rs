@@ -12,6 +12,7 @@ use super::group::{Named, Naming, Reactions};
 use super::naming;
 use super::process::{FdTarget, SocketRole};
 use super::symptom::{self, Sink};
+use super::waits::timeouts;
 use super::{Analyzer, Group};
 use crate::event::{Event, Pid, Return, SockAddr, Syscall};
 use crate::syscalls::Does;
@@ -90,6 +91,9 @@ impl Analyzer {
                         *self.symptoms.backend_http.entry(code).or_default() += 1;
                     }
                     self.react(pid, |r| r.add_http(code), code >= 400, None);
+                    if code == 504 {
+                        self.waits.timeout_told(pid, true);
+                    }
                     if code >= 400 {
                         self.blame(pid, SymptomKind::Http(code), Candidates::new());
                     }
@@ -158,7 +162,8 @@ impl Analyzer {
         }
         for line in text.split(|&c| c == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
             if naming::is_error_level(line) {
-                self.symptoms.add_error_text(pid, &naming::excerpt(line, None));
+                let timeout_of = if timeouts::tells_timeout(line) { self.waits.timeout_told(pid, false) } else { None };
+                self.symptoms.add_error_text(pid, &naming::excerpt(line, None), timeout_of);
                 let mut named = self.react(pid, |_| {}, true, Some(line));
                 if named.is_empty() {
                     named = self.named_elsewhere(pid, line);
@@ -336,6 +341,10 @@ pub struct ErrorText {
     pub pid: Pid,
     pub text: TraceText,
     pub count: u64,
+    /// The text tells of a timeout that ended a wait on this target (the first time it was
+    /// written): a consequence of the wait (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_of: Option<TraceText>,
 }
 
 /// Exits, kills and error texts listed (the counts go on).
@@ -366,14 +375,14 @@ impl Symptoms {
         }
     }
 
-    pub(crate) fn add_error_text(&mut self, pid: Pid, text: &str) {
+    pub(crate) fn add_error_text(&mut self, pid: Pid, text: &str, timeout_of: Option<TraceText>) {
         if text.is_empty() {
             return;
         }
         if let Some(e) = self.errors.iter_mut().find(|e| e.text.as_bytes() == text.as_bytes()) {
             e.count += 1;
         } else if self.errors.len() < MAX_LISTED {
-            self.errors.push(ErrorText { pid, text: text.into(), count: 1 });
+            self.errors.push(ErrorText { pid, text: text.into(), count: 1, timeout_of });
         }
     }
 }

@@ -32,6 +32,9 @@ impl Session<'_> {
         for b in snapshot.blocked {
             self.analyzer.in_flight(b.tid, b.call);
         }
+        for end in snapshot.pipe_ends {
+            self.analyzer.pipe_end_live(end.inode, end.write_end, end.holders);
+        }
     }
 
     /// strace stopped now: calls still in progress waited until now.

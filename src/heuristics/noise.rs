@@ -73,6 +73,11 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
     if let Some(reader) = g.after_reader {
         return Some(Noise::KnownBenign { why: consequence_of_reader(reader) });
     }
+    if let Some(on) = &g.timeout_of {
+        return Some(Noise::KnownBenign {
+            why: format!("the wait on {on} ended by its timeout: a consequence of the wait"),
+        });
+    }
     if let Some(why) = g.target.fs_path().and_then(|p| ignores.matches(p)) {
         return Some(Noise::KnownBenign { why: why.to_string() });
     }
@@ -106,6 +111,7 @@ pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
     provoked
         || asks_only(g)
         || g.after_reader.is_some()
+        || g.timeout_of.is_some()
         || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
 }
 

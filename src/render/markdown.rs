@@ -59,7 +59,12 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
     if report.suspects.is_empty() {
         writeln!(out, "{}\n", md(&words::no_suspects(s, !report.noise.is_empty())))?;
     }
-    let shown = top.unwrap_or(usize::MAX).min(report.suspects.len());
+    let shown = if report.waiting_is_the_answer() && !report.suspects.is_empty() {
+        writeln!(out, "{}\n", md(&words::failures_beside_wait(report.suspects.len())))?;
+        0
+    } else {
+        top.unwrap_or(usize::MAX).min(report.suspects.len())
+    };
     for sus in report.suspects.iter().take(shown) {
         writeln!(out, "{}. **{}** — {} ×{} (score {})", sus.rank, md(&sus.path), md(&sus.errno), sus.count, sus.score)?;
         for r in &sus.reasons {
@@ -133,6 +138,9 @@ fn waits(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**{}**\n", md(&words::verdict(v)))?;
         if let Some(retry) = words::verdict_retry(v) {
             writeln!(out, "- {}", md(&retry))?;
+        }
+        if let Some(ended) = words::verdict_ended(v) {
+            writeln!(out, "- {}", md(&ended))?;
         }
     }
     for c in &w.chains {

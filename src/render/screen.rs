@@ -11,7 +11,6 @@ use colored::Colorize;
 use super::escape::terminal as esc;
 use super::words;
 use crate::report::waits::Verdict;
-use crate::report::Confidence;
 use crate::report::{FollowedBy, Report, Suspect};
 
 /// Suspects shown after the first, a line each.
@@ -77,10 +76,7 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     };
     // waiting is the answer and no failure explains anything: a list of them would read as
     // rivals of the wait
-    if report.waiting.verdict.is_some()
-        && report.confidence == Confidence::Unclear
-        && report.unexplained_crash.is_none()
-    {
+    if report.waiting_is_the_answer() {
         return writeln!(out, "{}", fit(&words::failures_beside_wait(report.suspects.len()), w).dimmed());
     }
     if let Some(c) = &report.unexplained_crash {
@@ -150,6 +146,9 @@ fn verdict(report: &Report, v: &Verdict, w: usize, out: &mut dyn Write) -> io::R
     if let Some(retry) = words::verdict_retry(v) {
         indented(out, &esc(&retry), w)?;
     }
+    if let Some(ended) = words::verdict_ended(v) {
+        indented(out, &esc(&ended), w)?;
+    }
     chains(report, w, out)?;
     match v {
         Verdict::Stuck { .. } => {
@@ -184,13 +183,16 @@ fn waiting(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     }
     let targets: Vec<_> = report.waits.iter().filter(|x| x.notable).take(WAIT_LINES).collect();
     let stuck: Vec<_> = report.stuck.iter().filter(|s| !s.idle).take(WAIT_LINES).collect();
-    if targets.is_empty() && stuck.is_empty() {
+    if targets.is_empty() && stuck.is_empty() && report.waiting.chains.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
     writeln!(out, "{}", "Waiting:".bold())?;
     for t in targets {
         writeln!(out, "    {}", fit(&esc(&words::wait_line(t)), w - 4))?;
+        if let Some(e) = &t.ended_in_timeout {
+            indented(out, &esc(&words::ended_line(&t.target, e)), w)?;
+        }
     }
     for s in stuck {
         indented(out, &esc(&words::stuck_line(s)), w)?;

@@ -140,6 +140,7 @@ fn failure(path: &str, count: u64, noise: Option<Noise>) -> FailureReport {
         first_time: None,
         last_time: None,
         noise,
+        timeout_of: None,
     }
 }
 

@@ -21,6 +21,8 @@ pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::R
     writeln!(out)?;
     if report.suspects.is_empty() {
         writeln!(out, "{}", words::no_suspects(&report.summary, !report.noise.is_empty()).green())?;
+    } else if report.waiting_is_the_answer() {
+        writeln!(out, "{}", words::FAILURES_BESIDE_WAIT_LISTED.dimmed())?;
     } else {
         let shown = top.unwrap_or(usize::MAX).min(report.suspects.len());
         writeln!(out, "{}", format!("Suspects ({shown} of {})", report.suspects.len()).bold())?;
@@ -63,6 +65,9 @@ fn waits(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result
         writeln!(out, "{}", esc(&words::verdict(v)).red().bold())?;
     }
     for x in report.waits.iter().filter_map(|x| Some(words::retry_line(&x.target, x.retry.as_ref()?))) {
+        writeln!(out, "  {}", esc(&x))?;
+    }
+    for x in report.waits.iter().filter_map(|x| Some(words::ended_line(&x.target, x.ended_in_timeout.as_ref()?))) {
         writeln!(out, "  {}", esc(&x))?;
     }
     for c in &w.chains {

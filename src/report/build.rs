@@ -207,6 +207,7 @@ fn failure_report(g: &Failure, noise: Option<Noise>) -> FailureReport {
         first_time: g.first.time.clone(),
         last_time: g.last.time.clone(),
         noise,
+        timeout_of: g.timeout_of.clone(),
     }
 }
 

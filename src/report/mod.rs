@@ -130,6 +130,13 @@ impl Report {
             unexplained_crash: None,
         }
     }
+
+    /// Waiting is the answer (a `slow:`/`stuck:` verdict) and no failure explains anything:
+    /// a list of failures would read as rivals of the wait, so no renderer lists them as
+    /// candidates.
+    pub(crate) fn waiting_is_the_answer(&self) -> bool {
+        self.waiting.verdict.is_some() && self.confidence == Confidence::Unclear && self.unexplained_crash.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -356,6 +363,10 @@ pub struct FailureReport {
     pub first_time: Option<String>,
     pub last_time: Option<String>,
     pub noise: Option<Noise>,
+    /// The wait target whose timeout this failure was (`ETIMEDOUT` ending the wait): a
+    /// consequence of that wait, counted in its `ended_in_timeout` (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_of: Option<TraceText>,
 }
 
 /// What the failures caused, for the whole trace.

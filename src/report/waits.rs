@@ -69,6 +69,10 @@ pub struct ChainLink {
     pub stuck: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub before_attach: bool,
+    /// Not in the trace: what `/proc` showed it blocked in when tracing began (it holds the
+    /// other end of the pipe; `waited_s` unknown) (additive).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_proc: bool,
     /// How the next link's process holds this one up: `child` (the child waited for),
     /// `write_end` / `read_end` (it holds the other end of the pipe), `lock_holder`, `futex`
     /// (a deadlock of futexes: the next thread waits too); none for the last.
@@ -142,6 +146,10 @@ pub struct WaitReport {
     /// The process kept trying it, sleeping between failed attempts (additive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry: Option<Retry>,
+    /// What the waits' timeouts were followed by: consequences of the wait, not rival causes
+    /// (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_in_timeout: Option<EndedInTimeout>,
     /// Held something up long enough to be worth a line of its own when waiting is not the
     /// verdict (not in the JSON: `idle`, `stalled_s` and `longest_s` say it).
     #[serde(skip)]
@@ -157,6 +165,17 @@ pub struct Retry {
     /// The error of the last attempt, and strace's message for it.
     pub errno: String,
     pub errmsg: TraceText,
+}
+
+/// What a target's waits that ended by their timeout were followed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EndedInTimeout {
+    /// Failed calls whose `ETIMEDOUT` was the wait's end (see `failures[].timeout_of`).
+    pub failures: u64,
+    /// Lines of error text telling of the timeout (see `symptoms.errors[].timeout_of`).
+    pub errors: u64,
+    /// `504` answers.
+    pub answers: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -277,9 +296,10 @@ fn chain_report(c: &Chain) -> ChainReport {
             pid: l.pid,
             syscall: l.wait.as_ref().map(|w| w.syscall.clone()),
             target: l.wait.as_ref().map(|w| w.on.label()),
-            waited_s: l.wait.as_ref().map(|w| micros(w.secs)),
+            waited_s: l.wait.as_ref().filter(|w| !w.from_proc).map(|w| micros(w.secs)),
             stuck: l.wait.as_ref().is_some_and(|w| w.stuck),
             before_attach: l.wait.as_ref().is_some_and(|w| w.before),
+            from_proc: l.wait.as_ref().is_some_and(|w| w.from_proc),
             next: l.next.map(|(via, _)| match via {
                 Via::Child => ChainVia::Child,
                 Via::WriteEnd => ChainVia::WriteEnd,
@@ -325,6 +345,7 @@ fn futex_deadlock(stuck: &[StuckReport]) -> Option<ChainReport> {
             waited_s: s.waited_s,
             stuck: true,
             before_attach: s.before_attach,
+            from_proc: false,
             next: (k < last).then_some(ChainVia::Futex),
         })
         .collect();
@@ -346,7 +367,11 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
     let (share, share_of) = match request_time {
         Some(all) if t.in_requests > 0.0 && all > 0.0 => (Some(t.in_requests / all), Some(ShareOf::Requests)),
         _ => {
-            let wall: f64 = end.map_or(0.0, |end| t.pids.iter().filter_map(|&p| w.wall(p, end)).sum());
+            let walls: Vec<f64> =
+                end.map_or_else(Vec::new, |end| t.pids.iter().filter_map(|&p| w.wall(p, end)).collect());
+            // processes whose life the trace timed lived at least as long as they waited (a
+            // trace of one long call ends where that call began)
+            let wall = if walls.is_empty() { 0.0 } else { walls.iter().sum::<f64>().max(t.stalled) };
             if wall > 0.0 && t.stalled > 0.0 {
                 (Some(t.stalled / wall), Some(ShareOf::Processes))
             } else {
@@ -377,6 +402,11 @@ fn wait_report(w: &Waits, t: &Totals, request_time: Option<f64>, end: Option<f64
             over_s: a.first.zip(a.last).map(|(f, l)| micros((l - f).max(0.0))),
             errno: a.errno.clone(),
             errmsg: TraceText::from(a.message.as_bytes().to_vec()),
+        }),
+        ended_in_timeout: w.ended_in_timeout(&t.on).map(|e| EndedInTimeout {
+            failures: e.failures,
+            errors: e.errors,
+            answers: e.answers,
         }),
         notable: false,
     };
@@ -430,6 +460,9 @@ pub enum Verdict {
         /// The target's retry loop, when the process kept trying it (additive).
         #[serde(skip_serializing_if = "Option::is_none")]
         retry: Option<Retry>,
+        /// As [`WaitReport::ended_in_timeout`] (additive).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ended_in_timeout: Option<EndedInTimeout>,
     },
 }
 
@@ -500,5 +533,6 @@ fn verdict(waits: &[WaitReport], stuck: &[StuckReport], not_kept: u64) -> Option
         pids: top.pids.clone(),
         pids_more: top.pids_more,
         retry: top.retry.clone(),
+        ended_in_timeout: top.ended_in_timeout,
     })
 }

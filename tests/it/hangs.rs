@@ -23,18 +23,29 @@ impl Drop for KillOnDrop {
 
 /// Starts `cmd` and waits until its main thread is blocked in syscall `nr` (x86_64 numbers).
 fn blocked_in(cmd: &mut Command, nr: &str) -> KillOnDrop {
-    let child = KillOnDrop(cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn"));
+    blocked_in_spawned(cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn"), nr)
+}
+
+/// Waits until `child`'s main thread is blocked in syscall `nr`.
+fn blocked_in_spawned(child: Child, nr: &str) -> KillOnDrop {
+    let child = KillOnDrop(child);
+    wait_blocked(&child, nr);
+    child
+}
+
+/// Waits until the main thread of `child` is blocked in syscall `nr`.
+fn wait_blocked(child: &KillOnDrop, nr: &str) {
     let path = format!("/proc/{}/syscall", child.0.id());
     // a bound against hanging, not a figure: a loaded machine may be slow to start it
     let since = Instant::now();
     while since.elapsed() < crate::harness::RUN_LIMIT {
         let now = std::fs::read_to_string(&path).unwrap_or_default();
         if now.split_whitespace().next() == Some(nr) {
-            return child;
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("{cmd:?} never blocked in syscall {nr}");
+    panic!("pid {} never blocked in syscall {nr}", child.0.id());
 }
 
 fn attach_for(pid: u32, extra: &[&str]) -> Output {
@@ -198,6 +209,27 @@ fn a_pipe_read_names_the_writer_and_what_it_waits_on() {
     assert_eq!(chain["deadlock"], false);
 }
 
+/// The same pipeline traced without -y: the pipe is known by the shell's pipe2, its forks,
+/// dup2s and closes, and named by that pipe2.
+#[test]
+fn a_pipe_without_y_is_followed_through_the_shells_pipe2_and_dup2() {
+    let dir = fixtures().join("incidents").join("hang-chain-pipe-noy");
+    let text = std::fs::read_to_string(dir.join("trace.txt")).unwrap();
+    // read apart from the analysis: the shell's pipe2 line, and the pid that dup2s the pipe's
+    // write end (4) onto its stdout
+    let (n, pipe2) = text.lines().enumerate().find(|(_, l)| l.contains(" pipe2([3, 4], 0)")).unwrap();
+    let shell = pipe2.split_whitespace().next().unwrap();
+    let writer: u64 =
+        text.lines().find(|l| l.contains(" dup2(4, 1")).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let chain = chain_to_truth("hang-chain-pipe-noy", "write_end");
+    assert_eq!(chain["links"][0]["target"], format!("pipe made by {shell} at line {}", n + 1));
+    assert_eq!(chain["links"][0]["syscall"], "read");
+    assert_eq!(
+        (chain["links"][1]["pid"].as_u64(), chain["links"][1]["syscall"].as_str()),
+        (Some(writer), Some("recvfrom"))
+    );
+}
+
 #[test]
 fn a_lock_wait_names_what_its_holder_is_doing() {
     let chain = chain_to_truth("hang-lock-holder", "lock_holder");
@@ -236,6 +268,18 @@ fn under_a_wait_verdict_failures_that_explain_nothing_are_not_listed() {
     assert!(text.contains("\nslow: "), "{text}");
     assert!(!text.contains("likeliest failures"), "{text}");
     assert!(text.contains("No failed call explains the wait; -v lists the 1 failure that explains nothing"), "{text}");
+    // markdown and -v say the same: no candidate list, no score
+    let md = run(&["--no-disk", "--format", "markdown", trace.to_str().unwrap()]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    let candidates = &md[md.find("### Root-cause candidates").expect("section")..];
+    assert!(candidates.contains("No failed call explains the wait; -v lists the 1 failure"), "{md}");
+    assert!(!md.contains("1. **") && !md.contains("(score "), "{md}");
+    let verbose = run(&["--no-disk", "-v", "--color", "never", trace.to_str().unwrap()]);
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    assert!(verbose.contains("No failed call explains the wait; the failures below are listed by path"), "{verbose}");
+    assert!(!verbose.contains("Suspects (") && !verbose.contains("score "), "{verbose}");
+    // the failure itself is still listed, by path
+    assert!(verbose.contains("ENOTCONN     getpeername      tcp 127.0.0.1:18413"), "{verbose}");
 }
 
 #[test]
@@ -353,4 +397,201 @@ fn attach_names_what_a_lock_holder_is_doing_now() {
     let want = format!("lock holder {} is in wait4 on child ", holder.pid());
     assert!(err.lines().any(|l| l.contains(&want) && l.ends_with(" now (from /proc)")), "{err}");
     assert!(err.contains(&format!("flock on lock {lock} (held by pid {})", holder.pid())), "{err}");
+}
+
+/// A connect that times out (the backend's listen queue is full): each ETIMEDOUT is the end of
+/// its wait, not a rival cause; the wait's line says it ended in a timeout, and the JSON marks
+/// the failure and the error text with the wait's target.
+#[test]
+fn a_timeout_that_ends_a_wait_is_folded_into_it() {
+    let dir = fixtures().join("incidents").join("hang-connect-timeout");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let target = truth["waits"]["top_target"].as_str().unwrap();
+    let trace = dir.join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // counted apart from the analysis: the connects to the backend that timed out
+    let timed_out = text.lines().filter(|l| l.contains("htons(18420)") && l.contains("= -1 ETIMEDOUT")).count();
+    assert_eq!(timed_out, 3);
+    let trace = trace.to_str().unwrap();
+    let r = report(&["--no-disk", trace]);
+    assert!(r["suspects"].as_array().unwrap().iter().all(|s| s["errno"] != "ETIMEDOUT"), "{}", r["suspects"]);
+    let v = &r["waiting"]["verdict"];
+    assert_eq!(v["target"], target);
+    assert_eq!(v["ended_in_timeout"]["failures"].as_u64(), Some(timed_out as u64), "{v}");
+    let failure = r["failures"].as_array().unwrap().iter().find(|f| f["path"] == target).unwrap();
+    assert_eq!(failure["timeout_of"], target);
+    assert!(failure["noise"].is_object(), "{failure}");
+    let errors = r["symptoms"]["errors"].as_array().unwrap();
+    let told = errors.iter().filter(|e| e["text"].as_str().unwrap().contains("timed out")).count();
+    assert!(told > 0 && errors.iter().all(|e| e["timeout_of"] == target), "{errors:?}");
+    let screen = straceback().env("COLUMNS", "400").args(["--no-disk", "--color", "never", trace]).output().unwrap();
+    let screen = String::from_utf8_lossy(&screen.stdout);
+    // under the verdict line, which names the target
+    let want = format!("ended in a timeout: {timed_out} calls failed with ETIMEDOUT, {told} error lines said so");
+    assert!(screen.lines().take(6).any(|l| l.trim().starts_with(&want)), "{want}\n{screen}");
+    assert!(!screen.contains(" 1. "), "{screen}");
+}
+
+/// nginx's proxy_read_timeout: its "upstream timed out" line and the 504 are the upstream
+/// wait's consequences.
+#[test]
+fn a_gateway_timeout_is_the_upstream_waits_consequence() {
+    let trace = fixtures().join("incidents").join("slow-upstream").join("trace.txt");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let answers = text.lines().filter(|l| l.contains("\"HTTP/1.1 504 ")).count() as u64;
+    let r = report(&["--no-disk", trace.to_str().unwrap()]);
+    let ended = &r["waiting"]["verdict"]["ended_in_timeout"];
+    assert_eq!((ended["answers"].as_u64(), ended["errors"].as_u64()), (Some(answers), Some(1)), "{ended}");
+    let md = run(&["--no-disk", "--format", "markdown", trace.to_str().unwrap()]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("- ended in a timeout: 1 error line said so, 1 answer was 504"), "{md}");
+    // -v names the target on its own line
+    let verbose = run(&["--no-disk", "-v", "--color", "never", trace.to_str().unwrap()]);
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    assert!(verbose.contains("  tcp 127.0.0.1:8081 ended in a timeout: 1 error line said so"), "{verbose}");
+}
+
+/// Removes a System V IPC object when the test ends (`ipcrm -s ID` or `-q ID`).
+struct IpcRm(&'static str, String);
+
+impl Drop for IpcRm {
+    fn drop(&mut self) {
+        let _ = Command::new("ipcrm").args([self.0, &self.1]).status();
+    }
+}
+
+/// Waits until `path` holds a line (the id a helper wrote before it blocked).
+fn written(path: &std::path::Path) -> String {
+    let since = Instant::now();
+    while since.elapsed() < crate::harness::RUN_LIMIT {
+        if let Ok(s) = std::fs::read_to_string(path) {
+            if s.ends_with('\n') {
+                return s.trim().to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} never written", path.display());
+}
+
+/// Calls in progress at the attach that wait on what they name: a semaphore set, a message
+/// queue (by the id the program got), a FIFO's open (by its path), named at once from /proc
+/// as the trace names them.
+#[test]
+fn the_attach_names_semaphores_queues_and_fifos_in_progress() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let (sem_id, msg_id) = (dir.path().join("sem"), dir.path().join("msg"));
+    let perl = |get: &str, call: &str, out: &std::path::Path| {
+        format!(
+            "use IPC::SysV qw(IPC_PRIVATE S_IRWXU IPC_CREAT); my $id = {get}; \
+             open(my $f, '>', '{}') or die; print $f \"$id\\n\"; close $f; \
+             until ({call}) {{ die $! unless $!{{EINTR}} }}",
+            out.display()
+        )
+    };
+    // glibc's semop is the semtimedop syscall (220); msgrcv is 70, openat 257. The object is
+    // removed when the test ends, whatever happens
+    let sem = perl("semget(IPC_PRIVATE, 1, S_IRWXU|IPC_CREAT)", "semop($id, pack('s!3', 0, -1, 0))", &sem_id);
+    let sem = Command::new("perl").args(["-e", &sem]).stdin(Stdio::null()).spawn().expect("perl");
+    let _rm_sem = IpcRm("-s", written(&sem_id));
+    let sem = blocked_in_spawned(sem, "220");
+    let msg = perl("msgget(IPC_PRIVATE, S_IRWXU|IPC_CREAT)", "msgrcv($id, my $m, 64, 0, 0)", &msg_id);
+    let msg = Command::new("perl").args(["-e", &msg]).stdin(Stdio::null()).spawn().expect("perl");
+    let _rm_msg = IpcRm("-q", written(&msg_id));
+    let msg = blocked_in_spawned(msg, "70");
+    let fifo = dir.path().join("jobs.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let open = format!("open({:?})", fifo.to_str().unwrap());
+    let reader = blocked_in(Command::new("python3").args(["-c", &open]), "257");
+
+    // a wait for a semaphore or a message is idle outside a request (as in a trace): named on
+    // the line that counts the idle threads; a blocking open is owed (the FIFO's writer). The
+    // attach ends a System V wait with EINTR: the program waits again, in the trace
+    for (child, syscall, target, owed) in [
+        (&sem, "semtimedop", format!("semaphore set {}", written(&sem_id)), false),
+        (&msg, "msgrcv", format!("message queue {}", written(&msg_id)), false),
+        (&reader, "openat", fifo.display().to_string(), true),
+    ] {
+        let pid = child.0.id();
+        let out = attach_for(pid, &["--format", "json"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let said = if owed {
+            format!("straceback: {pid} {syscall} on {target} (since before the attach)")
+        } else {
+            format!("idle at the attach (waiting for clients, work or a timer): {pid} {syscall} on {target}")
+        };
+        assert!(err.contains(&said), "{said}\n{err}");
+        assert!(!err.contains("unknown"), "{err}");
+        let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let s = stuck_of(&r, pid);
+        assert_eq!((s["syscall"].as_str(), s["target"].as_str()), (Some(syscall), Some(target.as_str())), "{r}");
+    }
+}
+
+/// `writer | reader`, attached to the reader only: the process holding the pipe's write end
+/// is found in /proc (by the pipe's inode) with what it is blocked in, and the chain goes on
+/// to it.
+#[test]
+fn attach_names_the_untraced_writer_of_a_pipe_from_proc() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let server = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = server.local_addr().expect("addr").port();
+    let fetch = format!(
+        "import socket\nc = socket.create_connection(('127.0.0.1', {port}))\nc.sendall(b'q')\nprint(c.recv(10))\n"
+    );
+    let mut writer = Command::new("python3")
+        .args(["-c", &fetch])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("writer");
+    let out = writer.stdout.take().expect("pipe");
+    let writer = KillOnDrop(writer);
+    // recvfrom is syscall 45, read 0
+    let reader = blocked_in_spawned(
+        Command::new("python3")
+            .args(["-c", "import sys; sys.stdin.read()"])
+            .stdin(out)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("reader"),
+        "0",
+    );
+    let (_conn, _) = server.accept().expect("accept");
+    wait_blocked(&writer, "45");
+    let pipe = std::fs::read_link(format!("/proc/{}/fd/0", reader.0.id())).expect("stdin");
+    let pipe = pipe.to_str().unwrap().to_string();
+    assert!(pipe.starts_with("pipe:["), "{pipe}");
+    let (r, w) = (reader.0.id(), writer.0.id());
+    let out = attach_for(r, &["--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let said = format!("{pipe} writer {w} is in recvfrom on tcp 127.0.0.1:{port} now (from /proc)");
+    assert!(err.contains(&said), "{said}\n{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let chain = &report["waiting"]["chains"][0];
+    assert_eq!(
+        (chain["links"][0]["pid"].as_u64(), chain["links"][0]["target"].as_str()),
+        (Some(u64::from(r)), Some(pipe.as_str())),
+        "{chain}"
+    );
+    assert_eq!(chain["links"][0]["next"], "write_end");
+    let end = &chain["links"][1];
+    assert_eq!((end["pid"].as_u64(), end["syscall"].as_str()), (Some(u64::from(w)), Some("recvfrom")), "{chain}");
+    assert_eq!(
+        (end["target"].as_str(), end["from_proc"].as_bool()),
+        (Some(format!("tcp 127.0.0.1:{port}").as_str()), Some(true))
+    );
+    // the screen shows the chain
+    let text = String::from_utf8_lossy(&attach_for(r, &[]).stdout).into_owned();
+    let want = format!("→ write end held by {w} → {w} recvfrom on tcp 127.0.0.1:{port} at the attach (from /proc)");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with(&format!("chain: {r} read on {pipe}")) && l.ends_with(&want))
+            || text.replace("\n      ", " ").contains(&want),
+        "{want}\n{text}"
+    );
 }

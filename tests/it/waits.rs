@@ -23,6 +23,8 @@ const CAPTURES: &[&str] = &[
     "hang-lock-attach",
     "hang-chain-child",
     "hang-chain-pipe",
+    "hang-connect-timeout",
+    "hang-chain-pipe-noy",
 ];
 
 fn truth(name: &str) -> Value {

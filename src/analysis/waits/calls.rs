@@ -63,7 +63,12 @@ pub(crate) fn child(sc: &Syscall) -> Option<Pid> {
 /// `message queue 5`, `aio context 0x7f3a…`, `a signal`.
 pub(crate) fn blocked_on(sc: &Syscall) -> String {
     let first = split_args(&sc.args, 2).first().map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default();
-    let name = &*sc.name;
+    blocked_on_named(&sc.name, &first)
+}
+
+/// [`blocked_on`] by the call's name and its first argument as strace prints it (also read
+/// from `/proc/PID/syscall` when a call was in progress at the attach).
+pub(crate) fn blocked_on_named(name: &str, first: &str) -> String {
     if name.starts_with("sem") {
         format!("semaphore set {first}")
     } else if name.starts_with("msg") {

@@ -34,6 +34,9 @@ pub(crate) struct Wait {
     pub idle: bool,
     /// The process at the other end of a pipe when the wait was measured.
     pipe_peer: Option<(Via, Pid)>,
+    /// Read from `/proc` when tracing began, of a process the trace does not show: what it
+    /// was blocked in then, for how long unknown.
+    pub from_proc: bool,
 }
 
 /// How the next process of a chain holds up the one before it.
@@ -68,6 +71,8 @@ pub(crate) struct Chain {
 #[derive(Default)]
 pub(crate) struct Longest {
     by_pid: HashMap<Pid, Wait>,
+    /// What `/proc` showed processes holding a pipe end doing when tracing began.
+    live: HashMap<Pid, Wait>,
 }
 
 impl Waits {
@@ -83,7 +88,8 @@ impl Waits {
         // who held the other end when the wait began: it may have let go since (exited)
         let pipe_peer = head.or_else(|| self.pipe_peer(pid, on, syscall));
         let syscall = syscall.to_string();
-        let wait = Wait { on: on.clone(), syscall, secs, stuck: false, before: false, idle, pipe_peer };
+        let wait =
+            Wait { on: on.clone(), syscall, secs, stuck: false, before: false, idle, pipe_peer, from_proc: false };
         self.longest.by_pid.insert(pid, wait);
     }
 
@@ -115,7 +121,25 @@ impl Waits {
         if let Some(s) = self.open.get(&pid) {
             return Some(stuck_wait(s, end));
         }
-        self.longest.by_pid.get(&pid).cloned()
+        self.longest.by_pid.get(&pid).or_else(|| self.longest.live.get(&pid)).cloned()
+    }
+
+    /// `/proc` showed `pid` (holding a pipe end) blocked in `call` on `on` when tracing began.
+    pub(super) fn doing_live(&mut self, pid: Pid, call: &str, on: On) {
+        if self.longest.live.len() < MAX_PROCS {
+            let idle = on.is_idle();
+            let wait = Wait {
+                on,
+                syscall: call.to_string(),
+                secs: 0.0,
+                stuck: true,
+                before: true,
+                idle,
+                pipe_peer: None,
+                from_proc: true,
+            };
+            self.longest.live.insert(pid, wait);
+        }
     }
 
     /// The process holding up `pid` in `wait`.
@@ -221,6 +245,7 @@ fn stuck_wait(s: &Stuck, end: Option<f64>) -> Wait {
         before: s.before,
         idle: s.idle,
         pipe_peer: None,
+        from_proc: false,
     }
 }
 

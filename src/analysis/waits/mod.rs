@@ -17,13 +17,14 @@
 
 mod attach;
 mod blocking;
-mod calls;
+pub(crate) mod calls;
 pub(crate) mod chain;
 mod impossible;
 pub(crate) mod on;
 mod pipes;
 pub(crate) mod requests;
 mod targets;
+pub(crate) mod timeouts;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -32,6 +33,7 @@ use crate::syscalls::{Does, Info};
 use crate::text::TraceText;
 pub(crate) use attach::{InFlight, UNKNOWN};
 use on::On;
+pub(crate) use pipes::inode as pipe_inode;
 use requests::Requests;
 
 use super::process::ProcessTable;
@@ -154,6 +156,8 @@ pub(crate) struct Waits {
     /// `-T` durations taken back: the process's next line, or the trace's end, came before
     /// the call could have ended.
     pub impossible: u64,
+    /// Each process's latest wait that timed out, and what each target's timeouts caused.
+    timeouts: timeouts::TimedOut,
 }
 
 impl Waits {
@@ -182,6 +186,7 @@ impl Waits {
         }
         self.locks_freed(pid, line);
         self.pipes_freed(pid);
+        self.timeouts_freed(pid);
         if !self.retrying.is_empty() {
             self.retrying.remove(&pid);
         }
@@ -432,6 +437,7 @@ impl Waits {
         timeout: bool,
     ) -> Option<impossible::Added> {
         self.note_longest(pid, &on, syscall, secs, idle);
+        self.note_timeout(pid, &on, line, secs, timeout, idle);
         let id = match self.index.get(&on) {
             Some(&id) => id,
             None if self.targets.len() < MAX_TARGETS => {

@@ -35,7 +35,12 @@ impl Waits {
                 _ => None,
             };
             let (on, fd) = match (set, owed) {
-                ([one], _) | (_, Some(one)) => (on::of_process(one, procs, pid), one.num),
+                ([one], _) | (_, Some(one)) => {
+                    match one.decoration.as_ref().map_or_else(|| self.bare_pipe(pid, one.num), |_| None) {
+                        Some(pipe) => (pipe, one.num),
+                        None => (on::of_process(one, procs, pid), one.num),
+                    }
+                }
                 // nothing to wait for but the timeout: a sleep
                 ([], _) if fd.is_none() => (On::Sleep, None),
                 ([], _) => (On::Other(format!("{} set", sc.name)), None),
@@ -47,7 +52,14 @@ impl Waits {
             };
             return Some((on.bounded(), fd));
         }
-        self.target_of_call(pid, line, sc, does, procs).map(|on| (on.bounded(), fd))
+        let on = self.target_of_call(pid, line, sc, does, procs)?;
+        // a pipe end without -y: named by the pipe2 that made it
+        if let (On::Other(_), Some(None)) = (&on, sc.fd.as_ref().map(|f| f.decoration.as_deref())) {
+            if let Some(pipe) = self.bare_pipe(pid, fd) {
+                return Some((pipe, fd));
+            }
+        }
+        Some((on.bounded(), fd))
     }
 
     fn target_of_call(&self, pid: Pid, line: u64, sc: &Syscall, does: Does, procs: &mut ProcessTable) -> Option<On> {

@@ -160,6 +160,10 @@ pub(crate) fn failures_beside_wait(suspects: usize) -> String {
     format!("No failed call explains the wait; -v lists the {n}{them}, --all every group")
 }
 
+/// `-v` under a wait verdict: the failures are listed by path, not as candidates.
+pub(crate) const FAILURES_BESIDE_WAIT_LISTED: &str =
+    "No failed call explains the wait; the failures below are listed by path, not as causes";
+
 pub(crate) fn see_more(more_suspects: usize) -> String {
     let more = match more_suspects {
         0 => String::new(),

@@ -4,7 +4,7 @@
 use super::screen::number;
 use crate::event::Pid;
 use crate::report::waits::{ChainLink, ChainReport, ChainVia, StuckCall, Verdict};
-use crate::report::waits::{Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
+use crate::report::waits::{EndedInTimeout, Measured, Retry, ShareOf, SlowRequest, StuckReport, WaitKind, WaitReport};
 use crate::text::TraceText;
 
 /// `5.0 s`, `0.42 s`, `12 ms`, `310 µs`.
@@ -212,6 +212,9 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
         .then_some("waits not measured: the trace has no durations or timestamps (trace with strace -tt -T)")
 }
 
+/// Idle threads named one by one on the line that counts them, when no more.
+const IDLE_NAMED: usize = 3;
+
 /// `attach`, before the trace: what the threads were blocked in. Threads of one program on one
 /// target make one line (`3 of 3 php-fpm8.2 blocked on tcp 127.0.0.1:5433 in poll (pids 7, 8,
 /// 9), since before the attach`), the most numerous first; one thread is
@@ -219,10 +222,10 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
 /// clients, work or a timer) are one count at the end.
 pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
     let mut groups: Vec<(&str, TraceText, Vec<&crate::report::Blocked>)> = Vec::new();
-    let mut idle = 0;
+    let mut idle: Vec<&crate::report::Blocked> = Vec::new();
     for b in &snapshot.blocked {
         if b.call.idle {
-            idle += 1;
+            idle.push(b);
             continue;
         }
         let label = b.call.on.label();
@@ -254,9 +257,27 @@ pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
     for (pid, doing) in &snapshot.holders {
         lines.push(format!("lock holder {pid} is in {doing} now (from /proc)"));
     }
-    if idle > 0 {
-        let threads = if idle == 1 { "1 more thread was" } else { &format!("{idle} more threads were") };
-        lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer)"));
+    for end in &snapshot.pipe_ends {
+        let who = if end.write_end { "writer" } else { "reader" };
+        for (pid, doing) in &end.holders {
+            let doing = doing
+                .as_ref()
+                .map_or_else(|| "running".to_string(), |(call, on)| format!("in {call} on {}", on.label()));
+            lines.push(format!("pipe:[{}] {who} {pid} is {doing} now (from /proc)", end.inode));
+        }
+    }
+    if !idle.is_empty() {
+        let n = idle.len();
+        let threads = if n == 1 { "1 more thread was" } else { &format!("{n} more threads were") };
+        // a few are named: a lone process waiting on a semaphore or a queue is found by it
+        let named = if n <= IDLE_NAMED {
+            let each: Vec<String> =
+                idle.iter().map(|b| format!("{} {} on {}", b.tid, b.call.syscall, b.call.on.label())).collect();
+            format!(": {}", each.join(", "))
+        } else {
+            String::new()
+        };
+        lines.push(format!("{threads} idle at the attach (waiting for clients, work or a timer){named}"));
     }
     lines
 }
@@ -322,6 +343,7 @@ fn link_wait(l: &ChainLink) -> String {
         (Some(w), true, true) => format!(", still waiting after at least {}", secs(w)),
         (Some(w), true, false) => format!(", still waiting after {}", secs(w)),
         (Some(w), false, _) => format!(" for {}", secs(w)),
+        (None, ..) if l.from_proc => " at the attach (from /proc)".to_string(),
         (None, ..) => String::new(),
     };
     if target.as_bytes() == b"sleep" {
@@ -372,6 +394,38 @@ fn futex_deadlock(c: &ChainReport) -> String {
 pub(crate) fn retry_line(target: &TraceText, r: &Retry) -> String {
     let over = r.over_s.map_or_else(String::new, |s| format!(" over {}", secs(s)));
     format!("retrying {target}: {} attempts{over}, {}", number(r.attempts), super::connection(&r.errno, &r.errmsg))
+}
+
+/// `tcp 127.0.0.1:5433 ended in a timeout: 3 calls failed with ETIMEDOUT, 2 lines of error
+/// text and 1 answer 504 followed — consequences of this wait, not causes`.
+pub(crate) fn ended_line(target: &TraceText, e: &EndedInTimeout) -> String {
+    format!("{target} ended in a timeout: {}", ended_parts(e))
+}
+
+/// `3 calls failed with ETIMEDOUT, 2 error lines said so — consequences of this wait, not causes`.
+fn ended_parts(e: &EndedInTimeout) -> String {
+    let count = super::screen::count;
+    let mut parts = Vec::new();
+    if e.failures > 0 {
+        parts.push(format!("{} failed with ETIMEDOUT", count(e.failures, "call", "calls")));
+    }
+    if e.errors > 0 {
+        parts.push(format!("{} said so", count(e.errors, "error line", "error lines")));
+    }
+    if e.answers > 0 {
+        parts.push(format!("{} 504", count(e.answers, "answer was", "answers were")));
+    }
+    format!("{} — consequences of this wait, not causes", parts.join(", "))
+}
+
+/// The timeout line of a verdict (`ended in a timeout: …`), when its waits' timeouts were
+/// followed by failures or text.
+pub(crate) fn verdict_ended(v: &Verdict) -> Option<String> {
+    match v {
+        // under the verdict, which names the target
+        Verdict::Slow { ended_in_timeout: Some(e), .. } => Some(format!("ended in a timeout: {}", ended_parts(e))),
+        _ => None,
+    }
 }
 
 /// The retry line of a verdict, when its target was retried.
