@@ -152,6 +152,9 @@ pub struct Failure {
     /// A timeout (`ETIMEDOUT`) that ended a wait on this target (`analysis::waits::timeouts`):
     /// a consequence of the wait.
     pub timeout_of: Option<crate::text::TraceText>,
+    /// The ignore pattern its path matches, remembered for the ignore set that asked (its id):
+    /// reactions ask whether a group is routine many times, a pattern set costs a search.
+    pub(crate) ignored: std::cell::Cell<Option<(u32, Option<u32>)>>,
 }
 
 impl Failure {
@@ -330,6 +333,7 @@ impl Failures {
             asked_for: false,
             after_reader: None,
             timeout_of: None,
+            ignored: std::cell::Cell::new(None),
             requested: None,
             reactions: Reactions::default(),
         });

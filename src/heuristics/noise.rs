@@ -78,7 +78,7 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
             why: format!("the wait on {on} ended by its timeout: a consequence of the wait"),
         });
     }
-    if let Some(why) = g.target.fs_path().and_then(|p| ignores.matches(p)) {
+    if let Some(why) = ignores.matches_group(g) {
         return Some(Noise::KnownBenign { why: why.to_string() });
     }
     // a search looks for a name that may not be there; a refusal is no probe
@@ -108,11 +108,7 @@ pub fn is_routine(g: &Failure, ignores: &Ignores) -> bool {
         ErrnoClass::Probe => !may_be_the_cause(errno),
         _ => false,
     };
-    provoked
-        || asks_only(g)
-        || g.after_reader.is_some()
-        || g.timeout_of.is_some()
-        || g.target.fs_path().is_some_and(|p| ignores.matches(p).is_some())
+    provoked || asks_only(g) || g.after_reader.is_some() || g.timeout_of.is_some() || ignores.matches_group(g).is_some()
 }
 
 /// An `EPIPE` after the pipe's reader ended: the reader's end is the cause, this its echo.
@@ -127,65 +123,125 @@ fn asks_only(g: &Failure) -> bool {
     g.syscalls.keys().all(|s| s == "epoll_ctl")
 }
 
-/// Built-in benign paths: (reason, pattern). Each is something every healthy process of its
-/// kind looks for and tolerates missing.
-pub const DEFAULT_IGNORES: &[(&str, &str)] = &[
+/// What a path matching an ignore pattern must also be to be ignored.
+pub type Guard = fn(&[u8]) -> bool;
+
+/// Built-in benign paths: (reason, pattern, and what a matching path must also be). Each is
+/// something every healthy process of its kind looks for and tolerates missing. The patterns
+/// stay plain: the set is built on every run, and a richer one costs more than the search.
+pub const DEFAULT_IGNORES: &[(&str, &str, Option<Guard>)] = &[
     (
         "locale data (gettext/glibc look up every language variant)",
         r"^/usr/(share|lib)/locale/|^/usr/lib/locale/|/locale/[^/]+/LC_MESSAGES/",
+        None,
     ),
-    ("glibc charset converters", r"/gconv/"),
-    ("dynamic loader configuration probes", r"^/etc/ld\.so\.(preload|nohwcap|hwcap)$"),
-    // the loader tries these subdirectories of a library directory (`/lib`, `/usr/lib64`,
-    // `LD_LIBRARY_PATH`'s) for each library: a `tls` or `x86_64` directory elsewhere
-    // (`/srv/tls/site/fullchain.pem`) is an application's own
+    ("glibc charset converters", r"/gconv/", None),
+    ("dynamic loader configuration probes", r"^/etc/ld\.so\.(preload|nohwcap|hwcap)$", None),
     (
         "dynamic loader hardware-capability directories",
-        r"/lib(32|64|x32)?(/[^/]+)*/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])(/|$)|/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])/([^/]+/)*[^/]+\.so(\.[0-9]+)*$",
+        r"/(glibc-hwcaps|tls|haswell|avx512_1|x86_64|i686|sse2|x86-64-v[234])(/|$)",
+        Some(in_a_library_directory),
     ),
-    ("Apache per-directory .htaccess lookup", r"/\.htaccess$"),
-    ("PHP per-directory .user.ini lookup (php-fpm, CGI)", r"/\.user\.ini$"),
+    ("Apache per-directory .htaccess lookup", r"/\.htaccess$", None),
+    ("PHP per-directory .user.ini lookup (php-fpm, CGI)", r"/\.user\.ini$", None),
     (
-        "Python bytecode caches and optional startup files",
-        r"/__pycache__(/|$)|\.pyc$|/pyvenv\.cfg$|/python3\d*\.zip$|/(site|dist)-packages/[^/]*\.pth$|/python3[.\d]*\._pth$|/pybuilddir\.txt$|/Modules/Setup\.local$|/sitecustomize\.py$|/usercustomize\.py$|/\.local/lib/python3[^/]*/site-packages$",
+        PYTHON,
+        r"/__pycache__(/|$)|\.pyc$|/pyvenv\.cfg$|/python3\d*\.zip$|\.pth$|/sitecustomize\.py$|/usercustomize\.py$|/\.local/lib/python3[^/]*/site-packages$",
+        Some(not_a_model_checkpoint),
     ),
-    ("terminal capability database", r"/terminfo/"),
-    ("SELinux probes", r"^/(etc|sys/fs)/selinux"),
-    ("name service cache daemon socket", r"^/(var/)?run/nscd/"),
+    ("terminal capability database", r"/terminfo/", None),
+    ("SELinux probes", r"^/(etc|sys/fs)/selinux", None),
+    ("name service cache daemon socket", r"^/(var/)?run/nscd/", None),
     (
         "systemd user database lookups by glibc NSS",
         r"^(/usr(/local)?/lib|/etc|/run(/systemd)?)/userdb(/|$)|^/run/host(/|$)",
+        None,
     ),
-    ("controlling terminal probe", r"^/dev/tty$"),
-    ("glibc tunables and debug switches", r"^/etc/suid-debug$|^/etc/malloc\.conf$"),
-    ("kernel feature probes under /proc and /sys", r"^/proc/sys/|^/sys/(kernel|fs|devices/system)/"),
+    ("controlling terminal probe", r"^/dev/tty$", None),
+    ("glibc tunables and debug switches", r"^/etc/suid-debug$|^/etc/malloc\.conf$", None),
+    ("kernel feature probes under /proc and /sys", r"^/proc/sys/|^/sys/(kernel|fs|devices/system)/", None),
 ];
+
+/// The loader tries its hardware-capability subdirectories of a library directory (`/lib`,
+/// `/usr/lib64`, `LD_LIBRARY_PATH`'s) for each library: a `tls` or `x86_64` directory
+/// elsewhere (`/srv/tls/site/fullchain.pem`) is an application's own.
+fn in_a_library_directory(path: &[u8]) -> bool {
+    let library = |c: &[u8]| matches!(c, b"lib" | b"lib32" | b"lib64" | b"libx32");
+    let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
+    path.split(|&c| c == b'/').any(library) || name.ends_with(b".so") || crate::bytes::contains(name, b".so.")
+}
+
+/// What Python's start-up looks for next to its executable (`python3.11._pth`, a build
+/// directory's files): names no other program uses, told by their end without a pattern (each
+/// pattern more in the set costs every run more to build than these checks).
+const PYTHON_STARTUP: &[&[u8]] = &[b"._pth", b"/pybuilddir.txt", b"/Modules/Setup.local"];
+/// The reason [`PYTHON_STARTUP`] names give.
+const PYTHON: &str = "Python bytecode caches and optional startup files";
+
+/// Python's `.pth` files are in its `site-packages` (and `dist-packages`); elsewhere a `.pth`
+/// is a model checkpoint (PyTorch), not a probe.
+fn not_a_model_checkpoint(path: &[u8]) -> bool {
+    !path.ends_with(b".pth")
+        || crate::bytes::contains(path, b"/site-packages/")
+        || crate::bytes::contains(path, b"/dist-packages/")
+}
 
 pub struct Ignores {
     reasons: Vec<String>,
     set: RegexSet,
+    /// By pattern: what a matching path must also be.
+    guards: Vec<Option<Guard>>,
+    /// Tells this set's answers remembered in a group from another set's (tests make several).
+    id: u32,
 }
+
+static IGNORE_SETS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl Ignores {
     pub fn new(default: bool, user: &[String]) -> Result<Ignores, regex::Error> {
         let mut reasons = Vec::new();
         let mut patterns = Vec::new();
+        let mut guards = Vec::new();
         if default {
-            for (reason, pat) in DEFAULT_IGNORES {
+            for (reason, pat, guard) in DEFAULT_IGNORES {
                 reasons.push((*reason).to_string());
                 patterns.push((*pat).to_string());
+                guards.push(*guard);
             }
         }
         for pat in user {
             reasons.push(format!("matches --ignore {pat}"));
             patterns.push(pat.clone());
+            guards.push(None);
         }
-        Ok(Ignores { reasons, set: RegexSet::new(&patterns)? })
+        let id = IGNORE_SETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Ignores { reasons, set: RegexSet::new(&patterns)?, guards, id })
     }
 
-    /// The reason of the first pattern `path` matches.
-    pub fn matches(&self, path: &[u8]) -> Option<&str> {
-        self.set.matches(path).iter().next().map(|i| self.reasons[i].as_str())
+    /// [`Ignores::matches`] for the path of group `g`, asked once per group and set.
+    fn matches_group(&self, g: &Failure) -> Option<&str> {
+        let first = match g.ignored.get() {
+            Some((id, first)) if id == self.id => first,
+            _ => {
+                let first = g.target.fs_path().and_then(|p| self.first(p)).and_then(|i| u32::try_from(i).ok());
+                g.ignored.set(Some((self.id, first)));
+                first
+            }
+        };
+        first.map(|i| self.reasons[i as usize].as_str())
+    }
+
+    fn first(&self, path: &[u8]) -> Option<usize> {
+        if PYTHON_STARTUP.iter().any(|end| path.ends_with(end)) {
+            if let Some(i) = self.reasons.iter().position(|r| r == PYTHON) {
+                return Some(i);
+            }
+        }
+        // most paths match nothing: a plain search says so faster than the overlapping one
+        if !self.set.is_match(path) {
+            return None;
+        }
+        self.set.matches(path).iter().find(|&i| self.guards[i].is_none_or(|only| only(path)))
     }
 }
 
@@ -221,7 +277,6 @@ mod tests {
         for p in [
             "/usr/bin/python3._pth",
             "/usr/bin/pybuilddir.txt",
-            "/usr/bin/Modules/Setup.local",
             "/usr/bin/Modules/Setup.local",
             "/usr/lib/python3/dist-packages/x.pth",
         ] {
