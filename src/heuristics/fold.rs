@@ -243,17 +243,24 @@ fn refused_by_directory(g: &Failure) -> bool {
     }
 }
 
-/// Suspects shown by the same path, or refused alike by one directory (two names or more of
-/// it, see [`refused_by_directory`]), are one suspect about it: the best ranked takes the
-/// others, its own failing path heads the paths below, and it is named by the directory.
-pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+/// Suspects shown by the same path, refused alike by one directory (two names or more of it,
+/// see [`refused_by_directory`]), or missing below one missing directory (`missing_above`),
+/// are one suspect about it: the best ranked takes the others, its own failing path heads the
+/// paths below, and it is named by the directory.
+pub(crate) fn into_directories(
+    suspects: Vec<Ranked>,
+    groups: &[Failure],
+    missing_above: &dyn Fn(&Failure) -> Option<Vec<u8>>,
+) -> Vec<Ranked> {
     let dir_of = |r: &Ranked| -> Option<Vec<u8>> {
         if let Some(p) = &r.path {
             return Some(p.clone());
         }
         let g = &groups[r.group];
-        let (dir, _) = g.target.fs_path().filter(|_| refused_by_directory(g)).and_then(split)?;
-        Some(dir.to_vec())
+        if let Some((dir, _)) = g.target.fs_path().filter(|_| refused_by_directory(g)).and_then(split) {
+            return Some(dir.to_vec());
+        }
+        missing_above(g)
     };
     let mut members: HashMap<Vec<u8>, usize> = HashMap::default();
     for r in &suspects {

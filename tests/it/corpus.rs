@@ -43,7 +43,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("nginx-front-controller-missing", "fix pointer"),
     ("nginx-upload-dir-and-api-port", "typo"),
     ("nginx-upstream-down", "fix pointer"),
-    ("node-cart-two-faults", "independent"),
     ("node-eaddrinuse", "fix pointer"),
     ("node-uploads-erofs", "suspect 1"),
     ("perl-logfile-eisdir", "typo"),
