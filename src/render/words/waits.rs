@@ -266,6 +266,15 @@ pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
             lines.push(format!("pipe:[{}] {who} {pid} is {doing} now (from /proc)", end.inode));
         }
     }
+    for end in &snapshot.socket_ends {
+        for (pid, cmd, doing) in &end.holders {
+            let doing = doing
+                .as_ref()
+                .map_or_else(|| "running".to_string(), |(call, on)| format!("in {call} on {}", on.label()));
+            let cmd = if cmd.is_empty() { String::new() } else { format!(" ({cmd})") };
+            lines.push(format!("unix socket:[{}] peer held by pid {pid}{cmd} is {doing} now (from /proc)", end.inode));
+        }
+    }
     if !idle.is_empty() {
         let n = idle.len();
         let threads = if n == 1 { "1 more thread was" } else { &format!("{n} more threads were") };
@@ -316,6 +325,7 @@ pub(crate) fn chain_line(c: &ChainReport) -> String {
         let held = match via {
             Some(ChainVia::WriteEnd) => format!("write end held by {} → ", l.pid),
             Some(ChainVia::ReadEnd) => format!("read end held by {} → ", l.pid),
+            Some(ChainVia::Peer) => format!("peer held by {} → ", l.pid),
             _ => String::new(),
         };
         parts.push(format!("{held}{}", link_wait(l)));
@@ -327,6 +337,7 @@ pub(crate) fn chain_line(c: &ChainReport) -> String {
         let who = match last.next {
             Some(ChainVia::WriteEnd) => "write end held by ",
             Some(ChainVia::ReadEnd) => "read end held by ",
+            Some(ChainVia::Peer) => "peer held by ",
             _ => "",
         };
         line.push_str(&format!(" → {who}{back} (a deadlock)"));
