@@ -1,7 +1,8 @@
 //! What this host says about its processes, read from `/proc`: the descendants of a process
 //! (for `attach`, and for warning that a piped trace missed some), when a process started,
-//! which ids a process acts with, whether a command can be found. Only `drive` and `tracer`
-//! ask; the analysis never does (drive hands it what to ask).
+//! which ids a process acts with, whether a command can be found, which socket is at the
+//! other end of a unix socket (the kernel's sock_diag netlink: `/proc` does not say). Only
+//! `drive`, `inflight` and `tracer` ask; the analysis never does (drive hands it what to ask).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -189,7 +190,7 @@ pub fn limits(pid: Pid) -> Option<String> {
 
 /// Descriptor links read looking for a socket's holder: a host with a million open
 /// descriptors must not stall the report.
-const MAX_FD_LINKS: usize = 200_000;
+pub(crate) const MAX_FD_LINKS: usize = 200_000;
 
 /// The process holding a socket bound to local `port` (tcp or udp, v4 or v6, in this network
 /// namespace), and its command line: the socket's inode from `/proc/net/*`, then the first
@@ -257,9 +258,209 @@ fn socket_inodes(text: &str, port: u16) -> Vec<u64> {
     found.into_iter().map(|(_, inode)| inode).collect()
 }
 
+/// sock_diag's message type and the unix family's request and attribute numbers
+/// (`linux/sock_diag.h`, `linux/unix_diag.h`).
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const UDIAG_SHOW_PEER: u32 = 0x4;
+const UNIX_DIAG_PEER: u16 = 2;
+const NLMSG_ERROR: u16 = 2;
+/// `struct nlmsghdr` and `struct unix_diag_msg`, in bytes.
+const NLMSG_HDR: usize = 16;
+const UNIX_DIAG_MSG: usize = 16;
+
+/// The inode of the socket at the other end of unix socket `inode` (the other half of a
+/// socketpair, the accepted end of a connection), asked of the kernel's sock_diag netlink
+/// interface: `/proc/net/unix` does not say. `None` when the socket is not connected, not a
+/// unix socket of this network namespace, or the interface is missing or refused (not Linux,
+/// no `unix_diag`), or its reply is not one the request asked for.
+pub fn unix_peer(inode: u64) -> Option<u64> {
+    let ino = u32::try_from(inode).ok().filter(|&i| i != 0)?;
+    let reply = unix_diag(&unix_diag_request(ino))?;
+    unix_peer_of(&reply, ino)
+}
+
+/// A request for unix socket `ino`, in any state, with its peer: a `nlmsghdr`
+/// (`NLM_F_REQUEST`) and a `unix_diag_req` with no cookie to match.
+fn unix_diag_request(ino: u32) -> Vec<u8> {
+    let mut req = Vec::with_capacity(NLMSG_HDR + 24);
+    req.extend_from_slice(&((NLMSG_HDR + 24) as u32).to_ne_bytes());
+    req.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    req.extend_from_slice(&1u16.to_ne_bytes()); // NLM_F_REQUEST
+    req.extend_from_slice(&1u32.to_ne_bytes()); // sequence
+    req.extend_from_slice(&0u32.to_ne_bytes()); // to the kernel
+    req.push(1); // AF_UNIX
+    req.extend_from_slice(&[0, 0, 0]); // protocol, padding
+    req.extend_from_slice(&u32::MAX.to_ne_bytes()); // every state
+    req.extend_from_slice(&ino.to_ne_bytes());
+    req.extend_from_slice(&UDIAG_SHOW_PEER.to_ne_bytes());
+    req.extend_from_slice(&[0xff; 8]); // INET_DIAG_NOCOOKIE twice
+    req
+}
+
+/// Sends `request` on a sock_diag netlink socket and returns the kernel's reply, waiting at
+/// most a second for it.
+#[cfg(target_os = "linux")]
+fn unix_diag(request: &[u8]) -> Option<Vec<u8>> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    // SAFETY: socket(2) takes no pointers; a descriptor it returns is owned by `sock` alone.
+    let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, libc::NETLINK_SOCK_DIAG) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: `raw` is a fresh descriptor nothing else holds.
+    let sock = unsafe { OwnedFd::from_raw_fd(raw) };
+    let timeout = libc::timeval { tv_sec: 1, tv_usec: 0 };
+    // SAFETY: the option value is a timeval on this stack, its length given.
+    let set = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            std::ptr::from_ref(&timeout).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if set != 0 {
+        return None;
+    }
+    // SAFETY: an all-zero sockaddr_nl is valid (pid 0, groups 0: the kernel).
+    let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    // SAFETY: `request` and `kernel` outlive the call, their lengths given.
+    let sent = unsafe {
+        libc::sendto(
+            sock.as_raw_fd(),
+            request.as_ptr().cast(),
+            request.len(),
+            0,
+            std::ptr::from_ref(&kernel).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if usize::try_from(sent).ok() != Some(request.len()) {
+        return None;
+    }
+    let mut buf = vec![0u8; 8192];
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    let got = unsafe { libc::recv(sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+    buf.truncate(usize::try_from(got).ok()?);
+    Some(buf)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unix_diag(_request: &[u8]) -> Option<Vec<u8>> {
+    None
+}
+
+/// The peer inode in a sock_diag `reply` about unix socket `ino`: the `UNIX_DIAG_PEER`
+/// attribute of a `SOCK_DIAG_BY_FAMILY` message for that inode. Every length is checked: a
+/// short, truncated or error reply, or one about another socket, gives `None`.
+fn unix_peer_of(reply: &[u8], ino: u32) -> Option<u64> {
+    let u16_at = |b: &[u8], at: usize| Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |b: &[u8], at: usize| Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?));
+    let mut rest = reply;
+    while rest.len() >= NLMSG_HDR {
+        let len = usize::try_from(u32_at(rest, 0)?).ok()?;
+        if len < NLMSG_HDR || len > rest.len() {
+            return None;
+        }
+        let (msg, next) = rest.split_at(len);
+        match u16_at(msg, 4)? {
+            NLMSG_ERROR => return None,
+            SOCK_DIAG_BY_FAMILY => {
+                let body = &msg[NLMSG_HDR..];
+                // unix_diag_msg: family, type, state, pad, inode, cookie
+                if body.len() < UNIX_DIAG_MSG || body[0] != 1 || u32_at(body, 4)? != ino {
+                    return None;
+                }
+                let mut attrs = &body[UNIX_DIAG_MSG..];
+                while attrs.len() >= 4 {
+                    let nla_len = usize::from(u16_at(attrs, 0)?);
+                    if nla_len < 4 || nla_len > attrs.len() {
+                        return None;
+                    }
+                    // the top two bits are flags (nested, byte order)
+                    if u16_at(attrs, 2)? & 0x3fff == UNIX_DIAG_PEER && nla_len >= 8 {
+                        return u32_at(attrs, 4).filter(|&p| p != 0).map(u64::from);
+                    }
+                    attrs = attrs.get(nla_len.next_multiple_of(4)..).unwrap_or_default();
+                }
+                return None;
+            }
+            _ => {}
+        }
+        rest = next.get((len.next_multiple_of(4) - len).min(next.len())..).unwrap_or_default();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sock_diag reply as the kernel builds it: a header, a `unix_diag_msg` for `ino`, then
+    /// the attributes given (type, payload).
+    fn diag_reply(kind: u16, ino: u32, attrs: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut body = vec![1, 1, 1, 0];
+        body.extend_from_slice(&ino.to_ne_bytes());
+        body.extend_from_slice(&[0; 8]);
+        for (t, payload) in attrs {
+            body.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
+            body.extend_from_slice(&t.to_ne_bytes());
+            body.extend_from_slice(payload);
+            body.resize(body.len().next_multiple_of(4), 0);
+        }
+        let mut msg = ((16 + body.len()) as u32).to_ne_bytes().to_vec();
+        msg.extend_from_slice(&kind.to_ne_bytes());
+        msg.extend_from_slice(&[0; 10]);
+        msg.extend_from_slice(&body);
+        msg
+    }
+
+    #[test]
+    fn the_peer_of_a_unix_socket_from_a_sock_diag_reply() {
+        let peer = 4242u32.to_ne_bytes();
+        // a name attribute first (odd length, padded), then the peer
+        let good = diag_reply(SOCK_DIAG_BY_FAMILY, 77, &[(0, b"/run/x"), (UNIX_DIAG_PEER, &peer)]);
+        assert_eq!(unix_peer_of(&good, 77), Some(4242));
+        // about another socket, an error, no peer, a peer of 0
+        assert_eq!(unix_peer_of(&good, 78), None);
+        assert_eq!(unix_peer_of(&diag_reply(NLMSG_ERROR, 77, &[(UNIX_DIAG_PEER, &peer)]), 77), None);
+        assert_eq!(unix_peer_of(&diag_reply(SOCK_DIAG_BY_FAMILY, 77, &[(0, b"/run/x")]), 77), None);
+        assert_eq!(unix_peer_of(&diag_reply(SOCK_DIAG_BY_FAMILY, 77, &[(UNIX_DIAG_PEER, &[0; 4])]), 77), None);
+        // short or truncated anywhere: never read past the bytes
+        for cut in 0..good.len() {
+            assert_eq!(unix_peer_of(&good[..cut], 77), None, "cut at {cut}");
+        }
+        // a length field that lies (too long, too short), an attribute longer than its message
+        let mut long = good.clone();
+        long[..4].copy_from_slice(&1000u32.to_ne_bytes());
+        assert_eq!(unix_peer_of(&long, 77), None);
+        let mut short = good.clone();
+        short[..4].copy_from_slice(&3u32.to_ne_bytes());
+        assert_eq!(unix_peer_of(&short, 77), None);
+        let mut attr = good.clone();
+        attr[32..34].copy_from_slice(&500u16.to_ne_bytes());
+        assert_eq!(unix_peer_of(&attr, 77), None);
+        assert_eq!(unix_peer_of(&[], 77), None);
+    }
+
+    #[test]
+    fn the_peer_of_a_socketpair_half_is_the_other_half() {
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let ino = |s: &std::os::unix::net::UnixStream| {
+            use std::os::fd::AsRawFd;
+            std::fs::metadata(format!("/proc/self/fd/{}", s.as_raw_fd())).unwrap().ino()
+        };
+        // hosts without unix_diag (not Linux, a locked-down container) answer nothing
+        if let Some(peer) = unix_peer(ino(&a)) {
+            assert_eq!(peer, ino(&b));
+            assert_eq!(unix_peer(ino(&b)), Some(ino(&a)));
+        }
+        assert_eq!(unix_peer(0), None);
+        assert_eq!(unix_peer(u64::MAX), None);
+    }
 
     #[test]
     fn the_sockets_bound_to_a_port() {

@@ -3,7 +3,8 @@
 //! all until it returns), and the descriptors it waits on are lost. `/proc/PID/task/TID/syscall`
 //! gives the call and its arguments, `/proc/PID/fd` and `/proc/net/{tcp,tcp6,udp,udp6,unix}`
 //! what a descriptor is connected to, `/proc/PID/mem` a `poll` set, `/proc/PID/fdinfo` an
-//! epoll set, `/proc/locks` who holds a lock.
+//! epoll set, `/proc/locks` who holds a lock, and `/proc/*/fd` who holds the other end of a
+//! pipe or (its peer named by the kernel's sock_diag) of a unix socket.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -14,6 +15,7 @@ use crate::analysis::waits::calls::blocked_on_named;
 use crate::analysis::waits::on::{self, On};
 use crate::analysis::waits::InFlight;
 use crate::event::{FdArg, Pid};
+use crate::host;
 
 /// Descriptors read from one poll or epoll set.
 const SET: usize = 16;
@@ -41,6 +43,24 @@ pub(crate) struct Snapshot {
     /// The processes holding the other end of each pipe waited on (`/proc/*/fd`), with what
     /// each is doing now: the pipe's inode, whether they hold its write end, the holders.
     pub pipe_ends: Vec<PipeEnd>,
+    /// The processes holding the other end of each unix socket waited on: the peer socket
+    /// from sock_diag ([`host::unix_peer`]), its holders from `/proc/*/fd`.
+    pub socket_ends: Vec<SocketEnd>,
+}
+
+/// The call a process is blocked in now and on what (none: running or gone).
+pub(crate) type Doing = Option<(&'static str, On)>;
+
+/// The other end of a unix socket a thread waits on, as the kernel and `/proc` show it.
+#[derive(Debug, Clone)]
+pub(crate) struct SocketEnd {
+    /// The waiting thread, what it waits on (as [`Blocked`] names it) and its socket's inode.
+    pub waiter: Pid,
+    pub on: On,
+    pub inode: u64,
+    /// Each process holding the peer socket: its command line (as the report shows one) and
+    /// the call it is blocked in now and on what (none: running or gone).
+    pub holders: Vec<(Pid, String, Doing)>,
 }
 
 /// The other end of a pipe a thread waits on, as `/proc` shows it.
@@ -216,6 +236,7 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
     let sockets = Sockets::read();
     let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
     let mut out = Snapshot::default();
+    let mut sockets_waited: Vec<(Pid, Pid, u64, On)> = Vec::new();
     for &pid in pids {
         let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) else { continue };
         let comm = comm.trim().to_string();
@@ -238,6 +259,15 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
                 _ => target(pid, (syscall, waits), &args, &sockets, &locks),
             };
             let idle = is_idle(&on, waits);
+            if matches!(on, On::Peer { proto: "unix", .. }) {
+                let fds = match (resumed, waits) {
+                    (Some(_), Waits::PollSet) => connections(pid, &sockets),
+                    _ => waited_fds(pid, waits, &args),
+                };
+                if let Some(inode) = fds.into_iter().find_map(|fd| unix_inode(pid, fd, &on, &sockets)) {
+                    sockets_waited.push((pid, tid, inode, on.clone()));
+                }
+            }
             out.blocked.push(Blocked {
                 tid,
                 comm: comm.clone(),
@@ -249,16 +279,45 @@ pub(crate) fn snapshot(pids: &[Pid]) -> Snapshot {
     holders.sort_unstable();
     holders.dedup();
     out.holders = holders.into_iter().map(|h| (h, doing(h, &sockets, &locks))).collect();
-    out.pipe_ends = pipe_ends(&out.blocked, &sockets, &locks);
+    let (pipe_ends, socket_ends) = other_ends(&out.blocked, &sockets_waited, &sockets, &locks);
+    (out.pipe_ends, out.socket_ends) = (pipe_ends, socket_ends);
     out
 }
+
+/// The descriptors a blocked call named by `waits` waits on.
+fn waited_fds(pid: Pid, waits: Waits, args: &[u64; 6]) -> Vec<i64> {
+    let fd = i64::from(args[0] as i32);
+    match waits {
+        Waits::Fd => vec![fd],
+        Waits::PollSet => poll_fds(pid, args[0], args[1]),
+        Waits::EpollSet => epoll_fds(pid, fd),
+        _ => Vec::new(),
+    }
+}
+
+/// The inode of descriptor `fd` of `pid` when it is the unix socket named `on`.
+fn unix_inode(pid: Pid, fd: i64, on: &On, sockets: &Sockets) -> Option<u64> {
+    let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
+    let inode: u64 = link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()?;
+    (sockets.unix.contains_key(&inode) && sockets.target(inode) == *on).then_some(inode)
+}
+
+/// Unix sockets waited on whose peer is asked of the kernel (one request each).
+const PEERS_ASKED: usize = 256;
 
 /// Processes whose descriptors are read for pipe ends, and descriptors per process.
 const PROCESSES_READ: usize = 4096;
 const FDS_READ: usize = 1024;
 
-/// For each pipe a blocked thread waits on: the other processes holding its other end.
-fn pipe_ends(blocked: &[Blocked], sockets: &Sockets, locks: &str) -> Vec<PipeEnd> {
+/// For each pipe a blocked thread waits on, the other processes holding its other end; for
+/// each unix socket one waits on (`sockets_waited`: pid, tid, inode, target), those holding
+/// its peer. One walk of `/proc/*/fd` finds both.
+fn other_ends(
+    blocked: &[Blocked],
+    sockets_waited: &[(Pid, Pid, u64, On)],
+    sockets: &Sockets,
+    locks: &str,
+) -> (Vec<PipeEnd>, Vec<SocketEnd>) {
     let mut wanted: Vec<(u64, bool, Pid)> = blocked
         .iter()
         .filter_map(|b| {
@@ -270,17 +329,44 @@ fn pipe_ends(blocked: &[Blocked], sockets: &Sockets, locks: &str) -> Vec<PipeEnd
         .collect();
     wanted.sort_unstable();
     wanted.dedup_by_key(|w| (w.0, w.1));
-    if wanted.is_empty() {
-        return Vec::new();
-    }
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
-    let pids: Vec<Pid> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).take(PROCESSES_READ).collect();
+    let sockets_waited = &sockets_waited[..sockets_waited.len().min(PEERS_ASKED)];
+    let peers: Vec<(u64, u64, Pid)> =
+        sockets_waited.iter().map(|(pid, _, inode, _)| (*inode, host::unix_peer(*inode).unwrap_or(0), *pid)).collect();
     let mut found: Vec<Vec<Pid>> = vec![Vec::new(); wanted.len()];
-    for &pid in &pids {
+    let mut peer_found: Vec<Vec<Pid>> = vec![Vec::new(); peers.len()];
+    // processes holding both ends of a socketpair (its maker, which never closed the half it
+    // handed on): they hold the peer but are not the ones expected to answer
+    let mut both: Vec<Vec<Pid>> = vec![Vec::new(); peers.len()];
+    let pids: Vec<Pid> = if wanted.is_empty() && peers.iter().all(|p| p.1 == 0) {
+        Vec::new()
+    } else {
+        std::fs::read_dir("/proc")
+            .map(|dir| dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).take(PROCESSES_READ).collect())
+            .unwrap_or_default()
+    };
+    let mut links = 0;
+    'walk: for &pid in &pids {
         let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
         for fd in fds.take(FDS_READ).filter_map(|e| e.ok()) {
+            links += 1;
+            if links > host::MAX_FD_LINKS {
+                break 'walk;
+            }
             let Ok(link) = std::fs::read_link(fd.path()) else { continue };
-            let Some(ino) = crate::analysis::waits::pipe_inode(link.as_os_str().as_bytes()) else { continue };
+            let link = link.as_os_str().as_bytes();
+            if let Some(ino) = link.strip_prefix(b"socket:[").and_then(|l| l.strip_suffix(b"]")) {
+                let ino: u64 = std::str::from_utf8(ino).ok().and_then(|i| i.parse().ok()).unwrap_or(0);
+                for (k, &(mine, peer, waiter)) in peers.iter().enumerate() {
+                    if ino != 0 && ino == peer && pid != waiter && !peer_found[k].contains(&pid) {
+                        peer_found[k].push(pid);
+                    }
+                    if ino != 0 && ino == mine && pid != waiter && !both[k].contains(&pid) {
+                        both[k].push(pid);
+                    }
+                }
+                continue;
+            }
+            let Some(ino) = crate::analysis::waits::pipe_inode(link) else { continue };
             for (k, &(inode, write_end, waiter)) in wanted.iter().enumerate() {
                 if ino != inode || pid == waiter || found[k].contains(&pid) {
                     continue;
@@ -292,7 +378,7 @@ fn pipe_ends(blocked: &[Blocked], sockets: &Sockets, locks: &str) -> Vec<PipeEnd
             }
         }
     }
-    wanted
+    let pipe_ends = wanted
         .into_iter()
         .zip(found)
         .map(|((inode, write_end, _), holders)| PipeEnd {
@@ -300,7 +386,24 @@ fn pipe_ends(blocked: &[Blocked], sockets: &Sockets, locks: &str) -> Vec<PipeEnd
             write_end,
             holders: holders.into_iter().map(|h| (h, doing_call(h, sockets, locks))).collect(),
         })
-        .collect()
+        .collect();
+    let socket_ends = sockets_waited
+        .iter()
+        .zip(peer_found.into_iter().zip(both))
+        .filter(|(_, (holders, _))| !holders.is_empty())
+        .map(|((_, tid, inode, on), (mut holders, both))| {
+            holders.sort_by_key(|h| both.contains(h));
+            let holders = holders
+                .into_iter()
+                .map(|h| {
+                    let argv = host::command_line(h).unwrap_or_default();
+                    (h, crate::heuristics::explain::command(&argv).to_string(), doing_call(h, sockets, locks))
+                })
+                .collect();
+            SocketEnd { waiter: *tid, on: on.clone(), inode: *inode, holders }
+        })
+        .collect();
+    (pipe_ends, socket_ends)
 }
 
 /// Whether descriptor `fd` of `pid` was opened for writing (`flags:` of its fdinfo).

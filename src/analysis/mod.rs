@@ -602,6 +602,17 @@ impl Analyzer {
         self.waits.pipe_end_live(inode, write_end, holders);
     }
 
+    /// `/proc` showed `holders` holding the peer of the unix socket `inode` that `waiter` was
+    /// blocked on (`on`) when tracing began, with the call each was blocked in.
+    pub(crate) fn socket_end_live(
+        &mut self,
+        waiter: Pid,
+        (on, inode): (waits::on::On, u64),
+        holders: Vec<(Pid, Option<(&str, waits::on::On)>)>,
+    ) {
+        self.waits.socket_end_live(waiter, (on, inode), holders);
+    }
+
     /// `/proc` showed `pid` blocked in a call when tracing began.
     pub(crate) fn in_flight(&mut self, pid: Pid, call: waits::InFlight) {
         self.waits.in_flight(pid, call);

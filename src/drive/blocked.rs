@@ -35,6 +35,10 @@ impl Session<'_> {
         for end in snapshot.pipe_ends {
             self.analyzer.pipe_end_live(end.inode, end.write_end, end.holders);
         }
+        for end in snapshot.socket_ends {
+            let holders = end.holders.into_iter().map(|(pid, _, doing)| (pid, doing)).collect();
+            self.analyzer.socket_end_live(end.waiter, (end.on, end.inode), holders);
+        }
     }
 
     /// strace stopped now: calls still in progress waited until now.

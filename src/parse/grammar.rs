@@ -24,6 +24,7 @@ pub type In<'a> = &'a [u8];
 /// `[pid  4711] `, `[pid 4711<comm>] ` (`-Y`), or the bare `4711  ` of `-f -o` files: the pid
 /// and the length of the prefix with the blanks after it.
 /// (`"[pid" space1 u32 [angle] "]" space1 | u32 [angle] space1`)
+#[inline]
 pub fn pid_prefix(i: In) -> Option<(usize, Pid)> {
     let bracketed = i.starts_with(b"[pid");
     let mut k = 0;
@@ -76,6 +77,7 @@ pub struct TimePrefix {
 }
 
 /// `space0 (clock | digit1 "." digit1) space1`, clock = `DD:DD:DD["." digit1]`.
+#[inline]
 pub fn timestamp_prefix(i: In) -> Option<TimePrefix> {
     let lead = blanks(i);
     let t = &i[lead..];

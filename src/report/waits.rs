@@ -87,6 +87,8 @@ pub enum ChainVia {
     ReadEnd,
     LockHolder,
     Futex,
+    /// The next process holds the other end of the unix socket waited on.
+    Peer,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -305,6 +307,7 @@ fn chain_report(c: &Chain) -> ChainReport {
                 Via::WriteEnd => ChainVia::WriteEnd,
                 Via::ReadEnd => ChainVia::ReadEnd,
                 Via::Holder => ChainVia::LockHolder,
+                Via::Peer => ChainVia::Peer,
             }),
         })
         .collect();

@@ -595,3 +595,69 @@ fn attach_names_the_untraced_writer_of_a_pipe_from_proc() {
         "{want}\n{text}"
     );
 }
+
+/// The descriptor `pid` is blocked on (the first argument of its call), as `/proc` links it.
+fn blocked_fd_link(pid: u32) -> String {
+    let call = std::fs::read_to_string(format!("/proc/{pid}/syscall")).expect("syscall");
+    let fd = call.split_whitespace().nth(1).expect("argument");
+    let fd = i64::from_str_radix(fd.trim_start_matches("0x"), 16).expect("fd");
+    let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).expect("link");
+    link.to_str().expect("UTF-8").to_string()
+}
+
+#[test]
+fn attach_names_the_untraced_peer_of_a_unix_socket_from_proc() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    // one socketpair, a half each: the waiter reads its half, the peer (another program,
+    // not traced) never writes because it waits on a pipe nobody writes to
+    let (mine, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    // the interpreter itself, not a shim that runs it from a script (its reads would be
+    // the ones waited for)
+    let found = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().expect("python3");
+    let python3 = String::from_utf8(found.stdout).expect("UTF-8").trim().to_string();
+    let python = |code: &str, stdin: std::os::unix::net::UnixStream| {
+        Command::new(&python3)
+            .args(["-c", code])
+            .stdin(std::os::fd::OwnedFd::from(stdin))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3")
+    };
+    // recvfrom is syscall 45, read 0
+    let waiter = blocked_in_spawned(python("import socket; socket.socket(fileno=0).recv(10)", mine), "45");
+    let peer = blocked_in_spawned(python("import os; r, w = os.pipe(); os.read(r, 1)", theirs), "0");
+    let (a, b) = (waiter.0.id(), peer.0.id());
+    let socket = blocked_fd_link(a);
+    let pipe = blocked_fd_link(b);
+    assert!(socket.starts_with("socket:[") && pipe.starts_with("pipe:["), "{socket} {pipe}");
+    let out = attach_for(a, &["--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let (head, tail) =
+        (format!("unix {socket} peer held by pid {b} (python3 -c "), format!("is in read on {pipe} now (from /proc)"));
+    assert!(err.lines().any(|l| l.contains(&head) && l.ends_with(&tail)), "{head} … {tail}\n{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let chain = &report["waiting"]["chains"][0];
+    let first = &chain["links"][0];
+    assert_eq!(
+        (first["pid"].as_u64(), first["target"].as_str(), first["next"].as_str()),
+        (Some(u64::from(a)), Some(format!("unix {socket}").as_str()), Some("peer")),
+        "{chain}"
+    );
+    let end = &chain["links"][1];
+    assert_eq!(
+        (end["pid"].as_u64(), end["syscall"].as_str(), end["target"].as_str(), end["from_proc"].as_bool()),
+        (Some(u64::from(b)), Some("read"), Some(pipe.as_str()), Some(true)),
+        "{chain}"
+    );
+    // the screen shows the chain
+    let text = String::from_utf8_lossy(&attach_for(a, &[]).stdout).into_owned();
+    let want = format!("→ peer held by {b} → {b} read on {pipe} at the attach (from /proc)");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with(&format!("chain: {a} recvfrom on unix {socket}")) && l.ends_with(&want))
+            || text.replace("\n      ", " ").contains(&want),
+        "{want}\n{text}"
+    );
+}

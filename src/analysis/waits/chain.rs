@@ -49,6 +49,8 @@ pub(crate) enum Via {
     ReadEnd,
     /// It holds the lock waited for.
     Holder,
+    /// It holds the other end of the unix socket waited on.
+    Peer,
 }
 
 /// One process of a chain: what it waits in (`None`: no wait of it was seen), and through what
@@ -71,8 +73,12 @@ pub(crate) struct Chain {
 #[derive(Default)]
 pub(crate) struct Longest {
     by_pid: HashMap<Pid, Wait>,
-    /// What `/proc` showed processes holding a pipe end doing when tracing began.
+    /// What `/proc` showed processes holding a pipe end or a socket's peer doing when tracing
+    /// began.
     live: HashMap<Pid, Wait>,
+    /// The unix socket each thread was blocked on when tracing began (its target and inode),
+    /// with the processes `/proc` showed holding its peer.
+    peers: HashMap<Pid, (On, u64, Vec<Pid>)>,
 }
 
 impl Waits {
@@ -142,6 +148,35 @@ impl Waits {
         }
     }
 
+    /// `/proc` showed `holders` holding the peer of unix socket `inode`, which `waiter` was
+    /// blocked on (`on`) when tracing began, each with the call it was blocked in.
+    pub fn socket_end_live(&mut self, waiter: Pid, (on, inode): (On, u64), holders: Vec<(Pid, Option<(&str, On)>)>) {
+        if self.longest.peers.len() >= MAX_PROCS {
+            return;
+        }
+        let pids = holders.iter().map(|(p, _)| *p).collect();
+        self.longest.peers.insert(waiter, (on, inode, pids));
+        for (pid, doing) in holders {
+            if let Some((call, on)) = doing {
+                self.doing_live(pid, call, on);
+            }
+        }
+    }
+
+    /// The process holding the peer of the unix socket `pid` was blocked on when tracing
+    /// began, while `wait` is still that wait: named as `/proc` named it, or as the trace's
+    /// `-yy` does (`UNIX-STREAM:[812->813]`, the waiter's inode first).
+    fn socket_peer(&self, pid: Pid, wait: &Wait) -> Option<(Via, Pid)> {
+        let (on, inode, holders) = self.longest.peers.get(&pid)?;
+        let same = *on == wait.on
+            || matches!(&wait.on, On::Peer { proto: "unix", addr }
+                if addr.strip_prefix("socket:[").is_some_and(|a| a.starts_with(&format!("{inode}-")) || a == format!("{inode}]")));
+        if !wait.stuck || !same {
+            return None;
+        }
+        holders.first().map(|&h| (Via::Peer, h))
+    }
+
     /// The process holding up `pid` in `wait`.
     fn next(&self, pid: Pid, wait: &Wait, end: Option<f64>) -> Option<(Via, Pid)> {
         match &wait.on {
@@ -163,6 +198,7 @@ impl Waits {
                 .or_else(|| self.pipe_peer(pid, &wait.on, &wait.syscall)),
             On::Pipe(_) => wait.pipe_peer,
             On::Lock(_) => wait.on.lock_holder().map(|h| (Via::Holder, h)),
+            On::Peer { proto: "unix", .. } if !self.longest.peers.is_empty() => self.socket_peer(pid, wait),
             _ => None,
         }
     }

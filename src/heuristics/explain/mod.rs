@@ -279,7 +279,7 @@ fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
 }
 
 /// A command line in short: the program's name and its arguments, at most 60 characters.
-fn command(argv: &[Vec<u8>]) -> TraceText {
+pub(crate) fn command(argv: &[Vec<u8>]) -> TraceText {
     let mut words = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned());
     let Some(first) = words.next() else { return TraceText::default() };
     let name = first.rsplit('/').next().unwrap_or(&first).to_string();

@@ -214,6 +214,8 @@ pub(crate) fn not_measured(m: Measured) -> Option<&'static str> {
 
 /// Idle threads named one by one on the line that counts them, when no more.
 const IDLE_NAMED: usize = 3;
+/// Unix sockets whose peer's holders are named, and holders named per socket.
+const PEERS_NAMED: usize = 4;
 
 /// `attach`, before the trace: what the threads were blocked in. Threads of one program on one
 /// target make one line (`3 of 3 php-fpm8.2 blocked on tcp 127.0.0.1:5433 in poll (pids 7, 8,
@@ -266,6 +268,24 @@ pub(crate) fn blocked_lines(snapshot: &crate::report::Snapshot) -> Vec<String> {
             lines.push(format!("pipe:[{}] {who} {pid} is {doing} now (from /proc)", end.inode));
         }
     }
+    // a pool's workers each wait on a socket of their own: the first few say who answers
+    for end in snapshot.socket_ends.iter().take(PEERS_NAMED) {
+        for (pid, cmd, doing) in end.holders.iter().take(PEERS_NAMED) {
+            let doing = doing
+                .as_ref()
+                .map_or_else(|| "running".to_string(), |(call, on)| format!("in {call} on {}", on.label()));
+            let cmd = if cmd.is_empty() { String::new() } else { format!(" ({cmd})") };
+            lines.push(format!("unix socket:[{}] peer held by pid {pid}{cmd} is {doing} now (from /proc)", end.inode));
+        }
+        if end.holders.len() > PEERS_NAMED {
+            let more = end.holders.len() - PEERS_NAMED;
+            lines.push(format!("unix socket:[{}] peer held by {more} more processes", end.inode));
+        }
+    }
+    if snapshot.socket_ends.len() > PEERS_NAMED {
+        let more = snapshot.socket_ends.len() - PEERS_NAMED;
+        lines.push(format!("{more} more unix sockets waited on have their peer held by another process"));
+    }
     if !idle.is_empty() {
         let n = idle.len();
         let threads = if n == 1 { "1 more thread was" } else { &format!("{n} more threads were") };
@@ -316,6 +336,7 @@ pub(crate) fn chain_line(c: &ChainReport) -> String {
         let held = match via {
             Some(ChainVia::WriteEnd) => format!("write end held by {} → ", l.pid),
             Some(ChainVia::ReadEnd) => format!("read end held by {} → ", l.pid),
+            Some(ChainVia::Peer) => format!("peer held by {} → ", l.pid),
             _ => String::new(),
         };
         parts.push(format!("{held}{}", link_wait(l)));
@@ -327,6 +348,7 @@ pub(crate) fn chain_line(c: &ChainReport) -> String {
         let who = match last.next {
             Some(ChainVia::WriteEnd) => "write end held by ",
             Some(ChainVia::ReadEnd) => "read end held by ",
+            Some(ChainVia::Peer) => "peer held by ",
             _ => "",
         };
         line.push_str(&format!(" → {who}{back} (a deadlock)"));
@@ -446,5 +468,28 @@ mod tests {
         assert_eq!(secs(5.0), "5.00 s");
         assert_eq!(secs(0.0123), "12 ms");
         assert_eq!(secs(0.00031), "310 µs");
+    }
+
+    #[test]
+    fn a_pools_socket_peers_are_named_a_few_at_a_time() {
+        use crate::analysis::waits::on::On;
+        use crate::inflight::SocketEnd;
+        let end = |inode: u64, holders: u32| SocketEnd {
+            waiter: 1,
+            on: On::Peer { proto: "unix", addr: format!("socket:[{inode}]") },
+            inode,
+            holders: (0..holders).map(|h| (100 + h, "worker".to_string(), Some(("read", On::Sleep)))).collect(),
+        };
+        let socket_ends = vec![end(10, 6), end(11, 1), end(12, 1), end(13, 1), end(14, 1), end(15, 0)];
+        let snapshot = crate::report::Snapshot { socket_ends, ..Default::default() };
+        let lines = blocked_lines(&snapshot);
+        assert_eq!(lines[0], "unix socket:[10] peer held by pid 100 (worker) is in read on sleep now (from /proc)");
+        assert_eq!(lines[4], "unix socket:[10] peer held by 2 more processes");
+        assert_eq!(lines[5], "unix socket:[11] peer held by pid 100 (worker) is in read on sleep now (from /proc)");
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("2 more unix sockets waited on have their peer held by another process")
+        );
+        assert_eq!(lines.len(), 4 + 1 + 3 + 1);
     }
 }
