@@ -667,14 +667,13 @@ impl Analyzer {
     /// started before the trace): kept when new, up to [`COMMAND_LINES`], each argument cut to
     /// a path's length.
     pub(crate) fn note_command_line(&mut self, pid: Pid, argv: &[Vec<u8>]) {
-        if argv.is_empty()
-            || self.command_lines.len() >= COMMAND_LINES
-            || self.command_lines.iter().any(|(_, a)| a == argv)
-        {
+        if argv.is_empty() || self.command_lines.len() >= COMMAND_LINES {
             return;
         }
-        let argv = argv.iter().take(64).map(|a| a[..a.len().min(memory::PATH_MAX)].to_vec()).collect();
-        self.command_lines.push((pid, argv));
+        let argv: Vec<Vec<u8>> = argv.iter().take(64).map(|a| a[..a.len().min(memory::PATH_MAX)].to_vec()).collect();
+        if !self.command_lines.iter().any(|(_, a)| *a == argv) {
+            self.command_lines.push((pid, argv));
+        }
     }
 }
 

@@ -12,9 +12,10 @@ use super::fix_pointer::Reference;
 use super::rank::{Reason, Scored, Why, WEIGHTS};
 use super::Ranked;
 use crate::analysis::group::Failure;
+use crate::disk::Disk;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
-use crate::path::split;
+use crate::path::{is_system_tree, split};
 use crate::syscalls::{self, Does};
 
 /// Search-path probes of one name are this close in the trace (lines).
@@ -244,14 +245,10 @@ fn refused_by_directory(g: &Failure) -> bool {
 }
 
 /// Suspects shown by the same path, refused alike by one directory (two names or more of it,
-/// see [`refused_by_directory`]), or missing below one missing directory (`missing_above`),
-/// are one suspect about it: the best ranked takes the others, its own failing path heads the
-/// paths below, and it is named by the directory.
-pub(crate) fn into_directories(
-    suspects: Vec<Ranked>,
-    groups: &[Failure],
-    missing_above: &dyn Fn(&Failure) -> Option<Vec<u8>>,
-) -> Vec<Ranked> {
+/// see [`refused_by_directory`]), or missing below one missing directory of `disk` (see
+/// [`missing_directory`]), are one suspect about it: the best ranked takes the others, its own
+/// failing path heads the paths below, and it is named by the directory.
+pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure], disk: &dyn Disk) -> Vec<Ranked> {
     let dir_of = |r: &Ranked| -> Option<Vec<u8>> {
         if let Some(p) = &r.path {
             return Some(p.clone());
@@ -260,7 +257,7 @@ pub(crate) fn into_directories(
         if let Some((dir, _)) = g.target.fs_path().filter(|_| refused_by_directory(g)).and_then(split) {
             return Some(dir.to_vec());
         }
-        missing_above(g)
+        missing_directory(g, disk)
     };
     let mut members: HashMap<Vec<u8>, usize> = HashMap::default();
     for r in &suspects {
@@ -374,6 +371,26 @@ fn common_dir(a: &[u8], b: &[u8]) -> Vec<u8> {
 fn probes_of_one_name(a: &Failure, b: &Failure) -> bool {
     let one_process = a.pids.iter().any(|p| b.pids.contains(p)) || (a.pids.is_empty() && b.pids.is_empty());
     one_process && a.first.line.abs_diff(b.first.line) <= PROBE_SPAN
+}
+
+/// The directory a missing path lies below that is missing itself while its parent exists on
+/// the disk (`/srv/app/build` for `/srv/app/build/index.html`): every path through it fails,
+/// so the directory, not one of its files, is what is wrong. Only for a failure the process
+/// answered with an error (a search's probes of directories that may not exist are not) and
+/// not below a system tree.
+fn missing_directory(g: &Failure, disk: &dyn Disk) -> Option<Vec<u8>> {
+    let path = g.target.fs_path().filter(|_| g.main_errno() == "ENOENT" && g.reactions.is_failure_reaction())?;
+    if is_system_tree(path) {
+        return None;
+    }
+    let mut dir = split(path)?.0;
+    let mut missing = None;
+    while dir.len() > 1 && !disk.exists(dir) {
+        missing = Some(dir);
+        dir = split(dir)?.0;
+    }
+    // the parent must be seen to exist: a disk that shows nothing (--no-disk) proves nothing
+    missing.filter(|_| dir.len() > 1 && disk.exists(dir)).map(<[u8]>::to_vec)
 }
 
 /// Keeps a pointer to a line that names `dir` or a directory above it (the place the files

@@ -158,7 +158,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     // symptoms first: a suspect explains what was folded into it too; stable, so equal keys
     // keep the evidence order
     let mut by_tier: Vec<(Ranked, Explains, u8)> =
-        fold::into_filesystems(fold::into_directories(suspects, groups, &|g| missing_directory(g, disk)), groups)
+        fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups)
             .into_iter()
             .map(|r| {
                 let e = merged_explains(&r, &blamed.by_group);
@@ -264,24 +264,4 @@ fn independent(suspects: &[(&Explains, u8)]) -> Vec<usize> {
 pub(crate) fn typo_of(g: &Failure, known: &KnownPaths, disk: &dyn Disk, budget: &mut typo::Budget) -> Option<Typo> {
     let missing = g.errnos.keys().any(|e| e == "ENOENT" || e == "ENOTDIR");
     g.target.fs_path().filter(|_| missing).and_then(|p| typo::find(p, disk, known, budget))
-}
-
-/// The directory a missing path lies below that is missing itself while its parent exists on
-/// the disk (`/srv/app/build` for `/srv/app/build/index.html`): every path through it fails,
-/// so the directory, not one of its files, is what is wrong. Only for a failure the process
-/// answered with an error (a search's probes of directories that may not exist are not) and
-/// not below a system tree.
-fn missing_directory(g: &Failure, disk: &dyn Disk) -> Option<Vec<u8>> {
-    let path = g.target.fs_path().filter(|_| g.main_errno() == "ENOENT" && g.reactions.is_failure_reaction())?;
-    if crate::path::is_system_tree(path) {
-        return None;
-    }
-    let mut dir = crate::path::split(path)?.0;
-    let mut missing = None;
-    while dir.len() > 1 && !disk.exists(dir) {
-        missing = Some(dir);
-        dir = crate::path::split(dir)?.0;
-    }
-    // the parent must be seen to exist: a disk that shows nothing (--no-disk) proves nothing
-    missing.filter(|_| dir.len() > 1 && disk.exists(dir)).map(<[u8]>::to_vec)
 }

@@ -510,6 +510,7 @@ fn issue20_attach_finds_the_wrong_address_in_the_configuration_the_service_was_s
     let service = "import configparser, socket, sys, time\n\
         c = configparser.ConfigParser(); c.read(sys.argv[2])\n\
         addr = (c['upstream']['host'], int(c['upstream']['port']))\n\
+        open(sys.argv[2] + '.read', 'w').close()\n\
         while True:\n    try:\n        socket.create_connection(addr).close()\n    except OSError as e:\n\
         \x20       print(f'orders: cannot reach {addr[0]}:{addr[1]}: {e}', file=sys.stderr, flush=True)\n\
         \x20   time.sleep(0.2)\n";
@@ -522,9 +523,14 @@ fn issue20_attach_finds_the_wrong_address_in_the_configuration_the_service_was_s
         .stderr(Stdio::null())
         .spawn()
         .expect("service");
-    // started, and its configuration read, long before the attach
-    std::thread::sleep(Duration::from_millis(500));
-    let out = run(&["attach", "--for", "2s", "--format", "json", &svc.id().to_string()]);
+    // its configuration read before the attach: it says so by a file
+    let since = std::time::Instant::now();
+    while !dir.path().join("app.ini.read").exists() {
+        assert!(since.elapsed() < WAIT, "the service never read its configuration");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // a refused connect every 0.2 s: several within the window even if strace attaches late
+    let out = run(&["attach", "--for", "5s", "--format", "json", &svc.id().to_string()]);
     svc.kill().expect("kill");
     svc.wait().expect("wait");
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
