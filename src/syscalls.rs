@@ -323,6 +323,10 @@ const STATELESS_WAITS: Does =
 /// Seconds under which a stateless wait did not wait (a futex taken uncontended, a lock free).
 pub(crate) const BRIEF_WAIT: f64 = 0.0001;
 
+/// The resource limits the analysis keeps (`analysis::limits::Resource`): a call that only
+/// sets or reads another (`RLIMIT_STACK`, at every start) changes nothing.
+pub const LIMITS_KEPT: [&[u8]; 5] = [b"RLIMIT_NOFILE", b"RLIMIT_AS", b"RLIMIT_DATA", b"RLIMIT_NPROC", b"RLIMIT_FSIZE"];
+
 impl Info {
     /// Whether a wait of this call shorter than [`BRIEF_WAIT`] means nothing to the analysis.
     pub fn brief_is_nothing(&self) -> bool {
@@ -342,7 +346,7 @@ impl Info {
             || self.shape.sockaddr.is_some()
             || self.does.has(EXAMINED)
             || (self.does.has(Does::DUP_IF_F_DUPFD) && crate::bytes::contains(call, b"F_DUPFD"))
-            || (self.does.has(Does::LIMITS) && crate::bytes::contains(call, b"RLIMIT_NOFILE"))
+            || (self.does.has(Does::LIMITS) && LIMITS_KEPT.iter().any(|l| crate::bytes::contains(call, l)))
             // an HTTP request read: the path a client asked for
             || (self.does.has(Does::READ) && http_finder().find(call).is_some())
     }

@@ -10,7 +10,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::group::{Failures, Target};
-use super::process::{Credentials, Held, HostNoFile, NoFile};
+use super::process::{Credentials, Held, HostNoFile, Resource, ResourceLimit};
 use super::state::Processes;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
@@ -37,9 +37,10 @@ pub struct AtFailure {
     /// The credentials were read from the live host's `/proc` at the failure (the trace did
     /// not show them).
     pub ids_from_host: bool,
-    /// The descriptors it held and its descriptor limit (recorded for EMFILE and ENFILE).
+    /// The descriptors it held (recorded for EMFILE and ENFILE).
     pub held: Option<Held>,
-    pub limit: Option<NoFile>,
+    /// The limit it may have run into, as the trace shows it (see [`Resource::behind`]).
+    pub limit: Option<ResourceLimit>,
     /// EMFILE under `run`/`attach`: its descriptor limits, read from the live host at the
     /// failure.
     pub limit_now: Option<HostNoFile>,
@@ -202,9 +203,9 @@ impl PathEvidence {
         true
     }
 
-    /// Whether group `id` needs an [`AtFailure`] for `errno`.
-    pub(super) fn wants_at_failure(&self, id: usize, errno: &str) -> bool {
-        is_explained(errno)
+    /// Whether group `id` needs an [`AtFailure`] for `errno` from `syscall`.
+    pub(super) fn wants_at_failure(&self, id: usize, errno: &str, syscall: &str) -> bool {
+        (is_explained(errno) || !Resource::behind(errno, syscall).is_empty())
             && self
                 .at_failure
                 .get(&id)

@@ -34,14 +34,14 @@ use blame::{Blames, Candidates, SymptomKind};
 use evidence::{AtFailure, PathEvidence};
 use fds::SocketRole;
 use group::{At, Failure, Failures, Target};
-use process::{FdTarget, ProcessTable, Resolved};
+use process::{FdTarget, ProcessTable, Resolved, Resource};
 use reactions::Symptoms;
 use state::Processes;
 use waits::Waits;
 
 /// Distinct pids counted for the summary.
 pub(crate) const MAX_PIDS: usize = 1_000_000;
-/// Files kept, the newest, of those read before a descriptor limit was set.
+/// Files kept, the newest, of those read before a resource limit was set.
 const LIMIT_READ: usize = 4;
 /// Tables of exited processes are dropped every this many exits.
 const GC_EXITS: u64 = 4096;
@@ -346,10 +346,10 @@ impl Analyzer {
             _ => {}
         }
         self.procs.apply(pid, ev);
-        if let Some((setter, of)) = self.procs.take_limit_set() {
+        if let Some((setter, of, resource)) = self.procs.take_limit_set() {
             let mut read = self.state.opened(setter);
             read.drain(..read.len().saturating_sub(LIMIT_READ));
-            self.procs.limit_read_before(of, read);
+            self.procs.limit_read_before(of, resource, read);
         }
     }
 
@@ -452,7 +452,7 @@ impl Analyzer {
             }
         }
         self.state.failed(pid, id);
-        if self.evidence.wants_at_failure(id, errno) {
+        if self.evidence.wants_at_failure(id, errno, &sc.name) {
             let at = self.at_failure(pid, sc, errno);
             self.evidence.add_at_failure(id, at);
         }
@@ -499,7 +499,7 @@ impl Analyzer {
     fn at_failure(&mut self, pid: Pid, sc: &Syscall, errno: &str) -> AtFailure {
         let descriptors = matches!(errno, "EMFILE" | "ENFILE");
         let held = descriptors.then(|| self.procs.fds_held(pid));
-        let limit = if descriptors { self.procs.nofile(pid) } else { None };
+        let limit = Resource::behind(errno, &sc.name).iter().find_map(|&r| self.procs.limit(pid, r));
         let limit_now = match &self.live_host {
             Some(host) if errno == "EMFILE" => host.nofile(pid),
             _ => None,

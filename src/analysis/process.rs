@@ -16,7 +16,7 @@ pub use super::credentials::Credentials;
 use super::fds::fd_pair;
 use super::fds::FdTable;
 pub use super::fds::{proto, FdTarget, Held, SocketRole};
-pub use super::limits::{HostNoFile, Limit, NoFile};
+pub use super::limits::{HostNoFile, Limit, Resource, ResourceLimit};
 use crate::event::{Event, EventKind, Pid, Return, Syscall};
 use crate::memory;
 use crate::path::{is_normal, normalize};
@@ -47,9 +47,9 @@ pub struct ProcessTable {
     fd_tables: HashMap<usize, FdTable>,
     cwds: HashMap<usize, Option<Vec<u8>>>,
     creds: HashMap<Pid, Credentials>,
-    nofile: HashMap<Pid, NoFile>,
-    /// Set by the last call when it set a descriptor limit: (setter, of).
-    limit_set_by: Option<(Pid, Pid)>,
+    limits: HashMap<(Pid, Resource), ResourceLimit>,
+    /// Set by the last call when it set a limit: (setter, of, which).
+    limit_set_by: Option<(Pid, Pid, Resource)>,
     next_id: usize,
     /// Events applied.
     clock: u64,
@@ -178,19 +178,20 @@ impl ProcessTable {
         self.creds.get(&pid).cloned().unwrap_or_default()
     }
 
-    /// The descriptor limit of `pid`, as far as the trace shows it.
-    pub fn nofile(&self, pid: Pid) -> Option<NoFile> {
-        self.nofile.get(&pid).cloned()
+    /// The limit of `resource` of `pid`, as far as the trace shows it.
+    pub fn limit(&self, pid: Pid, resource: Resource) -> Option<ResourceLimit> {
+        self.limits.get(&(pid, resource)).cloned()
     }
 
-    /// After a call set a descriptor limit: (the process that set it, the one it is of).
-    pub fn take_limit_set(&mut self) -> Option<(Pid, Pid)> {
+    /// After a call set a limit: (the process that set it, the one it is of, which limit).
+    pub fn take_limit_set(&mut self) -> Option<(Pid, Pid, Resource)> {
         self.limit_set_by.take()
     }
 
-    /// The files read before `of`'s descriptor limit was set (see [`NoFile::read_before`]).
-    pub fn limit_read_before(&mut self, of: Pid, files: Vec<Vec<u8>>) {
-        if let Some(l) = self.nofile.get_mut(&of) {
+    /// The files read before `of`'s limit of `resource` was set (see
+    /// [`ResourceLimit::read_before`]).
+    pub fn limit_read_before(&mut self, of: Pid, resource: Resource, files: Vec<Vec<u8>>) {
+        if let Some(l) = self.limits.get_mut(&(of, resource)) {
             l.read_before = files.into();
         }
     }
@@ -367,14 +368,15 @@ impl ProcessTable {
             c.apply(&sc.name, &sc.args);
             self.bytes = self.bytes + c.bytes() - before;
         } else if does.has(Does::LIMITS) {
-            if let Some((of, limit)) = NoFile::from_call(pid, &sc.name, &sc.args) {
+            if let Some((of, limit)) = ResourceLimit::from_call(pid, &sc.name, &sc.args) {
+                let key = (of, limit.resource);
                 // a limit set stays known as set when it is only read back later
-                let known_set = self.nofile.get(&of).filter(|l| l.set && !limit.set);
+                let known_set = self.limits.get(&key).filter(|l| l.set && !limit.set);
                 if known_set.is_none_or(|l| l.soft != limit.soft) {
                     if limit.set {
-                        self.limit_set_by = Some((pid, of));
+                        self.limit_set_by = Some((pid, of, limit.resource));
                     }
-                    self.nofile.insert(of, limit);
+                    self.limits.insert(key, limit);
                 }
             }
         } else if does.has(Does::FORK) && value > 0 {
@@ -409,8 +411,10 @@ impl ProcessTable {
         };
         let last = self.clock;
         self.procs.insert(child, Process { fds, cwd, begun: true, start_seen: true, last });
-        if let Some(limit) = self.nofile.get(&parent).cloned() {
-            self.nofile.entry(child).or_insert(limit);
+        for r in Resource::ALL {
+            if let Some(limit) = self.limits.get(&(parent, r)).cloned() {
+                self.limits.entry((child, r)).or_insert(limit);
+            }
         }
         // a child that ran before the clone returned may have set some of its own already
         if let Some(p) = self.creds.get(&parent).cloned() {
@@ -427,7 +431,9 @@ impl ProcessTable {
     /// next [`ProcessTable::collect_garbage`].
     fn remove(&mut self, pid: Pid) {
         self.procs.remove(&pid);
-        self.nofile.remove(&pid);
+        for r in Resource::ALL {
+            self.limits.remove(&(pid, r));
+        }
         if let Some(c) = self.creds.remove(&pid) {
             self.bytes -= c.bytes();
         }
@@ -552,47 +558,50 @@ mod tests {
     }
 
     #[test]
-    fn the_descriptor_limit_set_or_read_and_inherited() {
+    fn limits_set_or_read_and_inherited() {
+        let files = |t: &ProcessTable, pid| t.limit(pid, Resource::Files);
+        let limit = |resource, soft, call: &str, set| ResourceLimit {
+            resource,
+            soft,
+            call: call.into(),
+            set,
+            read_before: Default::default(),
+        };
         let mut t = ProcessTable::new();
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=20000, rlim_max=20000}) = 0"));
-        assert_eq!(
-            t.nofile(1),
-            Some(NoFile {
-                soft: Limit::At(20000),
-                call: "prlimit64".into(),
-                set: false,
-                read_before: Default::default()
-            })
-        );
+        assert_eq!(files(&t, 1), Some(limit(Resource::Files, Limit::At(20000), "prlimit64", false)));
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}, NULL) = 0"));
-        let set = NoFile { soft: Limit::At(32), call: "prlimit64".into(), set: true, read_before: Default::default() };
-        assert_eq!(t.nofile(1), Some(set.clone()));
+        let set = limit(Resource::Files, Limit::At(32), "prlimit64", true);
+        assert_eq!(files(&t, 1), Some(set.clone()));
+        assert_eq!(t.take_limit_set(), Some((1, 1, Resource::Files)));
         t.apply_ev(&ev(1, "getrlimit(RLIMIT_NOFILE, {rlim_cur=32, rlim_max=32}) = 0"));
-        assert_eq!(t.nofile(1), Some(set.clone()), "read back: still the one set");
+        assert_eq!(files(&t, 1), Some(set.clone()), "read back: still the one set");
         t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0"));
         t.apply_ev(&ev(
             1,
             "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=40, rlim_max=32}, NULL) = -1 EINVAL (Invalid argument)",
         ));
-        assert_eq!(t.nofile(1), Some(set.clone()), "other limits and failed calls change nothing");
-        t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 2"));
-        assert_eq!(t.nofile(2), Some(set));
-        t.apply_ev(&ev(2, "setrlimit(RLIMIT_NOFILE, {rlim_cur=8*1024, rlim_max=RLIM_INFINITY}) = 0"));
+        assert_eq!(files(&t, 1), Some(set.clone()), "other limits and failed calls change nothing");
+        // `ulimit -v 65536` and `ulimit -u 48` in a wrapper script
+        t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_AS, {rlim_cur=65536*1024, rlim_max=65536*1024}, NULL) = 0"));
+        t.apply_ev(&ev(1, "prlimit64(0, RLIMIT_NPROC, {rlim_cur=48, rlim_max=48}, NULL) = 0"));
+        assert_eq!(t.take_limit_set(), Some((1, 1, Resource::Processes)));
         assert_eq!(
-            t.nofile(2),
-            Some(NoFile {
-                soft: Limit::At(8192),
-                call: "setrlimit".into(),
-                set: true,
-                read_before: Default::default()
-            })
+            t.limit(1, Resource::AddressSpace),
+            Some(limit(Resource::AddressSpace, Limit::At(64 << 20), "prlimit64", true))
         );
+        assert_eq!(t.limit(1, Resource::Data), None);
+        t.apply_ev(&ev(1, "clone(child_stack=NULL, flags=SIGCHLD, child_tidptr=0x7f) = 2"));
+        assert_eq!(files(&t, 2), Some(set));
+        assert_eq!(t.limit(2, Resource::Processes).map(|l| l.soft), Some(Limit::At(48)), "inherited on fork");
+        t.apply_ev(&ev(2, "setrlimit(RLIMIT_NOFILE, {rlim_cur=8*1024, rlim_max=RLIM_INFINITY}) = 0"));
+        assert_eq!(files(&t, 2), Some(limit(Resource::Files, Limit::At(8192), "setrlimit", true)));
         t.apply_ev(&ev(
             1,
             "prlimit64(7, RLIMIT_NOFILE, {rlim_cur=RLIM64_INFINITY, rlim_max=RLIM64_INFINITY}, NULL) = 0",
         ));
-        assert_eq!(t.nofile(7).map(|l| l.soft), Some(Limit::Unlimited), "prlimit of another process sets its limit");
-        assert_eq!(t.nofile(1).map(|l| l.soft), Some(Limit::At(32)));
+        assert_eq!(files(&t, 7).map(|l| l.soft), Some(Limit::Unlimited), "prlimit of another process sets its limit");
+        assert_eq!(files(&t, 1).map(|l| l.soft), Some(Limit::At(32)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::process::{HostNoFile, Limit, NoFile};
+use crate::analysis::process::{HostNoFile, Limit, Resource, ResourceLimit};
 use crate::disk::Filesystem;
 use crate::errno::ErrnoClass;
 use crate::report::{
@@ -367,6 +367,21 @@ fn explanation_sentences() {
         ),
         (Explained::DiskFull { path: None, quota: true, filesystem: None }, true, None, "disk quota exceeded on the filesystem written to (from trace)"),
         (
+            Explained::ResourceLimit {
+                syscall: "write".into(),
+                limit: ResourceLimit {
+                    resource: Resource::FileSize,
+                    soft: Limit::At(1 << 20),
+                    call: "setrlimit".into(),
+                    set: true,
+                    read_before: Default::default(),
+                },
+            },
+            true,
+            None,
+            "write was refused while the file-size limit (RLIMIT_FSIZE) was 1.0 MiB (set by setrlimit) (from trace)",
+        ),
+        (
             Explained::OutOfDescriptors {
                 held: 1024,
                 at_least: true,
@@ -385,7 +400,13 @@ fn explanation_sentences() {
                 at_least: false,
                 syscall: "accept4".into(),
                 system_wide: false,
-                limit: Some(NoFile { soft: Limit::At(1024), call: "getrlimit".into(), set: false, read_before: Default::default() }),
+                limit: Some(ResourceLimit {
+                    resource: Resource::Files,
+                    soft: Limit::At(1024),
+                    call: "getrlimit".into(),
+                    set: false,
+                    read_before: Default::default(),
+                }),
                 now: None,
             },
             true,

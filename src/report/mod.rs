@@ -19,7 +19,7 @@ use crate::event::Pid;
 use crate::heuristics::typo::Typo;
 // The judgements' kinds the report holds, re-exported: a renderer imports the report and the
 // plain types only, never an analysis or heuristics module (tests/it/layers.rs holds it to it).
-pub(crate) use crate::analysis::process::Limit;
+pub(crate) use crate::analysis::process::{Limit, Resource};
 pub(crate) use crate::heuristics::explain::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
 pub(crate) use crate::heuristics::fix_pointer::{Found, Reference, Sets};
 pub(crate) use crate::heuristics::noise::{Noise, NoiseReason};

@@ -319,3 +319,46 @@ fn include_not_opened_is_found_by_searching_the_tree() {
     // no disk, no search
     assert_eq!(first_suspect(&json(&t, None))["referenced_from"], Value::Null);
 }
+
+/// Limits a wrapper script set before it ran the program (real captures in the corpus): the
+/// refused call is explained by the limit the trace shows set, and the fix is the script's
+/// `ulimit` line, read before the `prlimit64` that set it.
+#[test]
+fn a_limit_set_by_a_wrapper_explains_enomem_and_eagain() {
+    let cases = [
+        (
+            "python-ulimit-v-enomem",
+            "mmap ENOMEM",
+            "mmap was refused while the address-space limit (RLIMIT_AS) was 64 MiB (set by prlimit64)",
+            ("/srv/dedup/bin/run-dedup.sh", 3, "address_space_limit", "ulimit -v 65536"),
+        ),
+        (
+            "java-heap-vlimit",
+            "mmap ENOMEM",
+            "mmap was refused while the address-space limit (RLIMIT_AS) was 1.5 GiB (set by prlimit64)",
+            ("/opt/indexer/bin/indexer", 3, "address_space_limit", "ulimit -v 1572864"),
+        ),
+        (
+            "java-thread-limit",
+            "clone3 EAGAIN",
+            "clone3 was refused while the process limit (RLIMIT_NPROC) was 48 processes of its user (set by prlimit64)",
+            ("/opt/reportgen/bin/reportgen", 3, "process_limit", "ulimit -u 48"),
+        ),
+    ];
+    for (name, path, explained, (file, line, sets, text)) in cases {
+        let dir = fixtures().join("incidents").join(name);
+        let root = dir.join("root");
+        let r = report(&["--root", root.to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+        let s = first_suspect(&r);
+        assert_eq!(s["path"], path, "{name}");
+        assert_eq!(s["explanation"]["kind"], "resource_limit", "{name}");
+        assert_eq!(s["explanation"]["text"], explained, "{name}");
+        assert_eq!(s["explanation"]["source"], "trace", "{name}");
+        let p = &s["referenced_from"];
+        assert_eq!(
+            (&p["path"], &p["line"], &p["sets"], &p["text"]),
+            (&file.into(), &line.into(), &sets.into(), &text.into()),
+            "{name}"
+        );
+    }
+}

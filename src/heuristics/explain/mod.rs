@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
 use crate::analysis::group::{Failure, Target};
-use crate::analysis::process::{Credentials, HostNoFile, NoFile};
+use crate::analysis::process::{Credentials, HostNoFile, ResourceLimit};
 use crate::disk::{Disk, FileKind, Filesystem, Meta};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
@@ -126,9 +126,12 @@ pub enum Explained {
         at_least: bool,
         syscall: String,
         system_wide: bool,
-        limit: Option<NoFile>,
+        limit: Option<ResourceLimit>,
         now: Option<HostNoFile>,
     },
+    /// ENOMEM from a mapping call, EAGAIN from a fork, EFBIG from a write: the limit of the
+    /// process that the trace shows set (or read) for what the call was refused, and finite.
+    ResourceLimit { syscall: String, limit: ResourceLimit },
     /// EADDRINUSE on an inet bind, with the process that holds the port: a traced one that had
     /// bound it, else the one the live host showed holding it (`run`/`attach`).
     PortInUse { port: u16, holder: Option<(Pid, TraceText)> },
@@ -150,6 +153,7 @@ impl Explained {
             Explained::DiskFull { .. } => "disk_full",
             Explained::InotifyLimit => "inotify_limit",
             Explained::OutOfDescriptors { .. } => "out_of_descriptors",
+            Explained::ResourceLimit { .. } => "resource_limit",
             Explained::PortInUse { .. } => "port_in_use",
             Explained::SocketFileExists { .. } => "socket_file_exists",
             Explained::BadInterpreter { .. } => "bad_interpreter",
@@ -216,6 +220,7 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
         "EACCES" | "EPERM" => permission(g, at?, cx),
         "ENOSPC" | "EDQUOT" => disk_full(g, errno, cx),
         "EMFILE" | "ENFILE" => descriptors(errno, at?),
+        "ENOMEM" | "EAGAIN" | "EFBIG" => resource_limit(at?),
         "EADDRINUSE" => address_in_use(g, at),
         "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),
         "ENOEXEC" => misplaced_shebang(g, cx),
@@ -259,6 +264,17 @@ fn descriptors(errno: &str, at: &AtFailure) -> Option<Explanation> {
     Some(Explanation { what, source: Source { trace: true, disk: None, host } })
 }
 
+/// **A resource limit** (ENOMEM from mmap/brk/mremap/execve, EAGAIN from fork/clone, EFBIG):
+/// the limit of the failing process that the call can have run into (address space or data,
+/// processes, file size), when a call of the trace set or read it and it is not unlimited. It
+/// states the limit, not that the call reached it: the trace shows the refusal and the limit,
+/// not the usage.
+fn resource_limit(at: &AtFailure) -> Option<Explanation> {
+    let limit = at.limit.clone().filter(|l| l.soft.value().is_some())?;
+    let what = Explained::ResourceLimit { syscall: at.syscall.clone(), limit };
+    Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
+}
+
 /// **Address in use** (EADDRINUSE on bind): the port, and the traced process that had bound it
 /// and not closed it; for a unix socket, its file exists already.
 fn address_in_use(g: &Failure, at: Option<&AtFailure>) -> Option<Explanation> {
@@ -295,7 +311,7 @@ mod tests {
     use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
     use super::*;
-    use crate::analysis::process::{Held, Limit};
+    use crate::analysis::process::{Held, Limit, Resource};
     use crate::disk::{NoDisk, RootDisk};
 
     /// A temporary root: directories with modes, files with contents, links, and an
@@ -543,8 +559,13 @@ mod tests {
         };
         assert_eq!(e.what, want);
         assert!(!e.source.host);
-        let limit =
-            NoFile { soft: Limit::At(16), call: "setrlimit".into(), set: true, read_before: Default::default() };
+        let limit = ResourceLimit {
+            resource: Resource::Files,
+            soft: Limit::At(16),
+            call: "setrlimit".into(),
+            set: true,
+            read_before: Default::default(),
+        };
         at.limit = Some(limit.clone());
         assert!(
             matches!(descriptors("EMFILE", &at).unwrap().what, Explained::OutOfDescriptors { limit: Some(l), .. } if l == limit)
@@ -562,6 +583,25 @@ mod tests {
         assert!(e.source.host && e.source.trace);
         at.held = None;
         assert_eq!(descriptors("EMFILE", &at), None);
+    }
+
+    #[test]
+    fn a_limit_the_trace_shows_set_for_what_was_refused() {
+        let mut at = at("ENOMEM", "mmap", "NULL, 134217728, PROT_NONE", Credentials::default());
+        assert_eq!(resource_limit(&at), None, "no limit in the trace: nothing said");
+        let limit = |soft| ResourceLimit {
+            resource: Resource::AddressSpace,
+            soft,
+            call: "prlimit64".into(),
+            set: true,
+            read_before: Default::default(),
+        };
+        at.limit = Some(limit(Limit::Unlimited));
+        assert_eq!(resource_limit(&at), None, "unlimited explains nothing");
+        at.limit = Some(limit(Limit::At(64 << 20)));
+        let e = resource_limit(&at).unwrap();
+        assert_eq!(e.what, Explained::ResourceLimit { syscall: "mmap".into(), limit: limit(Limit::At(64 << 20)) });
+        assert_eq!((e.source.trace, e.source.disk, e.source.host), (true, None, false));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub fn suggested_command(e: &Explanation, pointer: Option<&Reference>) -> Option
     let line = match &e.what {
         Explained::OutOfDescriptors { system_wide: true, .. } => SYSTEM_FILES.to_string(),
         Explained::OutOfDescriptors { .. } => match pointer {
-            Some(Reference::Setting { sets: Sets::DescriptorLimit, .. }) => return None,
+            Some(Reference::Setting { sets: Sets::Limit(_), .. }) => return None,
             _ => WHERE_NOFILE_IS_SET.to_string(),
         },
         Explained::Permission { denied: Some(d), user } => permission(d, user.as_ref())?,
@@ -73,6 +73,7 @@ fn quoted(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::process::Resource;
     use crate::heuristics::explain::Source;
 
     fn id(n: u32, name: &str) -> Id {
@@ -142,7 +143,7 @@ mod tests {
             path: "/srv/app/run.sh".into(),
             line: 3,
             found: crate::heuristics::fix_pointer::Found::Trace,
-            sets: Sets::DescriptorLimit,
+            sets: Sets::Limit(Resource::Files),
             text: "ulimit -n 64".into(),
         };
         assert_eq!(suggested_command(&e, Some(&set)), None, "the file that sets it is the fix");

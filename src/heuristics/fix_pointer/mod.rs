@@ -26,7 +26,7 @@ mod setting;
 use crate::analysis::evidence::Reader;
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::naming::{bounded, bounded_where, is_ordinary_word};
-use crate::analysis::process::NoFile;
+use crate::analysis::process::{Resource, ResourceLimit};
 use crate::disk::{Access, Disk, Meta};
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
@@ -72,8 +72,8 @@ pub enum Found {
 pub enum Sets {
     /// Who may connect to a unix socket: its owner, group or mode.
     SocketAccess,
-    /// The descriptor limit (`RLIMIT_NOFILE`).
-    DescriptorLimit,
+    /// A resource limit (`RLIMIT_NOFILE`, `RLIMIT_AS`, ...).
+    Limit(Resource),
     /// The interpreter of a script (its `#!` line).
     Interpreter,
 }
@@ -83,7 +83,11 @@ impl Sets {
     pub fn code(self) -> &'static str {
         match self {
             Sets::SocketAccess => "socket_access",
-            Sets::DescriptorLimit => "descriptor_limit",
+            Sets::Limit(Resource::Files) => "descriptor_limit",
+            Sets::Limit(Resource::AddressSpace) => "address_space_limit",
+            Sets::Limit(Resource::Data) => "data_limit",
+            Sets::Limit(Resource::Processes) => "process_limit",
+            Sets::Limit(Resource::FileSize) => "file_size_limit",
             Sets::Interpreter => "interpreter",
         }
     }
@@ -147,7 +151,10 @@ pub(crate) fn locate(
             }
         }
         Some(Explained::OutOfDescriptors { system_wide: false, limit, .. }) => {
-            return descriptor_limit(read, limit.as_ref(), disk);
+            return limit_setting(read, Resource::Files, limit.as_ref(), disk);
+        }
+        Some(Explained::ResourceLimit { limit, .. }) => {
+            return limit_setting(read, limit.resource, Some(limit), disk);
         }
         _ => {}
     }
@@ -189,16 +196,21 @@ fn shebang(program: &[u8], line: u64, disk: &dyn Disk) -> Option<Reference> {
     })
 }
 
-/// The line that set the process's descriptor limit (`limit`, when the trace shows it): in a
-/// file read before the call that set it, else in one the process read (most recent first).
-fn descriptor_limit(read: Read<'_>, limit: Option<&NoFile>, disk: &dyn Disk) -> Option<Reference> {
+/// The line that set the process's limit of `resource` (`limit`, when the trace shows it): in
+/// a file read before the call that set it, else in one the process read (most recent first).
+fn limit_setting(
+    read: Read<'_>,
+    resource: Resource,
+    limit: Option<&ResourceLimit>,
+    disk: &dyn Disk,
+) -> Option<Reference> {
     let value = limit.and_then(|l| l.soft.value());
     let before = limit.map_or(&[][..], |l| &l.read_before[..]);
     before.iter().rev().chain(read.opened.iter().rev().take(MAX_FILES)).find_map(|p| {
         let content = read.file(p, MAX_FILE, disk).filter(|c| !c.contains(&0))?;
-        let (line, text) = setting::descriptor_limit(&content, value)?;
+        let (line, text) = setting::limit_line(&content, resource, value)?;
         let path = TraceText::from(p.as_slice());
-        Some(Reference::Setting { path, line, found: Found::Trace, sets: Sets::DescriptorLimit, text: text.into() })
+        Some(Reference::Setting { path, line, found: Found::Trace, sets: Sets::Limit(resource), text: text.into() })
     })
 }
 

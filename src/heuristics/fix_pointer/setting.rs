@@ -1,10 +1,11 @@
 //! Lines that set what a failure ran into, rather than name a wrong path: who may connect to a
 //! unix socket (the server's `listen.owner = root`, `SocketMode=0600`, `chmod-socket = 600`)
-//! and the descriptor limit (`ulimit -n 32`, `LimitNOFILE=`, `worker_rlimit_nofile`).
+//! and resource limits (`ulimit -n 32`, `LimitNOFILE=`, `worker_rlimit_nofile`, `ulimit -v`).
 //! Configuration syntax is read loosely: a line's key is its text up to `=`, `:` or blank.
 
 use super::{is_comment, line_of, Bound, Needle};
 use crate::analysis::naming::bounded;
+use crate::analysis::process::Resource;
 
 /// Longest text of a line kept for the report.
 const LINE_TEXT: usize = 120;
@@ -82,22 +83,51 @@ pub(super) fn naming_line(content: &[u8], sock: &[u8]) -> Option<(u64, String)> 
     Some((n, key(line)))
 }
 
-/// The line of `content` that sets the descriptor limit: a `ulimit` with `-n` (`-Sn`, `-Hn`),
-/// or a key or word holding `nofile` (`LimitNOFILE=`, `worker_rlimit_nofile`,
-/// limits.conf's `nofile`, `RLIMIT_NOFILE` in code); with `value`, only one holding that number.
-pub(super) fn descriptor_limit(content: &[u8], value: Option<u64>) -> Option<(u64, String)> {
-    let digits = value.map(|v| v.to_string());
+/// The line of `content` that sets the limit of `resource`: a `ulimit` with its option (`-n`
+/// descriptors, `-v` address space, `-d` data, `-u` processes, `-f` file size; `-Sn`, `-Hv`
+/// too), a key or word naming it (`LimitNOFILE=`, `worker_rlimit_nofile`, `LimitAS=`,
+/// `RLIMIT_NPROC` in code), or a limits.conf item (`* hard nproc 48`); with `value`, only one
+/// holding that number as such files write it (see [`written`]).
+pub(super) fn limit_line(content: &[u8], resource: Resource, value: Option<u64>) -> Option<(u64, String)> {
+    let (option, words, item) = match resource {
+        Resource::Files => (b'n', &["nofile"][..], "nofile"),
+        Resource::AddressSpace => (b'v', &["limitas", "rlimit_as"][..], "as"),
+        Resource::Data => (b'd', &["limitdata", "rlimit_data"][..], "data"),
+        Resource::Processes => (b'u', &["nproc"][..], "nproc"),
+        Resource::FileSize => (b'f', &["fsize"][..], "fsize"),
+    };
+    let numbers = value.map(|v| written(resource, v));
     lines(content)
-        .filter(|(_, l)| !is_comment(l))
         .find(|(_, l)| {
             let lower = l.to_ascii_lowercase();
-            let ulimit_n = bounded(&lower, b"ulimit").is_some_and(|r| {
-                lower[r.end..].split(|c| c.is_ascii_whitespace()).any(|w| w.starts_with(b"-") && w.contains(&b'n'))
+            // limits.conf: domain (`*` for everyone: no comment), type, item, value
+            let fields: Vec<&[u8]> = lower.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()).collect();
+            let conf = matches!(fields[..], [d, b"soft" | b"hard" | b"-", i, _] if i == item.as_bytes() && !d.starts_with(b"#"));
+            let ulimit = bounded(&lower, b"ulimit").is_some_and(|r| {
+                lower[r.end..].split(u8::is_ascii_whitespace).any(|w| w.starts_with(b"-") && w.contains(&option))
             });
-            let sets = ulimit_n || memchr::memmem::find(&lower, b"nofile").is_some();
-            sets && digits.as_ref().is_none_or(|d| bounded(l, d.as_bytes()).is_some())
+            let named = words.iter().any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some());
+            (conf || ((ulimit || named) && !is_comment(l)))
+                && numbers.as_ref().is_none_or(|ns| ns.iter().any(|n| bounded(&lower, n.as_bytes()).is_some()))
         })
         .map(|(n, l)| (n, text(l)))
+}
+
+/// How a limit of `value` (bytes, or a count) may be written, lowercased: as is; in KiB, as
+/// `ulimit -v`/`-d` and limits.conf take sizes; in the 512- or 1024-byte blocks of `ulimit -f`
+/// (POSIX shells and bash); with systemd's `K`, `M`, `G` suffixes.
+fn written(resource: Resource, value: u64) -> Vec<String> {
+    let mut out = vec![value.to_string()];
+    if resource.in_bytes() {
+        for (unit, suffix) in [(1 << 10, "k"), (1 << 20, "m"), (1 << 30, "g")] {
+            if value.is_multiple_of(unit) && value > 0 {
+                out.push(format!("{}{suffix}", value / unit));
+            }
+        }
+        let blocks: &[u64] = if resource == Resource::FileSize { &[512, 1024] } else { &[1024] };
+        out.extend(blocks.iter().filter(|&&b| value.is_multiple_of(b) && value > 0).map(|b| (value / b).to_string()));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -129,14 +159,37 @@ listen.owner = root\nlisten.group = root\nlisten.mode = 0600\n[other]\nlisten.ow
 
     #[test]
     fn the_line_that_sets_the_descriptor_limit() {
+        let files = |content: &[u8], value| limit_line(content, Resource::Files, value);
         let wrapper = b"#!/bin/sh\n# ulimit -n 4096 was here\nulimit -c 0\nulimit -n 32\nexec python3 server.py\n";
-        assert_eq!(descriptor_limit(wrapper, Some(32)), Some((4, "ulimit -n 32".into())));
-        assert_eq!(descriptor_limit(wrapper, Some(1024)), None, "another limit is not the one set");
-        assert_eq!(descriptor_limit(wrapper, None), Some((4, "ulimit -n 32".into())));
-        assert_eq!(descriptor_limit(b"ulimit -Sn 64\n", Some(64)), Some((1, "ulimit -Sn 64".into())));
+        assert_eq!(files(wrapper, Some(32)), Some((4, "ulimit -n 32".into())));
+        assert_eq!(files(wrapper, Some(1024)), None, "another limit is not the one set");
+        assert_eq!(files(wrapper, None), Some((4, "ulimit -n 32".into())));
+        assert_eq!(files(b"ulimit -Sn 64\n", Some(64)), Some((1, "ulimit -Sn 64".into())));
         let nginx = b"user www-data;\nworker_rlimit_nofile 1024;\n";
-        assert_eq!(descriptor_limit(nginx, Some(1024)), Some((2, "worker_rlimit_nofile 1024;".into())));
-        assert_eq!(descriptor_limit(b"[Service]\nLimitNOFILE=32\n", Some(32)), Some((2, "LimitNOFILE=32".into())));
-        assert_eq!(descriptor_limit(b"echo 32 files; ulimitless -n 32\n", Some(32)), None);
+        assert_eq!(files(nginx, Some(1024)), Some((2, "worker_rlimit_nofile 1024;".into())));
+        assert_eq!(files(b"[Service]\nLimitNOFILE=32\n", Some(32)), Some((2, "LimitNOFILE=32".into())));
+        assert_eq!(files(b"echo 32 files; ulimitless -n 32\n", Some(32)), None);
+    }
+
+    #[test]
+    fn the_lines_that_set_other_limits_in_their_units() {
+        // `ulimit -v` takes KiB: 64 MiB is 65536
+        let wrapper = b"#!/bin/sh\nulimit -n 65536\nulimit -v 65536\nexec /srv/app/bin/job\n";
+        assert_eq!(limit_line(wrapper, Resource::AddressSpace, Some(64 << 20)), Some((3, "ulimit -v 65536".into())));
+        assert_eq!(limit_line(wrapper, Resource::Data, Some(64 << 20)), None, "another limit");
+        assert_eq!(limit_line(b"ulimit -u 48\n", Resource::Processes, Some(48)), Some((1, "ulimit -u 48".into())));
+        assert_eq!(limit_line(b"ulimit -u 48\n", Resource::Processes, Some(64)), None);
+        let conf = b"#* hard nproc 48\n*  hard  nproc  48\nbatch soft as 1048576\n";
+        assert_eq!(limit_line(conf, Resource::Processes, Some(48)), Some((2, "*  hard  nproc  48".into())));
+        assert_eq!(limit_line(conf, Resource::AddressSpace, Some(1 << 30)), Some((3, "batch soft as 1048576".into())));
+        let unit = b"[Service]\nLimitAS=64M\nLimitFSIZE=1G\n";
+        assert_eq!(limit_line(unit, Resource::AddressSpace, Some(64 << 20)), Some((2, "LimitAS=64M".into())));
+        // dash's `ulimit -f` counts 512-byte blocks
+        assert_eq!(limit_line(unit, Resource::FileSize, Some(1 << 30)), Some((3, "LimitFSIZE=1G".into())));
+        assert_eq!(
+            limit_line(b"ulimit -f 2048\n", Resource::FileSize, Some(1 << 20)),
+            Some((1, "ulimit -f 2048".into()))
+        );
+        assert_eq!(limit_line(b"run as 65536 users\n", Resource::AddressSpace, Some(64 << 20)), None, "prose");
     }
 }

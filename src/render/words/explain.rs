@@ -47,6 +47,20 @@ pub(crate) fn explanation(e: &Explanation) -> String {
             }
             s
         }
+        Explained::ResourceLimit { syscall, limit } => {
+            let value = match limit.soft {
+                Limit::At(n) if limit.resource.in_bytes() => bytes(n),
+                Limit::At(n) if limit.resource == Resource::Processes => format!("{} processes of its user", number(n)),
+                l => limit_value(l),
+            };
+            let how = if limit.set { "set" } else { "read" };
+            format!(
+                "{syscall} was refused while {} ({}) was {value} ({how} by {})",
+                limit_name(limit.resource),
+                limit.resource.rlimit(),
+                limit.call
+            )
+        }
         Explained::PortInUse { port, holder } => match holder {
             Some((pid, cmd)) if !cmd.is_empty() => format!("port {port} is already in use, held by pid {pid} ({cmd})"),
             Some((pid, _)) => format!("port {port} is already in use, held by pid {pid}"),

@@ -7,7 +7,7 @@ use crate::render::escape::terminal as esc;
 use crate::report::Confidence;
 use crate::report::Why;
 use crate::report::{Denied, Explained, Explanation, Id, Interpreter, Place, Source};
-use crate::report::{DiskUsage, FollowedBy, Limit, Origin, Report, Summary, Suspect};
+use crate::report::{DiskUsage, FollowedBy, Limit, Origin, Report, Resource, Summary, Suspect};
 use crate::report::{Evidence, TypoKind};
 use crate::report::{Found, Reference, Sets};
 use crate::report::{Noise, NoiseReason};
@@ -143,8 +143,19 @@ pub(crate) fn reference(r: &Reference) -> String {
 pub(crate) fn sets(what: Sets) -> &'static str {
     match what {
         Sets::SocketAccess => "who may connect",
-        Sets::DescriptorLimit => "the descriptor limit",
+        Sets::Limit(r) => limit_name(r),
         Sets::Interpreter => "the interpreter",
+    }
+}
+
+/// What a resource limit is called in the report.
+pub(crate) fn limit_name(r: Resource) -> &'static str {
+    match r {
+        Resource::Files => "the descriptor limit",
+        Resource::AddressSpace => "the address-space limit",
+        Resource::Data => "the data-segment limit",
+        Resource::Processes => "the process limit",
+        Resource::FileSize => "the file-size limit",
     }
 }
 
