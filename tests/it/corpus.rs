@@ -55,7 +55,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("php-session-inodes-enospc", "fix pointer"),
     ("php-session-save-path-perm", "fix pointer"),
     ("php-view-cache-touch-eperm", "fix pointer"),
-    ("pipe-dump-dir", "fix pointer"),
     ("python-upload-enotdir", "fix pointer"),
     ("redis-down-attach", "fix pointer"),
     ("rotate-stale-pid", "fix pointer"),

@@ -357,17 +357,29 @@ pub fn find_reference(
 }
 
 /// Whether command-line argument `arg` (or its `--option=` value) is `wrong` or a directory
-/// above it.
+/// above it; or, for a shell command (`sh -c 'export | gzip > /srv/dumps/x.gz'`, as cron and
+/// `popen` run them), whether one of its words is.
 fn gives(arg: &[u8], wrong: &[u8]) -> bool {
     let value = match arg.iter().position(|&c| c == b'=') {
         Some(i) if arg.starts_with(b"-") => &arg[i + 1..],
         _ => arg,
     };
+    is_or_above(value, wrong) || (arg.contains(&b' ') && shell_words(arg).any(|w| is_or_above(w, wrong)))
+}
+
+/// Whether path `value` (a trailing `/` aside) is `wrong` or a directory above it.
+fn is_or_above(value: &[u8], wrong: &[u8]) -> bool {
     let value = value.strip_suffix(b"/").unwrap_or(value);
     value.len() > 1
         && value.starts_with(b"/")
         && wrong.starts_with(value)
         && (wrong.len() == value.len() || wrong[value.len()] == b'/')
+}
+
+/// The words of a shell command, split at blanks, quotes, redirections and separators
+/// (`>/srv/x.gz` gives `/srv/x.gz`; `DIR=/srv/x` gives `/srv/x`).
+fn shell_words(command: &[u8]) -> impl Iterator<Item = &[u8]> {
+    command.split(|c| c.is_ascii_whitespace() || b"'\"<>|;&()=`".contains(c)).filter(|w| !w.is_empty())
 }
 
 #[cfg(test)]
@@ -532,5 +544,9 @@ mod tests {
         let r = find_reference(&t, false, read(&[]), Some((7, &argv)), &crate::disk::NoDisk);
         assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
         assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
+        // a shell command names it as one of its words
+        let cron = b"/srv/app/bin/export | gzip >/srv/app/dumps/2026/12/x.csv.gz 2>>/var/log/export.log";
+        assert!(gives(cron, b"/srv/app/dumps/2026/12/x.csv.gz") && gives(cron, b"/var/log/export.log"));
+        assert!(!gives(cron, b"/srv/app/dumps/2026/12/y.csv.gz") && !gives(b"echo /srv/ap", b"/srv/app/x"));
     }
 }
