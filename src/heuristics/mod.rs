@@ -115,12 +115,14 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
             let g = &groups[i];
             let top = k < FIX_POINTERS;
             let explanation = top.then(|| explain::explain(g, i, &cx)).flatten();
+            let typo = typos.remove(&i);
             let referenced_from = top
                 .then(|| {
                     let read = fix_pointer::Read { opened: c.evidence.opened_before(i), reader: c.evidence.reader(i) };
                     fix_pointer::locate(
                         g,
                         explanation.as_ref(),
+                        typo.as_ref().and_then(|t| t.glued(g.target.fs_path()?)),
                         read,
                         c.evidence.argv_before(i),
                         &configs,
@@ -136,7 +138,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
                 path: None,
                 score,
                 reasons,
-                typo: typos.remove(&i),
+                typo,
                 referenced_from,
                 folded: folded.remove(&i).unwrap_or_default(),
                 explanation,

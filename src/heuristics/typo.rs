@@ -29,6 +29,10 @@ pub enum TypoKind {
     Extension,
     /// `-`, `_` and `.` swapped (`my_app.conf` for `my-app.conf`).
     Separator,
+    /// A `/` left out: a directory and the name below it joined into one (`staticcss` for
+    /// `static/css`), as a path made by gluing a prefix without its trailing `/` comes out
+    /// (nginx's `alias /srv/app/static;` under `location /static/`, `$dir . $file` in code).
+    MissingSlash,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +188,19 @@ fn best<'a>(wrong: &[u8], names: impl Iterator<Item = &'a Vec<u8>>) -> Option<(V
     best
 }
 
+impl Typo {
+    /// For a [`TypoKind::MissingSlash`] of `wrong`: the prefix it was glued from, the part of
+    /// the suggestion before the `/` that `wrong` lacks (`/srv/app/static` for
+    /// `/srv/app/staticcss/x.css`).
+    pub fn glued<'a>(&'a self, wrong: &[u8]) -> Option<&'a [u8]> {
+        if self.kind != TypoKind::MissingSlash {
+            return None;
+        }
+        let same = self.suggestion.iter().zip(wrong).take_while(|(a, b)| a == b).count();
+        (self.suggestion.get(same) == Some(&b'/')).then(|| &self.suggestion[..same])
+    }
+}
+
 /// Looks for the existing path `path` was probably meant to be.
 pub fn find(path: &[u8], disk: &dyn Disk, known: &KnownPaths, budget: &mut Budget) -> Option<Typo> {
     let (dir, name) = split(path)?;
@@ -269,13 +286,20 @@ fn repair_directory(path: &[u8], disk: &dyn Disk, budget: &mut Budget) -> Option
     let mut candidates: Vec<(usize, TypoKind, &Vec<u8>)> =
         listing.names.iter().filter_map(|n| closeness(missing, n).map(|(d, k)| (d, k, n))).collect();
     candidates.sort();
+    // a `/` left out: an entry the missing name starts with, the rest of the name below it
+    let glued = listing.names.iter().filter(|n| n.len() < missing.len() && missing.starts_with(n));
+    candidates.extend(glued.map(|n| (1, TypoKind::MissingSlash, n)));
     for (distance, kind, n) in candidates {
         if !budget.charge(1) {
             return None;
         }
-        let mut suggestion = Vec::with_capacity(path.len() + n.len());
+        let mut suggestion = Vec::with_capacity(path.len() + n.len() + 1);
         suggestion.extend_from_slice(&path[..start]);
         suggestion.extend_from_slice(n);
+        if kind == TypoKind::MissingSlash {
+            suggestion.push(b'/');
+            suggestion.extend_from_slice(&missing[n.len()..]);
+        }
         suggestion.extend_from_slice(&path[ends[depth]..]);
         if disk.exists(&suggestion) {
             return Some(Typo { suggestion, distance, evidence: Evidence::Disk, kind, in_directory: true });
@@ -322,6 +346,16 @@ mod tests {
         assert!(t.in_directory);
         assert!(find(b"/var/www/htlm/other.html", &disk, &known, &mut Budget::default()).is_none());
         assert!(find(b"/var/www/html/wp-includes/class-wp-locale.php", &disk, &known, &mut Budget::default()).is_none());
+        // a `/` left out between a directory and the name below it
+        std::fs::create_dir_all(r.join("srv/app/static/css")).unwrap();
+        std::fs::write(r.join("srv/app/static/css/main.css"), "").unwrap();
+        let wrong = b"/srv/app/staticcss/main.css";
+        let t = find(wrong, &disk, &known, &mut Budget::default()).unwrap();
+        assert_eq!(t.suggestion, b"/srv/app/static/css/main.css");
+        assert_eq!((t.kind, t.distance, t.in_directory), (TypoKind::MissingSlash, 1, true));
+        assert_eq!(t.glued(wrong), Some(&b"/srv/app/static"[..]));
+        assert!(find(b"/srv/app/staticjs/main.js", &disk, &known, &mut Budget::default()).is_none(), "no js below");
+        assert_eq!(Typo { kind: TypoKind::Edit, ..t }.glued(wrong), None);
     }
 
     /// A disk that counts what it is asked.

@@ -33,8 +33,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("hook-not-executable", "fix pointer"),
     ("immutable-config", "suspect 1"),
     ("java-config-moved", "typo"),
-    ("nginx-alias-slash", "typo"),
-    ("nginx-alias-slash", "fix pointer"),
     ("nginx-cert-lineage-0001", "typo"),
     ("nginx-disable-symlinks", "fix pointer"),
     ("nginx-docroot-dangling-after-cleanup", "typo"),

@@ -128,9 +128,11 @@ impl Read<'_> {
 /// Where to make the change for group `g`, explained by `explanation`; `read` and `argv` as
 /// for [`find_reference`], then the configuration the traced services were started with
 /// (`configs`), then the application tree. Searches spend `budget`.
+#[allow(clippy::too_many_arguments)] // the judgement's facts about one suspect, and where to look
 pub(crate) fn locate(
     g: &Failure,
     explanation: Option<&Explanation>,
+    glued: Option<&[u8]>,
     read: Read<'_>,
     argv: Option<(Pid, &[Vec<u8>])>,
     configs: &Configurations<'_>,
@@ -164,16 +166,16 @@ pub(crate) fn locate(
         // is set where the server creates the socket
         return search::server_side(sock, read.opened, disk, budget);
     }
-    let place = g.errnos.keys().any(|e| blames_the_place(e));
-    find_reference(&g.target, place, read, argv, disk)
-        .or_else(|| in_configuration(&g.target, place, configs.get(disk)))
-        .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, place, disk, budget)).flatten())
+    let given = Given { place: g.errnos.keys().any(|e| blames_the_place(e)), glued };
+    find_reference(&g.target, given, read, argv, disk)
+        .or_else(|| in_configuration(&g.target, given, configs.get(disk)))
+        .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, given, disk, budget)).flatten())
 }
 
 /// The line naming `target` in the configuration of a traced service (the most specific needle
 /// of the first configuration naming it).
-fn in_configuration(target: &Target, place: bool, configs: &[configured::Configuration]) -> Option<Reference> {
-    let needles = needles(target, place);
+fn in_configuration(target: &Target, given: Given<'_>, configs: &[configured::Configuration]) -> Option<Reference> {
+    let needles = needles(target, given);
     let wrong = target.fs_path();
     configs.iter().find_map(|c| {
         let (k, path, line) = c.find(&needles).filter(|(_, p, _)| Some(*p) != wrong)?;
@@ -245,12 +247,27 @@ fn blames_the_place(errno: &str) -> bool {
     matches!(errno, "EROFS" | "ENOSPC" | "EDQUOT" | "EXDEV")
 }
 
-/// The needles for `target`; with `place`, also the places its path is made from.
-fn needles(target: &Target, place: bool) -> Vec<Needle<'_>> {
+/// What a failing path was made from, as far as the judgement knows it.
+#[derive(Clone, Copy, Default)]
+pub struct Given<'a> {
+    /// The failure blames where the file is ([`blames_the_place`]): a line naming its
+    /// directory, or the name before a suffix the program adds, counts too.
+    pub place: bool,
+    /// The path was made by gluing this prefix to a name without its `/` (a
+    /// [`TypoKind::MissingSlash`]): the line naming it is the most specific.
+    ///
+    /// [`TypoKind::MissingSlash`]: crate::heuristics::typo::TypoKind::MissingSlash
+    pub glued: Option<&'a [u8]>,
+}
+
+/// The needles for `target`, most specific first; the places its path is made from as `given`
+/// says.
+fn needles<'a>(target: &'a Target, given: Given<'a>) -> Vec<Needle<'a>> {
     let mut out = Vec::new();
     let whole = |text| Needle { text, bound: Bound::Anywhere };
     let name = |text| Needle { text, bound: Bound::Name };
     let at = |text| Needle { text, bound: Bound::Place };
+    out.extend(given.glued.map(at));
     if let Some(path) = target.fs_path() {
         out.push(whole(path));
         let starts = path.iter().enumerate().filter(|(_, &c)| c == b'/').map(|(i, _)| i + 1);
@@ -262,7 +279,7 @@ fn needles(target: &Target, place: bool) -> Vec<Needle<'_>> {
             let stem = base.iter().position(|&c| c == b'.').filter(|&i| i >= 4).map(|i| &base[..i]);
             out.extend(stem.filter(|s| !is_ordinary_word(s)).map(name));
         }
-        if place {
+        if given.place {
             // programs write `NAME.tmp` or `NAME.part` next to the NAME they were given, in the
             // directory they were given: the given name first, then the directories up to two
             // components (`/srv/app`; above it a line names the whole application, not a place)
@@ -316,16 +333,15 @@ fn is_comment(line: &[u8]) -> bool {
 
 /// Where `target` was named: a text file of `read` (the files the process had read, oldest
 /// first, those its ids allow), else an argument of `argv` (the command line of `pid`).
-/// `place`: the failure blames where the file is ([`blames_the_place`]), so a line naming its
-/// directory counts too.
+/// `given`: what else the path was made from ([`Given`]).
 pub fn find_reference(
     target: &Target,
-    place: bool,
+    given: Given<'_>,
     read: Read<'_>,
     argv: Option<(Pid, &[Vec<u8>])>,
     disk: &dyn Disk,
 ) -> Option<Reference> {
-    let needles = needles(target, place);
+    let needles = needles(target, given);
     if needles.is_empty() {
         return None;
     }
@@ -420,7 +436,10 @@ mod tests {
         )]);
         let disk = RootDisk::new(root.path());
         let t = path("/var/www/html/wp-includes/class-wp-locale.phpp");
-        assert_eq!(find_reference(&t, false, read(&opened), None, &disk), file("/var/www/html/wp-settings.php", 3));
+        assert_eq!(
+            find_reference(&t, Given::default(), read(&opened), None, &disk),
+            file("/var/www/html/wp-settings.php", 3)
+        );
     }
 
     #[test]
@@ -432,7 +451,7 @@ mod tests {
         ]);
         let disk = RootDisk::new(root.path());
         for wrong in ["/var/www/htlm/about.html", "/srv/uxshop/pubilc/index.html"] {
-            assert_eq!(find_reference(&path(wrong), false, read(&opened), None, &disk), None, "{wrong}");
+            assert_eq!(find_reference(&path(wrong), Given::default(), read(&opened), None, &disk), None, "{wrong}");
         }
     }
 
@@ -448,7 +467,13 @@ mod tests {
         let disk = RootDisk::new(root.path());
         for k in 0..12 {
             assert_eq!(
-                find_reference(&path(&format!("/srv/app/missing{k}/x.conf")), false, read(&opened), None, &disk),
+                find_reference(
+                    &path(&format!("/srv/app/missing{k}/x.conf")),
+                    Given::default(),
+                    read(&opened),
+                    None,
+                    &disk
+                ),
                 None
             );
         }
@@ -471,10 +496,13 @@ mod tests {
         }
         let disk = RootDisk::new(root.path());
         let t = path("/etc/root");
-        assert_eq!(find_reference(&t, false, read(&opened[..1]), None, &disk), None);
-        assert_eq!(find_reference(&t, false, read(&opened[1..]), None, &disk), file("/srv/app/secret.ini", 1));
+        assert_eq!(find_reference(&t, Given::default(), read(&opened[..1]), None, &disk), None);
+        assert_eq!(
+            find_reference(&t, Given::default(), read(&opened[1..]), None, &disk),
+            file("/srv/app/secret.ini", 1)
+        );
         std::fs::set_permissions(root.path().join("etc/shadow"), std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(find_reference(&t, false, read(&opened[..1]), None, &disk), file("/etc/shadow", 1));
+        assert_eq!(find_reference(&t, Given::default(), read(&opened[..1]), None, &disk), file("/etc/shadow", 1));
     }
 
     /// With the ids the process acted with known, a file is read only if they could read it:
@@ -511,7 +539,7 @@ mod tests {
             from_host,
         };
         let find = |k: usize, reader: &Reader| {
-            find_reference(&t, false, Read { opened: &opened[k..=k], reader: Some(reader) }, None, &disk)
+            find_reference(&t, Given::default(), Read { opened: &opened[k..=k], reader: Some(reader) }, None, &disk)
         };
         let www = as_ids(33, group, false);
         assert_eq!(find(0, &www), None, "0600 root");
@@ -529,9 +557,9 @@ mod tests {
         let (root, opened) = setup(&[("/srv/shop/conf/app.ini", b"; database\ndb_host = 127.0.0.1\ndb_port = 5433\n")]);
         let disk = RootDisk::new(root.path());
         let t = Target::Address { proto: "tcp", addr: "127.0.0.1:5433".into(), unix_path: None };
-        assert_eq!(find_reference(&t, false, read(&opened), None, &disk), file("/srv/shop/conf/app.ini", 3));
+        assert_eq!(find_reference(&t, Given::default(), read(&opened), None, &disk), file("/srv/shop/conf/app.ini", 3));
         let t = Target::Address { proto: "tcp", addr: "127.0.0.1:543".into(), unix_path: None };
-        assert_eq!(find_reference(&t, false, read(&opened), None, &disk), None, "5433 is not port 543");
+        assert_eq!(find_reference(&t, Given::default(), read(&opened), None, &disk), None, "5433 is not port 543");
     }
 
     #[test]
@@ -541,7 +569,7 @@ mod tests {
             .map(|a| a.as_bytes().to_vec())
             .collect();
         let t = path("/srv/uxshop/pubilc/index.html");
-        let r = find_reference(&t, false, read(&[]), Some((7, &argv)), &crate::disk::NoDisk);
+        let r = find_reference(&t, Given::default(), read(&[]), Some((7, &argv)), &crate::disk::NoDisk);
         assert_eq!(r, Some(Reference::CommandLine { pid: 7, argument: "/srv/uxshop/pubilc/".into() }));
         assert!(gives(b"--root=/srv/app", b"/srv/app/x") && !gives(b"/srv/ap", b"/srv/app/x") && !gives(b"/", b"/x"));
         // a shell command names it as one of its words

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{line_of, needles, setting, Found, Reference, Sets, MAX_FILE};
+use super::{line_of, needles, setting, Found, Given, Reference, Sets, MAX_FILE};
 use crate::analysis::group::Target;
 use crate::disk::{Disk, FileKind};
 use crate::path::{is_app_tree, join, split};
@@ -122,9 +122,9 @@ fn walk(
 /// `/srv/app/templates/x.html` when `templates` is missing), then the directories above it
 /// that still do. The needles and comment rules of [`super::find_reference`]; the most
 /// specific needle wins, then the nearest directory, then the first file in name order.
-pub fn search(target: &Target, place: bool, disk: &dyn Disk, budget: &mut SearchBudget) -> Option<Reference> {
+pub fn search(target: &Target, given: Given<'_>, disk: &dyn Disk, budget: &mut SearchBudget) -> Option<Reference> {
     let wrong = target.fs_path()?;
-    let needles = needles(target, place);
+    let needles = needles(target, given);
     let mut roots = Vec::new();
     let mut p = wrong;
     while let Some((dir, _)) = split(p) {
@@ -274,7 +274,7 @@ mod tests {
         let disk = RootDisk::new(root.path());
         let t = path("/srv/app/templates/indx.html");
         let mut budget = SearchBudget::default();
-        let found = search(&t, false, &disk, &mut budget);
+        let found = search(&t, Given::default(), &disk, &mut budget);
         let want = Reference::File {
             path: "/srv/app/lib/settings.py".into(),
             line: 4,
@@ -284,21 +284,26 @@ mod tests {
         assert_eq!(found, Some(want), "templates/ names nothing: the tree above it does");
         // a missing directory: its parent is searched, then the ones above within the tree
         let t = path("/srv/app/templatez/index.html");
-        let found = search(&t, false, &disk, &mut budget);
+        let found = search(&t, Given::default(), &disk, &mut budget);
         assert_eq!(found, None, "nothing names templatez");
         let t = path("/srv/app/lib/missing/indx.html");
-        let Some(Reference::File { path: p, found, .. }) = search(&t, false, &disk, &mut budget) else { panic!() };
+        let Some(Reference::File { path: p, found, .. }) = search(&t, Given::default(), &disk, &mut budget) else {
+            panic!()
+        };
         assert_eq!(
             (p, found),
             ("/srv/app/lib/settings.py".into(), Found::Searched("/srv/app/lib".into())),
             "by its name"
         );
         // outside an application tree, or with no disk: no search
-        assert_eq!(search(&path("/tmp/x/indx.html"), false, &disk, &mut budget), None);
-        assert_eq!(search(&path("/srv/app/templates/indx.html"), false, &crate::disk::NoDisk, &mut budget), None);
+        assert_eq!(search(&path("/tmp/x/indx.html"), Given::default(), &disk, &mut budget), None);
+        assert_eq!(
+            search(&path("/srv/app/templates/indx.html"), Given::default(), &crate::disk::NoDisk, &mut budget),
+            None
+        );
         // a spent budget stops it
         let mut spent = SearchBudget::files(0);
-        assert_eq!(search(&path("/srv/app/templates/indx.html"), false, &disk, &mut spent), None);
+        assert_eq!(search(&path("/srv/app/templates/indx.html"), Given::default(), &disk, &mut spent), None);
     }
 
     const SOCK: &[u8] = b"/run/php/php8.2-fpm.sock";

@@ -91,6 +91,7 @@ pub(crate) fn typo_kind(kind: TypoKind) -> &'static str {
         TypoKind::Edit => "edit",
         TypoKind::Extension => "extension",
         TypoKind::Separator => "separator",
+        TypoKind::MissingSlash => "missing_slash",
     }
 }
 

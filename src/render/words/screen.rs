@@ -199,9 +199,18 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
         });
     };
     let (wrong, right) = differing_component(s.path.as_bytes(), t.suggestion.as_bytes());
-    let (wrong, right) = (shown(wrong), shown(right));
+    // a `/` left out: `staticcss` is `static` and `css` below it
+    let right = match (t.kind, wrong.strip_prefix(right)) {
+        (TypoKind::MissingSlash, Some(rest)) => format!("{}/{}", shown(right), shown(rest)),
+        _ => shown(right).to_string(),
+    };
+    let wrong = shown(wrong);
     let exists = format!("{right} exists ({}, {})", edits(t.distance), evidence(t.evidence));
     Some(match &s.referenced_from {
+        // the line names what the wrong path was glued from
+        Some(Reference::File { path, line, found, place: Some(place) }) => {
+            format!("{path}:{line}{} names {place}, and {wrong} is made from it — {exists}", how_found(found))
+        }
         Some(Reference::File { path, line, found, .. }) => {
             format!("{path}:{line}{} names {wrong} — {exists}", how_found(found))
         }
@@ -235,6 +244,7 @@ pub(crate) fn differing_component<'a>(wrong: &'a [u8], right: &'a [u8]) -> (&'a 
 /// (the errno) or that tell little alone.
 pub(crate) fn reason_short(why: &Why) -> Option<String> {
     Some(match why {
+        Why::Typo { kind: TypoKind::MissingSlash, .. } => "a / likely left out".into(),
         Why::Typo { suggestion, .. } => {
             format!("a likely typo of {}", shown(suggestion.rsplit(|&c| c == b'/').next().unwrap_or(suggestion)))
         }
