@@ -125,8 +125,9 @@ impl Read<'_> {
     }
 }
 
-/// Where to make the change for group `g`, explained by `explanation`; `read` and `argv` as
-/// for [`find_reference`], then the configuration the traced services were started with
+/// Where to make the change for group `g`, explained by `explanation`; the line naming what
+/// its path was `glued` from (a [`Given::glued`]) first; `read` and `argv` as for
+/// [`find_reference`], then the configuration the traced services were started with
 /// (`configs`), then the application tree. Searches spend `budget`.
 #[allow(clippy::too_many_arguments)] // the judgement's facts about one suspect, and where to look
 pub(crate) fn locate(
