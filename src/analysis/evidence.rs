@@ -15,7 +15,7 @@ use super::state::Processes;
 use crate::errno::{classify, ErrnoClass};
 use crate::event::{Pid, SockAddr, Syscall};
 use crate::memory;
-use crate::path::{is_system_tree, split};
+use crate::path::{is_system_tree, join, split};
 
 /// The errnos for which the process at a group's failure is remembered.
 const ERRNOS_EXPLAINED: usize = 4;
@@ -64,7 +64,7 @@ pub struct Reader {
 /// Whether the process at a failure with `errno` is worth remembering: a permission or
 /// resource error, a port in use.
 pub(super) fn is_explained(errno: &str) -> bool {
-    matches!(classify(errno), ErrnoClass::Permission | ErrnoClass::Resource) || errno == "EADDRINUSE"
+    matches!(classify(errno), ErrnoClass::Permission | ErrnoClass::Resource) || matches!(errno, "EADDRINUSE" | "ESRCH")
 }
 
 /// Paths the trace shows existing, by directory. Bounded.
@@ -117,6 +117,13 @@ impl KnownPaths {
 
     pub fn names(&self, dir: &[u8]) -> Option<&HashSet<Vec<u8>>> {
         self.dirs.get(dir)
+    }
+
+    /// The known paths whose name ends with `suffix` (`.pid`), in no particular order.
+    pub fn ending_with<'a>(&'a self, suffix: &'a [u8]) -> impl Iterator<Item = Vec<u8>> + 'a {
+        self.dirs.iter().flat_map(move |(dir, names)| {
+            names.iter().filter(move |n| n.ends_with(suffix) && n.len() > suffix.len()).map(move |n| join(dir, n))
+        })
     }
 }
 

@@ -159,6 +159,13 @@ fn check_explanation(e: &serde_json::Map<String, Value>, trace: &Path, with_root
         "{what}: source {source:?} (never the live host here)"
     );
     assert!(with_root || !source.contains("disk"), "{what}: {text:?} claims disk facts under --no-disk");
+    // a pid no process had: the trace shows the call that named it failing ESRCH
+    if let Some(rest) = text.strip_prefix("no process has pid ") {
+        let pid: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let lines = std::fs::read_to_string(trace).expect("trace");
+        let named = lines.lines().any(|l| l.contains("ESRCH") && l.contains(&format!("({pid},")));
+        assert!(named, "{what}: no call of the trace failed ESRCH naming pid {pid}");
+    }
     if let Some(rest) = text.split("runs as uid ").nth(1) {
         let uid: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let lines = std::fs::read_to_string(trace).expect("trace");

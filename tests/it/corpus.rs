@@ -55,7 +55,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("php-view-cache-touch-eperm", "fix pointer"),
     ("python-upload-enotdir", "fix pointer"),
     ("redis-down-attach", "fix pointer"),
-    ("rotate-stale-pid", "fix pointer"),
 ];
 
 #[test]

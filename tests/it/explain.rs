@@ -362,3 +362,29 @@ fn a_limit_set_by_a_wrapper_explains_enomem_and_eagain() {
         );
     }
 }
+
+/// A pid file left behind (real capture in the corpus, `-e trace=%process,%file`): `kill` of the
+/// pid it holds fails ESRCH; the pid file's line is the fix.
+#[test]
+fn a_stale_pid_file_explains_a_kill_that_found_no_process() {
+    let dir = fixtures().join("incidents/rotate-stale-pid");
+    let root = dir.join("root");
+    let r = report(&["--root", root.to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+    let s = first_suspect(&r);
+    assert_eq!(s["path"], "kill ESRCH");
+    assert_eq!(s["explanation"]["kind"], "no_such_process");
+    assert_eq!(
+        s["explanation"]["text"],
+        "no process has pid 61234 (kill failed); /srv/queue/run/worker.pid:1 holds it: a stale pid file"
+    );
+    assert_eq!(s["explanation"]["source"], "trace and disk");
+    let p = &s["referenced_from"];
+    assert_eq!(
+        (&p["path"], &p["line"], &p["sets"]),
+        (&"/srv/queue/run/worker.pid".into(), &1.into(), &"process_id".into())
+    );
+    // without the disk: the pid only
+    let r = report(&["--no-disk", dir.join("trace.txt").to_str().expect("utf-8")]);
+    assert_eq!(first_suspect(&r)["explanation"]["text"], "no process has pid 61234 (kill failed)");
+    assert!(first_suspect(&r)["referenced_from"].is_null());
+}

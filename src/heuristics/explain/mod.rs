@@ -38,6 +38,8 @@ const HEAD: usize = 4096;
 const SIBLINGS: usize = 3;
 /// Entries beside a gone link target looked into for the rest of the failing path.
 const CANDIDATES: usize = 32;
+/// `*.pid` files of the trace read for the pid a call found no process for.
+const PID_FILES: usize = 16;
 /// Largest passwd or group file read.
 const MAX_ID_FILE: usize = 4 << 20;
 
@@ -132,6 +134,9 @@ pub enum Explained {
     /// ENOMEM from a mapping call, EAGAIN from a fork, EFBIG from a write: the limit of the
     /// process that the trace shows set (or read) for what the call was refused, and finite.
     ResourceLimit { syscall: String, limit: ResourceLimit },
+    /// ESRCH from a call that names a process (`kill(61234, SIGUSR1)`): no process has that
+    /// pid; `pid_file` is a `*.pid` file the trace shows that holds it, and its line.
+    NoSuchProcess { syscall: String, pid: u32, pid_file: Option<(Vec<u8>, u64)> },
     /// EADDRINUSE on an inet bind, with the process that holds the port: a traced one that had
     /// bound it, else the one the live host showed holding it (`run`/`attach`).
     PortInUse { port: u16, holder: Option<(Pid, TraceText)> },
@@ -154,6 +159,7 @@ impl Explained {
             Explained::InotifyLimit => "inotify_limit",
             Explained::OutOfDescriptors { .. } => "out_of_descriptors",
             Explained::ResourceLimit { .. } => "resource_limit",
+            Explained::NoSuchProcess { .. } => "no_such_process",
             Explained::PortInUse { .. } => "port_in_use",
             Explained::SocketFileExists { .. } => "socket_file_exists",
             Explained::BadInterpreter { .. } => "bad_interpreter",
@@ -221,6 +227,7 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
         "ENOSPC" | "EDQUOT" => disk_full(g, errno, cx),
         "EMFILE" | "ENFILE" => descriptors(errno, at?),
         "ENOMEM" | "EAGAIN" | "EFBIG" => resource_limit(at?),
+        "ESRCH" => no_such_process(at?, cx),
         "EADDRINUSE" => address_in_use(g, at),
         "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),
         "ENOEXEC" => misplaced_shebang(g, cx),
@@ -273,6 +280,28 @@ fn resource_limit(at: &AtFailure) -> Option<Explanation> {
     let limit = at.limit.clone().filter(|l| l.soft.value().is_some())?;
     let what = Explained::ResourceLimit { syscall: at.syscall.clone(), limit };
     Some(Explanation { what, source: Source { trace: true, disk: None, host: false } })
+}
+
+/// **No such process** (ESRCH from `kill`, `tkill`, `tgkill`, `pidfd_open`): the pid it named,
+/// and a `*.pid` file the trace shows (one of the first [`PID_FILES`]) that holds that number as
+/// a line of its own: a pid file left behind by a process that died.
+fn no_such_process(at: &AtFailure, cx: &Context<'_>) -> Option<Explanation> {
+    let args = crate::parse::split_args(&at.args, 3);
+    let pid_arg = match at.syscall.as_str() {
+        "kill" | "tkill" | "pidfd_open" => args.first(),
+        "tgkill" => args.get(1),
+        _ => None,
+    }?;
+    let pid: u32 = std::str::from_utf8(pid_arg).ok()?.trim().parse().ok().filter(|&p| p > 0)?;
+    let digits = pid.to_string();
+    let pid_file = cx.evidence.known.ending_with(b".pid").take(PID_FILES).find_map(|path| {
+        let content = cx.disk.read_regular(&path, 64)?;
+        let line = content.split(|&c| c == b'\n').position(|l| l.trim_ascii() == digits.as_bytes())?;
+        Some((path, line as u64 + 1))
+    });
+    let disk = pid_file.as_ref().map(|_| cx.place());
+    let what = Explained::NoSuchProcess { syscall: at.syscall.clone(), pid, pid_file };
+    Some(Explanation { what, source: Source { trace: true, disk, host: false } })
 }
 
 /// **Address in use** (EADDRINUSE on bind): the port, and the traced process that had bound it

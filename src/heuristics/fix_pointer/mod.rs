@@ -76,6 +76,8 @@ pub enum Sets {
     Limit(Resource),
     /// The interpreter of a script (its `#!` line).
     Interpreter,
+    /// The process a pid file names.
+    ProcessId,
 }
 
 impl Sets {
@@ -89,6 +91,7 @@ impl Sets {
             Sets::Limit(Resource::Processes) => "process_limit",
             Sets::Limit(Resource::FileSize) => "file_size_limit",
             Sets::Interpreter => "interpreter",
+            Sets::ProcessId => "process_id",
         }
     }
 }
@@ -158,6 +161,12 @@ pub(crate) fn locate(
         }
         Some(Explained::ResourceLimit { limit, .. }) => {
             return limit_setting(read, limit.resource, Some(limit), disk);
+        }
+        // a pid file that names a process no longer there is fixed where it is
+        Some(Explained::NoSuchProcess { pid, pid_file: Some((path, line)), .. }) => {
+            let path = TraceText::from(path.as_slice());
+            let (found, sets, text) = (Found::Trace, Sets::ProcessId, pid.to_string().into());
+            return Some(Reference::Setting { path, line: *line, found, sets, text });
         }
         _ => {}
     }

@@ -61,6 +61,13 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 limit.call
             )
         }
+        Explained::NoSuchProcess { syscall, pid, pid_file } => match pid_file {
+            Some((path, line)) => format!(
+                "no process has pid {pid} ({syscall} failed); {}:{line} holds it: a stale pid file",
+                lossy(path)
+            ),
+            None => format!("no process has pid {pid} ({syscall} failed)"),
+        },
         Explained::PortInUse { port, holder } => match holder {
             Some((pid, cmd)) if !cmd.is_empty() => format!("port {port} is already in use, held by pid {pid} ({cmd})"),
             Some((pid, _)) => format!("port {port} is already in use, held by pid {pid}"),

@@ -146,6 +146,7 @@ pub(crate) fn sets(what: Sets) -> &'static str {
         Sets::SocketAccess => "who may connect",
         Sets::Limit(r) => limit_name(r),
         Sets::Interpreter => "the interpreter",
+        Sets::ProcessId => "the process id",
     }
 }
 
