@@ -119,10 +119,16 @@ impl KnownPaths {
         self.dirs.get(dir)
     }
 
-    /// The known paths whose name ends with `suffix` (`.pid`), in no particular order.
+    /// The known paths that end with `suffix` (`.pid`, `/bin/run-job`) and are longer, in no
+    /// particular order.
     pub fn ending_with<'a>(&'a self, suffix: &'a [u8]) -> impl Iterator<Item = Vec<u8>> + 'a {
+        let last = suffix.rsplit(|&c| c == b'/').next().unwrap_or(suffix);
         self.dirs.iter().flat_map(move |(dir, names)| {
-            names.iter().filter(move |n| n.ends_with(suffix) && n.len() > suffix.len()).map(move |n| join(dir, n))
+            names
+                .iter()
+                .filter(move |n| n.ends_with(last))
+                .map(move |n| join(dir, n))
+                .filter(move |p| p.ends_with(suffix) && p.len() > suffix.len())
         })
     }
 }

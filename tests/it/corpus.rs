@@ -27,7 +27,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("c-runpath-lib", "suspect 1"),
     ("c-runpath-lib", "fix pointer"),
     ("cron-env-python", "typo"),
-    ("cron-env-python", "fix pointer"),
     ("cron-relative-config", "typo"),
     ("go-peer-gone", "fix pointer"),
     ("hook-not-executable", "fix pointer"),

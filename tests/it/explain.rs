@@ -72,6 +72,18 @@ fn json(trace: &str, root: Option<&Root>) -> Value {
     }
 }
 
+/// The JSON report of corpus incident `name` (`fixtures/incidents/NAME/trace.txt`), with its
+/// `root/` as the disk or with none.
+fn incident(name: &str, disk: bool) -> Value {
+    let dir = fixtures().join("incidents").join(name);
+    let trace = dir.join("trace.txt");
+    let root = dir.join("root");
+    match disk {
+        true => report(&["--root", root.to_str().expect("utf-8"), trace.to_str().expect("utf-8")]),
+        false => report(&["--no-disk", trace.to_str().expect("utf-8")]),
+    }
+}
+
 fn first_suspect(report: &Value) -> &Value {
     &report["suspects"][0]
 }
@@ -346,9 +358,7 @@ fn a_limit_set_by_a_wrapper_explains_enomem_and_eagain() {
         ),
     ];
     for (name, path, explained, (file, line, sets, text)) in cases {
-        let dir = fixtures().join("incidents").join(name);
-        let root = dir.join("root");
-        let r = report(&["--root", root.to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+        let r = incident(name, true);
         let s = first_suspect(&r);
         assert_eq!(s["path"], path, "{name}");
         assert_eq!(s["explanation"]["kind"], "resource_limit", "{name}");
@@ -367,9 +377,7 @@ fn a_limit_set_by_a_wrapper_explains_enomem_and_eagain() {
 /// pid it holds fails ESRCH; the pid file's line is the fix.
 #[test]
 fn a_stale_pid_file_explains_a_kill_that_found_no_process() {
-    let dir = fixtures().join("incidents/rotate-stale-pid");
-    let root = dir.join("root");
-    let r = report(&["--root", root.to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+    let r = incident("rotate-stale-pid", true);
     let s = first_suspect(&r);
     assert_eq!(s["path"], "kill ESRCH");
     assert_eq!(s["explanation"]["kind"], "no_such_process");
@@ -384,7 +392,31 @@ fn a_stale_pid_file_explains_a_kill_that_found_no_process() {
         (&"/srv/queue/run/worker.pid".into(), &1.into(), &"process_id".into())
     );
     // without the disk: the pid only
-    let r = report(&["--no-disk", dir.join("trace.txt").to_str().expect("utf-8")]);
+    let r = incident("rotate-stale-pid", false);
     assert_eq!(first_suspect(&r)["explanation"]["text"], "no process has pid 61234 (kill failed)");
     assert!(first_suspect(&r)["referenced_from"].is_null());
+}
+
+/// `#!/usr/bin/env python` where only python3 is installed, run by cron from the script's
+/// directory (real capture in the corpus): env's PATH search fails; the script's `#!` line is
+/// the fix, found from the process's command line (`bin/refresh-feeds`, relative) and the path
+/// the trace shows it at.
+#[test]
+fn env_finding_no_interpreter_points_at_the_scripts_shebang() {
+    let r = incident("cron-env-python", true);
+    let s = first_suspect(&r);
+    assert_eq!(s["path"], "/bin/python");
+    assert_eq!(s["explanation"]["kind"], "bad_interpreter");
+    assert_eq!(
+        s["explanation"]["text"],
+        "/srv/feeds/bin/refresh-feeds runs env python (its #! line), and env found no python along its PATH"
+    );
+    let p = &s["referenced_from"];
+    assert_eq!(
+        (&p["path"], &p["line"], &p["sets"], &p["text"]),
+        (&"/srv/feeds/bin/refresh-feeds".into(), &1.into(), &"interpreter".into(), &"#!/usr/bin/env python".into())
+    );
+    // the script is read from the disk: without it nothing is said
+    let r = incident("cron-env-python", false);
+    assert!(first_suspect(&r)["explanation"].is_null());
 }

@@ -106,6 +106,8 @@ pub enum Interpreter {
     NotOnLine1 { line: u64 },
     /// (ENOEXEC) A UTF-8 byte order mark comes before the `#!`.
     ByteOrderMark,
+    /// `#!/usr/bin/env NAME`: `env` found no NAME along `PATH`.
+    NotOnPath(Vec<u8>),
 }
 
 /// What an explanation found.
@@ -229,7 +231,9 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
         "ENOMEM" | "EAGAIN" | "EFBIG" => resource_limit(at?),
         "ESRCH" => no_such_process(at?, cx),
         "EADDRINUSE" => address_in_use(g, at),
-        "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),
+        "ENOENT" => interpreter(g, &cx.evidence.known, cx)
+            .or_else(|| env_interpreter(g, id, cx))
+            .or_else(|| dangling_link(g, cx)),
         "ENOEXEC" => misplaced_shebang(g, cx),
         _ => None,
     }

@@ -39,6 +39,40 @@ pub(super) fn interpreter(g: &Failure, known: &KnownPaths, cx: &Context<'_>) -> 
     Some(Explanation { what, source: Source { trace: in_trace, disk, host: false } })
 }
 
+/// **`#!/usr/bin/env NAME` and no NAME** (ENOENT from the execve calls by which `env` looks
+/// for NAME along `PATH`): the script the process runs (its command line's first word: the
+/// path as given, or the one path of the trace ending so) starts with a `#!` line that runs
+/// `env` with the failing name, read through the disk. The script is where to change it.
+pub(super) fn env_interpreter(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explanation> {
+    if !g.execs() {
+        return None;
+    }
+    let (_, name) = split(g.target.fs_path()?)?;
+    let (_, argv) = cx.evidence.argv_before(id)?;
+    let given = argv.first()?;
+    let script = if given.starts_with(b"/") {
+        given.clone()
+    } else {
+        // a relative path run from another directory: the one path the trace shows ending so
+        let tail = [&b"/"[..], given].concat();
+        let mut found = cx.evidence.known.ending_with(&tail);
+        let first = found.next()?;
+        found.next().is_none().then_some(first)?
+    };
+    let head = cx.disk.read_regular(&script, SHEBANG)?;
+    let line = head.strip_prefix(b"#!")?;
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    let mut words = line.split(|c| c.is_ascii_whitespace()).filter(|w| !w.is_empty());
+    let runs_env = words.next().is_some_and(|w| w.ends_with(b"/env"));
+    // `env -S`'s options and `VAR=value` settings come before the name
+    let named = words.find(|w| !w.starts_with(b"-") && !w.contains(&b'='));
+    if !runs_env || named != Some(name) {
+        return None;
+    }
+    let what = Explained::BadInterpreter { program: script, problem: Interpreter::NotOnPath(name.to_vec()) };
+    Some(Explanation { what, source: Source { trace: true, disk: Some(cx.place()), host: false } })
+}
+
 /// **Not a program** (ENOEXEC from execve of a file on the disk): the kernel runs a script
 /// only by a `#!` at its very start; read through the disk (the first 4 KiB), the file has one
 /// after a UTF-8 byte order mark, or on a later line below only comments and blank lines (a

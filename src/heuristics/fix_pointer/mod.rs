@@ -148,7 +148,10 @@ pub(crate) fn locate(
         // that line
         Some(Explained::BadInterpreter { program, problem }) => {
             let line = match problem {
-                Interpreter::Missing(_) | Interpreter::CarriageReturn(_) | Interpreter::ByteOrderMark => Some(1),
+                Interpreter::Missing(_)
+                | Interpreter::CarriageReturn(_)
+                | Interpreter::ByteOrderMark
+                | Interpreter::NotOnPath(_) => Some(1),
                 Interpreter::NotOnLine1 { line } => Some(*line),
                 Interpreter::ElfLoader | Interpreter::Unread => None,
             };

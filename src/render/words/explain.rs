@@ -89,6 +89,10 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 Interpreter::NotOnLine1 { line } => {
                     format!("{program}: its #! is on line {line}, not line 1, where the kernel looks for it")
                 }
+                Interpreter::NotOnPath(name) => {
+                    let name = lossy(name);
+                    format!("{program} runs env {name} (its #! line), and env found no {name} along its PATH")
+                }
                 Interpreter::ByteOrderMark => {
                     format!("{program}: a UTF-8 byte order mark comes before its #!, which the kernel looks for first")
                 }
