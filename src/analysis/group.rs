@@ -218,6 +218,9 @@ pub struct Reactions {
     /// Error text written to stderr or a log right after the failure, naming no failure the
     /// process had just had.
     pub error_text: Option<String>,
+    /// Where that error text says it happened (`in /var/www/index.php on line 5`): a file and
+    /// a line (see [`super::naming::location`]).
+    pub said_at: Option<(Vec<u8>, u64)>,
     /// HTTP status codes written to a socket right after, with counts.
     pub http: BTreeMap<u16, u64>,
     pub exit_code: Option<i32>,

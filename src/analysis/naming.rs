@@ -10,6 +10,29 @@ use super::group::Target;
 /// Longest excerpt kept from written text (characters, about).
 pub const EXCERPT: usize = 160;
 
+/// Where error `text` says it happened, as programs write it: PHP's `in /x.php on line 5` and
+/// `in /x.php:5`, a shell's `/x.sh: 8: ` (dash) and `/x.sh: line 8: ` (bash), Python's
+/// `File "/x.py", line 12`, Perl's `at /x.pl line 3.`, a stack frame's `(/x.js:12:5)`: the
+/// first absolute path followed by a line number.
+pub fn location(text: &[u8]) -> Option<(Vec<u8>, u64)> {
+    let starts = text
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| c == b'/' && (i == 0 || matches!(text[i - 1], b' ' | b'(' | b'"' | b'\'' | b'\t' | b'@')));
+    starts.map(|(i, _)| i).find_map(|i| {
+        let len = text[i..].iter().position(|&c| matches!(c, b' ' | b'"' | b'\'' | b':' | b')' | b',' | b'\t' | b'\n'));
+        let (path, rest) = text[i..].split_at(len.unwrap_or(text.len() - i));
+        let number = [&b":"[..], b": ", b": line ", b" on line ", b"\", line ", b" line "]
+            .iter()
+            .filter_map(|p| rest.strip_prefix(*p))
+            .find_map(|r| {
+                let digits = r.iter().take_while(|c| c.is_ascii_digit()).count();
+                std::str::from_utf8(&r[..digits]).ok()?.parse::<u64>().ok().filter(|&n| n > 0)
+            })?;
+        (path.len() > 1 && path.len() <= crate::memory::PATH_MAX).then(|| (path.to_vec(), number))
+    })
+}
+
 /// Where and how strongly error `text` names `target`: (strength, byte range of the match).
 pub fn naming(text: &[u8], target: &Target) -> Option<(Naming, Range<usize>)> {
     match target {
@@ -455,6 +478,24 @@ mod tests {
                 proptest::prop_assert!(e.chars().count() <= EXCERPT + 100);
             }
         }
+    }
+
+    #[test]
+    fn where_error_text_says_it_happened() {
+        let at = |t: &str| location(t.as_bytes()).map(|(p, n)| (String::from_utf8(p).unwrap(), n));
+        let want = |p: &str, n| Some((p.to_string(), n));
+        assert_eq!(
+            at("PHP Warning:  require_once(/x/a.php): Failed in /var/www/index.php on line 5"),
+            want("/var/www/index.php", 5)
+        );
+        assert_eq!(at("Uncaught Error: Failed opening '/x' in /var/www/index.php:5"), want("/var/www/index.php", 5));
+        assert_eq!(at("/srv/backup/bin/run.sh: 8: /srv/h.sh: Permission denied"), want("/srv/backup/bin/run.sh", 8));
+        assert_eq!(at("/srv/app/run.sh: line 12: /srv/x: No such file"), want("/srv/app/run.sh", 12));
+        assert_eq!(at("  File \"/srv/app/main.py\", line 7, in <module>"), want("/srv/app/main.py", 7));
+        assert_eq!(at("cannot open /srv/x.conf at /opt/job/run.pl line 3."), want("/opt/job/run.pl", 3));
+        assert_eq!(at("    at Object.<anonymous> (/srv/app/server.js:12:5)"), want("/srv/app/server.js", 12));
+        assert_eq!(at("open /srv/app/data.json: no such file or directory"), None, "no line number");
+        assert_eq!(at("error 404 at line 3"), None, "no path");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::answers::Answers;
 use super::blame::{Candidates, SymptomKind, CANDIDATES, COURSE, CRASH_COURSE};
 use super::dns;
 use super::group::Target;
-use super::group::{Named, Naming, Reactions};
+use super::group::{Failure, Named, Naming, Reactions};
 use super::naming;
 use super::process::{FdTarget, SocketRole};
 use super::symptom::{self, Sink};
@@ -278,12 +278,23 @@ impl Analyzer {
             })
             .collect();
         let anonymous = text.filter(|_| named.iter().all(Option::is_none)).map(|t| naming::excerpt(t, None));
+        let said_at = text.and_then(naming::location);
+        // anonymous text is about a failure when it says its error (`Operation not permitted`)
+        let lower = said_at.as_ref().and(text).map(<[u8]>::to_ascii_lowercase);
+        let says = |g: &Failure| {
+            let lower = lower.as_deref().unwrap_or_default();
+            g.messages.values().any(|m| !m.is_empty() && crate::bytes::contains(lower, m.to_ascii_lowercase().as_bytes()))
+        };
         for (id, named) in recent.into_iter().zip(named) {
             let routine = (self.is_routine)(&self.failures.groups[id]);
             let g = &mut self.failures.groups[id];
             set(&mut g.reactions);
             if let Some(t) = &anonymous {
                 g.reactions.error_text.get_or_insert_with(|| t.clone());
+            }
+            // the text is about this failure: where it says it happened
+            if let Some(at) = said_at.as_ref().filter(|_| named.is_some() || (anonymous.is_some() && says(g))) {
+                g.reactions.said_at.get_or_insert_with(|| at.clone());
             }
             let mut telling = bad && Some(id) == last && g.reactions.is_failure_reaction();
             if let Some(new) = named {

@@ -95,6 +95,7 @@ impl Serialize for Reference {
                         r.serialize_field("found_by", "search")?;
                         r.serialize_field("searched", dir)?;
                     }
+                    Found::ErrorText => r.serialize_field("found_by", "error_text")?,
                     Found::Configuration { pid, file } => {
                         r.serialize_field("found_by", "configuration")?;
                         r.serialize_field("configuration", file)?;

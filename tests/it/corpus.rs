@@ -29,7 +29,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("cron-env-python", "typo"),
     ("cron-relative-config", "typo"),
     ("go-peer-gone", "fix pointer"),
-    ("hook-not-executable", "fix pointer"),
     ("immutable-config", "suspect 1"),
     ("java-config-moved", "typo"),
     ("nginx-cert-lineage-0001", "typo"),
@@ -51,7 +50,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("php-pgsql-old-port", "fix pointer"),
     ("php-session-inodes-enospc", "fix pointer"),
     ("php-session-save-path-perm", "fix pointer"),
-    ("php-view-cache-touch-eperm", "fix pointer"),
     ("python-upload-enotdir", "fix pointer"),
     ("redis-down-attach", "fix pointer"),
 ];

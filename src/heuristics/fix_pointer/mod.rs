@@ -31,6 +31,7 @@ use crate::disk::{Access, Disk, Meta};
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::heuristics::explain::{Explained, Explanation, Interpreter};
+use crate::path::is_system_tree;
 use crate::text::TraceText;
 pub(crate) use configured::Configurations;
 pub(crate) use search::SearchBudget;
@@ -65,6 +66,9 @@ pub enum Found {
     /// In the configuration of `pid`: `file`, which its command line names (or its program
     /// reads by default), or a file it includes; read from the disk.
     Configuration { pid: Pid, file: TraceText },
+    /// Where the process's error output about the failure says it happened (`in
+    /// /var/www/index.php on line 5`); the line need not name the path.
+    ErrorText,
 }
 
 /// What a [`Reference::Setting`] line sets.
@@ -181,8 +185,26 @@ pub(crate) fn locate(
     }
     let given = Given { place: g.errnos.keys().any(|e| blames_the_place(e)), glued };
     find_reference(&g.target, given, read, argv, disk)
+        .or_else(|| said_at(g, disk))
         .or_else(|| in_configuration(&g.target, given, configs.get(disk)))
         .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, given, disk, budget)).flatten())
+}
+
+/// Where the error output that followed `g` says it happened, when that is a line of a text
+/// file of the application (not of the system tree: a library's frame is not where to fix it).
+fn said_at(g: &Failure, disk: &dyn Disk) -> Option<Reference> {
+    let (path, line) = g.reactions.said_at.as_ref()?;
+    if is_system_tree(path) {
+        return None;
+    }
+    let content = disk.read_regular(path, MAX_FILE).filter(|c| !c.contains(&0))?;
+    let lines = content.split(|&c| c == b'\n').count() as u64;
+    (*line <= lines).then(|| Reference::File {
+        path: TraceText::from(path.as_slice()),
+        line: *line,
+        found: Found::ErrorText,
+        place: None,
+    })
 }
 
 /// The line naming `target` in the configuration of a traced service (the most specific needle

@@ -129,6 +129,9 @@ pub(crate) fn followed_by(f: &FollowedBy) -> String {
 /// pid N: ARG`; where what it ran into is set: `the descriptor limit is set in FILE:LINE: TEXT`.
 pub(crate) fn reference(r: &Reference) -> String {
     match r {
+        Reference::File { path, line, found: Found::ErrorText, .. } => {
+            format!("where the error output says it failed: {path}:{line}")
+        }
         Reference::File { path, line, found: how, place } => {
             format!("referenced from {path}:{line}{}", found(how, place))
         }
@@ -194,6 +197,7 @@ pub(crate) fn searched(dir: &TraceText) -> String {
 pub(crate) fn found(found: &Found, place: &Option<TraceText>) -> String {
     let how = match found {
         Found::Trace => None,
+        Found::ErrorText => Some("where the error output says it failed".into()),
         Found::Searched(dir) => Some(searched(dir)),
         Found::Configuration { pid, file } => {
             Some(format!("in the configuration of pid {pid}: {file}, read from the disk"))

@@ -185,6 +185,9 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
             return s.explanation.as_ref().and_then(relink_line);
         }
         return s.referenced_from.as_ref().map(|r| match r {
+            Reference::File { path, line, found: Found::ErrorText, .. } => {
+                format!("{path}:{line} — where the error output says it failed")
+            }
             Reference::File { path, line, found, place: None } => {
                 format!("{path}:{line} names {name}{}", how_found(found))
             }
@@ -210,6 +213,9 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
         // the line names what the wrong path was glued from
         Some(Reference::File { path, line, found, place: Some(place) }) => {
             format!("{path}:{line}{} names {place}, and {wrong} is made from it — {exists}", how_found(found))
+        }
+        Some(Reference::File { path, line, found: Found::ErrorText, .. }) => {
+            format!("{path}:{line} (where the error output says it failed) — {wrong} → {exists}")
         }
         Some(Reference::File { path, line, found, .. }) => {
             format!("{path}:{line}{} names {wrong} — {exists}", how_found(found))
