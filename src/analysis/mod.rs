@@ -318,14 +318,14 @@ impl Analyzer {
             }
             Return::Restart { .. } => self.interruptions += 1,
             Return::Value { .. } => {
+                let creating = info.creates(&sc.args);
                 let call = evidence::PathCall {
-                    creating: info.creates(&sc.args),
+                    creating,
                     lookup: info.does.has(Does::LOOKUP),
                     // what a process writes (a log, a temporary or cache file) is not what it
-                    // was told: only files opened to be read may name a wrong path
-                    opened: info.opens_file(&sc.args)
-                        && !crate::bytes::contains(&sc.args, b"O_WRONLY")
-                        && !crate::bytes::contains(&sc.args, b"O_CREAT"),
+                    // was told: only files opened to be read may name a wrong path (for the
+                    // open family `creating` is its O_CREAT, searched once)
+                    opened: info.opens_file(&sc.args) && !creating && !crate::bytes::contains(&sc.args, b"O_WRONLY"),
                 };
                 if call.creating || call.lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
