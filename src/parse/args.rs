@@ -23,7 +23,7 @@ pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8], commas: Option<&[us
         Some(commas) => split_at(args, commas, max),
         None => split_args(args, max),
     };
-    let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
+    let arg = |i: u8| args.get(usize::from(i)).map(|a| strip_arg_name(a));
     if let Some((dirfd, idx)) = shape.path {
         if let Some(q) = arg(idx).and_then(quoted::decode) {
             sc.path = Some(q.bytes);
