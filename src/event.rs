@@ -158,6 +158,9 @@ pub struct Syscall<'a> {
     /// A `<... X resumed>` tail whose head the trace never showed: the call was in progress
     /// when tracing began.
     pub headless: bool,
+    /// The name's row of the syscall table, looked up once where the call is decoded (the
+    /// parser's thread), not again by each stage of the analysis.
+    pub(crate) info: crate::syscalls::Info,
 }
 
 /// A descriptor argument: its number (or `AT_FDCWD`) and the `-y` decoration if printed.
@@ -304,6 +307,7 @@ impl Syscall<'_> {
             span: self.span,
             path_truncated: self.path_truncated,
             headless: self.headless,
+            info: self.info,
         }
     }
 }

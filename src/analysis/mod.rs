@@ -262,7 +262,7 @@ impl Analyzer {
     fn syscall(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
         self.syscalls += 1;
         self.state.tick(pid);
-        let info = syscalls::info(sc.name.as_bytes());
+        let info = sc.info;
         self.coverage.call(info);
         self.waits.went_on(pid);
         // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
@@ -295,7 +295,7 @@ impl Analyzer {
                     || syscalls::timed_wait_expired(sc.name.as_bytes(), errno)
                 {
                     self.interruptions += 1;
-                    if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
+                    if &**errno == "EINPROGRESS" && info.does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
                     }
                 } else {

@@ -13,8 +13,10 @@ use crate::event::{Bytes, FdArg, SockAddr, Syscall};
 /// Decodes the path, dirfd, fd and address arguments of `sc` from its argument text `args`
 /// (filled in place: the fields are large, and moving them cost more than decoding).
 /// `commas`: the top-level commas of `args` when the scan that delimited them recorded them.
+/// Also keeps the name's row of the syscall table in `sc.info`.
 pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8], commas: Option<&[usize]>) {
-    let shape = crate::syscalls::info(sc.name.as_bytes()).shape;
+    sc.info = crate::syscalls::info(sc.name.as_bytes());
+    let shape = sc.info.shape;
     if shape.is_empty() {
         return;
     }
