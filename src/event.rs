@@ -27,9 +27,11 @@ pub struct Timestamp<'a> {
 }
 
 /// The shape of a timestamp's text: `HH:MM:SS[.frac]` (seconds since midnight) or
-/// `SECS.frac` (since the epoch). Two shapes in one trace cannot be compared.
+/// `SECS.frac` (since the epoch). Two shapes in one trace cannot be compared. (The parser
+/// admits a clock only as two digits and a `:`, and no `:` in the other shape: one byte tells,
+/// and every line asks.)
 pub fn clock_shape(text: &[u8]) -> bool {
-    text.contains(&b':')
+    text.get(2) == Some(&b':')
 }
 
 impl Timestamp<'_> {
@@ -158,6 +160,9 @@ pub struct Syscall<'a> {
     /// A `<... X resumed>` tail whose head the trace never showed: the call was in progress
     /// when tracing began.
     pub headless: bool,
+    /// The name's row of the syscall table, looked up once where the call is decoded (the
+    /// parser's thread), not again by each stage of the analysis.
+    pub(crate) info: crate::syscalls::Info,
 }
 
 /// A descriptor argument: its number (or `AT_FDCWD`) and the `-y` decoration if printed.
@@ -304,6 +309,7 @@ impl Syscall<'_> {
             span: self.span,
             path_truncated: self.path_truncated,
             headless: self.headless,
+            info: self.info,
         }
     }
 }

@@ -2,9 +2,9 @@
 //! what they are waiting on.
 //!
 //! The stages, each importing only the ones before it (`tests/it/layers.rs` checks it): the
-//! plain types (`event`, `text`, `error`, `cli`, ...); what is read: `input` (files, stdin,
-//! gzip, -ff sets), `disk` (confined to `--root`), `host` (`/proc`), `syscalls` (what each call
-//! means); [`parse`] (lines -> records, by that table); `flow` (records paired into events, one
+//! plain types and tables (`event`, `text`, `error`, `cli`, `errno`, `syscalls` (what each call
+//! means: a call carries its row), ...); what is read: `input` (files, stdin, gzip, -ff sets),
+//! `disk` (confined to `--root`), `host` (`/proc`); [`parse`] (lines -> records, by that table); `flow` (records paired into events, one
 //! input or a merged `-ff` set) and `analysis` (process state, failure groups, evidence,
 //! reactions, waits); `heuristics` (noise, typos, scores, explanations, fix pointers, suggested
 //! commands); `report` (plain data: every decision made, nothing left to judge); `render`

@@ -8,21 +8,22 @@
 //! call needed. A call missing from the table is only counted.
 
 /// Where a call's arguments are: `(dirfd argument, path argument)` for each path, the index of
-/// a descriptor argument, the index of a socket address.
+/// a descriptor argument, the index of a socket address. (Indexes are bytes: a row is copied
+/// out of the table on every lookup, and a small one costs less to copy.)
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub(crate) struct Shape {
-    pub path: Option<(Option<usize>, usize)>,
+    pub path: Option<(Option<u8>, u8)>,
     /// The second path of rename/link/symlink/mount.
-    pub path2: Option<(Option<usize>, usize)>,
-    pub fd: Option<usize>,
-    pub sockaddr: Option<usize>,
+    pub path2: Option<(Option<u8>, u8)>,
+    pub fd: Option<u8>,
+    pub sockaddr: Option<u8>,
 }
 
 impl Shape {
     /// How many leading arguments hold what the shape names.
     pub fn args_read(&self) -> usize {
-        let pair = |x: Option<(Option<usize>, usize)>| x.map_or(0, |(f, p)| f.unwrap_or(0).max(p) + 1);
-        let one = |x: Option<usize>| x.map_or(0, |i| i + 1);
+        let pair = |x: Option<(Option<u8>, u8)>| x.map_or(0, |(f, p)| usize::from(f.unwrap_or(0).max(p)) + 1);
+        let one = |x: Option<u8>| x.map_or(0, |i| usize::from(i) + 1);
         pair(self.path).max(pair(self.path2)).max(one(self.fd)).max(one(self.sockaddr))
     }
 
@@ -129,10 +130,10 @@ pub(crate) struct Info {
     pub does: Does,
 }
 
-const fn p(i: usize) -> Option<(Option<usize>, usize)> {
+const fn p(i: u8) -> Option<(Option<u8>, u8)> {
     Some((None, i))
 }
-const fn at(d: usize, i: usize) -> Option<(Option<usize>, usize)> {
+const fn at(d: u8, i: u8) -> Option<(Option<u8>, u8)> {
     Some((Some(d), i))
 }
 const NONE: Shape = Shape { path: None, path2: None, fd: None, sockaddr: None };

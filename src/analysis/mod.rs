@@ -262,7 +262,7 @@ impl Analyzer {
     fn syscall(&mut self, source: &str, ev: &Event, pid: Pid, sc: &Syscall) {
         self.syscalls += 1;
         self.state.tick(pid);
-        let info = syscalls::info(sc.name.as_bytes());
+        let info = sc.info;
         self.coverage.call(info);
         self.waits.went_on(pid);
         // the same calls the parser's fast path skips (`syscalls::BRIEF_WAIT`)
@@ -295,7 +295,7 @@ impl Analyzer {
                     || syscalls::timed_wait_expired(sc.name.as_bytes(), errno)
                 {
                     self.interruptions += 1;
-                    if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
+                    if &**errno == "EINPROGRESS" && info.does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
                     }
                 } else {
@@ -318,14 +318,14 @@ impl Analyzer {
             }
             Return::Restart { .. } => self.interruptions += 1,
             Return::Value { .. } => {
+                let creating = info.creates(&sc.args);
                 let call = evidence::PathCall {
-                    creating: info.creates(&sc.args),
+                    creating,
                     lookup: info.does.has(Does::LOOKUP),
                     // what a process writes (a log, a temporary or cache file) is not what it
-                    // was told: only files opened to be read may name a wrong path
-                    opened: info.opens_file(&sc.args)
-                        && !crate::bytes::contains(&sc.args, b"O_WRONLY")
-                        && !crate::bytes::contains(&sc.args, b"O_CREAT"),
+                    // was told: only files opened to be read may name a wrong path (for the
+                    // open family `creating` is its O_CREAT, searched once)
+                    opened: info.opens_file(&sc.args) && !creating && !crate::bytes::contains(&sc.args, b"O_WRONLY"),
                 };
                 if call.creating || call.lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {

@@ -20,7 +20,7 @@ pub use super::limits::{HostNoFile, Limit, Resource, ResourceLimit};
 use crate::event::{Event, EventKind, Pid, Return, Syscall};
 use crate::memory;
 use crate::path::{is_normal, normalize};
-use crate::syscalls::{self, Does};
+use crate::syscalls::Does;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Bytes a cwd holds beyond its entry.
@@ -266,8 +266,8 @@ impl ProcessTable {
             _ => return,
         };
         let ids = self.touch(pid);
-        // one lookup in the syscall table per call
-        let info = syscalls::info(sc.name.as_bytes());
+        // the row the parser looked up
+        let info = sc.info;
         let does = info.does;
         if !ids.begun {
             // a process whose first event is its own exec started in the trace

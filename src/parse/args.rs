@@ -13,8 +13,10 @@ use crate::event::{Bytes, FdArg, SockAddr, Syscall};
 /// Decodes the path, dirfd, fd and address arguments of `sc` from its argument text `args`
 /// (filled in place: the fields are large, and moving them cost more than decoding).
 /// `commas`: the top-level commas of `args` when the scan that delimited them recorded them.
+/// Also keeps the name's row of the syscall table in `sc.info`.
 pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8], commas: Option<&[usize]>) {
-    let shape = crate::syscalls::info(sc.name.as_bytes()).shape;
+    sc.info = crate::syscalls::info(sc.name.as_bytes());
+    let shape = sc.info.shape;
     if shape.is_empty() {
         return;
     }
@@ -23,7 +25,7 @@ pub fn decode_into<'a>(sc: &mut Syscall<'a>, args: &'a [u8], commas: Option<&[us
         Some(commas) => split_at(args, commas, max),
         None => split_args(args, max),
     };
-    let arg = |i: usize| args.get(i).map(|a| strip_arg_name(a));
+    let arg = |i: u8| args.get(usize::from(i)).map(|a| strip_arg_name(a));
     if let Some((dirfd, idx)) = shape.path {
         if let Some(q) = arg(idx).and_then(quoted::decode) {
             sc.path = Some(q.bytes);

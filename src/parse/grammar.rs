@@ -167,6 +167,20 @@ pub fn plain_angle_end(i: In) -> Option<usize> {
     (plain && (i[1] == b'/' || memchr::memchr(b'[', &i[1..k]).is_none())).then_some(k)
 }
 
+/// Index of the `>` closing a socket decoration `<KIND:[text]>` whose text holds no bracket,
+/// quote or backslash (`<TCP:[127.0.0.1:80->127.0.0.1:5000]>`: most of a `-yy` server's), found
+/// by searching; what [`angle_end`]'s walk would find, `None` for any other shape.
+fn socket_angle_end(i: In) -> Option<usize> {
+    let kind = 1 + i.get(1..)?.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'-').count();
+    if kind == 1 || i.get(kind..kind + 2) != Some(&b":["[..]) {
+        return None;
+    }
+    let text = kind + 2;
+    let close = text + memchr::memchr3(b']', b'[', b'"', &i[text..])?;
+    let plain = i[close] == b']' && i.get(close + 1) == Some(&b'>') && memchr::memchr(b'\\', &i[text..close]).is_none();
+    plain.then_some(close + 1)
+}
+
 /// Index of the `>` closing the `<` at `i[0]`.
 pub fn angle_end(i: In) -> Option<usize> {
     if i.first() != Some(&b'<') {
@@ -175,6 +189,14 @@ pub fn angle_end(i: In) -> Option<usize> {
     if let Some(close) = plain_angle_end(i) {
         return Some(close);
     }
+    if let Some(close) = socket_angle_end(i) {
+        return Some(close);
+    }
+    walk_angle_end(i)
+}
+
+/// [`angle_end`] byte by byte: nesting, escapes, bracketed socket text.
+fn walk_angle_end(i: In) -> Option<usize> {
     let mut depth = 0usize;
     let mut brackets = 0usize;
     let mut k = 0;
@@ -334,6 +356,32 @@ mod tests {
         assert_eq!(t(b"10:15:02.412345 close(3)"), Some((&b"10:15:02.412345"[..], false, &b"close(3)"[..])));
         assert_eq!(t(b"     0.000048 access("), Some((&b"0.000048"[..], true, &b"access("[..])));
         assert_eq!(t(b"1795711850.219217734 x"), Some((&b"1795711850.219217734"[..], false, &b"x"[..])));
+    }
+
+    #[test]
+    fn a_searched_socket_decoration_ends_where_the_walk_ends() {
+        let found = |d: &[u8]| socket_angle_end(d);
+        for d in [
+            &b"<TCP:[127.0.0.1:80->127.0.0.1:5000]>, 5"[..],
+            b"<UDP:[10.0.0.1:53]> x",
+            b"<UNIX-STREAM:[30704->32723]>",
+            b"<pipe:[12]>",
+        ] {
+            assert!(found(d).is_some(), "{}", String::from_utf8_lossy(d));
+            assert_eq!(found(d), walk_angle_end(d), "{}", String::from_utf8_lossy(d));
+        }
+        // shapes left to the walk
+        for d in [
+            &b"<UNIX-STREAM:[30704->32723,\"/run/x.sock\"]>"[..],
+            b"<TCPv6:[[::1]:80->[::1]:5000]>",
+            b"<TCPv6:[::1]:80]>",
+            b"<TCP:[a\\]b]>",
+            b"<TCP:[1]x>",
+            b"</srv/a:[b]>",
+            b"<:[1]>",
+        ] {
+            assert_eq!(found(d), None, "{}", String::from_utf8_lossy(d));
+        }
     }
 
     #[test]

@@ -266,7 +266,7 @@ pub fn build_syscall<'a>(name: Text<'a>, args: Bytes<'a>, ret: Return<'a>, durat
             args::decode_into(&mut tmp, &a, None);
             let tmp = tmp.into_owned();
             (sc.path, sc.path2, sc.dirfd, sc.fd, sc.addr) = (tmp.path, tmp.path2, tmp.dirfd, tmp.fd, tmp.addr);
-            sc.path_truncated = tmp.path_truncated;
+            (sc.path_truncated, sc.info) = (tmp.path_truncated, tmp.info);
             sc.args = Cow::Owned(a);
             sc
         }

@@ -86,19 +86,26 @@ pub fn closing_quote(input: &[u8]) -> Option<usize> {
         return None;
     }
     let mut i = 1;
-    while i < input.len() {
-        match memchr::memchr2(b'"', b'\\', &input[i..]) {
-            None => return None,
-            Some(off) => {
-                let at = i + off;
-                if input[at] == b'"' {
-                    return Some(at);
-                }
-                i = at + 2;
+    loop {
+        // a few bytes by hand before each vector search: in binary buffers (`"\177ELF\2\1..."`)
+        // escapes are a few bytes apart, closer than a search takes to start
+        let near = input.len().min(i + 8);
+        while i < near {
+            match input[i] {
+                b'"' => return Some(i),
+                b'\\' => i += 2,
+                _ => i += 1,
             }
         }
+        if i >= input.len() {
+            return None;
+        }
+        let at = i + memchr::memchr2(b'"', b'\\', &input[i..])?;
+        if input[at] == b'"' {
+            return Some(at);
+        }
+        i = at + 2;
     }
-    None
 }
 
 fn hex_value(c: u8) -> u8 {

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 /// The stages, earliest first; a module may import its own stage and those before it.
 const STAGES: [&[&str]; 10] = [
-    &["event", "text", "path", "errno", "exit", "memory", "bytes", "error", "cli"],
-    &["input", "disk", "host", "syscalls"],
+    // the tables of what errnos and syscalls mean are plain data (a call carries its row)
+    &["event", "text", "path", "errno", "syscalls", "exit", "memory", "bytes", "error", "cli"],
+    &["input", "disk", "host"],
     &["parse", "interrupt"],
     &["flow", "analysis"],
     &["heuristics", "inflight"],
