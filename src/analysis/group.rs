@@ -179,8 +179,22 @@ impl Failure {
         match &self.target {
             _ if errno == "EAGAIN" && forks() => ErrnoClass::Resource,
             Target::Path { path, .. } if errno == "EPIPE" && path.starts_with(b"pipe:[") => ErrnoClass::Other,
+            // reading a descriptor it opened as a file, the program was told a directory where a
+            // file belongs: the mirror of ENOTDIR, a wrong path (a program asking whether a path
+            // is a directory stats it or opens it with flags, it does not read it)
+            Target::Path { .. } if errno == "EISDIR" && self.only_on_descriptors(Does::READ) => ErrnoClass::Missing,
             _ => classify(errno),
         }
+    }
+
+    /// Whether every call of the group is a data call of kind `does` (`read`, `write`, ...) on a
+    /// descriptor the process already held.
+    pub fn only_on_descriptors(&self, does: crate::syscalls::Does) -> bool {
+        use crate::syscalls::{info, Does};
+        self.syscalls.keys().all(|s| {
+            let d = info(s.as_bytes()).does;
+            d.has(does) && !d.has(Does::LOOKUP)
+        })
     }
 
     /// The group's headline errno: the most decisive one (see [`decisiveness`]), then the

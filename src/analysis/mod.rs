@@ -300,7 +300,10 @@ impl Analyzer {
                     }
                 } else {
                     self.failed += 1;
-                    let resolved = resolve(&mut self.procs);
+                    let resolved = match self.second_path_blamed(pid, sc, errno) {
+                        Some(p) => Some(self.procs.resolve(Some(pid), sc, p)),
+                        None => resolve(&mut self.procs),
+                    };
                     // most failures repeat a path: its group is found without building a target
                     let known = match &resolved {
                         _ if process_wide(errno) || limit => None,
@@ -329,6 +332,9 @@ impl Analyzer {
                 };
                 if call.creating || call.lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
+                        if call.creating && fresh_file(info, &sc.args) {
+                            self.state.note_created(pid, &r.path);
+                        }
                         self.evidence.success_on_path(pid, sc, &r.path, call, &mut self.failures, &mut self.state);
                     }
                 }
@@ -404,6 +410,44 @@ impl Analyzer {
                 }
             }
         }
+    }
+
+    /// The path of a two-path call (rename, link, symlink and their `*at` forms) that its
+    /// failure is about, when it is the second one: a symlink's first argument is only the
+    /// text the link will hold; only the destination can exist in the way (EEXIST, ENOTEMPTY,
+    /// EISDIR); and a file the process itself just created and wrote (a temporary file to be
+    /// renamed into place) carries no attributes nor another owner that would refuse the call,
+    /// so the destination does. Not for EXDEV, where neither path is wrong but the pair.
+    fn second_path_blamed<'s>(&self, pid: Pid, sc: &'s Syscall, errno: &str) -> Option<&'s [u8]> {
+        let second = sc.path2.as_deref()?;
+        let name = sc.name.as_bytes();
+        if !matches!(name, b"rename" | b"renameat" | b"renameat2" | b"link" | b"linkat" | b"symlink" | b"symlinkat")
+            || second.is_empty()
+            || errno == "EXDEV"
+        {
+            return None;
+        }
+        // a relative second path of an `*at` call is relative to its own directory descriptor:
+        // resolved only when that is the first one's
+        if !second.starts_with(b"/") && !same_directories(sc) {
+            return None;
+        }
+        if name.starts_with(b"symlink") || matches!(errno, "EEXIST" | "ENOTEMPTY" | "EISDIR") {
+            return Some(second);
+        }
+        let first = sc.path.as_deref()?;
+        let made_here = if first.starts_with(b"/") {
+            self.state.created_last(pid, first)
+        } else {
+            let base = sc.dirfd.as_ref().and_then(|d| d.decoration.as_deref()).filter(|d| d.starts_with(b"/"));
+            base.is_some_and(|b| {
+                let mut p = b.to_vec();
+                p.push(b'/');
+                p.extend_from_slice(first);
+                self.state.created_last(pid, &p)
+            })
+        };
+        made_here.then_some(second)
     }
 
     fn address_target(&mut self, pid: Pid, sc: &Syscall, addr: &SockAddr) -> Target {
@@ -680,6 +724,29 @@ impl Analyzer {
 /// Whether request path `url` names file `path`: by its last segment (the same name, or the
 /// same without an extension: `/items/C999` and `/srv/shop/items/C999.json`), or as a
 /// directory on the way to what was asked (`/.git/config` and `/var/www/site/.git`).
+/// A successful creating call that leaves a file of the process's own making, open to it for
+/// writing: `mkdir`, `mknod`, `creat`, or an `O_CREAT` open for writing that does not append
+/// (an append-only file takes only `O_APPEND` opens, and an immutable one no write open at
+/// all, so such an open shows the file has neither attribute).
+fn fresh_file(info: syscalls::Info, args: &[u8]) -> bool {
+    let has = |flag: &[u8]| crate::bytes::contains(args, flag);
+    !info.does.has(Does::OPEN_FD) || (has(b"O_CREAT") && (has(b"O_WRONLY") || has(b"O_RDWR")) && !has(b"O_APPEND"))
+}
+
+/// Whether a two-path `*at` call names the same directory descriptor for both paths (or is a
+/// call without descriptors, whose paths are both relative to the working directory).
+fn same_directories(sc: &Syscall) -> bool {
+    let shape = syscalls::info(sc.name.as_bytes()).shape;
+    let (Some((d1, _)), Some((d2, _))) = (shape.path, shape.path2) else { return false };
+    let args = crate::parse::split_args(&sc.args, d1.max(d2).map_or(1, |d| d + 1));
+    // no descriptor argument: the working directory, as AT_FDCWD
+    let dir = |d: Option<usize>| match d {
+        None => Some(&b"AT_FDCWD"[..]),
+        Some(i) => args.get(i).and_then(|a| a.split(|&c| c == b'<').next()),
+    };
+    dir(d1).is_some() && dir(d1) == dir(d2)
+}
+
 fn names_file(url: &[u8], path: &[u8]) -> bool {
     let last = |p: &[u8]| p.rsplit(|&c| c == b'/').next().unwrap_or(p).to_vec();
     let stem = |n: &[u8]| n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec();

@@ -113,6 +113,10 @@ pub enum Explained {
     /// the access (when the disk shows one), and the user the process ran as (when the trace
     /// shows it).
     Permission { denied: Option<Denied>, user: Option<Id> },
+    /// EPERM on an existing file that mode bits would refuse with EACCES instead, in a
+    /// directory that is not sticky: an attribute of the file (immutable or append-only), which
+    /// the disk under `--root` cannot show, is the likely refusal.
+    Attribute { path: Vec<u8>, dir: Vec<u8> },
     /// ENOSPC/EDQUOT on a file: the filesystem holding `path` is full (`quota`: the user's
     /// quota is); on the live host, its mount point and space now.
     DiskFull { path: Option<Vec<u8>>, quota: bool, filesystem: Option<Filesystem> },
@@ -147,6 +151,7 @@ impl Explained {
     pub fn code(&self) -> &'static str {
         match self {
             Explained::Permission { .. } => "permission",
+            Explained::Attribute { .. } => "file_attribute",
             Explained::DiskFull { .. } => "disk_full",
             Explained::InotifyLimit => "inotify_limit",
             Explained::OutOfDescriptors { .. } => "out_of_descriptors",

@@ -8,6 +8,12 @@ pub(crate) fn explanation(e: &Explanation) -> String {
     let lossy = |b: &[u8]| shown(b).to_string();
     match &e.what {
         Explained::Permission { denied, user } => permission(denied.as_ref(), user.as_ref()),
+        Explained::Attribute { path, dir } => format!(
+            "EPERM, not EACCES: mode bits do not refuse this, and {} is not sticky; an attribute of {} \
+             (immutable or append-only, shown by lsattr) is the likely refusal",
+            lossy(dir),
+            lossy(path)
+        ),
         Explained::DiskFull { path, quota, filesystem } => {
             let what = if *quota { "disk quota exceeded" } else { "disk full" };
             let mut s = match path {

@@ -258,6 +258,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         | Why::NeverResolved
         | Why::RequestSucceeded { .. }
         | Why::ExistenceCheck
+        | Why::ActedOnDescriptor
         | Why::NoTarget
         | Why::AppTree
         | Why::SystemTree
