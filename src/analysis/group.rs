@@ -149,12 +149,26 @@ pub struct Failure {
     /// An `EPIPE` on a pipe whose every reader had exited: this process (the last to hold the
     /// read end) ended first, and the failure is a consequence of that.
     pub after_reader: Option<crate::event::Pid>,
+    /// Resets and broken pipes on connections whose peer had just been killed by a signal
+    /// (`analysis::kills`): the first such kill, and how many of the group's failures followed
+    /// one.
+    pub after_kill: Option<AfterKill>,
+    pub after_kill_count: u64,
     /// A timeout (`ETIMEDOUT`) that ended a wait on this target (`analysis::waits::timeouts`):
     /// a consequence of the wait.
     pub timeout_of: Option<crate::text::TraceText>,
     /// The ignore pattern its path matches, remembered for the ignore set that asked (its id):
     /// reactions ask whether a group is routine many times, a pattern set costs a search.
     pub(crate) ignored: std::cell::Cell<Option<(u32, Option<u32>)>>,
+}
+
+/// The kill a reset followed from: its index in `Collected::kills`, the process killed and the
+/// signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AfterKill {
+    pub kill: usize,
+    pub pid: crate::event::Pid,
+    pub signal: String,
 }
 
 impl Failure {
@@ -346,6 +360,8 @@ impl Failures {
             found_elsewhere: None,
             asked_for: false,
             after_reader: None,
+            after_kill: None,
+            after_kill_count: 0,
             timeout_of: None,
             ignored: std::cell::Cell::new(None),
             requested: None,

@@ -16,6 +16,7 @@ mod dns;
 pub(crate) mod evidence;
 mod fds;
 pub(crate) mod group;
+pub(crate) mod kills;
 pub(crate) mod limits;
 pub(crate) mod naming;
 pub(crate) mod process;
@@ -88,6 +89,8 @@ pub(crate) struct Collected {
     /// Command lines of the traced programs (execve, or the host's for a process attached to),
     /// distinct, the first [`COMMAND_LINES`]: where their configuration is named.
     pub command_lines: Vec<(Pid, Vec<Vec<u8>>)>,
+    /// Processes killed by a signal, with who sent it and the resets that followed.
+    pub kills: Vec<kills::Kill>,
 }
 
 /// Command lines kept for finding the configuration of the traced programs.
@@ -140,6 +143,9 @@ pub struct Analyzer {
     clock: clock::Clock,
     coverage: coverage::Coverage,
     command_lines: Vec<(Pid, Vec<Vec<u8>>)>,
+    kills: kills::Kills,
+    /// The line of the event being looked at.
+    line: u64,
 }
 
 impl Analyzer {
@@ -167,6 +173,8 @@ impl Analyzer {
             live: None,
             clock: clock::Clock::default(),
             command_lines: Vec::new(),
+            kills: kills::Kills::default(),
+            line: 0,
         }
     }
 
@@ -174,6 +182,7 @@ impl Analyzer {
     pub fn push(&mut self, source: &str, ev: &Event) {
         let sane = self.clock.sane(ev);
         let ev = sane.as_ref().unwrap_or(ev);
+        self.line = ev.line;
         // lines without a pid prefix come from one process strace did not name
         let pid = ev.pid.unwrap_or(0);
         let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
@@ -224,6 +233,7 @@ impl Analyzer {
             }
             EventKind::Killed { signal, core_dumped } => {
                 self.flush_error_text(pid);
+                self.kills.killed(pid, signal, source, ev.line, secs(ev));
                 self.symptoms.add_kill(pid, signal, *core_dumped);
                 // SIGTERM and friends are someone stopping the process, not a reaction
                 if symptom::is_crash_signal(signal) {
@@ -297,6 +307,7 @@ impl Analyzer {
                     self.interruptions += 1;
                     if &**errno == "EINPROGRESS" && syscalls::info(sc.name.as_bytes()).does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
+                        self.note_connection_end(pid, sc, info.does);
                     }
                 } else {
                     self.failed += 1;
@@ -347,6 +358,10 @@ impl Analyzer {
                     self.evidence.closed(pid, fd);
                     self.waits.closed(pid, fd, ev);
                 }
+                if info.does.has(Does::SIGNALS) {
+                    self.kills.signalled(pid, &sc.name, &sc.args, source, ev.line);
+                }
+                self.note_connection_end(pid, sc, info.does);
                 self.success(source, ev, pid, sc, info.does);
             }
             _ => {}
@@ -450,6 +465,25 @@ impl Analyzer {
         made_here.then_some(second)
     }
 
+    /// The connection end `pid` holds, from `accept`'s result or `connect`'s descriptor under
+    /// `-yy`: whose death a reset on the other end follows from.
+    fn note_connection_end(&mut self, pid: Pid, sc: &Syscall, does: Does) {
+        let dec = if does.has(Does::ACCEPT) {
+            match &sc.ret {
+                Return::Value { decoration: Some(d), .. } => d,
+                _ => return,
+            }
+        } else if does.has(Does::CONNECT) {
+            match sc.fd.as_ref().and_then(|f| f.decoration.as_ref()) {
+                Some(d) => d,
+                None => return,
+            }
+        } else {
+            return;
+        };
+        self.kills.holds(pid, dec);
+    }
+
     fn address_target(&mut self, pid: Pid, sc: &Syscall, addr: &SockAddr) -> Target {
         // an IPv4 peer reached through an IPv6 socket (`[::ffff:127.0.0.1]:5432`, Java's
         // default) is that IPv4 address
@@ -489,6 +523,19 @@ impl Analyzer {
         self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
         if errno == "EPIPE" && self.failures.groups[id].after_reader.is_none() {
             self.failures.groups[id].after_reader = self.waits.reader_gone(pid, sc);
+        }
+        if matches!(errno, "ECONNRESET" | "EPIPE") {
+            let dec = sc.fd.as_ref().and_then(|f| f.decoration.as_deref());
+            if let Some(k) = dec.and_then(|d| self.kills.reset_by(d, secs(ev))) {
+                let kill = &self.kills.kills[k];
+                let g = &mut self.failures.groups[id];
+                g.after_kill.get_or_insert_with(|| group::AfterKill {
+                    kill: k,
+                    pid: kill.pid,
+                    signal: kill.signal.clone(),
+                });
+                g.after_kill_count += 1;
+            }
         }
         if errno == "ETIMEDOUT" {
             if let Some(on) = self.waits.timeout_failure(pid, ev.line) {
@@ -704,6 +751,7 @@ impl Analyzer {
             ignored_times: self.clock.ignored_times,
             dropped,
             command_lines: self.command_lines,
+            kills: self.kills.kills,
         }
     }
 

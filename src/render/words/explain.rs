@@ -8,6 +8,10 @@ pub(crate) fn explanation(e: &Explanation) -> String {
     let lossy = |b: &[u8]| shown(b).to_string();
     match &e.what {
         Explained::Permission { denied, user } => permission(denied.as_ref(), user.as_ref()),
+        Explained::DirectoryForFile { dir, file } => match file {
+            Some(f) => format!("{} is a directory, read as a file; the file in it is {}", lossy(dir), lossy(f)),
+            None => format!("{} is a directory, read as a file", lossy(dir)),
+        },
         Explained::Attribute { path, dir } => format!(
             "EPERM, not EACCES: mode bits do not refuse this, and {} is not sticky; an attribute of {} \
              (immutable or append-only, shown by lsattr) is the likely refusal",

@@ -147,9 +147,47 @@ pub(crate) fn confidence(c: Confidence) -> &'static str {
     }
 }
 
-/// A crash that no failure explains.
+/// A crash that no failure explains; a kill another process sent, with its sender and what
+/// followed from it: `killed: pid 14015 by SIGTERM from pid 14013 (trace.txt:872); then 1
+/// connection reset, 1 HTTP 5xx response`.
 pub(crate) fn unexplained_crash(c: &crate::report::Crash) -> String {
-    format!("crash: pid {} was killed by {}; no failed call explains it", c.pid, c.signal)
+    let Some(by) = &c.sent_by else {
+        return format!("crash: pid {} was killed by {}; no failed call explains it", c.pid, c.signal);
+    };
+    let pids = match c.also.as_slice() {
+        [] => format!("pid {}", c.pid),
+        more => {
+            let all: Vec<String> = std::iter::once(&c.pid).chain(more).map(ToString::to_string).collect();
+            format!("pids {}", all.join(", "))
+        }
+    };
+    let mut s = format!("killed: {pids} by {} from pid {} ({})", c.signal, by.pid, line_of(&by.at));
+    let mut followed = Vec::new();
+    if c.resets > 0 {
+        followed.push(count_word(c.resets, "connection reset"));
+    }
+    if c.http_5xx > 0 {
+        followed.push(count_word(c.http_5xx, "HTTP 5xx response"));
+    }
+    if !followed.is_empty() {
+        s.push_str(&format!("; then {}", followed.join(", ")));
+    }
+    s
+}
+
+/// What the sender of a kill wrote about it: `pid 812 wrote "child 14015 … terminating"
+/// (trace.txt:876)`.
+pub(crate) fn killer_said(c: &crate::report::Crash) -> Option<String> {
+    let by = c.sent_by.as_ref()?;
+    let said = by.said.as_ref()?;
+    Some(format!("pid {} wrote \"{}\" ({})", by.pid, said.text, line_of(&said.at)))
+}
+
+/// `trace.txt:872`: the trace file by its name (its directory is the user's own), and the line.
+fn line_of(at: &crate::report::At) -> String {
+    let path = at.source.as_bytes();
+    let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
+    format!("{}:{}", shown(name), at.line)
 }
 
 /// The last line of the one-screen report.
