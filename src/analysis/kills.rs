@@ -72,7 +72,8 @@ impl Kills {
     /// `pid` sent a signal (`kill`/`tkill`/`tgkill` with argument text `args`) at `line`.
     pub fn signalled(&mut self, pid: Pid, name: &str, args: &[u8], source: &str, line: u64) {
         let Some((target, signal)) = target_and_signal(name, args) else { return };
-        if target == pid || target <= 0 {
+        // 0 and negative targets (process groups) name no one process
+        if target == pid || target == 0 {
             return;
         }
         if self.sent.len() >= SENT {
