@@ -436,10 +436,9 @@ impl Analyzer {
     fn second_path_blamed<'s>(&self, pid: Pid, sc: &'s Syscall, errno: &str) -> Option<&'s [u8]> {
         let second = sc.path2.as_deref()?;
         let name = sc.name.as_bytes();
-        if !matches!(name, b"rename" | b"renameat" | b"renameat2" | b"link" | b"linkat" | b"symlink" | b"symlinkat")
-            || second.is_empty()
-            || errno == "EXDEV"
-        {
+        // the calls that make a directory entry from two paths (not `mount`, whose second path
+        // is a source)
+        if !syscalls::info(name).does.has(Does::ENTRY) || second.is_empty() || errno == "EXDEV" {
             return None;
         }
         // a relative second path of an `*at` call is relative to its own directory descriptor:

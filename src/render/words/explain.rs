@@ -120,6 +120,14 @@ pub(crate) fn relink_line(e: &Explanation) -> Option<String> {
     Some(format!("point {link} at {new}: ln -sfn {new} {link}"))
 }
 
+/// The fix a directory read as a file points at, when no file the process read names it:
+/// `/srv/app/config → /srv/app/config/settings.json, the file in it; no file the process read
+/// names it`.
+pub(crate) fn file_instead_line(e: &Explanation) -> Option<String> {
+    let Explained::DirectoryForFile { dir, file: Some(f) } = &e.what else { return None };
+    Some(format!("{} → {}, the file in it; no file the process read names it", shown(dir), shown(f)))
+}
+
 /// `chown www-data /srv/app/uploads  (a suggestion: not run)`.
 pub(crate) fn command(c: &TraceText) -> String {
     format!("{c}  (a suggestion: not run)")
