@@ -7,6 +7,9 @@
 //! The other end of a connection is found by `-yy` decorations: a unix socket's inode pair
 //! (`UNIX-STREAM:[144795->144769]`, the peer's inode second) or a TCP connection's address
 //! pair, matched against the ends the killed process got from `accept` or used in `connect`.
+//! Without them (no `-yy`, or a connection made before the trace began), by the request window:
+//! a process killed while it held a connection it had accepted, at most [`WINDOW`] before the
+//! reset, when no other process was killed between.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -21,6 +24,10 @@ const SENT: usize = 4096;
 const KILLS: usize = 64;
 /// A reset more than this long (seconds) after the peer's death is not about it.
 const AFTER_DEATH: f64 = 5.0;
+/// Without the connection's ends: the reset comes this soon (seconds) after the death of a
+/// process serving a connection (the kernel resets its connections as it dies; the peer,
+/// waiting on it, wakes at once).
+const WINDOW: f64 = 0.1;
 
 /// A signal one process sent another.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +49,8 @@ pub struct Kill {
     pub source: String,
     pub line: u64,
     time: Option<f64>,
+    /// It held a connection it had accepted when it died.
+    serving: bool,
     /// Who sent the signal, when the trace shows the call.
     pub by: Option<Sender>,
     /// Failures of its peers that followed from it.
@@ -97,25 +106,30 @@ impl Kills {
     }
 
     /// `pid` was killed by `signal` at `line`.
-    pub fn killed(&mut self, pid: Pid, signal: &str, source: &str, line: u64, time: Option<f64>) {
+    pub fn killed(&mut self, pid: Pid, signal: &str, source: &str, line: u64, time: Option<f64>, serving: bool) {
         let by = self.sent.remove(&pid).filter(|(s, _)| s == signal).map(|(_, s)| s);
         if self.kills.len() < KILLS {
             let source = source.to_string();
-            self.kills.push(Kill { pid, signal: signal.to_string(), source, line, time, by, resets: 0 });
+            self.kills.push(Kill { pid, signal: signal.to_string(), source, line, time, serving, by, resets: 0 });
         }
     }
 
-    /// The kill a reset or broken pipe on the connection decorated `dec` at `time` follows
-    /// from: its peer's holder died by a signal before it. Counted on the kill.
-    pub fn reset_by(&mut self, dec: &[u8], time: Option<f64>) -> Option<usize> {
-        let holder = *self.ends.get(&peer_end(dec)?)?;
-        let k = self.kills.iter().rposition(|k| {
-            k.pid == holder
-                && match (k.time, time) {
-                    (Some(died), Some(now)) => now >= died && now - died <= AFTER_DEATH,
-                    _ => true,
-                }
-        })?;
+    /// The kill a reset or broken pipe on the connection decorated `dec` (if it is) at `time`
+    /// follows from: its peer's holder died by a signal before it; when the holder is not
+    /// known, the process last killed, serving a connection, just before. Counted on the kill.
+    pub fn reset_by(&mut self, dec: Option<&[u8]>, time: Option<f64>) -> Option<usize> {
+        let before = |k: &Kill, within: f64| match (k.time, time) {
+            (Some(died), Some(now)) => now >= died && now - died <= within,
+            _ => false,
+        };
+        let k = match dec.and_then(peer_end).and_then(|end| self.ends.get(&end).copied()) {
+            Some(holder) => self.kills.iter().rposition(|k| k.pid == holder && before(k, AFTER_DEATH))?,
+            None => {
+                let last = self.kills.len().checked_sub(1)?;
+                let k = &self.kills[last];
+                (k.serving && before(k, WINDOW)).then_some(last)?
+            }
+        };
         self.kills[k].resets += 1;
         Some(k)
     }
@@ -151,6 +165,11 @@ fn peer_end(dec: &[u8]) -> Option<Vec<u8>> {
 enum Proto {
     Unix,
     Tcp,
+}
+
+/// Whether a `-yy` decoration is a unix or TCP connection's.
+pub fn is_connection(dec: &[u8]) -> bool {
+    split_decoration(dec).is_some()
 }
 
 /// The protocol and the bracketed part of a socket decoration.
@@ -211,17 +230,22 @@ mod tests {
     fn a_reset_after_its_peer_was_killed_follows_from_the_kill() {
         let mut k = Kills::default();
         k.holds(20, b"UNIX-STREAM:[5->6,\"/run/app.sock\"]");
+        k.holds(30, b"UNIX-STREAM:[7->8,\"/run/app.sock\"]");
         k.signalled(10, "kill", b"20, SIGTERM", "t", 100);
         k.said(10, "WARNING: child 20, script '/x.php' execution timed out, terminating", 101);
         k.said(10, "child 200 exited", 102);
         // the worker re-raises the signal to itself: not another sender
         k.signalled(20, "kill", b"20, SIGTERM", "t", 103);
-        k.killed(20, "SIGTERM", "t", 104, Some(1.0));
-        assert_eq!(k.reset_by(b"UNIX-STREAM:[6->5]", Some(1.001)), Some(0));
-        assert_eq!(k.reset_by(b"UNIX-STREAM:[7->8]", Some(1.001)), None, "another connection");
+        k.killed(20, "SIGTERM", "t", 104, Some(1.0), true);
+        assert_eq!(k.reset_by(Some(b"UNIX-STREAM:[6->5]"), Some(1.001)), Some(0));
+        assert_eq!(k.reset_by(Some(b"UNIX-STREAM:[8->7]"), Some(1.001)), None, "a live process's connection");
+        // without the ends: the request window, only just after the death of a serving process
+        assert_eq!(k.reset_by(None, Some(1.05)), Some(0));
+        assert_eq!(k.reset_by(None, Some(1.5)), None, "too late");
+        assert_eq!(k.reset_by(Some(b"UNIX-STREAM:[6->5]"), Some(0.9)), None, "before the death");
         let kill = &k.kills[0];
         let by = kill.by.as_ref().expect("sender");
-        assert_eq!((by.pid, by.line, kill.resets), (10, 100, 1));
+        assert_eq!((by.pid, by.line, kill.resets), (10, 100, 2));
         assert_eq!(by.said.as_ref().map(|s| s.0), Some(101));
     }
 

@@ -233,7 +233,8 @@ impl Analyzer {
             }
             EventKind::Killed { signal, core_dumped } => {
                 self.flush_error_text(pid);
-                self.kills.killed(pid, signal, source, ev.line, secs(ev));
+                let serving = self.procs.serving(pid);
+                self.kills.killed(pid, signal, source, ev.line, secs(ev), serving);
                 self.symptoms.add_kill(pid, signal, *core_dumped);
                 // SIGTERM and friends are someone stopping the process, not a reaction
                 if symptom::is_crash_signal(signal) {
@@ -525,7 +526,14 @@ impl Analyzer {
         }
         if matches!(errno, "ECONNRESET" | "EPIPE") {
             let dec = sc.fd.as_ref().and_then(|f| f.decoration.as_deref());
-            if let Some(k) = dec.and_then(|d| self.kills.reset_by(d, secs(ev))) {
+            // a connection, by its decoration or the descriptor table (a pipe's reader is
+            // `after_reader`)
+            let fd = sc.fd.as_ref().and_then(|f| f.num);
+            let socket = dec.map_or_else(
+                || matches!(fd.and_then(|n| self.procs.fd(pid, n)), Some(FdTarget::Socket { .. })),
+                kills::is_connection,
+            );
+            if let Some(k) = socket.then(|| self.kills.reset_by(dec, secs(ev))).flatten() {
                 let kill = &self.kills.kills[k];
                 let g = &mut self.failures.groups[id];
                 g.after_kill.get_or_insert_with(|| group::AfterKill {
