@@ -113,6 +113,8 @@ impl Does {
     /// Blocks on what the call itself names: a System V semaphore set or message queue, a
     /// POSIX message queue, a signal, asynchronous I/O.
     pub const BLOCKS: Does = Does(1 << 35);
+    /// Sends a signal to a process or thread (`kill`, `tkill`, `tgkill`): who stopped whom.
+    pub const SIGNALS: Does = Does(1 << 36);
 
     pub const fn and(self, o: Does) -> Does {
         Does(self.0 | o.0)
@@ -259,6 +261,8 @@ pub(crate) fn info(name: &[u8]) -> Info {
         }
         // resource limits (which: `analysis::limits::NoFile`)
         b"prlimit64" | b"setrlimit" | b"getrlimit" | b"ugetrlimit" => row(NONE, D::LIMITS),
+        // who signalled whom (`analysis::kills`)
+        b"kill" | b"tkill" | b"tgkill" => row(NONE, D::SIGNALS),
         _ => Info::default(),
     }
 }
@@ -286,7 +290,8 @@ pub fn timed_wait_expired(name: &[u8], errno: &str) -> bool {
 }
 
 /// What a successful call changes that the analysis keeps: process, descriptor and cwd state,
-/// credentials, descriptors held, output, locks taken (the holder of a later lock wait) (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
+/// credentials, descriptors held, output, locks taken (the holder of a later lock wait), signals
+/// sent (who stopped a process) (and, by [`Info::examined`], the descriptor limit). Successful calls without any of these (and without a path or address) are only
 /// counted: the parser's fast path never decodes them.
 const EXAMINED: Does = Does::WRITE
     .and(Does::CLOSE)
@@ -299,7 +304,8 @@ const EXAMINED: Does = Does::WRITE
     .and(Does::OPEN_ANON)
     .and(Does::CREDENTIALS)
     .and(Does::LISTEN)
-    .and(Does::LOCK);
+    .and(Does::LOCK)
+    .and(Does::SIGNALS);
 
 /// What a call may block on: with `-T` or timestamps, these calls' durations are waits (see
 /// `analysis::waits`), so the fast path leaves them to the full parse.

@@ -109,6 +109,11 @@ impl FdTable {
         first
     }
 
+    /// Whether a descriptor is a connection `accept` returned.
+    pub fn holds_accepted(&self) -> bool {
+        self.fds.values().any(|t| matches!(t, FdTarget::Socket { role: SocketRole::Client, .. }))
+    }
+
     pub fn remove(&mut self, fd: i64) {
         if let Some(old) = self.fds.remove(&fd) {
             self.bytes -= old.bytes();

@@ -149,12 +149,26 @@ pub struct Failure {
     /// An `EPIPE` on a pipe whose every reader had exited: this process (the last to hold the
     /// read end) ended first, and the failure is a consequence of that.
     pub after_reader: Option<crate::event::Pid>,
+    /// Resets and broken pipes on connections whose peer had just been killed by a signal
+    /// (`analysis::kills`): the first such kill, and how many of the group's failures followed
+    /// one.
+    pub after_kill: Option<AfterKill>,
+    pub after_kill_count: u64,
     /// A timeout (`ETIMEDOUT`) that ended a wait on this target (`analysis::waits::timeouts`):
     /// a consequence of the wait.
     pub timeout_of: Option<crate::text::TraceText>,
     /// The ignore pattern its path matches, remembered for the ignore set that asked (its id):
     /// reactions ask whether a group is routine many times, a pattern set costs a search.
     pub(crate) ignored: std::cell::Cell<Option<(u32, Option<u32>)>>,
+}
+
+/// The kill a reset followed from: its index in `Collected::kills`, the process killed and the
+/// signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AfterKill {
+    pub kill: usize,
+    pub pid: crate::event::Pid,
+    pub signal: String,
 }
 
 impl Failure {
@@ -179,8 +193,22 @@ impl Failure {
         match &self.target {
             _ if errno == "EAGAIN" && forks() => ErrnoClass::Resource,
             Target::Path { path, .. } if errno == "EPIPE" && path.starts_with(b"pipe:[") => ErrnoClass::Other,
+            // reading a descriptor it opened as a file, the program was told a directory where a
+            // file belongs: the mirror of ENOTDIR, a wrong path (a program asking whether a path
+            // is a directory stats it or opens it with flags, it does not read it)
+            Target::Path { .. } if errno == "EISDIR" && self.only_on_descriptors(Does::READ) => ErrnoClass::Missing,
             _ => classify(errno),
         }
+    }
+
+    /// Whether every call of the group is a data call of kind `does` (`read`, `write`, ...) on a
+    /// descriptor the process already held.
+    pub fn only_on_descriptors(&self, does: crate::syscalls::Does) -> bool {
+        use crate::syscalls::{info, Does};
+        self.syscalls.keys().all(|s| {
+            let d = info(s.as_bytes()).does;
+            d.has(does) && !d.has(Does::LOOKUP)
+        })
     }
 
     /// The group's headline errno: the most decisive one (see [`decisiveness`]), then the
@@ -335,6 +363,8 @@ impl Failures {
             found_elsewhere: None,
             asked_for: false,
             after_reader: None,
+            after_kill: None,
+            after_kill_count: 0,
             timeout_of: None,
             ignored: std::cell::Cell::new(None),
             requested: None,

@@ -16,6 +16,7 @@ mod dns;
 pub(crate) mod evidence;
 mod fds;
 pub(crate) mod group;
+pub(crate) mod kills;
 pub(crate) mod limits;
 pub(crate) mod naming;
 pub(crate) mod process;
@@ -88,6 +89,8 @@ pub(crate) struct Collected {
     /// Command lines of the traced programs (execve, or the host's for a process attached to),
     /// distinct, the first [`COMMAND_LINES`]: where their configuration is named.
     pub command_lines: Vec<(Pid, Vec<Vec<u8>>)>,
+    /// Processes killed by a signal, with who sent it and the resets that followed.
+    pub kills: Vec<kills::Kill>,
 }
 
 /// Command lines kept for finding the configuration of the traced programs.
@@ -140,6 +143,9 @@ pub struct Analyzer {
     clock: clock::Clock,
     coverage: coverage::Coverage,
     command_lines: Vec<(Pid, Vec<Vec<u8>>)>,
+    kills: kills::Kills,
+    /// The line of the event being looked at.
+    line: u64,
 }
 
 impl Analyzer {
@@ -167,6 +173,8 @@ impl Analyzer {
             live: None,
             clock: clock::Clock::default(),
             command_lines: Vec::new(),
+            kills: kills::Kills::default(),
+            line: 0,
         }
     }
 
@@ -174,6 +182,7 @@ impl Analyzer {
     pub fn push(&mut self, source: &str, ev: &Event) {
         let sane = self.clock.sane(ev);
         let ev = sane.as_ref().unwrap_or(ev);
+        self.line = ev.line;
         // lines without a pid prefix come from one process strace did not name
         let pid = ev.pid.unwrap_or(0);
         let counted = !matches!(ev.kind, EventKind::Strace { .. } | EventKind::Unparsed { .. });
@@ -224,6 +233,8 @@ impl Analyzer {
             }
             EventKind::Killed { signal, core_dumped } => {
                 self.flush_error_text(pid);
+                let serving = self.procs.serving(pid);
+                self.kills.killed(pid, signal, source, ev.line, secs(ev), serving);
                 self.symptoms.add_kill(pid, signal, *core_dumped);
                 // SIGTERM and friends are someone stopping the process, not a reaction
                 if symptom::is_crash_signal(signal) {
@@ -297,10 +308,14 @@ impl Analyzer {
                     self.interruptions += 1;
                     if &**errno == "EINPROGRESS" && info.does.has(Does::CONNECT) {
                         self.mark_connecting(pid, sc);
+                        self.note_connection_end(pid, sc, info.does);
                     }
                 } else {
                     self.failed += 1;
-                    let resolved = resolve(&mut self.procs);
+                    let resolved = match self.second_path_blamed(pid, sc, errno) {
+                        Some(p) => Some(self.procs.resolve(Some(pid), sc, p)),
+                        None => resolve(&mut self.procs),
+                    };
                     // most failures repeat a path: its group is found without building a target
                     let known = match &resolved {
                         _ if process_wide(errno) || limit => None,
@@ -329,6 +344,9 @@ impl Analyzer {
                 };
                 if call.creating || call.lookup {
                     if let Some(r) = resolve(&mut self.procs).filter(|r| r.absolute) {
+                        if call.creating && fresh_file(info, &sc.args) {
+                            self.state.note_created(pid, &r.path);
+                        }
                         self.evidence.success_on_path(pid, sc, &r.path, call, &mut self.failures, &mut self.state);
                     }
                 }
@@ -341,6 +359,10 @@ impl Analyzer {
                     self.evidence.closed(pid, fd);
                     self.waits.closed(pid, fd, ev);
                 }
+                if info.does.has(Does::SIGNALS) {
+                    self.kills.signalled(pid, &sc.name, &sc.args, source, ev.line);
+                }
+                self.note_connection_end(pid, sc, info.does);
                 self.success(source, ev, pid, sc, info.does);
             }
             _ => {}
@@ -406,6 +428,62 @@ impl Analyzer {
         }
     }
 
+    /// The path of a two-path call (rename, link, symlink and their `*at` forms) that its
+    /// failure is about, when it is the second one: a symlink's first argument is only the
+    /// text the link will hold; only the destination can exist in the way (EEXIST, ENOTEMPTY,
+    /// EISDIR); and a file the process itself just created and wrote (a temporary file to be
+    /// renamed into place) carries no attributes nor another owner that would refuse the call,
+    /// so the destination does. Not for EXDEV, where neither path is wrong but the pair.
+    fn second_path_blamed<'s>(&self, pid: Pid, sc: &'s Syscall, errno: &str) -> Option<&'s [u8]> {
+        let second = sc.path2.as_deref()?;
+        let name = sc.name.as_bytes();
+        // the calls that make a directory entry from two paths (not `mount`, whose second path
+        // is a source)
+        if !syscalls::info(name).does.has(Does::ENTRY) || second.is_empty() || errno == "EXDEV" {
+            return None;
+        }
+        // a relative second path of an `*at` call is relative to its own directory descriptor:
+        // resolved only when that is the first one's
+        if !second.starts_with(b"/") && !same_directories(sc) {
+            return None;
+        }
+        if name.starts_with(b"symlink") || matches!(errno, "EEXIST" | "ENOTEMPTY" | "EISDIR") {
+            return Some(second);
+        }
+        let first = sc.path.as_deref()?;
+        let made_here = if first.starts_with(b"/") {
+            self.state.created_last(pid, first)
+        } else {
+            let base = sc.dirfd.as_ref().and_then(|d| d.decoration.as_deref()).filter(|d| d.starts_with(b"/"));
+            base.is_some_and(|b| {
+                let mut p = b.to_vec();
+                p.push(b'/');
+                p.extend_from_slice(first);
+                self.state.created_last(pid, &p)
+            })
+        };
+        made_here.then_some(second)
+    }
+
+    /// The connection end `pid` holds, from `accept`'s result or `connect`'s descriptor under
+    /// `-yy`: whose death a reset on the other end follows from.
+    fn note_connection_end(&mut self, pid: Pid, sc: &Syscall, does: Does) {
+        let dec = if does.has(Does::ACCEPT) {
+            match &sc.ret {
+                Return::Value { decoration: Some(d), .. } => d,
+                _ => return,
+            }
+        } else if does.has(Does::CONNECT) {
+            match sc.fd.as_ref().and_then(|f| f.decoration.as_ref()) {
+                Some(d) => d,
+                None => return,
+            }
+        } else {
+            return;
+        };
+        self.kills.holds(pid, dec);
+    }
+
     fn address_target(&mut self, pid: Pid, sc: &Syscall, addr: &SockAddr) -> Target {
         // an IPv4 peer reached through an IPv6 socket (`[::ffff:127.0.0.1]:5432`, Java's
         // default) is that IPv4 address
@@ -445,6 +523,26 @@ impl Analyzer {
         self.failures.count(id, &sc.name, errno, message, ev.pid, &at);
         if errno == "EPIPE" && self.failures.groups[id].after_reader.is_none() {
             self.failures.groups[id].after_reader = self.waits.reader_gone(pid, sc);
+        }
+        if matches!(errno, "ECONNRESET" | "EPIPE") {
+            let dec = sc.fd.as_ref().and_then(|f| f.decoration.as_deref());
+            // a connection, by its decoration or the descriptor table (a pipe's reader is
+            // `after_reader`)
+            let fd = sc.fd.as_ref().and_then(|f| f.num);
+            let socket = dec.map_or_else(
+                || matches!(fd.and_then(|n| self.procs.fd(pid, n)), Some(FdTarget::Socket { .. })),
+                kills::is_connection,
+            );
+            if let Some(k) = socket.then(|| self.kills.reset_by(dec, secs(ev))).flatten() {
+                let kill = &self.kills.kills[k];
+                let g = &mut self.failures.groups[id];
+                g.after_kill.get_or_insert_with(|| group::AfterKill {
+                    kill: k,
+                    pid: kill.pid,
+                    signal: kill.signal.clone(),
+                });
+                g.after_kill_count += 1;
+            }
         }
         if errno == "ETIMEDOUT" {
             if let Some(on) = self.waits.timeout_failure(pid, ev.line) {
@@ -660,6 +758,7 @@ impl Analyzer {
             ignored_times: self.clock.ignored_times,
             dropped,
             command_lines: self.command_lines,
+            kills: self.kills.kills,
         }
     }
 
@@ -680,6 +779,29 @@ impl Analyzer {
 /// Whether request path `url` names file `path`: by its last segment (the same name, or the
 /// same without an extension: `/items/C999` and `/srv/shop/items/C999.json`), or as a
 /// directory on the way to what was asked (`/.git/config` and `/var/www/site/.git`).
+/// A successful creating call that leaves a file of the process's own making, open to it for
+/// writing: `mkdir`, `mknod`, `creat`, or an `O_CREAT` open for writing that does not append
+/// (an append-only file takes only `O_APPEND` opens, and an immutable one no write open at
+/// all, so such an open shows the file has neither attribute).
+fn fresh_file(info: syscalls::Info, args: &[u8]) -> bool {
+    let has = |flag: &[u8]| crate::bytes::contains(args, flag);
+    !info.does.has(Does::OPEN_FD) || (has(b"O_CREAT") && (has(b"O_WRONLY") || has(b"O_RDWR")) && !has(b"O_APPEND"))
+}
+
+/// Whether a two-path `*at` call names the same directory descriptor for both paths (or is a
+/// call without descriptors, whose paths are both relative to the working directory).
+fn same_directories(sc: &Syscall) -> bool {
+    let shape = syscalls::info(sc.name.as_bytes()).shape;
+    let (Some((d1, _)), Some((d2, _))) = (shape.path, shape.path2) else { return false };
+    let args = crate::parse::split_args(&sc.args, d1.max(d2).map_or(1, |d| usize::from(d) + 1));
+    // no descriptor argument: the working directory, as AT_FDCWD
+    let dir = |d: Option<u8>| match d {
+        None => Some(&b"AT_FDCWD"[..]),
+        Some(i) => args.get(usize::from(i)).and_then(|a| a.split(|&c| c == b'<').next()),
+    };
+    dir(d1).is_some() && dir(d1) == dir(d2)
+}
+
 fn names_file(url: &[u8], path: &[u8]) -> bool {
     let last = |p: &[u8]| p.rsplit(|&c| c == b'/').next().unwrap_or(p).to_vec();
     let stem = |n: &[u8]| n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec();

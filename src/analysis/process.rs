@@ -207,6 +207,12 @@ impl ProcessTable {
         Held { count: count.max(above), complete: p.start_seen && !emptied }
     }
 
+    /// Whether `pid` holds a connection it accepted: it was serving a client.
+    pub fn serving(&mut self, pid: Pid) -> bool {
+        let p = self.process(pid);
+        self.fd_tables.get(&p.fds).is_some_and(FdTable::holds_accepted)
+    }
+
     /// strace attached to `pid` (`Process N attached`): unless a fork of it follows, its start
     /// is not in the trace.
     pub fn attached(&mut self, pid: Pid) {

@@ -163,7 +163,9 @@ impl Analyzer {
         for line in text.split(|&c| c == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
             if naming::is_error_level(line) {
                 let timeout_of = if timeouts::tells_timeout(line) { self.waits.timeout_told(pid, false) } else { None };
-                self.symptoms.add_error_text(pid, &naming::excerpt(line, None), timeout_of);
+                let excerpt = naming::excerpt(line, None);
+                self.kills.said(pid, &excerpt, self.line);
+                self.symptoms.add_error_text(pid, &excerpt, timeout_of);
                 let mut named = self.react(pid, |_| {}, true, Some(line));
                 if named.is_empty() {
                     named = self.named_elsewhere(pid, line);
@@ -283,7 +285,9 @@ impl Analyzer {
         let lower = said_at.as_ref().and(text).map(<[u8]>::to_ascii_lowercase);
         let says = |g: &Failure| {
             let lower = lower.as_deref().unwrap_or_default();
-            g.messages.values().any(|m| !m.is_empty() && crate::bytes::contains(lower, m.to_ascii_lowercase().as_bytes()))
+            g.messages
+                .values()
+                .any(|m| !m.is_empty() && crate::bytes::contains(lower, m.to_ascii_lowercase().as_bytes()))
         };
         for (id, named) in recent.into_iter().zip(named) {
             let routine = (self.is_routine)(&self.failures.groups[id]);

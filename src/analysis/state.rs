@@ -32,6 +32,8 @@ struct ProcState {
     seq: u64,
     /// Regular files this process opened, most recent last.
     opened: VecDeque<Vec<u8>>,
+    /// The last path it created (an `O_CREAT` open, `mkdir`, ...): a file it made itself.
+    created: Vec<u8>,
     /// The command line it runs (from its execve, or its parent's).
     argv: Vec<Vec<u8>>,
     /// The path of the HTTP request it is serving.
@@ -62,6 +64,7 @@ impl ProcState {
         4 * memory::ENTRY
             + self.recent.len() * 16
             + list(&mut self.opened.iter())
+            + self.created.capacity()
             + list(&mut self.argv.iter())
             + self.request.as_ref().map_or(0, Vec::len)
             + self.blamed.as_ref().map_or(0, |_| 32)
@@ -297,6 +300,24 @@ impl Processes {
     /// The regular files `pid` has opened, oldest first.
     pub fn opened(&self, pid: Pid) -> Vec<Vec<u8>> {
         self.procs.get(&pid).map(|st| st.opened.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// `pid` created `path` (the latest such path is kept).
+    pub fn note_created(&mut self, pid: Pid, path: &[u8]) {
+        if path.len() > memory::PATH_MAX {
+            return;
+        }
+        let st = self.entry(pid);
+        if st.created != path {
+            st.created.clear();
+            st.created.extend_from_slice(path);
+            self.resize(pid);
+        }
+    }
+
+    /// Whether the last path `pid` created is `path`.
+    pub fn created_last(&self, pid: Pid, path: &[u8]) -> bool {
+        self.procs.get(&pid).is_some_and(|st| !st.created.is_empty() && st.created == path)
     }
 
     /// `pid` opened the regular file `path` (one longer than the kernel takes is not kept).

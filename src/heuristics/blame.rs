@@ -77,19 +77,27 @@ pub(crate) struct Blamed {
     pub by_group: HashMap<usize, Explains>,
     /// Crashes no failure explains: (pid, signal).
     pub unexplained_crashes: Vec<(Pid, String)>,
+    /// By kill (index in `Collected::kills`): the symptoms of the resets that followed it.
+    pub by_kill: BTreeMap<usize, Explains>,
 }
 
 /// Gives each symptom to its cause: the latest candidate that is not noise, or that is noise
 /// only because programs provoke its errno on purpose while this one is among those a program
-/// does not recover from by itself (see [`may_be_the_cause`]).
+/// does not recover from by itself (see [`may_be_the_cause`]). A reset that followed the kill
+/// of its peer gives the symptom to that kill: what the program answered after it was about
+/// the connection the kill broke, not about any failure before.
 pub(crate) fn resolve(blames: &Blames, groups: &[Failure], noise: &[Option<Noise>]) -> Blamed {
     let mut out = Blamed::default();
     for b in blames.records.iter().filter(|b| !blames.handled(b)) {
         let cause = b.candidates.iter().copied().find(|&id| match &noise[id] {
             None => true,
             Some(Noise::CapabilityProbe { .. }) => may_be_the_cause(groups[id].main_errno()),
-            Some(_) => false,
+            Some(_) => groups[id].after_kill.is_some(),
         });
+        if let Some(k) = cause.and_then(|id| groups[id].after_kill.as_ref().filter(|_| noise[id].is_some())) {
+            out.by_kill.entry(k.kill).or_default().add(b);
+            continue;
+        }
         match (cause, &b.symptom) {
             (Some(id), _) => out.by_group.entry(id).or_default().add(b),
             (None, SymptomKind::Killed(signal)) => out.unexplained_crashes.push((b.pid, signal.clone())),

@@ -57,8 +57,70 @@ pub(crate) struct Judgement {
     pub suspects: Vec<Ranked>,
     /// Suspects (indexes) that each explain symptoms of their own: separate problems.
     pub independent: Vec<usize>,
-    /// Crashes no failure explains: (pid, signal).
-    pub unexplained_crashes: Vec<(Pid, String)>,
+    /// Crashes no failure explains, crash signals first.
+    pub unexplained_crashes: Vec<Crash>,
+}
+
+/// A process killed with no failed call behind it: by a crash signal, or by a signal another
+/// process sent, when connection resets of its peers followed (a supervisor's timeout that
+/// broke requests; a routine stop breaks none).
+pub(crate) struct Crash {
+    pub pid: Pid,
+    pub signal: String,
+    /// The trace's record of the kill, with its sender.
+    pub kill: Option<crate::analysis::kills::Kill>,
+    /// The symptoms that followed from it (through the resets).
+    pub explains: Explains,
+    /// Other processes the same sender killed with the same signal, whose peers' resets
+    /// followed too, and those resets with the first kill's.
+    pub others: Vec<Pid>,
+    pub resets: u64,
+}
+
+/// The crashes to report: crash signals no failure explains, then kills whose peers' resets
+/// followed, the one that explains the most first.
+fn crashes(c: &Collected, blamed: &mut blame::Blamed) -> Vec<Crash> {
+    let kill_of = |pid: Pid, signal: &str| c.kills.iter().rev().find(|k| k.pid == pid && k.signal == signal).cloned();
+    let mut out: Vec<Crash> = std::mem::take(&mut blamed.unexplained_crashes)
+        .into_iter()
+        .map(|(pid, signal)| Crash {
+            kill: kill_of(pid, &signal),
+            pid,
+            signal,
+            explains: Explains::default(),
+            others: Vec::new(),
+            resets: 0,
+        })
+        .collect();
+    // one sender's kills with one signal are one decision (a supervisor's timeout)
+    let mut kills: Vec<Crash> = Vec::new();
+    for (i, k) in c.kills.iter().enumerate().filter(|(_, k)| k.resets > 0) {
+        let explains = blamed.by_kill.remove(&i).unwrap_or_default();
+        let sender = k.by.as_ref().map(|s| s.pid);
+        let same = |o: &&mut Crash| {
+            o.signal == k.signal
+                && sender.is_some()
+                && o.kill.as_ref().and_then(|o| o.by.as_ref()).map(|s| s.pid) == sender
+        };
+        match kills.iter_mut().find(|o| same(o)) {
+            Some(o) => {
+                o.others.push(k.pid);
+                o.resets += k.resets;
+                o.explains.merge(&explains);
+            }
+            None => kills.push(Crash {
+                pid: k.pid,
+                signal: k.signal.clone(),
+                kill: Some(k.clone()),
+                explains,
+                others: Vec::new(),
+                resets: k.resets,
+            }),
+        }
+    }
+    kills.sort_by_key(|k| std::cmp::Reverse((k.explains.server_errors(), k.explains.errors)));
+    out.extend(kills);
+    out
 }
 
 /// Judges what the analysis collected; `disk` is where typos and fix pointers are looked up;
@@ -69,7 +131,8 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     // noise first, then which failure explains each symptom, then typos for the most
     // promising of the rest, then scores
     let mut noise: Vec<Option<Noise>> = groups.iter().map(|g| noise::judge(g, ignores)).collect();
-    let blamed = blame::resolve(&c.blames, groups, &noise);
+    let mut blamed = blame::resolve(&c.blames, groups, &noise);
+    let unexplained_crashes = crashes(c, &mut blamed);
     for &i in blamed.by_group.keys() {
         // a provoked errno the program did not recover from (see `blame::resolve`)
         noise[i] = None;
@@ -173,20 +236,13 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     let independent = independent(&by_tier.iter().map(|(_, e, tier)| (e, *tier)).collect::<Vec<_>>());
     let suspects: Vec<Ranked> = by_tier.into_iter().map(|(r, ..)| r).collect();
     // a crash nothing explains is the answer; the failures are footnotes to it
-    let crash = !blamed.unexplained_crashes.is_empty() && ranked.first().map(|r| r.1) != Some(4);
+    let crash = !unexplained_crashes.is_empty() && ranked.first().map(|r| r.1) != Some(4);
     let confidence = if crash {
         rank::Confidence::Unclear
     } else {
         rank::confidence(&ranked, independent.len(), !c.blames.records.is_empty())
     };
-    Judgement {
-        typo_budget_spent: budget.hit(),
-        noise,
-        confidence,
-        suspects,
-        independent,
-        unexplained_crashes: blamed.unexplained_crashes,
-    }
+    Judgement { typo_budget_spent: budget.hit(), noise, confidence, suspects, independent, unexplained_crashes }
 }
 
 /// What fills the full filesystem a disk-full explanation found on the live host (its mount

@@ -73,6 +73,14 @@ pub fn judge(g: &Failure, ignores: &Ignores) -> Option<Noise> {
     if let Some(reader) = g.after_reader {
         return Some(Noise::KnownBenign { why: consequence_of_reader(reader) });
     }
+    if let (Some(k), true) = (&g.after_kill, g.after_kill_count == g.count) {
+        return Some(Noise::KnownBenign {
+            why: format!(
+                "its peer (pid {}) had just been killed by {}: a consequence of the kill, not a cause",
+                k.pid, k.signal
+            ),
+        });
+    }
     if let Some(on) = &g.timeout_of {
         return Some(Noise::KnownBenign {
             why: format!("the wait on {on} ended by its timeout: a consequence of the wait"),

@@ -73,6 +73,10 @@ pub(crate) struct Weights {
     pub dangling_link: i32,
     /// The process failed on more after this failed exec (folded into it).
     pub after_exec: i32,
+    /// A file the program opened and then failed to read or write: it was acting on what it
+    /// was given, past the point where a probe stops (a probe asks with a lookup, and an
+    /// open that fails is the answer); a `-Z` trace keeps this shape though it drops the open.
+    pub acted_on_descriptor: i32,
 }
 
 pub(crate) const WEIGHTS: Weights = Weights {
@@ -106,6 +110,7 @@ pub(crate) const WEIGHTS: Weights = Weights {
     paths_below: 10,
     dangling_link: 40,
     after_exec: 10,
+    acted_on_descriptor: 15,
 };
 
 /// How severe the symptoms a failure explains are: 4 a crash, 3 a bad exit or an HTTP 5xx,
@@ -195,6 +200,8 @@ pub enum Why {
     AfterExec {
         failures: u64,
     },
+    /// It failed reading or writing a file the program had opened.
+    ActedOnDescriptor,
 }
 
 impl Why {
@@ -224,6 +231,7 @@ impl Why {
             Why::PathsBelow { .. } => "paths_below",
             Why::DanglingLink => "dangling_link",
             Why::AfterExec { .. } => "after_exec",
+            Why::ActedOnDescriptor => "acted_on_descriptor",
         }
     }
 }
@@ -291,6 +299,13 @@ pub(crate) fn score(f: &Failure, typo: Option<&Typo>, explained: Option<&Explain
         add(w.killed, Why::Killed { signal: sig.as_str().into() });
     } else if let Some((&code, _)) = ex.exits.iter().next() {
         add(w.exit_status, Why::ExitStatus { code });
+    }
+    let data = Does::READ.and(Does::WRITE);
+    if matches!(f.target, Target::Path { absolute: true, .. })
+        && class != ErrnoClass::Probe
+        && f.only_on_descriptors(data)
+    {
+        add(w.acted_on_descriptor, Why::ActedOnDescriptor);
     }
     let checks = f.syscalls.keys().filter(|s| syscalls::info(s.as_bytes()).does.has(Does::CHECK)).count();
     if checks == f.syscalls.len() {
@@ -414,7 +429,7 @@ mod tests {
         assert_eq!(w.client_typo, -25);
         assert_eq!(w.process_wide, 10);
         assert_eq!((w.repeated_per_doubling, w.repeated_max, w.paths_below), (3.0, 10, 10));
-        assert_eq!((w.dangling_link, w.after_exec), (40, 10));
+        assert_eq!((w.dangling_link, w.after_exec, w.acted_on_descriptor), (40, 10, 15));
     }
 
     #[test]

@@ -54,6 +54,12 @@ fn sections(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Res
     if !answered.is_empty() {
         writeln!(out, "- {heading} {}", md(&words::join_symptoms(&[answered], |p| p.text.clone())))?;
     }
+    if let Some(c) = &report.unexplained_crash {
+        writeln!(out, "- {}", md(&words::unexplained_crash(c)))?;
+        if let Some(said) = words::killer_said(c) {
+            writeln!(out, "- {}", md(&said))?;
+        }
+    }
     waits(report, out)?;
     writeln!(out, "\n### Root-cause candidates\n")?;
     if report.suspects.is_empty() {

@@ -81,6 +81,9 @@ pub fn render(report: &Report, width: usize, out: &mut dyn Write) -> io::Result<
     }
     if let Some(c) = &report.unexplained_crash {
         writeln!(out, "{}", fit(&esc(&words::unexplained_crash(c)), w).red().bold())?;
+        if let Some(said) = words::killer_said(c) {
+            writeln!(out, "    {}", fit(&esc(&said), w - 4))?;
+        }
     }
     writeln!(out, "{}", words::confidence(report.confidence).bold())?;
     suspect_block(first, w, out)?;

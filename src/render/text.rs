@@ -19,6 +19,12 @@ const MIN_FAILURES_SHOWN: usize = 10;
 pub fn render(report: &Report, top: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
     summary(report, out)?;
     writeln!(out)?;
+    if let Some(c) = &report.unexplained_crash {
+        writeln!(out, "{}", esc(&words::unexplained_crash(c)).red().bold())?;
+        if let Some(said) = words::killer_said(c) {
+            writeln!(out, "    {}", esc(&said))?;
+        }
+    }
     if report.suspects.is_empty() {
         writeln!(out, "{}", words::no_suspects(&report.summary, !report.noise.is_empty()).green())?;
     } else if report.waiting_is_the_answer() {

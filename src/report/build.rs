@@ -46,6 +46,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
             let suggestion =
                 r.typo.as_ref().map(|t| &t.suggestion).or(r.explanation.as_ref().and_then(|e| match &e.what {
                     Explained::DanglingLink { suggested, .. } => suggested.as_ref(),
+                    Explained::DirectoryForFile { file, .. } => file.as_ref(),
                     _ => None,
                 }));
             let command =
@@ -149,10 +150,31 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
     };
     let mut report = Report::new(summary, confidence, suspects, failure_reports, noise_counts, symptoms);
     report.independent = independent.into_iter().map(|k| k + 1).collect();
-    report.unexplained_crash =
-        unexplained_crashes.into_iter().next().map(|(pid, signal)| super::Crash { pid, signal: signal.into() });
+    report.unexplained_crash = unexplained_crashes.into_iter().next().map(crash);
     (report.waits, report.stuck, report.waiting) = super::waits::build(&waits, end);
     report
+}
+
+/// A crash as the report says it: where the trace shows it, who sent the signal and what
+/// followed from it.
+fn crash(c: crate::heuristics::Crash) -> super::Crash {
+    use super::{At, Said, SentBy};
+    let at = |source: &str, line: u64| At { source: source.into(), line };
+    let kill = c.kill.as_ref();
+    super::Crash {
+        pid: c.pid,
+        signal: c.signal.into(),
+        at: kill.map(|k| at(&k.source, k.line)),
+        sent_by: kill.and_then(|k| k.by.as_ref()).map(|s| SentBy {
+            pid: s.pid,
+            at: at(&s.source, s.line),
+            said: s.said.as_ref().map(|(line, text)| Said { text: text.as_str().into(), at: at(&s.source, *line) }),
+        }),
+        also: c.others,
+        resets: c.resets,
+        http_5xx: c.explains.server_errors(),
+        errors: c.explains.errors,
+    }
 }
 
 /// The path's bytes when they are not UTF-8: the JSON's `path_bytes`.

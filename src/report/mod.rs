@@ -99,11 +99,57 @@ pub struct Report {
     pub(crate) unexplained_crash: Option<Crash>,
 }
 
-/// A process killed by a crash signal.
+/// A process killed by a crash signal, or by a signal another process sent, that no failed
+/// call explains.
 #[derive(Debug, Clone, Serialize)]
 pub struct Crash {
     pub pid: Pid,
     pub signal: TraceText,
+    /// Where the trace shows it killed (`+++ killed by SIG +++`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<At>,
+    /// The process that sent the signal, when the trace shows the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_by: Option<SentBy>,
+    /// Other processes the same sender killed with the same signal, whose peers reset too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Pid>,
+    /// Connection resets and broken pipes of their peers that followed (consequences, noise).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub resets: u64,
+    /// Error responses (5xx) and error lines that followed those resets.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub http_5xx: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub errors: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A line of a trace file.
+#[derive(Debug, Clone, Serialize)]
+pub struct At {
+    pub source: TraceText,
+    pub line: u64,
+}
+
+/// Who sent a signal: its pid, its `kill` call, and the error-level line it wrote naming the
+/// process it signalled.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentBy {
+    pub pid: Pid,
+    pub at: At,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub said: Option<Said>,
+}
+
+/// A line a process wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Said {
+    pub text: TraceText,
+    pub at: At,
 }
 
 impl Report {

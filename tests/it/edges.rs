@@ -58,3 +58,38 @@ fn issue16_an_endless_input_is_named() {
     let err = input_error(&run(&["--no-disk", zero.to_str().expect("utf-8")]));
     assert!(err.contains("not a regular file or a pipe but a character device"), "{err}");
 }
+
+#[test]
+fn issue20_which_path_of_a_two_path_call_its_failure_is_about() {
+    // lines in strace 6.1's shape, one per rule
+    let dir = tempfile::tempdir().expect("tmp");
+    let paths = |text: &str| -> Vec<String> {
+        let t = trace(&dir, "t.txt", text.as_bytes());
+        let r = report(&["--no-disk", "--all", &t]);
+        r["failures"]
+            .as_array()
+            .expect("failures")
+            .iter()
+            .filter_map(|f| f["path"].as_str().map(String::from))
+            .collect()
+    };
+    // a symlink's first argument is only the text it will hold; only the destination can exist
+    assert_eq!(
+        paths("7 symlink(\"releases/2\", \"/srv/app/current\") = -1 EEXIST (File exists)\n"),
+        ["/srv/app/current"]
+    );
+    assert_eq!(paths("7 link(\"/srv/a\", \"/srv/b\") = -1 EEXIST (File exists)\n"), ["/srv/b"]);
+    // the source is a file this process just created and wrote: the destination refuses
+    let made = "7 openat(AT_FDCWD, \"/srv/app/state.new\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3\n\
+                7 write(3, \"x\", 1) = 1\n7 close(3) = 0\n";
+    let relative = format!("{made}7 renameat(AT_FDCWD, \"/srv/app/state.new\", AT_FDCWD, \"/srv/app/state\") = -1 EACCES (Permission denied)\n");
+    assert_eq!(paths(&relative), ["/srv/app/state"]);
+    // a file opened to append may carry the append-only attribute: not known fresh
+    let appended = "7 openat(AT_FDCWD, \"/srv/app/log\", O_WRONLY|O_CREAT|O_APPEND, 0644) = 3\n\
+                    7 rename(\"/srv/app/log\", \"/srv/app/log.1\") = -1 EPERM (Operation not permitted)\n";
+    assert_eq!(paths(appended), ["/srv/app/log"]);
+    // across filesystems neither path is wrong: the source stays (its group)
+    let across =
+        format!("{made}7 rename(\"/srv/app/state.new\", \"/mnt/state\") = -1 EXDEV (Invalid cross-device link)\n");
+    assert_eq!(paths(&across), ["/srv/app/state.new"]);
+}

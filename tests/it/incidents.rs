@@ -352,3 +352,70 @@ fn write_fails_on_a_full_filesystem_after_a_successful_create() {
     // the export was created in this run: its ENOSPC is no "created later" noise
     assert_solved("enospc", "trace.txt");
 }
+
+#[test]
+fn a_refused_rename_blames_the_destination_not_the_file_the_process_just_wrote() {
+    // issue 20: rename(upstreams.conf.new, upstreams.conf) EPERM after the job created and wrote
+    // the .new file itself; the target carries the immutable attribute
+    assert_solved("immutable-config", "trace.txt");
+    let r = analyse("immutable-config", "trace.txt");
+    let first = &r["suspects"][0];
+    assert_eq!(first["syscalls"], serde_json::json!({"rename": 1}));
+    // EPERM (not EACCES) on an existing file in a directory that is not sticky: an attribute
+    assert_eq!(first["explanation"]["kind"], "file_attribute");
+    let text = first["explanation"]["text"].as_str().unwrap_or("");
+    assert!(text.contains("/opt/edge/etc is not sticky") && text.contains("immutable or append-only"), "{text}");
+    assert_eq!(first["command"], "lsattr /opt/edge/etc/upstreams.conf");
+    // the .new file is no suspect at all
+    let suspects = r["suspects"].as_array().expect("suspects");
+    assert!(suspects.iter().all(|s| s["path"] != "/opt/edge/etc/upstreams.conf.new"), "{suspects:?}");
+}
+
+#[test]
+fn eisdir_from_read_in_a_failures_only_trace_outranks_scanner_probes() {
+    // issue 20: -Z shows neither the open nor the 500s; read(12</srv/billing/config>) EISDIR
+    // is a wrong path the program acted on, never a probe
+    let r = analyse("apache-settings-eisdir", "trace.txt");
+    let first = &r["suspects"][0];
+    assert_eq!(first["path"], "/srv/billing/config");
+    assert_eq!(first["errno"], "EISDIR");
+    let kinds: Vec<&str> =
+        first["reasons"].as_array().expect("reasons").iter().filter_map(|x| x["kind"].as_str()).collect();
+    assert!(kinds.contains(&"acted_on_descriptor"), "{kinds:?}");
+    assert!(r["suspects"][1]["score"].as_i64() < first["score"].as_i64(), "the scanner's directory probes rank below");
+    // the disk shows a directory holding one file that is no template: what the path may name
+    assert_eq!(first["explanation"]["kind"], "directory_for_file");
+    assert_eq!(first["suggestion"], "/srv/billing/config/settings.json");
+}
+
+#[test]
+fn connection_resets_after_a_supervisor_killed_the_peer_are_the_kills_consequence() {
+    // issue 20: php-fpm's master SIGTERMs a worker past request_terminate_timeout; nginx's
+    // recvfrom on the FastCGI socket fails ECONNRESET and it answers 502
+    let r = analyse("php-fpm-terminate-timeout", "trace.txt");
+    let c = &r["unexplained_crash"];
+    assert_eq!(c["signal"], "SIGTERM");
+    assert_eq!((c["pid"].as_i64(), c["also"][0].as_i64()), (Some(14015), Some(14014)));
+    assert_eq!(c["at"]["line"], 892, "+++ killed by SIGTERM +++");
+    assert_eq!(c["sent_by"]["pid"], 14013);
+    assert_eq!(c["sent_by"]["at"]["line"], 872, "the master's kill(14015, SIGTERM)");
+    assert_eq!(c["sent_by"]["said"]["at"]["line"], 876);
+    assert!(c["sent_by"]["said"]["text"].as_str().unwrap_or("").contains("child 14015"), "{c}");
+    assert_eq!((c["resets"].as_i64(), c["http_5xx"].as_i64()), (Some(2), Some(2)));
+    // the reset is no rival: noise naming the kill, and no suspect
+    let suspects = r["suspects"].as_array().expect("suspects");
+    assert!(suspects.iter().all(|s| s["errno"] != "ECONNRESET"), "{suspects:?}");
+    let reset = r["failures"].as_array().expect("failures").iter().find(|f| f["errnos"]["ECONNRESET"].is_number());
+    let detail = reset.and_then(|f| f["noise"]["detail"].as_str()).unwrap_or("");
+    assert!(detail.contains("pid 14015") && detail.contains("killed by SIGTERM"), "{detail}");
+    assert_ne!(r["confidence"], "clear");
+    // on the screen: who killed whom, where, and what followed
+    let dir = fixtures().join("incidents/php-fpm-terminate-timeout");
+    let out = run(&["--color", "never", "--root", s(&dir.join("root")), s(&dir.join("trace.txt"))]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("killed: pids 14015, 14014 by SIGTERM from pid 14013 (")
+            && text.contains("trace.txt:872); then 2 connection resets, 2 HTTP 5xx responses"),
+        "{text}"
+    );
+}

@@ -117,6 +117,14 @@ pub enum Explained {
     /// the access (when the disk shows one), and the user the process ran as (when the trace
     /// shows it).
     Permission { denied: Option<Denied>, user: Option<Id> },
+    /// EPERM on an existing file that mode bits would refuse with EACCES instead, in a
+    /// directory that is not sticky: an attribute of the file (immutable or append-only), which
+    /// the disk under `--root` cannot show, is the likely refusal.
+    Attribute { path: Vec<u8>, dir: Vec<u8> },
+    /// EISDIR reading a descriptor: the path the program opened as a file is a directory (on
+    /// the disk); `file` is the one file in it that is not a template or a backup, when there
+    /// is exactly one (what the path may name instead).
+    DirectoryForFile { dir: Vec<u8>, file: Option<Vec<u8>> },
     /// ENOSPC/EDQUOT on a file: the filesystem holding `path` is full (`quota`: the user's
     /// quota is); on the live host, its mount point and space now.
     DiskFull { path: Option<Vec<u8>>, quota: bool, filesystem: Option<Filesystem> },
@@ -157,6 +165,8 @@ impl Explained {
     pub fn code(&self) -> &'static str {
         match self {
             Explained::Permission { .. } => "permission",
+            Explained::Attribute { .. } => "file_attribute",
+            Explained::DirectoryForFile { .. } => "directory_for_file",
             Explained::DiskFull { .. } => "disk_full",
             Explained::InotifyLimit => "inotify_limit",
             Explained::OutOfDescriptors { .. } => "out_of_descriptors",
@@ -235,8 +245,35 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
             .or_else(|| env_interpreter(g, id, cx))
             .or_else(|| dangling_link(g, cx)),
         "ENOEXEC" => misplaced_shebang(g, cx),
+        "EISDIR" if g.only_on_descriptors(Does::READ) => directory_for_file(g, cx),
         _ => None,
     }
+}
+
+/// Name endings of a configuration file's templates and backups: not the file a program reads.
+const NOT_THE_FILE: &[&[u8]] =
+    &[b".dist", b".example", b".sample", b".default", b".template", b".tmpl", b".in", b".bak", b".orig", b".old", b"~"];
+
+/// **A directory where a file belongs** (EISDIR from `read`): the disk shows the path is a
+/// directory; the file it holds, when it holds exactly one regular file that is not a template
+/// or a backup (`settings.json` beside `settings.json.dist`), is what the path may name.
+fn directory_for_file(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
+    let dir = g.target.fs_path()?;
+    if cx.disk.lstat(dir)?.kind != FileKind::Dir {
+        return None;
+    }
+    let listing = cx.disk.list(dir)?;
+    let mut files = listing.names.iter().filter(|n| {
+        !n.starts_with(b".")
+            && !NOT_THE_FILE.iter().any(|end| n.ends_with(end))
+            && cx.disk.lstat(&join(dir, n)).is_some_and(|m| m.kind == FileKind::File)
+    });
+    let file = match (files.next(), files.next(), listing.truncated) {
+        (Some(one), None, false) => Some(join(dir, one)),
+        _ => None,
+    };
+    let what = Explained::DirectoryForFile { dir: dir.to_vec(), file };
+    Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } })
 }
 
 /// **Disk full** (ENOSPC/EDQUOT): the filesystem holding the failing path is full (or the
@@ -423,6 +460,41 @@ mod tests {
 
     fn id(n: u32, name: &str) -> Id {
         Id { id: n, name: Some(name.into()) }
+    }
+
+    #[test]
+    fn eperm_on_an_existing_file_in_a_plain_directory_is_an_attribute() {
+        let root = Root::new();
+        root.file("opt/edge/etc/upstreams.conf", "x\n");
+        root.chmod("opt/edge/etc", 0o755);
+        root.mkdir("tmp", 0o1777);
+        root.file("tmp/lock", "x\n");
+        let rename = r#""/opt/edge/etc/upstreams.conf.new", "/opt/edge/etc/upstreams.conf""#;
+        let g = Failure::path_example("/opt/edge/etc/upstreams.conf", "EPERM");
+        let unknown = Credentials::default();
+        let e = explained(&g, &at("EPERM", "rename", rename, unknown.clone()), &root.disk()).unwrap();
+        let want =
+            Explained::Attribute { path: b"/opt/edge/etc/upstreams.conf".to_vec(), dir: b"/opt/edge/etc".to_vec() };
+        assert_eq!(e.what, want);
+        assert_eq!(e.source, Source { trace: false, disk: Some(Place::Root), host: false });
+        // as root too: an attribute refuses root
+        assert!(explained(&g, &at("EPERM", "rename", rename, creds(0, 0, &[])), &root.disk())
+            .is_some_and(|e| matches!(e.what, Explained::Attribute { .. })));
+        // EACCES is the mode bits; in a sticky directory EPERM is ownership; chmod's EPERM is
+        // ownership; a missing file has no attribute
+        assert!(!matches!(
+            explained(&g, &at("EACCES", "rename", rename, unknown.clone()), &root.disk()).map(|e| e.what),
+            Some(Explained::Attribute { .. })
+        ));
+        let sticky = Failure::path_example("/tmp/lock", "EPERM");
+        let none = |g: &Failure, call: &str| {
+            !matches!(
+                explained(g, &at("EPERM", call, r#""/x""#, unknown.clone()), &root.disk()).map(|e| e.what),
+                Some(Explained::Attribute { .. })
+            )
+        };
+        assert!(none(&sticky, "unlink") && none(&g, "chmod"));
+        assert!(none(&Failure::path_example("/opt/edge/etc/gone", "EPERM"), "unlink"));
     }
 
     #[test]

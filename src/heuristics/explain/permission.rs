@@ -209,6 +209,9 @@ pub(super) fn permission(g: &Failure, at: &AtFailure, cx: &Context<'_>) -> Optio
     let named = user.as_ref().is_some_and(|u| u.name.is_some());
     let from_trace = creds.uid.is_some() && !at.ids_from_host;
     let mut source = Source { trace: from_trace, disk: named.then(|| cx.place()), host: at.ids_from_host };
+    if let Some(what) = attribute(path, at, cx) {
+        return Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } });
+    }
     if creds.uid == Some(0) {
         return Some(Explanation { what: Explained::Permission { denied: None, user }, source });
     }
@@ -245,4 +248,29 @@ pub(super) fn permission(g: &Failure, at: &AtFailure, cx: &Context<'_>) -> Optio
         return None;
     }
     Some(Explanation { what: Explained::Permission { denied, user }, source })
+}
+
+/// **An attribute** (EPERM): a call that replaces, removes, links or writes an existing file
+/// is refused with EPERM, not EACCES, when the refusal is not the mode bits': in a sticky
+/// directory by ownership, else by the file's immutable or append-only attribute (which git
+/// and `--root` copies do not keep, so it is named as the likely one, never as read). Said only
+/// when the disk shows the file, a regular file or symlink, in a directory that is not sticky,
+/// and the call is one the attributes refuse (not `chmod`/`chown`-like calls, where EPERM is
+/// ownership).
+fn attribute(path: &[u8], at: &AtFailure, cx: &Context<'_>) -> Option<Explained> {
+    let info = syscalls::info(at.syscall.as_bytes());
+    let writes = info.does.has(Does::OPEN_FD)
+        && (crate::bytes::contains(&at.args, b"O_WRONLY") || crate::bytes::contains(&at.args, b"O_RDWR"));
+    if at.errno != "EPERM" || info.does.has(Does::OWNER_ONLY) || !(info.does.has(Does::ENTRY) || writes) {
+        return None;
+    }
+    let w = walk(path, cx.disk);
+    let n = w.steps.len();
+    if w.end != End::Reached || n < 2 {
+        return None;
+    }
+    let (file, meta) = &w.steps[n - 1];
+    let (dir, dmeta) = &w.steps[n - 2];
+    let sticky = dmeta.mode & 0o1000 != 0;
+    (!sticky && meta.kind != FileKind::Dir).then(|| Explained::Attribute { path: file.clone(), dir: dir.clone() })
 }

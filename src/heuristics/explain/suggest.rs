@@ -16,6 +16,7 @@ const SYSTEM_FILES: &str = "sysctl fs.file-nr fs.file-max";
 /// `usermod -aG docker alice` when the group's bits would allow it; `ss -ltunp 'sport = :8080'`
 /// to see who holds a port the trace does not show bound; `du` over the mount of a full
 /// filesystem for its largest directories (`df` for which mount it is, when not on the live host);
+/// `lsattr` of a file an attribute likely refuses;
 /// for a descriptor limit no file the process read sets (`pointer`), the search of where a
 /// service's is set, and for the system's table, its size.
 pub fn suggested_command(e: &Explanation, pointer: Option<&Reference>) -> Option<TraceText> {
@@ -26,6 +27,7 @@ pub fn suggested_command(e: &Explanation, pointer: Option<&Reference>) -> Option
             _ => WHERE_NOFILE_IS_SET.to_string(),
         },
         Explained::Permission { denied: Some(d), user } => permission(d, user.as_ref())?,
+        Explained::Attribute { path, .. } => format!("lsattr {}", quoted(std::str::from_utf8(path).ok()?)),
         Explained::PortInUse { port, holder: None } => format!("ss -ltunp 'sport = :{port}'"),
         Explained::DiskFull { filesystem: Some(fs), quota: false, .. } => {
             let mount = quoted(std::str::from_utf8(&fs.mount_point).ok()?);

@@ -8,6 +8,16 @@ pub(crate) fn explanation(e: &Explanation) -> String {
     let lossy = |b: &[u8]| shown(b).to_string();
     match &e.what {
         Explained::Permission { denied, user } => permission(denied.as_ref(), user.as_ref()),
+        Explained::DirectoryForFile { dir, file } => match file {
+            Some(f) => format!("{} is a directory, read as a file; the file in it is {}", lossy(dir), lossy(f)),
+            None => format!("{} is a directory, read as a file", lossy(dir)),
+        },
+        Explained::Attribute { path, dir } => format!(
+            "EPERM, not EACCES: mode bits do not refuse this, and {} is not sticky; an attribute of {} \
+             (immutable or append-only, shown by lsattr) is the likely refusal",
+            lossy(dir),
+            lossy(path)
+        ),
         Explained::DiskFull { path, quota, filesystem } => {
             let what = if *quota { "disk quota exceeded" } else { "disk full" };
             let mut s = match path {
@@ -133,6 +143,14 @@ pub(crate) fn relink(e: &Explanation) -> Option<(TraceText, TraceText)> {
 pub(crate) fn relink_line(e: &Explanation) -> Option<String> {
     let (link, new) = relink(e)?;
     Some(format!("point {link} at {new}: ln -sfn {new} {link}"))
+}
+
+/// The fix a directory read as a file points at, when no file the process read names it:
+/// `/srv/app/config → /srv/app/config/settings.json, the file in it; no file the process read
+/// names it`.
+pub(crate) fn file_instead_line(e: &Explanation) -> Option<String> {
+    let Explained::DirectoryForFile { dir, file: Some(f) } = &e.what else { return None };
+    Some(format!("{} → {}, the file in it; no file the process read names it", shown(dir), shown(f)))
 }
 
 /// `chown www-data /srv/app/uploads  (a suggestion: not run)`.

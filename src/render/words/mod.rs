@@ -67,6 +67,7 @@ pub(crate) fn reason(why: &Why) -> String {
             count(*failures, "failure", "failures")
         ),
         Why::DanglingLink => "a symlink whose target is gone (on disk)".into(),
+        Why::ActedOnDescriptor => "failed reading or writing a file the program had opened".into(),
         Why::AfterExec { failures } => {
             format!("{} followed in the same process after the exec failed", count(*failures, "failure", "failures"))
         }

@@ -147,9 +147,47 @@ pub(crate) fn confidence(c: Confidence) -> &'static str {
     }
 }
 
-/// A crash that no failure explains.
+/// A crash that no failure explains; a kill another process sent, with its sender and what
+/// followed from it: `killed: pid 14015 by SIGTERM from pid 14013 (trace.txt:872); then 1
+/// connection reset, 1 HTTP 5xx response`.
 pub(crate) fn unexplained_crash(c: &crate::report::Crash) -> String {
-    format!("crash: pid {} was killed by {}; no failed call explains it", c.pid, c.signal)
+    let Some(by) = &c.sent_by else {
+        return format!("crash: pid {} was killed by {}; no failed call explains it", c.pid, c.signal);
+    };
+    let pids = match c.also.as_slice() {
+        [] => format!("pid {}", c.pid),
+        more => {
+            let all: Vec<String> = std::iter::once(&c.pid).chain(more).map(ToString::to_string).collect();
+            format!("pids {}", all.join(", "))
+        }
+    };
+    let mut s = format!("killed: {pids} by {} from pid {} ({})", c.signal, by.pid, line_of(&by.at));
+    let mut followed = Vec::new();
+    if c.resets > 0 {
+        followed.push(count_word(c.resets, "connection reset"));
+    }
+    if c.http_5xx > 0 {
+        followed.push(count_word(c.http_5xx, "HTTP 5xx response"));
+    }
+    if !followed.is_empty() {
+        s.push_str(&format!("; then {}", followed.join(", ")));
+    }
+    s
+}
+
+/// What the sender of a kill wrote about it: `pid 812 wrote "child 14015 … terminating"
+/// (trace.txt:876)`.
+pub(crate) fn killer_said(c: &crate::report::Crash) -> Option<String> {
+    let by = c.sent_by.as_ref()?;
+    let said = by.said.as_ref()?;
+    Some(format!("pid {} wrote \"{}\" ({})", by.pid, said.text, line_of(&said.at)))
+}
+
+/// `trace.txt:872`: the trace file by its name (its directory is the user's own), and the line.
+fn line_of(at: &crate::report::At) -> String {
+    let path = at.source.as_bytes();
+    let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
+    format!("{}:{}", shown(name), at.line)
 }
 
 /// The last line of the one-screen report.
@@ -182,7 +220,7 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
     let name = shown(name.strip_prefix(b"unix ").unwrap_or(name));
     let Some(t) = &s.typo else {
         if s.referenced_from.is_none() {
-            return s.explanation.as_ref().and_then(relink_line);
+            return s.explanation.as_ref().and_then(|e| relink_line(e).or_else(|| file_instead_line(e)));
         }
         return s.referenced_from.as_ref().map(|r| match r {
             Reference::File { path, line, found: Found::ErrorText, .. } => {
@@ -274,6 +312,7 @@ pub(crate) fn reason_short(why: &Why) -> Option<String> {
         | Why::NeverResolved
         | Why::RequestSucceeded { .. }
         | Why::ExistenceCheck
+        | Why::ActedOnDescriptor
         | Why::NoTarget
         | Why::AppTree
         | Why::SystemTree
