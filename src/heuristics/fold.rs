@@ -47,6 +47,7 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
     // walked in one pass, without hashing each of its ancestors
     let lengths: HashSet<usize> = by_path.keys().map(|p| p.len()).collect();
     // below a missing directory: the deepest failing ancestor takes it
+    let mut holder: HashMap<usize, usize> = HashMap::default();
     for (_, i, _) in &scored {
         let Some(path) = groups[*i].target.fs_path() else { continue };
         let mut dir = path;
@@ -58,48 +59,46 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
             if let Some(&a) = by_path.get(dir).filter(|&&a| missing(&groups[a])) {
                 folded.entry(a).or_default().below.push(*i);
                 gone.insert(*i);
+                holder.insert(*i, a);
                 break;
             }
         }
     }
-    // one name along a search path: the higher-ranked probe takes the others
-    let mut first_of: HashMap<&[u8], usize> = HashMap::default();
-    for (_, i, _) in &scored {
-        let g = &groups[*i];
-        let Some((_, name)) = g.target.fs_path().and_then(split) else { continue };
-        if gone.contains(i) || !missing(g) {
-            continue;
-        }
-        match first_of.get(name) {
-            Some(&a) if probes_of_one_name(&groups[a], g) => {
-                folded.entry(a).or_default().elsewhere.push(*i);
-                gone.insert(*i);
+    let order = search_order(&scored, groups);
+    // one name along a search path; then one stem tried with several suffixes (`utlis`,
+    // `utlis.js`, `utlis.json`, `utlis.node`; `x.cpython-311.so`, `x.abi3.so`, `x.py`;
+    // `Hires.pmc`, `Hires.pm`), in one directory or along a search path: one lookup
+    let name = |p: &[u8]| -> Option<Vec<u8>> { split(p).map(|(_, n)| n.to_vec()) };
+    let stem = |p: &[u8]| -> Option<Vec<u8>> {
+        let (_, n) = split(p)?;
+        Some(n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec()).filter(|s| !s.is_empty())
+    };
+    for key in [&name as &dyn Fn(&[u8]) -> Option<Vec<u8>>, &stem] {
+        let mut first_of: HashMap<Vec<u8>, usize> = HashMap::default();
+        for &(i, configured) in &order {
+            let g = &groups[i];
+            let Some(k) = g.target.fs_path().and_then(key) else { continue };
+            if !missing(g) {
+                continue;
             }
-            Some(_) => {}
-            None => {
-                first_of.insert(name, *i);
+            // a probe below a missing directory the program was configured with may lead its
+            // search (through the directory), never follow another member
+            let below = configured && holder.contains_key(&i);
+            if gone.contains(&i) && !below {
+                continue;
             }
-        }
-    }
-    // one stem tried with several suffixes (`utlis`, `utlis.js`, `utlis.json`, `utlis.node`;
-    // `x.cpython-311.so`, `x.abi3.so`, `x.py`; `Hires.pmc`, `Hires.pm`), in one directory
-    // or along a search path: one lookup
-    let mut first_of: HashMap<&[u8], usize> = HashMap::default();
-    for (_, i, _) in &scored {
-        let g = &groups[*i];
-        let Some((_, name)) = g.target.fs_path().and_then(split) else { continue };
-        let stem = &name[..name.iter().position(|&c| c == b'.').unwrap_or(name.len())];
-        if gone.contains(i) || !missing(g) || stem.is_empty() {
-            continue;
-        }
-        match first_of.get(stem) {
-            Some(&a) if probes_of_one_name(&groups[a], g) => {
-                folded.entry(a).or_default().elsewhere.push(*i);
-                gone.insert(*i);
-            }
-            Some(_) => {}
-            None => {
-                first_of.insert(stem, *i);
+            match first_of.get(&k) {
+                // a configured directory gone leads only the system's directories after it
+                Some(&a) if !below && configured && holder.contains_key(&a) => {}
+                Some(&a) if !below && probes_of_one_name(&groups[a], g) => {
+                    let into = holder.get(&a).copied().unwrap_or(a);
+                    folded.entry(into).or_default().elsewhere.push(i);
+                    gone.insert(i);
+                }
+                Some(_) => {}
+                None => {
+                    first_of.insert(k, i);
+                }
             }
         }
     }
@@ -349,6 +348,30 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
     out
 }
 
+/// The order in which members of a search may lead it: a member whose name is one edit from
+/// what exists first (the name is what is wrong), then members in directories the program was
+/// configured with (RUNPATH, `LD_LIBRARY_PATH`, `PYTHONPATH`, an include path: not a system
+/// tree) before those in the system's default directories, which every search ends with (the
+/// loader's `/lib` and `/usr/lib`, Python's own library, PATH's `/usr/bin`): the search is
+/// judged on the name its configuration gave. Else the evidence order. Each member with
+/// whether it is in a configured directory.
+fn search_order(scored: &[Scored], groups: &[Failure]) -> Vec<(usize, bool)> {
+    let fallback =
+        |i: usize| groups[i].target.fs_path().and_then(split).is_none_or(|(dir, _)| searched_by_default(dir));
+    let typo = |reasons: &[Reason]| reasons.iter().any(|r| matches!(r.why, Why::Typo { .. }));
+    let mut order: Vec<(bool, bool, usize)> = scored.iter().map(|(_, i, r)| (!typo(r), fallback(*i), *i)).collect();
+    order.sort_by_key(|&(t, f, _)| (t, f));
+    order.into_iter().map(|(_, f, i)| (i, !f)).collect()
+}
+
+/// Directories a search looks in whatever it was configured with: the system trees, and
+/// `/usr/local`'s (the loader's `/usr/local/lib` from ld.so.conf, Perl's `site_perl`, PATH's
+/// `/usr/local/bin`, Python's `dist-packages`).
+fn searched_by_default(dir: &[u8]) -> bool {
+    const LOCAL: &[&[u8]] = &[b"/usr/local/lib", b"/usr/local/share/", b"/usr/local/bin", b"/usr/local/sbin"];
+    is_system_tree(dir) || LOCAL.iter().any(|p| dir.starts_with(p))
+}
+
 /// The deepest directory holding both `a` and `b` (directories themselves).
 fn common_dir(a: &[u8], b: &[u8]) -> Vec<u8> {
     let (a, b) = (a.strip_suffix(b"/").unwrap_or(a), b.strip_suffix(b"/").unwrap_or(b));
@@ -459,5 +482,30 @@ mod tests {
         let (out, folded) = fold(scored(&groups), &groups);
         assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [0, 2], "far apart: another failure");
         assert_eq!(folded[&0].elsewhere, [1]);
+    }
+
+    /// The loader looks for a library in the binary's RUNPATH, then in the system's
+    /// directories: the RUNPATH directory being gone is the search's cause, and the system's
+    /// directories it ends with fold into it, however the scores order them.
+    #[test]
+    fn a_configured_search_directory_gone_leads_the_search() {
+        let mut groups = vec![
+            Failure::path_example("/usr/lib/libpricing.so.3", "ENOENT"),
+            Failure::path_example("/opt/pricer/lib", "ENOENT"),
+            Failure::path_example("/opt/pricer/lib/libpricing.so.3", "ENOENT"),
+            Failure::path_example("/lib/libpricing.so.3", "ENOENT"),
+            Failure::path_example("/srv/other/lib/libpricing.so.3", "ENOENT"),
+        ];
+        for (k, g) in groups.iter_mut().enumerate() {
+            g.first.line = [188, 40, 39, 151, 60][k];
+        }
+        let mut s = scored(&groups);
+        // the last failure before the exit scores highest
+        s.iter_mut().find(|x| x.1 == 0).unwrap().0 += 100;
+        rank::sort(&mut s, &groups);
+        let (out, folded) = fold(s, &groups);
+        assert_eq!(folded[&1].below, [2]);
+        assert_eq!(folded[&1].elsewhere, [0, 3], "the system's directories, not another configured one");
+        assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [1, 4]);
     }
 }

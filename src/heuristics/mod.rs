@@ -86,23 +86,32 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
             typos.insert(i, t);
         }
     }
-    let mut scored: Vec<rank::Scored> = order
-        .iter()
-        .map(|&i| {
-            let (score, reasons) = rank::score(&groups[i], typos.get(&i), explains(i));
-            (score, i, reasons)
-        })
-        .collect();
-    if c.failures_only() {
-        // a success would not have been printed: "never succeeded later" says nothing
-        for (score, _, reasons) in &mut scored {
+    let failures_only = c.failures_only();
+    let score_of = |i: usize, e: Option<&Explains>| {
+        let (mut score, mut reasons) = rank::score(&groups[i], typos.get(&i), e);
+        if failures_only {
+            // a success would not have been printed: "never succeeded later" says nothing
             reasons.retain(|r| r.why != rank::Why::NeverResolved);
-            *score = reasons.iter().map(|r| r.points).sum();
+            score = reasons.iter().map(|r| r.points).sum();
         }
-    }
-    // the member of a search with the best evidence takes the others (and what they explain)
+        (score, i, reasons)
+    };
+    let mut scored: Vec<rank::Scored> = order.iter().map(|&i| score_of(i, explains(i))).collect();
+    // the member of a search that leads it takes the others (and what they explain)
     rank::sort(&mut scored, groups);
-    let (scored, mut folded) = fold::fold(scored, groups);
+    let (mut scored, mut folded) = fold::fold(scored, groups);
+    for (score, i, reasons) in &mut scored {
+        let Some(f) = folded.get(i).filter(|f| !f.elsewhere.is_empty()) else { continue };
+        let mut e = explains(*i).cloned().unwrap_or_default();
+        f.elsewhere.iter().filter_map(|&m| explains(m)).for_each(|m| e.merge(m));
+        let below: Vec<rank::Reason> =
+            reasons.drain(..).filter(|r| matches!(r.why, rank::Why::PathsBelow { .. })).collect();
+        let (new, _, mut again) = score_of(*i, Some(&e));
+        *score = new + below.iter().map(|r| r.points).sum::<i32>();
+        again.extend(below);
+        *reasons = again;
+    }
+    rank::sort(&mut scored, groups);
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let mut search = fix_pointer::SearchBudget::default();
