@@ -166,15 +166,23 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     }
     // symptoms first: a suspect explains what was folded into it too; stable, so equal keys
     // keep the evidence order
-    let mut by_tier: Vec<(Ranked, Explains, u8)> =
-        fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups)
-            .into_iter()
-            .map(|r| {
-                let e = merged_explains(&r, &blamed.by_group);
-                let tier = rank::tier(&groups[r.group], Some(&e));
-                (r, e, tier)
-            })
-            .collect();
+    let mut suspects = fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups);
+    for r in suspects.iter_mut().filter(|r| r.typo.is_none() && r.explanation.is_none() && !r.folded.below.is_empty()) {
+        let g = &groups[r.group];
+        let Some(dir) = r.path.as_deref().or_else(|| g.target.fs_path()).filter(|_| g.main_errno() == "ENOENT") else {
+            continue;
+        };
+        let below: Vec<&[u8]> = r.folded.below.iter().filter_map(|&c| groups[c].target.fs_path()).collect();
+        r.explanation = explain::moved(dir, &below, !r.folded.elsewhere.is_empty(), &cx);
+    }
+    let mut by_tier: Vec<(Ranked, Explains, u8)> = suspects
+        .into_iter()
+        .map(|r| {
+            let e = merged_explains(&r, &blamed.by_group);
+            let tier = rank::tier(&groups[r.group], Some(&e));
+            (r, e, tier)
+        })
+        .collect();
     by_tier.sort_by_key(|(r, _, tier)| (std::cmp::Reverse(*tier), std::cmp::Reverse(r.score)));
     let ranked: Vec<(i32, u8)> = by_tier.iter().map(|(r, _, tier)| (r.score, *tier)).collect();
     let independent = independent(&by_tier.iter().map(|(_, e, tier)| (e, *tier)).collect::<Vec<_>>());

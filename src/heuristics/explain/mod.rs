@@ -20,11 +20,13 @@ use crate::syscalls::{self, Does};
 use crate::text::TraceText;
 
 mod permission;
+mod place;
 mod program;
 mod suggest;
 
 pub(in crate::heuristics) use permission::allows;
 use permission::*;
+pub(crate) use place::moved;
 use program::*;
 pub use suggest::suggested_command;
 
@@ -140,6 +142,10 @@ pub enum Explained {
     /// target's directory (`more`: how many others), `suggested` the newest of them that holds
     /// the rest of the failing path (what the link may point at instead).
     DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize, suggested: Option<Vec<u8>> },
+    /// ENOENT below a missing directory `dir`: its sibling `sibling` holds what was looked for
+    /// below it (`names`, the first of them; `more`: how many others), `suggested` the path
+    /// to use instead.
+    Moved { dir: Vec<u8>, sibling: Vec<u8>, names: Vec<Vec<u8>>, more: usize, suggested: Vec<u8> },
 }
 
 impl Explained {
@@ -154,6 +160,7 @@ impl Explained {
             Explained::SocketFileExists { .. } => "socket_file_exists",
             Explained::BadInterpreter { .. } => "bad_interpreter",
             Explained::DanglingLink { .. } => "dangling_symlink",
+            Explained::Moved { .. } => "moved",
         }
     }
 }

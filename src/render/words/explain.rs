@@ -73,6 +73,11 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 }
             }
         }
+        Explained::Moved { dir, sibling, names, more, .. } => {
+            let names: Vec<String> = names.iter().map(|n| lossy(n)).collect();
+            let others = if *more > 0 { format!(" and {more} more") } else { String::new() };
+            format!("{} does not exist; {} holds {}{others}", lossy(dir), lossy(sibling), names.join(", "))
+        }
         Explained::DanglingLink { link, target, siblings, more, .. } => {
             let link = lossy(link);
             let target = lossy(target);
