@@ -369,7 +369,9 @@ fn search_order(scored: &[Scored], groups: &[Failure]) -> Vec<(usize, bool)> {
 /// `/usr/local/bin`, Python's `dist-packages`).
 fn searched_by_default(dir: &[u8]) -> bool {
     const LOCAL: &[&[u8]] = &[b"/usr/local/lib", b"/usr/local/share/", b"/usr/local/bin", b"/usr/local/sbin"];
-    is_system_tree(dir) || LOCAL.iter().any(|p| dir.starts_with(p))
+    // the trees are prefixes of paths below them (`/usr/bin/`)
+    let dir = [dir, b"/"].concat();
+    is_system_tree(&dir) || LOCAL.iter().any(|p| dir.starts_with(p))
 }
 
 /// The deepest directory holding both `a` and `b` (directories themselves).

@@ -17,6 +17,7 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::{Disk, Usage};
+use crate::errno::ErrnoClass;
 use crate::event::Pid;
 use blame::Explains;
 use explain::Explanation;
@@ -174,6 +175,25 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
         };
         let below: Vec<&[u8]> = r.folded.below.iter().filter_map(|&c| groups[c].target.fs_path()).collect();
         r.explanation = explain::moved(dir, &below, !r.folded.elsewhere.is_empty(), &cx);
+    }
+    // a directory a fold made the suspect: the line naming it (or a path below it); a
+    // dangling link was named rightly (see `fold::into_links`)
+    let dangling =
+        |r: &Ranked| r.explanation.as_ref().is_some_and(|e| matches!(e.what, explain::Explained::DanglingLink { .. }));
+    for r in suspects
+        .iter_mut()
+        .take(FIX_POINTERS)
+        .filter(|r| r.referenced_from.is_none() && !r.folded.below.is_empty() && !dangling(r))
+    {
+        let g = &groups[r.group];
+        let Some(dir) = r.path.as_deref().or_else(|| g.target.fs_path()).filter(|_| g.class() == ErrnoClass::Missing)
+        else {
+            continue;
+        };
+        let below: Vec<&[u8]> = r.folded.below.iter().filter_map(|&c| groups[c].target.fs_path()).collect();
+        let read = fix_pointer::Read { opened: c.evidence.opened_before(r.group), reader: c.evidence.reader(r.group) };
+        let argv = c.evidence.argv_before(r.group);
+        r.referenced_from = fix_pointer::locate_directory(dir, &below, read, argv, &configs, disk, &mut search);
     }
     let mut by_tier: Vec<(Ranked, Explains, u8)> = suspects
         .into_iter()

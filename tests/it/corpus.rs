@@ -24,7 +24,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("apache-symlink-loop", "fix pointer"),
     ("bind-old-ip", "fix pointer"),
     ("c-logfile-is-dir", "typo"),
-    ("c-runpath-lib", "suspect 1"),
     ("c-runpath-lib", "fix pointer"),
     ("cron-env-python", "typo"),
     ("cron-env-python", "fix pointer"),
@@ -176,4 +175,49 @@ fn a_trace_of_failed_calls_only_says_so_and_claims_no_never_succeeded() {
     // a full trace of the same kind of program is not taken for one
     let seed = crate::harness::fixtures().join("incidents/seed/trace.txt");
     assert_eq!(report(&["--no-disk", seed.to_str().expect("utf-8")])["summary"]["failures_only"], false);
+}
+
+/// The report of incident `name` with its root, as JSON and as text.
+fn with_root(name: &str) -> (serde_json::Value, String) {
+    let dir = crate::harness::fixtures().join("incidents").join(name);
+    let (root, trace) = (dir.join("root"), dir.join("trace.txt"));
+    let args = ["--root", root.to_str().expect("utf-8"), trace.to_str().expect("utf-8")];
+    let text = String::from_utf8_lossy(&crate::harness::run(&args).stdout).into_owned();
+    (report(&args), text)
+}
+
+/// The loader searched the binary's RUNPATH (gone) and then the system's directories: the
+/// search is judged on the configured directory, which a sibling replaced.
+#[test]
+fn a_search_is_judged_on_its_configured_directory() {
+    let (r, text) = with_root("c-runpath-lib");
+    let s = &r["suspects"][0];
+    assert_eq!(s["path"], "/opt/pricer/lib");
+    assert_eq!(s["paths_below"], serde_json::json!(["/opt/pricer/lib/libpricing.so.3"]));
+    assert_eq!(s["also_looked_in"], serde_json::json!(["/usr/lib/libpricing.so.3", "/lib/libpricing.so.3"]));
+    assert_eq!(s["suggestion"], "/opt/pricer/lib64/libpricing.so.3");
+    assert_eq!(s["explanation"]["kind"], "moved");
+    assert_eq!(r["suspects"].as_array().map(Vec::len), Some(1), "the system directories' probes are in it");
+    let want = [
+        " 1. /opt/pricer/lib  ENOENT ×1  newfstatat  pid 16197",
+        "    explain: /opt/pricer/lib does not exist; /opt/pricer/lib64 holds libpricing.so.3 (from disk)",
+        "    why: the process then exited with status 127; 1 path below it failed",
+        "    also looked for in 2 other directories: /usr/lib, /lib",
+    ];
+    assert!(text.contains(&want.join("\n")), "{text}");
+}
+
+/// A directory missing below which requests failed is pointed at where the configuration
+/// names it, and its sibling holding what was asked for is suggested.
+#[test]
+fn a_folded_missing_directory_has_its_fix_pointer() {
+    let (r, text) = with_root("node-cart-two-faults");
+    let s =
+        r["suspects"].as_array().and_then(|a| a.iter().find(|s| s["path"] == "/srv/shop-api/build")).expect("build");
+    assert_eq!(
+        s["referenced_from"],
+        serde_json::json!({"path": "/srv/shop-api/config.json", "line": 4, "found_by": "trace", "names": "/srv/shop-api/build"})
+    );
+    assert_eq!(s["suggestion"], "/srv/shop-api/dist");
+    assert!(text.contains("    fix: /srv/shop-api/config.json:4 names /srv/shop-api/build"), "{text}");
 }
