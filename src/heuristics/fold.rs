@@ -297,17 +297,26 @@ pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure], disk: 
 }
 
 /// Suspects that their filesystem refused alike (read-only, full, over quota: `EROFS`, `ENOSPC`,
-/// `EDQUOT`) in several directories below one directory are one suspect about that directory:
-/// a filesystem is full or read-only as a whole, not directory by directory (nginx's body
-/// buffers in `client_body_temp/2/00`, `3/00`, ...). Not above a directory of two components
+/// `EDQUOT`) are one suspect about the place the filesystem is mounted at, when a mount table
+/// shows it (see [`Disk::mount`]; not `/`, which holds everything): a filesystem is full or
+/// read-only as a whole, not directory by directory. Without a mount table, those in several
+/// directories below one directory are one suspect about that directory (nginx's body buffers
+/// in `client_body_temp/2/00`, `3/00`, ...), not above a directory of two components
 /// (`/srv/app`): `/var` or `/` may hold several filesystems.
-pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure], disk: &dyn Disk) -> Vec<Ranked> {
     let errno = |r: &Ranked| Some(groups[r.group].main_errno()).filter(|e| matches!(*e, "EROFS" | "ENOSPC" | "EDQUOT"));
     let place = |r: &Ranked| -> Option<Vec<u8>> {
         r.path.clone().or_else(|| Some(split(groups[r.group].target.fs_path()?)?.0.to_vec()))
     };
+    let mounted: Vec<Option<Vec<u8>>> = suspects
+        .iter()
+        .map(|r| {
+            let path = groups[r.group].target.fs_path().filter(|_| errno(r).is_some())?;
+            disk.mount(path).map(|m| m.mount_point).filter(|m| m.as_slice() != b"/")
+        })
+        .collect();
     let mut common: HashMap<String, (Vec<u8>, usize)> = HashMap::default();
-    for r in &suspects {
+    for (r, _) in suspects.iter().zip(&mounted).filter(|(_, m)| m.is_none()) {
         if let (Some(e), Some(p)) = (errno(r), place(r)) {
             let c = common.entry(e.to_string()).or_insert_with(|| (p.clone(), 0));
             c.0 = common_dir(&c.0, &p);
@@ -316,13 +325,18 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
     }
     common.retain(|_, (dir, n)| *n >= 2 && dir.split(|&c| c == b'/').filter(|s| !s.is_empty()).count() >= 2);
     let mut out: Vec<Ranked> = Vec::with_capacity(suspects.len());
-    let mut head: HashMap<String, usize> = HashMap::default();
-    for mut r in suspects {
-        let Some((e, dir)) = errno(&r).and_then(|e| Some((e.to_string(), common.get(e)?.0.clone()))) else {
+    let mut head: HashMap<(String, Vec<u8>), usize> = HashMap::default();
+    for (mut r, mount) in suspects.into_iter().zip(mounted) {
+        let dir = match (errno(&r), mount) {
+            (Some(e), Some(m)) => Some((e.to_string(), m)),
+            (Some(e), None) => common.get(e).map(|c| (e.to_string(), c.0.clone())),
+            (None, _) => None,
+        };
+        let Some(key) = dir else {
             out.push(r);
             continue;
         };
-        match head.get(&e) {
+        match head.get(&key) {
             Some(&k) => {
                 let to = &mut out[k].folded;
                 if r.path.is_none() {
@@ -332,7 +346,8 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
                 to.elsewhere.append(&mut r.folded.elsewhere);
             }
             None => {
-                head.insert(e, out.len());
+                let dir = key.1.clone();
+                head.insert(key, out.len());
                 if r.path.is_none() {
                     r.folded.below.insert(0, r.group);
                     keep_if_place_above(&mut r.referenced_from, &dir);

@@ -167,7 +167,7 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     }
     // symptoms first: a suspect explains what was folded into it too; stable, so equal keys
     // keep the evidence order
-    let mut suspects = fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups);
+    let mut suspects = fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups, disk);
     for r in suspects.iter_mut().filter(|r| r.typo.is_none() && r.explanation.is_none() && !r.folded.below.is_empty()) {
         let g = &groups[r.group];
         let Some(dir) = r.path.as_deref().or_else(|| g.target.fs_path()).filter(|_| g.main_errno() == "ENOENT") else {

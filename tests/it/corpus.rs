@@ -43,7 +43,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("nginx-upload-dir-and-api-port", "typo"),
     ("nginx-upstream-down", "fix pointer"),
     ("node-eaddrinuse", "fix pointer"),
-    ("node-uploads-erofs", "suspect 1"),
     ("perl-logfile-eisdir", "typo"),
     ("php-audit-log-enospc", "fix pointer"),
     ("php-cache-erofs", "fix pointer"),
@@ -220,4 +219,31 @@ fn a_folded_missing_directory_has_its_fix_pointer() {
     );
     assert_eq!(s["suggestion"], "/srv/shop-api/dist");
     assert!(text.contains("    fix: /srv/shop-api/config.json:4 names /srv/shop-api/build"), "{text}");
+}
+
+/// Writes refused by a read-only filesystem name the mount point, from the mount table the
+/// capture saved under the root; without one, the deepest directory the failures share, and
+/// no claim about a mount.
+#[test]
+fn a_read_only_filesystem_is_named_by_its_mount_point_from_the_mount_table() {
+    let (r, text) = with_root("node-uploads-erofs");
+    let s = &r["suspects"][0];
+    assert_eq!(s["path"], "/srv/media-api/uploads");
+    assert_eq!(s["paths_below"].as_array().map(Vec::len), Some(3));
+    assert_eq!(s["explanation"]["kind"], "read_only");
+    let table = crate::harness::fixtures().join("incidents/node-uploads-erofs/root/proc/self/mountinfo");
+    let said = format!("/srv/media-api/uploads is mounted read-only (tmpfs media-uploads, from {})", table.display());
+    assert_eq!(s["explanation"]["text"], said.as_str());
+    assert!(text.contains(" 1. /srv/media-api/uploads  EROFS ×1  openat  pid 9096"), "{text}");
+    // the same root without its mount table
+    let copy = tempfile::tempdir().expect("tempdir");
+    let dir = crate::harness::fixtures().join("incidents/node-uploads-erofs");
+    let cp = std::process::Command::new("cp")
+        .args(["-a", dir.join("root/srv").to_str().expect("utf-8"), copy.path().to_str().expect("utf-8")])
+        .status()
+        .expect("cp");
+    assert!(cp.success());
+    let r = report(&["--root", copy.path().to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+    assert_eq!(r["suspects"][0]["path"], "/srv/media-api/uploads/2026/12");
+    assert_eq!(r["suspects"][0]["explanation"], serde_json::Value::Null);
 }

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::process::{Credentials, HostNoFile, NoFile};
-use crate::disk::{Disk, FileKind, Filesystem, Meta};
+use crate::disk::{Disk, FileKind, Filesystem, Meta, Mount};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
 use crate::syscalls::{self, Does};
@@ -27,6 +27,7 @@ mod suggest;
 pub(in crate::heuristics) use permission::allows;
 use permission::*;
 pub(crate) use place::moved;
+use place::read_only;
 use program::*;
 pub use suggest::suggested_command;
 
@@ -142,6 +143,8 @@ pub enum Explained {
     /// target's directory (`more`: how many others), `suggested` the newest of them that holds
     /// the rest of the failing path (what the link may point at instead).
     DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize, suggested: Option<Vec<u8>> },
+    /// EROFS: the mount holding the path is read-only, as a mount table says (`mount.table`).
+    ReadOnly { mount: Mount },
     /// ENOENT below a missing directory `dir`: its sibling `sibling` holds what was looked for
     /// below it (`names`, the first of them; `more`: how many others), `suggested` the path
     /// to use instead.
@@ -161,6 +164,7 @@ impl Explained {
             Explained::BadInterpreter { .. } => "bad_interpreter",
             Explained::DanglingLink { .. } => "dangling_symlink",
             Explained::Moved { .. } => "moved",
+            Explained::ReadOnly { .. } => "read_only",
         }
     }
 }
@@ -222,6 +226,7 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
     match errno {
         "EACCES" | "EPERM" => permission(g, at?, cx),
         "ENOSPC" | "EDQUOT" => disk_full(g, errno, cx),
+        "EROFS" => read_only(g, cx),
         "EMFILE" | "ENFILE" => descriptors(errno, at?),
         "EADDRINUSE" => address_in_use(g, at),
         "ENOENT" => interpreter(g, &cx.evidence.known, cx).or_else(|| dangling_link(g, cx)),

@@ -1,5 +1,5 @@
 //! Place explanations: a missing directory whose contents a sibling holds now (moved by a
-//! release or a package), and the read-only filesystem a write was refused by.
+//! release or a package), and the read-only mount a write was refused by.
 
 use super::*;
 
@@ -48,4 +48,13 @@ pub(crate) fn moved(dir: &[u8], below: &[&[u8]], search: bool, cx: &Context<'_>)
         suggested,
     };
     Some(Explanation { what, source: Source { trace: false, disk: Some(cx.place()), host: false } })
+}
+
+/// **Read-only filesystem** (EROFS): the mount holding the path, when a mount table (the live
+/// host's, or the one a capture saved under the root) shows it read-only; without one, or
+/// when it shows the mount writable (remounted since), nothing is said.
+pub(super) fn read_only(g: &Failure, cx: &Context<'_>) -> Option<Explanation> {
+    let mount = cx.disk.mount(g.target.fs_path()?).filter(|m| m.read_only)?;
+    let what = Explained::ReadOnly { mount };
+    Some(Explanation { what, source: Source { trace: true, disk: Some(cx.place()), host: false } })
 }

@@ -73,6 +73,13 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 }
             }
         }
+        Explained::ReadOnly { mount } => format!(
+            "{} is mounted read-only ({} {}, from {})",
+            lossy(&mount.mount_point),
+            lossy(&mount.fstype),
+            lossy(&mount.source),
+            lossy(&mount.table)
+        ),
         Explained::Moved { dir, sibling, names, more, .. } => {
             let names: Vec<String> = names.iter().map(|n| lossy(n)).collect();
             let others = if *more > 0 { format!(" and {more} more") } else { String::new() };
