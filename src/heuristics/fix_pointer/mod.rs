@@ -193,7 +193,7 @@ fn in_configuration(
     configs: &[configured::Configuration],
 ) -> Option<Reference> {
     configs.iter().find_map(|c| {
-        let (k, path, line) = c.find(&needles).filter(|(_, p, _)| Some(*p) != wrong)?;
+        let (k, path, line) = c.find(needles).filter(|(_, p, _)| Some(*p) != wrong)?;
         let found = Found::Configuration { pid: c.pid, file: TraceText::from(c.main.as_slice()) };
         Some(Reference::File { path: path.into(), line, found, place: needles[k].place() })
     })
