@@ -186,6 +186,8 @@ pub struct RootDisk {
     root: Option<Root>,
     /// The root as given (`--root DIR`), to say where a file of it came from.
     path: std::path::PathBuf,
+    /// The mount table and where it came from, read the first time a mount is asked for.
+    mounts: std::cell::OnceCell<Option<(Vec<u8>, Vec<u8>)>>,
     live_host: bool,
     cache: RefCell<HashMap<Vec<u8>, Option<Rc<Listing>>>>,
     spent: std::cell::Cell<Spent>,
@@ -197,6 +199,7 @@ impl RootDisk {
         RootDisk {
             root: Root::open(root),
             path: root.to_path_buf(),
+            mounts: std::cell::OnceCell::new(),
             live_host,
             cache: RefCell::new(HashMap::new()),
             spent: Default::default(),
@@ -398,13 +401,18 @@ impl Disk for RootDisk {
     fn mount(&self, path: &[u8]) -> Option<Mount> {
         // the live host's /proc/self is straceback's, which is in the traced host's namespace
         // when live; a copy's is the file a capture saved
-        let (info, table) = if self.live_host {
-            (std::fs::read("/proc/self/mountinfo").ok()?, MOUNTINFO.to_vec())
-        } else {
-            let table = [self.path.as_os_str().as_encoded_bytes(), MOUNTINFO].concat();
-            (self.read_regular(MOUNTINFO, MAX_MOUNTINFO)?, table)
-        };
-        mount_of(&info, path).map(|m| Mount { table, ..m })
+        let (info, table) = self
+            .mounts
+            .get_or_init(|| {
+                if self.live_host {
+                    Some((std::fs::read("/proc/self/mountinfo").ok()?, MOUNTINFO.to_vec()))
+                } else {
+                    let table = [self.path.as_os_str().as_encoded_bytes(), MOUNTINFO].concat();
+                    Some((self.read_regular(MOUNTINFO, MAX_MOUNTINFO)?, table))
+                }
+            })
+            .as_ref()?;
+        mount_of(info, path).map(|m| Mount { table: table.clone(), ..m })
     }
 }
 

@@ -12,7 +12,7 @@ use super::fix_pointer::Reference;
 use super::rank::{Reason, Scored, Why, WEIGHTS};
 use super::Ranked;
 use crate::analysis::group::Failure;
-use crate::disk::Disk;
+use crate::disk::{Disk, FileKind};
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::path::{is_system_tree, split};
@@ -312,6 +312,12 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure], disk: 
         .iter()
         .map(|r| {
             let path = groups[r.group].target.fs_path().filter(|_| errno(r).is_some())?;
+            // a device (`/dev/full`) or a kernel file refuses on its own, not its filesystem
+            let kernel = [&b"/dev/"[..], b"/proc/", b"/sys/"].iter().any(|p| path.starts_with(p));
+            let file = |k: FileKind| matches!(k, FileKind::File | FileKind::Dir | FileKind::Symlink);
+            if kernel || disk.lstat(path).is_some_and(|m| !file(m.kind)) {
+                return None;
+            }
             disk.mount(path).map(|m| m.mount_point).filter(|m| m.as_slice() != b"/")
         })
         .collect();
@@ -524,5 +530,30 @@ mod tests {
         assert_eq!(folded[&1].below, [2]);
         assert_eq!(folded[&1].elsewhere, [0, 3], "the system's directories, not another configured one");
         assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [1, 4]);
+    }
+
+    /// PHP's include_path `.:/usr/share/php`: the application's directory leads the search
+    /// even when the system directory's probe came last before the error (and scored more);
+    /// a name one edit from what exists leads whatever its directory.
+    #[test]
+    fn the_configured_directory_leads_unless_another_member_is_a_typo() {
+        let groups = vec![
+            Failure::path_example("/usr/share/php/lib/x.php", "ENOENT"),
+            Failure::path_example("/var/www/html/lib/x.php", "ENOENT"),
+        ];
+        let mut s = scored(&groups);
+        s.iter_mut().find(|x| x.1 == 0).unwrap().0 += 100;
+        rank::sort(&mut s, &groups);
+        let (out, folded) = fold(s.clone(), &groups);
+        assert_eq!((out.len(), folded[&1].elsewhere.as_slice()), (1, &[0][..]));
+        let typo = Why::Typo {
+            kind: crate::heuristics::typo::TypoKind::Edit,
+            suggestion: b"/usr/share/php/lib/y.php".to_vec(),
+            evidence: crate::heuristics::typo::Evidence::Disk,
+            distance: 1,
+        };
+        s.iter_mut().find(|x| x.1 == 0).unwrap().2.push(Reason { why: typo, points: 40 });
+        let (_, folded) = fold(s, &groups);
+        assert_eq!(folded[&0].elsewhere, [1]);
     }
 }

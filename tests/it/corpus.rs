@@ -199,6 +199,7 @@ fn a_search_is_judged_on_its_configured_directory() {
     assert_eq!(r["suspects"].as_array().map(Vec::len), Some(1), "the system directories' probes are in it");
     let want = [
         " 1. /opt/pricer/lib  ENOENT ×1  newfstatat  pid 16197",
+        "    fix: /opt/pricer/lib → /opt/pricer/lib64/libpricing.so.3 exists (on disk); no file the process read names it",
         "    explain: /opt/pricer/lib does not exist; /opt/pricer/lib64 holds libpricing.so.3 (from disk)",
         "    why: the process then exited with status 127; 1 path below it failed",
         "    also looked for in 2 other directories: /usr/lib, /lib",

@@ -116,6 +116,13 @@ pub(crate) fn relink(e: &Explanation) -> Option<(TraceText, TraceText)> {
     Some((link.as_slice().into(), new.into()))
 }
 
+/// `/opt/pricer/lib → /opt/pricer/lib64/libpricing.so.3 exists (on disk); no file the process
+/// read names it`: what a missing directory's sibling holds, when no line names the directory.
+pub(crate) fn moved_line(e: &Explanation) -> Option<String> {
+    let Explained::Moved { dir, suggested, .. } = &e.what else { return None };
+    Some(format!("{} → {} exists (on disk); no file the process read names it", shown(dir), shown(suggested)))
+}
+
 /// `point /srv/app/current at releases/20261201-1: ln -sfn releases/20261201-1 /srv/app/current`.
 pub(crate) fn relink_line(e: &Explanation) -> Option<String> {
     let (link, new) = relink(e)?;
