@@ -98,6 +98,25 @@ pub struct Filesystem {
     pub total: u64,
 }
 
+/// The mount holding a path, as a mount table (`/proc/self/mountinfo`) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub mount_point: Vec<u8>,
+    /// Mounted read-only: the mount's own options or its filesystem's say `ro`.
+    pub read_only: bool,
+    pub fstype: Vec<u8>,
+    /// What is mounted (a device, or a name for a virtual filesystem).
+    pub source: Vec<u8>,
+    /// The mount table it came from: the live host's `/proc/self/mountinfo`, or the one saved
+    /// under `--root DIR` (`DIR/proc/self/mountinfo`), as a path of this machine.
+    pub table: Vec<u8>,
+}
+
+/// The mount table, where a capture saves it under a root.
+const MOUNTINFO: &[u8] = b"/proc/self/mountinfo";
+/// Bytes of a mount table read at most.
+const MAX_MOUNTINFO: usize = 1 << 20;
+
 pub trait Disk {
     /// The entries of directory `dir` (absolute, as the traced process saw it), or `None` when
     /// it does not exist or cannot be read.
@@ -124,6 +143,11 @@ pub trait Disk {
     /// What fills the filesystem mounted at `mount`: a walk within `allowance` (see
     /// `usage`).
     fn usage(&self, mount: &[u8], allowance: Allowance) -> Option<Usage>;
+    /// The mount holding `path`: from the live host's mount table, or from the one a capture
+    /// saved in the root (`proc/self/mountinfo`); `None` when there is none.
+    fn mount(&self, _path: &[u8]) -> Option<Mount> {
+        None
+    }
 }
 
 /// `--no-disk`: nothing is ever looked at.
@@ -160,6 +184,10 @@ impl Disk for NoDisk {
 pub struct RootDisk {
     /// `None` when the root could not be opened: then nothing exists.
     root: Option<Root>,
+    /// The root as given (`--root DIR`), to say where a file of it came from.
+    path: std::path::PathBuf,
+    /// The mount table and where it came from, read the first time a mount is asked for.
+    mounts: std::cell::OnceCell<Option<(Vec<u8>, Vec<u8>)>>,
     live_host: bool,
     cache: RefCell<HashMap<Vec<u8>, Option<Rc<Listing>>>>,
     spent: std::cell::Cell<Spent>,
@@ -168,7 +196,14 @@ pub struct RootDisk {
 impl RootDisk {
     pub fn new(root: &Path) -> Self {
         let live_host = root.canonicalize().is_ok_and(|r| r == Path::new("/"));
-        RootDisk { root: Root::open(root), live_host, cache: RefCell::new(HashMap::new()), spent: Default::default() }
+        RootDisk {
+            root: Root::open(root),
+            path: root.to_path_buf(),
+            mounts: std::cell::OnceCell::new(),
+            live_host,
+            cache: RefCell::new(HashMap::new()),
+            spent: Default::default(),
+        }
     }
 
     /// What the reads spent so far (of [`READ_FILES`], [`READ_BYTES`], [`READ_TIME`]).
@@ -362,6 +397,23 @@ impl Disk for RootDisk {
     fn usage(&self, mount: &[u8], allowance: Allowance) -> Option<Usage> {
         usage::walk(self.root.as_ref()?, mount, allowance, std::time::SystemTime::now())
     }
+
+    fn mount(&self, path: &[u8]) -> Option<Mount> {
+        // the live host's /proc/self is straceback's, which is in the traced host's namespace
+        // when live; a copy's is the file a capture saved
+        let (info, table) = self
+            .mounts
+            .get_or_init(|| {
+                if self.live_host {
+                    Some((std::fs::read("/proc/self/mountinfo").ok()?, MOUNTINFO.to_vec()))
+                } else {
+                    let table = [self.path.as_os_str().as_encoded_bytes(), MOUNTINFO].concat();
+                    Some((self.read_regular(MOUNTINFO, MAX_MOUNTINFO)?, table))
+                }
+            })
+            .as_ref()?;
+        mount_of(info, path).map(|m| Mount { table: table.clone(), ..m })
+    }
 }
 
 /// What a status says, as [`Meta`].
@@ -380,11 +432,29 @@ fn meta_of(m: &Stat) -> Meta {
 /// The mount point of `/proc/self/mountinfo` (`mountinfo`) holding `path`: the longest one
 /// that is `path` or a directory above it.
 fn mount_point_of(mountinfo: &[u8], path: &[u8]) -> Option<Vec<u8>> {
-    mountinfo
-        .split(|&c| c == b'\n')
-        .filter_map(|line| line.split(|&c| c == b' ').nth(4).map(unescape_octal))
-        .filter(|m| m == b"/" || (path.starts_with(m) && (path.len() == m.len() || path[m.len()] == b'/')))
-        .max_by_key(Vec::len)
+    mount_of(mountinfo, path).map(|m| m.mount_point)
+}
+
+/// The mount of `mountinfo` holding `path` (the last of the longest mount points that is
+/// `path` or a directory above it: a later mount hides an earlier one there). Its `table` is
+/// left empty. A line: `ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE
+/// SUPER_OPTIONS`.
+fn mount_of(mountinfo: &[u8], path: &[u8]) -> Option<Mount> {
+    let ro = |opts: &[u8]| opts.split(|&c| c == b',').any(|o| o == b"ro");
+    let holds = |m: &[u8]| m == b"/" || (path.starts_with(m) && (path.len() == m.len() || path[m.len()] == b'/'));
+    let mut best: Option<Mount> = None;
+    for line in mountinfo.split(|&c| c == b'\n') {
+        let fields: Vec<&[u8]> = line.split(|&c| c == b' ').collect();
+        let (Some(point), Some(opts)) = (fields.get(4).map(|f| unescape_octal(f)), fields.get(5)) else { continue };
+        if !holds(&point) || best.as_ref().is_some_and(|b| b.mount_point.len() > point.len()) {
+            continue;
+        }
+        let after = fields.iter().position(|f| *f == b"-").map_or(&[][..], |k| &fields[k + 1..]);
+        let field = |k: usize| after.get(k).map(|f| unescape_octal(f)).unwrap_or_default();
+        let read_only = ro(opts) || after.get(2).is_some_and(|o| ro(o));
+        best = Some(Mount { mount_point: point, read_only, fstype: field(0), source: field(1), table: Vec::new() });
+    }
+    best
 }
 
 /// `\040` -> a space: how mountinfo writes spaces, tabs, newlines and backslashes.
@@ -480,6 +550,27 @@ mod tests {
         assert_eq!(at(b"/var/lib/my data/x").as_deref(), Some("/var/lib/my data"));
         assert_eq!(at(b"/variable").as_deref(), Some("/"));
         assert_eq!(at(b"/var").as_deref(), Some("/var"));
+    }
+
+    /// A mount read-only by its own options or by its filesystem's, its type and source; a
+    /// copy's mount table is the one saved in it, and without one nothing is said.
+    #[test]
+    fn the_mount_holding_a_path_and_whether_it_is_read_only() {
+        let info = "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n\
+            45 27 0:40 / /srv/media ro,relatime - tmpfs media-uploads ro,size=4096k\n\
+            46 27 0:41 / /srv/logs rw,relatime shared:7 - ext4 /dev/vdb ro,errors=remount-ro\n";
+        let m = mount_of(info.as_bytes(), b"/srv/media/2026/x.png").unwrap();
+        assert_eq!((m.mount_point.as_slice(), m.read_only), (&b"/srv/media"[..], true));
+        assert_eq!((m.fstype.as_slice(), m.source.as_slice()), (&b"tmpfs"[..], &b"media-uploads"[..]));
+        assert!(mount_of(info.as_bytes(), b"/srv/logs/a").unwrap().read_only, "its filesystem is read-only");
+        assert!(!mount_of(info.as_bytes(), b"/srv/app/a").unwrap().read_only);
+        let root = tempfile::tempdir().unwrap();
+        assert_eq!(RootDisk::new(root.path()).mount(b"/srv/media/x"), None, "no table saved");
+        std::fs::create_dir_all(root.path().join("proc/self")).unwrap();
+        std::fs::write(root.path().join("proc/self/mountinfo"), info).unwrap();
+        let m = RootDisk::new(root.path()).mount(b"/srv/media/x").unwrap();
+        assert_eq!(m.mount_point, b"/srv/media");
+        assert_eq!(m.table, [root.path().as_os_str().as_encoded_bytes(), b"/proc/self/mountinfo"].concat());
     }
 
     /// issue 16 item 1: a root holding `abs -> /` and a chain of links ending in `-> /`: past

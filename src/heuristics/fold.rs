@@ -12,7 +12,7 @@ use super::fix_pointer::Reference;
 use super::rank::{Reason, Scored, Why, WEIGHTS};
 use super::Ranked;
 use crate::analysis::group::Failure;
-use crate::disk::Disk;
+use crate::disk::{Disk, FileKind};
 use crate::errno::{classify, ErrnoClass};
 use crate::event::Pid;
 use crate::path::{is_system_tree, split};
@@ -47,6 +47,7 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
     // walked in one pass, without hashing each of its ancestors
     let lengths: HashSet<usize> = by_path.keys().map(|p| p.len()).collect();
     // below a missing directory: the deepest failing ancestor takes it
+    let mut holder: HashMap<usize, usize> = HashMap::default();
     for (_, i, _) in &scored {
         let Some(path) = groups[*i].target.fs_path() else { continue };
         let mut dir = path;
@@ -58,48 +59,46 @@ pub(crate) fn fold(scored: Vec<Scored>, groups: &[Failure]) -> (Vec<Scored>, Has
             if let Some(&a) = by_path.get(dir).filter(|&&a| missing(&groups[a])) {
                 folded.entry(a).or_default().below.push(*i);
                 gone.insert(*i);
+                holder.insert(*i, a);
                 break;
             }
         }
     }
-    // one name along a search path: the higher-ranked probe takes the others
-    let mut first_of: HashMap<&[u8], usize> = HashMap::default();
-    for (_, i, _) in &scored {
-        let g = &groups[*i];
-        let Some((_, name)) = g.target.fs_path().and_then(split) else { continue };
-        if gone.contains(i) || !missing(g) {
-            continue;
-        }
-        match first_of.get(name) {
-            Some(&a) if probes_of_one_name(&groups[a], g) => {
-                folded.entry(a).or_default().elsewhere.push(*i);
-                gone.insert(*i);
+    let order = search_order(&scored, groups);
+    // one name along a search path; then one stem tried with several suffixes (`utlis`,
+    // `utlis.js`, `utlis.json`, `utlis.node`; `x.cpython-311.so`, `x.abi3.so`, `x.py`;
+    // `Hires.pmc`, `Hires.pm`), in one directory or along a search path: one lookup
+    let name = |p: &[u8]| -> Option<Vec<u8>> { split(p).map(|(_, n)| n.to_vec()) };
+    let stem = |p: &[u8]| -> Option<Vec<u8>> {
+        let (_, n) = split(p)?;
+        Some(n[..n.iter().position(|&c| c == b'.').unwrap_or(n.len())].to_vec()).filter(|s| !s.is_empty())
+    };
+    for key in [&name as &dyn Fn(&[u8]) -> Option<Vec<u8>>, &stem] {
+        let mut first_of: HashMap<Vec<u8>, usize> = HashMap::default();
+        for &(i, configured) in &order {
+            let g = &groups[i];
+            let Some(k) = g.target.fs_path().and_then(key) else { continue };
+            if !missing(g) {
+                continue;
             }
-            Some(_) => {}
-            None => {
-                first_of.insert(name, *i);
+            // a probe below a missing directory the program was configured with may lead its
+            // search (through the directory), never follow another member
+            let below = configured && holder.contains_key(&i);
+            if gone.contains(&i) && !below {
+                continue;
             }
-        }
-    }
-    // one stem tried with several suffixes (`utlis`, `utlis.js`, `utlis.json`, `utlis.node`;
-    // `x.cpython-311.so`, `x.abi3.so`, `x.py`; `Hires.pmc`, `Hires.pm`), in one directory
-    // or along a search path: one lookup
-    let mut first_of: HashMap<&[u8], usize> = HashMap::default();
-    for (_, i, _) in &scored {
-        let g = &groups[*i];
-        let Some((_, name)) = g.target.fs_path().and_then(split) else { continue };
-        let stem = &name[..name.iter().position(|&c| c == b'.').unwrap_or(name.len())];
-        if gone.contains(i) || !missing(g) || stem.is_empty() {
-            continue;
-        }
-        match first_of.get(stem) {
-            Some(&a) if probes_of_one_name(&groups[a], g) => {
-                folded.entry(a).or_default().elsewhere.push(*i);
-                gone.insert(*i);
-            }
-            Some(_) => {}
-            None => {
-                first_of.insert(stem, *i);
+            match first_of.get(&k) {
+                // a configured directory gone leads only the system's directories after it
+                Some(&a) if !below && configured && holder.contains_key(&a) => {}
+                Some(&a) if !below && probes_of_one_name(&groups[a], g) => {
+                    let into = holder.get(&a).copied().unwrap_or(a);
+                    folded.entry(into).or_default().elsewhere.push(i);
+                    gone.insert(i);
+                }
+                Some(_) => {}
+                None => {
+                    first_of.insert(k, i);
+                }
             }
         }
     }
@@ -298,17 +297,32 @@ pub(crate) fn into_directories(suspects: Vec<Ranked>, groups: &[Failure], disk: 
 }
 
 /// Suspects that their filesystem refused alike (read-only, full, over quota: `EROFS`, `ENOSPC`,
-/// `EDQUOT`) in several directories below one directory are one suspect about that directory:
-/// a filesystem is full or read-only as a whole, not directory by directory (nginx's body
-/// buffers in `client_body_temp/2/00`, `3/00`, ...). Not above a directory of two components
+/// `EDQUOT`) are one suspect about the place the filesystem is mounted at, when a mount table
+/// shows it (see [`Disk::mount`]; not `/`, which holds everything): a filesystem is full or
+/// read-only as a whole, not directory by directory. Without a mount table, those in several
+/// directories below one directory are one suspect about that directory (nginx's body buffers
+/// in `client_body_temp/2/00`, `3/00`, ...), not above a directory of two components
 /// (`/srv/app`): `/var` or `/` may hold several filesystems.
-pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec<Ranked> {
+pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure], disk: &dyn Disk) -> Vec<Ranked> {
     let errno = |r: &Ranked| Some(groups[r.group].main_errno()).filter(|e| matches!(*e, "EROFS" | "ENOSPC" | "EDQUOT"));
     let place = |r: &Ranked| -> Option<Vec<u8>> {
         r.path.clone().or_else(|| Some(split(groups[r.group].target.fs_path()?)?.0.to_vec()))
     };
+    let mounted: Vec<Option<Vec<u8>>> = suspects
+        .iter()
+        .map(|r| {
+            let path = groups[r.group].target.fs_path().filter(|_| errno(r).is_some())?;
+            // a device (`/dev/full`) or a kernel file refuses on its own, not its filesystem
+            let kernel = [&b"/dev/"[..], b"/proc/", b"/sys/"].iter().any(|p| path.starts_with(p));
+            let file = |k: FileKind| matches!(k, FileKind::File | FileKind::Dir | FileKind::Symlink);
+            if kernel || disk.lstat(path).is_some_and(|m| !file(m.kind)) {
+                return None;
+            }
+            disk.mount(path).map(|m| m.mount_point).filter(|m| m.as_slice() != b"/")
+        })
+        .collect();
     let mut common: HashMap<String, (Vec<u8>, usize)> = HashMap::default();
-    for r in &suspects {
+    for (r, _) in suspects.iter().zip(&mounted).filter(|(_, m)| m.is_none()) {
         if let (Some(e), Some(p)) = (errno(r), place(r)) {
             let c = common.entry(e.to_string()).or_insert_with(|| (p.clone(), 0));
             c.0 = common_dir(&c.0, &p);
@@ -317,13 +331,18 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
     }
     common.retain(|_, (dir, n)| *n >= 2 && dir.split(|&c| c == b'/').filter(|s| !s.is_empty()).count() >= 2);
     let mut out: Vec<Ranked> = Vec::with_capacity(suspects.len());
-    let mut head: HashMap<String, usize> = HashMap::default();
-    for mut r in suspects {
-        let Some((e, dir)) = errno(&r).and_then(|e| Some((e.to_string(), common.get(e)?.0.clone()))) else {
+    let mut head: HashMap<(String, Vec<u8>), usize> = HashMap::default();
+    for (mut r, mount) in suspects.into_iter().zip(mounted) {
+        let dir = match (errno(&r), mount) {
+            (Some(e), Some(m)) => Some((e.to_string(), m)),
+            (Some(e), None) => common.get(e).map(|c| (e.to_string(), c.0.clone())),
+            (None, _) => None,
+        };
+        let Some(key) = dir else {
             out.push(r);
             continue;
         };
-        match head.get(&e) {
+        match head.get(&key) {
             Some(&k) => {
                 let to = &mut out[k].folded;
                 if r.path.is_none() {
@@ -333,7 +352,8 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
                 to.elsewhere.append(&mut r.folded.elsewhere);
             }
             None => {
-                head.insert(e, out.len());
+                let dir = key.1.clone();
+                head.insert(key, out.len());
                 if r.path.is_none() {
                     r.folded.below.insert(0, r.group);
                     keep_if_place_above(&mut r.referenced_from, &dir);
@@ -347,6 +367,32 @@ pub(crate) fn into_filesystems(suspects: Vec<Ranked>, groups: &[Failure]) -> Vec
         count_paths_below(&mut out[k], groups);
     }
     out
+}
+
+/// The order in which members of a search may lead it: a member whose name is one edit from
+/// what exists first (the name is what is wrong), then members in directories the program was
+/// configured with (RUNPATH, `LD_LIBRARY_PATH`, `PYTHONPATH`, an include path: not a system
+/// tree) before those in the system's default directories, which every search ends with (the
+/// loader's `/lib` and `/usr/lib`, Python's own library, PATH's `/usr/bin`): the search is
+/// judged on the name its configuration gave. Else the evidence order. Each member with
+/// whether it is in a configured directory.
+fn search_order(scored: &[Scored], groups: &[Failure]) -> Vec<(usize, bool)> {
+    let fallback =
+        |i: usize| groups[i].target.fs_path().and_then(split).is_none_or(|(dir, _)| searched_by_default(dir));
+    let typo = |reasons: &[Reason]| reasons.iter().any(|r| matches!(r.why, Why::Typo { .. }));
+    let mut order: Vec<(bool, bool, usize)> = scored.iter().map(|(_, i, r)| (!typo(r), fallback(*i), *i)).collect();
+    order.sort_by_key(|&(t, f, _)| (t, f));
+    order.into_iter().map(|(_, f, i)| (i, !f)).collect()
+}
+
+/// Directories a search looks in whatever it was configured with: the system trees, and
+/// `/usr/local`'s (the loader's `/usr/local/lib` from ld.so.conf, Perl's `site_perl`, PATH's
+/// `/usr/local/bin`, Python's `dist-packages`).
+fn searched_by_default(dir: &[u8]) -> bool {
+    const LOCAL: &[&[u8]] = &[b"/usr/local/lib", b"/usr/local/share/", b"/usr/local/bin", b"/usr/local/sbin"];
+    // the trees are prefixes of paths below them (`/usr/bin/`)
+    let dir = [dir, b"/"].concat();
+    is_system_tree(&dir) || LOCAL.iter().any(|p| dir.starts_with(p))
 }
 
 /// The deepest directory holding both `a` and `b` (directories themselves).
@@ -458,6 +504,56 @@ mod tests {
         groups[2].first.line = 9000;
         let (out, folded) = fold(scored(&groups), &groups);
         assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [0, 2], "far apart: another failure");
+        assert_eq!(folded[&0].elsewhere, [1]);
+    }
+
+    /// The loader looks for a library in the binary's RUNPATH, then in the system's
+    /// directories: the RUNPATH directory being gone is the search's cause, and the system's
+    /// directories it ends with fold into it, however the scores order them.
+    #[test]
+    fn a_configured_search_directory_gone_leads_the_search() {
+        let mut groups = vec![
+            Failure::path_example("/usr/lib/libpricing.so.3", "ENOENT"),
+            Failure::path_example("/opt/pricer/lib", "ENOENT"),
+            Failure::path_example("/opt/pricer/lib/libpricing.so.3", "ENOENT"),
+            Failure::path_example("/lib/libpricing.so.3", "ENOENT"),
+            Failure::path_example("/srv/other/lib/libpricing.so.3", "ENOENT"),
+        ];
+        for (k, g) in groups.iter_mut().enumerate() {
+            g.first.line = [188, 40, 39, 151, 60][k];
+        }
+        let mut s = scored(&groups);
+        // the last failure before the exit scores highest
+        s.iter_mut().find(|x| x.1 == 0).unwrap().0 += 100;
+        rank::sort(&mut s, &groups);
+        let (out, folded) = fold(s, &groups);
+        assert_eq!(folded[&1].below, [2]);
+        assert_eq!(folded[&1].elsewhere, [0, 3], "the system's directories, not another configured one");
+        assert_eq!(out.iter().map(|s| s.1).collect::<Vec<_>>(), [1, 4]);
+    }
+
+    /// PHP's include_path `.:/usr/share/php`: the application's directory leads the search
+    /// even when the system directory's probe came last before the error (and scored more);
+    /// a name one edit from what exists leads whatever its directory.
+    #[test]
+    fn the_configured_directory_leads_unless_another_member_is_a_typo() {
+        let groups = vec![
+            Failure::path_example("/usr/share/php/lib/x.php", "ENOENT"),
+            Failure::path_example("/var/www/html/lib/x.php", "ENOENT"),
+        ];
+        let mut s = scored(&groups);
+        s.iter_mut().find(|x| x.1 == 0).unwrap().0 += 100;
+        rank::sort(&mut s, &groups);
+        let (out, folded) = fold(s.clone(), &groups);
+        assert_eq!((out.len(), folded[&1].elsewhere.as_slice()), (1, &[0][..]));
+        let typo = Why::Typo {
+            kind: crate::heuristics::typo::TypoKind::Edit,
+            suggestion: b"/usr/share/php/lib/y.php".to_vec(),
+            evidence: crate::heuristics::typo::Evidence::Disk,
+            distance: 1,
+        };
+        s.iter_mut().find(|x| x.1 == 0).unwrap().2.push(Reason { why: typo, points: 40 });
+        let (_, folded) = fold(s, &groups);
         assert_eq!(folded[&0].elsewhere, [1]);
     }
 }

@@ -17,6 +17,7 @@ use crate::analysis::evidence::KnownPaths;
 use crate::analysis::group::Failure;
 use crate::analysis::Collected;
 use crate::disk::{Disk, Usage};
+use crate::errno::ErrnoClass;
 use crate::event::Pid;
 use blame::Explains;
 use explain::Explanation;
@@ -149,23 +150,32 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
             typos.insert(i, t);
         }
     }
-    let mut scored: Vec<rank::Scored> = order
-        .iter()
-        .map(|&i| {
-            let (score, reasons) = rank::score(&groups[i], typos.get(&i), explains(i));
-            (score, i, reasons)
-        })
-        .collect();
-    if c.failures_only() {
-        // a success would not have been printed: "never succeeded later" says nothing
-        for (score, _, reasons) in &mut scored {
+    let failures_only = c.failures_only();
+    let score_of = |i: usize, e: Option<&Explains>| {
+        let (mut score, mut reasons) = rank::score(&groups[i], typos.get(&i), e);
+        if failures_only {
+            // a success would not have been printed: "never succeeded later" says nothing
             reasons.retain(|r| r.why != rank::Why::NeverResolved);
-            *score = reasons.iter().map(|r| r.points).sum();
+            score = reasons.iter().map(|r| r.points).sum();
         }
-    }
-    // the member of a search with the best evidence takes the others (and what they explain)
+        (score, i, reasons)
+    };
+    let mut scored: Vec<rank::Scored> = order.iter().map(|&i| score_of(i, explains(i))).collect();
+    // the member of a search that leads it takes the others (and what they explain)
     rank::sort(&mut scored, groups);
-    let (scored, mut folded) = fold::fold(scored, groups);
+    let (mut scored, mut folded) = fold::fold(scored, groups);
+    for (score, i, reasons) in &mut scored {
+        let Some(f) = folded.get(i).filter(|f| !f.elsewhere.is_empty()) else { continue };
+        let mut e = explains(*i).cloned().unwrap_or_default();
+        f.elsewhere.iter().filter_map(|&m| explains(m)).for_each(|m| e.merge(m));
+        let below: Vec<rank::Reason> =
+            reasons.drain(..).filter(|r| matches!(r.why, rank::Why::PathsBelow { .. })).collect();
+        let (new, _, mut again) = score_of(*i, Some(&e));
+        *score = new + below.iter().map(|r| r.points).sum::<i32>();
+        again.extend(below);
+        *reasons = again;
+    }
+    rank::sort(&mut scored, groups);
     let names = explain::Names::read(disk);
     let cx = explain::Context { evidence: &c.evidence, disk, names: &names };
     let mut search = fix_pointer::SearchBudget::default();
@@ -222,15 +232,42 @@ pub(crate) fn judge(c: &Collected, ignores: &Ignores, disk: &dyn Disk, walk_disk
     }
     // symptoms first: a suspect explains what was folded into it too; stable, so equal keys
     // keep the evidence order
-    let mut by_tier: Vec<(Ranked, Explains, u8)> =
-        fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups)
-            .into_iter()
-            .map(|r| {
-                let e = merged_explains(&r, &blamed.by_group);
-                let tier = rank::tier(&groups[r.group], Some(&e));
-                (r, e, tier)
-            })
-            .collect();
+    let mut suspects = fold::into_filesystems(fold::into_directories(suspects, groups, disk), groups, disk);
+    for r in suspects.iter_mut().filter(|r| r.typo.is_none() && r.explanation.is_none() && !r.folded.below.is_empty()) {
+        let g = &groups[r.group];
+        let Some(dir) = r.path.as_deref().or_else(|| g.target.fs_path()).filter(|_| g.main_errno() == "ENOENT") else {
+            continue;
+        };
+        let below: Vec<&[u8]> = r.folded.below.iter().filter_map(|&c| groups[c].target.fs_path()).collect();
+        r.explanation = explain::moved(dir, &below, !r.folded.elsewhere.is_empty(), &cx);
+    }
+    // a directory a fold made the suspect: the line naming it (or a path below it); a
+    // dangling link was named rightly (see `fold::into_links`)
+    let dangling =
+        |r: &Ranked| r.explanation.as_ref().is_some_and(|e| matches!(e.what, explain::Explained::DanglingLink { .. }));
+    for r in suspects
+        .iter_mut()
+        .take(FIX_POINTERS)
+        .filter(|r| r.referenced_from.is_none() && !r.folded.below.is_empty() && !dangling(r))
+    {
+        let g = &groups[r.group];
+        let Some(dir) = r.path.as_deref().or_else(|| g.target.fs_path()).filter(|_| g.class() == ErrnoClass::Missing)
+        else {
+            continue;
+        };
+        let below: Vec<&[u8]> = r.folded.below.iter().filter_map(|&c| groups[c].target.fs_path()).collect();
+        let read = fix_pointer::Read { opened: c.evidence.opened_before(r.group), reader: c.evidence.reader(r.group) };
+        let argv = c.evidence.argv_before(r.group);
+        r.referenced_from = fix_pointer::locate_directory(dir, &below, read, argv, &configs, disk, &mut search);
+    }
+    let mut by_tier: Vec<(Ranked, Explains, u8)> = suspects
+        .into_iter()
+        .map(|r| {
+            let e = merged_explains(&r, &blamed.by_group);
+            let tier = rank::tier(&groups[r.group], Some(&e));
+            (r, e, tier)
+        })
+        .collect();
     by_tier.sort_by_key(|(r, _, tier)| (std::cmp::Reverse(*tier), std::cmp::Reverse(r.score)));
     let ranked: Vec<(i32, u8)> = by_tier.iter().map(|(r, _, tier)| (r.score, *tier)).collect();
     let independent = independent(&by_tier.iter().map(|(_, e, tier)| (e, *tier)).collect::<Vec<_>>());

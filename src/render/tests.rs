@@ -450,6 +450,32 @@ fn explanation_sentences() {
             Some(Place::Root),
             "/srv/app/current -> releases/20261130-1, which is gone; releases/ has 20261201-1 (from disk)",
         ),
+        (
+            Explained::Moved {
+                dir: b"/srv/shop/build".to_vec(),
+                sibling: b"/srv/shop/dist".to_vec(),
+                names: vec![b"index.html".to_vec(), b"assets/app.js".to_vec()],
+                more: 3,
+                suggested: b"/srv/shop/dist".to_vec(),
+            },
+            false,
+            Some(Place::Root),
+            "/srv/shop/build does not exist; /srv/shop/dist holds index.html, assets/app.js and 3 more (from disk)",
+        ),
+        (
+            Explained::ReadOnly {
+                mount: crate::disk::Mount {
+                    mount_point: b"/srv/media".to_vec(),
+                    read_only: true,
+                    fstype: b"ext4".to_vec(),
+                    source: b"/dev/vdb".to_vec(),
+                    table: b"/proc/self/mountinfo".to_vec(),
+                },
+            },
+            true,
+            Some(Place::LiveHost),
+            "/srv/media is mounted read-only (ext4 /dev/vdb, from /proc/self/mountinfo) (from trace and live host)",
+        ),
     ];
     for (what, trace, disk, want) in cases {
         assert_eq!(said(what, trace, disk), want);

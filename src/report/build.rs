@@ -47,6 +47,7 @@ pub(crate) fn report(c: Collected, judged: Judgement, stats: &ParseStats) -> Rep
                 r.typo.as_ref().map(|t| &t.suggestion).or(r.explanation.as_ref().and_then(|e| match &e.what {
                     Explained::DanglingLink { suggested, .. } => suggested.as_ref(),
                     Explained::DirectoryForFile { file, .. } => file.as_ref(),
+                    Explained::Moved { suggested, .. } => Some(suggested),
                     _ => None,
                 }));
             let command =

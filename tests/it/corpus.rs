@@ -23,7 +23,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("apache-symlink-loop", "fix pointer"),
     ("bind-old-ip", "fix pointer"),
     ("c-logfile-is-dir", "typo"),
-    ("c-runpath-lib", "suspect 1"),
     ("c-runpath-lib", "fix pointer"),
     ("cron-env-python", "typo"),
     ("cron-relative-config", "typo"),
@@ -36,7 +35,6 @@ pub const KNOWN_GAPS: &[(&str, &str)] = &[
     ("nginx-upload-dir-and-api-port", "typo"),
     ("nginx-upstream-down", "fix pointer"),
     ("node-eaddrinuse", "fix pointer"),
-    ("node-uploads-erofs", "suspect 1"),
     ("perl-logfile-eisdir", "typo"),
     ("php-audit-log-enospc", "fix pointer"),
     ("php-cache-erofs", "fix pointer"),
@@ -162,4 +160,77 @@ fn a_trace_of_failed_calls_only_says_so_and_claims_no_never_succeeded() {
     // a full trace of the same kind of program is not taken for one
     let seed = crate::harness::fixtures().join("incidents/seed/trace.txt");
     assert_eq!(report(&["--no-disk", seed.to_str().expect("utf-8")])["summary"]["failures_only"], false);
+}
+
+/// The report of incident `name` with its root, as JSON and as text.
+fn with_root(name: &str) -> (serde_json::Value, String) {
+    let dir = crate::harness::fixtures().join("incidents").join(name);
+    let (root, trace) = (dir.join("root"), dir.join("trace.txt"));
+    let args = ["--root", root.to_str().expect("utf-8"), trace.to_str().expect("utf-8")];
+    let text = String::from_utf8_lossy(&crate::harness::run(&args).stdout).into_owned();
+    (report(&args), text)
+}
+
+/// The loader searched the binary's RUNPATH (gone) and then the system's directories: the
+/// search is judged on the configured directory, which a sibling replaced.
+#[test]
+fn a_search_is_judged_on_its_configured_directory() {
+    let (r, text) = with_root("c-runpath-lib");
+    let s = &r["suspects"][0];
+    assert_eq!(s["path"], "/opt/pricer/lib");
+    assert_eq!(s["paths_below"], serde_json::json!(["/opt/pricer/lib/libpricing.so.3"]));
+    assert_eq!(s["also_looked_in"], serde_json::json!(["/usr/lib/libpricing.so.3", "/lib/libpricing.so.3"]));
+    assert_eq!(s["suggestion"], "/opt/pricer/lib64/libpricing.so.3");
+    assert_eq!(s["explanation"]["kind"], "moved");
+    assert_eq!(r["suspects"].as_array().map(Vec::len), Some(1), "the system directories' probes are in it");
+    let want = [
+        " 1. /opt/pricer/lib  ENOENT ×1  newfstatat  pid 16197",
+        "    fix: /opt/pricer/lib → /opt/pricer/lib64/libpricing.so.3 exists (on disk); no file the process read names it",
+        "    explain: /opt/pricer/lib does not exist; /opt/pricer/lib64 holds libpricing.so.3 (from disk)",
+        "    why: the process then exited with status 127; 1 path below it failed",
+        "    also looked for in 2 other directories: /usr/lib, /lib",
+    ];
+    assert!(text.contains(&want.join("\n")), "{text}");
+}
+
+/// A directory missing below which requests failed is pointed at where the configuration
+/// names it, and its sibling holding what was asked for is suggested.
+#[test]
+fn a_folded_missing_directory_has_its_fix_pointer() {
+    let (r, text) = with_root("node-cart-two-faults");
+    let s =
+        r["suspects"].as_array().and_then(|a| a.iter().find(|s| s["path"] == "/srv/shop-api/build")).expect("build");
+    assert_eq!(
+        s["referenced_from"],
+        serde_json::json!({"path": "/srv/shop-api/config.json", "line": 4, "found_by": "trace", "names": "/srv/shop-api/build"})
+    );
+    assert_eq!(s["suggestion"], "/srv/shop-api/dist");
+    assert!(text.contains("    fix: /srv/shop-api/config.json:4 names /srv/shop-api/build"), "{text}");
+}
+
+/// Writes refused by a read-only filesystem name the mount point, from the mount table the
+/// capture saved under the root; without one, the deepest directory the failures share, and
+/// no claim about a mount.
+#[test]
+fn a_read_only_filesystem_is_named_by_its_mount_point_from_the_mount_table() {
+    let (r, text) = with_root("node-uploads-erofs");
+    let s = &r["suspects"][0];
+    assert_eq!(s["path"], "/srv/media-api/uploads");
+    assert_eq!(s["paths_below"].as_array().map(Vec::len), Some(3));
+    assert_eq!(s["explanation"]["kind"], "read_only");
+    let table = crate::harness::fixtures().join("incidents/node-uploads-erofs/root/proc/self/mountinfo");
+    let said = format!("/srv/media-api/uploads is mounted read-only (tmpfs media-uploads, from {})", table.display());
+    assert_eq!(s["explanation"]["text"], said.as_str());
+    assert!(text.contains(" 1. /srv/media-api/uploads  EROFS ×1  openat  pid 9096"), "{text}");
+    // the same root without its mount table
+    let copy = tempfile::tempdir().expect("tempdir");
+    let dir = crate::harness::fixtures().join("incidents/node-uploads-erofs");
+    let cp = std::process::Command::new("cp")
+        .args(["-a", dir.join("root/srv").to_str().expect("utf-8"), copy.path().to_str().expect("utf-8")])
+        .status()
+        .expect("cp");
+    assert!(cp.success());
+    let r = report(&["--root", copy.path().to_str().expect("utf-8"), dir.join("trace.txt").to_str().expect("utf-8")]);
+    assert_eq!(r["suspects"][0]["path"], "/srv/media-api/uploads/2026/12");
+    assert_eq!(r["suspects"][0]["explanation"], serde_json::Value::Null);
 }

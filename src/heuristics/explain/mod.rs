@@ -13,18 +13,21 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::analysis::evidence::{AtFailure, KnownPaths, PathEvidence};
 use crate::analysis::group::{Failure, Target};
 use crate::analysis::process::{Credentials, HostNoFile, ResourceLimit};
-use crate::disk::{Disk, FileKind, Filesystem, Meta};
+use crate::disk::{Disk, FileKind, Filesystem, Meta, Mount};
 use crate::event::Pid;
 use crate::path::{join, normalize, split};
 use crate::syscalls::{self, Does};
 use crate::text::TraceText;
 
 mod permission;
+mod place;
 mod program;
 mod suggest;
 
 pub(in crate::heuristics) use permission::allows;
 use permission::*;
+pub(crate) use place::moved;
+use place::read_only;
 use program::*;
 pub use suggest::suggested_command;
 
@@ -158,6 +161,12 @@ pub enum Explained {
     /// target's directory (`more`: how many others), `suggested` the newest of them that holds
     /// the rest of the failing path (what the link may point at instead).
     DanglingLink { link: Vec<u8>, target: Vec<u8>, siblings: Vec<Vec<u8>>, more: usize, suggested: Option<Vec<u8>> },
+    /// EROFS: the mount holding the path is read-only, as a mount table says (`mount.table`).
+    ReadOnly { mount: Mount },
+    /// ENOENT below a missing directory `dir`: its sibling `sibling` holds what was looked for
+    /// below it (`names`, the first of them; `more`: how many others), `suggested` the path
+    /// to use instead.
+    Moved { dir: Vec<u8>, sibling: Vec<u8>, names: Vec<Vec<u8>>, more: usize, suggested: Vec<u8> },
 }
 
 impl Explained {
@@ -176,6 +185,8 @@ impl Explained {
             Explained::SocketFileExists { .. } => "socket_file_exists",
             Explained::BadInterpreter { .. } => "bad_interpreter",
             Explained::DanglingLink { .. } => "dangling_symlink",
+            Explained::Moved { .. } => "moved",
+            Explained::ReadOnly { .. } => "read_only",
         }
     }
 }
@@ -237,6 +248,7 @@ pub(crate) fn explain(g: &Failure, id: usize, cx: &Context<'_>) -> Option<Explan
     match errno {
         "EACCES" | "EPERM" => permission(g, at?, cx),
         "ENOSPC" | "EDQUOT" => disk_full(g, errno, cx),
+        "EROFS" => read_only(g, cx),
         "EMFILE" | "ENFILE" => descriptors(errno, at?),
         "ENOMEM" | "EAGAIN" | "EFBIG" => resource_limit(at?),
         "ESRCH" => no_such_process(at?, cx),

@@ -186,7 +186,7 @@ pub(crate) fn locate(
     let given = Given { place: g.errnos.keys().any(|e| blames_the_place(e)), glued };
     find_reference(&g.target, given, read, argv, disk)
         .or_else(|| said_at(g, disk))
-        .or_else(|| in_configuration(&g.target, given, configs.get(disk)))
+        .or_else(|| in_configuration(&needles(&g.target, given), g.target.fs_path(), configs.get(disk)))
         .or_else(|| (class == ErrnoClass::Missing).then(|| search::search(&g.target, given, disk, budget)).flatten())
 }
 
@@ -207,13 +207,36 @@ fn said_at(g: &Failure, disk: &dyn Disk) -> Option<Reference> {
     })
 }
 
-/// The line naming `target` in the configuration of a traced service (the most specific needle
-/// of the first configuration naming it).
-fn in_configuration(target: &Target, given: Given<'_>, configs: &[configured::Configuration]) -> Option<Reference> {
-    let needles = needles(target, given);
-    let wrong = target.fs_path();
+/// Where to make the change for a missing directory `dir` that the failing paths `below` ran
+/// through (folded into one suspect): a line naming the directory as a whole value (`static_dir
+/// = /srv/app/build`), else naming it as a name, else naming one of the paths below it; in
+/// the files the process read, its command line, its configuration, then the application tree,
+/// as for [`locate`].
+pub(crate) fn locate_directory(
+    dir: &[u8],
+    below: &[&[u8]],
+    read: Read<'_>,
+    argv: Option<(Pid, &[Vec<u8>])>,
+    configs: &Configurations<'_>,
+    disk: &dyn Disk,
+    budget: &mut SearchBudget,
+) -> Option<Reference> {
+    let mut needles = vec![Needle { text: dir, bound: Bound::Place }, Needle { text: dir, bound: Bound::Name }];
+    needles.extend(below.iter().map(|p| Needle { text: p, bound: Bound::Anywhere }));
+    find_in(&needles, Some(dir), read, argv, disk)
+        .or_else(|| in_configuration(&needles, Some(dir), configs.get(disk)))
+        .or_else(|| search::search_for(&needles, dir, disk, budget))
+}
+
+/// The line holding one of `needles` (for the path `wrong`) in the configuration of a traced
+/// service (the most specific needle of the first configuration naming it).
+fn in_configuration(
+    needles: &[Needle<'_>],
+    wrong: Option<&[u8]>,
+    configs: &[configured::Configuration],
+) -> Option<Reference> {
     configs.iter().find_map(|c| {
-        let (k, path, line) = c.find(&needles).filter(|(_, p, _)| Some(*p) != wrong)?;
+        let (k, path, line) = c.find(needles).filter(|(_, p, _)| Some(*p) != wrong)?;
         let found = Found::Configuration { pid: c.pid, file: TraceText::from(c.main.as_slice()) };
         Some(Reference::File { path: path.into(), line, found, place: needles[k].place() })
     })
@@ -376,11 +399,21 @@ pub fn find_reference(
     argv: Option<(Pid, &[Vec<u8>])>,
     disk: &dyn Disk,
 ) -> Option<Reference> {
-    let needles = needles(target, given);
+    find_in(&needles(target, given), target.fs_path(), read, argv, disk)
+}
+
+/// The first of `needles` (most specific first) a text file of `read` holds, else an argument
+/// of `argv` giving `wrong`, as [`find_reference`] says.
+fn find_in(
+    needles: &[Needle<'_>],
+    wrong: Option<&[u8]>,
+    read: Read<'_>,
+    argv: Option<(Pid, &[Vec<u8>])>,
+    disk: &dyn Disk,
+) -> Option<Reference> {
     if needles.is_empty() {
         return None;
     }
-    let wrong = target.fs_path();
     let files: Vec<(&Vec<u8>, Vec<u8>)> = read
         .opened
         .iter()
@@ -391,7 +424,7 @@ pub fn find_reference(
         // text files only: temporary files gone since, and binaries, take no place
         .take(MAX_FILES)
         .collect();
-    for needle in &needles {
+    for needle in needles {
         for (path, content) in &files {
             if let Some(line) = line_of(content, needle) {
                 let path = TraceText::from(path.to_vec());

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{line_of, needles, setting, Found, Given, Reference, Sets, MAX_FILE};
+use super::{line_of, needles, setting, Found, Given, Needle, Reference, Sets, MAX_FILE};
 use crate::analysis::group::Target;
 use crate::disk::{Disk, FileKind};
 use crate::path::{is_app_tree, join, split};
@@ -123,8 +123,16 @@ fn walk(
 /// that still do. The needles and comment rules of [`super::find_reference`]; the most
 /// specific needle wins, then the nearest directory, then the first file in name order.
 pub fn search(target: &Target, given: Given<'_>, disk: &dyn Disk, budget: &mut SearchBudget) -> Option<Reference> {
-    let wrong = target.fs_path()?;
-    let needles = needles(target, given);
+    search_for(&needles(target, given), target.fs_path()?, disk, budget)
+}
+
+/// [`search`] for `needles`, around the missing path `wrong`.
+pub(super) fn search_for(
+    needles: &[Needle<'_>],
+    wrong: &[u8],
+    disk: &dyn Disk,
+    budget: &mut SearchBudget,
+) -> Option<Reference> {
     let mut roots = Vec::new();
     let mut p = wrong;
     while let Some((dir, _)) = split(p) {

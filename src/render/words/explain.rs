@@ -108,6 +108,18 @@ pub(crate) fn explanation(e: &Explanation) -> String {
                 }
             }
         }
+        Explained::ReadOnly { mount } => format!(
+            "{} is mounted read-only ({} {}, from {})",
+            lossy(&mount.mount_point),
+            lossy(&mount.fstype),
+            lossy(&mount.source),
+            lossy(&mount.table)
+        ),
+        Explained::Moved { dir, sibling, names, more, .. } => {
+            let names: Vec<String> = names.iter().map(|n| lossy(n)).collect();
+            let others = if *more > 0 { format!(" and {more} more") } else { String::new() };
+            format!("{} does not exist; {} holds {}{others}", lossy(dir), lossy(sibling), names.join(", "))
+        }
         Explained::DanglingLink { link, target, siblings, more, .. } => {
             let link = lossy(link);
             let target = lossy(target);
@@ -137,6 +149,13 @@ pub(crate) fn relink(e: &Explanation) -> Option<(TraceText, TraceText)> {
     };
     new.extend_from_slice(name);
     Some((link.as_slice().into(), new.into()))
+}
+
+/// `/opt/pricer/lib → /opt/pricer/lib64/libpricing.so.3 exists (on disk); no file the process
+/// read names it`: what a missing directory's sibling holds, when no line names the directory.
+pub(crate) fn moved_line(e: &Explanation) -> Option<String> {
+    let Explained::Moved { dir, suggested, .. } = &e.what else { return None };
+    Some(format!("{} → {} exists (on disk); no file the process read names it", shown(dir), shown(suggested)))
 }
 
 /// `point /srv/app/current at releases/20261201-1: ln -sfn releases/20261201-1 /srv/app/current`.

@@ -220,7 +220,10 @@ pub(crate) fn fix(s: &Suspect) -> Option<String> {
     let name = shown(name.strip_prefix(b"unix ").unwrap_or(name));
     let Some(t) = &s.typo else {
         if s.referenced_from.is_none() {
-            return s.explanation.as_ref().and_then(|e| relink_line(e).or_else(|| file_instead_line(e)));
+            return s
+                .explanation
+                .as_ref()
+                .and_then(|e| relink_line(e).or_else(|| file_instead_line(e)).or_else(|| moved_line(e)));
         }
         return s.referenced_from.as_ref().map(|r| match r {
             Reference::File { path, line, found: Found::ErrorText, .. } => {
